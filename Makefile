@@ -1,0 +1,42 @@
+# Every target sets up .venv on first use, so a fresh machine needs nothing else.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BUF := .tools/node_modules/.bin/buf
+ARGS ?=
+
+.PHONY: serve test proto lint fmt check bench-quick clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+## serve: start the server on its embedded defaults (paper venue, 127.0.0.1:50051)
+serve: $(VENV)/.installed
+	$(VENV)/bin/fillgate serve $(ARGS)
+
+## test: run the whole test suite
+test: $(VENV)/.installed
+	$(PY) -m pytest $(ARGS)
+
+## proto: regenerate server/fillgate/v1 from protos/
+proto: $(VENV)/.installed
+	$(PY) tools/genproto.py
+
+$(BUF):
+	npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@1.75.0
+
+## lint: buf lint + format check, ruff, mypy
+lint: $(VENV)/.installed $(BUF)
+	$(BUF) lint
+	$(BUF) format -d --exit-code
+	$(VENV)/bin/ruff check server clients tests tools benchmarks
+	$(VENV)/bin/mypy
+
+fmt: $(BUF)
+	$(BUF) format -w
+
+clean:
+	rm -rf $(VENV) .tools

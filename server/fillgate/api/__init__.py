@@ -1,0 +1,1 @@
+"""gRPC edge: thin servicers, proto <-> domain conversion, google.rpc.Status errors."""

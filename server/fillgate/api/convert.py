@@ -1,0 +1,281 @@
+"""Proto <-> domain conversion. Parsing here is syntactic; the engine checks semantics."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import IntEnum
+from typing import TypeVar
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from fillgate.book.positions import AccountSnapshot, Position
+from fillgate.domain import commands as cmd
+from fillgate.domain import events as ev
+from fillgate.domain.enums import HaltScope, OrderType, Side, TimeInForce, TradingMode
+from fillgate.domain.errors import Violations
+from fillgate.domain.orders import Order
+from fillgate.domain.reports import ExecutionReport
+from fillgate.domain.values import DecimalFormatError, fmt, parse_decimal
+from fillgate.engine.engine import SymbolState
+from fillgate.risk.trading_state import Restriction
+from fillgate.streams.bus import BusEvent
+from fillgate.v1 import admin_service_pb2 as admin_pb
+from fillgate.v1 import execution_pb2 as exec_pb
+from fillgate.v1 import execution_service_pb2 as svc_pb
+from fillgate.v1 import order_pb2 as order_pb
+from fillgate.v1 import position_pb2 as pos_pb
+from fillgate.v1 import trading_state_pb2 as ts_pb
+
+E = TypeVar("E", bound=IntEnum)
+
+# -- proto -> domain -----------------------------------------------------------
+
+
+def _enum(v: Violations, field: str, value: int, kind: type[E], proto_prefix: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        if value == 0:
+            v.add(field, f"is required ({proto_prefix}_UNSPECIFIED is not a value)")
+        else:
+            v.add(field, f"{value} is not a known {kind.__name__}")
+        return next(iter(kind))
+
+
+def _decimal(v: Violations, field: str, text: str, *, optional: bool = False) -> Decimal | None:
+    if optional and not text:
+        return None
+    try:
+        return parse_decimal(text)
+    except DecimalFormatError as exc:
+        v.add(field, str(exc))
+        return None
+
+
+def submit_order(req: svc_pb.SubmitOrderRequest) -> cmd.SubmitOrder:
+    v = Violations()
+    side = _enum(v, "side", req.side, Side, "SIDE")
+    type_ = _enum(v, "type", req.type, OrderType, "ORDER_TYPE")
+    tif = _enum(v, "time_in_force", req.time_in_force, TimeInForce, "TIME_IN_FORCE")
+    quantity = _decimal(v, "quantity", req.quantity)
+    limit = _decimal(v, "limit_price", req.limit_price, optional=True)
+    stop = _decimal(v, "stop_price", req.stop_price, optional=True)
+    v.raise_if_any()
+    assert quantity is not None
+    return cmd.SubmitOrder(
+        account=req.account,
+        symbol=req.symbol,
+        side=side,
+        quantity=quantity,
+        type=type_,
+        time_in_force=tif,
+        client_order_id=req.client_order_id,
+        limit_price=limit,
+        stop_price=stop,
+        strategy_id=req.strategy_id,
+        tags=tuple(sorted(req.tags.items())),
+        reduce_only=req.reduce_only,
+    )
+
+
+def order_ref(ref: svc_pb.OrderRef) -> cmd.OrderRef:
+    return cmd.OrderRef(
+        order_id=ref.order_id, account=ref.account, client_order_id=ref.client_order_id
+    )
+
+
+def replace_order(req: svc_pb.ReplaceOrderRequest) -> cmd.ReplaceOrder:
+    v = Violations()
+    quantity = _decimal(v, "quantity", req.quantity, optional=True)
+    limit = _decimal(v, "limit_price", req.limit_price, optional=True)
+    stop = _decimal(v, "stop_price", req.stop_price, optional=True)
+    v.raise_if_any()
+    return cmd.ReplaceOrder(
+        ref=order_ref(req.order), quantity=quantity, limit_price=limit, stop_price=stop
+    )
+
+
+def halt(req: svc_pb.HaltRequest) -> cmd.Halt:
+    v = Violations()
+    scope = _enum(v, "scope", req.scope, HaltScope, "HALT_SCOPE")
+    mode = _enum(v, "mode", req.mode, TradingMode, "TRADING_MODE")
+    v.raise_if_any()
+    return cmd.Halt(
+        scope=scope,
+        target=req.target,
+        mode=mode,
+        reason=req.reason,
+        requested_by=req.requested_by,
+        cancel_open_orders=req.cancel_open_orders,
+        flatten_positions=req.flatten_positions,
+    )
+
+
+def resume(req: svc_pb.ResumeRequest) -> cmd.Resume:
+    v = Violations()
+    scope = _enum(v, "scope", req.scope, HaltScope, "HALT_SCOPE")
+    v.raise_if_any()
+    return cmd.Resume(
+        scope=scope, target=req.target, reason=req.reason, requested_by=req.requested_by
+    )
+
+
+def set_reference_price(req: admin_pb.SetReferencePriceRequest) -> cmd.SetReferencePrice:
+    v = Violations()
+    price = _decimal(v, "price", req.price)
+    if not req.symbol:
+        v.add("symbol", "is required")
+    v.raise_if_any()
+    assert price is not None
+    return cmd.SetReferencePrice(symbol=req.symbol, price=price)
+
+
+# -- domain -> proto -----------------------------------------------------------
+
+
+def timestamp(ns: int) -> Timestamp:
+    return Timestamp(seconds=ns // 1_000_000_000, nanos=ns % 1_000_000_000)
+
+
+def order(o: Order) -> order_pb.Order:
+    return order_pb.Order(
+        order_id=o.order_id,
+        client_order_id=o.client_order_id,
+        venue_order_id=o.venue_order_id,
+        account=o.account,
+        symbol=o.symbol,
+        side=int(o.side),  # type: ignore[arg-type]
+        type=int(o.type),  # type: ignore[arg-type]
+        time_in_force=int(o.time_in_force),  # type: ignore[arg-type]
+        quantity=fmt(o.quantity),
+        limit_price=fmt(o.limit_price),
+        stop_price=fmt(o.stop_price),
+        strategy_id=o.strategy_id,
+        tags=dict(o.tags),
+        reduce_only=o.reduce_only,
+        state=int(o.state),  # type: ignore[arg-type]
+        filled_quantity=fmt(o.filled_quantity),
+        leaves_quantity=fmt(o.leaves_quantity),
+        average_fill_price=fmt(o.average_fill_price),
+        fees=fmt(o.fees),
+        venue=o.venue,
+        triggered=o.triggered,
+        reason=o.reason,
+        version=o.version,
+        create_time=timestamp(o.created_ns),
+        update_time=timestamp(o.updated_ns),
+    )
+
+
+def execution_report(item: BusEvent) -> exec_pb.ExecutionReport:
+    r: ExecutionReport = item.payload
+    o, event = r.order, r.event
+    msg = exec_pb.ExecutionReport(
+        sequence=item.sequence,
+        exec_id=r.exec_id,
+        exec_type=int(r.exec_type),  # type: ignore[arg-type]
+        order_state=int(o.state),  # type: ignore[arg-type]
+        order_id=o.order_id,
+        client_order_id=o.client_order_id,
+        venue_order_id=o.venue_order_id,
+        account=o.account,
+        symbol=o.symbol,
+        side=int(o.side),  # type: ignore[arg-type]
+        venue=o.venue,
+        strategy_id=o.strategy_id,
+        order_quantity=fmt(o.quantity),
+        limit_price=fmt(o.limit_price),
+        stop_price=fmt(o.stop_price),
+        cumulative_quantity=fmt(o.filled_quantity),
+        leaves_quantity=fmt(o.leaves_quantity),
+        average_price=fmt(o.average_fill_price),
+        transact_time=timestamp(event.ts_ns),
+        monotonic_ns=r.monotonic_ns,
+    )
+    if isinstance(event, ev.OrderFilled):
+        msg.venue_exec_id = event.venue_exec_id
+        msg.last_quantity = fmt(event.quantity)
+        msg.last_price = fmt(event.price)
+        msg.fee = fmt(event.fee)
+    reason = getattr(event, "reason", "")
+    if reason:
+        msg.reason = reason
+    return msg
+
+
+def trading_state_changed(item: BusEvent) -> ts_pb.TradingStateChanged:
+    c: ev.TradingStateChanged = item.payload
+    return ts_pb.TradingStateChanged(
+        sequence=item.sequence,
+        scope=int(c.scope),  # type: ignore[arg-type]
+        target=c.target,
+        mode=int(c.mode),  # type: ignore[arg-type]
+        reason=c.reason,
+        requested_by=c.requested_by,
+        change_time=timestamp(c.ts_ns),
+    )
+
+
+def stream_message(item: BusEvent) -> svc_pb.StreamFillsResponse:
+    if isinstance(item.payload, ExecutionReport):
+        return svc_pb.StreamFillsResponse(execution_report=execution_report(item))
+    return svc_pb.StreamFillsResponse(trading_state_changed=trading_state_changed(item))
+
+
+def restriction(r: Restriction) -> ts_pb.TradingRestriction:
+    return ts_pb.TradingRestriction(
+        scope=int(r.scope),  # type: ignore[arg-type]
+        target=r.target,
+        mode=int(r.mode),  # type: ignore[arg-type]
+        reason=r.reason,
+        requested_by=r.requested_by,
+        set_time=timestamp(r.set_ns),
+    )
+
+
+def position(p: Position) -> pos_pb.Position:
+    return pos_pb.Position(
+        account=p.account,
+        symbol=p.symbol,
+        quantity=fmt(p.quantity),
+        average_price=fmt(p.average_price),
+        cost_basis=fmt(p.cost),
+        mark_price=fmt(p.mark),
+        market_value=fmt(p.market_value),
+        realized_pnl=fmt(p.realized_pnl),
+        unrealized_pnl=fmt(p.unrealized_pnl),
+        fees=fmt(p.fees),
+        update_time=timestamp(p.updated_ns),
+    )
+
+
+def account_positions(s: AccountSnapshot, include_flat: bool) -> pos_pb.AccountPositions:
+    return pos_pb.AccountPositions(
+        totals=pos_pb.AccountTotals(
+            account=s.account,
+            cash=fmt(s.cash),
+            equity=fmt(s.equity),
+            realized_pnl=fmt(s.realized_pnl),
+            unrealized_pnl=fmt(s.unrealized_pnl),
+            fees=fmt(s.fees),
+            gross_exposure=fmt(s.gross_exposure),
+            net_exposure=fmt(s.net_exposure),
+            open_positions=s.open_positions,
+            update_time=timestamp(s.updated_ns),
+        ),
+        positions=[
+            position(s.positions[sym])
+            for sym in sorted(s.positions)
+            if include_flat or s.positions[sym].quantity
+        ],
+    )
+
+
+def symbol_info(s: SymbolState) -> admin_pb.SymbolInfo:
+    return admin_pb.SymbolInfo(
+        symbol=s.config.name,
+        reference_price=fmt(s.reference_price),
+        price_precision=s.config.price_precision,
+        quantity_precision=s.config.quantity_precision,
+        update_time=timestamp(s.updated_ns),
+    )

@@ -1,0 +1,187 @@
+"""The one place that wires config -> components -> grpc.aio server, and runs it on uvloop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass
+
+import grpc
+from google.protobuf.internal import api_implementation
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from fillgate.api.servicer import AdminServicer, ExecutionServicer
+from fillgate.book.positions import PositionBook
+from fillgate.config import Config, ConfigError, load_config
+from fillgate.domain.values import Clock, IdGenerator, SystemClock
+from fillgate.engine.engine import Engine
+from fillgate.engine.kill_switch import KillSwitch
+from fillgate.risk.trading_state import TradingState
+from fillgate.streams.bus import EventBus
+from fillgate.v1 import (
+    admin_service_pb2,
+    admin_service_pb2_grpc,
+    execution_service_pb2,
+    execution_service_pb2_grpc,
+)
+from fillgate.venues.base import VenueAdapter
+from fillgate.venues.paper import PaperVenue
+
+log = logging.getLogger("fillgate")
+
+SERVICE_NAMES = (
+    execution_service_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name,
+    admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
+)
+
+
+@dataclass
+class Components:
+    """Everything the server is made of, for tests and embedding."""
+
+    config: Config
+    clock: Clock
+    engine: Engine
+    kill_switch: KillSwitch
+    paper: PaperVenue
+
+
+def build(config: Config, clock: Clock | None = None) -> Components:
+    """Wire the components; nothing starts yet."""
+    clock = clock or SystemClock()
+    ids = IdGenerator(clock)
+    paper = PaperVenue(symbols=config.symbols, config=config.paper, clock=clock, ids=ids)
+    venues: dict[str, VenueAdapter] = {"paper": paper}
+    book = PositionBook(
+        {name: a.starting_cash for name, a in config.accounts.items()},
+        {name: s.reference_price for name, s in config.symbols.items()},
+    )
+    bus = EventBus(retain=config.streams.retain, queue_size=config.streams.subscriber_queue)
+    engine = Engine(
+        config=config,
+        clock=clock,
+        ids=ids,
+        venues=venues,
+        book=book,
+        bus=bus,
+        trading=TradingState(),
+    )
+    return Components(config, clock, engine, KillSwitch(engine), paper)
+
+
+class FillgateServer:
+    """A started server: its port, its components, and a graceful stop."""
+
+    def __init__(
+        self,
+        server: grpc.aio.Server,
+        port: int,
+        parts: Components,
+        health: health.aio.HealthServicer,
+    ) -> None:
+        self.server = server
+        self.port = port
+        self.parts = parts
+        self._health = health
+
+    @property
+    def address(self) -> str:
+        host = self.parts.config.server.listen.rsplit(":", 1)[0]
+        return f"{host}:{self.port}"
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop accepting calls, end streams (clients resume), drain in-flight calls."""
+        grace = self.parts.config.server.shutdown_grace_s if grace is None else grace
+        await self._health.enter_graceful_shutdown()
+        stopping = asyncio.ensure_future(self.server.stop(grace))
+        await asyncio.sleep(0)
+        self.parts.engine.bus.close()
+        await stopping
+        await self.parts.engine.stop()
+
+
+async def create_server(
+    config: Config, *, listen: str | None = None, clock: Clock | None = None
+) -> FillgateServer:
+    """Build, bind and start a server; ``listen`` overrides the config (port 0 = any free)."""
+    parts = build(config, clock)
+    if listen is not None:
+        from dataclasses import replace
+
+        parts.config = replace(config, server=replace(config.server, listen=listen))
+    server = grpc.aio.server(
+        options=[
+            ("grpc.so_reuseport", 0),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
+        ],
+        maximum_concurrent_rpcs=config.server.max_concurrent_rpcs,
+    )
+    execution_service_pb2_grpc.add_ExecutionServiceServicer_to_server(
+        ExecutionServicer(parts.engine, parts.kill_switch), server
+    )
+    admin_service_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(parts.engine), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    address = parts.config.server.listen
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"cannot listen on {address}")
+    await parts.engine.start()
+    await server.start()
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return FillgateServer(server, port, parts, health_servicer)
+
+
+def _check_runtime() -> None:
+    if api_implementation.Type() != "upb":
+        log.warning(
+            "event=slow_protobuf backend=%s hint='install protobuf wheels with the upb backend'",
+            api_implementation.Type(),
+        )
+
+
+async def _serve(config: Config, listen: str | None) -> int:
+    running = await create_server(config, listen=listen)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info(
+        "event=listening address=%s accounts=%s symbols=%s venue=paper",
+        running.address,
+        ",".join(config.accounts),
+        ",".join(config.symbols),
+    )
+    print(f"fillgate listening on {running.address}", flush=True)
+    await stop.wait()
+    log.info("event=shutdown_started grace_s=%s", config.server.shutdown_grace_s)
+    await running.stop()
+    log.info("event=shutdown_complete")
+    return 0
+
+
+def run_server(config_path: str | None = None, listen: str | None = None) -> int:
+    """Run the server until SIGTERM/SIGINT; return the process exit code."""
+    logging.basicConfig(
+        level=os.environ.get("FILLGATE_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    _check_runtime()
+    try:
+        config = load_config(config_path or os.environ.get("FILLGATE_CONFIG") or None)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    import uvloop
+
+    return uvloop.run(_serve(config, listen))

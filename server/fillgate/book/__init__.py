@@ -1,0 +1,1 @@
+"""Position book: positions, P&L and immutable per-account snapshots."""

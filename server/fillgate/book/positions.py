@@ -1,0 +1,216 @@
+"""Positions with average-cost P&L, and the book that publishes immutable snapshots.
+
+A position keeps its *cost basis* (signed sum of price x quantity of the open
+quantity) rather than an average price, so everything but the displayed
+average is exact: unrealized P&L is ``quantity x mark - cost``, and a reducing
+fill realizes ``closed x fill price`` minus the closed share of the cost. When
+a position closes completely its whole cost is released, so realized P&L over
+a round trip is exactly proceeds minus cost.
+
+The book has one writer (the engine's event loop). After each change it
+replaces the account's :class:`AccountSnapshot`; readers take the current
+reference and never see a half-applied fill, with no lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from types import MappingProxyType
+
+from fillgate.domain.enums import Side
+from fillgate.domain.values import EXACT, RATIO, ZERO, ratio
+
+_RELEASE_QUANTUM = Decimal("1e-18")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Position:
+    """One account's holding in one symbol."""
+
+    account: str
+    symbol: str
+    #: Signed: positive long, negative short.
+    quantity: Decimal = ZERO
+    #: Signed cost of the open quantity (quantity x average entry price).
+    cost: Decimal = ZERO
+    realized_pnl: Decimal = ZERO
+    fees: Decimal = ZERO
+    mark: Decimal = ZERO
+    updated_ns: int = 0
+
+    @property
+    def average_price(self) -> Decimal | None:
+        return ratio(self.cost, self.quantity) if self.quantity else None
+
+    @property
+    def market_value(self) -> Decimal:
+        return EXACT.multiply(self.quantity, self.mark)
+
+    @property
+    def unrealized_pnl(self) -> Decimal:
+        return EXACT.subtract(self.market_value, self.cost)
+
+
+def apply_fill(
+    pos: Position, side: Side, quantity: Decimal, price: Decimal, fee: Decimal, ts_ns: int
+) -> Position:
+    """Return the position after a fill of ``quantity`` at ``price`` (average-cost method)."""
+    signed = quantity if side is Side.BUY else -quantity
+    qty, cost, realized = pos.quantity, pos.cost, pos.realized_pnl
+    if qty == 0 or (qty > 0) == (signed > 0):
+        # Opening or adding: cost grows by the fill's notional.
+        qty = EXACT.add(qty, signed)
+        cost = EXACT.add(cost, EXACT.multiply(signed, price))
+    else:
+        closed = min(quantity, abs(qty))
+        if closed == abs(qty):
+            released = cost  # closing completely releases the whole cost, exactly
+        else:
+            # The closed share of the cost can be a repeating decimal: keep 18
+            # places; the residue stays in the cost until the final close.
+            share = ratio(EXACT.multiply(cost, closed), abs(qty))
+            released = share.quantize(_RELEASE_QUANTUM, context=RATIO)
+        direction = 1 if qty > 0 else -1
+        realized = EXACT.add(
+            realized, EXACT.subtract(EXACT.multiply(closed * direction, price), released)
+        )
+        cost = EXACT.subtract(cost, released)
+        qty = EXACT.add(qty, signed)
+        if qty != 0 and (qty > 0) != (direction > 0):
+            # Flipped through flat: the remainder opens at the fill price.
+            cost = EXACT.multiply(qty, price)
+    return replace(
+        pos,
+        quantity=qty,
+        cost=cost,
+        realized_pnl=realized,
+        fees=EXACT.add(pos.fees, fee),
+        mark=pos.mark or price,
+        updated_ns=ts_ns,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountSnapshot:
+    """A consistent, immutable view of one account: its positions and totals."""
+
+    account: str
+    positions: Mapping[str, Position]
+    cash: Decimal
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    fees: Decimal
+    market_value: Decimal
+    gross_exposure: Decimal
+    open_positions: int
+    updated_ns: int
+    #: Bumped on every change; lets readers cache work done on a snapshot.
+    version: int = 0
+
+    @property
+    def equity(self) -> Decimal:
+        return EXACT.add(self.cash, self.market_value)
+
+    @property
+    def net_exposure(self) -> Decimal:
+        return self.market_value
+
+
+def _snapshot(
+    account: str, positions: dict[str, Position], cash: Decimal, ts_ns: int, version: int
+) -> AccountSnapshot:
+    realized = unrealized = fees = value = gross = ZERO
+    open_count = 0
+    for p in positions.values():
+        realized = EXACT.add(realized, p.realized_pnl)
+        fees = EXACT.add(fees, p.fees)
+        if p.quantity:
+            mv = p.market_value
+            unrealized = EXACT.add(unrealized, p.unrealized_pnl)
+            value = EXACT.add(value, mv)
+            gross = EXACT.add(gross, abs(mv))
+            open_count += 1
+    return AccountSnapshot(
+        account=account,
+        positions=MappingProxyType(positions),
+        cash=cash,
+        realized_pnl=realized,
+        unrealized_pnl=unrealized,
+        fees=fees,
+        market_value=value,
+        gross_exposure=gross,
+        open_positions=open_count,
+        updated_ns=ts_ns,
+        version=version,
+    )
+
+
+class PositionBook:
+    """Positions for every account; single writer, lock-free readers."""
+
+    def __init__(self, starting_cash: Mapping[str, Decimal], marks: Mapping[str, Decimal]):
+        self._marks = dict(marks)
+        self._accounts: dict[str, AccountSnapshot] = {
+            name: _snapshot(name, {}, cash, 0, 0) for name, cash in starting_cash.items()
+        }
+        self._holders: dict[str, set[str]] = {}
+
+    def snapshot(self, account: str) -> AccountSnapshot:
+        """Return the account's current snapshot (KeyError when unknown)."""
+        return self._accounts[account]
+
+    def snapshots(self, accounts: Iterable[str] = ()) -> list[AccountSnapshot]:
+        """Return snapshots for ``accounts`` (all when empty), ordered by account."""
+        names = sorted(accounts) if accounts else sorted(self._accounts)
+        return [self._accounts[n] for n in names if n in self._accounts]
+
+    def position(self, account: str, symbol: str) -> Position | None:
+        return self._accounts[account].positions.get(symbol)
+
+    def quantity(self, account: str, symbol: str) -> Decimal:
+        pos = self._accounts[account].positions.get(symbol)
+        return pos.quantity if pos else ZERO
+
+    def mark(self, symbol: str) -> Decimal | None:
+        return self._marks.get(symbol)
+
+    def on_fill(
+        self,
+        account: str,
+        symbol: str,
+        side: Side,
+        quantity: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        ts_ns: int,
+    ) -> AccountSnapshot:
+        """Fold a fill into the account and publish a new snapshot."""
+        snap = self._accounts[account]
+        old = snap.positions.get(symbol) or Position(
+            account=account, symbol=symbol, mark=self._marks.get(symbol, price)
+        )
+        new = apply_fill(old, side, quantity, price, fee, ts_ns)
+        notional = EXACT.multiply(quantity, price)
+        cash_delta = -notional if side is Side.BUY else notional
+        cash = EXACT.subtract(EXACT.add(snap.cash, cash_delta), fee)
+        positions = dict(snap.positions)
+        positions[symbol] = new
+        self._holders.setdefault(symbol, set()).add(account)
+        result = _snapshot(account, positions, cash, ts_ns, snap.version + 1)
+        self._accounts[account] = result
+        return result
+
+    def on_mark(self, symbol: str, price: Decimal, ts_ns: int) -> list[AccountSnapshot]:
+        """Re-mark every position in ``symbol``; return the accounts that changed."""
+        self._marks[symbol] = price
+        changed = []
+        for account in sorted(self._holders.get(symbol, ())):
+            snap = self._accounts[account]
+            positions = dict(snap.positions)
+            positions[symbol] = replace(positions[symbol], mark=price, updated_ns=ts_ns)
+            result = _snapshot(account, positions, snap.cash, ts_ns, snap.version + 1)
+            self._accounts[account] = result
+            changed.append(result)
+        return changed

@@ -1,0 +1,237 @@
+"""Frozen, validated configuration: one TOML file, and defaults that run with no file at all.
+
+Unknown keys are errors (a typo must not silently fall back to a default).
+Secrets never live here: later venue sections name environment variables.
+
+Example::
+
+    [server]
+    listen = "127.0.0.1:50051"
+
+    [accounts.paper]
+    venue = "paper"
+    starting_cash = "1000000"
+
+    [symbols.BTC-USD]
+    reference_price = "50000"
+    price_precision = 2
+    quantity_precision = 6
+
+    [paper]
+    fee_rate = "0.0001"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names the key."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerConfig:
+    """The gRPC listener."""
+
+    #: host:port to listen on; port 0 picks a free port.
+    listen: str = "127.0.0.1:50051"
+    #: Seconds in-flight calls get to finish on SIGTERM/SIGINT.
+    shutdown_grace_s: float = 5.0
+    #: Calls in flight beyond this are refused with RESOURCE_EXHAUSTED (load shedding).
+    max_concurrent_rpcs: int = 1000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountConfig:
+    """A trading account and the venue its orders go to."""
+
+    name: str
+    venue: str = "paper"
+    starting_cash: Decimal = Decimal(1_000_000)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SymbolConfig:
+    """An instrument: its reference price and the precisions orders must respect."""
+
+    name: str
+    reference_price: Decimal
+    price_precision: int = 2
+    quantity_precision: int = 8
+    #: Paper venue: the most quantity that fills per price update; None is unlimited.
+    paper_liquidity: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaperConfig:
+    """The embedded paper venue."""
+
+    #: Fee charged per fill as a fraction of its notional.
+    fee_rate: Decimal = Decimal(0)
+    #: Seconds after UTC midnight at which DAY orders expire.
+    day_end_utc_s: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamConfig:
+    """The fill stream's memory bounds."""
+
+    #: Events kept in memory for resume.
+    retain: int = 100_000
+    #: Events a subscriber may have queued before it is cut off with RESOURCE_EXHAUSTED.
+    subscriber_queue: int = 10_000
+
+
+def _default_symbols() -> Mapping[str, SymbolConfig]:
+    return MappingProxyType(
+        {
+            s.name: s
+            for s in (
+                SymbolConfig(name="BTC-USD", reference_price=Decimal(50000), quantity_precision=6),
+                SymbolConfig(name="ETH-USD", reference_price=Decimal(3000), quantity_precision=5),
+                SymbolConfig(name="AAPL", reference_price=Decimal(190), quantity_precision=0),
+                SymbolConfig(
+                    name="EUR-USD",
+                    reference_price=Decimal("1.085"),
+                    price_precision=5,
+                    quantity_precision=0,
+                ),
+            )
+        }
+    )
+
+
+def _default_accounts() -> Mapping[str, AccountConfig]:
+    return MappingProxyType({"paper": AccountConfig(name="paper")})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """Everything the server needs to start."""
+
+    server: ServerConfig = field(default_factory=ServerConfig)
+    accounts: Mapping[str, AccountConfig] = field(default_factory=_default_accounts)
+    symbols: Mapping[str, SymbolConfig] = field(default_factory=_default_symbols)
+    paper: PaperConfig = field(default_factory=PaperConfig)
+    streams: StreamConfig = field(default_factory=StreamConfig)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load a TOML config file, or return the defaults when ``path`` is None."""
+    if path is None:
+        return Config()
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from exc
+    return config_from_dict(raw)
+
+
+def config_from_dict(raw: Mapping[str, Any]) -> Config:
+    """Build a :class:`Config` from parsed TOML, rejecting unknown keys and bad values."""
+    _check_keys("", raw, {"server", "accounts", "symbols", "paper", "streams"})
+    defaults = Config()
+    accounts = defaults.accounts
+    if "accounts" in raw:
+        accounts = MappingProxyType(
+            {
+                name: _section(AccountConfig, f"accounts.{name}", body, name=name)
+                for name, body in _table("accounts", raw["accounts"]).items()
+            }
+        )
+    symbols = defaults.symbols
+    if "symbols" in raw:
+        symbols = MappingProxyType(
+            {
+                name: _section(SymbolConfig, f"symbols.{name}", body, name=name)
+                for name, body in _table("symbols", raw["symbols"]).items()
+            }
+        )
+    config = Config(
+        server=_section(ServerConfig, "server", raw.get("server", {})),
+        accounts=accounts,
+        symbols=symbols,
+        paper=_section(PaperConfig, "paper", raw.get("paper", {})),
+        streams=_section(StreamConfig, "streams", raw.get("streams", {})),
+    )
+    _validate(config)
+    return config
+
+
+def _table(where: str, value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: must be a table")
+    return value
+
+
+def _check_keys(where: str, raw: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        prefix = f"{where}: " if where else ""
+        raise ConfigError(f"{prefix}unknown key(s) {', '.join(unknown)}")
+
+
+def _section(cls: type[Any], where: str, raw: Any, **fixed: Any) -> Any:
+    body = _table(where, raw)
+    kinds = {f.name: f for f in fields(cls)}
+    _check_keys(where, body, set(kinds) - set(fixed))
+    values: dict[str, Any] = dict(fixed)
+    for key, value in body.items():
+        values[key] = _coerce(f"{where}.{key}", str(kinds[key].type), value)
+    return cls(**values)
+
+
+def _coerce(where: str, kind: str, value: Any) -> Any:
+    if "Decimal" in kind:
+        if value is None and "None" in kind:
+            return None
+        if isinstance(value, float) or not isinstance(value, str | int):
+            raise ConfigError(f'{where}: write decimals as strings, e.g. "0.01" (got {value!r})')
+        try:
+            return parse_decimal(str(value), allow_zero=True)
+        except DecimalFormatError as exc:
+            raise ConfigError(f"{where}: {exc}") from exc
+    if kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{where}: must be a non-negative integer (got {value!r})")
+        return value
+    if kind == "float":
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{where}: must be a non-negative number (got {value!r})")
+        return float(value)
+    if kind == "str":
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: must be a string (got {value!r})")
+        return value
+    raise ConfigError(f"{where}: unsupported setting")
+
+
+def _validate(config: Config) -> None:
+    if not config.accounts:
+        raise ConfigError("accounts: at least one account is required")
+    if not config.symbols:
+        raise ConfigError("symbols: at least one symbol is required")
+    for acc in config.accounts.values():
+        if acc.venue != "paper":
+            raise ConfigError(f"accounts.{acc.name}.venue: unknown venue {acc.venue!r}")
+    for sym in config.symbols.values():
+        if sym.reference_price <= 0:
+            raise ConfigError(f"symbols.{sym.name}.reference_price: must be positive")
+        if sym.price_precision > 12 or sym.quantity_precision > 12:
+            raise ConfigError(f"symbols.{sym.name}: precisions must be at most 12")
+        if decimal_places(sym.reference_price) > sym.price_precision:
+            raise ConfigError(
+                f"symbols.{sym.name}.reference_price: more decimal places than price_precision"
+            )
+    if config.streams.retain < 1 or config.streams.subscriber_queue < 1:
+        raise ConfigError("streams: retain and subscriber_queue must be at least 1")

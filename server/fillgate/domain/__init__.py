@@ -1,0 +1,1 @@
+"""Values, orders, events and commands. Imports nothing else of fillgate."""

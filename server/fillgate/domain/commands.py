@@ -1,0 +1,83 @@
+"""Commands: what a client asks for. Imperative names; frozen; validated by the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fillgate.domain.enums import HaltScope, OrderType, Side, TimeInForce, TradingMode
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitOrder:
+    """Place a new order. ``client_order_id`` is the idempotency key within the account."""
+
+    account: str
+    symbol: str
+    side: Side
+    quantity: Decimal
+    type: OrderType
+    time_in_force: TimeInForce
+    client_order_id: str
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    strategy_id: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
+    reduce_only: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderRef:
+    """Name an order by fillgate's id, or by account and client order id."""
+
+    order_id: str = ""
+    account: str = ""
+    client_order_id: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelOrder:
+    """Cancel a working order."""
+
+    ref: OrderRef
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplaceOrder:
+    """Change a working order's terms; None keeps the current value."""
+
+    ref: OrderRef
+    quantity: Decimal | None = None
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Halt:
+    """Restrict trading in a scope, optionally canceling open orders and flattening."""
+
+    scope: HaltScope
+    target: str
+    mode: TradingMode
+    reason: str
+    requested_by: str = ""
+    cancel_open_orders: bool = False
+    flatten_positions: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resume:
+    """Lift the restriction of a scope."""
+
+    scope: HaltScope
+    target: str
+    reason: str = ""
+    requested_by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetReferencePrice:
+    """Move a symbol's reference price."""
+
+    symbol: str
+    price: Decimal

@@ -1,0 +1,92 @@
+"""Domain enums. Their numbers equal the contract's enum numbers, so conversion is a cast."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Side(IntEnum):
+    BUY = 1
+    SELL = 2
+
+    @property
+    def sign(self) -> int:
+        """+1 for a buy, -1 for a sell: the sign a fill gives the position."""
+        return 1 if self is Side.BUY else -1
+
+    @property
+    def opposite(self) -> Side:
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+
+class OrderType(IntEnum):
+    MARKET = 1
+    LIMIT = 2
+    STOP = 3
+    STOP_LIMIT = 4
+
+    @property
+    def needs_limit(self) -> bool:
+        return self in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+
+    @property
+    def needs_stop(self) -> bool:
+        return self in (OrderType.STOP, OrderType.STOP_LIMIT)
+
+
+class TimeInForce(IntEnum):
+    GTC = 1
+    IOC = 2
+    FOK = 3
+    DAY = 4
+
+
+class OrderState(IntEnum):
+    PENDING_NEW = 1
+    NEW = 2
+    PARTIALLY_FILLED = 3
+    FILLED = 4
+    PENDING_CANCEL = 5
+    PENDING_REPLACE = 6
+    CANCELED = 7
+    REJECTED = 8
+    EXPIRED = 9
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in _TERMINAL
+
+
+_TERMINAL = frozenset(
+    {OrderState.FILLED, OrderState.CANCELED, OrderState.REJECTED, OrderState.EXPIRED}
+)
+
+
+class ExecType(IntEnum):
+    PENDING_NEW = 1
+    NEW = 2
+    TRADE = 3
+    PENDING_CANCEL = 4
+    CANCELED = 5
+    PENDING_REPLACE = 6
+    REPLACED = 7
+    REJECTED = 8
+    EXPIRED = 9
+    TRIGGERED = 10
+    CANCEL_REJECTED = 11
+    REPLACE_REJECTED = 12
+
+
+class TradingMode(IntEnum):
+    """Ordered by strictness: a larger value is stricter."""
+
+    ACTIVE = 1
+    REDUCING = 2
+    HALTED = 3
+
+
+class HaltScope(IntEnum):
+    ALL = 1
+    ACCOUNT = 2
+    SYMBOL = 3
+    STRATEGY = 4

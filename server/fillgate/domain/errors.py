@@ -1,0 +1,88 @@
+"""The one exception tree of fillgate. ``api/errors.py`` maps it to gRPC status.
+
+FillgateError
+├── InvalidArgument        a request is malformed (names the fields)
+├── NotFound               the addressed resource does not exist
+├── AlreadyExists          an idempotency key was reused with other contents
+├── FailedPrecondition     the request is well formed but the state forbids it
+│   └── IllegalTransition  an event does not apply to the order's state (a bug or a venue race)
+├── ResourceExhausted      a rate or a buffer limit was hit
+├── OutOfRange             a resume point is no longer retained
+└── Unavailable            a dependency (venue, journal) cannot serve now
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class FillgateError(Exception):
+    """Base of every error fillgate raises on purpose.
+
+    ``reason`` is an UPPER_SNAKE_CASE constant clients can branch on;
+    ``metadata`` carries every dynamic value of the message.
+    """
+
+    def __init__(self, reason: str, message: str, metadata: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.metadata: dict[str, str] = dict(metadata or {})
+
+
+class InvalidArgument(FillgateError):
+    """One or more request fields are invalid; ``violations`` lists (field, description)."""
+
+    def __init__(
+        self,
+        violations: list[tuple[str, str]],
+        reason: str = "INVALID_ARGUMENT",
+        metadata: Mapping[str, str] | None = None,
+    ):
+        message = "; ".join(f"{field}: {text}" for field, text in violations)
+        super().__init__(reason, message, metadata)
+        self.violations = violations
+
+
+class NotFound(FillgateError):
+    """The addressed resource does not exist."""
+
+
+class AlreadyExists(FillgateError):
+    """An idempotency key is taken by a request with different contents."""
+
+
+class FailedPrecondition(FillgateError):
+    """The request is valid but the current state does not allow it."""
+
+
+class IllegalTransition(FailedPrecondition):
+    """An event cannot be applied to an order in its current state."""
+
+
+class ResourceExhausted(FillgateError):
+    """A rate limit or a bounded buffer is full."""
+
+
+class OutOfRange(FillgateError):
+    """A requested position (such as a stream sequence) is outside what is retained."""
+
+
+class Unavailable(FillgateError):
+    """A dependency cannot serve the request now; retrying later may succeed."""
+
+
+class Violations:
+    """Collect field violations so one error can name every bad field at once."""
+
+    __slots__ = ("items",)
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, field: str, description: str) -> None:
+        self.items.append((field, description))
+
+    def raise_if_any(self, reason: str = "INVALID_ARGUMENT") -> None:
+        if self.items:
+            raise InvalidArgument(self.items, reason)

@@ -1,0 +1,129 @@
+"""Events: the only way state changes. Past tense; frozen; replayable.
+
+Order events name the order by ``order_id``; venue adapters emit the venue
+ones (acknowledged, filled, canceled, ...) and the engine the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fillgate.domain.enums import HaltScope, TradingMode
+from fillgate.domain.orders import Order
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderEvent:
+    """Base of the events that change one order."""
+
+    order_id: str
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderAccepted(OrderEvent):
+    """fillgate accepted a new order; it now exists in PENDING_NEW."""
+
+    order: Order
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderAcknowledged(OrderEvent):
+    """The venue acknowledged the order under its own id."""
+
+    venue_order_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderFilled(OrderEvent):
+    """The venue filled ``quantity`` at ``price``."""
+
+    venue_exec_id: str
+    quantity: Decimal
+    price: Decimal
+    fee: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderTriggered(OrderEvent):
+    """A stop or stop-limit order's stop price was reached."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderCancelRequested(OrderEvent):
+    """fillgate sent a cancel to the venue."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderCanceled(OrderEvent):
+    """The venue canceled the order."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderCancelRejected(OrderEvent):
+    """The venue refused a cancel; the order keeps working."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderReplaceRequested(OrderEvent):
+    """fillgate sent a replace to the venue with these new terms."""
+
+    quantity: Decimal
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderReplaced(OrderEvent):
+    """The venue applied a replace: these are the order's terms now."""
+
+    quantity: Decimal
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderReplaceRejected(OrderEvent):
+    """The venue refused a replace; the order keeps its old terms."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderRejected(OrderEvent):
+    """The venue refused the order."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderExpired(OrderEvent):
+    """The order's time in force ran out (IOC/FOK remainder, end of day)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradingStateChanged:
+    """A scope's trading mode changed (ACTIVE after a resume)."""
+
+    scope: HaltScope
+    target: str
+    mode: TradingMode
+    reason: str
+    requested_by: str
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReferencePriceMoved:
+    """A symbol's reference price moved: marks and paper matching follow it."""
+
+    symbol: str
+    price: Decimal
+    ts_ns: int

@@ -1,0 +1,56 @@
+"""Order: an immutable value. Only ``lifecycle.apply`` makes a changed copy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
+from fillgate.domain.values import ZERO, exact_sub, ratio
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Order:
+    """One order as fillgate knows it."""
+
+    order_id: str
+    client_order_id: str
+    account: str
+    symbol: str
+    side: Side
+    type: OrderType
+    time_in_force: TimeInForce
+    quantity: Decimal
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    strategy_id: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
+    reduce_only: bool = False
+    venue: str = ""
+    state: OrderState = OrderState.PENDING_NEW
+    venue_order_id: str = ""
+    filled_quantity: Decimal = ZERO
+    #: Sum of price x quantity over the fills: the average price's exact numerator.
+    filled_notional: Decimal = ZERO
+    fees: Decimal = ZERO
+    triggered: bool = False
+    reason: str = ""
+    version: int = 0
+    created_ns: int = 0
+    updated_ns: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return not self.state.is_terminal
+
+    @property
+    def leaves_quantity(self) -> Decimal:
+        if self.state.is_terminal:
+            return ZERO
+        return exact_sub(self.quantity, self.filled_quantity)
+
+    @property
+    def average_fill_price(self) -> Decimal | None:
+        if not self.filled_quantity:
+            return None
+        return ratio(self.filled_notional, self.filled_quantity)

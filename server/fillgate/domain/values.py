@@ -1,0 +1,176 @@
+"""Decimal parsing and formatting, the clock, and id generation.
+
+Money and quantities are ``Decimal`` everywhere; arithmetic that must stay
+exact runs under :data:`EXACT`, whose precision covers any product of two
+accepted values (at most 18 integer and 12 fractional digits each) and which
+raises instead of rounding.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from decimal import (
+    Context,
+    Decimal,
+    DivisionByZero,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Rounded,
+)
+from typing import Protocol
+
+#: Context for sums and products that must be exact: rounding raises.
+EXACT = Context(prec=80, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact, Rounded])
+#: Context for quotients (average prices), which cannot always be exact.
+RATIO = Context(prec=34, traps=[InvalidOperation, DivisionByZero, Overflow])
+ZERO = Decimal(0)
+
+MAX_INTEGER_DIGITS = 18
+MAX_FRACTION_DIGITS = 12
+_MAX_TEXT = 64
+
+
+class DecimalFormatError(ValueError):
+    """A text is not an acceptable decimal; the message says why."""
+
+
+def parse_decimal(text: str, *, allow_zero: bool = False, allow_negative: bool = False) -> Decimal:
+    """Parse a plain decimal string ("12", "0.5", "-3.25"): no exponents, NaN or infinities."""
+    if not text:
+        raise DecimalFormatError("is required")
+    if len(text) > _MAX_TEXT:
+        raise DecimalFormatError(f"is longer than {_MAX_TEXT} characters")
+    body = text[1:] if text[0] in "+-" else text
+    if not body or not all(c.isdigit() or c == "." for c in body) or body.count(".") > 1:
+        raise DecimalFormatError(f"{text!r} is not a decimal number")
+    if not any(c.isdigit() for c in body):
+        raise DecimalFormatError(f"{text!r} is not a decimal number")
+    value = Decimal(text)
+    integer_digits = len(body.split(".")[0].lstrip("0"))
+    if integer_digits > MAX_INTEGER_DIGITS:
+        raise DecimalFormatError(f"has more than {MAX_INTEGER_DIGITS} integer digits")
+    if value < 0 and not allow_negative:
+        raise DecimalFormatError("must not be negative")
+    if value == 0 and not allow_zero:
+        raise DecimalFormatError("must be greater than zero")
+    if decimal_places(value) > MAX_FRACTION_DIGITS:
+        raise DecimalFormatError(f"has more than {MAX_FRACTION_DIGITS} decimal places")
+    return value
+
+
+def decimal_places(value: Decimal) -> int:
+    """Return the significant decimal places of ``value`` ("1.50" has 1)."""
+    if value == 0:
+        return 0
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    if exponent >= 0:
+        return 0
+    digits = value.as_tuple().digits
+    trailing = 0
+    for d in reversed(digits):
+        if d != 0 or trailing >= -exponent:
+            break
+        trailing += 1
+    return -exponent - trailing
+
+
+def fmt(value: Decimal | None) -> str:
+    """Format a decimal as a plain string without exponent or trailing zeros; None is ""."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        return "0"
+    return text
+
+
+def exact_mul(a: Decimal, b: Decimal) -> Decimal:
+    return EXACT.multiply(a, b)
+
+
+def exact_add(a: Decimal, b: Decimal) -> Decimal:
+    return EXACT.add(a, b)
+
+
+def exact_sub(a: Decimal, b: Decimal) -> Decimal:
+    return EXACT.subtract(a, b)
+
+
+def ratio(a: Decimal, b: Decimal) -> Decimal:
+    """Return a / b to 34 significant digits (used for average prices only)."""
+    return RATIO.divide(a, b)
+
+
+class Clock(Protocol):
+    """Time source; tests inject a manual clock."""
+
+    def now_ns(self) -> int:
+        """Wall-clock time, ns since the epoch."""
+        ...
+
+    def monotonic_ns(self) -> int:
+        """Monotonic time for latency accounting."""
+        ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now_ns(self) -> int:
+        return time.time_ns()
+
+    def monotonic_ns(self) -> int:
+        return time.monotonic_ns()
+
+
+class ManualClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, start_ns: int = 1_700_000_000_000_000_000) -> None:
+        self._now = start_ns
+        self._mono = 0
+
+    def now_ns(self) -> int:
+        return self._now
+
+    def monotonic_ns(self) -> int:
+        return self._mono
+
+    def advance(self, ns: int) -> None:
+        self._now += ns
+        self._mono += ns
+
+
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _base36(n: int) -> str:
+    out = []
+    while n:
+        n, r = divmod(n, 36)
+        out.append(_ALPHABET[r])
+    return "".join(reversed(out)) or "0"
+
+
+class IdGenerator:
+    """Make ids unique across restarts: a per-run prefix (start time) plus a counter."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._run = _base36(clock.now_ns() // 1_000_000)
+        self._orders = itertools.count(1)
+        self._execs = itertools.count(1)
+        self._venue = itertools.count(1)
+
+    def order_id(self) -> str:
+        return f"O-{self._run}-{next(self._orders)}"
+
+    def exec_id(self) -> str:
+        return f"X-{self._run}-{next(self._execs)}"
+
+    def venue_id(self, prefix: str) -> str:
+        return f"{prefix}-{self._run}-{next(self._venue)}"

@@ -1,0 +1,1 @@
+"""Order lifecycle: applies commands and venue events, emits execution reports."""

@@ -1,0 +1,359 @@
+"""The engine: the single owner of orders, positions and trading state.
+
+Commands come in from the api; every change happens by applying an event in
+:meth:`Engine._apply`, which is also where each event reaches the position
+book and the fill stream (and, later, the journal). Venue adapters feed their
+events through :meth:`Engine.on_venue_event`.
+
+Everything here runs on one event loop: no locks. A call that awaits a venue
+may interleave with others, so state is re-read after every await.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fillgate.book.positions import PositionBook
+from fillgate.config import Config, SymbolConfig
+from fillgate.domain import events as ev
+from fillgate.domain.commands import (
+    CancelOrder,
+    OrderRef,
+    ReplaceOrder,
+    SetReferencePrice,
+    SubmitOrder,
+)
+from fillgate.domain.enums import OrderState, Side
+from fillgate.domain.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    FillgateError,
+    IllegalTransition,
+    InvalidArgument,
+    NotFound,
+    Violations,
+)
+from fillgate.domain.lifecycle import apply
+from fillgate.domain.orders import Order
+from fillgate.domain.reports import ExecutionReport
+from fillgate.domain.values import ZERO, Clock, IdGenerator, exact_add
+from fillgate.engine.validation import check_precision, check_submit
+from fillgate.risk.trading_state import TradingState, describe_position, reduces_exposure
+from fillgate.streams.bus import EventBus
+from fillgate.venues.base import VenueAdapter
+
+log = logging.getLogger("fillgate.engine")
+
+_WORKING = (OrderState.NEW, OrderState.PARTIALLY_FILLED)
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    order: Order
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolState:
+    config: SymbolConfig
+    reference_price: Decimal
+    updated_ns: int
+
+
+class Engine:
+    """Owns orders and their lifecycle; feeds the book and the bus."""
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        clock: Clock,
+        ids: IdGenerator,
+        venues: Mapping[str, VenueAdapter],
+        book: PositionBook,
+        bus: EventBus,
+        trading: TradingState,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.ids = ids
+        self.venues = dict(venues)
+        self.book = book
+        self.bus = bus
+        self.trading = trading
+        self._orders: dict[str, Order] = {}
+        self._sequence: list[str] = []  # order ids in creation order, for paging
+        self._by_client: dict[tuple[str, str], str] = {}
+        self._submitted: dict[str, SubmitOrder] = {}  # the command each order came from
+        self._open: dict[tuple[str, str], dict[str, None]] = {}  # (account, symbol) -> ids
+        self._symbols = {
+            name: SymbolState(s, s.reference_price, 0) for name, s in config.symbols.items()
+        }
+
+    async def start(self) -> None:
+        for venue in self.venues.values():
+            await venue.connect(self.on_venue_event)
+
+    async def stop(self) -> None:
+        for venue in self.venues.values():
+            await venue.close()
+
+    # -- orders -------------------------------------------------------------
+
+    async def submit(self, cmd: SubmitOrder, *, bypass_halt: bool = False) -> SubmitResult:
+        """Validate, guard and accept a new order, then send it to its venue."""
+        existing = self._by_client.get((cmd.account, cmd.client_order_id))
+        if existing is not None:
+            if self._submitted[existing] != cmd:
+                raise AlreadyExists(
+                    "CLIENT_ORDER_ID_REUSED",
+                    f"client_order_id {cmd.client_order_id!r} already names order {existing} "
+                    "with different contents",
+                    {"client_order_id": cmd.client_order_id, "order_id": existing},
+                )
+            return SubmitResult(self._orders[existing], True)
+        check_submit(cmd, self.config.accounts, self.config.symbols)
+        self._guard(cmd, bypass_halt)
+        now = self.clock.now_ns()
+        account = self.config.accounts[cmd.account]
+        order = Order(
+            order_id=self.ids.order_id(),
+            client_order_id=cmd.client_order_id,
+            account=cmd.account,
+            symbol=cmd.symbol,
+            side=cmd.side,
+            type=cmd.type,
+            time_in_force=cmd.time_in_force,
+            quantity=cmd.quantity,
+            limit_price=cmd.limit_price,
+            stop_price=cmd.stop_price,
+            strategy_id=cmd.strategy_id,
+            tags=cmd.tags,
+            reduce_only=cmd.reduce_only,
+            venue=account.venue,
+            created_ns=now,
+            updated_ns=now,
+        )
+        self._submitted[order.order_id] = cmd
+        self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order))
+        venue = self.venues[account.venue]
+        try:
+            await venue.submit(order)
+        except FillgateError as exc:
+            self._reject(order.order_id, exc.message)
+        return SubmitResult(self._orders[order.order_id], False)
+
+    def _guard(self, cmd: SubmitOrder, bypass_halt: bool) -> None:
+        """Apply reduce-only and the halt guard; compute exposure only when needed."""
+        restriction = (
+            None
+            if bypass_halt
+            else self.trading.strictest(cmd.account, cmd.symbol, cmd.strategy_id)
+        )
+        if restriction is None and not cmd.reduce_only:
+            return
+        position = self.book.quantity(cmd.account, cmd.symbol)
+        reduces = reduces_exposure(
+            position, cmd.side, cmd.quantity, self._open_quantity(cmd.account, cmd.symbol, cmd.side)
+        )
+        if cmd.reduce_only and not reduces:
+            raise FailedPrecondition(
+                "REDUCE_ONLY_WOULD_INCREASE",
+                f"reduce-only {cmd.side.name} {cmd.quantity} {cmd.symbol} would not reduce "
+                f"the position ({describe_position(position)}, counting open orders)",
+                {"account": cmd.account, "symbol": cmd.symbol, "position": str(position)},
+            )
+        if restriction is not None:
+            self.trading.check_new_order(
+                account=cmd.account, symbol=cmd.symbol, strategy=cmd.strategy_id, reduces=reduces
+            )
+
+    def _open_quantity(self, account: str, symbol: str, side: Side) -> Decimal:
+        total = ZERO
+        for order_id in self._open.get((account, symbol), ()):
+            order = self._orders[order_id]
+            if order.side is side:
+                total = exact_add(total, order.leaves_quantity)
+        return total
+
+    async def cancel(self, cmd: CancelOrder) -> Order:
+        """Ask the venue to cancel; canceling a canceled order returns it unchanged."""
+        order = self.resolve(cmd.ref)
+        if order.state in (OrderState.CANCELED, OrderState.PENDING_CANCEL):
+            return order
+        if order.state.is_terminal:
+            raise FailedPrecondition(
+                "ORDER_NOT_OPEN",
+                f"order {order.order_id} is {order.state.name} and cannot be canceled",
+                {"order_id": order.order_id, "state": order.state.name},
+            )
+        if order.state is OrderState.PENDING_REPLACE:
+            raise FailedPrecondition(
+                "REPLACE_IN_FLIGHT",
+                f"order {order.order_id} has a replace in flight; retry the cancel",
+                {"order_id": order.order_id, "state": order.state.name},
+            )
+        self._apply(ev.OrderCancelRequested(order_id=order.order_id, ts_ns=self.clock.now_ns()))
+        await self.venues[order.venue].cancel(self._orders[order.order_id])
+        return self._orders[order.order_id]
+
+    async def replace(self, cmd: ReplaceOrder) -> Order:
+        """Change a working order's quantity and/or prices."""
+        order = self.resolve(cmd.ref)
+        v = Violations()
+        if cmd.quantity is None and cmd.limit_price is None and cmd.stop_price is None:
+            v.add("quantity", "give at least one of quantity, limit_price, stop_price")
+        if cmd.limit_price is not None and not order.type.needs_limit:
+            v.add("limit_price", f"a {order.type.name} order has no limit price")
+        if cmd.stop_price is not None and not order.type.needs_stop:
+            v.add("stop_price", f"a {order.type.name} order has no stop price")
+        sym = self.config.symbols[order.symbol]
+        check_precision(v, "quantity", cmd.quantity, sym.quantity_precision, sym.name)
+        check_precision(v, "limit_price", cmd.limit_price, sym.price_precision, sym.name)
+        check_precision(v, "stop_price", cmd.stop_price, sym.price_precision, sym.name)
+        if cmd.quantity is not None and cmd.quantity <= order.filled_quantity:
+            v.add("quantity", f"must exceed the filled quantity {order.filled_quantity}")
+        v.raise_if_any()
+        if order.state not in _WORKING:
+            raise FailedPrecondition(
+                "ORDER_NOT_REPLACEABLE",
+                f"order {order.order_id} is {order.state.name}; only working orders can change",
+                {"order_id": order.order_id, "state": order.state.name},
+            )
+        venue = self.venues[order.venue]
+        if not venue.supports_replace:
+            raise FailedPrecondition(
+                "REPLACE_NOT_SUPPORTED",
+                f"venue {venue.name} does not support replace",
+                {"venue": venue.name},
+            )
+        quantity = order.quantity if cmd.quantity is None else cmd.quantity
+        limit = order.limit_price if cmd.limit_price is None else cmd.limit_price
+        stop = order.stop_price if cmd.stop_price is None else cmd.stop_price
+        if (quantity, limit, stop) == (order.quantity, order.limit_price, order.stop_price):
+            return order  # a retried replace: nothing left to change
+        self._apply(
+            ev.OrderReplaceRequested(
+                order_id=order.order_id,
+                ts_ns=self.clock.now_ns(),
+                quantity=quantity,
+                limit_price=limit,
+                stop_price=stop,
+            )
+        )
+        await venue.replace(self._orders[order.order_id], quantity, limit, stop)
+        return self._orders[order.order_id]
+
+    def resolve(self, ref: OrderRef) -> Order:
+        """Find an order by id, or by account and client order id."""
+        if ref.order_id:
+            order = self._orders.get(ref.order_id)
+            if order is None:
+                raise NotFound(
+                    "ORDER_NOT_FOUND", f"no order {ref.order_id}", {"order_id": ref.order_id}
+                )
+            return order
+        if not ref.account or not ref.client_order_id:
+            raise InvalidArgument(
+                [("order", "give order_id, or account and client_order_id")], "ORDER_REF_MISSING"
+            )
+        order_id = self._by_client.get((ref.account, ref.client_order_id))
+        if order_id is None:
+            raise NotFound(
+                "ORDER_NOT_FOUND",
+                f"no order with client_order_id {ref.client_order_id!r} in {ref.account}",
+                {"account": ref.account, "client_order_id": ref.client_order_id},
+            )
+        return self._orders[order_id]
+
+    def orders(self, start: int = 0) -> Iterable[tuple[int, Order]]:
+        """Yield (position, order) in creation order from ``start``."""
+        for index in range(start, len(self._sequence)):
+            yield index, self._orders[self._sequence[index]]
+
+    def open_orders(self) -> list[Order]:
+        return [self._orders[i] for ids in self._open.values() for i in ids]
+
+    # -- events ---------------------------------------------------------------
+
+    def on_venue_event(self, event: ev.OrderEvent) -> None:
+        """Apply an event from a venue; an event that does not fit is logged, not applied."""
+        try:
+            self._apply(event)
+        except IllegalTransition as exc:
+            log.error(
+                "event=venue_event_refused order_id=%s event=%s reason=%s detail=%r",
+                event.order_id,
+                type(event).__name__,
+                exc.reason,
+                exc.message,
+            )
+
+    def _reject(self, order_id: str, reason: str) -> None:
+        self._apply(ev.OrderRejected(order_id=order_id, ts_ns=self.clock.now_ns(), reason=reason))
+
+    def _apply(self, event: ev.OrderEvent) -> Order:
+        """The one place an order changes: apply, index, book, stream."""
+        previous = self._orders.get(event.order_id)
+        order, exec_type = apply(previous, event)
+        self._orders[order.order_id] = order
+        key = (order.account, order.symbol)
+        if previous is None:
+            self._sequence.append(order.order_id)
+            self._by_client[(order.account, order.client_order_id)] = order.order_id
+            self._open.setdefault(key, {})[order.order_id] = None
+        elif not order.is_open:
+            self._open.get(key, {}).pop(order.order_id, None)
+        if isinstance(event, ev.OrderFilled):
+            self.book.on_fill(
+                order.account,
+                order.symbol,
+                order.side,
+                event.quantity,
+                event.price,
+                event.fee,
+                event.ts_ns,
+            )
+        report = ExecutionReport(
+            exec_id=self.ids.exec_id(),
+            exec_type=exec_type,
+            order=order,
+            event=event,
+            monotonic_ns=self.clock.monotonic_ns(),
+        )
+        self.bus.publish(order.account, order.symbol, report)
+        return order
+
+    # -- reference prices ---------------------------------------------------
+
+    def symbol(self, name: str) -> SymbolState:
+        state = self._symbols.get(name)
+        if state is None:
+            raise NotFound("SYMBOL_NOT_FOUND", f"unknown symbol {name!r}", {"symbol": name})
+        return state
+
+    def symbols(self) -> list[SymbolState]:
+        return [self._symbols[n] for n in sorted(self._symbols)]
+
+    def set_reference_price(self, cmd: SetReferencePrice) -> SymbolState:
+        """Move a reference price: re-mark positions, then let price-driven venues match."""
+        v = Violations()
+        sym = self.config.symbols.get(cmd.symbol)
+        if sym is None:
+            v.add("symbol", f"unknown symbol {cmd.symbol!r}")
+        else:
+            check_precision(v, "price", cmd.price, sym.price_precision, sym.name)
+        v.raise_if_any()
+        assert sym is not None
+        now = self.clock.now_ns()
+        state = SymbolState(sym, cmd.price, now)
+        self._symbols[cmd.symbol] = state
+        self.book.on_mark(cmd.symbol, cmd.price, now)
+        for venue in self.venues.values():
+            hook = getattr(venue, "on_reference_price", None)
+            if hook is not None:
+                hook(cmd.symbol, cmd.price)
+        return state

@@ -1,0 +1,71 @@
+"""Semantic checks of commands against the configuration. Every failure names its field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from fillgate.config import AccountConfig, SymbolConfig
+from fillgate.domain.commands import SubmitOrder
+from fillgate.domain.errors import Violations
+from fillgate.domain.values import decimal_places
+
+MAX_ID_LENGTH = 64
+MAX_TAGS = 16
+MAX_TAG_KEY = 64
+MAX_TAG_VALUE = 256
+
+
+def check_id(v: Violations, field: str, value: str, *, required: bool) -> None:
+    """Ids are 1-64 printable ASCII characters without spaces."""
+    if not value:
+        if required:
+            v.add(field, "is required")
+        return
+    if len(value) > MAX_ID_LENGTH:
+        v.add(field, f"is longer than {MAX_ID_LENGTH} characters")
+    elif not (value.isascii() and value.isprintable()) or " " in value:
+        v.add(field, "must be printable ASCII without spaces")
+
+
+def check_precision(
+    v: Violations, field: str, value: Decimal | None, places: int, what: str
+) -> None:
+    if value is not None and decimal_places(value) > places:
+        v.add(field, f"{value} has more than the {places} decimal places {what} allows")
+
+
+def check_submit(
+    cmd: SubmitOrder,
+    accounts: Mapping[str, AccountConfig],
+    symbols: Mapping[str, SymbolConfig],
+) -> None:
+    """Raise InvalidArgument naming every field of ``cmd`` that is wrong."""
+    v = Violations()
+    if cmd.account not in accounts:
+        v.add("account", f"unknown account {cmd.account!r}" if cmd.account else "is required")
+    sym = symbols.get(cmd.symbol)
+    if sym is None:
+        v.add("symbol", f"unknown symbol {cmd.symbol!r}" if cmd.symbol else "is required")
+    check_id(v, "client_order_id", cmd.client_order_id, required=True)
+    check_id(v, "strategy_id", cmd.strategy_id, required=False)
+    if cmd.type.needs_limit and cmd.limit_price is None:
+        v.add("limit_price", f"is required for a {cmd.type.name} order")
+    if not cmd.type.needs_limit and cmd.limit_price is not None:
+        v.add("limit_price", f"must be empty for a {cmd.type.name} order")
+    if cmd.type.needs_stop and cmd.stop_price is None:
+        v.add("stop_price", f"is required for a {cmd.type.name} order")
+    if not cmd.type.needs_stop and cmd.stop_price is not None:
+        v.add("stop_price", f"must be empty for a {cmd.type.name} order")
+    if sym is not None:
+        check_precision(v, "quantity", cmd.quantity, sym.quantity_precision, sym.name)
+        check_precision(v, "limit_price", cmd.limit_price, sym.price_precision, sym.name)
+        check_precision(v, "stop_price", cmd.stop_price, sym.price_precision, sym.name)
+    if len(cmd.tags) > MAX_TAGS:
+        v.add("tags", f"has more than {MAX_TAGS} entries")
+    for key, value in cmd.tags:
+        if not key or len(key) > MAX_TAG_KEY:
+            v.add(f"tags[{key}]", f"keys must be 1-{MAX_TAG_KEY} characters")
+        if len(value) > MAX_TAG_VALUE:
+            v.add(f"tags[{key}]", f"values must be at most {MAX_TAG_VALUE} characters")
+    v.raise_if_any()

@@ -1,0 +1,1 @@
+"""Pre-trade checks and trading state (ACTIVE / REDUCING / HALTED)."""

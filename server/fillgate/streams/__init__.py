@@ -1,0 +1,1 @@
+"""Sequenced event bus: subscribers, bounded queues, resume from a sequence."""

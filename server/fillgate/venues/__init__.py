@@ -1,0 +1,1 @@
+"""Venue adapters: one protocol, one package per venue, the paper venue embedded."""

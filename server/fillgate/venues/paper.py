@@ -1,0 +1,265 @@
+"""The embedded paper venue: deterministic matching against reference prices.
+
+It plays the part of an exchange for the default install, tests, demos and
+benchmarks, and it speaks the same adapter protocol as real venues.
+
+Rules (the reference price is P, per symbol):
+- market orders fill at P;
+- a limit order that is marketable on arrival (buy at or above P, sell at or
+  below) fills at P; otherwise it rests and fills *at its limit* once P
+  reaches it;
+- a stop triggers when P reaches the stop (buy: P >= stop, sell: P <= stop);
+  a stop then fills at P, a stop-limit becomes a limit order;
+- liquidity: a symbol's ``paper_liquidity`` caps what fills per price level;
+  the rest of a market or limit order keeps working and fills on later price
+  moves. Unlimited by default; tests use it for partial fills;
+- IOC fills what it can at once and expires the rest; FOK fills completely at
+  once or expires with no fill; DAY orders expire at the configured day end;
+- fees are ``fee_rate`` x notional.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fillgate.config import PaperConfig, SymbolConfig
+from fillgate.domain import events as ev
+from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.orders import Order
+from fillgate.domain.values import EXACT, ZERO, Clock, IdGenerator
+from fillgate.venues.base import ReportSink
+
+log = logging.getLogger("fillgate.venues.paper")
+
+_DAY_NS = 86_400 * 1_000_000_000
+
+
+@dataclass(slots=True)
+class _Working:
+    """The venue's own mutable record of a working order (the venue's book, not ours)."""
+
+    order: Order
+    venue_order_id: str
+    quantity: Decimal
+    leaves: Decimal
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    triggered: bool
+
+    @property
+    def is_stop(self) -> bool:
+        return self.order.type in (OrderType.STOP, OrderType.STOP_LIMIT)
+
+
+class PaperVenue:
+    """A deterministic in-process venue."""
+
+    name = "paper"
+    supports_replace = True
+
+    def __init__(
+        self,
+        *,
+        symbols: Mapping[str, SymbolConfig],
+        config: PaperConfig,
+        clock: Clock,
+        ids: IdGenerator,
+    ) -> None:
+        self._config = config
+        self._clock = clock
+        self._ids = ids
+        self._prices = {name: s.reference_price for name, s in symbols.items()}
+        self._liquidity = {name: s.paper_liquidity for name, s in symbols.items()}
+        self._available: dict[str, Decimal | None] = dict(self._liquidity)
+        self._working: dict[str, _Working] = {}  # by order id, in arrival order
+        self._known: dict[str, Order] = {}  # by client order id, for query_order
+        self._sink: ReportSink | None = None
+        self._day_timer: asyncio.TimerHandle | None = None
+
+    # -- adapter protocol ---------------------------------------------------
+
+    async def connect(self, sink: ReportSink) -> None:
+        self._sink = sink
+        self._schedule_day_end()
+
+    async def close(self) -> None:
+        if self._day_timer is not None:
+            self._day_timer.cancel()
+            self._day_timer = None
+
+    async def submit(self, order: Order) -> None:
+        w = _Working(
+            order=order,
+            venue_order_id=self._ids.venue_id("P"),
+            quantity=order.quantity,
+            leaves=order.quantity,
+            limit_price=order.limit_price,
+            stop_price=order.stop_price,
+            triggered=False,
+        )
+        self._known[order.client_order_id] = order
+        self._emit(ev.OrderAcknowledged, w, venue_order_id=w.venue_order_id)
+        if w.is_stop and not self._stop_reached(w):
+            self._working[order.order_id] = w
+            return
+        self._activate(w, on_arrival=True)
+
+    async def cancel(self, order: Order) -> None:
+        w = self._working.pop(order.order_id, None)
+        if w is None:
+            self._emit_for(
+                order, ev.OrderCancelRejected, reason="order is not working at the venue"
+            )
+            return
+        self._emit(ev.OrderCanceled, w, reason="canceled on request")
+
+    async def replace(
+        self,
+        order: Order,
+        quantity: Decimal,
+        limit_price: Decimal | None,
+        stop_price: Decimal | None,
+    ) -> None:
+        w = self._working.get(order.order_id)
+        if w is None:
+            self._emit_for(
+                order, ev.OrderReplaceRejected, reason="order is not working at the venue"
+            )
+            return
+        filled = EXACT.subtract(w.quantity, w.leaves)
+        if quantity <= filled:
+            self._emit(
+                ev.OrderReplaceRejected, w, reason="new quantity is not above the filled quantity"
+            )
+            return
+        w.quantity, w.leaves = quantity, EXACT.subtract(quantity, filled)
+        w.limit_price, w.stop_price = limit_price, stop_price
+        self._emit(
+            ev.OrderReplaced, w, quantity=quantity, limit_price=limit_price, stop_price=stop_price
+        )
+        # New terms may be marketable now: treat them like an arrival (time priority is lost).
+        del self._working[order.order_id]
+        if w.is_stop and not w.triggered and not self._stop_reached(w):
+            self._working[order.order_id] = w
+            return
+        self._activate(w, on_arrival=True)
+
+    async def query_order(self, client_order_id: str) -> Order | None:
+        return self._known.get(client_order_id)
+
+    async def open_orders(self) -> list[Order]:
+        return [w.order for w in self._working.values()]
+
+    # -- paper-only controls ------------------------------------------------
+
+    def on_reference_price(self, symbol: str, price: Decimal) -> None:
+        """Move ``symbol``'s price: refresh its liquidity and match its working orders."""
+        self._prices[symbol] = price
+        self._available[symbol] = self._liquidity.get(symbol)
+        for order_id, w in list(self._working.items()):
+            if w.order.symbol != symbol or order_id not in self._working:
+                continue
+            if w.is_stop and not w.triggered:
+                if not self._stop_reached(w):
+                    continue
+                del self._working[order_id]
+                self._activate(w, on_arrival=True)
+            else:
+                del self._working[order_id]
+                self._execute(w, on_arrival=False)
+
+    def expire_day_orders(self) -> int:
+        """Expire every working DAY order (the venue's end of day); return how many."""
+        expired = [w for w in self._working.values() if w.order.time_in_force is TimeInForce.DAY]
+        for w in expired:
+            del self._working[w.order.order_id]
+            self._emit(ev.OrderExpired, w, reason="end of trading day")
+        return len(expired)
+
+    @property
+    def working_count(self) -> int:
+        return len(self._working)
+
+    # -- matching -------------------------------------------------------------
+
+    def _stop_reached(self, w: _Working) -> bool:
+        price = self._prices[w.order.symbol]
+        assert w.stop_price is not None
+        return price >= w.stop_price if w.order.side is Side.BUY else price <= w.stop_price
+
+    def _activate(self, w: _Working, *, on_arrival: bool) -> None:
+        if w.is_stop and not w.triggered:
+            w.triggered = True
+            self._emit(ev.OrderTriggered, w)
+        self._execute(w, on_arrival=on_arrival)
+
+    def _execute(self, w: _Working, *, on_arrival: bool) -> None:
+        """Fill what the price and liquidity allow; then rest, or expire an IOC/FOK remainder."""
+        symbol = w.order.symbol
+        price = self._prices[symbol]
+        fill_price = price
+        if w.order.type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+            assert w.limit_price is not None
+            buy = w.order.side is Side.BUY
+            marketable = price <= w.limit_price if buy else price >= w.limit_price
+            if not marketable:
+                fill_price = ZERO
+            elif not on_arrival:
+                fill_price = w.limit_price  # a resting limit fills at its own price
+        available = self._available.get(symbol)
+        quantity = ZERO
+        if fill_price:
+            quantity = w.leaves if available is None else min(w.leaves, available)
+        tif = w.order.time_in_force
+        if tif is TimeInForce.FOK and quantity < w.leaves:
+            self._emit(ev.OrderExpired, w, reason="fill or kill: not enough liquidity at once")
+            return
+        if quantity:
+            self._fill(w, quantity, fill_price)
+        if not w.leaves:
+            return
+        if tif in (TimeInForce.IOC, TimeInForce.FOK):
+            self._emit(ev.OrderExpired, w, reason="immediate or cancel: remainder expired")
+            return
+        self._working[w.order.order_id] = w
+
+    def _fill(self, w: _Working, quantity: Decimal, price: Decimal) -> None:
+        w.leaves = EXACT.subtract(w.leaves, quantity)
+        available = self._available.get(w.order.symbol)
+        if available is not None:
+            self._available[w.order.symbol] = EXACT.subtract(available, quantity)
+        fee = EXACT.multiply(EXACT.multiply(quantity, price), self._config.fee_rate)
+        self._emit(
+            ev.OrderFilled,
+            w,
+            venue_exec_id=self._ids.venue_id("T"),
+            quantity=quantity,
+            price=price,
+            fee=fee,
+        )
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _emit(self, kind: type[ev.OrderEvent], w: _Working, **fields: object) -> None:
+        self._emit_for(w.order, kind, **fields)
+
+    def _emit_for(self, order: Order, kind: type[ev.OrderEvent], **fields: object) -> None:
+        assert self._sink is not None, "paper venue used before connect()"
+        self._sink(kind(order_id=order.order_id, ts_ns=self._clock.now_ns(), **fields))
+
+    def _schedule_day_end(self) -> None:
+        now = self._clock.now_ns()
+        offset = self._config.day_end_utc_s * 1_000_000_000
+        next_end = ((now - offset) // _DAY_NS + 1) * _DAY_NS + offset
+        delay = (next_end - now) / 1e9
+        loop = asyncio.get_running_loop()
+        self._day_timer = loop.call_later(delay, self._on_day_end)
+
+    def _on_day_end(self) -> None:
+        count = self.expire_day_orders()
+        log.info("event=paper_day_end expired=%d", count)
+        self._schedule_day_end()
