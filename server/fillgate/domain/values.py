@@ -164,7 +164,7 @@ class IdGenerator:
         self._run = _base36(clock.now_ns() // 1_000_000)
         self._orders = itertools.count(1)
         self._execs = itertools.count(1)
-        self._venue = itertools.count(1)
+        self._venue: dict[str, itertools.count[int]] = {}
 
     def order_id(self) -> str:
         return f"O-{self._run}-{next(self._orders)}"
@@ -173,4 +173,7 @@ class IdGenerator:
         return f"X-{self._run}-{next(self._execs)}"
 
     def venue_id(self, prefix: str) -> str:
-        return f"{prefix}-{self._run}-{next(self._venue)}"
+        counter = self._venue.get(prefix)
+        if counter is None:
+            counter = self._venue[prefix] = itertools.count(1)
+        return f"{prefix}-{self._run}-{next(counter)}"
