@@ -13,7 +13,6 @@ round-trip floor and wrong for load.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
 import signal
@@ -38,10 +37,16 @@ PERCENTILES = (50, 90, 99, 99.9)
 def start_server() -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "FILLGATE_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "fillgate"), "serve", "--listen",
-         "127.0.0.1:0"],
-        stdout=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        [
+            os.path.join(os.path.dirname(sys.executable), "fillgate"),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     match = re.search(r"listening on (\S+)", line)
@@ -66,10 +71,14 @@ async def measure(target: str, calls: int, warmup: int) -> tuple[array[int], arr
 
         def order(i: int) -> pb.SubmitOrderRequest:
             return pb.SubmitOrderRequest(
-                account="paper", symbol="BTC-USD", side=order_pb.SIDE_BUY if i % 2 else order_pb.SIDE_SELL,
-                quantity="0.01", type=order_pb.ORDER_TYPE_MARKET,
-                time_in_force=order_pb.TIME_IN_FORCE_IOC, client_order_id=f"q-{i}",
-            )  # fmt: skip
+                account="paper",
+                symbol="BTC-USD",
+                side=order_pb.SIDE_BUY if i % 2 else order_pb.SIDE_SELL,
+                quantity="0.01",
+                type=order_pb.ORDER_TYPE_MARKET,
+                time_in_force=order_pb.TIME_IN_FORCE_IOC,
+                client_order_id=f"q-{i}",
+            )
 
         for i in range(warmup):
             await admin.Ping(ping)
@@ -105,7 +114,8 @@ def main() -> int:
         cells = "".join(f"{h.get_value_at_percentile(p) / 1000:>10.0f}" for p in PERCENTILES)
         print(f"{name:<14}{cells}{h.get_max_value() / 1000:>10.0f}")
     ratios = "".join(
-        f"{hs.get_value_at_percentile(p) / hp.get_value_at_percentile(p):>10.2f}" for p in PERCENTILES
+        f"{hs.get_value_at_percentile(p) / hp.get_value_at_percentile(p):>10.2f}"
+        for p in PERCENTILES
     )
     print(f"{'ratio':<14}{ratios}")
     return 0

@@ -25,7 +25,5 @@ def test_generated_code_matches_protos_else_run_make_proto(tmp_path):
         p.name for p in committed_dir.iterdir() if p.is_file() and p.suffix in (".py", ".pyi")
     )
     assert committed_names == fresh_names, "generated file set is stale: run `make proto`"
-    stale = [
-        p.name for p in fresh if (committed_dir / p.name).read_bytes() != p.read_bytes()
-    ]
+    stale = [p.name for p in fresh if (committed_dir / p.name).read_bytes() != p.read_bytes()]
     assert not stale, f"stale generated code in {stale}: run `make proto`"

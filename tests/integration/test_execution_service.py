@@ -130,9 +130,13 @@ async def test_halt_with_cancel_and_flatten_then_submit_fails_until_resume(clien
         "paper", "ETH-USD", "buy", "2", type="limit", limit_price="2500"
     )
     result = await client.halt(
-        HaltScope.ACCOUNT, "paper", cancel_open_orders=True, flatten_positions=True,
-        reason="risk breach", requested_by="test",
-    )  # fmt: skip
+        HaltScope.ACCOUNT,
+        "paper",
+        cancel_open_orders=True,
+        flatten_positions=True,
+        reason="risk breach",
+        requested_by="test",
+    )
     assert [o.order_id for o in result.canceled_orders] == [resting.order.order_id]
     assert [(o.side.name, o.quantity, o.state) for o in result.flatten_orders] == [
         ("SELL", 1, OrderState.FILLED)
@@ -147,9 +151,7 @@ async def test_halt_with_cancel_and_flatten_then_submit_fails_until_resume(clien
     assert (await client.submit_order("paper", "BTC-USD", "buy", "1")).order.state is (
         OrderState.FILLED
     )
-    await reader.wait_for(
-        lambda r: sum(isinstance(e, TradingStateChanged) for e in r.events) == 2
-    )
+    await reader.wait_for(lambda r: sum(isinstance(e, TradingStateChanged) for e in r.events) == 2)
     await reader.stop()
     modes = [e.mode for e in reader.events if isinstance(e, TradingStateChanged)]
     assert modes == [TradingMode.HALTED, TradingMode.ACTIVE]
@@ -166,8 +168,10 @@ async def test_halt_reducing_allows_only_reducing_orders(client):
     )
     [state] = await client.trading_state()
     assert (state.scope, state.target, state.mode) == (
-        HaltScope.SYMBOL, "BTC-USD", TradingMode.REDUCING,
-    )  # fmt: skip
+        HaltScope.SYMBOL,
+        "BTC-USD",
+        TradingMode.REDUCING,
+    )
 
 
 async def test_two_stream_consumers_receive_the_same_sequence(client, open_stream):
@@ -232,5 +236,7 @@ async def test_list_orders_pages_through_all_orders_in_creation_order(client, se
 async def test_health_check_reports_serving(server):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
-        reply = await stub.Check(health_pb2.HealthCheckRequest(service="fillgate.v1.ExecutionService"))
+        reply = await stub.Check(
+            health_pb2.HealthCheckRequest(service="fillgate.v1.ExecutionService")
+        )
     assert reply.status == health_pb2.HealthCheckResponse.SERVING

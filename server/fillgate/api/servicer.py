@@ -49,7 +49,7 @@ def _page_start(token: str) -> int:
     raise InvalidArgument([("page_token", "is not a token this server issued")])
 
 
-class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
+class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     """fillgate.v1.ExecutionService."""
 
     def __init__(self, engine: Engine, kill_switch: KillSwitch) -> None:
@@ -92,7 +92,8 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
         start = _page_start(request.page_token)
         v.raise_if_any()
         size = request.page_size or DEFAULT_PAGE
-        out, next_token = [], ""
+        out: list[Any] = []
+        next_token = ""
         for index, order in self._engine.orders(start):
             if (
                 (request.account and order.account != request.account)
@@ -202,7 +203,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):
         )
 
 
-class AdminServicer(admin_grpc.AdminServiceServicer):
+class AdminServicer(admin_grpc.AdminServiceServicer):  # type: ignore[misc]
     """fillgate.v1.AdminService."""
 
     def __init__(self, engine: Engine) -> None:

@@ -36,7 +36,7 @@ class InvalidArgument(FillgateError):
     def __init__(
         self,
         violations: list[tuple[str, str]],
-        reason: str = "INVALID_ARGUMENT",
+        reason: str = "INVALID_FIELD",
         metadata: Mapping[str, str] | None = None,
     ):
         message = "; ".join(f"{field}: {text}" for field, text in violations)
@@ -83,6 +83,8 @@ class Violations:
     def add(self, field: str, description: str) -> None:
         self.items.append((field, description))
 
-    def raise_if_any(self, reason: str = "INVALID_ARGUMENT") -> None:
+    def raise_if_any(self, reason: str = "INVALID_FIELD") -> None:
+        """Raise one InvalidArgument naming every field; metadata lists the fields."""
         if self.items:
-            raise InvalidArgument(self.items, reason)
+            fields = ",".join(dict.fromkeys(field for field, _ in self.items))
+            raise InvalidArgument(self.items, reason, {"fields": fields})

@@ -39,7 +39,7 @@ from fillgate.domain.errors import (
 from fillgate.domain.lifecycle import apply
 from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
-from fillgate.domain.values import ZERO, Clock, IdGenerator, exact_add
+from fillgate.domain.values import ZERO, Clock, IdGenerator, exact_add, fmt
 from fillgate.engine.validation import check_precision, check_submit
 from fillgate.risk.trading_state import TradingState, describe_position, reduces_exposure
 from fillgate.streams.bus import EventBus
@@ -90,7 +90,8 @@ class Engine:
         self._submitted: dict[str, SubmitOrder] = {}  # the command each order came from
         self._open: dict[tuple[str, str], dict[str, None]] = {}  # (account, symbol) -> ids
         self._symbols = {
-            name: SymbolState(s, s.reference_price, 0) for name, s in config.symbols.items()
+            name: SymbolState(s, s.reference_price, clock.now_ns())
+            for name, s in config.symbols.items()
         }
 
     async def start(self) -> None:
@@ -116,7 +117,15 @@ class Engine:
                 )
             return SubmitResult(self._orders[existing], True)
         check_submit(cmd, self.config.accounts, self.config.symbols)
-        self._guard(cmd, bypass_halt)
+        self._guard(
+            account=cmd.account,
+            symbol=cmd.symbol,
+            strategy=cmd.strategy_id,
+            side=cmd.side,
+            quantity=cmd.quantity,
+            reduce_only=cmd.reduce_only,
+            bypass_halt=bypass_halt,
+        )
         now = self.clock.now_ns()
         account = self.config.accounts[cmd.account]
         order = Order(
@@ -146,36 +155,46 @@ class Engine:
             self._reject(order.order_id, exc.message)
         return SubmitResult(self._orders[order.order_id], False)
 
-    def _guard(self, cmd: SubmitOrder, bypass_halt: bool) -> None:
-        """Apply reduce-only and the halt guard; compute exposure only when needed."""
-        restriction = (
-            None
-            if bypass_halt
-            else self.trading.strictest(cmd.account, cmd.symbol, cmd.strategy_id)
-        )
-        if restriction is None and not cmd.reduce_only:
+    def _guard(
+        self,
+        *,
+        account: str,
+        symbol: str,
+        strategy: str,
+        side: Side,
+        quantity: Decimal,
+        reduce_only: bool,
+        bypass_halt: bool = False,
+        exclude: str = "",
+    ) -> None:
+        """Apply reduce-only and the halt guard to ``quantity`` more on ``side``.
+
+        Exposure is computed only when a restriction or reduce-only asks for it.
+        ``exclude`` leaves an order being replaced out of the open quantity.
+        """
+        restriction = None if bypass_halt else self.trading.strictest(account, symbol, strategy)
+        if restriction is None and not reduce_only:
             return
-        position = self.book.quantity(cmd.account, cmd.symbol)
-        reduces = reduces_exposure(
-            position, cmd.side, cmd.quantity, self._open_quantity(cmd.account, cmd.symbol, cmd.side)
-        )
-        if cmd.reduce_only and not reduces:
+        position = self.book.quantity(account, symbol)
+        pending = self._open_quantity(account, symbol, side, exclude)
+        reduces = reduces_exposure(position, side, quantity, pending)
+        if reduce_only and not reduces:
             raise FailedPrecondition(
                 "REDUCE_ONLY_WOULD_INCREASE",
-                f"reduce-only {cmd.side.name} {cmd.quantity} {cmd.symbol} would not reduce "
+                f"reduce-only {side.name} {fmt(quantity)} {symbol} would not reduce "
                 f"the position ({describe_position(position)}, counting open orders)",
-                {"account": cmd.account, "symbol": cmd.symbol, "position": str(position)},
+                {"account": account, "symbol": symbol, "position": fmt(position)},
             )
         if restriction is not None:
             self.trading.check_new_order(
-                account=cmd.account, symbol=cmd.symbol, strategy=cmd.strategy_id, reduces=reduces
+                account=account, symbol=symbol, strategy=strategy, reduces=reduces
             )
 
-    def _open_quantity(self, account: str, symbol: str, side: Side) -> Decimal:
+    def _open_quantity(self, account: str, symbol: str, side: Side, exclude: str = "") -> Decimal:
         total = ZERO
         for order_id in self._open.get((account, symbol), ()):
             order = self._orders[order_id]
-            if order.side is side:
+            if order.side is side and order_id != exclude:
                 total = exact_add(total, order.leaves_quantity)
         return total
 
@@ -235,6 +254,18 @@ class Engine:
         stop = order.stop_price if cmd.stop_price is None else cmd.stop_price
         if (quantity, limit, stop) == (order.quantity, order.limit_price, order.stop_price):
             return order  # a retried replace: nothing left to change
+        if (limit, stop) != (order.limit_price, order.stop_price) or quantity > order.quantity:
+            # Only a pure size cut is always allowed; anything else is judged like a
+            # new order for the remaining quantity, so a replace cannot dodge a halt.
+            self._guard(
+                account=order.account,
+                symbol=order.symbol,
+                strategy=order.strategy_id,
+                side=order.side,
+                quantity=quantity - order.filled_quantity,
+                reduce_only=order.reduce_only,
+                exclude=order.order_id,
+            )
         self._apply(
             ev.OrderReplaceRequested(
                 order_id=order.order_id,

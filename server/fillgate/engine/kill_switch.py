@@ -147,7 +147,6 @@ class KillSwitch:
     async def _flatten(self, cmd: Halt) -> list[Order]:
         engine = self._engine
         orders = []
-        stamp = engine.clock.now_ns()
         for snap in engine.book.snapshots():
             for symbol, pos in snap.positions.items():
                 if not pos.quantity or not self._in_scope(
@@ -162,7 +161,7 @@ class KillSwitch:
                     quantity=abs(pos.quantity),
                     type=OrderType.MARKET,
                     time_in_force=TimeInForce.IOC,
-                    client_order_id=f"flatten-{stamp}-{symbol}"[:64],
+                    client_order_id=engine.ids.venue_id("flatten"),
                     strategy_id=FLATTEN_STRATEGY,
                     tags=(("halt_reason", cmd.reason[:256]),),
                     reduce_only=False,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from fillgate.config import AccountConfig, SymbolConfig
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.errors import Violations
-from fillgate.domain.values import decimal_places
+from fillgate.domain.values import decimal_places, fmt
 
 MAX_ID_LENGTH = 64
 MAX_TAGS = 16
@@ -32,7 +32,7 @@ def check_precision(
     v: Violations, field: str, value: Decimal | None, places: int, what: str
 ) -> None:
     if value is not None and decimal_places(value) > places:
-        v.add(field, f"{value} has more than the {places} decimal places {what} allows")
+        v.add(field, f"{fmt(value)} has more than the {places} decimal places {what} allows")
 
 
 def check_submit(
@@ -47,6 +47,8 @@ def check_submit(
     sym = symbols.get(cmd.symbol)
     if sym is None:
         v.add("symbol", f"unknown symbol {cmd.symbol!r}" if cmd.symbol else "is required")
+    if cmd.quantity <= 0:
+        v.add("quantity", "must be greater than zero")
     check_id(v, "client_order_id", cmd.client_order_id, required=True)
     check_id(v, "strategy_id", cmd.strategy_id, required=False)
     if cmd.type.needs_limit and cmd.limit_price is None:

@@ -7,7 +7,8 @@ Rules (the reference price is P, per symbol):
 - market orders fill at P;
 - a limit order that is marketable on arrival (buy at or above P, sell at or
   below) fills at P; otherwise it rests and fills *at its limit* once P
-  reaches it;
+  reaches it; a marketable limit that rests only for want of liquidity fills
+  its remainder at the then price P;
 - a stop triggers when P reaches the stop (buy: P >= stop, sell: P <= stop);
   a stop then fills at P, a stop-limit becomes a limit order;
 - liquidity: a symbol's ``paper_liquidity`` caps what fills per price level;
@@ -158,6 +159,7 @@ class PaperVenue:
 
     def on_reference_price(self, symbol: str, price: Decimal) -> None:
         """Move ``symbol``'s price: refresh its liquidity and match its working orders."""
+        previous = self._prices[symbol]
         self._prices[symbol] = price
         self._available[symbol] = self._liquidity.get(symbol)
         for order_id, w in list(self._working.items()):
@@ -170,7 +172,9 @@ class PaperVenue:
                 self._activate(w, on_arrival=True)
             else:
                 del self._working[order_id]
-                self._execute(w, on_arrival=False)
+                # A limit that was already marketable (resting only for want of
+                # liquidity) takes the market price; one the price crossed, its limit.
+                self._execute(w, on_arrival=self._marketable(w, previous))
 
     def expire_day_orders(self) -> int:
         """Expire every working DAY order (the venue's end of day); return how many."""
@@ -191,6 +195,13 @@ class PaperVenue:
         assert w.stop_price is not None
         return price >= w.stop_price if w.order.side is Side.BUY else price <= w.stop_price
 
+    @staticmethod
+    def _marketable(w: _Working, price: Decimal) -> bool:
+        """True when ``w`` may trade at ``price``: always for market, else within its limit."""
+        if w.limit_price is None or w.order.type in (OrderType.MARKET, OrderType.STOP):
+            return True
+        return price <= w.limit_price if w.order.side is Side.BUY else price >= w.limit_price
+
     def _activate(self, w: _Working, *, on_arrival: bool) -> None:
         if w.is_stop and not w.triggered:
             w.triggered = True
@@ -204,9 +215,7 @@ class PaperVenue:
         fill_price = price
         if w.order.type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
             assert w.limit_price is not None
-            buy = w.order.side is Side.BUY
-            marketable = price <= w.limit_price if buy else price >= w.limit_price
-            if not marketable:
+            if not self._marketable(w, price):
                 fill_price = ZERO
             elif not on_arrival:
                 fill_price = w.limit_price  # a resting limit fills at its own price

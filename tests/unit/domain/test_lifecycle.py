@@ -24,10 +24,17 @@ def order_in(state: OrderState) -> Order:
         OrderState.FILLED: QTY,
     }.get(state, Decimal(0))
     base = Order(
-        order_id="O-1", client_order_id="c-1", account="a", symbol="S", side=Side.BUY,
-        type=OrderType.LIMIT, time_in_force=TimeInForce.GTC, quantity=QTY,
-        limit_price=Decimal(100), venue="paper",
-    )  # fmt: skip
+        order_id="O-1",
+        client_order_id="c-1",
+        account="a",
+        symbol="S",
+        side=Side.BUY,
+        type=OrderType.LIMIT,
+        time_in_force=TimeInForce.GTC,
+        quantity=QTY,
+        limit_price=Decimal(100),
+        venue="paper",
+    )
     return replace(base, state=state, filled_quantity=filled, filled_notional=filled * 100)
 
 
@@ -118,9 +125,13 @@ def test_apply_event_for_unknown_order_raises():
 def test_apply_fill_beyond_quantity_raises_overfill():
     order = order_in(OrderState.PARTIALLY_FILLED)
     fill = ev.OrderFilled(
-        order_id="O-1", ts_ns=1, venue_exec_id="T", quantity=Decimal(7), price=Decimal(1),
+        order_id="O-1",
+        ts_ns=1,
+        venue_exec_id="T",
+        quantity=Decimal(7),
+        price=Decimal(1),
         fee=Decimal(0),
-    )  # fmt: skip
+    )
     with pytest.raises(IllegalTransition) as err:
         apply(order, fill)
     assert err.value.reason == "OVERFILL"
@@ -132,10 +143,14 @@ def test_apply_fills_accumulate_quantity_notional_fees_and_average():
         order, exec_type = apply(
             order,
             ev.OrderFilled(
-                order_id="O-1", ts_ns=2, venue_exec_id="T", quantity=qty, price=px,
+                order_id="O-1",
+                ts_ns=2,
+                venue_exec_id="T",
+                quantity=qty,
+                price=px,
                 fee=Decimal("0.25"),
             ),
-        )  # fmt: skip
+        )
         assert exec_type is ExecType.TRADE
     assert order.state is OrderState.FILLED
     assert order.filled_quantity == 10

@@ -1,0 +1,364 @@
+"""The ``fillgate`` command: run the server, or talk to one.
+
+Exit codes: 0 success, 1 a failed RPC (the error goes to stderr), 2 a usage
+error, 130 interrupted. ``--json`` switches every output to JSON: one document
+per command, or one object per line for ``fills``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, TextIO
+
+from . import _output
+from ._channel import DEFAULT_TARGET, TARGET_ENV
+from .errors import FillgateError
+from .sync_client import FillgateClient
+from .types import (
+    ExecutionReport,
+    HaltScope,
+    Heartbeat,
+    OrderState,
+    OrderType,
+    Side,
+    SubscriptionAck,
+    TimeInForce,
+    TradingMode,
+    TradingStateChanged,
+)
+
+HISTORY_HEARTBEAT_MS = 1000
+"""Heartbeat interval of ``fills`` without ``--follow``: this much silence means
+the history is drained, even when a filter hides the event at head_sequence."""
+
+RPC_TIMEOUT_S = 30.0
+
+Handler = Callable[[FillgateClient, argparse.Namespace, TextIO], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``fillgate`` command line and return its exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        _check(args)
+    except SystemExit as exc:  # argparse exits on usage errors and --help
+        return exc.code if isinstance(exc.code, int) else 2
+    if args.command == "serve":
+        return _serve(args)
+    handler: Handler = args.handler
+    try:
+        with FillgateClient(args.target, timeout=RPC_TIMEOUT_S) as client:
+            return handler(client, args, sys.stdout)
+    except FillgateError as exc:
+        _output.print_error(exc, sys.stderr, as_json=args.json)
+        return 1
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of the ``fillgate`` command and its subcommands."""
+    default_target = os.environ.get(TARGET_ENV) or DEFAULT_TARGET
+    parser = argparse.ArgumentParser(prog="fillgate", description="fillgate execution server")
+    parser.add_argument(
+        "--target", default=default_target, help=f"server (default {default_target})"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    # The same options after the subcommand; SUPPRESS keeps them from resetting the above.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--target", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Handler | None, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(handler=handler, subparser=p)
+        return p
+
+    p = command("serve", None, "run the server until SIGTERM or Ctrl-C")
+    p.add_argument("--config", metavar="PATH", help="TOML config file")
+    p.add_argument("--listen", metavar="HOST:PORT", help="address to listen on")
+
+    p = command("submit", _submit, "submit an order and print it")
+    p.add_argument("account")
+    p.add_argument("symbol")
+    p.add_argument("side", choices=_labels(Side))
+    p.add_argument("quantity", metavar="QTY", type=_decimal)
+    p.add_argument("--type", choices=_labels(OrderType), default="market")
+    p.add_argument("--limit", metavar="PRICE", type=_decimal)
+    p.add_argument("--stop", metavar="PRICE", type=_decimal)
+    p.add_argument("--tif", choices=_labels(TimeInForce), default="gtc")
+    p.add_argument("--client-order-id", metavar="ID")
+    p.add_argument("--strategy", metavar="ID")
+    p.add_argument("--tag", metavar="K=V", action="append", type=_tag, default=[])
+    p.add_argument("--reduce-only", action="store_true")
+
+    p = command("cancel", _cancel, "cancel an order (by ORDER_ID or --account/--client-order-id)")
+    _order_ref_args(p)
+    p = command("replace", _replace, "change a working order's quantity or prices")
+    _order_ref_args(p)
+    p.add_argument("--qty", metavar="QTY", type=_decimal)
+    p.add_argument("--limit", metavar="PRICE", type=_decimal)
+    p.add_argument("--stop", metavar="PRICE", type=_decimal)
+
+    p = command("orders", _orders, "list orders")
+    p.add_argument("--account")
+    p.add_argument("--symbol")
+    p.add_argument("--state", choices=_labels(OrderState), nargs="+", action="extend", default=[])
+    p.add_argument("--open", action="store_true", help="only orders still working")
+
+    p = command("positions", _positions, "show positions and account totals")
+    p.add_argument("--account", nargs="+", action="extend", default=[])
+    p.add_argument("--all", action="store_true", help="include flat positions")
+
+    p = command("fills", _fills, "print the fill history, or follow live events")
+    p.add_argument("--account", nargs="+", action="extend", default=[])
+    p.add_argument("--symbol", nargs="+", action="extend", default=[])
+    p.add_argument("--from-seq", metavar="N", type=_sequence)
+    p.add_argument("--follow", action="store_true", help="keep printing live events")
+
+    p = command("halt", _halt, "restrict trading in a scope")
+    _scope_args(p)
+    p.add_argument("--reducing", action="store_true", help="allow reducing orders only")
+    p.add_argument("--cancel-open", action="store_true", help="cancel working orders")
+    p.add_argument("--flatten", action="store_true", help="close positions at market")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--by", metavar="NAME")
+    p = command("resume", _resume, "lift a scope's restriction")
+    _scope_args(p)
+    p.add_argument("--reason", default="")
+    p.add_argument("--by", metavar="NAME")
+    command("state", _state, "list the trading restrictions in force")
+
+    p = command("price", _price, "set a symbol's reference price")
+    p.add_argument("symbol")
+    p.add_argument("price", type=_decimal)
+    command("symbols", _symbols, "list the configured symbols")
+    command("ping", _ping, "measure one empty round trip")
+    return parser
+
+
+def _labels(enum_type: type[Any]) -> list[str]:
+    return [m.label for m in enum_type if m.value != 0]
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a decimal number: {text!r}") from None
+    if not value.is_finite():
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return value
+
+
+def _sequence(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a sequence number: {text!r}")
+    return int(text)
+
+
+def _tag(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"tag must be KEY=VALUE: {text!r}")
+    return key, value
+
+
+def _order_ref_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("order_id", metavar="ORDER_ID", nargs="?")
+    p.add_argument("--account")
+    p.add_argument("--client-order-id", metavar="ID")
+
+
+def _scope_args(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--account", metavar="A")
+    group.add_argument("--symbol", metavar="S")
+    group.add_argument("--strategy", metavar="ID")
+    group.add_argument("--all", action="store_true", help="every account, symbol and strategy")
+
+
+def _check(args: argparse.Namespace) -> None:
+    """Reject argument combinations argparse cannot express (exits with code 2)."""
+    if args.command in ("cancel", "replace"):
+        by_client_id = args.account is not None or args.client_order_id is not None
+        if args.order_id and by_client_id:
+            args.subparser.error("give ORDER_ID or --account/--client-order-id, not both")
+        if not args.order_id and not (args.account and args.client_order_id):
+            args.subparser.error("give ORDER_ID, or both --account and --client-order-id")
+    if args.command == "replace" and (args.qty, args.limit, args.stop) == (None, None, None):
+        args.subparser.error("give at least one of --qty, --limit, --stop")
+
+
+def scope_of(args: argparse.Namespace) -> tuple[HaltScope, str]:
+    """Return the halt scope and target chosen by --account/--symbol/--strategy/--all."""
+    if args.account is not None:
+        return HaltScope.ACCOUNT, args.account
+    if args.symbol is not None:
+        return HaltScope.SYMBOL, args.symbol
+    if args.strategy is not None:
+        return HaltScope.STRATEGY, args.strategy
+    return HaltScope.ALL, ""
+
+
+def _serve(args: argparse.Namespace) -> int:
+    # Imported by name: the server's dependencies load only for this subcommand.
+    app = importlib.import_module("fillgate.app")
+    return int(app.run_server(config_path=args.config, listen=args.listen))
+
+
+def _emit(out: TextIO, args: argparse.Namespace, value: Any, text: str) -> None:
+    print(_output.document_json(value) if args.json else text, file=out)
+
+
+def _submit(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    result = client.submit_order(
+        args.account,
+        args.symbol,
+        Side.parse(args.side),
+        args.quantity,
+        type=OrderType.parse(args.type),
+        limit_price=args.limit,
+        stop_price=args.stop,
+        time_in_force=TimeInForce.parse(args.tif),
+        client_order_id=args.client_order_id,
+        strategy_id=args.strategy,
+        tags=dict(args.tag),
+        reduce_only=args.reduce_only,
+    )
+    text = _output.order_fields(result.order)
+    if result.duplicate:
+        text += "\n(duplicate: an order with this client order id exists; nothing was placed)"
+    _emit(out, args, result, text)
+    return 0
+
+
+def _cancel(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    order = client.cancel_order(
+        args.order_id, account=args.account, client_order_id=args.client_order_id
+    )
+    _emit(out, args, order, _output.order_fields(order))
+    return 0
+
+
+def _replace(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    order = client.replace_order(
+        args.order_id,
+        account=args.account,
+        client_order_id=args.client_order_id,
+        quantity=args.qty,
+        limit_price=args.limit,
+        stop_price=args.stop,
+    )
+    _emit(out, args, order, _output.order_fields(order))
+    return 0
+
+
+def _orders(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    states = [OrderState.parse(s) for s in args.state]
+    orders = client.list_orders(args.account, args.symbol, states, open_only=args.open)
+    _emit(out, args, orders, _output.orders_table(orders))
+    return 0
+
+
+def _positions(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    snapshots = client.get_positions(args.account, include_flat=args.all)
+    _emit(out, args, snapshots, _output.positions_text(snapshots))
+    return 0
+
+
+def _fills(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    """Print the retained history and exit, or with --follow keep printing until Ctrl-C."""
+    if args.follow:
+        from_sequence, heartbeat_ms = args.from_seq, 0
+    else:
+        from_sequence = 0 if args.from_seq is None else args.from_seq
+        heartbeat_ms = HISTORY_HEARTBEAT_MS
+    stream = client.stream_fills(args.account, args.symbol, from_sequence, heartbeat_ms)
+    head = 0
+    try:
+        for event in stream:
+            if args.follow:
+                if args.json or isinstance(event, ExecutionReport | TradingStateChanged):
+                    print(_event_text(event, args.json), file=out, flush=True)
+                continue
+            if isinstance(event, SubscriptionAck):
+                head = event.head_sequence
+                if head == 0 or head < event.first_sequence:
+                    return 0  # nothing retained up to head: no history to print
+            elif isinstance(event, Heartbeat):
+                return 0  # silence: the history is drained
+            else:
+                if event.sequence <= head:
+                    print(_event_text(event, args.json), file=out, flush=True)
+                if event.sequence >= head:
+                    return 0
+    except KeyboardInterrupt:
+        return 0 if args.follow else 130
+    finally:
+        stream.close()
+    return 0
+
+
+def _event_text(event: Any, as_json: bool) -> str:
+    return _output.event_json(event) if as_json else _output.event_line(event)
+
+
+def _halt(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    scope, target = scope_of(args)
+    result = client.halt(
+        scope,
+        target,
+        mode=TradingMode.REDUCING if args.reducing else TradingMode.HALTED,
+        cancel_open_orders=args.cancel_open,
+        flatten_positions=args.flatten,
+        reason=args.reason,
+        requested_by=args.by,
+    )
+    _emit(out, args, result, _output.halt_text(result))
+    return 0
+
+
+def _resume(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    scope, target = scope_of(args)
+    left = client.resume(scope, target, args.reason, args.by)
+    _emit(out, args, left, _output.restrictions_table(left))
+    return 0
+
+
+def _state(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    restrictions = client.trading_state()
+    _emit(out, args, restrictions, _output.restrictions_table(restrictions))
+    return 0
+
+
+def _price(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    symbol = client.set_reference_price(args.symbol, args.price)
+    _emit(out, args, symbol, _output.symbols_table([symbol]))
+    return 0
+
+
+def _symbols(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    symbols = client.list_symbols()
+    _emit(out, args, symbols, _output.symbols_table(symbols))
+    return 0
+
+
+def _ping(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    client.ping()  # the first call also connects; time the second
+    started = time.perf_counter()
+    client.ping()
+    elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
+    _emit(out, args, {"round_trip_ms": elapsed_ms}, f"pong {elapsed_ms} ms")
+    return 0

@@ -1,0 +1,283 @@
+"""Typed clients for the fillgate ExecutionService and AdminService.
+
+``AsyncFillgateClient`` (grpc.aio) and ``FillgateClient`` (blocking) offer the
+same methods with the same arguments. Both are thin: requests are built in
+``_requests``, responses converted in ``_convert``, and every failed RPC is
+raised as a ``fillgate_client.errors.FillgateError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import grpc
+import grpc.aio
+
+from . import _convert, _requests
+from ._channel import merged_options, resolve_target
+from ._pb import admin_grpc, exec_grpc
+from ._requests import DecimalLike
+from .errors import translate_errors
+from .sync_client import FillgateClient
+from .types import (
+    AccountPositions,
+    HaltResult,
+    HaltScope,
+    Order,
+    OrderState,
+    OrderType,
+    Side,
+    StreamEvent,
+    SubmitResult,
+    SymbolInfo,
+    TimeInForce,
+    TradingMode,
+    TradingRestriction,
+)
+
+
+class AsyncFillgateClient:
+    """Asynchronous fillgate client; use as ``async with AsyncFillgateClient() as client``.
+
+    The channel is opened on first use, inside the running event loop.
+    ``timeout`` (seconds) is the deadline of every unary call; streams have none.
+    """
+
+    def __init__(
+        self,
+        target: str | None = None,
+        *,
+        channel_options: Sequence[tuple[str, Any]] | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.target = resolve_target(target)
+        self._channel_options = merged_options(channel_options)
+        self._timeout = timeout
+        self._channel: grpc.aio.Channel | None = None
+        self._execution: Any = None
+        self._admin: Any = None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the channel, cancelling calls in flight; the client may be used again."""
+        channel, self._channel = self._channel, None
+        if channel is not None:
+            await channel.close()
+
+    def _stubs(self) -> tuple[Any, Any]:
+        if self._channel is None:
+            self._channel = grpc.aio.insecure_channel(self.target, options=self._channel_options)
+            self._execution = exec_grpc.ExecutionServiceStub(self._channel)
+            self._admin = admin_grpc.AdminServiceStub(self._channel)
+        return self._execution, self._admin
+
+    async def _exec(self, method: str, request: Any) -> Any:
+        with translate_errors():
+            return await getattr(self._stubs()[0], method)(request, timeout=self._timeout)
+
+    async def _adm(self, method: str, request: Any) -> Any:
+        with translate_errors():
+            return await getattr(self._stubs()[1], method)(request, timeout=self._timeout)
+
+    async def submit_order(
+        self,
+        account: str,
+        symbol: str,
+        side: Side | str,
+        quantity: DecimalLike,
+        *,
+        type: OrderType | str = OrderType.MARKET,
+        limit_price: DecimalLike | None = None,
+        stop_price: DecimalLike | None = None,
+        time_in_force: TimeInForce | str = TimeInForce.GTC,
+        client_order_id: str | None = None,
+        strategy_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        reduce_only: bool = False,
+    ) -> SubmitResult:
+        """Place an order; a repeat with the same client_order_id returns the stored one."""
+        request = _requests.submit_order(
+            account,
+            symbol,
+            side,
+            quantity,
+            type=type,
+            limit_price=limit_price,
+            stop_price=stop_price,
+            time_in_force=time_in_force,
+            client_order_id=client_order_id,
+            strategy_id=strategy_id,
+            tags=tags,
+            reduce_only=reduce_only,
+        )
+        return _convert.submit_result_from_proto(await self._exec("SubmitOrder", request))
+
+    async def cancel_order(
+        self,
+        order_id: str | None = None,
+        *,
+        account: str | None = None,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """Cancel a working order named by id or by account and client order id."""
+        request = _requests.cancel_order(order_id, account=account, client_order_id=client_order_id)
+        return _convert.order_from_proto((await self._exec("CancelOrder", request)).order)
+
+    async def replace_order(
+        self,
+        order_id: str | None = None,
+        *,
+        account: str | None = None,
+        client_order_id: str | None = None,
+        quantity: DecimalLike | None = None,
+        limit_price: DecimalLike | None = None,
+        stop_price: DecimalLike | None = None,
+    ) -> Order:
+        """Change a working order's quantity and/or prices; ``None`` keeps a term."""
+        request = _requests.replace_order(
+            order_id,
+            account=account,
+            client_order_id=client_order_id,
+            quantity=quantity,
+            limit_price=limit_price,
+            stop_price=stop_price,
+        )
+        return _convert.order_from_proto((await self._exec("ReplaceOrder", request)).order)
+
+    async def get_order(
+        self,
+        order_id: str | None = None,
+        *,
+        account: str | None = None,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """Return one order named by id or by account and client order id."""
+        request = _requests.get_order(order_id, account=account, client_order_id=client_order_id)
+        return _convert.order_from_proto((await self._exec("GetOrder", request)).order)
+
+    async def list_orders(
+        self,
+        account: str | None = None,
+        symbol: str | None = None,
+        states: Iterable[OrderState | str] = (),
+        open_only: bool = False,
+        page_size: int | None = None,
+    ) -> list[Order]:
+        """Return every matching order, oldest first, fetching all pages."""
+        states = tuple(states)
+        orders: list[Order] = []
+        token = ""
+        while True:
+            request = _requests.list_orders(account, symbol, states, open_only, page_size, token)
+            response = await self._exec("ListOrders", request)
+            orders.extend(_convert.order_from_proto(o) for o in response.orders)
+            token = response.next_page_token
+            if not token:
+                return orders
+
+    def stream_fills(
+        self,
+        accounts: Iterable[str] | str = (),
+        symbols: Iterable[str] | str = (),
+        from_sequence: int | None = None,
+        heartbeat_interval_ms: int = 0,
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Stream events: a SubscriptionAck first, then reports, state changes, heartbeats.
+
+        ``from_sequence=None`` carries only events published after the stream
+        opens; ``0`` replays everything still retained; ``n`` resumes after ``n``.
+        ``aclose()`` the generator (``contextlib.aclosing``) to cancel the call
+        promptly when leaving the loop early.
+        """
+        request = _requests.stream_fills(accounts, symbols, from_sequence, heartbeat_interval_ms)
+        return self._stream(request)
+
+    async def _stream(self, request: Any) -> AsyncGenerator[StreamEvent, None]:
+        call = self._stubs()[0].StreamFills(request)
+        try:
+            with translate_errors():
+                async for message in call:
+                    event = _convert.stream_event_from_proto(message)
+                    if event is not None:
+                        yield event
+        finally:
+            call.cancel()
+
+    async def get_positions(
+        self, accounts: Iterable[str] | str = (), include_flat: bool = False
+    ) -> list[AccountPositions]:
+        """Return one consistent snapshot per account, ordered by account."""
+        request = _requests.get_positions(accounts, include_flat)
+        response = await self._exec("GetPositions", request)
+        return [_convert.account_positions_from_proto(a) for a in response.accounts]
+
+    async def halt(
+        self,
+        scope: HaltScope | str,
+        target: str = "",
+        *,
+        mode: TradingMode | str = TradingMode.HALTED,
+        cancel_open_orders: bool = False,
+        flatten_positions: bool = False,
+        reason: str,
+        requested_by: str | None = None,
+    ) -> HaltResult:
+        """Restrict trading in a scope, optionally canceling orders and flattening positions."""
+        request = _requests.halt(
+            scope,
+            target,
+            mode=mode,
+            cancel_open_orders=cancel_open_orders,
+            flatten_positions=flatten_positions,
+            reason=reason,
+            requested_by=requested_by,
+        )
+        return _convert.halt_result_from_proto(await self._exec("Halt", request))
+
+    async def resume(
+        self,
+        scope: HaltScope | str,
+        target: str = "",
+        reason: str = "",
+        requested_by: str | None = None,
+    ) -> list[TradingRestriction]:
+        """Lift a scope's restriction and return the restrictions still in force."""
+        request = _requests.resume(scope, target, reason, requested_by)
+        response = await self._exec("Resume", request)
+        return [_convert.trading_restriction_from_proto(r) for r in response.restrictions]
+
+    async def trading_state(self) -> list[TradingRestriction]:
+        """Return the restrictions in force (empty: all trading is active)."""
+        response = await self._exec("GetTradingState", _requests.get_trading_state())
+        return [_convert.trading_restriction_from_proto(r) for r in response.restrictions]
+
+    async def set_reference_price(self, symbol: str, price: DecimalLike) -> SymbolInfo:
+        """Move a symbol's reference price and return the symbol after the move."""
+        request = _requests.set_reference_price(symbol, price)
+        return _convert.symbol_info_from_proto(
+            (await self._adm("SetReferencePrice", request)).symbol
+        )
+
+    async def list_symbols(self) -> list[SymbolInfo]:
+        """Return the configured symbols, ordered by name."""
+        response = await self._adm("ListSymbols", _requests.list_symbols())
+        return [_convert.symbol_info_from_proto(s) for s in response.symbols]
+
+    async def ping(self) -> None:
+        """Make the empty round trip."""
+        await self._adm("Ping", _requests.ping())
+
+
+__all__ = ["AsyncFillgateClient", "FillgateClient"]

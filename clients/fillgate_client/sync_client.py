@@ -1,0 +1,251 @@
+"""Blocking fillgate client: the same methods as ``AsyncFillgateClient``, over a sync channel."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import grpc
+
+from . import _convert, _requests
+from ._channel import merged_options, resolve_target
+from ._pb import admin_grpc, exec_grpc
+from ._requests import DecimalLike
+from .errors import translate_errors
+from .types import (
+    AccountPositions,
+    HaltResult,
+    HaltScope,
+    Order,
+    OrderState,
+    OrderType,
+    Side,
+    StreamEvent,
+    SubmitResult,
+    SymbolInfo,
+    TimeInForce,
+    TradingMode,
+    TradingRestriction,
+)
+
+
+class FillgateClient:
+    """Blocking fillgate client; use as ``with FillgateClient() as client``.
+
+    Same methods and arguments as ``AsyncFillgateClient``.
+    """
+
+    def __init__(
+        self,
+        target: str | None = None,
+        *,
+        channel_options: Sequence[tuple[str, Any]] | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.target = resolve_target(target)
+        self._timeout = timeout
+        self._channel = grpc.insecure_channel(self.target, options=merged_options(channel_options))
+        self._execution: Any = exec_grpc.ExecutionServiceStub(self._channel)
+        self._admin: Any = admin_grpc.AdminServiceStub(self._channel)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the channel, cancelling calls in flight."""
+        self._channel.close()
+
+    def _exec(self, method: str, request: Any) -> Any:
+        with translate_errors():
+            return getattr(self._execution, method)(request, timeout=self._timeout)
+
+    def _adm(self, method: str, request: Any) -> Any:
+        with translate_errors():
+            return getattr(self._admin, method)(request, timeout=self._timeout)
+
+    def submit_order(
+        self,
+        account: str,
+        symbol: str,
+        side: Side | str,
+        quantity: DecimalLike,
+        *,
+        type: OrderType | str = OrderType.MARKET,
+        limit_price: DecimalLike | None = None,
+        stop_price: DecimalLike | None = None,
+        time_in_force: TimeInForce | str = TimeInForce.GTC,
+        client_order_id: str | None = None,
+        strategy_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        reduce_only: bool = False,
+    ) -> SubmitResult:
+        """Place an order; a repeat with the same client_order_id returns the stored one."""
+        request = _requests.submit_order(
+            account,
+            symbol,
+            side,
+            quantity,
+            type=type,
+            limit_price=limit_price,
+            stop_price=stop_price,
+            time_in_force=time_in_force,
+            client_order_id=client_order_id,
+            strategy_id=strategy_id,
+            tags=tags,
+            reduce_only=reduce_only,
+        )
+        return _convert.submit_result_from_proto(self._exec("SubmitOrder", request))
+
+    def cancel_order(
+        self,
+        order_id: str | None = None,
+        *,
+        account: str | None = None,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """Cancel a working order named by id or by account and client order id."""
+        request = _requests.cancel_order(order_id, account=account, client_order_id=client_order_id)
+        return _convert.order_from_proto(self._exec("CancelOrder", request).order)
+
+    def replace_order(
+        self,
+        order_id: str | None = None,
+        *,
+        account: str | None = None,
+        client_order_id: str | None = None,
+        quantity: DecimalLike | None = None,
+        limit_price: DecimalLike | None = None,
+        stop_price: DecimalLike | None = None,
+    ) -> Order:
+        """Change a working order's quantity and/or prices; ``None`` keeps a term."""
+        request = _requests.replace_order(
+            order_id,
+            account=account,
+            client_order_id=client_order_id,
+            quantity=quantity,
+            limit_price=limit_price,
+            stop_price=stop_price,
+        )
+        return _convert.order_from_proto(self._exec("ReplaceOrder", request).order)
+
+    def get_order(
+        self,
+        order_id: str | None = None,
+        *,
+        account: str | None = None,
+        client_order_id: str | None = None,
+    ) -> Order:
+        """Return one order named by id or by account and client order id."""
+        request = _requests.get_order(order_id, account=account, client_order_id=client_order_id)
+        return _convert.order_from_proto(self._exec("GetOrder", request).order)
+
+    def list_orders(
+        self,
+        account: str | None = None,
+        symbol: str | None = None,
+        states: Iterable[OrderState | str] = (),
+        open_only: bool = False,
+        page_size: int | None = None,
+    ) -> list[Order]:
+        """Return every matching order, oldest first, fetching all pages."""
+        states = tuple(states)
+        orders: list[Order] = []
+        token = ""
+        while True:
+            request = _requests.list_orders(account, symbol, states, open_only, page_size, token)
+            response = self._exec("ListOrders", request)
+            orders.extend(_convert.order_from_proto(o) for o in response.orders)
+            token = response.next_page_token
+            if not token:
+                return orders
+
+    def stream_fills(
+        self,
+        accounts: Iterable[str] | str = (),
+        symbols: Iterable[str] | str = (),
+        from_sequence: int | None = None,
+        heartbeat_interval_ms: int = 0,
+    ) -> Generator[StreamEvent, None, None]:
+        """Stream events like ``AsyncFillgateClient.stream_fills``; ``close()`` it to cancel."""
+        request = _requests.stream_fills(accounts, symbols, from_sequence, heartbeat_interval_ms)
+        return self._stream(request)
+
+    def _stream(self, request: Any) -> Generator[StreamEvent, None, None]:
+        call = self._execution.StreamFills(request)
+        try:
+            with translate_errors():
+                for message in call:
+                    event = _convert.stream_event_from_proto(message)
+                    if event is not None:
+                        yield event
+        finally:
+            call.cancel()
+
+    def get_positions(
+        self, accounts: Iterable[str] | str = (), include_flat: bool = False
+    ) -> list[AccountPositions]:
+        """Return one consistent snapshot per account, ordered by account."""
+        response = self._exec("GetPositions", _requests.get_positions(accounts, include_flat))
+        return [_convert.account_positions_from_proto(a) for a in response.accounts]
+
+    def halt(
+        self,
+        scope: HaltScope | str,
+        target: str = "",
+        *,
+        mode: TradingMode | str = TradingMode.HALTED,
+        cancel_open_orders: bool = False,
+        flatten_positions: bool = False,
+        reason: str,
+        requested_by: str | None = None,
+    ) -> HaltResult:
+        """Restrict trading in a scope, optionally canceling orders and flattening positions."""
+        request = _requests.halt(
+            scope,
+            target,
+            mode=mode,
+            cancel_open_orders=cancel_open_orders,
+            flatten_positions=flatten_positions,
+            reason=reason,
+            requested_by=requested_by,
+        )
+        return _convert.halt_result_from_proto(self._exec("Halt", request))
+
+    def resume(
+        self,
+        scope: HaltScope | str,
+        target: str = "",
+        reason: str = "",
+        requested_by: str | None = None,
+    ) -> list[TradingRestriction]:
+        """Lift a scope's restriction and return the restrictions still in force."""
+        response = self._exec("Resume", _requests.resume(scope, target, reason, requested_by))
+        return [_convert.trading_restriction_from_proto(r) for r in response.restrictions]
+
+    def trading_state(self) -> list[TradingRestriction]:
+        """Return the restrictions in force (empty: all trading is active)."""
+        response = self._exec("GetTradingState", _requests.get_trading_state())
+        return [_convert.trading_restriction_from_proto(r) for r in response.restrictions]
+
+    def set_reference_price(self, symbol: str, price: DecimalLike) -> SymbolInfo:
+        """Move a symbol's reference price and return the symbol after the move."""
+        request = _requests.set_reference_price(symbol, price)
+        return _convert.symbol_info_from_proto(self._adm("SetReferencePrice", request).symbol)
+
+    def list_symbols(self) -> list[SymbolInfo]:
+        """Return the configured symbols, ordered by name."""
+        response = self._adm("ListSymbols", _requests.list_symbols())
+        return [_convert.symbol_info_from_proto(s) for s in response.symbols]
+
+    def ping(self) -> None:
+        """Make the empty round trip."""
+        self._adm("Ping", _requests.ping())

@@ -1,0 +1,345 @@
+"""Typed, immutable values mirroring the fillgate.v1 results.
+
+Money and quantities are ``decimal.Decimal``. A price the server leaves empty
+(``limit_price`` of a market order, ``average_fill_price`` before any fill, ...)
+is ``None``; an empty quantity or amount is read as zero. Timestamps are
+timezone-aware ``datetime`` in UTC, ``None`` when the server left them unset.
+
+Enum values are the proto enum numbers, so ``Side.BUY.value == fillgate.v1.SIDE_BUY``.
+``UNSPECIFIED`` exists only so that every number the server may send maps to a
+member; it is never valid input.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Self, TypeAlias
+
+
+class ProtoEnum(enum.Enum):
+    """Base for enums whose values are proto enum numbers."""
+
+    @property
+    def label(self) -> str:
+        """Return the lowercase, hyphenated name (``STOP_LIMIT`` -> ``stop-limit``)."""
+        return self.name.lower().replace("_", "-")
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """Return the member named ``text``, ignoring case and ``-``/``_`` differences."""
+        key = text.strip().upper().replace("-", "_")
+        try:
+            member = cls[key]
+        except KeyError:
+            member = None
+        if member is None or member.value == 0:
+            choices = ", ".join(m.label for m in cls if m.value != 0)
+            raise ValueError(f"invalid {cls.__name__} {text!r} (choose from {choices})")
+        return member
+
+
+class Side(ProtoEnum):
+    """Direction of an order."""
+
+    UNSPECIFIED = 0
+    BUY = 1
+    SELL = 2
+
+
+class OrderType(ProtoEnum):
+    """How an order is priced."""
+
+    UNSPECIFIED = 0
+    MARKET = 1
+    LIMIT = 2
+    STOP = 3
+    STOP_LIMIT = 4
+
+
+class TimeInForce(ProtoEnum):
+    """How long an order stays working."""
+
+    UNSPECIFIED = 0
+    GTC = 1
+    IOC = 2
+    FOK = 3
+    DAY = 4
+
+
+class OrderState(ProtoEnum):
+    """Lifecycle state of an order (FIX OrdStatus)."""
+
+    UNSPECIFIED = 0
+    PENDING_NEW = 1
+    NEW = 2
+    PARTIALLY_FILLED = 3
+    FILLED = 4
+    PENDING_CANCEL = 5
+    PENDING_REPLACE = 6
+    CANCELED = 7
+    REJECTED = 8
+    EXPIRED = 9
+
+    @property
+    def is_terminal(self) -> bool:
+        """Return whether the order can no longer change."""
+        return self in _TERMINAL_STATES
+
+
+_TERMINAL_STATES = frozenset(
+    {OrderState.FILLED, OrderState.CANCELED, OrderState.REJECTED, OrderState.EXPIRED}
+)
+
+
+class ExecType(ProtoEnum):
+    """Event an execution report announces (FIX ExecType)."""
+
+    UNSPECIFIED = 0
+    PENDING_NEW = 1
+    NEW = 2
+    TRADE = 3
+    PENDING_CANCEL = 4
+    CANCELED = 5
+    PENDING_REPLACE = 6
+    REPLACED = 7
+    REJECTED = 8
+    EXPIRED = 9
+    TRIGGERED = 10
+    CANCEL_REJECTED = 11
+    REPLACE_REJECTED = 12
+
+
+class TradingMode(ProtoEnum):
+    """What trading a scope allows; the strictest applicable mode wins."""
+
+    UNSPECIFIED = 0
+    ACTIVE = 1
+    REDUCING = 2
+    HALTED = 3
+
+
+class HaltScope(ProtoEnum):
+    """What a halt applies to."""
+
+    UNSPECIFIED = 0
+    ALL = 1
+    ACCOUNT = 2
+    SYMBOL = 3
+    STRATEGY = 4
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Order:
+    """One order as fillgate knows it."""
+
+    order_id: str
+    client_order_id: str
+    venue_order_id: str
+    account: str
+    symbol: str
+    side: Side
+    type: OrderType
+    time_in_force: TimeInForce
+    quantity: Decimal
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    strategy_id: str
+    tags: Mapping[str, str] = field(default_factory=dict, hash=False)
+    reduce_only: bool
+    state: OrderState
+    filled_quantity: Decimal
+    leaves_quantity: Decimal
+    average_fill_price: Decimal | None
+    fees: Decimal
+    venue: str
+    triggered: bool
+    reason: str
+    version: int
+    create_time: datetime | None
+    update_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitResult:
+    """Result of a submit: the order and whether the request repeated an earlier one."""
+
+    order: Order
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutionReport:
+    """One event in an order's life and the order's state after it."""
+
+    sequence: int
+    exec_id: str
+    exec_type: ExecType
+    order_state: OrderState
+    order_id: str
+    client_order_id: str
+    venue_order_id: str
+    venue_exec_id: str
+    account: str
+    symbol: str
+    side: Side
+    venue: str
+    strategy_id: str
+    order_quantity: Decimal
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    last_quantity: Decimal | None
+    """Quantity of this fill; ``None`` unless ``exec_type`` is ``TRADE``."""
+    last_price: Decimal | None
+    """Price of this fill; ``None`` unless ``exec_type`` is ``TRADE``."""
+    cumulative_quantity: Decimal
+    leaves_quantity: Decimal
+    average_price: Decimal | None
+    fee: Decimal | None
+    """Fee charged on this fill; ``None`` unless ``exec_type`` is ``TRADE``."""
+    reason: str
+    transact_time: datetime | None
+    monotonic_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Position:
+    """Holding of one account in one symbol (average-cost accounting)."""
+
+    account: str
+    symbol: str
+    quantity: Decimal
+    """Signed: positive long, negative short, zero flat."""
+    average_price: Decimal | None
+    cost_basis: Decimal
+    mark_price: Decimal | None
+    market_value: Decimal
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    fees: Decimal
+    update_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountTotals:
+    """Sums over an account's positions and cash."""
+
+    account: str
+    cash: Decimal
+    equity: Decimal
+    realized_pnl: Decimal
+    unrealized_pnl: Decimal
+    fees: Decimal
+    gross_exposure: Decimal
+    net_exposure: Decimal
+    open_positions: int
+    update_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountPositions:
+    """Consistent snapshot of one account."""
+
+    totals: AccountTotals
+    positions: tuple[Position, ...]
+
+    @property
+    def account(self) -> str:
+        """Return the snapshot's account."""
+        return self.totals.account
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradingRestriction:
+    """One halt in force."""
+
+    scope: HaltScope
+    target: str
+    mode: TradingMode
+    reason: str
+    requested_by: str
+    set_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HaltResult:
+    """What a halt did."""
+
+    restriction: TradingRestriction
+    canceled_orders: tuple[Order, ...]
+    flatten_orders: tuple[Order, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradingStateChanged:
+    """Stream event announcing a halt or a resume."""
+
+    sequence: int
+    scope: HaltScope
+    target: str
+    mode: TradingMode
+    """The scope's new mode (``ACTIVE`` after a resume)."""
+    reason: str
+    requested_by: str
+    change_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubscriptionAck:
+    """First message of a fill stream."""
+
+    subscription_id: str
+    head_sequence: int
+    """Latest sequence published when the stream opened."""
+    first_sequence: int
+    """First sequence this stream will deliver."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Heartbeat:
+    """Stream liveness message."""
+
+    head_sequence: int
+    server_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SymbolInfo:
+    """A configured symbol and its reference price."""
+
+    symbol: str
+    reference_price: Decimal | None
+    price_precision: int
+    quantity_precision: int
+    update_time: datetime | None
+
+
+StreamEvent: TypeAlias = SubscriptionAck | ExecutionReport | TradingStateChanged | Heartbeat
+"""One message of a fill stream."""
+
+__all__ = [
+    "AccountPositions",
+    "AccountTotals",
+    "ExecType",
+    "ExecutionReport",
+    "HaltResult",
+    "HaltScope",
+    "Heartbeat",
+    "Order",
+    "OrderState",
+    "OrderType",
+    "Position",
+    "ProtoEnum",
+    "Side",
+    "StreamEvent",
+    "SubmitResult",
+    "SubscriptionAck",
+    "SymbolInfo",
+    "TimeInForce",
+    "TradingMode",
+    "TradingRestriction",
+    "TradingStateChanged",
+]
