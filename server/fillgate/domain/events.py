@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import HaltScope, TradingMode
 from fillgate.domain.orders import Order
 
@@ -126,4 +127,18 @@ class ReferencePriceMoved:
 
     symbol: str
     price: Decimal
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderDenied:
+    """A submit was refused before any venue saw it (halt, reduce-only, risk limit).
+
+    No order exists afterwards; the event is kept for audit and breakers.
+    """
+
+    command: SubmitOrder
+    reason: str
+    message: str
+    metadata: tuple[tuple[str, str], ...]
     ts_ns: int

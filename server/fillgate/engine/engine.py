@@ -34,6 +34,7 @@ from fillgate.domain.errors import (
     IllegalTransition,
     InvalidArgument,
     NotFound,
+    ResourceExhausted,
     Violations,
 )
 from fillgate.domain.lifecycle import apply
@@ -89,6 +90,7 @@ class Engine:
         self._by_client: dict[tuple[str, str], str] = {}
         self._submitted: dict[str, SubmitOrder] = {}  # the command each order came from
         self._open: dict[tuple[str, str], dict[str, None]] = {}  # (account, symbol) -> ids
+        self.denied_count = 0
         self._symbols = {
             name: SymbolState(s, s.reference_price, clock.now_ns())
             for name, s in config.symbols.items()
@@ -117,15 +119,27 @@ class Engine:
                 )
             return SubmitResult(self._orders[existing], True)
         check_submit(cmd, self.config.accounts, self.config.symbols)
-        self._guard(
-            account=cmd.account,
-            symbol=cmd.symbol,
-            strategy=cmd.strategy_id,
-            side=cmd.side,
-            quantity=cmd.quantity,
-            reduce_only=cmd.reduce_only,
-            bypass_halt=bypass_halt,
-        )
+        try:
+            self._guard(
+                account=cmd.account,
+                symbol=cmd.symbol,
+                strategy=cmd.strategy_id,
+                side=cmd.side,
+                quantity=cmd.quantity,
+                reduce_only=cmd.reduce_only,
+                bypass_halt=bypass_halt,
+            )
+        except (FailedPrecondition, ResourceExhausted) as exc:
+            self._record(
+                ev.OrderDenied(
+                    command=cmd,
+                    reason=exc.reason,
+                    message=exc.message,
+                    metadata=tuple(sorted(exc.metadata.items())),
+                    ts_ns=self.clock.now_ns(),
+                )
+            )
+            raise
         now = self.clock.now_ns()
         account = self.config.accounts[cmd.account]
         order = Order(
@@ -325,6 +339,10 @@ class Engine:
 
     def _reject(self, order_id: str, reason: str) -> None:
         self._apply(ev.OrderRejected(order_id=order_id, ts_ns=self.clock.now_ns(), reason=reason))
+
+    def _record(self, event: object) -> None:
+        """Keep an event that changes no order (denials, state changes) for audit."""
+        self.denied_count += isinstance(event, ev.OrderDenied)
 
     def _apply(self, event: ev.OrderEvent) -> Order:
         """The one place an order changes: apply, index, book, stream."""
