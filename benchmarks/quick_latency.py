@@ -18,6 +18,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from array import array
 
@@ -34,7 +35,7 @@ from fillgate.v1 import order_pb2 as order_pb
 PERCENTILES = (50, 90, 99, 99.9)
 
 
-def start_server() -> tuple[subprocess.Popen[str], str]:
+def start_server(journal: str) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "FILLGATE_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(
         [
@@ -63,61 +64,84 @@ def histogram(samples: array[int]) -> HdrHistogram:
     return h
 
 
-async def measure(target: str, calls: int, warmup: int) -> tuple[array[int], array[int]]:
-    async with grpc.aio.insecure_channel(target) as channel:
-        admin = agrpc.AdminServiceStub(channel)
-        execution = pbgrpc.ExecutionServiceStub(channel)
-        ping = apb.PingRequest()
+async def measure(targets: dict[str, str], calls: int, warmup: int) -> dict[str, array[int]]:
+    """Interleave, call by call: Ping on the first server, then SubmitOrder on each."""
+    channels = {name: grpc.aio.insecure_channel(t) for name, t in targets.items()}
+    first = next(iter(channels))
+    admin = agrpc.AdminServiceStub(channels[first])
+    stubs = {name: pbgrpc.ExecutionServiceStub(ch) for name, ch in channels.items()}
+    ping = apb.PingRequest()
 
-        def order(i: int) -> pb.SubmitOrderRequest:
-            return pb.SubmitOrderRequest(
-                account="paper",
-                symbol="BTC-USD",
-                side=order_pb.SIDE_BUY if i % 2 else order_pb.SIDE_SELL,
-                quantity="0.01",
-                type=order_pb.ORDER_TYPE_MARKET,
-                time_in_force=order_pb.TIME_IN_FORCE_IOC,
-                client_order_id=f"q-{i}",
-            )
+    def order(i: int) -> pb.SubmitOrderRequest:
+        return pb.SubmitOrderRequest(
+            account="paper",
+            symbol="BTC-USD",
+            side=order_pb.SIDE_BUY if i % 2 else order_pb.SIDE_SELL,
+            quantity="0.01",
+            type=order_pb.ORDER_TYPE_MARKET,
+            time_in_force=order_pb.TIME_IN_FORCE_IOC,
+            client_order_id=f"q-{i}",
+        )
 
-        for i in range(warmup):
-            await admin.Ping(ping)
-            await execution.SubmitOrder(order(-i - 1))
-        pings, submits = array("q"), array("q")
-        clock = time.perf_counter_ns
-        for i in range(calls):
+    samples: dict[str, array[int]] = {"Ping (empty)": array("q")}
+    for name in stubs:
+        samples[f"SubmitOrder {name}"] = array("q")
+    clock = time.perf_counter_ns
+    for i in range(-warmup, calls):
+        t0 = clock()
+        await admin.Ping(ping)
+        t1 = clock()
+        if i >= 0:
+            samples["Ping (empty)"].append(t1 - t0)
+        for name, stub in stubs.items():
             t0 = clock()
-            await admin.Ping(ping)
-            t1 = clock()
-            await execution.SubmitOrder(order(i))
-            t2 = clock()
-            pings.append(t1 - t0)
-            submits.append(t2 - t1)
-        return pings, submits
+            await stub.SubmitOrder(order(i))
+            if i >= 0:
+                samples[f"SubmitOrder {name}"].append(clock() - t0)
+    for ch in channels.values():
+        await ch.close()
+    return samples
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument("--warmup", type=int, default=500)
-    ns = parser.parse_args()
-    proc, target = start_server()
-    try:
-        pings, submits = uvloop.run(measure(target, ns.calls, ns.warmup))
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(10)
-    hp, hs = histogram(pings), histogram(submits)
-    print(f"{ns.calls} sequential calls each, interleaved; latency in microseconds")
-    print(f"{'rpc':<14}" + "".join(f"{'p' + str(p):>10}" for p in PERCENTILES) + f"{'max':>10}")
-    for name, h in (("Ping (empty)", hp), ("SubmitOrder", hs)):
-        cells = "".join(f"{h.get_value_at_percentile(p) / 1000:>10.0f}" for p in PERCENTILES)
-        print(f"{name:<14}{cells}{h.get_max_value() / 1000:>10.0f}")
-    ratios = "".join(
-        f"{hs.get_value_at_percentile(p) / hp.get_value_at_percentile(p):>10.2f}"
-        for p in PERCENTILES
+    parser.add_argument("--journal", help="journal path, or off (default: a temporary file)")
+    parser.add_argument(
+        "--compare-journal-off",
+        action="store_true",
+        help="also run a server with the journal off and compare",
     )
-    print(f"{'ratio':<14}{ratios}")
+    ns = parser.parse_args()
+    scratch = tempfile.mkdtemp(prefix="fillgate-bench-")
+    journals = {"(journal on)": ns.journal or os.path.join(scratch, "journal.log")}
+    if ns.compare_journal_off:
+        journals["(journal off)"] = "off"
+    servers = {name: start_server(path) for name, path in journals.items()}
+    try:
+        samples = uvloop.run(
+            measure({n: target for n, (_, target) in servers.items()}, ns.calls, ns.warmup)
+        )
+    finally:
+        for proc, _ in servers.values():
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(10)
+    hists = {name: histogram(values) for name, values in samples.items()}
+    base = hists["Ping (empty)"]
+    print(f"{ns.calls} sequential calls each, interleaved; latency in microseconds")
+    header = "".join(f"{'p' + str(p):>9}" for p in PERCENTILES)
+    print(f"{'rpc':<28}{header}{'max':>9}   ratio p50/p99 to Ping")
+    for name, h in hists.items():
+        cells = "".join(f"{h.get_value_at_percentile(p) / 1000:>9.0f}" for p in PERCENTILES)
+        r50 = h.get_value_at_percentile(50) / base.get_value_at_percentile(50)
+        r99 = h.get_value_at_percentile(99) / base.get_value_at_percentile(99)
+        print(f"{name:<28}{cells}{h.get_max_value() / 1000:>9.0f}   {r50:.2f} / {r99:.2f}")
+    if ns.compare_journal_off:
+        on, off = hists["SubmitOrder (journal on)"], hists["SubmitOrder (journal off)"]
+        r50 = on.get_value_at_percentile(50) / off.get_value_at_percentile(50)
+        r99 = on.get_value_at_percentile(99) / off.get_value_at_percentile(99)
+        print(f"journal on/off: p50 {r50:.2f}x  p99 {r99:.2f}x")
     return 0
 
 

@@ -14,9 +14,12 @@ from .errors import (
     ResourceExhaustedError,
     UnavailableError,
 )
+from .risk import AccountRisk, BreakerStatus, RiskLimit, RiskState
 from .types import (
     AccountPositions,
     AccountTotals,
+    BreakerKind,
+    BreakerState,
     ExecType,
     ExecutionReport,
     HaltResult,
@@ -26,6 +29,7 @@ from .types import (
     OrderState,
     OrderType,
     Position,
+    RiskAlert,
     Side,
     StreamEvent,
     SubmitResult,
@@ -39,9 +43,13 @@ from .types import (
 
 __all__ = [
     "AccountPositions",
+    "AccountRisk",
     "AccountTotals",
     "AlreadyExistsError",
     "AsyncFillgateClient",
+    "BreakerKind",
+    "BreakerState",
+    "BreakerStatus",
     "ExecType",
     "ExecutionReport",
     "FailedPreconditionError",
@@ -59,6 +67,9 @@ __all__ = [
     "OutOfRangeError",
     "Position",
     "ResourceExhaustedError",
+    "RiskAlert",
+    "RiskLimit",
+    "RiskState",
     "Side",
     "StreamEvent",
     "SubmitResult",

@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from ._pb import admin_pb, exec_pb, execution_pb, order_pb, position_pb, trading_state_pb
+from ._pb import admin_pb, exec_pb, execution_pb, order_pb, position_pb, risk_pb, trading_state_pb
 from .types import (
     AccountPositions,
     AccountTotals,
+    BreakerKind,
     ExecType,
     ExecutionReport,
     HaltResult,
@@ -27,6 +28,7 @@ from .types import (
     OrderType,
     Position,
     ProtoEnum,
+    RiskAlert,
     Side,
     StreamEvent,
     SubmitResult,
@@ -248,6 +250,23 @@ def symbol_info_from_proto(m: Any) -> SymbolInfo:
     )
 
 
+def risk_alert_from_proto(m: Any) -> RiskAlert:
+    """Convert a ``fillgate.v1.RiskAlert``."""
+    return RiskAlert(
+        sequence=m.sequence,
+        breaker=_enum(BreakerKind, m.breaker),
+        account=m.account,
+        symbol=m.symbol,
+        mode=_enum(TradingMode, m.mode),
+        cancel_open_orders=m.cancel_open_orders,
+        flatten_positions=m.flatten_positions,
+        value=_dec(m.value),
+        limit=_dec(m.limit),
+        message=m.message,
+        alert_time=_time(m, "alert_time"),
+    )
+
+
 def stream_event_from_proto(m: Any) -> StreamEvent | None:
     """Convert a ``StreamFillsResponse``; ``None`` for an event kind this client predates."""
     kind = m.WhichOneof("event")
@@ -259,6 +278,8 @@ def stream_event_from_proto(m: Any) -> StreamEvent | None:
         return trading_state_changed_from_proto(m.trading_state_changed)
     if kind == "subscribed":
         return subscription_ack_from_proto(m.subscribed)
+    if kind == "risk_alert":
+        return risk_alert_from_proto(m.risk_alert)
     return None
 
 
@@ -277,6 +298,7 @@ _PROTO_CLASSES: Mapping[type[Any], Any] = {
     SubscriptionAck: exec_pb.SubscriptionAck,
     Heartbeat: exec_pb.Heartbeat,
     SymbolInfo: admin_pb.SymbolInfo,
+    RiskAlert: risk_pb.RiskAlert,
 }
 
 _STREAM_ONEOF: Mapping[type[Any], str] = {
@@ -284,6 +306,7 @@ _STREAM_ONEOF: Mapping[type[Any], str] = {
     ExecutionReport: "execution_report",
     TradingStateChanged: "trading_state_changed",
     Heartbeat: "heartbeat",
+    RiskAlert: "risk_alert",
 }
 
 

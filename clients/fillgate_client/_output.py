@@ -22,6 +22,7 @@ from .types import (
     Heartbeat,
     Order,
     ProtoEnum,
+    RiskAlert,
     StreamEvent,
     SubscriptionAck,
     SymbolInfo,
@@ -34,6 +35,7 @@ _EVENT_NAMES: Mapping[type[Any], str] = {
     ExecutionReport: "execution_report",
     TradingStateChanged: "trading_state_changed",
     Heartbeat: "heartbeat",
+    RiskAlert: "risk_alert",
 }
 
 
@@ -233,6 +235,12 @@ def event_line(event: StreamEvent) -> str:
         return (
             f"{event.sequence:>6}  {format_value(event.change_time)}  trading "
             f"{event.scope.label}{target} -> {event.mode.label}  by {event.requested_by}{reason}"
+        )
+    if isinstance(event, RiskAlert):
+        where = f" {event.symbol}" if event.symbol else ""
+        return (
+            f"{event.sequence:>6}  {format_value(event.alert_time)}  RISK ALERT "
+            f"{event.breaker.label} {event.account}{where} -> {event.mode.label}: {event.message}"
         )
     if isinstance(event, SubscriptionAck):
         return (

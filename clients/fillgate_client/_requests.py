@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias, TypeVar
 
 from ._convert import format_decimal
-from ._pb import admin_pb, exec_pb
+from ._pb import admin_pb, exec_pb, risk_svc_pb
 from .types import HaltScope, OrderState, OrderType, ProtoEnum, Side, TimeInForce, TradingMode
 
 DecimalLike: TypeAlias = Decimal | str | int
@@ -248,3 +248,8 @@ def list_symbols() -> Any:
 def ping() -> Any:
     """Build a ``PingRequest``."""
     return admin_pb.PingRequest()
+
+
+def get_risk_state(accounts: Iterable[str] | str = ()) -> Any:
+    """Build a ``GetRiskStateRequest``."""
+    return risk_svc_pb.GetRiskStateRequest(accounts=_strings(accounts))

@@ -16,12 +16,11 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
-from . import _output
+from . import _output, cli_audit, cli_risk
 from ._channel import DEFAULT_TARGET, TARGET_ENV
 from .errors import FillgateError
 from .sync_client import FillgateClient
 from .types import (
-    ExecutionReport,
     HaltScope,
     Heartbeat,
     OrderState,
@@ -30,7 +29,6 @@ from .types import (
     SubscriptionAck,
     TimeInForce,
     TradingMode,
-    TradingStateChanged,
 )
 
 HISTORY_HEARTBEAT_MS = 1000
@@ -88,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("serve", None, "run the server until SIGTERM or Ctrl-C")
     p.add_argument("--config", metavar="PATH", help="TOML config file")
     p.add_argument("--listen", metavar="HOST:PORT", help="address to listen on")
+    p.add_argument(
+        "--journal", metavar="PATH|off", help="journal file (default from config), or off"
+    )
 
     p = command("submit", _submit, "submit an order and print it")
     p.add_argument("account")
@@ -145,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("price", type=_decimal)
     command("symbols", _symbols, "list the configured symbols")
     command("ping", _ping, "measure one empty round trip")
+    cli_risk.register(command)
+    cli_audit.register(command)
     return parser
 
 
@@ -215,7 +218,7 @@ def scope_of(args: argparse.Namespace) -> tuple[HaltScope, str]:
 def _serve(args: argparse.Namespace) -> int:
     # Imported by name: the server's dependencies load only for this subcommand.
     app = importlib.import_module("fillgate.app")
-    return int(app.run_server(config_path=args.config, listen=args.listen))
+    return int(app.run_server(config_path=args.config, listen=args.listen, journal=args.journal))
 
 
 def _emit(out: TextIO, args: argparse.Namespace, value: Any, text: str) -> None:
@@ -290,7 +293,7 @@ def _fills(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int
     try:
         for event in stream:
             if args.follow:
-                if args.json or isinstance(event, ExecutionReport | TradingStateChanged):
+                if args.json or not isinstance(event, SubscriptionAck | Heartbeat):
                     print(_event_text(event, args.json), file=out, flush=True)
                 continue
             if isinstance(event, SubscriptionAck):

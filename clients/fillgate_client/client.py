@@ -1,4 +1,4 @@
-"""Typed clients for the fillgate ExecutionService and AdminService.
+"""Typed clients for the fillgate ExecutionService, AdminService and RiskService.
 
 ``AsyncFillgateClient`` (grpc.aio) and ``FillgateClient`` (blocking) offer the
 same methods with the same arguments. Both are thin: requests are built in
@@ -9,20 +9,23 @@ raised as a ``fillgate_client.errors.FillgateError``.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 import grpc
 import grpc.aio
 
-from . import _convert, _requests
+from . import _audit, _convert, _requests
 from ._channel import merged_options, resolve_target
-from ._pb import admin_grpc, exec_grpc
+from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
 from .errors import translate_errors
+from .risk import RiskState, risk_state_from_proto
 from .sync_client import FillgateClient
 from .types import (
     AccountPositions,
+    ExecutionReport,
     HaltResult,
     HaltScope,
     Order,
@@ -58,6 +61,7 @@ class AsyncFillgateClient:
         self._channel: grpc.aio.Channel | None = None
         self._execution: Any = None
         self._admin: Any = None
+        self._risk: Any = None
 
     async def __aenter__(self) -> Self:
         return self
@@ -81,6 +85,7 @@ class AsyncFillgateClient:
             self._channel = grpc.aio.insecure_channel(self.target, options=self._channel_options)
             self._execution = exec_grpc.ExecutionServiceStub(self._channel)
             self._admin = admin_grpc.AdminServiceStub(self._channel)
+            self._risk = risk_grpc.RiskServiceStub(self._channel)
         return self._execution, self._admin
 
     async def _exec(self, method: str, request: Any) -> Any:
@@ -278,6 +283,44 @@ class AsyncFillgateClient:
     async def ping(self) -> None:
         """Make the empty round trip."""
         await self._adm("Ping", _requests.ping())
+
+    async def get_risk_state(self, accounts: Iterable[str] | str = ()) -> RiskState:
+        """Return every limit with its usage and every breaker with its state, per account."""
+        self._stubs()
+        with translate_errors():
+            response = await self._risk.GetRiskState(
+                _requests.get_risk_state(accounts), timeout=self._timeout
+            )
+        return risk_state_from_proto(response)
+
+    async def list_executions(
+        self,
+        account: str | None = None,
+        symbol: str | None = None,
+        *,
+        order_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        trades_only: bool = False,
+    ) -> list[ExecutionReport]:
+        """Return journaled execution reports matching the filter, following every page."""
+        stub = _audit.audit_grpc.AuditServiceStub(self._stubs_channel())
+        out: list[ExecutionReport] = []
+        token = ""
+        while True:
+            request = _audit.list_executions_request(
+                account, symbol, order_id, since, until, trades_only, token
+            )
+            with translate_errors():
+                response = await stub.ListExecutions(request, timeout=self._timeout)
+            out.extend(_convert.execution_report_from_proto(m) for m in response.executions)
+            token = response.next_page_token
+            if not token:
+                return out
+
+    def _stubs_channel(self) -> Any:
+        self._stubs()
+        return self._channel
 
 
 __all__ = ["AsyncFillgateClient", "FillgateClient"]

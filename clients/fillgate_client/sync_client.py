@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 import grpc
 
-from . import _convert, _requests
+from . import _audit, _convert, _requests
 from ._channel import merged_options, resolve_target
-from ._pb import admin_grpc, exec_grpc
+from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
 from .errors import translate_errors
+from .risk import RiskState, risk_state_from_proto
 from .types import (
     AccountPositions,
+    ExecutionReport,
     HaltResult,
     HaltScope,
     Order,
@@ -48,6 +51,7 @@ class FillgateClient:
         self._channel = grpc.insecure_channel(self.target, options=merged_options(channel_options))
         self._execution: Any = exec_grpc.ExecutionServiceStub(self._channel)
         self._admin: Any = admin_grpc.AdminServiceStub(self._channel)
+        self._risk: Any = risk_grpc.RiskServiceStub(self._channel)
 
     def __enter__(self) -> Self:
         return self
@@ -249,3 +253,35 @@ class FillgateClient:
     def ping(self) -> None:
         """Make the empty round trip."""
         self._adm("Ping", _requests.ping())
+
+    def get_risk_state(self, accounts: Iterable[str] | str = ()) -> RiskState:
+        """Return every limit with its usage and every breaker with its state, per account."""
+        request = _requests.get_risk_state(accounts)
+        with translate_errors():
+            response = self._risk.GetRiskState(request, timeout=self._timeout)
+        return risk_state_from_proto(response)
+
+    def list_executions(
+        self,
+        account: str | None = None,
+        symbol: str | None = None,
+        *,
+        order_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        trades_only: bool = False,
+    ) -> list[ExecutionReport]:
+        """Return journaled execution reports matching the filter, following every page."""
+        stub = _audit.audit_grpc.AuditServiceStub(self._channel)
+        out: list[ExecutionReport] = []
+        token = ""
+        while True:
+            request = _audit.list_executions_request(
+                account, symbol, order_id, since, until, trades_only, token
+            )
+            with translate_errors():
+                response = stub.ListExecutions(request, timeout=self._timeout)
+            out.extend(_convert.execution_report_from_proto(m) for m in response.executions)
+            token = response.next_page_token
+            if not token:
+                return out

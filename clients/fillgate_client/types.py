@@ -132,6 +132,25 @@ class HaltScope(ProtoEnum):
     STRATEGY = 4
 
 
+class BreakerKind(ProtoEnum):
+    """A circuit breaker."""
+
+    UNSPECIFIED = 0
+    DAILY_LOSS = 1
+    DRAWDOWN = 2
+    REJECTION_RATE = 3
+    SLIPPAGE = 4
+
+
+class BreakerState(ProtoEnum):
+    """Whether a breaker watches, has tripped, or is off."""
+
+    UNSPECIFIED = 0
+    ARMED = 1
+    TRIPPED = 2
+    DISABLED = 3
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Order:
     """One order as fillgate knows it."""
@@ -317,12 +336,36 @@ class SymbolInfo:
     update_time: datetime | None
 
 
-StreamEvent: TypeAlias = SubscriptionAck | ExecutionReport | TradingStateChanged | Heartbeat
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RiskAlert:
+    """Stream event: a circuit breaker tripped and restricted an account."""
+
+    sequence: int
+    breaker: BreakerKind
+    account: str
+    symbol: str
+    """The symbol of the fill that tripped it (slippage), else empty."""
+    mode: TradingMode
+    """The mode the trip set on the account (``REDUCING`` or ``HALTED``)."""
+    cancel_open_orders: bool
+    flatten_positions: bool
+    value: Decimal
+    """The measured value that crossed the limit."""
+    limit: Decimal
+    message: str
+    alert_time: datetime | None
+
+
+StreamEvent: TypeAlias = (
+    SubscriptionAck | ExecutionReport | TradingStateChanged | RiskAlert | Heartbeat
+)
 """One message of a fill stream."""
 
 __all__ = [
     "AccountPositions",
     "AccountTotals",
+    "BreakerKind",
+    "BreakerState",
     "ExecType",
     "ExecutionReport",
     "HaltResult",
@@ -333,6 +376,7 @@ __all__ = [
     "OrderType",
     "Position",
     "ProtoEnum",
+    "RiskAlert",
     "Side",
     "StreamEvent",
     "SubmitResult",

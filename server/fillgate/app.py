@@ -8,25 +8,35 @@ import os
 import signal
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 from google.protobuf.internal import api_implementation
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from fillgate.api.audit_servicer import AuditServicer
+from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
 from fillgate.book.positions import PositionBook
 from fillgate.config import Config, ConfigError, load_config
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
 from fillgate.engine.engine import Engine
 from fillgate.engine.kill_switch import KillSwitch
+from fillgate.engine.recovery import replay
+from fillgate.journal.journal import FsyncPolicy, Journal
+from fillgate.risk.checks import RiskEngine
 from fillgate.risk.trading_state import TradingState
 from fillgate.streams.bus import EventBus
 from fillgate.v1 import (
     admin_service_pb2,
     admin_service_pb2_grpc,
+    audit_service_pb2,
+    audit_service_pb2_grpc,
     execution_service_pb2,
     execution_service_pb2_grpc,
+    risk_service_pb2,
+    risk_service_pb2_grpc,
 )
 from fillgate.venues.base import VenueAdapter
 from fillgate.venues.paper import PaperVenue
@@ -36,6 +46,8 @@ log = logging.getLogger("fillgate")
 SERVICE_NAMES = (
     execution_service_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name,
     admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
+    risk_service_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
+    audit_service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
 )
 
 
@@ -50,8 +62,8 @@ class Components:
     paper: PaperVenue
 
 
-def build(config: Config, clock: Clock | None = None) -> Components:
-    """Wire the components; nothing starts yet."""
+def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
+    """Wire the components; nothing starts yet. Without a journal, state lives in memory."""
     clock = clock or SystemClock()
     ids = IdGenerator(clock)
     paper = PaperVenue(symbols=config.symbols, config=config.paper, clock=clock, ids=ids)
@@ -60,7 +72,11 @@ def build(config: Config, clock: Clock | None = None) -> Components:
         {name: a.starting_cash for name, a in config.accounts.items()},
         {name: s.reference_price for name, s in config.symbols.items()},
     )
-    bus = EventBus(retain=config.streams.retain, queue_size=config.streams.subscriber_queue)
+    bus = EventBus(
+        retain=config.streams.retain,
+        queue_size=config.streams.subscriber_queue,
+        gated=journal is not None,
+    )
     engine = Engine(
         config=config,
         clock=clock,
@@ -69,8 +85,15 @@ def build(config: Config, clock: Clock | None = None) -> Components:
         book=book,
         bus=bus,
         trading=TradingState(),
+        journal=journal,
+        risk=RiskEngine(config, clock=clock, book=book) if config.risk.enabled else None,
     )
-    return Components(config, clock, engine, KillSwitch(engine), paper)
+    if journal is not None:
+        journal.on_durable = bus.release
+    kill_switch = KillSwitch(engine)
+    if engine.risk is not None:
+        engine.risk.breakers.connect(publish=engine.publish_event, trip=kill_switch.trip)
+    return Components(config, clock, engine, kill_switch, paper)
 
 
 class FillgateServer:
@@ -102,13 +125,23 @@ class FillgateServer:
         self.parts.engine.bus.close()
         await stopping
         await self.parts.engine.stop()
+        if self.parts.engine.journal is not None:
+            await self.parts.engine.journal.close()
 
 
 async def create_server(
     config: Config, *, listen: str | None = None, clock: Clock | None = None
 ) -> FillgateServer:
-    """Build, bind and start a server; ``listen`` overrides the config (port 0 = any free)."""
-    parts = build(config, clock)
+    """Build, bind and start a server; ``listen`` overrides the config (port 0 = any free).
+
+    With the journal on, its records are replayed before the port opens.
+    """
+    journal = open_journal(config)
+    records = journal.open() if journal is not None else []
+    parts = build(config, clock, journal)
+    if journal is not None:
+        replay(parts.engine, records)
+        journal.start()
     if listen is not None:
         from dataclasses import replace
 
@@ -125,6 +158,8 @@ async def create_server(
         ExecutionServicer(parts.engine, parts.kill_switch), server
     )
     admin_service_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(parts.engine), server)
+    audit_service_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(parts.engine), server)
+    risk_service_pb2_grpc.add_RiskServiceServicer_to_server(RiskServicer(parts.engine), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -141,6 +176,17 @@ async def create_server(
     return FillgateServer(server, port, parts, health_servicer)
 
 
+def open_journal(config: Config) -> Journal | None:
+    """Return the configured journal (not yet opened), or None when it is off."""
+    if not config.journal.enabled:
+        return None
+    return Journal(
+        Path(config.journal.path),
+        FsyncPolicy(config.journal.fsync),
+        interval_s=config.journal.interval_s,
+    )
+
+
 def _check_runtime() -> None:
     if api_implementation.Type() != "upb":
         log.warning(
@@ -155,11 +201,14 @@ async def _serve(config: Config, listen: str | None) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    journal = running.parts.engine.journal
     log.info(
-        "event=listening address=%s accounts=%s symbols=%s venue=paper",
+        "event=listening address=%s accounts=%s symbols=%s venue=paper journal=%s fsync=%s",
         running.address,
         ",".join(config.accounts),
         ",".join(config.symbols),
+        journal.path if journal is not None else "off",
+        journal.policy.value if journal is not None else "-",
     )
     print(f"fillgate listening on {running.address}", flush=True)
     await stop.wait()
@@ -169,7 +218,9 @@ async def _serve(config: Config, listen: str | None) -> int:
     return 0
 
 
-def run_server(config_path: str | None = None, listen: str | None = None) -> int:
+def run_server(
+    config_path: str | None = None, listen: str | None = None, journal: str | None = None
+) -> int:
     """Run the server until SIGTERM/SIGINT; return the process exit code."""
     logging.basicConfig(
         level=os.environ.get("FILLGATE_LOG_LEVEL", "INFO").upper(),
@@ -182,6 +233,15 @@ def run_server(config_path: str | None = None, listen: str | None = None) -> int
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if journal is not None:
+        from dataclasses import replace as _replace
+
+        setting = (
+            _replace(config.journal, enabled=False)
+            if journal == "off"
+            else _replace(config.journal, enabled=True, path=journal)
+        )
+        config = _replace(config, journal=setting)
     import uvloop
 
     return uvloop.run(_serve(config, listen))

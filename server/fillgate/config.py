@@ -32,6 +32,13 @@ from types import MappingProxyType
 from typing import Any
 
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
+from fillgate.risk.settings import (
+    AccountLimits,
+    BreakersConfig,
+    RiskConfig,
+    StrategyLimits,
+    SymbolRules,
+)
 
 
 class ConfigError(ValueError):
@@ -91,6 +98,19 @@ class StreamConfig:
     subscriber_queue: int = 10_000
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JournalConfig:
+    """The durable event journal."""
+
+    #: Off runs in memory only: a restart forgets everything.
+    enabled: bool = True
+    #: The journal file; relative paths are relative to the working directory.
+    path: str = "data/fillgate.journal"
+    #: batch (fsync every group commit), interval (fsync every interval_s), never.
+    fsync: str = "batch"
+    interval_s: float = 1.0
+
+
 def _default_symbols() -> Mapping[str, SymbolConfig]:
     return MappingProxyType(
         {
@@ -123,6 +143,8 @@ class Config:
     symbols: Mapping[str, SymbolConfig] = field(default_factory=_default_symbols)
     paper: PaperConfig = field(default_factory=PaperConfig)
     streams: StreamConfig = field(default_factory=StreamConfig)
+    journal: JournalConfig = field(default_factory=JournalConfig)
+    risk: RiskConfig = field(default_factory=RiskConfig)
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -139,7 +161,7 @@ def load_config(path: str | Path | None = None) -> Config:
 
 def config_from_dict(raw: Mapping[str, Any]) -> Config:
     """Build a :class:`Config` from parsed TOML, rejecting unknown keys and bad values."""
-    _check_keys("", raw, {"server", "accounts", "symbols", "paper", "streams"})
+    _check_keys("", raw, {"server", "accounts", "symbols", "paper", "streams", "journal", "risk"})
     defaults = Config()
     accounts = defaults.accounts
     if "accounts" in raw:
@@ -163,6 +185,8 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         symbols=symbols,
         paper=_section(PaperConfig, "paper", raw.get("paper", {})),
         streams=_section(StreamConfig, "streams", raw.get("streams", {})),
+        journal=_section(JournalConfig, "journal", raw.get("journal", {})),
+        risk=_risk(raw.get("risk", {})),
     )
     _validate(config)
     return config
@@ -201,7 +225,7 @@ def _coerce(where: str, kind: str, value: Any) -> Any:
             return parse_decimal(str(value), allow_zero=True)
         except DecimalFormatError as exc:
             raise ConfigError(f"{where}: {exc}") from exc
-    if kind == "int":
+    if kind in ("int", "int | None"):
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{where}: must be a non-negative integer (got {value!r})")
         return value
@@ -209,6 +233,10 @@ def _coerce(where: str, kind: str, value: Any) -> Any:
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{where}: must be a non-negative number (got {value!r})")
         return float(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: must be true or false (got {value!r})")
+        return value
     if kind == "str":
         if not isinstance(value, str):
             raise ConfigError(f"{where}: must be a string (got {value!r})")
@@ -233,5 +261,64 @@ def _validate(config: Config) -> None:
             raise ConfigError(
                 f"symbols.{sym.name}.reference_price: more decimal places than price_precision"
             )
+    if config.journal.fsync not in ("batch", "interval", "never"):
+        raise ConfigError("journal.fsync: must be batch, interval or never")
     if config.streams.retain < 1 or config.streams.subscriber_queue < 1:
         raise ConfigError("streams: retain and subscriber_queue must be at least 1")
+    _validate_risk(config)
+
+
+# -- [risk] ------------------------------------------------------------------
+
+_RISK_TOP = {"enabled", "max_total_gross_exposure"}
+_RISK_TABLES = {"accounts", "symbols", "strategies", "breakers"}
+
+
+def _risk(raw: Any) -> RiskConfig:
+    """Parse ``[risk]``: switches, account defaults, then the override tables."""
+    body = _table("risk", raw)
+    _check_keys("risk", body, _RISK_TOP | _RISK_TABLES | {f.name for f in fields(AccountLimits)})
+    general = _section(RiskConfig, "risk", {k: v for k, v in body.items() if k in _RISK_TOP})
+    flat = {k: v for k, v in body.items() if k not in _RISK_TOP | _RISK_TABLES}
+
+    def tables(name: str, cls: type[Any], base: Mapping[str, Any]) -> Mapping[str, Any]:
+        return MappingProxyType(
+            {
+                key: _section(cls, f"risk.{name}.{key}", {**base, **_table(key, b)})
+                for key, b in _table(f"risk.{name}", body.get(name, {})).items()
+            }
+        )
+
+    breakers_raw = _table("risk.breakers", body.get("breakers", {}))
+    _check_keys("risk.breakers", breakers_raw, {f.name for f in fields(BreakersConfig)})
+    kinds = {f.name: type(getattr(BreakersConfig(), f.name)) for f in fields(BreakersConfig)}
+    return RiskConfig(
+        enabled=general.enabled,
+        max_total_gross_exposure=general.max_total_gross_exposure,
+        defaults=_section(AccountLimits, "risk", flat),
+        accounts=tables("accounts", AccountLimits, flat),
+        symbols=tables("symbols", SymbolRules, {}),
+        strategies=tables("strategies", StrategyLimits, {}),
+        breakers=BreakersConfig(
+            **{
+                name: _section(kinds[name], f"risk.breakers.{name}", b)
+                for name, b in breakers_raw.items()
+            }
+        ),
+    )
+
+
+def _validate_risk(config: Config) -> None:
+    risk = config.risk
+    for name in risk.accounts:
+        if name not in config.accounts:
+            raise ConfigError(f"risk.accounts.{name}: unknown account")
+    for name, rules in risk.symbols.items():
+        if name not in config.symbols:
+            raise ConfigError(f"risk.symbols.{name}: unknown symbol")
+        for key in ("tick_size", "lot_size"):
+            if getattr(rules, key) == 0:
+                raise ConfigError(f"risk.symbols.{name}.{key}: must be positive")
+    for kind in fields(BreakersConfig):
+        if getattr(risk.breakers, kind.name).mode not in ("REDUCING", "HALTED"):
+            raise ConfigError(f'risk.breakers.{kind.name}.mode: must be "REDUCING" or "HALTED"')

@@ -21,8 +21,9 @@ CONFIG = {
 
 
 @pytest_asyncio.fixture
-async def server() -> AsyncIterator[FillgateServer]:
-    running = await create_server(config_from_dict(CONFIG), listen="127.0.0.1:0")
+async def server(tmp_path) -> AsyncIterator[FillgateServer]:  # type: ignore[no-untyped-def]
+    config = config_from_dict({**CONFIG, "journal": {"path": str(tmp_path / "journal.log")}})
+    running = await create_server(config, listen="127.0.0.1:0")
     try:
         yield running
     finally:

@@ -21,7 +21,7 @@ BIN = Path(sys.executable).parent / "fillgate"
 def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     env = {**os.environ, "FILLGATE_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(
-        [str(BIN), "serve", "--listen", "127.0.0.1:0"],
+        [str(BIN), "serve", "--listen", "127.0.0.1:0", "--journal", str(tmp_path / "j.log")],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -93,3 +93,18 @@ def test_serve_on_sigterm_exits_zero_and_ends_streams(served):
     assert proc.wait(timeout=10) == 0
     follower.wait(timeout=10)
     assert follower.returncode != 0 or "shutting down" in follower.stderr
+
+
+def test_cli_audit_exports_trades_as_csv(served, tmp_path):
+    _, target = served
+    assert cli(target, "submit", "paper", "BTC-USD", "buy", "0.5").returncode == 0
+    out_file = tmp_path / "trades.csv"
+    out = cli(target, "audit", "--trades", "--csv", "--output", str(out_file))
+    assert out.returncode == 0, out.stderr
+    header, row = out_file.read_text().splitlines()
+    fields = dict(zip(header.split(","), row.split(","), strict=True))
+    assert (fields["exec_type"], fields["last_quantity"], fields["last_price"]) == (
+        "TRADE",
+        "0.5",
+        "50000",
+    )

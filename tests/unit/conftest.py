@@ -41,8 +41,16 @@ SYMBOL = "XYZ"
 OTHER_SYMBOL = "ABC"
 
 
-def make_config(*, fee_rate: str = "0", liquidity: Mapping[str, str] | None = None) -> Config:
-    """Return the unit-test config; ``liquidity`` maps symbol -> paper_liquidity."""
+def make_config(
+    *,
+    fee_rate: str = "0",
+    liquidity: Mapping[str, str] | None = None,
+    risk: Mapping[str, Any] | None = None,
+) -> Config:
+    """Return the unit-test config; ``liquidity`` maps symbol -> paper_liquidity.
+
+    ``risk`` is the ``[risk]`` section (default: the built-in risk defaults).
+    """
     symbols: dict[str, dict[str, Any]] = {
         SYMBOL: {"reference_price": "100", "price_precision": 2, "quantity_precision": 4},
         OTHER_SYMBOL: {"reference_price": "50", "price_precision": 2, "quantity_precision": 0},
@@ -54,6 +62,7 @@ def make_config(*, fee_rate: str = "0", liquidity: Mapping[str, str] | None = No
             "accounts": {ACCOUNT: {}, OTHER_ACCOUNT: {}},
             "symbols": symbols,
             "paper": {"fee_rate": fee_rate},
+            **({"risk": risk} if risk is not None else {}),
         }
     )
 
@@ -188,7 +197,7 @@ MakeHarness = Callable[..., Awaitable[Harness]]
 
 @pytest.fixture
 async def make_harness() -> AsyncIterator[MakeHarness]:
-    """Factory: ``await make_harness(fee_rate=..., liquidity={...})`` -> a started Harness."""
+    """Factory: ``await make_harness(fee_rate=, liquidity=, risk=)`` -> a started Harness."""
     started: list[Harness] = []
 
     async def _make(**config: Any) -> Harness:

@@ -24,6 +24,7 @@ from fillgate.v1 import execution_pb2 as exec_pb
 from fillgate.v1 import execution_service_pb2 as svc_pb
 from fillgate.v1 import order_pb2 as order_pb
 from fillgate.v1 import position_pb2 as pos_pb
+from fillgate.v1 import risk_pb2
 from fillgate.v1 import trading_state_pb2 as ts_pb
 
 E = TypeVar("E", bound=IntEnum)
@@ -216,9 +217,28 @@ def trading_state_changed(item: BusEvent) -> ts_pb.TradingStateChanged:
     )
 
 
+def risk_alert(item: BusEvent) -> risk_pb2.RiskAlert:
+    a: ev.BreakerTripped = item.payload
+    return risk_pb2.RiskAlert(
+        sequence=item.sequence,
+        breaker=int(a.breaker),  # type: ignore[arg-type]
+        account=a.account,
+        symbol=a.symbol,
+        mode=int(a.mode),  # type: ignore[arg-type]
+        cancel_open_orders=a.cancel_open_orders,
+        flatten_positions=a.flatten_positions,
+        value=fmt(a.value),
+        limit=fmt(a.limit),
+        message=a.message,
+        alert_time=timestamp(a.ts_ns),
+    )
+
+
 def stream_message(item: BusEvent) -> svc_pb.StreamFillsResponse:
     if isinstance(item.payload, ExecutionReport):
         return svc_pb.StreamFillsResponse(execution_report=execution_report(item))
+    if isinstance(item.payload, ev.BreakerTripped):
+        return svc_pb.StreamFillsResponse(risk_alert=risk_alert(item))
     return svc_pb.StreamFillsResponse(trading_state_changed=trading_state_changed(item))
 
 

@@ -13,13 +13,15 @@ from fillgate.domain.commands import CancelOrder
 from fillgate.domain.enums import OrderState
 from fillgate.domain.errors import (
     InvalidArgument,
+    OutOfRange,
     ResourceExhausted,
     Unavailable,
     Violations,
 )
 from fillgate.engine.engine import Engine
 from fillgate.engine.kill_switch import KillSwitch
-from fillgate.streams.bus import OVERFLOW, SubscriptionClosed
+from fillgate.journal.history import stream_events_between
+from fillgate.streams.bus import OVERFLOW, BusEvent, SubscriptionClosed
 from fillgate.v1 import admin_service_pb2 as admin_pb
 from fillgate.v1 import admin_service_pb2_grpc as admin_grpc
 from fillgate.v1 import execution_service_pb2 as pb
@@ -126,7 +128,18 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
         v.raise_if_any()
         bus = self._engine.bus
         from_sequence = request.from_sequence if request.HasField("from_sequence") else None
-        sub = bus.subscribe(request.accounts, request.symbols, from_sequence)
+        history: AsyncIterator[BusEvent] | None = None
+        journal = self._engine.journal
+        try:
+            sub = bus.subscribe(request.accounts, request.symbols, from_sequence)
+        except OutOfRange as exc:
+            if exc.reason != "SEQUENCE_NOT_RETAINED" or journal is None:
+                raise
+            # Older than memory: go live first, then read the gap from the journal, so
+            # nothing can fall between the history and the live queue.
+            assert from_sequence is not None
+            sub = bus.subscribe(request.accounts, request.symbols)
+            history = stream_events_between(journal.path, from_sequence, bus.head)
         try:
             first = bus.head + 1 if from_sequence is None else from_sequence + 1
             yield pb.StreamFillsResponse(
@@ -136,6 +149,11 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
             )
             timeout = interval_ms / 1000
             last = first - 1
+            if history is not None:
+                async for old in history:
+                    if sub.matches(old):
+                        last = old.sequence
+                        yield convert.stream_message(old)
             while True:
                 item = await sub.next(timeout)
                 if item is None:
@@ -194,6 +212,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     @translated
     async def Resume(self, request: Any, context: Context) -> pb.ResumeResponse:
         left = self._kill_switch.resume(convert.resume(request))
+        await self._engine.durable()
         return pb.ResumeResponse(restrictions=[convert.restriction(r) for r in left])
 
     @translated
@@ -214,6 +233,7 @@ class AdminServicer(admin_grpc.AdminServiceServicer):  # type: ignore[misc]
         self, request: Any, context: Context
     ) -> admin_pb.SetReferencePriceResponse:
         state = self._engine.set_reference_price(convert.set_reference_price(request))
+        await self._engine.durable()
         return admin_pb.SetReferencePriceResponse(symbol=convert.symbol_info(state))
 
     @translated

@@ -81,8 +81,9 @@ def apply_fill(
         if qty != 0 and (qty > 0) != (direction > 0):
             # Flipped through flat: the remainder opens at the fill price.
             cost = EXACT.multiply(qty, price)
-    return replace(
-        pos,
+    return Position(
+        account=pos.account,
+        symbol=pos.symbol,
         quantity=qty,
         cost=cost,
         realized_pnl=realized,
@@ -156,6 +157,28 @@ class PositionBook:
             name: _snapshot(name, {}, cash, 0, 0) for name, cash in starting_cash.items()
         }
         self._holders: dict[str, set[str]] = {}
+        # During a journal replay: account -> (mutable positions, cash); snapshots come at the end.
+        self._staged: dict[str, tuple[dict[str, Position], list[Decimal]]] | None = None
+
+    def begin_replay(self) -> None:
+        """Apply fills and marks without publishing a snapshot for each (fast cold start)."""
+        self._staged = {}
+
+    def end_replay(self) -> None:
+        """Publish one snapshot per account changed during the replay."""
+        staged, self._staged = self._staged, None
+        for account, (positions, cash) in (staged or {}).items():
+            ts = max((p.updated_ns for p in positions.values()), default=0)
+            old = self._accounts[account]
+            self._accounts[account] = _snapshot(account, positions, cash[0], ts, old.version + 1)
+
+    def _stage(self, account: str) -> tuple[dict[str, Position], list[Decimal]]:
+        assert self._staged is not None
+        staged = self._staged.get(account)
+        if staged is None:
+            snap = self._accounts[account]
+            staged = self._staged[account] = (dict(snap.positions), [snap.cash])
+        return staged
 
     def snapshot(self, account: str) -> AccountSnapshot:
         """Return the account's current snapshot (KeyError when unknown)."""
@@ -187,13 +210,22 @@ class PositionBook:
         ts_ns: int,
     ) -> AccountSnapshot:
         """Fold a fill into the account and publish a new snapshot."""
+        notional = EXACT.multiply(quantity, price)
+        cash_delta = -notional if side is Side.BUY else notional
+        if self._staged is not None:
+            positions, cash_cell = self._stage(account)
+            old = positions.get(symbol) or Position(
+                account=account, symbol=symbol, mark=self._marks.get(symbol, price)
+            )
+            positions[symbol] = apply_fill(old, side, quantity, price, fee, ts_ns)
+            cash_cell[0] = EXACT.subtract(EXACT.add(cash_cell[0], cash_delta), fee)
+            self._holders.setdefault(symbol, set()).add(account)
+            return self._accounts[account]
         snap = self._accounts[account]
         old = snap.positions.get(symbol) or Position(
             account=account, symbol=symbol, mark=self._marks.get(symbol, price)
         )
         new = apply_fill(old, side, quantity, price, fee, ts_ns)
-        notional = EXACT.multiply(quantity, price)
-        cash_delta = -notional if side is Side.BUY else notional
         cash = EXACT.subtract(EXACT.add(snap.cash, cash_delta), fee)
         positions = dict(snap.positions)
         positions[symbol] = new
@@ -205,6 +237,11 @@ class PositionBook:
     def on_mark(self, symbol: str, price: Decimal, ts_ns: int) -> list[AccountSnapshot]:
         """Re-mark every position in ``symbol``; return the accounts that changed."""
         self._marks[symbol] = price
+        if self._staged is not None:
+            for account in self._holders.get(symbol, ()):
+                positions, _ = self._stage(account)
+                positions[symbol] = replace(positions[symbol], mark=price, updated_ns=ts_ns)
+            return []
         changed = []
         for account in sorted(self._holders.get(symbol, ())):
             snap = self._accounts[account]

@@ -90,3 +90,18 @@ class HaltScope(IntEnum):
     ACCOUNT = 2
     SYMBOL = 3
     STRATEGY = 4
+
+
+class Breaker(IntEnum):
+    """Circuit breakers (the contract's BreakerKind)."""
+
+    DAILY_LOSS = 1
+    DRAWDOWN = 2
+    REJECTION_RATE = 3
+    SLIPPAGE = 4
+
+
+class BreakerState(IntEnum):
+    ARMED = 1
+    TRIPPED = 2
+    DISABLED = 3

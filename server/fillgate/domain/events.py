@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from fillgate.domain.commands import SubmitOrder
-from fillgate.domain.enums import HaltScope, TradingMode
+from fillgate.domain.enums import Breaker, HaltScope, TradingMode
 from fillgate.domain.orders import Order
 
 
@@ -141,4 +141,21 @@ class OrderDenied:
     reason: str
     message: str
     metadata: tuple[tuple[str, str], ...]
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BreakerTripped:
+    """A circuit breaker tripped: the account is restricted to ``mode`` (streamed as RiskAlert)."""
+
+    breaker: Breaker
+    account: str
+    #: The symbol of the fill that tripped it (slippage), else "".
+    symbol: str
+    mode: TradingMode
+    cancel_open_orders: bool
+    flatten_positions: bool
+    value: Decimal
+    limit: Decimal
+    message: str
     ts_ns: int

@@ -8,7 +8,6 @@ changes nothing. The table is ``(state, trigger) -> state``; ``_RESUME`` means
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Final
 
 from fillgate.domain import events as ev
@@ -207,7 +206,7 @@ def apply(order: Order | None, event: ev.OrderEvent) -> tuple[Order, ExecType]:
         changes["reason"] = event.reason
     state = target if isinstance(target, OrderState) else _working(order)
     changes["state"] = state
-    return replace(order, **changes), exec_type_of(trigger)  # type: ignore[arg-type]
+    return order.evolve(changes), exec_type_of(trigger)
 
 
 _TRIGGER_OF: Final[dict[type, str]] = {

@@ -42,6 +42,8 @@ from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
 from fillgate.domain.values import ZERO, Clock, IdGenerator, exact_add, fmt
 from fillgate.engine.validation import check_precision, check_submit
+from fillgate.journal.journal import Journal
+from fillgate.risk.checks import RiskEngine
 from fillgate.risk.trading_state import TradingState, describe_position, reduces_exposure
 from fillgate.streams.bus import EventBus
 from fillgate.venues.base import VenueAdapter
@@ -77,6 +79,8 @@ class Engine:
         book: PositionBook,
         bus: EventBus,
         trading: TradingState,
+        journal: Journal | None = None,
+        risk: RiskEngine | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -85,10 +89,12 @@ class Engine:
         self.book = book
         self.bus = bus
         self.trading = trading
+        self.journal = journal
+        self.risk = risk  # pre-trade checks and breakers; None runs without them
         self._orders: dict[str, Order] = {}
         self._sequence: list[str] = []  # order ids in creation order, for paging
         self._by_client: dict[tuple[str, str], str] = {}
-        self._submitted: dict[str, SubmitOrder] = {}  # the command each order came from
+        self._submitted: dict[str, Order] = {}  # each order as accepted: its original terms
         self._open: dict[tuple[str, str], dict[str, None]] = {}  # (account, symbol) -> ids
         self.denied_count = 0
         self._symbols = {
@@ -97,8 +103,23 @@ class Engine:
         }
 
     async def start(self) -> None:
+        """Connect the venues and hand each its open orders (after a replay)."""
+        if self.risk is not None:
+            self.risk.rebuild(self.open_orders())
         for venue in self.venues.values():
             await venue.connect(self.on_venue_event)
+            hook = getattr(venue, "on_reference_price", None)
+            if hook is not None:
+                for state in self._symbols.values():
+                    hook(state.config.name, state.reference_price)
+            reattach = getattr(venue, "reattach", None)
+            if reattach is not None:
+                await reattach([o for o in self.open_orders() if o.venue == venue.name])
+
+    async def durable(self) -> None:
+        """Return once every event so far is durable (at once without a journal)."""
+        if self.journal is not None:
+            await self.journal.durable()
 
     async def stop(self) -> None:
         for venue in self.venues.values():
@@ -110,7 +131,7 @@ class Engine:
         """Validate, guard and accept a new order, then send it to its venue."""
         existing = self._by_client.get((cmd.account, cmd.client_order_id))
         if existing is not None:
-            if self._submitted[existing] != cmd:
+            if _command_of(self._submitted[existing]) != cmd:
                 raise AlreadyExists(
                     "CLIENT_ORDER_ID_REUSED",
                     f"client_order_id {cmd.client_order_id!r} already names order {existing} "
@@ -127,6 +148,8 @@ class Engine:
                 side=cmd.side,
                 quantity=cmd.quantity,
                 reduce_only=cmd.reduce_only,
+                limit_price=cmd.limit_price,
+                stop_price=cmd.stop_price,
                 bypass_halt=bypass_halt,
             )
         except (FailedPrecondition, ResourceExhausted) as exc:
@@ -160,13 +183,13 @@ class Engine:
             created_ns=now,
             updated_ns=now,
         )
-        self._submitted[order.order_id] = cmd
         self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order))
         venue = self.venues[account.venue]
         try:
             await venue.submit(order)
         except FillgateError as exc:
             self._reject(order.order_id, exc.message)
+        await self.durable()  # acknowledged only once the accepting event is durable
         return SubmitResult(self._orders[order.order_id], False)
 
     def _guard(
@@ -178,30 +201,44 @@ class Engine:
         side: Side,
         quantity: Decimal,
         reduce_only: bool,
+        limit_price: Decimal | None = None,
+        stop_price: Decimal | None = None,
         bypass_halt: bool = False,
         exclude: str = "",
     ) -> None:
-        """Apply reduce-only and the halt guard to ``quantity`` more on ``side``.
+        """Apply reduce-only, the halt guard, then the risk checks to ``quantity`` more.
 
         Exposure is computed only when a restriction or reduce-only asks for it.
         ``exclude`` leaves an order being replaced out of the open quantity.
+        Flattening orders (``bypass_halt``) pass the halt, not the risk sanity checks.
         """
         restriction = None if bypass_halt else self.trading.strictest(account, symbol, strategy)
-        if restriction is None and not reduce_only:
-            return
-        position = self.book.quantity(account, symbol)
-        pending = self._open_quantity(account, symbol, side, exclude)
-        reduces = reduces_exposure(position, side, quantity, pending)
-        if reduce_only and not reduces:
-            raise FailedPrecondition(
-                "REDUCE_ONLY_WOULD_INCREASE",
-                f"reduce-only {side.name} {fmt(quantity)} {symbol} would not reduce "
-                f"the position ({describe_position(position)}, counting open orders)",
-                {"account": account, "symbol": symbol, "position": fmt(position)},
-            )
-        if restriction is not None:
-            self.trading.check_new_order(
-                account=account, symbol=symbol, strategy=strategy, reduces=reduces
+        if restriction is not None or reduce_only:
+            position = self.book.quantity(account, symbol)
+            pending = self._open_quantity(account, symbol, side, exclude)
+            reduces = reduces_exposure(position, side, quantity, pending)
+            if reduce_only and not reduces:
+                raise FailedPrecondition(
+                    "REDUCE_ONLY_WOULD_INCREASE",
+                    f"reduce-only {side.name} {fmt(quantity)} {symbol} would not reduce "
+                    f"the position ({describe_position(position)}, counting open orders)",
+                    {"account": account, "symbol": symbol, "position": fmt(position)},
+                )
+            if restriction is not None:
+                self.trading.check_new_order(
+                    account=account, symbol=symbol, strategy=strategy, reduces=reduces
+                )
+        if self.risk is not None:
+            self.risk.check(
+                account=account,
+                symbol=symbol,
+                strategy=strategy,
+                side=side,
+                quantity=quantity,
+                limit_price=limit_price,
+                stop_price=stop_price,
+                flatten=bypass_halt,
+                replacing=self._orders[exclude] if exclude else None,
             )
 
     def _open_quantity(self, account: str, symbol: str, side: Side, exclude: str = "") -> Decimal:
@@ -231,6 +268,7 @@ class Engine:
             )
         self._apply(ev.OrderCancelRequested(order_id=order.order_id, ts_ns=self.clock.now_ns()))
         await self.venues[order.venue].cancel(self._orders[order.order_id])
+        await self.durable()
         return self._orders[order.order_id]
 
     async def replace(self, cmd: ReplaceOrder) -> Order:
@@ -278,6 +316,8 @@ class Engine:
                 side=order.side,
                 quantity=quantity - order.filled_quantity,
                 reduce_only=order.reduce_only,
+                limit_price=limit,
+                stop_price=stop,
                 exclude=order.order_id,
             )
         self._apply(
@@ -290,6 +330,7 @@ class Engine:
             )
         )
         await venue.replace(self._orders[order.order_id], quantity, limit, stop)
+        await self.durable()
         return self._orders[order.order_id]
 
     def resolve(self, ref: OrderRef) -> Order:
@@ -341,21 +382,34 @@ class Engine:
         self._apply(ev.OrderRejected(order_id=order_id, ts_ns=self.clock.now_ns(), reason=reason))
 
     def _record(self, event: object) -> None:
-        """Keep an event that changes no order (denials, state changes) for audit."""
+        """Journal an event that changes no order and is not streamed (denials, prices)."""
         self.denied_count += isinstance(event, ev.OrderDenied)
+        if self.journal is not None:
+            self.journal.append(event)
 
-    def _apply(self, event: ev.OrderEvent) -> Order:
-        """The one place an order changes: apply, index, book, stream."""
-        previous = self._orders.get(event.order_id)
-        order, exec_type = apply(previous, event)
+    def publish_event(self, account: str, symbol: str, payload: object) -> None:
+        """Stream and journal a non-order event (a trading-state change, an alert)."""
+        published = self.bus.publish(account, symbol, payload)
+        if self.journal is not None:
+            self.journal.append(payload, published.sequence)
+
+    def index(self, previous: Order | None, order: Order) -> None:
+        """Keep the lookups in step with an order change (shared with journal replay)."""
         self._orders[order.order_id] = order
         key = (order.account, order.symbol)
         if previous is None:
             self._sequence.append(order.order_id)
             self._by_client[(order.account, order.client_order_id)] = order.order_id
+            self._submitted[order.order_id] = order
             self._open.setdefault(key, {})[order.order_id] = None
         elif not order.is_open:
             self._open.get(key, {}).pop(order.order_id, None)
+
+    def _apply(self, event: ev.OrderEvent) -> Order:
+        """The one place an order changes: apply, index, book, stream, journal."""
+        previous = self._orders.get(event.order_id)
+        order, exec_type = apply(previous, event)
+        self.index(previous, order)
         if isinstance(event, ev.OrderFilled):
             self.book.on_fill(
                 order.account,
@@ -373,10 +427,26 @@ class Engine:
             event=event,
             monotonic_ns=self.clock.monotonic_ns(),
         )
-        self.bus.publish(order.account, order.symbol, report)
+        published = self.bus.publish(order.account, order.symbol, report)
+        if self.journal is not None:
+            self.journal.append(event, published.sequence, report.exec_id)
+        if self.risk is not None:
+            self.risk.on_order(previous, order, event)
         return order
 
     # -- reference prices ---------------------------------------------------
+
+    @property
+    def order_table(self) -> dict[str, Order]:
+        """The live order table, for journal replay (the engine's single writer)."""
+        return self._orders
+
+    def restore_price(self, symbol: str, price: Decimal, ts_ns: int) -> None:
+        """Set a replayed reference price: marks follow; venues get it at start()."""
+        state = self._symbols.get(symbol)
+        if state is not None:
+            self._symbols[symbol] = SymbolState(state.config, price, ts_ns)
+            self.book.on_mark(symbol, price, ts_ns)
 
     def symbol(self, name: str) -> SymbolState:
         state = self._symbols.get(name)
@@ -398,11 +468,33 @@ class Engine:
         v.raise_if_any()
         assert sym is not None
         now = self.clock.now_ns()
+        # Journaled before the fills it causes, so a replay meets them in the same order.
+        self._record(ev.ReferencePriceMoved(symbol=cmd.symbol, price=cmd.price, ts_ns=now))
         state = SymbolState(sym, cmd.price, now)
         self._symbols[cmd.symbol] = state
         self.book.on_mark(cmd.symbol, cmd.price, now)
+        if self.risk is not None:
+            self.risk.on_mark(cmd.symbol, cmd.price)
         for venue in self.venues.values():
             hook = getattr(venue, "on_reference_price", None)
             if hook is not None:
                 hook(cmd.symbol, cmd.price)
         return state
+
+
+def _command_of(order: Order) -> SubmitOrder:
+    """Rebuild the submit an order came from, to compare a repeated client order id."""
+    return SubmitOrder(
+        account=order.account,
+        symbol=order.symbol,
+        side=order.side,
+        quantity=order.quantity,
+        type=order.type,
+        time_in_force=order.time_in_force,
+        client_order_id=order.client_order_id,
+        limit_price=order.limit_price,
+        stop_price=order.stop_price,
+        strategy_id=order.strategy_id,
+        tags=order.tags,
+        reduce_only=order.reduce_only,
+    )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
 from fillgate.domain import events as ev
 from fillgate.domain.commands import CancelOrder, Halt, OrderRef, Resume, SubmitOrder
 from fillgate.domain.enums import HaltScope, OrderState, OrderType, Side, TimeInForce, TradingMode
-from fillgate.domain.errors import FailedPrecondition, NotFound, Violations
+from fillgate.domain.errors import FailedPrecondition, NotFound, ResourceExhausted, Violations
 from fillgate.domain.orders import Order
 from fillgate.engine.engine import Engine
 from fillgate.risk.trading_state import Restriction
@@ -30,6 +31,7 @@ class KillSwitch:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._tasks: set[asyncio.Task[HaltResult]] = set()  # trips in progress
 
     def _check_scope(self, v: Violations, scope: HaltScope, target: str) -> None:
         config = self._engine.config
@@ -45,6 +47,42 @@ class KillSwitch:
 
     async def halt(self, cmd: Halt) -> HaltResult:
         """Set the restriction first, so nothing new slips in while orders are canceled."""
+        return await self._act(cmd, self._restrict(cmd))
+
+    def trip(self, cmd: Halt) -> None:
+        """Act on a circuit breaker from inside the order path.
+
+        The restriction is set at once, so no order after the trip slips
+        through; canceling and flattening await venues, so they run as a task
+        (kept referenced until done). A trip never loosens a stricter
+        restriction already set on the same scope.
+        """
+        existing = self._engine.trading.get(cmd.scope, cmd.target)
+        if existing is not None and existing.mode >= cmd.mode:
+            restriction = existing
+        else:
+            restriction = self._restrict(cmd)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            log.error("event=trip_without_loop scope=%s target=%s", cmd.scope.name, cmd.target)
+            return
+        task = loop.create_task(self._act(cmd, restriction))
+        self._tasks.add(task)
+        task.add_done_callback(self._trip_done)
+
+    def _trip_done(self, task: asyncio.Task[HaltResult]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("event=trip_failed error=%r", task.exception())
+
+    async def settle(self) -> None:
+        """Wait for the trips in progress (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _restrict(self, cmd: Halt) -> Restriction:
+        """Validate a halt, set its restriction and announce it; nothing awaits."""
         v = Violations()
         self._check_scope(v, cmd.scope, cmd.target)
         if cmd.mode is TradingMode.ACTIVE:
@@ -65,6 +103,11 @@ class KillSwitch:
         )
         engine.trading.set(restriction)
         self._announce(cmd.scope, cmd.target, cmd.mode, cmd.reason, cmd.requested_by)
+        return restriction
+
+    async def _act(self, cmd: Halt, restriction: Restriction) -> HaltResult:
+        """Cancel and flatten as the halt asks, then report."""
+        engine = self._engine
         canceled = await self._cancel_open(cmd) if cmd.cancel_open_orders else []
         flattened = await self._flatten(cmd) if cmd.flatten_positions else []
         log.warning(
@@ -78,6 +121,7 @@ class KillSwitch:
             len(canceled),
             len(flattened),
         )
+        await engine.durable()
         return HaltResult(restriction, canceled, flattened)
 
     def resume(self, cmd: Resume) -> list[Restriction]:
@@ -91,6 +135,8 @@ class KillSwitch:
                 f"no restriction on {cmd.scope.name.lower()} {cmd.target or '(all)'}",
                 {"scope": cmd.scope.name, "target": cmd.target},
             )
+        if engine.risk is not None:
+            engine.risk.breakers.rearm(cmd.scope, cmd.target)
         self._announce(cmd.scope, cmd.target, TradingMode.ACTIVE, cmd.reason, cmd.requested_by)
         log.warning(
             "event=resume scope=%s target=%s requested_by=%s reason=%r",
@@ -114,7 +160,7 @@ class KillSwitch:
         )
         account = target if scope is HaltScope.ACCOUNT else ""
         symbol = target if scope is HaltScope.SYMBOL else ""
-        self._engine.bus.publish(account, symbol, change)
+        self._engine.publish_event(account, symbol, change)
 
     @staticmethod
     def _in_scope(scope: HaltScope, target: str, account: str, symbol: str, strategy: str) -> bool:
@@ -145,6 +191,12 @@ class KillSwitch:
         return canceled
 
     async def _flatten(self, cmd: Halt) -> list[Order]:
+        """Close every position in scope with IOC market orders that bypass the halt.
+
+        They still meet the risk sanity checks, so a position larger than one
+        order may be is closed in several (``RiskEngine.flatten_chunks``); a
+        denied part is journaled like any denial, logged, and ends that symbol.
+        """
         engine = self._engine
         orders = []
         for snap in engine.book.snapshots():
@@ -154,24 +206,43 @@ class KillSwitch:
                 ):
                     continue
                 side = Side.SELL if pos.quantity > 0 else Side.BUY
-                flatten = SubmitOrder(
-                    account=snap.account,
-                    symbol=symbol,
-                    side=side,
-                    quantity=abs(pos.quantity),
-                    type=OrderType.MARKET,
-                    time_in_force=TimeInForce.IOC,
-                    client_order_id=engine.ids.venue_id("flatten"),
-                    strategy_id=FLATTEN_STRATEGY,
-                    tags=(("halt_reason", cmd.reason[:256]),),
-                    reduce_only=False,
+                total = abs(pos.quantity)
+                parts = (
+                    [total]
+                    if engine.risk is None
+                    else engine.risk.flatten_chunks(snap.account, symbol, FLATTEN_STRATEGY, total)
                 )
-                result = await engine.submit(flatten, bypass_halt=True)
-                orders.append(result.order)
-                if result.order.state is not OrderState.FILLED:
-                    log.warning(
-                        "event=flatten_incomplete order_id=%s state=%s",
-                        result.order.order_id,
-                        result.order.state.name,
+                for quantity in parts:
+                    flatten = SubmitOrder(
+                        account=snap.account,
+                        symbol=symbol,
+                        side=side,
+                        quantity=quantity,
+                        type=OrderType.MARKET,
+                        time_in_force=TimeInForce.IOC,
+                        client_order_id=engine.ids.venue_id("flatten"),
+                        strategy_id=FLATTEN_STRATEGY,
+                        tags=(("halt_reason", cmd.reason[:256]),),
+                        reduce_only=False,
                     )
+                    try:
+                        result = await engine.submit(flatten, bypass_halt=True)
+                    except (FailedPrecondition, ResourceExhausted) as exc:
+                        log.error(
+                            "event=flatten_denied account=%s symbol=%s quantity=%s reason=%s "
+                            "detail=%r",
+                            snap.account,
+                            symbol,
+                            quantity,
+                            exc.reason,
+                            exc.message,
+                        )
+                        break
+                    orders.append(result.order)
+                    if result.order.state is not OrderState.FILLED:
+                        log.warning(
+                            "event=flatten_incomplete order_id=%s state=%s",
+                            result.order.order_id,
+                            result.order.state.name,
+                        )
         return orders

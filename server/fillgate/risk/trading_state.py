@@ -45,6 +45,9 @@ class TradingState:
     def set(self, restriction: Restriction) -> None:
         self._by_key[(restriction.scope, restriction.target)] = restriction
 
+    def get(self, scope: HaltScope, target: str) -> Restriction | None:
+        return self._by_key.get((scope, target))
+
     def clear(self, scope: HaltScope, target: str) -> Restriction | None:
         return self._by_key.pop((scope, target), None)
 

@@ -3,6 +3,10 @@
 Every published event gets the next gap-free sequence number and goes into a
 bounded ring (for resume) and into each matching subscriber's queue.
 
+A *gated* bus (the journal is on) holds published events until
+:meth:`EventBus.release` says they are durable, so a consumer never sees a
+sequence number that a crash could take back.
+
 Why the subscriber queue is bounded: the publisher is the order path, and it
 must never wait for a consumer. A consumer that lets ``queue_size`` events
 pile up is *cut off* (its stream ends with RESOURCE_EXHAUSTED) instead of
@@ -101,9 +105,19 @@ class SubscriptionClosed(Exception):
 class EventBus:
     """Publish sequenced events to any number of subscribers; single writer."""
 
-    def __init__(self, *, retain: int = 100_000, queue_size: int = 10_000, start_sequence: int = 0):
+    def __init__(
+        self,
+        *,
+        retain: int = 100_000,
+        queue_size: int = 10_000,
+        start_sequence: int = 0,
+        gated: bool = False,
+    ):
         self._ring: deque[BusEvent] = deque(maxlen=retain)
-        self._head = start_sequence
+        self._head = start_sequence  # last sequence delivered to subscribers
+        self._assigned = start_sequence  # last sequence handed out
+        self._gated = gated
+        self._held: deque[BusEvent] = deque()
         self._queue_size = queue_size
         self._subscribers: dict[str, Subscription] = {}
         self._ids = itertools.count(1)
@@ -111,8 +125,17 @@ class EventBus:
 
     @property
     def head(self) -> int:
-        """The last sequence published (0 before the first)."""
+        """The last sequence delivered (0 before the first)."""
         return self._head
+
+    @property
+    def retain(self) -> int:
+        return self._ring.maxlen or 0
+
+    @property
+    def assigned(self) -> int:
+        """The last sequence handed out, delivered or still held for durability."""
+        return self._assigned
 
     @property
     def first_retained(self) -> int:
@@ -124,9 +147,30 @@ class EventBus:
         return len(self._subscribers)
 
     def publish(self, account: str, symbol: str, payload: Any) -> BusEvent:
-        """Sequence ``payload`` and hand it to every matching subscriber without waiting."""
-        self._head += 1
-        event = BusEvent(self._head, account, symbol, payload)
+        """Sequence ``payload``; deliver it now, or on release when the bus is gated."""
+        self._assigned += 1
+        event = BusEvent(self._assigned, account, symbol, payload)
+        if self._gated:
+            self._held.append(event)
+        else:
+            self._deliver(event)
+        return event
+
+    def release(self, up_to: int) -> None:
+        """Deliver the held events with a sequence up to ``up_to`` (they are durable now)."""
+        held = self._held
+        while held and held[0].sequence <= up_to:
+            self._deliver(held.popleft())
+
+    def restore(self, head: int, events: Iterable[BusEvent]) -> None:
+        """Set the head and the retained events after a journal replay."""
+        self._head = self._assigned = head
+        self._ring.clear()
+        self._ring.extend(events)
+
+    def _deliver(self, event: BusEvent) -> None:
+        """Hand ``event`` to the ring and every matching subscriber without waiting."""
+        self._head = event.sequence
         self._ring.append(event)
         for sub in tuple(self._subscribers.values()):
             if sub.matches(event):
@@ -134,7 +178,6 @@ class EventBus:
                     sub.queue.put_nowait(event)
                 except asyncio.QueueFull:
                     self._cut_off(sub, OVERFLOW)
-        return event
 
     def subscribe(
         self,

@@ -128,7 +128,7 @@ class ExecutionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def StreamFills(self, request, context):
-        """StreamFills streams execution reports and trading-state changes.
+        """StreamFills streams execution reports, trading-state changes and risk alerts.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -29,7 +29,7 @@ from decimal import Decimal
 
 from fillgate.config import PaperConfig, SymbolConfig
 from fillgate.domain import events as ev
-from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.domain.values import EXACT, ZERO, Clock, IdGenerator
 from fillgate.venues.base import ReportSink
@@ -151,6 +151,35 @@ class PaperVenue:
 
     async def query_order(self, client_order_id: str) -> Order | None:
         return self._known.get(client_order_id)
+
+    async def reattach(self, orders: list[Order]) -> None:
+        """Rebuild the working book from the orders fillgate knows are open (after a restart).
+
+        The paper venue keeps no state of its own across restarts: the journal
+        is its memory. An order still PENDING_NEW was never acknowledged to its
+        client, so it is processed as new; a pending cancel completes; a pending
+        replace is refused and the order keeps its old terms.
+        """
+        for order in orders:
+            self._known[order.client_order_id] = order
+            if order.state is OrderState.PENDING_NEW:
+                await self.submit(order)
+                continue
+            w = _Working(
+                order=order,
+                venue_order_id=order.venue_order_id,
+                quantity=order.quantity,
+                leaves=order.leaves_quantity,
+                limit_price=order.limit_price,
+                stop_price=order.stop_price,
+                triggered=order.triggered,
+            )
+            if order.state is OrderState.PENDING_CANCEL:
+                self._emit(ev.OrderCanceled, w, reason="canceled on request")
+                continue
+            if order.state is OrderState.PENDING_REPLACE:
+                self._emit(ev.OrderReplaceRejected, w, reason="venue restarted during replace")
+            self._working[order.order_id] = w
 
     async def open_orders(self) -> list[Order]:
         return [w.order for w in self._working.values()]

@@ -18,6 +18,8 @@ from fillgate.v1 import (
     execution_service_pb2,
     order_pb2,
     position_pb2,
+    risk_pb2,
+    risk_service_pb2,
     trading_state_pb2,
 )
 
@@ -198,6 +200,53 @@ def symbol_proto() -> Any:
     )
 
 
+def risk_alert_proto(sequence: int = 9) -> Any:
+    """Return a RiskAlert with every field set."""
+    return risk_pb2.RiskAlert(
+        sequence=sequence,
+        breaker=risk_pb2.BREAKER_KIND_SLIPPAGE,
+        account="paper",
+        symbol="BTC-USD",
+        mode=trading_state_pb2.TRADING_MODE_REDUCING,
+        cancel_open_orders=True,
+        flatten_positions=True,
+        value="2.5",
+        limit="1",
+        message="breaker slippage tripped",
+        alert_time=stamp(T2),
+    )
+
+
+def risk_state_proto() -> Any:
+    """Return a GetRiskStateResponse whose messages have every field set."""
+    limit = risk_pb2.RiskLimit(
+        name="max_position_quantity", subject="BTC-USD", limit="10", usage="2.5"
+    )
+    breaker = risk_pb2.BreakerStatus(
+        breaker=risk_pb2.BREAKER_KIND_DAILY_LOSS,
+        state=risk_pb2.BREAKER_STATE_TRIPPED,
+        limit="1000",
+        value="1200.5",
+        mode=trading_state_pb2.TRADING_MODE_HALTED,
+        cancel_open_orders=True,
+        flatten_positions=True,
+        trip_time=stamp(T1),
+        trip_message="breaker daily_loss tripped",
+    )
+    account = risk_pb2.AccountRisk(
+        account="paper",
+        equity="998799.5",
+        day_start_equity="1000000",
+        day_peak_equity="1000100",
+        limits=[limit, risk_pb2.RiskLimit(name="max_order_notional", limit="250000")],
+        breakers=[breaker],
+    )
+    total = risk_pb2.RiskLimit(name="max_total_gross_exposure", limit="5000000", usage="125000")
+    return risk_service_pb2.GetRiskStateResponse(
+        enabled=True, accounts=[account], global_limits=[total]
+    )
+
+
 @pytest.fixture
 def pb() -> SimpleNamespace:
     """Return the sample builders, ``T1``/``T2`` and ``assert_all_set``."""
@@ -213,6 +262,8 @@ def pb() -> SimpleNamespace:
         ack=ack_proto,
         heartbeat=heartbeat_proto,
         symbol=symbol_proto,
+        risk_alert=risk_alert_proto,
+        risk_state=risk_state_proto,
         stamp=stamp,
         assert_all_set=assert_all_set,
         T1=T1,

@@ -187,8 +187,9 @@ def test_main_serve_calls_run_server_with_options(monkeypatch: pytest.MonkeyPatc
     module = ModuleType("fillgate.app")
     module.run_server = run_server  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "fillgate.app", module)
-    assert cli.main(["serve", "--config", "c.toml", "--listen", "0.0.0.0:1"]) == 3
-    assert seen == {"config_path": "c.toml", "listen": "0.0.0.0:1"}
+    argv = ["serve", "--config", "c.toml", "--listen", "0.0.0.0:1", "--journal", "off"]
+    assert cli.main(argv) == 3
+    assert seen == {"config_path": "c.toml", "listen": "0.0.0.0:1", "journal": "off"}
 
 
 def reports(pb: SimpleNamespace, *sequences: int) -> list[StreamEvent]:

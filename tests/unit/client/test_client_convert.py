@@ -17,6 +17,7 @@ from fillgate_client.types import (
     Heartbeat,
     OrderState,
     OrderType,
+    RiskAlert,
     Side,
     SubscriptionAck,
     TimeInForce,
@@ -36,6 +37,7 @@ CONVERTERS = [
     ("ack", _convert.subscription_ack_from_proto),
     ("heartbeat", _convert.heartbeat_from_proto),
     ("symbol", _convert.symbol_info_from_proto),
+    ("risk_alert", _convert.risk_alert_from_proto),
 ]
 
 
@@ -133,6 +135,7 @@ def test_account_positions_from_proto_signed_quantity_kept(pb: SimpleNamespace) 
         ("execution_report", "report", ExecutionReport),
         ("trading_state_changed", "state_changed", TradingStateChanged),
         ("heartbeat", "heartbeat", Heartbeat),
+        ("risk_alert", "risk_alert", RiskAlert),
     ],
 )
 def test_stream_event_from_proto_each_kind_returns_typed_event(

@@ -1,0 +1,78 @@
+"""fillgate.v1.RiskService: the limits and breakers in force, with their usage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fillgate.api.convert import timestamp
+from fillgate.api.errors import translated
+from fillgate.domain.errors import Violations
+from fillgate.domain.values import fmt
+from fillgate.engine.engine import Engine
+from fillgate.risk.report import AccountRisk, BreakerStatus, LimitUsage, risk_state
+from fillgate.v1 import risk_pb2
+from fillgate.v1 import risk_service_pb2 as pb
+from fillgate.v1 import risk_service_pb2_grpc as pb_grpc
+
+Context = Any  # grpc.aio.ServicerContext
+
+
+class RiskServicer(pb_grpc.RiskServiceServicer):  # type: ignore[misc]
+    """fillgate.v1.RiskService."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @translated
+    async def GetRiskState(self, request: Any, context: Context) -> pb.GetRiskStateResponse:
+        config = self._engine.config
+        v = Violations()
+        for account in request.accounts:
+            if account not in config.accounts:
+                v.add("accounts", f"unknown account {account!r}")
+        v.raise_if_any()
+        risk = self._engine.risk
+        if risk is None:
+            return pb.GetRiskStateResponse(enabled=False)
+        state = risk_state(risk, request.accounts or config.accounts)
+        return pb.GetRiskStateResponse(
+            enabled=True,
+            accounts=[_account(a) for a in state.accounts],
+            global_limits=[_limit(x) for x in state.global_limits],
+        )
+
+
+def _limit(x: LimitUsage) -> risk_pb2.RiskLimit:
+    return risk_pb2.RiskLimit(
+        name=x.name,
+        subject=x.subject,
+        limit=fmt(x.limit),
+        usage=fmt(x.usage),
+    )
+
+
+def _breaker(b: BreakerStatus) -> risk_pb2.BreakerStatus:
+    msg = risk_pb2.BreakerStatus(
+        breaker=int(b.breaker),  # type: ignore[arg-type]
+        state=int(b.state),  # type: ignore[arg-type]
+        limit=fmt(b.limit),
+        value=fmt(b.value),
+        mode=int(b.mode),  # type: ignore[arg-type]
+        cancel_open_orders=b.cancel_open_orders,
+        flatten_positions=b.flatten_positions,
+    )
+    if b.tripped is not None:
+        msg.trip_time.CopyFrom(timestamp(b.tripped.ts_ns))
+        msg.trip_message = b.tripped.message
+    return msg
+
+
+def _account(a: AccountRisk) -> risk_pb2.AccountRisk:
+    return risk_pb2.AccountRisk(
+        account=a.account,
+        equity=fmt(a.equity),
+        day_start_equity=fmt(a.day_start_equity),
+        day_peak_equity=fmt(a.day_peak_equity),
+        limits=[_limit(x) for x in a.limits],
+        breakers=[_breaker(b) for b in a.breakers],
+    )

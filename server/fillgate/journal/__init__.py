@@ -1,0 +1,1 @@
+"""The durable event journal: append-only log, group commit, replay, audit scans."""

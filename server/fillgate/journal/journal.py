@@ -1,0 +1,220 @@
+"""Group commit: appends collect in memory and reach the file in one write per batch.
+
+Every append made in one turn of the event loop (a submit's accepted, acked
+and filled events; several clients' submits) joins the same batch. The batch
+is written with one ``os.write`` and, under the ``batch`` policy, fsynced in
+a worker thread while the loop goes on collecting the next batch. Callers
+that must not answer before their records are durable await :meth:`durable`.
+
+When a batch is durable, ``on_durable(stream_seq)`` releases the stream
+events it holds to StreamFills consumers: nothing is streamed that a crash
+could take back, so a consumer's sequence never refers to a lost event.
+
+Fsync policies (like Redis's appendfsync):
+- ``batch``: fsync every batch before its waiters resume (the default);
+- ``interval``: write every batch, fsync once per ``interval_s``: a process
+  crash loses nothing, a machine crash up to that interval;
+- ``never``: leave flushing to the OS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from fillgate.domain.errors import Unavailable
+from fillgate.journal.codec import Record, decode, encode
+from fillgate.journal.log import frame, recover
+
+log = logging.getLogger("fillgate.journal")
+
+
+def _decoded(bodies: list[bytes]) -> Iterator[Record]:
+    for expected, body in enumerate(bodies, start=1):
+        record = decode(body)
+        if record.journal_seq != expected:
+            raise Unavailable(
+                "JOURNAL_SEQUENCE_GAP",
+                f"journal record {record.journal_seq} found where {expected} was expected",
+                {"expected": str(expected), "found": str(record.journal_seq)},
+            )
+        yield record
+
+
+class FsyncPolicy(StrEnum):
+    BATCH = "batch"
+    INTERVAL = "interval"
+    NEVER = "never"
+
+
+class Journal:
+    """The append side of the journal; one writer (the event loop)."""
+
+    def __init__(
+        self,
+        path: Path,
+        policy: FsyncPolicy = FsyncPolicy.BATCH,
+        *,
+        interval_s: float = 1.0,
+    ) -> None:
+        self.path = path
+        self.policy = policy
+        self._interval_s = interval_s
+        self._fd = -1
+        self._next_seq = 1
+        self._buf: list[bytes] = []
+        self._stream_max = 0
+        self._pending: asyncio.Future[None] | None = None  # the batch being collected
+        self._inflight: asyncio.Future[None] | None = None  # the batch being fsynced
+        self._scheduled = False
+        self._syncing = False
+        self._dirty = False
+        self._failed: BaseException | None = None
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="journal-fsync")
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.on_durable: Callable[[int], None] = lambda stream_seq: None
+        self.batches = 0
+        self.records = 0
+
+    # -- life cycle -----------------------------------------------------------
+
+    def open(self) -> Iterator[Record]:
+        """Recover the file (cutting a torn tail), open it for appending, return its records.
+
+        The records are decoded lazily as the caller iterates (a replay holds one
+        at a time); iterate them all before :meth:`start`.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        recovered = recover(self.path)
+        self._next_seq = len(recovered.bodies) + 1
+        self.records = len(recovered.bodies)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+        return _decoded(recovered.bodies)
+
+    def start(self) -> None:
+        """Bind to the running loop; start the interval fsync timer if the policy wants it."""
+        self._loop = asyncio.get_running_loop()
+        if self.policy is FsyncPolicy.INTERVAL:
+            self._timer = self._loop.call_later(self._interval_s, self._interval_sync)
+
+    async def close(self) -> None:
+        """Write what is pending, fsync, and close."""
+        if self._timer is not None:
+            self._timer.cancel()
+        while self._buf or self._syncing:
+            if self._buf and not self._syncing:
+                self._flush()
+            await asyncio.sleep(0.001)
+        if self._fd >= 0:
+            if self.policy is not FsyncPolicy.NEVER:
+                os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = -1
+        self._pool.shutdown(wait=True)
+
+    # -- appending ------------------------------------------------------------
+
+    @property
+    def next_seq(self) -> int:
+        return self._next_seq
+
+    def append(self, event: Any, stream_seq: int = 0, exec_id: str = "") -> int:
+        """Queue one event for the current batch; return its journal sequence."""
+        if self._failed is not None:
+            raise Unavailable("JOURNAL_FAILED", f"the journal cannot be written: {self._failed}")
+        seq = self._next_seq
+        self._next_seq += 1
+        self._buf.append(frame(encode(event, seq, stream_seq, exec_id)))
+        if stream_seq:
+            self._stream_max = stream_seq
+        if not self._scheduled and not self._syncing:
+            self._scheduled = True
+            assert self._loop is not None, "journal used before start()"
+            self._loop.call_soon(self._flush)
+        return seq
+
+    def durable(self) -> asyncio.Future[None]:
+        """Return a future that completes once everything appended so far is durable."""
+        if self._buf:
+            if self._pending is None:
+                assert self._loop is not None
+                self._pending = self._loop.create_future()
+            return self._pending
+        if self._inflight is not None:
+            return self._inflight
+        assert self._loop is not None
+        done = self._loop.create_future()
+        done.set_result(None)
+        return done
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        if not self._buf or self._syncing:
+            return
+        data = b"".join(self._buf)
+        count = len(self._buf)
+        self._buf.clear()
+        waiters, self._pending = self._pending, None
+        stream_max = self._stream_max
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except OSError as exc:
+            self._fail(exc, waiters)
+            return
+        self.batches += 1
+        self.records += count
+        if self.policy is FsyncPolicy.BATCH:
+            self._syncing = True
+            self._inflight = waiters
+            assert self._loop is not None
+            synced = self._loop.run_in_executor(self._pool, os.fsync, self._fd)
+            synced.add_done_callback(lambda f: self._synced(f, waiters, stream_max))
+        else:
+            self._dirty = True
+            self._complete(waiters, stream_max)
+
+    def _synced(
+        self, result: asyncio.Future[None], waiters: asyncio.Future[None] | None, stream_max: int
+    ) -> None:
+        self._syncing = False
+        self._inflight = None
+        if result.exception() is not None:
+            self._fail(result.exception(), waiters)  # type: ignore[arg-type]
+            return
+        self._complete(waiters, stream_max)
+        if self._buf and not self._scheduled:
+            self._scheduled = True
+            assert self._loop is not None
+            self._loop.call_soon(self._flush)
+
+    def _complete(self, waiters: asyncio.Future[None] | None, stream_max: int) -> None:
+        if stream_max:
+            self.on_durable(stream_max)
+        if waiters is not None and not waiters.done():
+            waiters.set_result(None)
+
+    def _fail(self, exc: BaseException, waiters: asyncio.Future[None] | None) -> None:
+        self._failed = exc
+        log.critical("event=journal_write_failed path=%s error=%r", self.path, exc)
+        error = Unavailable("JOURNAL_FAILED", f"the journal cannot be written: {exc}")
+        for fut in (waiters, self._pending):
+            if fut is not None and not fut.done():
+                fut.set_exception(error)
+
+    def _interval_sync(self) -> None:
+        if self._dirty and self._fd >= 0:
+            self._dirty = False
+            assert self._loop is not None
+            self._loop.run_in_executor(self._pool, os.fsync, self._fd)
+        assert self._loop is not None
+        self._timer = self._loop.call_later(self._interval_s, self._interval_sync)

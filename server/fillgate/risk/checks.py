@@ -1,0 +1,360 @@
+"""The pre-trade risk engine: every new order and every widening replace passes it.
+
+:meth:`RiskEngine.check` runs after the halt guard and raises
+``FailedPrecondition`` (rate limits: ``ResourceExhausted``) with an
+UPPER_SNAKE_CASE reason and ``limit``/``value`` metadata. In order:
+
+1. sanity (every order, flattening ones too): min/max quantity, lot size,
+   tick size, price collar, max notional;
+2. exposure (only orders that raise the worst-case position, see
+   :mod:`fillgate.risk.exposure`; flattening orders skip it): position
+   quantity and % of equity, open positions, one pending entry per side,
+   gross exposure % of equity, leverage, total gross exposure, buying power;
+3. order rate per account and per strategy (token buckets), last, so a
+   denied order spends no token.
+
+Everything is O(1) per order: limits are resolved once per (account, symbol,
+strategy) and exposure is kept incrementally by the hooks the engine calls
+(:meth:`on_order` from ``Engine._apply``, :meth:`on_mark` on price moves).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_DOWN, Decimal
+
+from fillgate.book.positions import PositionBook
+from fillgate.config import Config
+from fillgate.domain import events as ev
+from fillgate.domain.enums import OrderType, Side
+from fillgate.domain.errors import FailedPrecondition, ResourceExhausted
+from fillgate.domain.orders import Order
+from fillgate.domain.values import EXACT, RATIO, ZERO, Clock, fmt
+from fillgate.risk.breakers import Breakers, pct
+from fillgate.risk.exposure import ExposureBook
+from fillgate.risk.limits import LimitResolver, OrderLimits, TokenBucket
+
+_add = EXACT.add
+_sub = EXACT.subtract
+_mul = EXACT.multiply
+_HUNDRED = Decimal(100)
+MAX_FLATTEN_CHUNKS = 100
+
+
+class RiskEngine:
+    """Pre-trade checks over running aggregates, and the circuit breakers."""
+
+    def __init__(self, config: Config, *, clock: Clock, book: PositionBook) -> None:
+        self.config = config
+        self.settings = config.risk
+        self.clock = clock
+        self.book = book
+        self.limits = LimitResolver(config.risk)
+        margin = {}
+        for account in config.accounts:
+            for symbol in config.symbols:
+                rate = self.limits.get(account, symbol, "").margin_rate
+                if rate is not None:
+                    margin[(account, symbol)] = rate
+        self.exposure = ExposureBook(
+            book,
+            {name: s.reference_price for name, s in config.symbols.items()},
+            margin,
+            config.accounts,
+        )
+        self.breakers = Breakers(config.risk.breakers, clock=clock, book=book)
+        self.account_buckets: dict[str, TokenBucket] = {}
+        self.strategy_buckets: dict[str, TokenBucket] = {}
+        self._arrival: dict[str, Decimal] = {}  # market order id -> mark when accepted
+
+    # -- the check --------------------------------------------------------------
+
+    def check(
+        self,
+        *,
+        account: str,
+        symbol: str,
+        strategy: str,
+        side: Side,
+        quantity: Decimal,
+        limit_price: Decimal | None,
+        stop_price: Decimal | None,
+        flatten: bool = False,
+        replacing: Order | None = None,
+    ) -> None:
+        """Raise when the order breaks a limit; ``quantity`` is what would newly work.
+
+        For a replace, ``replacing`` is the order as it stands: its working
+        quantity is swapped for ``quantity`` and sanity checks see the new total.
+        """
+        lim = self.limits.get(account, symbol, strategy)
+        mark = self.exposure.marks[symbol]
+        where = {"account": account, "symbol": symbol}
+        total = quantity if replacing is None else _add(quantity, replacing.filled_quantity)
+        self._sanity(lim, where, total, limit_price, stop_price, mark)
+        if flatten:
+            return
+        slot = self.exposure.slot(account, symbol)
+        position = self.book.quantity(account, symbol)
+        buys, sells = slot.buys, slot.sells
+        if replacing is not None:
+            if replacing.side is Side.BUY:
+                buys = _sub(buys, replacing.leaves_quantity)
+            else:
+                sells = _sub(sells, replacing.leaves_quantity)
+        if side is Side.BUY:
+            buys = _add(buys, quantity)
+        else:
+            sells = _add(sells, quantity)
+        worst = max(abs(_add(position, buys)), abs(_sub(position, sells)))
+        if worst > slot.worst(position):
+            self._exposure(lim, where, side, worst, mark, replacing)
+        self._rate(account, strategy, where)
+
+    @staticmethod
+    def _sanity(
+        lim: OrderLimits,
+        where: dict[str, str],
+        quantity: Decimal,
+        limit_price: Decimal | None,
+        stop_price: Decimal | None,
+        mark: Decimal,
+    ) -> None:
+        if lim.min_order_quantity is not None and quantity < lim.min_order_quantity:
+            _deny(
+                "QUANTITY_BELOW_MIN_PER_ORDER", "quantity", lim.min_order_quantity, quantity, where
+            )
+        if lim.max_order_quantity is not None and quantity > lim.max_order_quantity:
+            _deny(
+                "QUANTITY_EXCEEDS_MAX_PER_ORDER",
+                "quantity",
+                lim.max_order_quantity,
+                quantity,
+                where,
+            )
+        if lim.lot_size is not None and EXACT.remainder(quantity, lim.lot_size):
+            _deny("QUANTITY_NOT_MULTIPLE_OF_LOT_SIZE", "lot size", lim.lot_size, quantity, where)
+        for name, price in (("limit_price", limit_price), ("stop_price", stop_price)):
+            if price is None:
+                continue
+            if lim.tick_size is not None and EXACT.remainder(price, lim.tick_size):
+                _deny(
+                    "PRICE_NOT_MULTIPLE_OF_TICK_SIZE",
+                    f"{name} tick size",
+                    lim.tick_size,
+                    price,
+                    {**where, "field": name},
+                )
+            collar = lim.price_collar_pct
+            if collar is not None and _mul(abs(_sub(price, mark)), _HUNDRED) > _mul(collar, mark):
+                _deny(
+                    "PRICE_OUTSIDE_COLLAR",
+                    f"{name} distance from the reference price {fmt(mark)} (%)",
+                    collar,
+                    pct(abs(_sub(price, mark)), mark),
+                    {**where, "field": name, "reference_price": fmt(mark)},
+                )
+        if lim.max_order_notional is not None:
+            price = limit_price or stop_price or mark
+            notional = _mul(quantity, price)
+            if notional > lim.max_order_notional:
+                _deny(
+                    "NOTIONAL_EXCEEDS_MAX_PER_ORDER",
+                    "notional",
+                    lim.max_order_notional,
+                    notional,
+                    {**where, "price": fmt(price)},
+                )
+
+    def _exposure(
+        self,
+        lim: OrderLimits,
+        where: dict[str, str],
+        side: Side,
+        worst: Decimal,
+        mark: Decimal,
+        replacing: Order | None,
+    ) -> None:
+        """Judge an order that raises its slot's worst-case quantity to ``worst``."""
+        account, acc_limits = where["account"], lim.account
+        slot = self.exposure.slot(account, where["symbol"])
+        acc = self.exposure.accounts[account]
+        equity = self.book.snapshot(account).equity
+        value = _mul(worst, mark)
+        if lim.max_position_quantity is not None and worst > lim.max_position_quantity:
+            _deny(
+                "POSITION_EXCEEDS_MAX_QUANTITY", "position", lim.max_position_quantity, worst, where
+            )
+        cap = lim.max_position_pct_equity
+        if cap is not None and _mul(value, _HUNDRED) > _mul(cap, equity):
+            _deny(
+                "POSITION_EXCEEDS_MAX_PCT_EQUITY",
+                "position (% of equity)",
+                cap,
+                pct(value, equity),
+                where,
+            )
+        most = acc_limits.max_open_positions
+        if most is not None and not slot.engaged and acc.engaged >= most:
+            _deny(
+                "OPEN_POSITIONS_EXCEED_MAX",
+                "open positions",
+                Decimal(most),
+                Decimal(acc.engaged + 1),
+                where,
+            )
+        if acc_limits.one_pending_entry_per_side:
+            pending = slot.entries[side]
+            if replacing is not None and replacing.side is side and slot.entries[side]:
+                pending -= 1  # the order being replaced is (at most) that one entry
+            if pending > 0:
+                _deny(
+                    "PENDING_ENTRY_EXISTS",
+                    f"working {side.name} entry orders",
+                    ZERO,
+                    Decimal(pending),
+                    {**where, "side": side.name},
+                )
+        delta = _sub(value, slot.gross)
+        gross = _add(acc.gross, delta)
+        cap = acc_limits.max_gross_exposure_pct_equity
+        if cap is not None and _mul(gross, _HUNDRED) > _mul(cap, equity):
+            _deny(
+                "GROSS_EXPOSURE_EXCEEDS_MAX_PCT_EQUITY",
+                "gross exposure (% of equity)",
+                cap,
+                pct(gross, equity),
+                where,
+            )
+        cap = acc_limits.max_leverage
+        if cap is not None and gross > _mul(cap, equity):
+            leverage = pct(gross, equity) / _HUNDRED if equity > 0 else gross
+            _deny("LEVERAGE_EXCEEDS_MAX", "leverage", cap, leverage, where)
+        cap = self.settings.max_total_gross_exposure
+        if cap is not None and _add(self.exposure.total_gross, delta) > cap:
+            _deny(
+                "TOTAL_GROSS_EXPOSURE_EXCEEDS_MAX",
+                "gross exposure of all accounts",
+                cap,
+                _add(self.exposure.total_gross, delta),
+                where,
+            )
+        rate = lim.margin_rate
+        if rate is not None:
+            needed = _mul(delta, rate)
+            if _add(acc.margin, needed) > equity:
+                _deny(
+                    "INSUFFICIENT_BUYING_POWER",
+                    "margin needed vs buying power",
+                    _sub(equity, acc.margin),
+                    needed,
+                    {**where, "margin_rate": fmt(rate)},
+                )
+
+    def _rate(self, account: str, strategy: str, where: dict[str, str]) -> None:
+        now = self.clock.monotonic_ns()
+        buckets = []
+        acc_bucket = self.account_buckets.get(account)
+        if acc_bucket is None:
+            limits = self.settings.account(account)
+            if limits.orders_per_second is not None:
+                acc_bucket = TokenBucket(limits.orders_per_second, limits.order_burst, now)
+                self.account_buckets[account] = acc_bucket
+        if acc_bucket is not None:
+            buckets.append(("ACCOUNT", account, acc_bucket))
+        strat_bucket = self.strategy_buckets.get(strategy) if strategy else None
+        if strat_bucket is None and strategy in self.settings.strategies:
+            limits_s = self.settings.strategies[strategy]
+            if limits_s.orders_per_second is not None:
+                strat_bucket = TokenBucket(limits_s.orders_per_second, limits_s.order_burst, now)
+                self.strategy_buckets[strategy] = strat_bucket
+        if strat_bucket is not None:
+            buckets.append(("STRATEGY", strategy, strat_bucket))
+        for scope, name, bucket in buckets:
+            if bucket.available(now) < 1.0:
+                raise ResourceExhausted(
+                    f"ORDER_RATE_EXCEEDS_MAX_PER_{scope}",
+                    f"{scope.lower()} {name} sends more than {fmt(bucket.rate)} orders per "
+                    f"second (burst {bucket.burst}); retry in {bucket.retry_after_ms()} ms",
+                    {
+                        **where,
+                        "strategy": strategy,
+                        "limit": fmt(bucket.rate),
+                        "value": str(bucket.burst),
+                        "burst": str(bucket.burst),
+                        "retry_after_ms": str(bucket.retry_after_ms()),
+                    },
+                )
+        for _, _, bucket in buckets:
+            bucket.take()
+
+    # -- hooks ------------------------------------------------------------------
+
+    def on_order(self, previous: Order | None, order: Order, event: ev.OrderEvent) -> None:
+        """Follow one applied order event: exposure, then the breakers."""
+        filled = type(event) is ev.OrderFilled
+        self.exposure.on_order(previous, order, filled)
+        if previous is None:
+            if order.type is OrderType.MARKET:
+                self._arrival[order.order_id] = self.exposure.marks[order.symbol]
+            self.breakers.on_accepted(order.account)
+        elif filled:
+            assert isinstance(event, ev.OrderFilled)
+            self.breakers.on_fill(order, event.price, self._expected_price(order))
+        elif type(event) is ev.OrderRejected:
+            self.breakers.on_rejected(order.account)
+        if not order.is_open:
+            self._arrival.pop(order.order_id, None)
+
+    def _expected_price(self, order: Order) -> Decimal | None:
+        if order.limit_price is not None:
+            return order.limit_price
+        if order.stop_price is not None:
+            return order.stop_price
+        return self._arrival.get(order.order_id)
+
+    def on_mark(self, symbol: str, price: Decimal) -> None:
+        """Re-value exposure in ``symbol`` and let the breakers see the new equity."""
+        slots = self.exposure.on_mark(symbol, price)
+        self.breakers.on_equity_change(s.account for s in slots)
+
+    def rebuild(self, open_orders: Iterable[Order]) -> None:
+        """Recompute every aggregate from the book and open orders (call after a replay)."""
+        self.exposure.rebuild(open_orders)
+        self.breakers.start_day(self.config.accounts)
+
+    # -- flattening -------------------------------------------------------------
+
+    def flatten_chunks(
+        self, account: str, symbol: str, strategy: str, quantity: Decimal
+    ) -> list[Decimal]:
+        """Split a flattening quantity into orders the sanity checks accept.
+
+        Each part is at most max_order_quantity and max_order_notional (at the
+        mark), rounded down to the lot size or the symbol's quantity precision;
+        at most MAX_FLATTEN_CHUNKS parts (the rest stays for the operator).
+        """
+        lim = self.limits.get(account, symbol, strategy)
+        step = lim.lot_size or Decimal(1).scaleb(-self.config.symbols[symbol].quantity_precision)
+        size = quantity
+        if lim.max_order_quantity is not None:
+            size = min(size, lim.max_order_quantity)
+        if lim.max_order_notional is not None:
+            size = min(size, RATIO.divide(lim.max_order_notional, self.exposure.marks[symbol]))
+        size = _mul(RATIO.divide(size, step).to_integral_value(rounding=ROUND_DOWN), step)
+        if size <= 0 or size >= quantity:
+            return [quantity]
+        chunks: list[Decimal] = []
+        left = quantity
+        while left > 0 and len(chunks) < MAX_FLATTEN_CHUNKS:
+            chunks.append(min(size, left))
+            left = _sub(left, chunks[-1])
+        return chunks
+
+
+def _deny(reason: str, what: str, limit: Decimal, value: Decimal, where: dict[str, str]) -> None:
+    raise FailedPrecondition(
+        reason,
+        f"{what} {fmt(value)} breaks the limit {fmt(limit)} ({where['account']} {where['symbol']})",
+        {**where, "limit": fmt(limit), "value": fmt(value)},
+    )

@@ -1,0 +1,119 @@
+"""The limits that apply to one order, resolved once per (account, symbol, strategy).
+
+Resolution walks account -> symbol -> strategy, the most specific set value
+winning (see :mod:`fillgate.risk.settings`). The result is cached: strategy
+ids are client-chosen, so unconfigured ones share the "" entry and the cache
+stays bounded by accounts x symbols x configured strategies.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fillgate.risk.settings import AccountLimits, RiskConfig
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLimits:
+    """Everything checked for one (account, symbol, strategy); None is unchecked."""
+
+    account: AccountLimits
+    max_order_quantity: Decimal | None
+    max_order_notional: Decimal | None
+    min_order_quantity: Decimal | None
+    price_collar_pct: Decimal | None
+    tick_size: Decimal | None
+    lot_size: Decimal | None
+    max_position_quantity: Decimal | None
+    max_position_pct_equity: Decimal | None
+    margin_rate: Decimal | None
+
+
+_BY_STRATEGY = (
+    "max_order_quantity",
+    "max_order_notional",
+    "min_order_quantity",
+    "price_collar_pct",
+)
+
+
+class LimitResolver:
+    """Resolve and cache :class:`OrderLimits`."""
+
+    def __init__(self, config: RiskConfig) -> None:
+        self._config = config
+        self._cache: dict[tuple[str, str, str], OrderLimits] = {}
+
+    def strategy_key(self, strategy: str) -> str:
+        return strategy if strategy in self._config.strategies else ""
+
+    def get(self, account: str, symbol: str, strategy: str) -> OrderLimits:
+        key = (account, symbol, strategy if strategy in self._config.strategies else "")
+        limits = self._cache.get(key)
+        if limits is None:
+            limits = self._cache[key] = self._resolve(*key)
+        return limits
+
+    def _resolve(self, account: str, symbol: str, strategy: str) -> OrderLimits:
+        acc = self._config.account(account)
+        rules = self._config.symbols.get(symbol)
+        strat = self._config.strategies.get(strategy) if strategy else None
+
+        def pick(name: str) -> Decimal | None:
+            if strat is not None and name in _BY_STRATEGY:
+                value = getattr(strat, name)
+                if value is not None:
+                    return value  # type: ignore[no-any-return]
+            if rules is not None:
+                value = getattr(rules, name)
+                if value is not None:
+                    return value  # type: ignore[no-any-return]
+            return getattr(acc, name, None)
+
+        return OrderLimits(
+            account=acc,
+            max_order_quantity=pick("max_order_quantity"),
+            max_order_notional=pick("max_order_notional"),
+            min_order_quantity=pick("min_order_quantity"),
+            price_collar_pct=pick("price_collar_pct"),
+            tick_size=rules.tick_size if rules is not None else None,
+            lot_size=rules.lot_size if rules is not None else None,
+            max_position_quantity=pick("max_position_quantity"),
+            max_position_pct_equity=pick("max_position_pct_equity"),
+            margin_rate=pick("margin_rate"),
+        )
+
+
+class TokenBucket:
+    """Allow ``rate`` events per second on average and ``burst`` at once.
+
+    Time is the injected clock's monotonic nanoseconds; refill is computed on
+    use, so an idle bucket costs nothing.
+    """
+
+    __slots__ = ("_last_ns", "_ns_per_token", "burst", "rate", "tokens")
+
+    def __init__(self, rate: Decimal, burst: int | None, now_ns: int) -> None:
+        self.rate = rate
+        self.burst = burst if burst is not None else max(int(rate), 1)
+        self._ns_per_token = 1e9 / float(rate) if rate > 0 else float("inf")
+        self.tokens = float(self.burst)
+        self._last_ns = now_ns
+
+    def available(self, now_ns: int) -> float:
+        """Refill for the time passed and return the tokens available."""
+        elapsed = now_ns - self._last_ns
+        if elapsed > 0:
+            self.tokens = min(float(self.burst), self.tokens + elapsed / self._ns_per_token)
+            self._last_ns = now_ns
+        return self.tokens
+
+    def take(self) -> None:
+        self.tokens -= 1.0
+
+    def retry_after_ms(self) -> int:
+        """Milliseconds until one token is available."""
+        missing = 1.0 - self.tokens
+        return 0 if missing <= 0 else math.ceil(missing * self._ns_per_token / 1e6)
