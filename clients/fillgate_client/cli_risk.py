@@ -40,7 +40,7 @@ def limits_table(rows: Sequence[RiskLimit]) -> str:
     if not rows:
         return "(no limits configured)"
     return _output.format_table(
-        ["LIMIT", "FOR", "VALUE", "USAGE", "USED"],
+        ["NAME", "FOR", "LIMIT", "USAGE", "USED"],
         [[r.name, r.subject, r.limit, r.usage, _used(r)] for r in rows],
     )
 

@@ -31,7 +31,7 @@ from decimal import Decimal
 from fillgate.book.positions import PositionBook
 from fillgate.domain import events as ev
 from fillgate.domain.commands import Halt
-from fillgate.domain.enums import Breaker, HaltScope, TradingMode
+from fillgate.domain.enums import Breaker, HaltScope, Side, TradingMode
 from fillgate.domain.orders import Order
 from fillgate.domain.values import EXACT, RATIO, ZERO, Clock, fmt
 from fillgate.risk.settings import BreakersConfig
@@ -157,8 +157,11 @@ class Breakers:
 
     def on_fill(self, order: Order, price: Decimal, expected: Decimal | None) -> None:
         limit = self.settings.slippage.limit
-        if limit is not None and expected:
-            adverse = EXACT.multiply(EXACT.subtract(price, expected), order.side.sign)
+        adverse = EXACT.subtract(price, expected) if limit is not None and expected else ZERO
+        if order.side is not Side.BUY:
+            adverse = -adverse
+        if adverse > 0:  # only adverse fills can trip; favourable and exact ones cost nothing
+            assert limit is not None and expected is not None
             st = self.day(order.account)
             slippage = pct(adverse, expected)
             if slippage > st.worst_slippage:

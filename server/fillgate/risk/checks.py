@@ -31,7 +31,7 @@ from fillgate.domain.errors import FailedPrecondition, ResourceExhausted
 from fillgate.domain.orders import Order
 from fillgate.domain.values import EXACT, RATIO, ZERO, Clock, fmt
 from fillgate.risk.breakers import Breakers, pct
-from fillgate.risk.exposure import ExposureBook
+from fillgate.risk.exposure import ExposureBook, Slot
 from fillgate.risk.limits import LimitResolver, OrderLimits, TokenBucket
 
 _add = EXACT.add
@@ -39,6 +39,16 @@ _sub = EXACT.subtract
 _mul = EXACT.multiply
 _HUNDRED = Decimal(100)
 MAX_FLATTEN_CHUNKS = 100
+_NO_QUANTITY_CHANGE = frozenset(
+    {
+        ev.OrderAcknowledged,
+        ev.OrderTriggered,
+        ev.OrderCancelRequested,
+        ev.OrderCancelRejected,
+        ev.OrderReplaceRequested,
+        ev.OrderReplaceRejected,
+    }
+)
 
 
 class RiskEngine:
@@ -61,10 +71,25 @@ class RiskEngine:
             {name: s.reference_price for name, s in config.symbols.items()},
             margin,
             config.accounts,
+            track_entries=any(
+                config.risk.account(a).one_pending_entry_per_side for a in config.accounts
+            ),
         )
         self.breakers = Breakers(config.risk.breakers, clock=clock, book=book)
-        self.account_buckets: dict[str, TokenBucket] = {}
-        self.strategy_buckets: dict[str, TokenBucket] = {}
+        now = clock.monotonic_ns()
+        self.account_buckets = {
+            name: TokenBucket(limits.orders_per_second, limits.order_burst, now)
+            for name in config.accounts
+            if (limits := config.risk.account(name)).orders_per_second is not None
+        }
+        self.strategy_buckets = {
+            name: TokenBucket(limits_s.orders_per_second, limits_s.order_burst, now)
+            for name, limits_s in config.risk.strategies.items()
+            if limits_s.orders_per_second is not None
+        }
+        breakers = config.risk.breakers
+        self._slippage_on = breakers.slippage.limit is not None
+        self._rejections_on = breakers.rejection_rate.limit is not None
         self._arrival: dict[str, Decimal] = {}  # market order id -> mark when accepted
 
     # -- the check --------------------------------------------------------------
@@ -89,9 +114,10 @@ class RiskEngine:
         """
         lim = self.limits.get(account, symbol, strategy)
         mark = self.exposure.marks[symbol]
-        where = {"account": account, "symbol": symbol}
+        where = (account, symbol)
         total = quantity if replacing is None else _add(quantity, replacing.filled_quantity)
-        self._sanity(lim, where, total, limit_price, stop_price, mark)
+        if lim.sanity:
+            self._sanity(lim, where, total, limit_price, stop_price, mark)
         if flatten:
             return
         slot = self.exposure.slot(account, symbol)
@@ -108,13 +134,14 @@ class RiskEngine:
             sells = _add(sells, quantity)
         worst = max(abs(_add(position, buys)), abs(_sub(position, sells)))
         if worst > slot.worst(position):
-            self._exposure(lim, where, side, worst, mark, replacing)
-        self._rate(account, strategy, where)
+            self._exposure(lim, slot, side, worst, mark, replacing)
+        if self.account_buckets or self.strategy_buckets:
+            self._rate(account, strategy, where)
 
     @staticmethod
     def _sanity(
         lim: OrderLimits,
-        where: dict[str, str],
+        where: tuple[str, str],
         quantity: Decimal,
         limit_price: Decimal | None,
         stop_price: Decimal | None,
@@ -143,7 +170,8 @@ class RiskEngine:
                     f"{name} tick size",
                     lim.tick_size,
                     price,
-                    {**where, "field": name},
+                    where,
+                    field=name,
                 )
             collar = lim.price_collar_pct
             if collar is not None and _mul(abs(_sub(price, mark)), _HUNDRED) > _mul(collar, mark):
@@ -152,7 +180,9 @@ class RiskEngine:
                     f"{name} distance from the reference price {fmt(mark)} (%)",
                     collar,
                     pct(abs(_sub(price, mark)), mark),
-                    {**where, "field": name, "reference_price": fmt(mark)},
+                    where,
+                    field=name,
+                    reference_price=fmt(mark),
                 )
         if lim.max_order_notional is not None:
             price = limit_price or stop_price or mark
@@ -163,21 +193,22 @@ class RiskEngine:
                     "notional",
                     lim.max_order_notional,
                     notional,
-                    {**where, "price": fmt(price)},
+                    where,
+                    price=fmt(price),
                 )
 
     def _exposure(
         self,
         lim: OrderLimits,
-        where: dict[str, str],
+        slot: Slot,
         side: Side,
         worst: Decimal,
         mark: Decimal,
         replacing: Order | None,
     ) -> None:
         """Judge an order that raises its slot's worst-case quantity to ``worst``."""
-        account, acc_limits = where["account"], lim.account
-        slot = self.exposure.slot(account, where["symbol"])
+        account, acc_limits = slot.account, lim.account
+        where = (account, slot.symbol)
         acc = self.exposure.accounts[account]
         equity = self.book.snapshot(account).equity
         value = _mul(worst, mark)
@@ -213,7 +244,8 @@ class RiskEngine:
                     f"working {side.name} entry orders",
                     ZERO,
                     Decimal(pending),
-                    {**where, "side": side.name},
+                    where,
+                    side=side.name,
                 )
         delta = _sub(value, slot.gross)
         gross = _add(acc.gross, delta)
@@ -248,36 +280,27 @@ class RiskEngine:
                     "margin needed vs buying power",
                     _sub(equity, acc.margin),
                     needed,
-                    {**where, "margin_rate": fmt(rate)},
+                    where,
+                    margin_rate=fmt(rate),
                 )
 
-    def _rate(self, account: str, strategy: str, where: dict[str, str]) -> None:
-        now = self.clock.monotonic_ns()
-        buckets = []
+    def _rate(self, account: str, strategy: str, where: tuple[str, str]) -> None:
+        """Take a token from the account's and the strategy's bucket, or deny without taking."""
         acc_bucket = self.account_buckets.get(account)
-        if acc_bucket is None:
-            limits = self.settings.account(account)
-            if limits.orders_per_second is not None:
-                acc_bucket = TokenBucket(limits.orders_per_second, limits.order_burst, now)
-                self.account_buckets[account] = acc_bucket
-        if acc_bucket is not None:
-            buckets.append(("ACCOUNT", account, acc_bucket))
-        strat_bucket = self.strategy_buckets.get(strategy) if strategy else None
-        if strat_bucket is None and strategy in self.settings.strategies:
-            limits_s = self.settings.strategies[strategy]
-            if limits_s.orders_per_second is not None:
-                strat_bucket = TokenBucket(limits_s.orders_per_second, limits_s.order_burst, now)
-                self.strategy_buckets[strategy] = strat_bucket
-        if strat_bucket is not None:
-            buckets.append(("STRATEGY", strategy, strat_bucket))
-        for scope, name, bucket in buckets:
-            if bucket.available(now) < 1.0:
+        strat_bucket = self.strategy_buckets.get(strategy)
+        now = self.clock.monotonic_ns()
+        for scope, name, bucket in (
+            ("ACCOUNT", account, acc_bucket),
+            ("STRATEGY", strategy, strat_bucket),
+        ):
+            if bucket is not None and bucket.available(now) < 1.0:
                 raise ResourceExhausted(
                     f"ORDER_RATE_EXCEEDS_MAX_PER_{scope}",
                     f"{scope.lower()} {name} sends more than {fmt(bucket.rate)} orders per "
                     f"second (burst {bucket.burst}); retry in {bucket.retry_after_ms()} ms",
                     {
-                        **where,
+                        "account": where[0],
+                        "symbol": where[1],
                         "strategy": strategy,
                         "limit": fmt(bucket.rate),
                         "value": str(bucket.burst),
@@ -285,25 +308,31 @@ class RiskEngine:
                         "retry_after_ms": str(bucket.retry_after_ms()),
                     },
                 )
-        for _, _, bucket in buckets:
-            bucket.take()
+        if acc_bucket is not None:
+            acc_bucket.take()
+        if strat_bucket is not None:
+            strat_bucket.take()
 
     # -- hooks ------------------------------------------------------------------
 
     def on_order(self, previous: Order | None, order: Order, event: ev.OrderEvent) -> None:
         """Follow one applied order event: exposure, then the breakers."""
-        filled = type(event) is ev.OrderFilled
-        self.exposure.on_order(previous, order, filled)
+        kind = type(event)
+        if kind in _NO_QUANTITY_CHANGE:
+            return  # no working or filled quantity moved, and no breaker watches it
+        self.exposure.on_order(previous, order)
         if previous is None:
-            if order.type is OrderType.MARKET:
+            if self._slippage_on and order.type is OrderType.MARKET:
                 self._arrival[order.order_id] = self.exposure.marks[order.symbol]
-            self.breakers.on_accepted(order.account)
-        elif filled:
+            if self._rejections_on:
+                self.breakers.on_accepted(order.account)
+        elif kind is ev.OrderFilled:
             assert isinstance(event, ev.OrderFilled)
-            self.breakers.on_fill(order, event.price, self._expected_price(order))
-        elif type(event) is ev.OrderRejected:
+            expected = self._expected_price(order) if self._slippage_on else None
+            self.breakers.on_fill(order, event.price, expected)
+        elif kind is ev.OrderRejected and self._rejections_on:
             self.breakers.on_rejected(order.account)
-        if not order.is_open:
+        if self._arrival and not order.is_open:
             self._arrival.pop(order.order_id, None)
 
     def _expected_price(self, order: Order) -> Decimal | None:
@@ -352,9 +381,17 @@ class RiskEngine:
         return chunks
 
 
-def _deny(reason: str, what: str, limit: Decimal, value: Decimal, where: dict[str, str]) -> None:
+def _deny(
+    reason: str,
+    what: str,
+    limit: Decimal,
+    value: Decimal,
+    where: tuple[str, str],
+    **extra: str,
+) -> None:
+    account, symbol = where
     raise FailedPrecondition(
         reason,
-        f"{what} {fmt(value)} breaks the limit {fmt(limit)} ({where['account']} {where['symbol']})",
-        {**where, "limit": fmt(limit), "value": fmt(value)},
+        f"{what} {fmt(value)} breaks the limit {fmt(limit)} ({account} {symbol})",
+        {"account": account, "symbol": symbol, **extra, "limit": fmt(limit), "value": fmt(value)},
     )

@@ -30,11 +30,23 @@ _mul = EXACT.multiply
 class Slot:
     """One account's working orders and exposure in one symbol."""
 
-    __slots__ = ("account", "buys", "engaged", "entries", "gross", "margin", "sells", "symbol")
+    __slots__ = (
+        "account",
+        "buys",
+        "engaged",
+        "entries",
+        "gross",
+        "margin",
+        "rate",
+        "sells",
+        "symbol",
+    )
 
-    def __init__(self, account: str, symbol: str) -> None:
+    def __init__(self, account: str, symbol: str, rate: Decimal | None) -> None:
         self.account = account
         self.symbol = symbol
+        #: The margin rate for buying power; None: no margin is held.
+        self.rate = rate
         #: Leaves quantity of the working buy and sell orders.
         self.buys = ZERO
         self.sells = ZERO
@@ -72,11 +84,15 @@ class ExposureBook:
         marks: Mapping[str, Decimal],
         margin_rate: Mapping[tuple[str, str], Decimal],
         accounts: Iterable[str],
+        *,
+        track_entries: bool = False,
     ) -> None:
         self.book = book
         self.marks = dict(marks)
         #: (account, symbol) -> margin rate; missing means no buying-power check.
         self._margin_rate = margin_rate
+        #: Classify accepted orders as entries (only one_pending_entry_per_side needs it).
+        self.track_entries = track_entries
         self.accounts = {name: AccountExposure(name) for name in accounts}
         self.total_gross = ZERO
         self._slots: dict[tuple[str, str], Slot] = {}
@@ -89,7 +105,7 @@ class ExposureBook:
         key = (account, symbol)
         slot = self._slots.get(key)
         if slot is None:
-            slot = self._slots[key] = Slot(account, symbol)
+            slot = self._slots[key] = Slot(account, symbol, self._margin_rate.get(key))
         return slot
 
     def slots(self, account: str) -> list[Slot]:
@@ -97,25 +113,28 @@ class ExposureBook:
 
     # -- hooks ----------------------------------------------------------------
 
-    def on_order(self, previous: Order | None, order: Order, filled: bool) -> None:
-        """Fold one order change (and the fill that came with it) into the aggregates."""
-        slot = self.slot(order.account, order.symbol)
+    def on_order(self, previous: Order | None, order: Order) -> None:
+        """Fold one order change (and the fill that came with it) into the aggregates.
+
+        A fill always lowers the leaves quantity, so an unchanged leaves
+        quantity means nothing here moved (an acknowledgement, a trigger).
+        """
         before = previous.leaves_quantity if previous is not None else ZERO
         after = order.leaves_quantity
-        if previous is None and not order.reduce_only:
+        if before == after:
+            return
+        slot = self.slot(order.account, order.symbol)
+        if previous is None and self.track_entries and not order.reduce_only:
             position = self.book.quantity(order.account, order.symbol)
             if self.increases(slot, position, order.side, after):
                 slot.entries[order.side] += 1
                 self._entries[order.order_id] = order.side
-        if before != after:
-            delta = _sub(after, before)
-            if order.side is Side.BUY:
-                slot.buys = _add(slot.buys, delta)
-            else:
-                slot.sells = _add(slot.sells, delta)
-        elif not filled:
-            return
-        if not order.is_open:
+        delta = _sub(after, before)
+        if order.side is Side.BUY:
+            slot.buys = _add(slot.buys, delta)
+        else:
+            slot.sells = _add(slot.sells, delta)
+        if self._entries and not order.is_open:
             side = self._entries.pop(order.order_id, None)
             if side is not None:
                 slot.entries[side] -= 1
@@ -133,7 +152,7 @@ class ExposureBook:
         """Re-derive one slot's contribution to its account's and the global totals."""
         position = self.book.quantity(slot.account, slot.symbol)
         gross = _mul(slot.worst(position), self.marks[slot.symbol])
-        rate = self._margin_rate.get((slot.account, slot.symbol))
+        rate = slot.rate
         margin = ZERO if rate is None else _mul(gross, rate)
         acc = self.accounts[slot.account]
         if gross != slot.gross:
@@ -174,7 +193,7 @@ class ExposureBook:
                 slot.buys = _add(slot.buys, order.leaves_quantity)
             else:
                 slot.sells = _add(slot.sells, order.leaves_quantity)
-            if not order.reduce_only:  # replay cannot tell entries from exits: count it
+            if self.track_entries and not order.reduce_only:  # replay cannot tell exits
                 slot.entries[order.side] += 1
                 self._entries[order.order_id] = order.side
         for slot in self._slots.values():

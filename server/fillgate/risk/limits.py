@@ -9,7 +9,7 @@ stays bounded by accounts x symbols x configured strategies.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from fillgate.risk.settings import AccountLimits, RiskConfig
@@ -29,6 +29,8 @@ class OrderLimits:
     max_position_quantity: Decimal | None
     max_position_pct_equity: Decimal | None
     margin_rate: Decimal | None
+    #: Any of the per-order sanity limits is set.
+    sanity: bool = True
 
 
 _BY_STRATEGY = (
@@ -72,7 +74,7 @@ class LimitResolver:
                     return value  # type: ignore[no-any-return]
             return getattr(acc, name, None)
 
-        return OrderLimits(
+        limits = OrderLimits(
             account=acc,
             max_order_quantity=pick("max_order_quantity"),
             max_order_notional=pick("max_order_notional"),
@@ -84,6 +86,15 @@ class LimitResolver:
             max_position_pct_equity=pick("max_position_pct_equity"),
             margin_rate=pick("margin_rate"),
         )
+        sanity = (
+            limits.max_order_quantity,
+            limits.max_order_notional,
+            limits.min_order_quantity,
+            limits.price_collar_pct,
+            limits.tick_size,
+            limits.lot_size,
+        )
+        return replace(limits, sanity=any(x is not None for x in sanity))
 
 
 class TokenBucket:

@@ -14,8 +14,6 @@ from fillgate_client.cli_risk import risk_text
 from fillgate_client.risk import risk_state_from_proto
 from fillgate_client.types import BreakerKind, BreakerState, TradingMode
 
-from .test_client_cli import FakeClient  # type: ignore[import-not-found]
-
 
 def test_risk_state_from_proto_typed_values(pb: SimpleNamespace) -> None:
     message = pb.risk_state()
@@ -65,11 +63,15 @@ def test_risk_alert_event_json_is_tagged(pb: SimpleNamespace) -> None:
 def test_risk_text_tables_limits_breakers_and_trip(pb: SimpleNamespace) -> None:
     text = risk_text(risk_state_from_proto(pb.risk_state()))
 
+    lines = [line.split() for line in text.splitlines()]
     assert "account paper  equity 998799.5  day start 1000000  day peak 1000100" in text
-    assert "max_position_quantity  BTC-USD     10    2.5  25.0%" in text
-    assert "daily-loss  tripped  1200.5   1000  halted +cancel +flatten" in text
+    assert ["NAME", "FOR", "LIMIT", "USAGE", "USED"] in lines
+    assert ["max_position_quantity", "BTC-USD", "10", "2.5", "25.0%"] in lines
+    assert ["max_order_notional", "250000"] in lines
+    (loss,) = [line for line in lines if line[:1] == ["daily-loss"]]
+    assert loss[:7] == ["daily-loss", "tripped", "1200.5", "1000", "halted", "+cancel", "+flatten"]
     assert "breaker daily_loss tripped" in text
-    assert "all accounts" in text and "max_total_gross_exposure" in text
+    assert ["max_total_gross_exposure", "5000000", "125000", "2.5%"] in lines
 
 
 def test_risk_text_disabled_server_says_so() -> None:
@@ -80,10 +82,18 @@ def test_risk_text_disabled_server_says_so() -> None:
     assert "disabled" in text
 
 
-class RiskClient(FakeClient):
+class RiskClient:
+    """Stands in for FillgateClient: answers get_risk_state and records the call."""
+
     def __init__(self, state: Any) -> None:
-        super().__init__()
         self.state = state
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def __enter__(self) -> RiskClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
     def get_risk_state(self, accounts: Any = ()) -> Any:
         self.calls.append(("get_risk_state", (accounts,), {}))
@@ -98,7 +108,7 @@ def test_main_risk_prints_table_and_passes_accounts(
 
     assert cli.main(["risk", "--account", "paper"]) == 0
 
-    assert "LIMIT" in capsys.readouterr().out
+    assert "max_position_quantity" in capsys.readouterr().out
     assert fake.calls == [("get_risk_state", (["paper"],), {})]
 
 

@@ -46,7 +46,8 @@ async def test_margin_is_gross_times_the_margin_rate(make_harness):
     assert (exposure(h).gross, exposure(h).margin) == (1500, D("1100.0"))
 
 
-async def test_rebuild_from_book_and_open_orders_matches_running_totals(harness):
+async def test_rebuild_from_book_and_open_orders_matches_running_totals(make_harness):
+    harness = await make_harness(risk={"one_pending_entry_per_side": True})
     await harness.build_position(10)
     await harness.build_position(-4, account="acct-b", symbol="ABC")
     await harness.submit(type=OrderType.LIMIT, limit_price="90", quantity=5)
