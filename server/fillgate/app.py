@@ -124,6 +124,7 @@ class FillgateServer:
         await asyncio.sleep(0)
         self.parts.engine.bus.close()
         await stopping
+        await self.parts.kill_switch.settle()  # a breaker's cancel/flatten in progress
         await self.parts.engine.stop()
         if self.parts.engine.journal is not None:
             await self.parts.engine.journal.close()

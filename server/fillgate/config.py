@@ -322,3 +322,12 @@ def _validate_risk(config: Config) -> None:
     for kind in fields(BreakersConfig):
         if getattr(risk.breakers, kind.name).mode not in ("REDUCING", "HALTED"):
             raise ConfigError(f'risk.breakers.{kind.name}.mode: must be "REDUCING" or "HALTED"')
+    rejections = risk.breakers.rejection_rate
+    if rejections.window_s < 1 or rejections.min_orders < 1:
+        raise ConfigError("risk.breakers.rejection_rate: window_s and min_orders must be >= 1")
+    buckets: list[tuple[str, AccountLimits | StrategyLimits]] = [("risk", risk.defaults)]
+    buckets += [(f"risk.accounts.{n}", x) for n, x in risk.accounts.items()]
+    buckets += [(f"risk.strategies.{n}", x) for n, x in risk.strategies.items()]
+    for where, limits in buckets:
+        if limits.orders_per_second == 0 or limits.order_burst == 0:
+            raise ConfigError(f"{where}: orders_per_second and order_burst must be positive")

@@ -41,9 +41,10 @@ RISK = {
 }
 
 
-def make_config(journal: Path, risk: dict[str, Any] = RISK) -> Any:
+def make_config(journal: Path, risk: dict[str, Any] = RISK, **extra: Any) -> Any:
     return config_from_dict(
         {
+            **extra,
             "accounts": {"paper": {}, "alpha": {}},
             "symbols": {
                 "BTC-USD": {"reference_price": "50000", "quantity_precision": 6},
@@ -238,19 +239,42 @@ async def test_risk_alert_and_breaker_halt_survive_a_restart(tmp_path):
         async with AsyncFillgateClient(f"127.0.0.1:{again.port}", timeout=10) as client:
             (restriction,) = await client.trading_state()
             assert restriction.requested_by == "breaker:daily_loss"
-            events = []
-            async for event in client.stream_fills(from_sequence=0, heartbeat_interval_ms=200):
-                if not hasattr(event, "sequence"):
-                    if events:
-                        break
-                    continue
-                events.append(event)
+            events = await read_history(client)
             (alert,) = [e for e in events if isinstance(e, RiskAlert)]
             assert alert.account == "paper" and alert.value == 2000
             sequences = [e.sequence for e in events]
             assert sequences == list(range(1, len(sequences) + 1))
     finally:
         await again.stop(grace=0.5)
+
+
+async def read_history(client: AsyncFillgateClient) -> list[Any]:
+    """Every event from sequence 1 until the stream goes quiet."""
+    events: list[Any] = []
+    async for event in client.stream_fills(from_sequence=0, heartbeat_interval_ms=200):
+        if hasattr(event, "sequence"):
+            events.append(event)
+        elif events:
+            break
+    return events
+
+
+async def test_resume_served_from_the_journal_carries_the_alert_without_gaps(tmp_path):
+    config = make_config(tmp_path / "j.log", streams={"retain": 2})
+    server = await create_server(config, listen="127.0.0.1:0")
+    try:
+        async with AsyncFillgateClient(f"127.0.0.1:{server.port}", timeout=10) as client:
+            await client.submit_order("paper", "BTC-USD", "buy", "1")
+            await client.set_reference_price("BTC-USD", "48000")
+            await server.parts.kill_switch.settle()
+            await client.submit_order("alpha", "ETH-USD", "buy", "1")
+
+            events = await read_history(client)
+
+            assert [e.sequence for e in events] == list(range(1, len(events) + 1))
+            assert len([e for e in events if isinstance(e, RiskAlert)]) == 1
+    finally:
+        await server.stop(grace=0.5)
 
 
 async def test_risk_disabled_server_reports_disabled_and_checks_nothing(tmp_path):

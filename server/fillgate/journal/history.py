@@ -47,6 +47,8 @@ def iter_stream_events(path: Path) -> Iterator[tuple[Record, BusEvent | None]]:
             account = event.target if event.scope is HaltScope.ACCOUNT else ""
             symbol = event.target if event.scope is HaltScope.SYMBOL else ""
             yield record, BusEvent(record.stream_seq, account, symbol, event)
+        elif isinstance(event, ev.BreakerTripped) and record.stream_seq:
+            yield record, BusEvent(record.stream_seq, event.account, event.symbol, event)
         else:
             yield record, None
 

@@ -288,4 +288,5 @@ class Breakers:
         equity = self._book.snapshot(account).equity
         if kind is Breaker.DAILY_LOSS:
             return EXACT.subtract(st.start, equity)
-        return pct(EXACT.subtract(st.peak, equity), st.peak)
+        peak = max(st.peak, equity)  # the peak only moves while a loss breaker watches
+        return pct(EXACT.subtract(peak, equity), peak)

@@ -39,6 +39,10 @@ _sub = EXACT.subtract
 _mul = EXACT.multiply
 _HUNDRED = Decimal(100)
 MAX_FLATTEN_CHUNKS = 100
+_MIN_QTY = "quantity {value} is below the minimum {limit} per order"
+_LOT = "quantity {value} is not a multiple of the lot size {limit}"
+_POSITION = "the position would reach {value} (counting working orders), over the maximum {limit}"
+_LEVERAGE = "leverage would reach {value}, over the maximum {limit}"
 _NO_QUANTITY_CHANGE = frozenset(
     {
         ev.OrderAcknowledged,
@@ -148,26 +152,24 @@ class RiskEngine:
         mark: Decimal,
     ) -> None:
         if lim.min_order_quantity is not None and quantity < lim.min_order_quantity:
-            _deny(
-                "QUANTITY_BELOW_MIN_PER_ORDER", "quantity", lim.min_order_quantity, quantity, where
-            )
+            _deny("QUANTITY_BELOW_MIN_PER_ORDER", _MIN_QTY, lim.min_order_quantity, quantity, where)
         if lim.max_order_quantity is not None and quantity > lim.max_order_quantity:
             _deny(
                 "QUANTITY_EXCEEDS_MAX_PER_ORDER",
-                "quantity",
+                "quantity {value} exceeds the maximum {limit} per order",
                 lim.max_order_quantity,
                 quantity,
                 where,
             )
         if lim.lot_size is not None and EXACT.remainder(quantity, lim.lot_size):
-            _deny("QUANTITY_NOT_MULTIPLE_OF_LOT_SIZE", "lot size", lim.lot_size, quantity, where)
+            _deny("QUANTITY_NOT_MULTIPLE_OF_LOT_SIZE", _LOT, lim.lot_size, quantity, where)
         for name, price in (("limit_price", limit_price), ("stop_price", stop_price)):
             if price is None:
                 continue
             if lim.tick_size is not None and EXACT.remainder(price, lim.tick_size):
                 _deny(
                     "PRICE_NOT_MULTIPLE_OF_TICK_SIZE",
-                    f"{name} tick size",
+                    "{field} {value} is not a multiple of the tick size {limit}",
                     lim.tick_size,
                     price,
                     where,
@@ -177,11 +179,13 @@ class RiskEngine:
             if collar is not None and _mul(abs(_sub(price, mark)), _HUNDRED) > _mul(collar, mark):
                 _deny(
                     "PRICE_OUTSIDE_COLLAR",
-                    f"{name} distance from the reference price {fmt(mark)} (%)",
+                    "{field} {price} is {value}% from the reference price {reference_price}, "
+                    "outside the {limit}% collar",
                     collar,
                     pct(abs(_sub(price, mark)), mark),
                     where,
                     field=name,
+                    price=fmt(price),
                     reference_price=fmt(mark),
                 )
         if lim.max_order_notional is not None:
@@ -190,7 +194,7 @@ class RiskEngine:
             if notional > lim.max_order_notional:
                 _deny(
                     "NOTIONAL_EXCEEDS_MAX_PER_ORDER",
-                    "notional",
+                    "notional {value} (at price {price}) exceeds the maximum {limit} per order",
                     lim.max_order_notional,
                     notional,
                     where,
@@ -214,13 +218,13 @@ class RiskEngine:
         value = _mul(worst, mark)
         if lim.max_position_quantity is not None and worst > lim.max_position_quantity:
             _deny(
-                "POSITION_EXCEEDS_MAX_QUANTITY", "position", lim.max_position_quantity, worst, where
+                "POSITION_EXCEEDS_MAX_QUANTITY", _POSITION, lim.max_position_quantity, worst, where
             )
         cap = lim.max_position_pct_equity
         if cap is not None and _mul(value, _HUNDRED) > _mul(cap, equity):
             _deny(
                 "POSITION_EXCEEDS_MAX_PCT_EQUITY",
-                "position (% of equity)",
+                "the position would reach {value}% of equity, over the maximum {limit}%",
                 cap,
                 pct(value, equity),
                 where,
@@ -229,7 +233,7 @@ class RiskEngine:
         if most is not None and not slot.engaged and acc.engaged >= most:
             _deny(
                 "OPEN_POSITIONS_EXCEED_MAX",
-                "open positions",
+                "this would be open position {value}, over the maximum {limit}",
                 Decimal(most),
                 Decimal(acc.engaged + 1),
                 where,
@@ -241,7 +245,7 @@ class RiskEngine:
             if pending > 0:
                 _deny(
                     "PENDING_ENTRY_EXISTS",
-                    f"working {side.name} entry orders",
+                    "{value} {side} entry order(s) already working; at most one is allowed",
                     ZERO,
                     Decimal(pending),
                     where,
@@ -253,7 +257,7 @@ class RiskEngine:
         if cap is not None and _mul(gross, _HUNDRED) > _mul(cap, equity):
             _deny(
                 "GROSS_EXPOSURE_EXCEEDS_MAX_PCT_EQUITY",
-                "gross exposure (% of equity)",
+                "gross exposure would reach {value}% of equity, over the maximum {limit}%",
                 cap,
                 pct(gross, equity),
                 where,
@@ -261,12 +265,12 @@ class RiskEngine:
         cap = acc_limits.max_leverage
         if cap is not None and gross > _mul(cap, equity):
             leverage = pct(gross, equity) / _HUNDRED if equity > 0 else gross
-            _deny("LEVERAGE_EXCEEDS_MAX", "leverage", cap, leverage, where)
+            _deny("LEVERAGE_EXCEEDS_MAX", _LEVERAGE, cap, leverage, where)
         cap = self.settings.max_total_gross_exposure
         if cap is not None and _add(self.exposure.total_gross, delta) > cap:
             _deny(
                 "TOTAL_GROSS_EXPOSURE_EXCEEDS_MAX",
-                "gross exposure of all accounts",
+                "gross exposure of all accounts would reach {value}, over the maximum {limit}",
                 cap,
                 _add(self.exposure.total_gross, delta),
                 where,
@@ -277,7 +281,7 @@ class RiskEngine:
             if _add(acc.margin, needed) > equity:
                 _deny(
                     "INSUFFICIENT_BUYING_POWER",
-                    "margin needed vs buying power",
+                    "the order needs {value} of margin; buying power is {limit}",
                     _sub(equity, acc.margin),
                     needed,
                     where,
@@ -383,15 +387,15 @@ class RiskEngine:
 
 def _deny(
     reason: str,
-    what: str,
+    template: str,
     limit: Decimal,
     value: Decimal,
     where: tuple[str, str],
     **extra: str,
 ) -> None:
+    """Raise the denial; ``template`` names {value}, {limit} and any of ``extra``."""
     account, symbol = where
-    raise FailedPrecondition(
-        reason,
-        f"{what} {fmt(value)} breaks the limit {fmt(limit)} ({account} {symbol})",
-        {"account": account, "symbol": symbol, **extra, "limit": fmt(limit), "value": fmt(value)},
-    )
+    metadata = {"account": account, "symbol": symbol, **extra}
+    metadata.update(limit=fmt(limit), value=fmt(value))
+    message = template.format(**metadata)
+    raise FailedPrecondition(reason, f"{account} {symbol}: {message}", metadata)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from decimal import Decimal
 from types import SimpleNamespace
@@ -124,3 +125,30 @@ def test_main_risk_json_keeps_decimals_as_strings(
     doc = json.loads(capsys.readouterr().out)
     assert doc["accounts"][0]["limits"][0]["usage"] == "2.5"
     assert doc["accounts"][0]["breakers"][0]["state"] == "TRIPPED"
+
+
+class StreamClient:
+    """Replays stream events to ``fillgate fills``."""
+
+    def __init__(self, events: list[Any]) -> None:
+        self.events = events
+
+    def stream_fills(self, *args: Any, **kwargs: Any) -> Any:
+        yield from self.events
+
+
+def test_fills_follow_prints_risk_alerts_but_not_heartbeats(pb: SimpleNamespace) -> None:
+    events = [
+        _convert.subscription_ack_from_proto(pb.ack(0, 1)),
+        _convert.execution_report_from_proto(pb.report(8)),
+        _convert.heartbeat_from_proto(pb.heartbeat()),
+        _convert.risk_alert_from_proto(pb.risk_alert(9)),
+    ]
+    out = io.StringIO()
+    args = cli.build_parser().parse_args(["fills", "--follow"])
+
+    assert cli._fills(StreamClient(events), args, out) == 0  # type: ignore[arg-type]
+
+    lines = out.getvalue().splitlines()
+    assert [line.split()[0] for line in lines] == ["8", "9"]
+    assert "RISK ALERT slippage" in lines[1]

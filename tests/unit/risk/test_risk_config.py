@@ -77,6 +77,9 @@ def test_risk_breaker_section_parses_action_and_window():
         ({"one_pending_entry_per_side": "yes"}, "true or false"),
         ({"symbols": {"X": {"tick_size": "0"}}}, "must be positive"),
         ({"breakers": {"drawdown": {"limit": "5", "mode": "PAUSED"}}}, "REDUCING"),
+        ({"breakers": {"rejection_rate": {"limit": "5", "window_s": 0}}}, "window_s"),
+        ({"order_burst": 0}, "must be positive"),
+        ({"strategies": {"s": {"orders_per_second": "0"}}}, "risk.strategies.s"),
     ],
 )
 def test_risk_bad_section_is_an_error_naming_the_key(section, message):
