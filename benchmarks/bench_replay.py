@@ -88,7 +88,7 @@ def main() -> int:
         records = journal.open()
         t1 = time.perf_counter()
         parts = build(make_config(), journal=journal)
-        stats = replay(parts.engine, records)
+        stats = replay(parts.engine, records, total=journal.records)
         t2 = time.perf_counter()
         return t1 - t0, t2 - t1, time.process_time() - cpu0, stats.orders
 

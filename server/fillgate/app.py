@@ -141,7 +141,7 @@ async def create_server(
     records = journal.open() if journal is not None else []
     parts = build(config, clock, journal)
     if journal is not None:
-        replay(parts.engine, records)
+        replay(parts.engine, records, total=journal.records)
         journal.start()
     if listen is not None:
         from dataclasses import replace

@@ -50,7 +50,7 @@ def stream_payload(record: Record, order: Any, exec_type: Any) -> Any:
     return record.event
 
 
-def replay(engine: Engine, records: Iterable[Record]) -> ReplayStats:
+def replay(engine: Engine, records: Iterable[Record], total: int | None = None) -> ReplayStats:
     """Apply journal records to a fresh engine.
 
     The cyclic garbage collector is paused meanwhile: a replay creates millions
@@ -62,7 +62,7 @@ def replay(engine: Engine, records: Iterable[Record]) -> ReplayStats:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        stats = _replay(engine, records, started)
+        stats = _replay(engine, records, started, total)
     finally:
         gc.freeze()
         if was_enabled:
@@ -70,12 +70,17 @@ def replay(engine: Engine, records: Iterable[Record]) -> ReplayStats:
     return stats
 
 
-def _replay(engine: Engine, records: Iterable[Record], started: float) -> ReplayStats:
+def _replay(
+    engine: Engine, records: Iterable[Record], started: float, total: int | None
+) -> ReplayStats:
     orders = engine.order_table
     book = engine.book
     trading = engine.trading
     retained: deque[tuple[Record, Any, Any]] = deque(maxlen=engine.bus.retain)
     head = count = 0
+    # Only the last `retain` records can hold the retained stream events: with the
+    # record count known, skip collecting candidates before them.
+    keep_from = 0 if total is None else total - engine.bus.retain
     order_event = ev.OrderEvent
     filled = ev.OrderFilled
     order: Any
@@ -123,7 +128,8 @@ def _replay(engine: Engine, records: Iterable[Record], started: float) -> Replay
             continue
         if record.stream_seq:
             head = record.stream_seq
-            retained.append((record, order, exec_type))
+            if count > keep_from:
+                retained.append((record, order, exec_type))
     book.end_replay()
     engine.bus.restore(
         head,

@@ -50,8 +50,34 @@ def _d(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+# Records repeat the same accounts, symbols, quantities and prices: sharing one
+# object per distinct value keeps a million-record replay's memory (and its cache
+# misses) down. Bounded, so a stream of unique prices cannot grow it forever.
+_CACHE_LIMIT = 200_000
+_decimals: dict[str, Decimal] = {}
+_strings: dict[str, str] = {}
+
+
 def _D(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
+    return None if text is None else _dec(text)
+
+
+def _dec(text: str) -> Decimal:
+    value = _decimals.get(text)
+    if value is None:
+        value = Decimal(text)
+        if len(_decimals) < _CACHE_LIMIT:
+            _decimals[text] = value
+    return value
+
+
+def _S(text: str) -> str:
+    value = _strings.get(text)
+    if value is None:
+        value = text
+        if len(_strings) < _CACHE_LIMIT:
+            _strings[text] = value
+    return value
 
 
 def _order_fields(o: Order) -> list[Any]:
@@ -78,18 +104,18 @@ def _order_from(f: list[Any], ts_ns: int) -> Order:
     return Order(
         order_id=f[0],
         client_order_id=f[1],
-        account=f[2],
-        symbol=f[3],
+        account=_S(f[2]),
+        symbol=_S(f[3]),
         side=Side(f[4]),
         type=OrderType(f[5]),
         time_in_force=TimeInForce(f[6]),
-        quantity=Decimal(f[7]),
+        quantity=_dec(f[7]),
         limit_price=_D(f[8]),
         stop_price=_D(f[9]),
-        strategy_id=f[10],
+        strategy_id=_S(f[10]),
         tags=tuple((k, v) for k, v in f[11]),
         reduce_only=f[12],
-        venue=f[13],
+        venue=_S(f[13]),
         state=OrderState.PENDING_NEW,
         created_ns=f[14],
         updated_ns=ts_ns,
@@ -170,9 +196,9 @@ def decode(data: bytes) -> Record:
             order_id=f[0],
             ts_ns=ts,
             venue_exec_id=f[1],
-            quantity=Decimal(f[2]),
-            price=Decimal(f[3]),
-            fee=Decimal(f[4]),
+            quantity=_dec(f[2]),
+            price=_dec(f[3]),
+            fee=_dec(f[4]),
         )
     elif cls is ev.OrderAccepted:
         event = ev.OrderAccepted(order_id=f[0], ts_ns=ts, order=_order_from(f, ts))
