@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -33,6 +34,7 @@ DEFAULT_PAGE = 100
 MAX_PAGE = 1000
 DEFAULT_HEARTBEAT_MS = 5000
 MIN_HEARTBEAT_MS = 100
+SHARED_MESSAGES = 4096
 
 
 def _page_token(index: int) -> str:
@@ -59,6 +61,16 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
         self._kill_switch = kill_switch
         # GetPositions answers from immutable snapshots, so a snapshot's proto can be reused.
         self._positions_cache: dict[tuple[str, bool], tuple[AccountSnapshot, Any]] = {}
+        # Every live consumer gets the same event: convert it to protobuf once.
+        self._messages: OrderedDict[int, pb.StreamFillsResponse] = OrderedDict()
+
+    def _message(self, item: BusEvent) -> pb.StreamFillsResponse:
+        message = self._messages.get(item.sequence)
+        if message is None:
+            message = self._messages[item.sequence] = convert.stream_message(item)
+            if len(self._messages) > SHARED_MESSAGES:
+                self._messages.popitem(last=False)
+        return message
 
     @translated
     async def SubmitOrder(self, request: Any, context: Context) -> pb.SubmitOrderResponse:
@@ -165,7 +177,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
                     )
                     continue
                 last = item.sequence
-                yield convert.stream_message(item)
+                yield self._message(item)
         except SubscriptionClosed as closed:
             if closed.reason == OVERFLOW:
                 raise ResourceExhausted(
