@@ -40,3 +40,13 @@ fmt: $(BUF)
 
 clean:
 	rm -rf $(VENV) .tools
+
+.PHONY: bench bench-quick
+
+## bench: the full latency benchmark (~10 min): writes benchmarks/results/<time>/, updates benchmarks/README.md
+bench: $(VENV)/.installed
+	$(PY) -m benchmarks --update-readme $(ARGS)
+
+## bench-quick: the CI latency gate (< 2 min): SubmitOrder p99 within 100 ms and 3x the empty RPC, no errors
+bench-quick: $(VENV)/.installed
+	$(PY) -m benchmarks --gate $(ARGS)

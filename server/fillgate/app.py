@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -20,6 +21,7 @@ from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
 from fillgate.book.positions import PositionBook
 from fillgate.config import Config, ConfigError, load_config
+from fillgate.domain.errors import FillgateError
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
 from fillgate.engine.engine import Engine
 from fillgate.engine.kill_switch import KillSwitch
@@ -188,6 +190,26 @@ def open_journal(config: Config) -> Journal | None:
     )
 
 
+def _freeze_heap_periodically(interval_s: float) -> asyncio.Task[None] | None:
+    """Move surviving objects out of the cyclic GC's reach every ``interval_s``.
+
+    Orders, reports and positions live for the whole run; left in the collected
+    generations, every full collection rescans them all, which measured 30-85 ms
+    pauses on the order path. Frozen objects are still freed by reference
+    counting; only cyclic garbage that survives the young collections (rare
+    here) stays until exit.
+    """
+    if interval_s <= 0:
+        return None
+
+    async def run() -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            gc.freeze()
+
+    return asyncio.get_running_loop().create_task(run())
+
+
 def _check_runtime() -> None:
     if api_implementation.Type() != "upb":
         log.warning(
@@ -212,7 +234,10 @@ async def _serve(config: Config, listen: str | None) -> int:
         journal.policy.value if journal is not None else "-",
     )
     print(f"fillgate listening on {running.address}", flush=True)
+    freezer = _freeze_heap_periodically(config.server.gc_freeze_interval_s)
     await stop.wait()
+    if freezer is not None:
+        freezer.cancel()
     log.info("event=shutdown_started grace_s=%s", config.server.shutdown_grace_s)
     await running.stop()
     log.info("event=shutdown_complete")
@@ -245,4 +270,9 @@ def run_server(
         config = _replace(config, journal=setting)
     import uvloop
 
-    return uvloop.run(_serve(config, listen))
+    try:
+        return uvloop.run(_serve(config, listen))
+    except FillgateError as exc:  # a start-up refusal (journal in use or corrupt): no traceback
+        log.error("event=startup_failed reason=%s detail=%r", exc.reason, exc.message)
+        print(f"error: {exc.reason}: {exc.message}", file=sys.stderr)
+        return 2

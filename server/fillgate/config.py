@@ -55,6 +55,8 @@ class ServerConfig:
     shutdown_grace_s: float = 5.0
     #: Calls in flight beyond this are refused with RESOURCE_EXHAUSTED (load shedding).
     max_concurrent_rpcs: int = 1000
+    #: Seconds between gc.freeze() calls that keep long-lived state out of GC pauses; 0 = off.
+    gc_freeze_interval_s: float = 1.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

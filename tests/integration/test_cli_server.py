@@ -108,3 +108,14 @@ def test_cli_audit_exports_trades_as_csv(served, tmp_path):
         "0.5",
         "50000",
     )
+
+
+def test_serve_second_server_on_same_journal_exits_with_clear_error(served, tmp_path):
+    second = subprocess.run(
+        [str(BIN), "serve", "--listen", "127.0.0.1:0", "--journal", str(tmp_path / "j.log")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert second.returncode != 0
+    assert "in use by another fillgate process" in second.stderr

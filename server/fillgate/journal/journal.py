@@ -20,6 +20,7 @@ Fsync policies (like Redis's appendfsync):
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -67,6 +68,7 @@ class Journal:
         self.policy = policy
         self._interval_s = interval_s
         self._fd = -1
+        self._lock_fd = -1
         self._next_seq = 1
         self._buf: list[bytes] = []
         self._stream_max = 0
@@ -92,11 +94,28 @@ class Journal:
         at a time); iterate them all before :meth:`start`.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock()
         recovered = recover(self.path)
         self._next_seq = len(recovered.bodies) + 1
         self.records = len(recovered.bodies)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
         return _decoded(recovered.bodies)
+
+    def _lock(self) -> None:
+        """Take the journal for this process alone: two writers would interleave records."""
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        self._lock_fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o640)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock_fd)
+            self._lock_fd = -1
+            raise Unavailable(
+                "JOURNAL_IN_USE",
+                f"journal {self.path} is in use by another fillgate process; stop it first "
+                "or give this one its own journal (--journal PATH)",
+                {"path": str(self.path)},
+            ) from None
 
     def start(self) -> None:
         """Bind to the running loop; start the interval fsync timer if the policy wants it."""
@@ -117,6 +136,9 @@ class Journal:
                 os.fsync(self._fd)
             os.close(self._fd)
             self._fd = -1
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)  # releases the flock
+            self._lock_fd = -1
         self._pool.shutdown(wait=True)
 
     # -- appending ------------------------------------------------------------

@@ -206,3 +206,13 @@ async def test_gated_bus_delivers_events_only_once_journal_says_durable(tmp_path
     await journal.durable()
     assert (await sub.next(1)).sequence == 1
     await journal.close()
+
+
+def test_journal_second_writer_on_same_file_is_refused(tmp_path):
+    from fillgate.domain.errors import Unavailable
+
+    first = Journal(tmp_path / "j.log")
+    first.open()
+    with pytest.raises(Unavailable) as err:
+        Journal(tmp_path / "j.log").open()
+    assert err.value.reason == "JOURNAL_IN_USE"
