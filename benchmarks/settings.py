@@ -57,14 +57,17 @@ class Settings:
 
 FULL = Settings()
 
-#: The CI gate: scenario 1 only, ~45 s; worst case (one re-measurement) ~95 s.
-#: Short slices alternate SubmitOrder and Ping 20 times each, so that a burst of
-#: noise from other work on the machine lands on both.
+#: The CI gate: scenario 1 only, ~55 s; worst case (one re-measurement) ~115 s.
+#: Short slices alternate SubmitOrder and Ping 24 times each, so that a burst of
+#: noise from other work on the machine lands on both. The rate is half the
+#: measured SubmitOrder knee (500/s here): a gate guards latency, and p99 taken at
+#: the knee measures queueing instead (it swung 1.7x-3.4x between quiet runs).
+#: Throughput is the full suite's rate sweep.
 GATE = replace(
     FULL,
     scenarios=("ack",),
-    rate=500.0,
-    seconds=20.0,
+    rate=250.0,
+    seconds=24.0,
     slice_s=1.0,
     warmup_s=1.0,
     retries=1,
