@@ -27,9 +27,7 @@ class RiskServicer(pb_grpc.RiskServiceServicer):  # type: ignore[misc]
     async def GetRiskState(self, request: Any, context: Context) -> pb.GetRiskStateResponse:
         config = self._engine.config
         v = Violations()
-        for account in request.accounts:
-            if account not in config.accounts:
-                v.add("accounts", f"unknown account {account!r}")
+        v.require_known("accounts", request.accounts, config.accounts, "account")
         v.raise_if_any()
         risk = self._engine.risk
         if risk is None:

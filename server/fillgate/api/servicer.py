@@ -128,12 +128,8 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     ) -> AsyncIterator[pb.StreamFillsResponse]:
         v = Violations()
         config = self._engine.config
-        for account in request.accounts:
-            if account not in config.accounts:
-                v.add("accounts", f"unknown account {account!r}")
-        for symbol in request.symbols:
-            if symbol not in config.symbols:
-                v.add("symbols", f"unknown symbol {symbol!r}")
+        v.require_known("accounts", request.accounts, config.accounts, "account")
+        v.require_known("symbols", request.symbols, config.symbols, "symbol")
         interval_ms = request.heartbeat_interval_ms or DEFAULT_HEARTBEAT_MS
         if interval_ms < MIN_HEARTBEAT_MS:
             v.add("heartbeat_interval_ms", f"must be at least {MIN_HEARTBEAT_MS}")
@@ -198,9 +194,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     async def GetPositions(self, request: Any, context: Context) -> pb.GetPositionsResponse:
         book = self._engine.book
         v = Violations()
-        for account in request.accounts:
-            if account not in self._engine.config.accounts:
-                v.add("accounts", f"unknown account {account!r}")
+        v.require_known("accounts", request.accounts, self._engine.config.accounts, "account")
         v.raise_if_any()
         out = []
         for snap in book.snapshots(request.accounts):

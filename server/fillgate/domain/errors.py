@@ -13,7 +13,7 @@ FillgateError
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Iterable, Mapping
 
 
 class FillgateError(Exception):
@@ -82,6 +82,14 @@ class Violations:
 
     def add(self, field: str, description: str) -> None:
         self.items.append((field, description))
+
+    def require_known(
+        self, field: str, values: Iterable[str], known: Container[str], kind: str
+    ) -> None:
+        """Add a violation for every value of a filter that names nothing configured."""
+        for value in values:
+            if value not in known:
+                self.add(field, f"unknown {kind} {value!r}")
 
     def raise_if_any(self, reason: str = "INVALID_FIELD") -> None:
         """Raise one InvalidArgument naming every field; metadata lists the fields."""

@@ -120,6 +120,16 @@ class TradingStateChanged:
     requested_by: str
     ts_ns: int
 
+    @property
+    def account(self) -> str:
+        """The account the change is about ("" unless the scope is one account)."""
+        return self.target if self.scope is HaltScope.ACCOUNT else ""
+
+    @property
+    def symbol(self) -> str:
+        """The symbol the change is about ("" unless the scope is one symbol)."""
+        return self.target if self.scope is HaltScope.SYMBOL else ""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReferencePriceMoved:

@@ -158,9 +158,7 @@ class KillSwitch:
             requested_by=who,
             ts_ns=self._engine.clock.now_ns(),
         )
-        account = target if scope is HaltScope.ACCOUNT else ""
-        symbol = target if scope is HaltScope.SYMBOL else ""
-        self._engine.publish_event(account, symbol, change)
+        self._engine.publish_event(change.account, change.symbol, change)
 
     @staticmethod
     def _in_scope(scope: HaltScope, target: str, account: str, symbol: str, strategy: str) -> bool:

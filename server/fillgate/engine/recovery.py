@@ -136,8 +136,8 @@ def _replay(
         [
             BusEvent(
                 r.stream_seq,
-                getattr(o, "account", "") if o is not None else _scope_account(r.event),
-                getattr(o, "symbol", "") if o is not None else _scope_symbol(r.event),
+                (o or r.event).account,
+                (o or r.event).symbol,
                 stream_payload(r, o, x),
             )
             for r, o, x in retained
@@ -159,19 +159,3 @@ def _replay(
         stats.seconds,
     )
     return stats
-
-
-def _scope_account(event: Any) -> str:
-    from fillgate.domain.enums import HaltScope
-
-    if isinstance(event, ev.BreakerTripped):
-        return event.account
-    return event.target if getattr(event, "scope", None) is HaltScope.ACCOUNT else ""
-
-
-def _scope_symbol(event: Any) -> str:
-    from fillgate.domain.enums import HaltScope
-
-    if isinstance(event, ev.BreakerTripped):
-        return event.symbol
-    return event.target if getattr(event, "scope", None) is HaltScope.SYMBOL else ""

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from fillgate.domain import events as ev
-from fillgate.domain.enums import HaltScope
 from fillgate.domain.lifecycle import apply
 from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
@@ -43,11 +42,7 @@ def iter_stream_events(path: Path) -> Iterator[tuple[Record, BusEvent | None]]:
                 monotonic_ns=0,
             )
             yield record, BusEvent(record.stream_seq, order.account, order.symbol, payload)
-        elif isinstance(event, ev.TradingStateChanged) and record.stream_seq:
-            account = event.target if event.scope is HaltScope.ACCOUNT else ""
-            symbol = event.target if event.scope is HaltScope.SYMBOL else ""
-            yield record, BusEvent(record.stream_seq, account, symbol, event)
-        elif isinstance(event, ev.BreakerTripped) and record.stream_seq:
+        elif isinstance(event, ev.TradingStateChanged | ev.BreakerTripped) and record.stream_seq:
             yield record, BusEvent(record.stream_seq, event.account, event.symbol, event)
         else:
             yield record, None
