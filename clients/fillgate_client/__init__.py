@@ -20,6 +20,7 @@ from .types import (
     AccountTotals,
     BreakerKind,
     BreakerState,
+    DriftKind,
     ExecType,
     ExecutionReport,
     HaltResult,
@@ -39,6 +40,7 @@ from .types import (
     TradingMode,
     TradingRestriction,
     TradingStateChanged,
+    VenueDrift,
 )
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "BreakerKind",
     "BreakerState",
     "BreakerStatus",
+    "DriftKind",
     "ExecType",
     "ExecutionReport",
     "FailedPreconditionError",
@@ -80,4 +83,5 @@ __all__ = [
     "TradingRestriction",
     "TradingStateChanged",
     "UnavailableError",
+    "VenueDrift",
 ]

@@ -13,11 +13,21 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from ._pb import admin_pb, exec_pb, execution_pb, order_pb, position_pb, risk_pb, trading_state_pb
+from ._pb import (
+    admin_pb,
+    exec_pb,
+    execution_pb,
+    order_pb,
+    position_pb,
+    risk_pb,
+    trading_state_pb,
+    venue_pb,
+)
 from .types import (
     AccountPositions,
     AccountTotals,
     BreakerKind,
+    DriftKind,
     ExecType,
     ExecutionReport,
     HaltResult,
@@ -38,6 +48,7 @@ from .types import (
     TradingMode,
     TradingRestriction,
     TradingStateChanged,
+    VenueDrift,
 )
 
 _E = TypeVar("_E", bound=ProtoEnum)
@@ -267,6 +278,20 @@ def risk_alert_from_proto(m: Any) -> RiskAlert:
     )
 
 
+def venue_drift_from_proto(m: Any) -> VenueDrift:
+    """Convert a ``fillgate.v1.VenueDrift``."""
+    return VenueDrift(
+        sequence=m.sequence,
+        account=m.account,
+        symbol=m.symbol,
+        kind=_enum(DriftKind, m.kind),
+        ours=m.ours,
+        venue=m.venue,
+        message=m.message,
+        detected_time=_time(m, "detected_time"),
+    )
+
+
 def stream_event_from_proto(m: Any) -> StreamEvent | None:
     """Convert a ``StreamFillsResponse``; ``None`` for an event kind this client predates."""
     kind = m.WhichOneof("event")
@@ -280,6 +305,8 @@ def stream_event_from_proto(m: Any) -> StreamEvent | None:
         return subscription_ack_from_proto(m.subscribed)
     if kind == "risk_alert":
         return risk_alert_from_proto(m.risk_alert)
+    if kind == "venue_drift":
+        return venue_drift_from_proto(m.venue_drift)
     return None
 
 
@@ -299,6 +326,7 @@ _PROTO_CLASSES: Mapping[type[Any], Any] = {
     Heartbeat: exec_pb.Heartbeat,
     SymbolInfo: admin_pb.SymbolInfo,
     RiskAlert: risk_pb.RiskAlert,
+    VenueDrift: venue_pb.VenueDrift,
 }
 
 _STREAM_ONEOF: Mapping[type[Any], str] = {
@@ -307,6 +335,7 @@ _STREAM_ONEOF: Mapping[type[Any], str] = {
     TradingStateChanged: "trading_state_changed",
     Heartbeat: "heartbeat",
     RiskAlert: "risk_alert",
+    VenueDrift: "venue_drift",
 }
 
 

@@ -28,6 +28,7 @@ from .types import (
     SymbolInfo,
     TradingRestriction,
     TradingStateChanged,
+    VenueDrift,
 )
 
 _EVENT_NAMES: Mapping[type[Any], str] = {
@@ -36,6 +37,7 @@ _EVENT_NAMES: Mapping[type[Any], str] = {
     TradingStateChanged: "trading_state_changed",
     Heartbeat: "heartbeat",
     RiskAlert: "risk_alert",
+    VenueDrift: "venue_drift",
 }
 
 
@@ -242,12 +244,23 @@ def event_line(event: StreamEvent) -> str:
             f"{event.sequence:>6}  {format_value(event.alert_time)}  RISK ALERT "
             f"{event.breaker.label} {event.account}{where} -> {event.mode.label}: {event.message}"
         )
+    if isinstance(event, VenueDrift):
+        return _drift_line(event)
     if isinstance(event, SubscriptionAck):
         return (
             f"subscribed {event.subscription_id}: head {event.head_sequence}, "
             f"first {event.first_sequence}"
         )
     return f"heartbeat: head {event.head_sequence}"
+
+
+def _drift_line(d: VenueDrift) -> str:
+    where = f" {d.symbol}" if d.symbol else ""
+    values = f" (ours {d.ours or '-'}, venue {d.venue or '-'})" if d.ours or d.venue else ""
+    return (
+        f"{d.sequence:>6}  {format_value(d.detected_time)}  VENUE DRIFT "
+        f"{d.kind.label} {d.account}{where}{values}: {d.message}"
+    )
 
 
 def _report_line(r: ExecutionReport) -> str:

@@ -151,6 +151,20 @@ class BreakerState(ProtoEnum):
     DISABLED = 3
 
 
+class DriftKind(ProtoEnum):
+    """What reconciliation with a venue found."""
+
+    UNSPECIFIED = 0
+    POSITION = 1
+    """fillgate's position and the venue's differ in quantity."""
+    UNKNOWN_ORDER = 2
+    """The venue has an open order that fillgate did not place."""
+    RECONCILE_FAILED = 3
+    """The venue could not be read: the account takes no new orders until it reconciles."""
+    RECONCILED = 4
+    """The account reconciled again after a failure or a drift."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Order:
     """One order as fillgate knows it."""
@@ -356,8 +370,30 @@ class RiskAlert:
     alert_time: datetime | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VenueDrift:
+    """Stream event: reconciliation found the venue disagreeing with fillgate, or could not check.
+
+    An alert: it changes nothing by itself. ``ours`` and ``venue`` are kept as
+    the server sent them, since they are quantities or order ids depending on
+    ``kind``.
+    """
+
+    sequence: int
+    account: str
+    symbol: str
+    """The symbol the drift is about, empty for account-wide kinds."""
+    kind: DriftKind
+    ours: str
+    """fillgate's value (a decimal string or an order id), empty when not applicable."""
+    venue: str
+    """The venue's value, empty when not applicable."""
+    message: str
+    detected_time: datetime | None
+
+
 StreamEvent: TypeAlias = (
-    SubscriptionAck | ExecutionReport | TradingStateChanged | RiskAlert | Heartbeat
+    SubscriptionAck | ExecutionReport | TradingStateChanged | RiskAlert | VenueDrift | Heartbeat
 )
 """One message of a fill stream."""
 
@@ -366,6 +402,7 @@ __all__ = [
     "AccountTotals",
     "BreakerKind",
     "BreakerState",
+    "DriftKind",
     "ExecType",
     "ExecutionReport",
     "HaltResult",
@@ -386,4 +423,5 @@ __all__ = [
     "TradingMode",
     "TradingRestriction",
     "TradingStateChanged",
+    "VenueDrift",
 ]

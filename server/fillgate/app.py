@@ -25,6 +25,7 @@ from fillgate.domain.errors import FillgateError
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
 from fillgate.engine.engine import Engine
 from fillgate.engine.kill_switch import KillSwitch
+from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import replay
 from fillgate.journal.journal import FsyncPolicy, Journal
 from fillgate.risk.checks import RiskEngine
@@ -41,6 +42,7 @@ from fillgate.v1 import (
     risk_service_pb2_grpc,
 )
 from fillgate.venues.base import VenueAdapter
+from fillgate.venues.factory import build_remote
 from fillgate.venues.paper import PaperVenue
 
 log = logging.getLogger("fillgate")
@@ -62,6 +64,7 @@ class Components:
     engine: Engine
     kill_switch: KillSwitch
     paper: PaperVenue
+    reconciler: Reconciler
 
 
 def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
@@ -69,7 +72,20 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
     clock = clock or SystemClock()
     ids = IdGenerator(clock)
     paper = PaperVenue(symbols=config.symbols, config=config.paper, clock=clock, ids=ids)
-    venues: dict[str, VenueAdapter] = {"paper": paper}
+    venues: dict[str, VenueAdapter] = {}
+    for name, account in config.accounts.items():
+        if account.connection is None:
+            venues[name] = paper
+        else:
+            refs = account.credentials
+            venues[name] = build_remote(
+                account.connection,
+                key_env=refs.key_env,
+                secret_env=refs.secret_env,
+                key_file=refs.key_file,
+                secret_file=refs.secret_file,
+                clock=clock,
+            )
     book = PositionBook(
         {name: a.starting_cash for name, a in config.accounts.items()},
         {name: s.reference_price for name, s in config.symbols.items()},
@@ -95,7 +111,7 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
     kill_switch = KillSwitch(engine)
     if engine.risk is not None:
         engine.risk.breakers.connect(publish=engine.publish_event, trip=kill_switch.trip)
-    return Components(config, clock, engine, kill_switch, paper)
+    return Components(config, clock, engine, kill_switch, paper, Reconciler(engine, clock))
 
 
 class FillgateServer:
@@ -127,6 +143,7 @@ class FillgateServer:
         self.parts.engine.bus.close()
         await stopping
         await self.parts.kill_switch.settle()  # a breaker's cancel/flatten in progress
+        await self.parts.reconciler.stop()
         await self.parts.engine.stop()
         if self.parts.engine.journal is not None:
             await self.parts.engine.journal.close()
@@ -173,6 +190,7 @@ async def create_server(
     if port == 0:
         raise OSError(f"cannot listen on {address}")
     await parts.engine.start()
+    await parts.reconciler.start()
     await server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

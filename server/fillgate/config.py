@@ -39,6 +39,7 @@ from fillgate.risk.settings import (
     StrategyLimits,
     SymbolRules,
 )
+from fillgate.venues.driver import VenueSettings
 
 
 class ConfigError(ValueError):
@@ -59,6 +60,24 @@ class ServerConfig:
     gc_freeze_interval_s: float = 1.0
 
 
+#: Venues an account can name, besides the embedded "paper".
+REMOTE_VENUES = ("ccxt", "oanda", "alpaca")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CredentialRefs:
+    """Where an account's credentials come from: environment variable names or file paths.
+
+    Only the names live in config; the values are read at start and never logged.
+    For OANDA the key is the API token and there is no secret.
+    """
+
+    key_env: str = ""
+    secret_env: str = ""
+    key_file: str = ""
+    secret_file: str = ""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AccountConfig:
     """A trading account and the venue its orders go to."""
@@ -66,6 +85,9 @@ class AccountConfig:
     name: str
     venue: str = "paper"
     starting_cash: Decimal = Decimal(1_000_000)
+    #: How a remote venue is reached (None for paper).
+    connection: VenueSettings | None = None
+    credentials: CredentialRefs = field(default_factory=CredentialRefs)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,7 +191,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
     if "accounts" in raw:
         accounts = MappingProxyType(
             {
-                name: _section(AccountConfig, f"accounts.{name}", body, name=name)
+                name: _account(name, body)
                 for name, body in _table("accounts", raw["accounts"]).items()
             }
         )
@@ -192,6 +214,74 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
     )
     _validate(config)
     return config
+
+
+_ACCOUNT_KEYS = {"venue", "starting_cash"}
+_CREDENTIAL_KEYS = {f.name for f in fields(CredentialRefs)}
+_CONNECTION_KEYS = {f.name for f in fields(VenueSettings)} - {"account", "venue", "symbols"}
+
+
+def _account(name: str, raw: Any) -> AccountConfig:
+    """Parse ``[accounts.NAME]``: the account, and for a remote venue how to reach it."""
+    where = f"accounts.{name}"
+    body = _table(where, raw)
+    venue = body.get("venue", "paper")
+    if venue == "paper":
+        paper: AccountConfig = _section(AccountConfig, where, body, name=name)
+        return paper
+    if venue not in REMOTE_VENUES:
+        raise ConfigError(
+            f"{where}.venue: unknown venue {venue!r} (paper, {', '.join(REMOTE_VENUES)})"
+        )
+    _check_keys(where, body, _ACCOUNT_KEYS | _CREDENTIAL_KEYS | _CONNECTION_KEYS | {"symbols"})
+    symbols = _table(f"{where}.symbols", body.get("symbols", {}))
+    for ours, theirs in symbols.items():
+        if not isinstance(theirs, str) or not theirs:
+            raise ConfigError(f"{where}.symbols.{ours}: must be the venue's symbol as a string")
+    connection = _section(
+        VenueSettings,
+        where,
+        {k: v for k, v in body.items() if k in _CONNECTION_KEYS},
+        account=name,
+        venue=venue,
+        symbols=MappingProxyType(dict(symbols)),
+    )
+    credentials = _section(
+        CredentialRefs, where, {k: v for k, v in body.items() if k in _CREDENTIAL_KEYS}
+    )
+    account: AccountConfig = _section(
+        AccountConfig,
+        where,
+        {k: v for k, v in body.items() if k in _ACCOUNT_KEYS},
+        name=name,
+        connection=connection,
+        credentials=credentials,
+    )
+    _validate_connection(where, connection, credentials)
+    return account
+
+
+_ENVIRONMENTS = {
+    "ccxt": ("live", "testnet"),
+    "oanda": ("practice", "live"),
+    "alpaca": ("paper", "live"),
+}
+
+
+def _validate_connection(where: str, c: VenueSettings, refs: CredentialRefs) -> None:
+    allowed = _ENVIRONMENTS[c.venue]
+    if c.environment and c.environment not in allowed:
+        raise ConfigError(f"{where}.environment: must be one of {', '.join(allowed)}")
+    if not (refs.key_env or refs.key_file):
+        raise ConfigError(f"{where}: name the API key with key_env (or key_file)")
+    if c.venue != "oanda" and not (refs.secret_env or refs.secret_file):
+        raise ConfigError(f"{where}: name the API secret with secret_env (or secret_file)")
+    if c.venue == "oanda" and not c.venue_account_id:
+        raise ConfigError(f"{where}.venue_account_id: OANDA needs the v20 account id")
+    if c.timeout_s <= 0 or c.poll_interval_s <= 0 or c.max_attempts < 1:
+        raise ConfigError(
+            f"{where}: timeout_s and poll_interval_s must be positive, max_attempts >= 1"
+        )
 
 
 def _table(where: str, value: Any) -> Mapping[str, Any]:
@@ -252,8 +342,9 @@ def _validate(config: Config) -> None:
     if not config.symbols:
         raise ConfigError("symbols: at least one symbol is required")
     for acc in config.accounts.values():
-        if acc.venue != "paper":
-            raise ConfigError(f"accounts.{acc.name}.venue: unknown venue {acc.venue!r}")
+        for ours in acc.connection.symbols if acc.connection else ():
+            if ours not in config.symbols:
+                raise ConfigError(f"accounts.{acc.name}.symbols.{ours}: unknown symbol")
     for sym in config.symbols.values():
         if sym.reference_price <= 0:
             raise ConfigError(f"symbols.{sym.name}.reference_price: must be positive")

@@ -24,7 +24,7 @@ from fillgate.v1 import execution_pb2 as exec_pb
 from fillgate.v1 import execution_service_pb2 as svc_pb
 from fillgate.v1 import order_pb2 as order_pb
 from fillgate.v1 import position_pb2 as pos_pb
-from fillgate.v1 import risk_pb2
+from fillgate.v1 import risk_pb2, venue_pb2
 from fillgate.v1 import trading_state_pb2 as ts_pb
 
 E = TypeVar("E", bound=IntEnum)
@@ -234,12 +234,40 @@ def risk_alert(item: BusEvent) -> risk_pb2.RiskAlert:
     )
 
 
+# The domain names drift kinds with strings; one the contract predates streams as UNSPECIFIED.
+_DRIFT_KINDS = {
+    "position": venue_pb2.DRIFT_KIND_POSITION,
+    "unknown_order": venue_pb2.DRIFT_KIND_UNKNOWN_ORDER,
+    "reconcile_failed": venue_pb2.DRIFT_KIND_RECONCILE_FAILED,
+    "reconciled": venue_pb2.DRIFT_KIND_RECONCILED,
+}
+
+
+def venue_drift(item: BusEvent) -> venue_pb2.VenueDrift:
+    d: ev.VenueDrift = item.payload
+    return venue_pb2.VenueDrift(
+        sequence=item.sequence,
+        account=d.account,
+        symbol=d.symbol,
+        kind=_DRIFT_KINDS.get(d.kind, venue_pb2.DRIFT_KIND_UNSPECIFIED),
+        ours=d.ours,
+        venue=d.venue,
+        message=d.message,
+        detected_time=timestamp(d.ts_ns),
+    )
+
+
 def stream_message(item: BusEvent) -> svc_pb.StreamFillsResponse:
-    if isinstance(item.payload, ExecutionReport):
+    payload = item.payload
+    if isinstance(payload, ExecutionReport):
         return svc_pb.StreamFillsResponse(execution_report=execution_report(item))
-    if isinstance(item.payload, ev.BreakerTripped):
+    if isinstance(payload, ev.BreakerTripped):
         return svc_pb.StreamFillsResponse(risk_alert=risk_alert(item))
-    return svc_pb.StreamFillsResponse(trading_state_changed=trading_state_changed(item))
+    if isinstance(payload, ev.VenueDrift):
+        return svc_pb.StreamFillsResponse(venue_drift=venue_drift(item))
+    if isinstance(payload, ev.TradingStateChanged):
+        return svc_pb.StreamFillsResponse(trading_state_changed=trading_state_changed(item))
+    raise TypeError(f"no stream message for {type(payload).__name__}")
 
 
 def restriction(r: Restriction) -> ts_pb.TradingRestriction:

@@ -86,6 +86,9 @@ class OrderReplaced(OrderEvent):
     quantity: Decimal
     limit_price: Decimal | None
     stop_price: Decimal | None
+    #: The venue's id for the order from now on, when the replace created a new
+    #: venue order (Alpaca, OANDA, cancel + new); "" when the id is unchanged.
+    venue_order_id: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -167,5 +170,28 @@ class BreakerTripped:
     flatten_positions: bool
     value: Decimal
     limit: Decimal
+    message: str
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VenueDrift:
+    """Reconciliation found fillgate's book and the venue's disagreeing (or could not check).
+
+    Streamed and journaled as an alert; it changes no state. ``kind`` is one of
+    ``position`` (quantities differ), ``unknown_order`` (an open order at the
+    venue that fillgate did not place), ``reconcile_failed`` (the venue could
+    not be read: the account takes no new orders) and ``reconciled`` (the
+    account reconciled again after a failure or a drift).
+    """
+
+    account: str
+    #: The symbol the drift is about, "" for account-wide kinds.
+    symbol: str
+    kind: str
+    #: fillgate's value (a decimal string, an order id), "" when not applicable.
+    ours: str
+    #: The venue's value.
+    venue: str
     message: str
     ts_ns: int

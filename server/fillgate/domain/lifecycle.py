@@ -202,6 +202,8 @@ def apply(order: Order | None, event: ev.OrderEvent) -> tuple[Order, ExecType]:
             stop_price=event.stop_price,
             version=order.version + 1,
         )
+        if event.venue_order_id:
+            changes["venue_order_id"] = event.venue_order_id
     elif isinstance(event, _WITH_REASON):
         changes["reason"] = event.reason
     state = target if isinstance(target, OrderState) else _working(order)

@@ -42,6 +42,7 @@ from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
 from fillgate.domain.values import ZERO, Clock, IdGenerator, exact_add, fmt
 from fillgate.engine.validation import check_precision, check_submit
+from fillgate.engine.venue_memo import VenueMemo
 from fillgate.journal.journal import Journal
 from fillgate.risk.checks import RiskEngine
 from fillgate.risk.trading_state import TradingState, describe_position, reduces_exposure
@@ -75,7 +76,7 @@ class Engine:
         config: Config,
         clock: Clock,
         ids: IdGenerator,
-        venues: Mapping[str, VenueAdapter],
+        venues: Mapping[str, VenueAdapter],  # by account
         book: PositionBook,
         bus: EventBus,
         trading: TradingState,
@@ -97,6 +98,9 @@ class Engine:
         self._submitted: dict[str, Order] = {}  # each order as accepted: its original terms
         self._open: dict[tuple[str, str], dict[str, None]] = {}  # (account, symbol) -> ids
         self.denied_count = 0
+        self.memo = VenueMemo()
+        #: Accounts refused new orders, with why (reconciliation failed or pending).
+        self.blocked: dict[str, str] = {}
         self._symbols = {
             name: SymbolState(s, s.reference_price, clock.now_ns())
             for name, s in config.symbols.items()
@@ -106,15 +110,43 @@ class Engine:
         """Connect the venues and hand each its open orders (after a replay)."""
         if self.risk is not None:
             self.risk.rebuild(self.open_orders())
-        for venue in self.venues.values():
-            await venue.connect(self.on_venue_event)
+        for venue in self.adapters():
+            accounts = {a for a, v in self.venues.items() if v is venue}
+            await venue.connect(self.on_venue_event, self)
             hook = getattr(venue, "on_reference_price", None)
             if hook is not None:
                 for state in self._symbols.values():
                     hook(state.config.name, state.reference_price)
+            restore = getattr(venue, "restore_positions", None)
+            if restore is not None:
+                restore(
+                    {
+                        (a, p.symbol): p.quantity
+                        for a in accounts
+                        for p in self.book.snapshot(a).positions.values()
+                    }
+                )
             reattach = getattr(venue, "reattach", None)
             if reattach is not None:
-                await reattach([o for o in self.open_orders() if o.venue == venue.name])
+                await reattach([o for o in self.open_orders() if o.account in accounts])
+
+    def adapters(self) -> list[VenueAdapter]:
+        """Each distinct venue adapter once (paper accounts share one)."""
+        return list({id(v): v for v in self.venues.values()}.values())
+
+    # -- the read-only view venue adapters get (venues.legs.OrderView) ---------
+
+    def order(self, order_id: str) -> Order | None:
+        return self._orders.get(order_id)
+
+    def open_orders_of(self, account: str) -> list[Order]:
+        return [self._orders[i] for (a, _s), ids in self._open.items() if a == account for i in ids]
+
+    def exec_ids(self, order_id: str) -> frozenset[str] | set[str]:
+        return self.memo.exec_ids(order_id)
+
+    def leg_base(self, order_id: str) -> tuple[Decimal, Decimal]:
+        return self.memo.leg_base(order_id)
 
     async def durable(self) -> None:
         """Return once every event so far is durable (at once without a journal)."""
@@ -122,7 +154,7 @@ class Engine:
             await self.journal.durable()
 
     async def stop(self) -> None:
-        for venue in self.venues.values():
+        for venue in self.adapters():
             await venue.close()
 
     # -- orders -------------------------------------------------------------
@@ -141,6 +173,14 @@ class Engine:
             return SubmitResult(self._orders[existing], True)
         check_submit(cmd, self.config.accounts, self.config.symbols)
         try:
+            blocked = self.blocked.get(cmd.account)
+            if blocked is not None:
+                raise FailedPrecondition(
+                    "VENUE_NOT_RECONCILED",
+                    f"account {cmd.account} takes no new orders until its venue "
+                    f"reconciles: {blocked}",
+                    {"account": cmd.account},
+                )
             self._guard(
                 account=cmd.account,
                 symbol=cmd.symbol,
@@ -184,7 +224,7 @@ class Engine:
             updated_ns=now,
         )
         self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order))
-        venue = self.venues[account.venue]
+        venue = self.venues[cmd.account]
         try:
             await venue.submit(order)
         except FillgateError as exc:
@@ -267,7 +307,7 @@ class Engine:
                 {"order_id": order.order_id, "state": order.state.name},
             )
         self._apply(ev.OrderCancelRequested(order_id=order.order_id, ts_ns=self.clock.now_ns()))
-        await self.venues[order.venue].cancel(self._orders[order.order_id])
+        await self.venues[order.account].cancel(self._orders[order.order_id])
         await self.durable()
         return self._orders[order.order_id]
 
@@ -294,7 +334,7 @@ class Engine:
                 f"order {order.order_id} is {order.state.name}; only working orders can change",
                 {"order_id": order.order_id, "state": order.state.name},
             )
-        venue = self.venues[order.venue]
+        venue = self.venues[order.account]
         if not venue.supports_replace:
             raise FailedPrecondition(
                 "REPLACE_NOT_SUPPORTED",
@@ -393,8 +433,9 @@ class Engine:
         if self.journal is not None:
             self.journal.append(payload, published.sequence)
 
-    def index(self, previous: Order | None, order: Order) -> None:
+    def index(self, previous: Order | None, order: Order, event: ev.OrderEvent) -> None:
         """Keep the lookups in step with an order change (shared with journal replay)."""
+        self.memo.note(previous, order, event)
         self._orders[order.order_id] = order
         key = (order.account, order.symbol)
         if previous is None:
@@ -409,7 +450,7 @@ class Engine:
         """The one place an order changes: apply, index, book, stream, journal."""
         previous = self._orders.get(event.order_id)
         order, exec_type = apply(previous, event)
-        self.index(previous, order)
+        self.index(previous, order, event)
         if isinstance(event, ev.OrderFilled):
             self.book.on_fill(
                 order.account,
@@ -475,7 +516,7 @@ class Engine:
         self.book.on_mark(cmd.symbol, cmd.price, now)
         if self.risk is not None:
             self.risk.on_mark(cmd.symbol, cmd.price)
-        for venue in self.venues.values():
+        for venue in self.adapters():
             hook = getattr(venue, "on_reference_price", None)
             if hook is not None:
                 hook(cmd.symbol, cmd.price)

@@ -92,7 +92,7 @@ def _replay(
         if isinstance(event, order_event):
             previous = orders.get(event.order_id)
             order, exec_type = apply(previous, event)
-            engine.index(previous, order)
+            engine.index(previous, order, event)
             if type(event) is filled:
                 book.on_fill(
                     order.account,
@@ -118,7 +118,7 @@ def _replay(
                         set_ns=event.ts_ns,
                     )
                 )
-        elif isinstance(event, ev.BreakerTripped):
+        elif isinstance(event, ev.BreakerTripped | ev.VenueDrift):
             order = exec_type = None  # an alert: streamed, no state (breakers re-arm at start)
         elif isinstance(event, ev.ReferencePriceMoved):
             engine.restore_price(event.symbol, event.price, event.ts_ns)

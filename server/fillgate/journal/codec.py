@@ -142,8 +142,12 @@ def encode(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str = "")
         body = [event.order_id]
     elif kind in _REASONED:
         body = [event.order_id, event.reason]
-    elif kind in (ev.OrderReplaceRequested, ev.OrderReplaced):
+    elif kind is ev.OrderReplaceRequested:
         body = [event.order_id, str(event.quantity), _d(event.limit_price), _d(event.stop_price)]
+    elif kind is ev.OrderReplaced:
+        body = [event.order_id, str(event.quantity), _d(event.limit_price), _d(event.stop_price)]
+        if event.venue_order_id:
+            body.append(event.venue_order_id)
     elif kind is ev.TradingStateChanged:
         body = [int(event.scope), event.target, int(event.mode), event.reason, event.requested_by]
     elif kind is ev.ReferencePriceMoved:
@@ -158,6 +162,15 @@ def encode(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str = "")
             event.flatten_positions,
             str(event.value),
             str(event.limit),
+            event.message,
+        ]
+    elif kind is ev.VenueDrift:
+        body = [
+            event.account,
+            event.symbol,
+            event.kind,
+            event.ours,
+            event.venue,
             event.message,
         ]
     elif kind is ev.OrderDenied:
@@ -208,13 +221,22 @@ def decode(data: bytes) -> Record:
         event = cls(order_id=f[0], ts_ns=ts)
     elif cls in _REASONED:
         event = cls(order_id=f[0], ts_ns=ts, reason=f[1])
-    elif cls in (ev.OrderReplaceRequested, ev.OrderReplaced):
+    elif cls is ev.OrderReplaceRequested:
         event = cls(
             order_id=f[0],
             ts_ns=ts,
             quantity=Decimal(f[1]),
             limit_price=_D(f[2]),
             stop_price=_D(f[3]),
+        )
+    elif cls is ev.OrderReplaced:
+        event = cls(
+            order_id=f[0],
+            ts_ns=ts,
+            quantity=Decimal(f[1]),
+            limit_price=_D(f[2]),
+            stop_price=_D(f[3]),
+            venue_order_id=f[4] if len(f) > 4 else "",
         )
     elif cls is ev.TradingStateChanged:
         event = ev.TradingStateChanged(
@@ -238,6 +260,16 @@ def decode(data: bytes) -> Record:
             value=Decimal(f[6]),
             limit=Decimal(f[7]),
             message=f[8],
+            ts_ns=ts,
+        )
+    elif cls is ev.VenueDrift:
+        event = ev.VenueDrift(
+            account=f[0],
+            symbol=f[1],
+            kind=f[2],
+            ours=f[3],
+            venue=f[4],
+            message=f[5],
             ts_ns=ts,
         )
     else:  # OrderDenied
@@ -290,5 +322,6 @@ _KIND_OF: dict[type, str] = {
     ev.TradingStateChanged: "trading_state",
     ev.ReferencePriceMoved: "price",
     ev.BreakerTripped: "breaker_tripped",
+    ev.VenueDrift: "venue_drift",
 }
 _CLASS_OF = {kind: cls for cls, kind in _KIND_OF.items()}

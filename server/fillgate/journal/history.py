@@ -42,7 +42,10 @@ def iter_stream_events(path: Path) -> Iterator[tuple[Record, BusEvent | None]]:
                 monotonic_ns=0,
             )
             yield record, BusEvent(record.stream_seq, order.account, order.symbol, payload)
-        elif isinstance(event, ev.TradingStateChanged | ev.BreakerTripped) and record.stream_seq:
+        elif (
+            isinstance(event, ev.TradingStateChanged | ev.BreakerTripped | ev.VenueDrift)
+            and record.stream_seq
+        ):
             yield record, BusEvent(record.stream_seq, event.account, event.symbol, event)
         else:
             yield record, None

@@ -1,19 +1,29 @@
-"""The venue adapter protocol.
+"""The venue adapter protocol: what the engine needs from a venue.
 
 An adapter turns fillgate's requests into the venue's and the venue's
 answers into domain events, which it hands to the ``sink`` given at connect.
+The engine holds one adapter per account (paper accounts share one).
 
-| method            | required | notes                                                    |
-|-------------------|----------|----------------------------------------------------------|
-| connect / close   | yes      | connect receives the sink for the venue's events         |
-| submit            | yes      | carries our client_order_id to the venue                 |
-| cancel            | yes      | the result arrives as OrderCanceled / OrderCancelRejected |
-| replace           | no       | ``supports_replace`` False: the engine refuses replaces  |
-| query_order       | yes      | by client order id: resolves unknown-outcome submits     |
-| open_orders       | yes      | for reconciliation                                       |
+| method            | required | notes                                                      |
+|-------------------|----------|------------------------------------------------------------|
+| connect / close   | yes      | connect receives the sink and a read-only view of orders   |
+| submit            | yes      | carries our client_order_id to the venue                   |
+| cancel            | yes      | the result arrives as OrderCanceled / OrderCancelRejected   |
+| replace           | no       | ``supports_replace`` False: the engine refuses replaces   |
+| query_order       | yes      | the venue's view of one order, by our client order id      |
+|                   |          | (the reconciliation methods take the account: paper is one |
+|                   |          | adapter for every paper account)                           |
+| open_orders       | yes      | reconciliation: the venue's open orders                    |
+| positions         | yes      | reconciliation: the venue's positions (None: it keeps none)|
+| sync              | yes      | reconciliation: apply fills and order states we missed     |
+| foreign_orders    | yes      | open orders at the venue that fillgate did not place       |
+| reattach          | no       | after a replay: take back the open orders of the last run  |
+| restore_positions | no       | after a replay: a venue that keeps no state of its own     |
+| on_reference_price| no       | price-driven venues (paper) match on reference moves       |
 
 Events may reach the sink before the awaited call returns (the paper venue
 is synchronous) or later (a real venue's stream); the engine handles both.
+Real venues live in :mod:`fillgate.venues.remote` around one driver each.
 """
 
 from __future__ import annotations
@@ -24,6 +34,8 @@ from typing import Protocol
 
 from fillgate.domain.events import OrderEvent
 from fillgate.domain.orders import Order
+from fillgate.venues.legs import OrderView
+from fillgate.venues.types import VenueOrder, VenuePosition
 
 ReportSink = Callable[[OrderEvent], None]
 
@@ -34,7 +46,7 @@ class VenueAdapter(Protocol):
     name: str
     supports_replace: bool
 
-    async def connect(self, sink: ReportSink) -> None: ...
+    async def connect(self, sink: ReportSink, view: OrderView | None = None) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -50,6 +62,12 @@ class VenueAdapter(Protocol):
         stop_price: Decimal | None,
     ) -> None: ...
 
-    async def query_order(self, client_order_id: str) -> Order | None: ...
+    async def query_order(self, account: str, client_order_id: str) -> VenueOrder | None: ...
 
-    async def open_orders(self) -> list[Order]: ...
+    async def open_orders(self, account: str) -> list[VenueOrder]: ...
+
+    async def positions(self, account: str) -> list[VenuePosition] | None: ...
+
+    async def sync(self, account: str) -> None: ...
+
+    def foreign_orders(self, account: str) -> list[VenueOrder]: ...

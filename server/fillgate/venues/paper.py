@@ -33,6 +33,8 @@ from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.domain.values import EXACT, ZERO, Clock, IdGenerator
 from fillgate.venues.base import ReportSink
+from fillgate.venues.legs import OrderView
+from fillgate.venues.types import VenueOrder, VenuePosition, VenueStatus
 
 log = logging.getLogger("fillgate.venues.paper")
 
@@ -77,13 +79,15 @@ class PaperVenue:
         self._liquidity = {name: s.paper_liquidity for name, s in symbols.items()}
         self._available: dict[str, Decimal | None] = dict(self._liquidity)
         self._working: dict[str, _Working] = {}  # by order id, in arrival order
-        self._known: dict[str, Order] = {}  # by client order id, for query_order
+        self._known: dict[tuple[str, str], Order] = {}  # (account, client order id)
+        #: Net quantity the venue has traded per (account, symbol): its own book.
+        self._positions: dict[tuple[str, str], Decimal] = {}
         self._sink: ReportSink | None = None
         self._day_timer: asyncio.TimerHandle | None = None
 
     # -- adapter protocol ---------------------------------------------------
 
-    async def connect(self, sink: ReportSink) -> None:
+    async def connect(self, sink: ReportSink, view: OrderView | None = None) -> None:
         self._sink = sink
         self._schedule_day_end()
 
@@ -102,7 +106,7 @@ class PaperVenue:
             stop_price=order.stop_price,
             triggered=False,
         )
-        self._known[order.client_order_id] = order
+        self._known[(order.account, order.client_order_id)] = order
         self._emit(ev.OrderAcknowledged, w, venue_order_id=w.venue_order_id)
         if w.is_stop and not self._stop_reached(w):
             self._working[order.order_id] = w
@@ -149,8 +153,60 @@ class PaperVenue:
             return
         self._activate(w, on_arrival=True)
 
-    async def query_order(self, client_order_id: str) -> Order | None:
-        return self._known.get(client_order_id)
+    async def query_order(self, account: str, client_order_id: str) -> VenueOrder | None:
+        order = self._known.get((account, client_order_id))
+        if order is None:
+            return None
+        w = self._working.get(order.order_id)
+        if w is None:
+            return VenueOrder(
+                client_id=client_order_id,
+                venue_order_id=order.venue_order_id,
+                symbol=order.symbol,
+                side=order.side,
+                status=VenueStatus.CANCELED,  # the venue has forgotten how it ended
+                quantity=order.quantity,
+            )
+        return self._snapshot(w)
+
+    async def open_orders(self, account: str) -> list[VenueOrder]:
+        return [self._snapshot(w) for w in self._working.values() if w.order.account == account]
+
+    async def positions(self, account: str) -> list[VenuePosition] | None:
+        return [
+            VenuePosition(symbol=symbol, quantity=qty)
+            for (acc, symbol), qty in sorted(self._positions.items())
+            if acc == account and qty
+        ]
+
+    async def sync(self, account: str) -> None:
+        """Nothing to backfill: the paper venue reports every event synchronously."""
+
+    def foreign_orders(self, account: str) -> list[VenueOrder]:
+        return []
+
+    def restore_positions(self, positions: Mapping[tuple[str, str], Decimal]) -> None:
+        """Take the book's positions after a replay: the journal is this venue's memory."""
+        self._positions = {key: qty for key, qty in positions.items() if qty}
+
+    def adjust_position(self, account: str, symbol: str, quantity: Decimal) -> None:
+        """Set the venue's position outside fillgate (tests: reconciliation drift)."""
+        self._positions[(account, symbol)] = quantity
+
+    @staticmethod
+    def _snapshot(w: _Working) -> VenueOrder:
+        filled = EXACT.subtract(w.quantity, w.leaves)
+        return VenueOrder(
+            client_id=w.order.client_order_id,
+            venue_order_id=w.venue_order_id,
+            symbol=w.order.symbol,
+            side=w.order.side,
+            status=VenueStatus.PARTIALLY_FILLED if filled else VenueStatus.NEW,
+            quantity=w.quantity,
+            filled_quantity=filled,
+            limit_price=w.limit_price,
+            stop_price=w.stop_price,
+        )
 
     async def reattach(self, orders: list[Order]) -> None:
         """Rebuild the working book from the orders fillgate knows are open (after a restart).
@@ -161,7 +217,7 @@ class PaperVenue:
         replace is refused and the order keeps its old terms.
         """
         for order in orders:
-            self._known[order.client_order_id] = order
+            self._known[(order.account, order.client_order_id)] = order
             if order.state is OrderState.PENDING_NEW:
                 await self.submit(order)
                 continue
@@ -180,9 +236,6 @@ class PaperVenue:
             if order.state is OrderState.PENDING_REPLACE:
                 self._emit(ev.OrderReplaceRejected, w, reason="venue restarted during replace")
             self._working[order.order_id] = w
-
-    async def open_orders(self) -> list[Order]:
-        return [w.order for w in self._working.values()]
 
     # -- paper-only controls ------------------------------------------------
 
@@ -204,6 +257,23 @@ class PaperVenue:
                 # A limit that was already marketable (resting only for want of
                 # liquidity) takes the market price; one the price crossed, its limit.
                 self._execute(w, on_arrival=self._marketable(w, previous))
+
+    def execute(
+        self, account: str, client_order_id: str, quantity: Decimal, price: Decimal
+    ) -> None:
+        """Trade ``quantity`` of a working order at ``price`` now, whatever the reference.
+
+        A paper-only control (tests, demos): a counterparty hit the order.
+        """
+        order = self._known.get((account, client_order_id))
+        w = None if order is None else self._working.get(order.order_id)
+        if w is None:
+            raise KeyError(f"no working paper order {client_order_id!r} in {account}")
+        if quantity > w.leaves:
+            raise ValueError(f"{quantity} exceeds the order's {w.leaves} leaves")
+        self._fill(w, quantity, price)
+        if not w.leaves:
+            del self._working[w.order.order_id]
 
     def expire_day_orders(self) -> int:
         """Expire every working DAY order (the venue's end of day); return how many."""
@@ -271,6 +341,9 @@ class PaperVenue:
         if available is not None:
             self._available[w.order.symbol] = EXACT.subtract(available, quantity)
         fee = EXACT.multiply(EXACT.multiply(quantity, price), self._config.fee_rate)
+        key = (w.order.account, w.order.symbol)
+        signed = quantity if w.order.side is Side.BUY else -quantity
+        self._positions[key] = EXACT.add(self._positions.get(key, ZERO), signed)
         self._emit(
             ev.OrderFilled,
             w,

@@ -21,6 +21,7 @@ from fillgate.v1 import (
     risk_pb2,
     risk_service_pb2,
     trading_state_pb2,
+    venue_pb2,
 )
 
 # Whole microseconds: datetime cannot hold the nanoseconds a Timestamp can.
@@ -217,6 +218,20 @@ def risk_alert_proto(sequence: int = 9) -> Any:
     )
 
 
+def venue_drift_proto(sequence: int = 11) -> Any:
+    """Return a VenueDrift with every field set."""
+    return venue_pb2.VenueDrift(
+        sequence=sequence,
+        account="paper",
+        symbol="BTC-USD",
+        kind=venue_pb2.DRIFT_KIND_POSITION,
+        ours="1.50",
+        venue="1.25",
+        message="position differs from the venue",
+        detected_time=stamp(T2),
+    )
+
+
 def risk_state_proto() -> Any:
     """Return a GetRiskStateResponse whose messages have every field set."""
     limit = risk_pb2.RiskLimit(
@@ -263,6 +278,7 @@ def pb() -> SimpleNamespace:
         heartbeat=heartbeat_proto,
         symbol=symbol_proto,
         risk_alert=risk_alert_proto,
+        venue_drift=venue_drift_proto,
         risk_state=risk_state_proto,
         stamp=stamp,
         assert_all_set=assert_all_set,

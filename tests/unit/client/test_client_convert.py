@@ -23,6 +23,7 @@ from fillgate_client.types import (
     TimeInForce,
     TradingMode,
     TradingStateChanged,
+    VenueDrift,
 )
 
 CONVERTERS = [
@@ -38,6 +39,7 @@ CONVERTERS = [
     ("heartbeat", _convert.heartbeat_from_proto),
     ("symbol", _convert.symbol_info_from_proto),
     ("risk_alert", _convert.risk_alert_from_proto),
+    ("venue_drift", _convert.venue_drift_from_proto),
 ]
 
 
@@ -136,6 +138,7 @@ def test_account_positions_from_proto_signed_quantity_kept(pb: SimpleNamespace) 
         ("trading_state_changed", "state_changed", TradingStateChanged),
         ("heartbeat", "heartbeat", Heartbeat),
         ("risk_alert", "risk_alert", RiskAlert),
+        ("venue_drift", "venue_drift", VenueDrift),
     ],
 )
 def test_stream_event_from_proto_each_kind_returns_typed_event(

@@ -84,6 +84,15 @@ EVENTS = [
         metadata=(("scope", "ALL"),),
         ts_ns=20,
     ),
+    ev.VenueDrift(
+        account="a",
+        symbol="S",
+        kind="position",
+        ours="1.50",
+        venue="-0.000001",
+        message="position differs",
+        ts_ns=21,
+    ),
 ]
 
 

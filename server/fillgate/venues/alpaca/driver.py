@@ -1,0 +1,340 @@
+"""The Alpaca driver: alpaca-py's TradingClient and TradingStream behind the VenueDriver protocol.
+
+REST goes through one blocking ``TradingClient`` (``raw_data=True``, so
+decimals stay strings) on the driver's own thread. Its built-in retries are
+switched off after construction (``_retry = 0``: one attempt; no retry codes):
+alpaca-py would otherwise re-send POST /v2/orders on a 504 and sleep on the
+worker thread, while the runtime already retries, paces and resolves unknown
+outcomes. alpaca-py sets no request timeout, so ``settings.timeout_s`` is
+applied to its ``requests`` session.
+
+Rate limit: Alpaca allows 200 requests per minute per account (paper and
+live): 3.33/s with a burst of 10, so a burst cannot outrun the minute's
+budget by much. ``settings.rate_per_s`` / ``rate_burst`` override it.
+
+Replace is native (PATCH /v2/orders/{id}): the answer is a *new* venue order
+carrying ``request.client_id`` and ``replaces``; the old one ends ``replaced``.
+alpaca-py types the replace ``qty`` as an int, so a fractional replacement
+goes out through the client's generic ``patch`` with the same body.
+
+Fills arrive only on the stream (``execution_id``) and from the FILL account
+activities; an order answer carries no executions, only ``filled_qty``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from alpaca.trading.client import TradingClient
+from alpaca.trading.enums import OrderSide, QueryOrderStatus
+from alpaca.trading.enums import TimeInForce as AlpacaTimeInForce
+from alpaca.trading.requests import (
+    GetOrdersRequest,
+    LimitOrderRequest,
+    MarketOrderRequest,
+    ReplaceOrderRequest,
+    StopLimitOrderRequest,
+    StopOrderRequest,
+)
+
+from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.venues.alpaca import translate
+from fillgate.venues.alpaca.errors import classify
+from fillgate.venues.alpaca.stream import StreamRun
+from fillgate.venues.common.blocking import BlockingCaller
+from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
+from fillgate.venues.errors import ErrorKind, VenueFailure, redact
+from fillgate.venues.types import (
+    Instrument,
+    PlaceRequest,
+    StreamStatus,
+    VenueBalance,
+    VenueFill,
+    VenueOrder,
+    VenuePosition,
+    VenueRef,
+    VenueReport,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RATE_PER_S = 200 / 60
+RATE_BURST = 10
+#: Alpaca's largest page for GET /v2/orders; more open orders than this are not listed.
+ORDERS_PAGE = 500
+#: FILL activities per page, and the most pages one backfill reads.
+ACTIVITIES_PAGE = 100
+MAX_ACTIVITY_PAGES = 50
+#: Pause before starting a fresh TradingStream after the SDK's task died.
+RESTART_DELAY_S = 0.5
+
+_SIDES = {Side.BUY: OrderSide.BUY, Side.SELL: OrderSide.SELL}
+_TIME_IN_FORCE = {
+    TimeInForce.GTC: AlpacaTimeInForce.GTC,
+    TimeInForce.IOC: AlpacaTimeInForce.IOC,
+    TimeInForce.FOK: AlpacaTimeInForce.FOK,
+    TimeInForce.DAY: AlpacaTimeInForce.DAY,
+}
+_ORDER_MODELS: Mapping[OrderType, Any] = {
+    OrderType.MARKET: MarketOrderRequest,
+    OrderType.LIMIT: LimitOrderRequest,
+    OrderType.STOP: StopOrderRequest,
+    OrderType.STOP_LIMIT: StopLimitOrderRequest,
+}
+
+
+class AlpacaDriver:
+    """One Alpaca account (paper or live). See the module docstring."""
+
+    name = "alpaca"
+    native_replace = True
+    client_ids = ClientIdRule(max_length=128, extra_chars=":._-")
+
+    def __init__(self, settings: VenueSettings, credentials: Credentials) -> None:
+        if settings.environment not in ("", "paper", "live"):
+            raise ValueError(f"alpaca environment must be paper or live: {settings.environment!r}")
+        self.settings = settings
+        self.secrets = credentials.values()
+        self.limits = RateLimit(
+            per_second=settings.rate_per_s or RATE_PER_S,
+            burst=settings.rate_burst or RATE_BURST,
+        )
+        self._credentials = credentials
+        self._paper = settings.environment != "live"
+        self._symbols = translate.SymbolMap(settings.symbols)
+        self._caller = BlockingCaller(f"alpaca-{settings.account}")
+        self._client = TradingClient(
+            credentials.key.reveal(),
+            credentials.secret.reveal(),
+            paper=self._paper,
+            raw_data=True,
+            url_override=settings.api_url or None,
+        )
+        self._client._retry = 0
+        self._client._retry_wait = 0
+        self._client._retry_codes = []
+        _apply_timeout(self._client._session, settings.timeout_s)
+        self._runs: set[StreamRun] = set()
+        self._generation = 0
+        self._closed = False
+
+    def __repr__(self) -> str:
+        env = "paper" if self._paper else "live"
+        return f"AlpacaDriver(account={self.settings.account!r}, environment={env!r})"
+
+    def classify(self, exc: BaseException) -> VenueFailure:
+        return classify(exc, self.secrets)
+
+    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await self._caller.call(fn, *args)
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def open(self) -> Mapping[str, Instrument]:
+        """Check the keys (GET /v2/account), then load each mapped symbol's asset."""
+        await self._call(self._client.get_account)
+        instruments: dict[str, Instrument] = {}
+        for ours in self._symbols.configured:
+            venue = self._symbols.venue(ours)
+            try:
+                answer = await self._call(self._client.get_asset, venue)
+            except Exception as exc:
+                failure = self.classify(exc)
+                if failure.kind is ErrorKind.NOT_FOUND:
+                    raise VenueFailure(
+                        ErrorKind.FATAL, f"alpaca has no asset {venue!r}", code=failure.code
+                    ) from None
+                raise
+            asset = translate.mapping(answer)
+            if asset.get("tradable") is False:
+                raise VenueFailure(ErrorKind.FATAL, f"alpaca asset {venue!r} is not tradable")
+            instruments[ours] = translate.instrument(ours, asset)
+        return instruments
+
+    async def close(self) -> None:
+        """Stop the stream (promptly) and release the REST thread and session."""
+        if self._closed:
+            return
+        self._closed = True
+        for run in list(self._runs):
+            await run.stop()
+        try:
+            await self._call(self._client._session.close)
+        except Exception as exc:  # closing is best effort
+            log.debug("alpaca session close failed: %s", type(exc).__name__)
+        self._caller.shutdown()
+
+    # -- orders --------------------------------------------------------------
+
+    async def place(self, request: PlaceRequest) -> VenueReport:
+        fields: dict[str, Any] = {
+            "symbol": self._symbols.venue(request.symbol),
+            "qty": _to_float("quantity", request.quantity),
+            "side": _SIDES[request.side],
+            "time_in_force": _TIME_IN_FORCE[request.time_in_force],
+            "client_order_id": request.client_id,
+        }
+        if request.type.needs_limit and request.limit_price is not None:
+            fields["limit_price"] = _to_float("limit price", request.limit_price)
+        if request.type.needs_stop and request.stop_price is not None:
+            fields["stop_price"] = _to_float("stop price", request.stop_price)
+        order_request = _ORDER_MODELS[request.type](**fields)
+        raw = await self._call(self._client.submit_order, order_request)
+        return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
+
+    async def cancel(self, ref: VenueRef) -> VenueReport | None:
+        """DELETE the order (204, no body): the ``canceled`` stream event confirms it."""
+        venue_id = ref.venue_order_id or await self._venue_id(ref)
+        await self._call(self._client.cancel_order_by_id, venue_id)
+        return None
+
+    async def replace(self, ref: VenueRef, request: PlaceRequest) -> VenueReport:
+        venue_id = ref.venue_order_id or await self._venue_id(ref)
+        fields: dict[str, Any] = {"client_order_id": request.client_id}
+        if request.type.needs_limit and request.limit_price is not None:
+            fields["limit_price"] = _to_float("limit price", request.limit_price)
+        if request.type.needs_stop and request.stop_price is not None:
+            fields["stop_price"] = _to_float("stop price", request.stop_price)
+        quantity = request.quantity
+        if quantity == quantity.to_integral_value():
+            model = ReplaceOrderRequest(qty=int(quantity), **fields)
+            raw = await self._call(self._client.replace_order_by_id, venue_id, model)
+        else:
+            body = ReplaceOrderRequest(**fields).to_request_fields()
+            body["qty"] = _to_float("quantity", quantity)
+            raw = await self._call(self._client.patch, f"/orders/{venue_id}", body)
+        return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
+
+    async def fetch_order(self, symbol: str, client_id: str) -> VenueReport | None:
+        """GET /v2/orders:by_client_order_id; None on 404."""
+        try:
+            raw = await self._call(self._client.get_order_by_client_id, client_id)
+        except Exception as exc:
+            if self.classify(exc).kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
+        return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
+
+    async def _venue_id(self, ref: VenueRef) -> str:
+        report = await self.fetch_order(ref.symbol, ref.client_id)
+        if report is None or report.order is None:
+            raise VenueFailure(ErrorKind.NOT_FOUND, f"alpaca has no order {ref.client_id!r}")
+        return report.order.venue_order_id
+
+    # -- reconciliation ----------------------------------------------------
+
+    async def fetch_open_orders(self) -> list[VenueOrder]:
+        query = GetOrdersRequest(status=QueryOrderStatus.OPEN, limit=ORDERS_PAGE)
+        raw = await self._call(self._client.get_orders, query)
+        return [translate.order(item, self._symbols) for item in translate.mappings(raw)]
+
+    async def fetch_fills(self, since_ns: int) -> list[VenueFill]:
+        """Read FILL activities after ``since_ns`` (oldest first, paged by activity id)."""
+        params: dict[str, Any] = {
+            "after": translate.rfc3339(since_ns - 1000),
+            "direction": "asc",
+            "page_size": ACTIVITIES_PAGE,
+        }
+        fills: list[VenueFill] = []
+        for _ in range(MAX_ACTIVITY_PAGES):
+            answer = await self._call(self._client.get, "/account/activities/FILL", params)
+            page = translate.mappings(answer)
+            fills.extend(translate.activity_fill(item, self._symbols) for item in page)
+            if len(page) < ACTIVITIES_PAGE:
+                break
+            params["page_token"] = page[-1]["id"]
+        return fills
+
+    async def fetch_positions(self) -> list[VenuePosition]:
+        raw = await self._call(self._client.get_all_positions)
+        return [translate.position(item, self._symbols) for item in translate.mappings(raw)]
+
+    async def fetch_balances(self) -> list[VenueBalance]:
+        """The account's cash; ``available`` is Alpaca's buying power (margin included)."""
+        raw = translate.mapping(await self._call(self._client.get_account))
+        try:
+            return [
+                VenueBalance(
+                    asset=str(raw.get("currency") or "USD"),
+                    total=translate.decimal(raw["cash"]),
+                    available=translate.decimal(raw["buying_power"]),
+                )
+            ]
+        except KeyError as exc:
+            raise translate.MalformedAnswer(f"account without {exc}") from None
+
+    # -- stream ----------------------------------------------------------------
+
+    async def stream(self) -> AsyncIterator[VenueReport | StreamStatus]:
+        """Yield trade updates forever; one TradingStream per account (Alpaca allows one).
+
+        A newer ``stream()`` call supersedes this one, which then ends.
+        """
+        self._generation += 1
+        generation = self._generation
+        for old in list(self._runs):
+            await old.stop()
+        while not self._closed and generation == self._generation:
+            run = StreamRun(
+                key=self._credentials.key.reveal(),
+                secret=self._credentials.secret.reveal(),
+                paper=self._paper,
+                url=self.settings.stream_url,
+                backoff_s=self.settings.backoff_base_s,
+            )
+            self._runs.add(run)
+            up = False
+            try:
+                while (item := await run.next()) is not None:
+                    if isinstance(item, StreamStatus):
+                        up = item.up
+                        yield item
+                    elif (report := self._report(item)) is not None:
+                        yield report
+            finally:
+                self._runs.discard(run)
+                await run.stop()
+            if self._closed or generation != self._generation:
+                return
+            if up:
+                yield StreamStatus(up=False, detail="alpaca stream task ended")
+            await asyncio.sleep(RESTART_DELAY_S)
+
+    def _report(self, msg: Mapping[str, Any]) -> VenueReport | None:
+        data = msg.get("data")
+        if msg.get("stream") != "trade_updates" or not isinstance(data, dict):
+            return None
+        try:
+            return translate.trade_update(data, self._symbols)
+        except translate.MalformedAnswer as exc:
+            log.warning("alpaca trade update skipped: %s", redact(str(exc), self.secrets))
+            return None
+
+
+def _to_float(what: str, value: Decimal) -> float:
+    """The float alpaca-py will send; refuse (REJECTED, nothing sent) when it is not exact."""
+    try:
+        return translate.to_float(value)
+    except ValueError:
+        raise VenueFailure(
+            ErrorKind.REJECTED,
+            f"{what} {value} has more than {translate.FLOAT_DIGITS} significant digits "
+            "and would be altered by alpaca-py's float",
+            code="precision",
+        ) from None
+
+
+def _apply_timeout(session: Any, timeout_s: float) -> None:
+    """Give every request of ``session`` a timeout unless the caller set one."""
+    send = session.request
+
+    def request(method: str, url: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", timeout_s)
+        return send(method, url, **kwargs)
+
+    session.request = request

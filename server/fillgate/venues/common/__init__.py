@@ -1,0 +1,1 @@
+"""Pieces every remote venue shares: rate limits, backoff, executors, client ids."""

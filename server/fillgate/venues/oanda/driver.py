@@ -1,0 +1,403 @@
+"""The OANDA v20 driver: oandapyV20 calls in, venue values out.
+
+oandapyV20 is blocking ``requests``: every REST call runs on one
+BlockingCaller thread with one ``API`` (one keep-alive session), and the
+transactions stream reads on a thread of its own (:mod:`.stream`). The SDK
+neither retries nor throttles, and requests' adapters default to no retries,
+so the runtime's retries and rate limit are the only ones.
+
+Addressing: the token is ``credentials.key`` (no secret), the account is
+``settings.venue_account_id``. ``api_url``/``stream_url`` register a private
+trading environment (one name per driver) in the SDK's environment table,
+which the SDK reads at request time; otherwise "practice" or "live".
+
+Limits (OANDA's best-practice page): 100 requests/s on a persistent
+connection, 120/s per IP (429 beyond), 2 new connections/s, 20 streams per IP.
+The bucket's burst of 20 keeps any one second under 120.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+
+import oandapyV20.endpoints.accounts as accounts
+import oandapyV20.endpoints.orders as orders
+import oandapyV20.endpoints.positions as positions
+import oandapyV20.endpoints.transactions as transactions
+import oandapyV20.oandapyV20 as oanda_core
+from oandapyV20 import API
+
+from fillgate.venues.common.backoff import Backoff
+from fillgate.venues.common.blocking import BlockingCaller
+from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
+from fillgate.venues.errors import ErrorKind, VenueFailure
+from fillgate.venues.oanda import codec
+from fillgate.venues.oanda.codec import Json, SymbolMap, reads_venue
+from fillgate.venues.oanda.errors import OandaResponseError, RedactingFilter, classify
+from fillgate.venues.oanda.stream import StreamConnection, StreamEnded
+from fillgate.venues.oanda.tracker import OrderTracker
+from fillgate.venues.types import (
+    Instrument,
+    PlaceRequest,
+    StreamStatus,
+    VenueBalance,
+    VenueFill,
+    VenueOrder,
+    VenuePosition,
+    VenueRef,
+    VenueReport,
+)
+
+log = logging.getLogger(__name__)
+#: The logger oandapyV20 logs requests and failed responses (raw bodies) on.
+_SDK_LOG = logging.getLogger(oanda_core.__name__)
+
+#: Read timeout of the stream: OANDA heartbeats every 5 s, so this is three missed.
+STREAM_READ_TIMEOUT_S = 15.0
+#: OANDA allows 2 new connections per second.
+MIN_CONNECT_INTERVAL_S = 0.5
+STREAM_BACKOFF_CAP_S = 10.0
+#: How long close() waits for the stream thread (it notices the stop flag per heartbeat).
+STREAM_JOIN_TIMEOUT_S = 7.0
+#: Backfill by time starts this much earlier, for clock skew between us and OANDA.
+CLOCK_SKEW_NS = 60 * 1_000_000_000
+#: Transactions one backfill reads at most, the newest ones: ``fetch_fills(0)``
+#: (the runtime's first sync) must not walk an account's whole history.
+MAX_BACKFILL_TRANSACTIONS = 5_000
+MAX_BACKFILL_PAGES = 20
+_environments = itertools.count(1)
+
+
+class OandaDriver:
+    """One OANDA v20 account behind the VenueDriver protocol."""
+
+    name = "oanda"
+    native_replace = True
+    #: OANDA's clientExtensions.id. Only URL-unreserved characters: the id is
+    #: also the path segment "@<id>" that addresses the order, unescaped.
+    client_ids = ClientIdRule(max_length=128, extra_chars="-._")
+
+    def __init__(self, settings: VenueSettings, credentials: Credentials) -> None:
+        self._settings = settings
+        self._token = credentials.key
+        self.secrets: tuple[str, ...] = credentials.values()
+        per_second = settings.rate_per_s or 100.0
+        self.limits = RateLimit(per_second=per_second, burst=settings.rate_burst or 20)
+        self._account = settings.venue_account_id
+        self._symbols = SymbolMap(settings.symbols)
+        self._tracker = OrderTracker(self._symbols)
+        self._caller = BlockingCaller(f"oanda-{settings.account}")
+        self._environment = settings.environment or "practice"
+        self._private_environment = ""
+        self._api: API | None = None
+        self._closed = False
+        self._connection: StreamConnection | None = None
+        self._backoff = Backoff(base=settings.backoff_base_s, cap=STREAM_BACKOFF_CAP_S)
+        self._last_connect = -math.inf
+        self._log_filter = RedactingFilter(self.secrets)
+
+    def __repr__(self) -> str:
+        return f"OandaDriver(account={self._settings.account!r}, env={self._environment!r})"
+
+    def classify(self, exc: BaseException) -> VenueFailure:
+        """Map any exception a call raised to a VenueFailure (see :mod:`.errors`)."""
+        return classify(exc, self.secrets)
+
+    # -- connection ------------------------------------------------------------
+
+    async def open(self) -> Mapping[str, Instrument]:
+        """Create the REST client and load the mapped symbols' precisions from ``/instruments``."""
+        settings = self._settings
+        if self._closed:
+            raise VenueFailure(ErrorKind.FATAL, "oanda: driver is closed")
+        if (settings.api_url or settings.stream_url) and not self._private_environment:
+            base = oanda_core.TRADING_ENVIRONMENTS.get(self._environment, {})
+            name = f"fillgate-{settings.account}-{next(_environments)}"
+            oanda_core.TRADING_ENVIRONMENTS[name] = {
+                "api": (settings.api_url or base.get("api", "")).rstrip("/"),
+                "stream": (settings.stream_url or base.get("stream", "")).rstrip("/"),
+            }
+            self._environment = self._private_environment = name
+        if self._api is None:  # open() is retried after a failure: keep one session
+            _SDK_LOG.addFilter(self._log_filter)
+            self._api = self._new_api(settings.timeout_s)
+        configured = self._symbols.configured
+        params = {"instruments": ",".join(configured.values())} if configured else None
+        answer = await self._request(accounts.AccountInstruments(self._account, params=params))
+        found = codec.instruments(answer, self._symbols)
+        missing = sorted(set(configured) - set(found))
+        if missing:
+            raise VenueFailure(
+                ErrorKind.FATAL,
+                f"oanda: account {self._account} cannot trade {', '.join(missing)}",
+                code="INSTRUMENT_UNKNOWN",
+            )
+        return found
+
+    def _new_api(self, timeout: float | tuple[float, float]) -> API:
+        return API(
+            access_token=self._token.reveal(),
+            environment=self._environment,
+            request_params={"timeout": timeout},
+        )
+
+    async def close(self) -> None:
+        """Stop the stream thread and join it, close the session, drop the private environment."""
+        if self._closed:
+            return
+        self._closed = True
+        connection, self._connection = self._connection, None
+        loop = asyncio.get_running_loop()
+        if connection is not None:
+            connection.stop()
+            if not await loop.run_in_executor(None, connection.join, STREAM_JOIN_TIMEOUT_S):
+                log.warning("event=oanda_stream_thread_lingers account=%s", self._settings.account)
+        api, self._api = self._api, None
+        if api is not None:
+            await self._caller.call(api.close)
+        self._caller.shutdown()
+        if self._private_environment:
+            oanda_core.TRADING_ENVIRONMENTS.pop(self._private_environment, None)
+        _SDK_LOG.removeFilter(self._log_filter)
+
+    async def _request(self, endpoint: Any) -> Json:
+        if self._api is None:
+            raise VenueFailure(ErrorKind.FATAL, "oanda: driver used before open()")
+        answer = await self._caller.call(self._api.request, endpoint)
+        if not isinstance(answer, dict):
+            raise OandaResponseError(f"OANDA answered {type(answer).__name__}, not an object")
+        self._tracker.anchor(answer.get("lastTransactionID"), time.time_ns())
+        return answer
+
+    # -- orders ----------------------------------------------------------------
+
+    async def place(self, request: PlaceRequest) -> VenueReport:
+        """Create the order; a 201 that cancels it at once (margin, halt) is a REJECTED snapshot."""
+        body = codec.order_body(request, self._symbols.venue(request.symbol))
+        answer = await self._request(orders.OrderCreate(self._account, data=body))
+        report = self._tracker.answer_report(answer)
+        self._log_report("placed", report)
+        return report
+
+    async def replace(self, ref: VenueRef, request: PlaceRequest) -> VenueReport:
+        """Replace natively: OANDA cancels the order and creates ``request`` in one batch."""
+        body = codec.order_body(request, self._symbols.venue(request.symbol))
+        answer = await self._request(orders.OrderReplace(self._account, _spec(ref), data=body))
+        report = self._tracker.answer_report(answer)
+        self._log_report("replaced", report)
+        return report
+
+    async def cancel(self, ref: VenueRef) -> VenueReport | None:
+        """Cancel; the snapshot after it when the driver knows the order, else None."""
+        answer = await self._request(orders.OrderCancel(self._account, _spec(ref)))
+        txn = answer.get("orderCancelTransaction")
+        if not isinstance(txn, dict):
+            return None
+        order, _ = self._tracker.apply(txn)
+        if order is None:
+            return None
+        return VenueReport(order=self._tracker.snapshot(order, fills_known=False))
+
+    async def fetch_order(self, symbol: str, client_id: str) -> VenueReport | None:
+        """Query ``/orders/@client_id``; None when OANDA does not know it.
+
+        Order details state neither the cancel reason nor the fill, so a
+        cancelled or filled order also fetches the transaction that ended it:
+        that is what tells an order refused at once (REJECTED) from one
+        cancelled later, and what gives the fill's price.
+        """
+        try:
+            answer = await self._request(orders.OrderDetails(self._account, "@" + client_id))
+        except Exception as exc:
+            if self.classify(exc).kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
+        data = answer.get("order")
+        if not isinstance(data, dict):
+            raise OandaResponseError("OANDA order details without an order")
+        report = self._tracker.order_from_details(data)
+        if report is None or report.order is None:
+            raise OandaResponseError("OANDA order details of an order fillgate does not place")
+        ending = data.get("cancellingTransactionID") or data.get("fillingTransactionID")
+        if not ending:
+            return report
+        try:
+            detail = await self._request(transactions.TransactionDetails(self._account, ending))
+        except Exception as exc:
+            if self.classify(exc).kind is ErrorKind.NOT_FOUND:
+                return report  # the state without its reason still answers the query
+            raise
+        txn = detail.get("transaction")
+        order, fill = self._tracker.apply(txn) if isinstance(txn, dict) else (None, None)
+        if order is None:
+            return report
+        fills = (fill,) if fill is not None else ()
+        return VenueReport(order=self._tracker.snapshot(order, fills_known=False), fills=fills)
+
+    async def fetch_open_orders(self) -> list[VenueOrder]:
+        """Read ``/pendingOrders`` (orders on trades, like take-profits, are left out)."""
+        answer = await self._request(orders.OrdersPending(self._account))
+        result: list[VenueOrder] = []
+        for data in answer.get("orders") or []:
+            report = self._tracker.order_from_details(data)
+            if report is not None and report.order is not None:
+                result.append(report.order)
+        return result
+
+    # -- fills, positions, balances --------------------------------------------
+
+    async def fetch_fills(self, since_ns: int) -> list[VenueFill]:
+        """Every ORDER_FILL since ``since_ns`` (wall-clock ns), read via ``/transactions/sinceid``.
+
+        It starts after the newest transaction id known to predate
+        ``since_ns`` (see :mod:`.tracker`); before the driver knew any, it
+        finds the first id by time range (``/transactions?from=``, a minute
+        earlier for clock skew). At most the newest
+        ``MAX_BACKFILL_TRANSACTIONS`` are read, so ``since_ns=0`` is bounded.
+        """
+        start = self._tracker.anchor_before(since_ns)
+        if start is None:
+            since = codec.time_text(max(0, since_ns - CLOCK_SKEW_NS))
+            params = {"from": since, "pageSize": 1000}
+            answer = await self._request(transactions.TransactionList(self._account, params))
+            first = codec.first_page_id(answer)
+            if first is None:
+                return []
+            start = first - 1
+        newest = self._tracker.newest_id()
+        if newest - start > MAX_BACKFILL_TRANSACTIONS:
+            log.warning(
+                "event=oanda_backfill_limited newest=%d account=%s from_id=%d",
+                MAX_BACKFILL_TRANSACTIONS,
+                self._settings.account,
+                start,
+            )
+            start = newest - MAX_BACKFILL_TRANSACTIONS
+        fills: list[VenueFill] = []
+        for _ in range(MAX_BACKFILL_PAGES):
+            params = {"id": str(start)}
+            answer = await self._request(transactions.TransactionsSinceID(self._account, params))
+            txns, start, done = _page(answer, start)
+            for txn in txns:
+                _, fill = self._tracker.apply(txn)
+                if fill is not None:
+                    fills.append(fill)
+            if done:
+                break
+        return fills
+
+    async def fetch_positions(self) -> list[VenuePosition]:
+        """Read ``/openPositions``, long and short netted into one signed quantity."""
+        answer = await self._request(positions.OpenPositions(self._account))
+        return codec.positions(answer, self._symbols)
+
+    async def fetch_balances(self) -> list[VenueBalance]:
+        """Read ``/summary``: balance and margin available in the account currency."""
+        answer = await self._request(accounts.AccountSummary(self._account))
+        return [codec.balance(answer)]
+
+    # -- stream ------------------------------------------------------------------
+
+    async def stream(self) -> AsyncIterator[VenueReport | StreamStatus]:
+        """Yield the transactions stream's reports forever, reconnecting by itself.
+
+        Up is reported on the first line of a connection (a transaction or a
+        heartbeat): the SDK sends the request only when the first line is
+        asked for. Down is reported once per outage, not per failed attempt.
+        """
+        if self._api is None and not self._closed:
+            raise VenueFailure(ErrorKind.FATAL, "oanda: stream() before open()")
+        up: bool | None = None
+        failures = 0
+        while not self._closed:
+            await asyncio.sleep(max(0.0, self._last_connect + MIN_CONNECT_INTERVAL_S - _now()))
+            self._last_connect = _now()
+            connection = self._connection = StreamConnection(
+                self._stream_lines, name=f"oanda-stream-{self._settings.account}"
+            )
+            detail = "stream closed by the venue"
+            try:
+                while (message := await connection.get()) is not None:
+                    if up is not True:
+                        up, failures = True, 0
+                        log.debug("event=oanda_stream_up account=%s", self._settings.account)
+                        yield StreamStatus(up=True)
+                    report = self._on_stream(message)
+                    if report is not None:
+                        yield report
+                return  # stopped by close()
+            except StreamEnded as ended:
+                if ended.error is not None:
+                    detail = self.classify(ended.error).message
+            finally:
+                connection.stop()
+            if self._closed:
+                return
+            failures += 1
+            if up is not False:
+                up = False
+                log.debug(
+                    "event=oanda_stream_down account=%s detail=%r", self._settings.account, detail
+                )
+                yield StreamStatus(up=False, detail=detail)
+            await asyncio.sleep(self._backoff.delay(failures - 1))
+
+    def _stream_lines(self) -> Iterator[Json]:
+        """Run on the stream thread: its own API (own session), read timeout above the heartbeat."""
+        api = self._new_api((self._settings.timeout_s, STREAM_READ_TIMEOUT_S))
+        try:
+            yield from api.request(transactions.TransactionsStream(self._account))
+        finally:
+            api.close()
+
+    def _on_stream(self, message: Json) -> VenueReport | None:
+        if not isinstance(message, dict):
+            return None
+        now = time.time_ns()
+        if message.get("type") == "HEARTBEAT":
+            self._tracker.anchor(message.get("lastTransactionID"), now)
+            return None
+        self._tracker.anchor(message.get("id"), now)
+        try:
+            return self._tracker.report(message)
+        except OandaResponseError as exc:
+            log.warning("event=oanda_stream_message_skipped detail=%r", self.classify(exc).message)
+            return None
+
+    def _log_report(self, what: str, report: VenueReport) -> None:
+        order = report.order
+        if order is not None and log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "event=oanda_order_%s client_id=%s venue_order_id=%s status=%s fills=%d reason=%s",
+                what,
+                order.client_id,
+                order.venue_order_id,
+                order.status.value,
+                len(report.fills),
+                order.reason or "-",
+            )
+
+
+def _spec(ref: VenueRef) -> str:
+    """OANDA's order specifier: the order id, else "@" and the client id."""
+    return ref.venue_order_id or "@" + ref.client_id
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+@reads_venue
+def _page(answer: Json, start: int) -> tuple[list[Json], int, bool]:
+    """One ``sinceid`` page: its transactions, where the next starts, whether it was the last."""
+    txns: list[Json] = list(answer.get("transactions") or [])
+    if not txns:
+        return [], start, True
+    last = int(txns[-1]["id"])
+    return txns, last, last >= int(answer.get("lastTransactionID") or 0) or last <= start

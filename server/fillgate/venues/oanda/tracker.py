@@ -1,0 +1,262 @@
+"""What the driver remembers about OANDA orders and transaction ids.
+
+OANDA's transactions are terse: an ORDER_CANCEL names only the order, and
+neither order details nor fills say how much of an order has filled. The
+tracker keeps the facts of recently seen orders (from create transactions,
+place answers and order queries) so a cancel or a completing fill can be
+reported as a full order snapshot, and it keeps *anchors* for backfill.
+
+Anchors: ``(transaction id N, local time t)`` means N already existed at t,
+so every transaction created at or after t has an id above N. Backfill
+since a time therefore starts after the newest anchor no later than that
+time. "The highest id seen" alone would be wrong: a response's
+``lastTransactionID`` can be above transactions the driver never received.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from fillgate.domain.enums import Side
+from fillgate.domain.values import RATIO
+from fillgate.venues.oanda import codec
+from fillgate.venues.oanda.codec import Json, SymbolMap, dec, reads_venue
+from fillgate.venues.oanda.errors import OandaResponseError
+from fillgate.venues.types import VenueFill, VenueOrder, VenueReport, VenueStatus
+
+_MAX_ORDERS = 10_000
+_MAX_ANCHORS = 10_000
+_ORDER_TXNS = frozenset({"MARKET_ORDER", "LIMIT_ORDER", "STOP_ORDER", "MARKET_IF_TOUCHED_ORDER"})
+_ORDER_TYPES = frozenset({"MARKET", "LIMIT", "STOP", "MARKET_IF_TOUCHED"})
+_REPLACED_REASONS = frozenset({"CLIENT_REQUEST_REPLACED", "DIVIDEND_ADJUSTMENT_REPLACED"})
+
+
+@dataclass(slots=True)
+class _Order:
+    venue_order_id: str
+    client_id: str
+    symbol: str
+    side: Side
+    quantity: Decimal
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    #: The batch that created the order: a cancel in it means the venue refused the order.
+    batch: str = ""
+    replaces: str = ""
+    status: VenueStatus = VenueStatus.NEW
+    reason: str = ""
+    #: Venue time of the last transaction that changed the order.
+    ts_ns: int = 0
+    #: Fills seen, by trade id (a fill may be seen in an answer and on the stream).
+    fills: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
+
+    def filled(self) -> Decimal:
+        return sum((qty for qty, _ in self.fills.values()), Decimal(0))
+
+
+class OrderTracker:
+    """Turn OANDA transactions and orders into venue reports, remembering orders it saw."""
+
+    def __init__(self, symbols: SymbolMap) -> None:
+        self._symbols = symbols
+        self._orders: OrderedDict[str, _Order] = OrderedDict()
+        self._by_client: dict[str, str] = {}
+        self._anchor_times: deque[int] = deque(maxlen=_MAX_ANCHORS)
+        self._anchor_ids: deque[int] = deque(maxlen=_MAX_ANCHORS)
+
+    # -- anchors ---------------------------------------------------------------
+
+    def anchor(self, last_id: Any, now_ns: int) -> None:
+        """Record that transaction ``last_id`` existed at local time ``now_ns``."""
+        try:
+            txn_id = int(last_id)
+        except (TypeError, ValueError):
+            return
+        if self._anchor_ids and txn_id <= self._anchor_ids[-1]:
+            return
+        if self._anchor_times and now_ns < self._anchor_times[-1]:
+            now_ns = self._anchor_times[-1]  # the wall clock stepped back: keep times sorted
+        self._anchor_ids.append(txn_id)
+        self._anchor_times.append(now_ns)
+
+    def newest_id(self) -> int:
+        """The highest transaction id known to exist (0 before any)."""
+        return self._anchor_ids[-1] if self._anchor_ids else 0
+
+    def anchor_before(self, since_ns: int) -> int | None:
+        """The newest transaction id known to predate ``since_ns``, or None."""
+        index = bisect.bisect_right(self._anchor_times, since_ns)
+        return self._anchor_ids[index - 1] if index else None
+
+    # -- orders ----------------------------------------------------------------
+
+    def find(self, venue_order_id: str = "", client_id: str = "") -> _Order | None:
+        key = venue_order_id or self._by_client.get(client_id, "")
+        return self._orders.get(key)
+
+    def _remember(self, order: _Order) -> _Order:
+        known = self._orders.get(order.venue_order_id)
+        if known is not None:
+            return known
+        self._orders[order.venue_order_id] = order
+        if order.client_id:
+            self._by_client[order.client_id] = order.venue_order_id
+        while len(self._orders) > _MAX_ORDERS:
+            _, old = self._orders.popitem(last=False)
+            if self._by_client.get(old.client_id) == old.venue_order_id:
+                del self._by_client[old.client_id]
+        return order
+
+    def _new_order(self, data: Json, venue_order_id: str, order_type: str) -> _Order:
+        units = dec(data["units"])
+        price = dec(data["price"]) if data.get("price") else None
+        return _Order(
+            venue_order_id=venue_order_id,
+            client_id=str((data.get("clientExtensions") or {}).get("id") or ""),
+            symbol=self._symbols.ours(data["instrument"]),
+            side=Side.BUY if units > 0 else Side.SELL,
+            quantity=abs(units),
+            limit_price=price if order_type.startswith("LIMIT") else None,
+            stop_price=price if not order_type.startswith("LIMIT") else None,
+            batch=str(data.get("batchID") or ""),
+            replaces=str(data.get("replacesOrderID") or ""),
+            ts_ns=codec.time_ns(data.get("time") or data.get("createTime")),
+        )
+
+    @reads_venue
+    def order_from_details(self, data: Json) -> VenueReport | None:
+        """Read an order as ``/orders/{spec}`` or ``/pendingOrders`` give it; None if not ours.
+
+        Orders without instrument and units (take-profit, stop-loss, trailing
+        stop attached to trades) are not orders fillgate places.
+        """
+        if data.get("type") not in _ORDER_TYPES or "units" not in data:
+            return None
+        order = self._remember(self._new_order(data, str(data["id"]), str(data["type"])))
+        state = data.get("state")
+        ended = data.get("filledTime") or data.get("cancelledTime")
+        order.ts_ns = max(order.ts_ns, codec.time_ns(ended))
+        if state == "FILLED":
+            order.status = VenueStatus.FILLED
+        elif state == "CANCELLED":
+            replaced = bool(data.get("replacedByOrderID"))
+            order.status = VenueStatus.REPLACED if replaced else VenueStatus.CANCELED
+        else:  # PENDING, TRIGGERED: working. Details never show partial fills.
+            order.status = VenueStatus.NEW
+        return VenueReport(order=self.snapshot(order, fills_known=False))
+
+    def snapshot(self, order: _Order, *, fills_known: bool) -> VenueOrder:
+        """The order as a VenueOrder.
+
+        ``fills_known``: the caller saw every fill of the order (a place
+        answer). Otherwise the filled quantity is stated only when FILLED.
+        """
+        filled: Decimal | None = None
+        average: Decimal | None = None
+        if order.status is VenueStatus.FILLED:
+            filled = order.quantity
+        elif fills_known:
+            filled = order.filled()
+        seen = order.filled()
+        if filled and seen == filled:
+            notional = sum((qty * price for qty, price in order.fills.values()), Decimal(0))
+            average = RATIO.divide(notional, seen)
+        return VenueOrder(
+            client_id=order.client_id,
+            venue_order_id=order.venue_order_id,
+            symbol=order.symbol,
+            side=order.side,
+            status=order.status,
+            quantity=order.quantity,
+            filled_quantity=filled,
+            average_price=average,
+            limit_price=order.limit_price,
+            stop_price=order.stop_price,
+            reason=order.reason,
+            replaces=order.replaces,
+            ts_ns=order.ts_ns,
+        )
+
+    # -- transactions ------------------------------------------------------------
+
+    @reads_venue
+    def apply(self, txn: Json) -> tuple[_Order | None, VenueFill | None]:
+        """Fold one transaction into the known orders; return the order it changed and its fill."""
+        kind = str(txn.get("type", ""))
+        if kind in _ORDER_TXNS:
+            self._remember(self._new_order(txn, str(txn["id"]), kind))
+            return None, None
+        if kind == "ORDER_FILL":
+            fill = codec.fill(txn, self._symbols)
+            order = self.find(fill.venue_order_id)
+            if order is not None:
+                order.fills[fill.trade_id] = (fill.quantity, fill.price)
+                order.ts_ns = max(order.ts_ns, fill.ts_ns)
+                if order.filled() >= order.quantity:
+                    order.status = VenueStatus.FILLED
+                elif not order.status.is_terminal:
+                    order.status = VenueStatus.PARTIALLY_FILLED
+            return order, fill
+        if kind == "ORDER_CANCEL":
+            order = self.find(str(txn.get("orderID") or ""))
+            if order is not None:
+                order.status = self._cancel_status(order, txn)
+                order.reason = str(txn.get("reason") or "")
+                order.ts_ns = max(order.ts_ns, codec.time_ns(txn.get("time")))
+            return order, None
+        if kind.endswith("_ORDER_REJECT") and "units" in txn:
+            rejected = self._new_order(txn, "", kind)
+            rejected.status = VenueStatus.REJECTED
+            rejected.reason = str(txn.get("rejectReason") or "")
+            return rejected, None
+        return None, None
+
+    @staticmethod
+    def _cancel_status(order: _Order, txn: Json) -> VenueStatus:
+        reason = txn.get("reason")
+        if reason in _REPLACED_REASONS:
+            return VenueStatus.REPLACED
+        if reason == "TIME_IN_FORCE_EXPIRED":
+            return VenueStatus.EXPIRED
+        refused_at_once = reason != "CLIENT_REQUEST" and (
+            str(txn.get("batchID") or "") in (order.batch, order.venue_order_id)
+        )
+        return VenueStatus.REJECTED if refused_at_once and not order.fills else VenueStatus.CANCELED
+
+    def report(self, txn: Json) -> VenueReport | None:
+        """The report a streamed transaction makes, or None when it changes no order we know."""
+        order, fill = self.apply(txn)
+        fills = (fill,) if fill is not None else ()
+        if order is None:
+            return VenueReport(fills=fills) if fills else None
+        if fill is not None and order.status is not VenueStatus.FILLED:
+            return VenueReport(fills=fills)  # a partial fill: its snapshot would add nothing
+        return VenueReport(order=self.snapshot(order, fills_known=False), fills=fills)
+
+    @reads_venue
+    def answer_report(
+        self, answer: Json, created_key: str = "orderCreateTransaction"
+    ) -> VenueReport:
+        """The report of a place or replace answer: every transaction in it, then the new order.
+
+        An answer holds all of the new order's fills so far (they happen in
+        the request's batch), so its snapshot states the filled quantity.
+        """
+        txns = [v for v in answer.values() if isinstance(v, dict) and "type" in v]
+        txns.sort(key=lambda t: int(t.get("id") or 0))
+        fills: list[VenueFill] = []
+        for txn in txns:
+            _, fill = self.apply(txn)
+            if fill is not None:
+                fills.append(fill)
+        created = answer.get(created_key)
+        if not isinstance(created, dict) or "id" not in created:
+            raise OandaResponseError(f"OANDA answer without {created_key}")
+        order = self.find(str(created["id"]))
+        if order is None:
+            raise OandaResponseError("OANDA answer with an unreadable order")
+        return VenueReport(order=self.snapshot(order, fills_known=True), fills=tuple(fills))

@@ -1,0 +1,317 @@
+"""One conformance suite for every venue: paper, ccxt (Binance), OANDA and Alpaca.
+
+Each test runs the real engine, built from config by ``fillgate.app.build``,
+against a fake venue on 127.0.0.1 that speaks the venue's real protocol, with
+the real SDK in between. A scenario that needs a network between fillgate and
+the venue (lost responses, stream drops, an unreachable venue) is skipped for
+the embedded paper venue, which has none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import time
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from fillgate.app import Components, build
+from fillgate.config import config_from_dict
+from fillgate.domain import events as ev
+from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, SubmitOrder
+from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
+from fillgate.domain.errors import FailedPrecondition
+from fillgate.domain.orders import Order
+from fillgate.domain.reports import ExecutionReport
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+ACCOUNT = "acct"
+FAKES = {
+    "paper": ("fakes.paper", "FakePaper"),
+    "ccxt": ("fakes.binance", "FakeBinance"),
+    "oanda": ("fakes.oanda", "FakeOanda"),
+    "alpaca": ("fakes.alpaca", "FakeAlpaca"),
+}
+
+
+class Venue:
+    """A started engine trading one account at one fake venue."""
+
+    def __init__(self, fake: Any, parts: Components) -> None:
+        self.fake = fake
+        self.parts = parts
+        self.engine = parts.engine
+        self._reports: list[ExecutionReport] = []
+        self._alerts: list[Any] = []
+        self.subscription = parts.engine.bus.subscribe()
+
+    def _drain(self) -> None:
+        """Take what the bus has delivered so far (journal-less: delivery is immediate)."""
+        while not self.subscription.queue.empty():
+            item = self.subscription.queue.get_nowait()
+            payload = item.payload
+            if isinstance(payload, ExecutionReport):
+                self._reports.append(payload)
+            else:
+                self._alerts.append(payload)
+
+    @property
+    def reports(self) -> list[ExecutionReport]:
+        self._drain()
+        return self._reports
+
+    @property
+    def alerts(self) -> list[Any]:
+        self._drain()
+        return self._alerts
+
+    @property
+    def networked(self) -> bool:
+        return bool(getattr(self.fake, "network", True))
+
+    def need_network(self) -> None:
+        if not self.networked:
+            pytest.skip(f"{self.fake.venue}: no network between fillgate and the venue")
+
+    async def submit(
+        self,
+        client_order_id: str,
+        *,
+        side: Side = Side.BUY,
+        quantity: Decimal | None = None,
+        limit: Decimal | None = None,
+    ) -> Order:
+        result = await self.engine.submit(
+            SubmitOrder(
+                account=ACCOUNT,
+                symbol=self.fake.symbol,
+                side=side,
+                quantity=quantity or self.fake.quantity,
+                type=OrderType.MARKET if limit is None else OrderType.LIMIT,
+                time_in_force=TimeInForce.GTC if limit is not None else TimeInForce.IOC,
+                client_order_id=client_order_id,
+                limit_price=limit,
+            )
+        )
+        return result.order
+
+    def order(self, order_id: str) -> Order:
+        order = self.engine.order(order_id)
+        assert order is not None
+        return order
+
+    def fills(self, order_id: str) -> list[ev.OrderFilled]:
+        return [
+            r.event
+            for r in self.reports
+            if r.order.order_id == order_id and isinstance(r.event, ev.OrderFilled)
+        ]
+
+    async def until(self, order_id: str, *states: OrderState, timeout: float = 8.0) -> Order:
+        await eventually(lambda: self.order(order_id).state in states, timeout)
+        return self.order(order_id)
+
+    def resting_price(self) -> Decimal:
+        """A buy limit well below the market, on the venue's tick."""
+        tick = Decimal(1).scaleb(-int(self.fake.symbol_table["price_precision"]))
+        return (self.fake.price * Decimal("0.9")).quantize(tick)
+
+
+async def eventually(predicate: Callable[[], bool], timeout: float = 8.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture(params=list(FAKES))
+async def venue(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Venue]:
+    module, cls = FAKES[request.param]
+    fake = getattr(importlib.import_module(module), cls)()
+    await fake.start()
+    for key, value in fake.environment().items():
+        monkeypatch.setenv(key, value)
+    config = config_from_dict(
+        {
+            "accounts": {ACCOUNT: fake.account_table()},
+            "symbols": {fake.symbol: fake.symbol_table},
+        }
+    )
+    parts = build(config)
+    if hasattr(fake, "attach"):
+        fake.attach(parts)
+    v = Venue(fake, parts)
+    await parts.engine.start()
+    await parts.reconciler.start()
+    try:
+        yield v
+    finally:
+        await parts.reconciler.stop()
+        await parts.engine.stop()
+        await fake.stop()
+
+
+# -- orders -----------------------------------------------------------------------
+
+
+async def test_venue_market_buy_fills_completely_once(venue: Venue) -> None:
+    order = await venue.submit("mkt-1")
+
+    order = await venue.until(order.order_id, OrderState.FILLED)
+
+    assert order.filled_quantity == venue.fake.quantity
+    assert order.venue_order_id
+    assert len(venue.fills(order.order_id)) >= 1
+    assert sum(f.quantity for f in venue.fills(order.order_id)) == venue.fake.quantity
+    assert venue.engine.book.quantity(ACCOUNT, venue.fake.symbol) == venue.fake.quantity
+
+
+async def test_venue_limit_buy_below_market_rests_as_new(venue: Venue) -> None:
+    order = await venue.submit("lim-1", limit=venue.resting_price())
+
+    order = await venue.until(order.order_id, OrderState.NEW)
+
+    assert order.filled_quantity == 0
+    assert order.venue_order_id
+
+
+async def test_venue_partial_then_full_fill_reaches_filled_with_exact_quantities(
+    venue: Venue,
+) -> None:
+    quantity = venue.fake.quantity
+    half = quantity / 2
+    order = await venue.submit("part-1", limit=venue.resting_price())
+    await venue.until(order.order_id, OrderState.NEW)
+
+    venue.fake.fill("part-1", half, venue.resting_price())
+    partial = await venue.until(order.order_id, OrderState.PARTIALLY_FILLED)
+    venue.fake.fill("part-1", quantity - half, venue.resting_price())
+    filled = await venue.until(order.order_id, OrderState.FILLED)
+
+    assert partial.filled_quantity == half
+    assert filled.filled_quantity == quantity
+    assert [f.quantity for f in venue.fills(order.order_id)] == [half, quantity - half]
+
+
+async def test_venue_cancel_resting_order_ends_canceled(venue: Venue) -> None:
+    order = await venue.submit("cxl-1", limit=venue.resting_price())
+    await venue.until(order.order_id, OrderState.NEW)
+
+    await venue.engine.cancel(CancelOrder(ref=OrderRef(order_id=order.order_id)))
+
+    order = await venue.until(order.order_id, OrderState.CANCELED)
+    assert order.filled_quantity == 0
+
+
+async def test_venue_replace_resting_order_takes_new_terms_and_fills_under_them(
+    venue: Venue,
+) -> None:
+    order = await venue.submit("rep-1", limit=venue.resting_price())
+    await venue.until(order.order_id, OrderState.NEW)
+    new_quantity = venue.fake.quantity * 2
+    new_price = venue.resting_price() - Decimal(1).scaleb(
+        -int(venue.fake.symbol_table["price_precision"])
+    )
+
+    await venue.engine.replace(
+        ReplaceOrder(
+            ref=OrderRef(order_id=order.order_id), quantity=new_quantity, limit_price=new_price
+        )
+    )
+    replaced = await venue.until(order.order_id, OrderState.NEW)
+    await eventually(lambda: venue.order(order.order_id).quantity == new_quantity)
+
+    replaced = venue.order(order.order_id)
+    assert replaced.limit_price == new_price
+    assert replaced.version == 1
+    live = [o for o in venue.fake.orders() if o.status.lower() in ("new", "pending", "accepted")]
+    assert [o.quantity for o in live] == [new_quantity]
+    venue.fake.fill(live[0].client_id, new_quantity, new_price)
+    filled = await venue.until(order.order_id, OrderState.FILLED)
+    assert filled.filled_quantity == new_quantity
+
+
+async def test_venue_rejects_order_it_cannot_fund_as_rejected_with_reason(venue: Venue) -> None:
+    venue.need_network()
+    venue.fake.reject_next_order()
+
+    order = await venue.submit("rej-1")
+
+    order = await venue.until(order.order_id, OrderState.REJECTED)
+    assert order.reason
+    assert venue.engine.book.quantity(ACCOUNT, venue.fake.symbol) == 0
+
+
+# -- failures -------------------------------------------------------------------
+
+
+async def test_venue_unknown_outcome_submit_resolves_without_a_second_order(venue: Venue) -> None:
+    venue.need_network()
+    venue.fake.lose_next_order_response()
+
+    order = await venue.submit("unk-1")
+
+    order = await venue.until(order.order_id, OrderState.FILLED)
+    placed = [o for o in venue.fake.orders() if o.client_id == "unk-1"]
+    assert len(placed) == 1
+    assert order.filled_quantity == venue.fake.quantity
+    assert venue.engine.book.quantity(ACCOUNT, venue.fake.symbol) == venue.fake.quantity
+
+
+async def test_venue_fill_during_stream_drop_arrives_by_backfill_once(venue: Venue) -> None:
+    venue.need_network()
+    order = await venue.submit("gap-1", limit=venue.resting_price())
+    await venue.until(order.order_id, OrderState.NEW)
+
+    await venue.fake.drop_streams(refuse_s=1.0)
+    venue.fake.fill("gap-1", venue.fake.quantity, venue.resting_price())
+
+    order = await venue.until(order.order_id, OrderState.FILLED, timeout=10)
+    assert sum(f.quantity for f in venue.fills(order.order_id)) == venue.fake.quantity
+
+
+async def test_venue_fills_reported_again_by_backfill_count_once(venue: Venue) -> None:
+    order = await venue.submit("dup-1")
+    await venue.until(order.order_id, OrderState.FILLED)
+    before = venue.engine.book.quantity(ACCOUNT, venue.fake.symbol)
+
+    await venue.engine.venues[ACCOUNT].sync(ACCOUNT)
+    await venue.engine.venues[ACCOUNT].sync(ACCOUNT)
+
+    assert venue.engine.book.quantity(ACCOUNT, venue.fake.symbol) == before
+    assert sum(f.quantity for f in venue.fills(order.order_id)) == venue.fake.quantity
+
+
+# -- reconciliation ----------------------------------------------------------------
+
+
+async def test_reconcile_position_changed_at_venue_reports_drift_event(venue: Venue) -> None:
+    order = await venue.submit("rec-1")
+    await venue.until(order.order_id, OrderState.FILLED)
+    assert await venue.parts.reconciler.reconcile(ACCOUNT) == []
+
+    venue.fake.set_position(venue.fake.quantity * 3)
+    drifts = await venue.parts.reconciler.reconcile(ACCOUNT)
+
+    assert [(d.kind, d.symbol) for d in drifts] == [("position", venue.fake.symbol)]
+    await eventually(lambda: any(isinstance(a, ev.VenueDrift) for a in venue.alerts))
+
+
+async def test_reconcile_unreachable_venue_refuses_new_orders(
+    venue: Venue,
+) -> None:
+    venue.need_network()
+    await venue.fake.stop()
+
+    await venue.parts.reconciler.reconcile(ACCOUNT)
+
+    with pytest.raises(FailedPrecondition) as denied:
+        await venue.submit("blocked-1")
+    assert denied.value.reason == "VENUE_NOT_RECONCILED"

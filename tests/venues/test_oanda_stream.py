@@ -1,0 +1,118 @@
+"""The OANDA driver's transactions stream and threads, against the fake OANDA venue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+from fakes.oanda import FakeOanda
+from fakes.oanda_harness import Tap, limit, market, new_driver, order_of
+
+from fillgate.venues.oanda import OandaDriver
+from fillgate.venues.types import StreamStatus, VenueRef, VenueReport, VenueStatus
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeOanda]:
+    venue = FakeOanda(heartbeat_s=0.2)
+    await venue.start()
+    yield venue
+    await venue.stop()
+
+
+@pytest.fixture
+async def driver(fake: FakeOanda) -> AsyncIterator[OandaDriver]:
+    venue_driver = new_driver(fake)
+    await venue_driver.open()
+    yield venue_driver
+    await venue_driver.close()
+
+
+@pytest.fixture
+async def tap(driver: OandaDriver) -> AsyncIterator[Tap]:
+    consumer = Tap(driver)
+    await consumer.up()
+    yield consumer
+    await consumer.stop()
+
+
+# -- stream ------------------------------------------------------------------------------
+
+
+async def test_stream_partial_fill_is_fill_and_completing_fill_adds_filled_snapshot(
+    driver: OandaDriver, fake: FakeOanda, tap: Tap
+) -> None:
+    await driver.place(limit("lim-1"))
+    fake.fill("lim-1", Decimal("400"))
+    first = await tap.until(lambda item: isinstance(item, VenueReport) and bool(item.fills))
+    assert isinstance(first, VenueReport) and first.order is None
+    assert [f.quantity for f in first.fills] == [Decimal("400")]
+    fake.fill("lim-1", Decimal("600"))
+    done = await tap.until(order_of("lim-1", VenueStatus.FILLED))
+    assert isinstance(done, VenueReport) and done.order is not None
+    assert [f.quantity for f in done.fills] == [Decimal("600")]
+    assert done.order.filled_quantity == Decimal("1000")
+
+
+async def test_stream_cancel_is_canceled_snapshot(driver: OandaDriver, tap: Tap) -> None:
+    placed = await driver.place(limit("lim-1"))
+    assert placed.order is not None
+    await driver.cancel(VenueRef(client_id="lim-1", venue_order_id="", symbol="EUR-USD"))
+    report = await tap.until(order_of("lim-1", VenueStatus.CANCELED))
+    assert isinstance(report, VenueReport) and report.order is not None
+    assert report.order.reason == "CLIENT_REQUEST"
+
+
+async def test_stream_dropped_reports_down_then_up_again(fake: FakeOanda, tap: Tap) -> None:
+    await fake.drop_streams(refuse_s=0.3)
+    down = await tap.until(lambda item: isinstance(item, StreamStatus))
+    assert isinstance(down, StreamStatus) and not down.up and down.detail
+    await tap.up()
+    assert fake.stream_connections >= 2
+
+
+async def test_stream_ended_by_venue_reports_down_then_up_again(fake: FakeOanda, tap: Tap) -> None:
+    await fake.drop_streams(refuse_s=0.0, graceful=True)
+    down = await tap.until(lambda item: isinstance(item, StreamStatus))
+    assert isinstance(down, StreamStatus) and not down.up
+    await tap.up()
+
+
+async def test_stream_ends_when_driver_closes(fake: FakeOanda) -> None:
+    driver = new_driver(fake)
+    await driver.open()
+    consumer = Tap(driver)
+    await consumer.up()
+    await driver.close()
+    async with asyncio.timeout(2):
+        await consumer.task  # the generator returned by itself
+    assert not [t for t in threading.enumerate() if t.name.startswith("oanda-stream")]
+
+
+async def test_stream_thread_stops_when_consumer_is_cancelled(fake: FakeOanda) -> None:
+    driver = new_driver(fake)
+    await driver.open()
+    consumer = Tap(driver)
+    await consumer.up()
+    await consumer.stop()
+    async with asyncio.timeout(2):
+        while [t for t in threading.enumerate() if t.name.startswith("oanda-stream")]:
+            await asyncio.sleep(0.05)
+    await driver.close()
+
+
+# -- threads and secrets ---------------------------------------------------------------
+
+
+async def test_blocking_calls_run_off_the_event_loop_thread(
+    driver: OandaDriver, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="oandapyV20"):
+        await driver.place(market("mkt-1"))
+        await driver.fetch_positions()
+    threads = {r.thread for r in caplog.records if r.getMessage().startswith("performing request")}
+    assert threads and threading.get_ident() not in threads
