@@ -244,9 +244,9 @@ async def _serve(config: Config, listen: str | None) -> int:
         loop.add_signal_handler(sig, stop.set)
     journal = running.parts.engine.journal
     log.info(
-        "event=listening address=%s accounts=%s symbols=%s venue=paper journal=%s fsync=%s",
+        "event=listening address=%s accounts=%s symbols=%s journal=%s fsync=%s",
         running.address,
-        ",".join(config.accounts),
+        ",".join(f"{name}:{a.venue}" for name, a in config.accounts.items()),
         ",".join(config.symbols),
         journal.path if journal is not None else "off",
         journal.policy.value if journal is not None else "-",

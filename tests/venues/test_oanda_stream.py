@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -102,6 +103,27 @@ async def test_stream_thread_stops_when_consumer_is_cancelled(fake: FakeOanda) -
     async with asyncio.timeout(2):
         while [t for t in threading.enumerate() if t.name.startswith("oanda-stream")]:
             await asyncio.sleep(0.05)
+    await driver.close()
+
+
+async def test_stream_ends_when_consumer_swallowed_its_cancellation(fake: FakeOanda) -> None:
+    driver = new_driver(fake)
+    await driver.open()
+    up = asyncio.Event()
+
+    async def consume() -> None:
+        async for item in driver.stream():
+            if isinstance(item, StreamStatus) and item.up:
+                up.set()
+                # Swallow the cancel, as Python 3.11's wait_for does when its call just finished.
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.sleep(10)
+
+    task = asyncio.create_task(consume())
+    await up.wait()
+    task.cancel()
+    await asyncio.wait({task}, timeout=2)  # unlike wait_for, never cancels the task itself
+    assert task.cancelled()
     await driver.close()
 
 

@@ -41,7 +41,7 @@ from fillgate.domain.lifecycle import apply
 from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
 from fillgate.domain.values import ZERO, Clock, IdGenerator, exact_add, fmt
-from fillgate.engine.validation import check_precision, check_submit
+from fillgate.engine.validation import check_precision, check_replace, check_submit, command_of
 from fillgate.engine.venue_memo import VenueMemo
 from fillgate.journal.journal import Journal
 from fillgate.risk.checks import RiskEngine
@@ -163,7 +163,7 @@ class Engine:
         """Validate, guard and accept a new order, then send it to its venue."""
         existing = self._by_client.get((cmd.account, cmd.client_order_id))
         if existing is not None:
-            if _command_of(self._submitted[existing]) != cmd:
+            if command_of(self._submitted[existing]) != cmd:
                 raise AlreadyExists(
                     "CLIENT_ORDER_ID_REUSED",
                     f"client_order_id {cmd.client_order_id!r} already names order {existing} "
@@ -314,20 +314,7 @@ class Engine:
     async def replace(self, cmd: ReplaceOrder) -> Order:
         """Change a working order's quantity and/or prices."""
         order = self.resolve(cmd.ref)
-        v = Violations()
-        if cmd.quantity is None and cmd.limit_price is None and cmd.stop_price is None:
-            v.add("quantity", "give at least one of quantity, limit_price, stop_price")
-        if cmd.limit_price is not None and not order.type.needs_limit:
-            v.add("limit_price", f"a {order.type.name} order has no limit price")
-        if cmd.stop_price is not None and not order.type.needs_stop:
-            v.add("stop_price", f"a {order.type.name} order has no stop price")
-        sym = self.config.symbols[order.symbol]
-        check_precision(v, "quantity", cmd.quantity, sym.quantity_precision, sym.name)
-        check_precision(v, "limit_price", cmd.limit_price, sym.price_precision, sym.name)
-        check_precision(v, "stop_price", cmd.stop_price, sym.price_precision, sym.name)
-        if cmd.quantity is not None and cmd.quantity <= order.filled_quantity:
-            v.add("quantity", f"must exceed the filled quantity {order.filled_quantity}")
-        v.raise_if_any()
+        check_replace(cmd, order, self.config.symbols[order.symbol])
         if order.state not in _WORKING:
             raise FailedPrecondition(
                 "ORDER_NOT_REPLACEABLE",
@@ -521,21 +508,3 @@ class Engine:
             if hook is not None:
                 hook(cmd.symbol, cmd.price)
         return state
-
-
-def _command_of(order: Order) -> SubmitOrder:
-    """Rebuild the submit an order came from, to compare a repeated client order id."""
-    return SubmitOrder(
-        account=order.account,
-        symbol=order.symbol,
-        side=order.side,
-        quantity=order.quantity,
-        type=order.type,
-        time_in_force=order.time_in_force,
-        client_order_id=order.client_order_id,
-        limit_price=order.limit_price,
-        stop_price=order.stop_price,
-        strategy_id=order.strategy_id,
-        tags=order.tags,
-        reduce_only=order.reduce_only,
-    )

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from fillgate.config import AccountConfig, SymbolConfig
-from fillgate.domain.commands import SubmitOrder
+from fillgate.domain.commands import ReplaceOrder, SubmitOrder
 from fillgate.domain.errors import Violations
+from fillgate.domain.orders import Order
 from fillgate.domain.values import decimal_places, fmt
 
 MAX_ID_LENGTH = 64
@@ -71,3 +72,38 @@ def check_submit(
         if len(value) > MAX_TAG_VALUE:
             v.add(f"tags[{key}]", f"values must be at most {MAX_TAG_VALUE} characters")
     v.raise_if_any()
+
+
+def check_replace(cmd: ReplaceOrder, order: Order, sym: SymbolConfig) -> None:
+    """Raise InvalidArgument naming every field of a replace that ``order`` cannot take."""
+    v = Violations()
+    if cmd.quantity is None and cmd.limit_price is None and cmd.stop_price is None:
+        v.add("quantity", "give at least one of quantity, limit_price, stop_price")
+    if cmd.limit_price is not None and not order.type.needs_limit:
+        v.add("limit_price", f"a {order.type.name} order has no limit price")
+    if cmd.stop_price is not None and not order.type.needs_stop:
+        v.add("stop_price", f"a {order.type.name} order has no stop price")
+    check_precision(v, "quantity", cmd.quantity, sym.quantity_precision, sym.name)
+    check_precision(v, "limit_price", cmd.limit_price, sym.price_precision, sym.name)
+    check_precision(v, "stop_price", cmd.stop_price, sym.price_precision, sym.name)
+    if cmd.quantity is not None and cmd.quantity <= order.filled_quantity:
+        v.add("quantity", f"must exceed the filled quantity {order.filled_quantity}")
+    v.raise_if_any()
+
+
+def command_of(order: Order) -> SubmitOrder:
+    """Rebuild the submit an order came from, to compare a repeated client order id."""
+    return SubmitOrder(
+        account=order.account,
+        symbol=order.symbol,
+        side=order.side,
+        quantity=order.quantity,
+        type=order.type,
+        time_in_force=order.time_in_force,
+        client_order_id=order.client_order_id,
+        limit_price=order.limit_price,
+        stop_price=order.stop_price,
+        strategy_id=order.strategy_id,
+        tags=order.tags,
+        reduce_only=order.reduce_only,
+    )

@@ -40,7 +40,11 @@ class VenueCaller:
         while True:
             await self.bucket.acquire()
             try:
-                return await asyncio.wait_for(fn(*args), self._settings.timeout_s * 2)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel
+                # that lands in the turn the call completes, and a stopping task would
+                # then carry on.
+                async with asyncio.timeout(self._settings.timeout_s * 2):
+                    return await fn(*args)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

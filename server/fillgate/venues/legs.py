@@ -23,6 +23,7 @@ backfill after a reconnect, again after a restart. A fill counts once:
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,6 +38,8 @@ from fillgate.venues.types import VenueFill, VenueOrder, VenueReport, VenueStatu
 log = logging.getLogger("fillgate.venues")
 
 _PRICE_PLACES = Decimal("1e-12")
+#: Ids of legs of recently closed orders: a backfill re-reports their fills.
+_CLOSED_MEMORY = 10_000
 
 
 class OrderView(Protocol):
@@ -92,6 +95,7 @@ class LegBook:
         self._by_venue: dict[str, Leg] = {}
         #: Reports about orders that are not ours (for reconciliation to name).
         self.foreign: dict[str, VenueOrder] = {}
+        self._closed: OrderedDict[str, None] = OrderedDict()
 
     def emit(self, event: ev.OrderEvent) -> None:
         """Emit an event the runtime decided on (a reject, a replace outcome)."""
@@ -156,6 +160,17 @@ class LegBook:
             if order is None or not order.is_open:
                 del self._by_client[key]
                 self._by_venue.pop(leg.venue_order_id, None)
+                for closed in (key, leg.venue_order_id):
+                    if closed:
+                        self._closed[closed] = None
+        while len(self._closed) > _CLOSED_MEMORY:
+            self._closed.popitem(last=False)
+
+    def _was_ours(self, client_id: str, venue_order_id: str) -> bool:
+        return bool(
+            (client_id and client_id in self._closed)
+            or (venue_order_id and venue_order_id in self._closed)
+        )
 
     # -- reports --------------------------------------------------------------
 
@@ -165,7 +180,8 @@ class LegBook:
         if snap is not None:
             leg = self.find(snap.client_id, snap.venue_order_id)
             if leg is None:
-                self._foreign(snap)
+                if not self._was_ours(snap.client_id, snap.venue_order_id):
+                    self._foreign(snap)
             elif leg.placing:
                 leg.buffer.append(report)
                 return
@@ -174,6 +190,8 @@ class LegBook:
         for fill in report.fills:
             fleg = self.find(fill.client_id, fill.venue_order_id)
             if fleg is None:
+                if self._was_ours(fill.client_id, fill.venue_order_id):
+                    continue  # a closed order's fill, reported again by a backfill
                 log.warning(
                     "event=venue_fill_foreign account=%s venue_order_id=%s trade_id=%s",
                     self.account,

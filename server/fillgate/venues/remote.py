@@ -92,6 +92,8 @@ class RemoteVenue:
         self.stream_up = False
         self.connected = False
         self._reattached: list[Order] = []
+        self._opening = asyncio.Lock()
+        self._sync_failing = False
         #: Spot venues report balances as positions (see engine.reconcile).
         self.positions_are_balances = bool(getattr(driver, "positions_are_balances", False))
 
@@ -112,7 +114,12 @@ class RemoteVenue:
         ]
 
     async def _ensure_open(self) -> None:
-        if not self.connected:
+        """Open the driver once, however many tasks (stream, sync, resolve) ask at the same time."""
+        if self.connected:
+            return
+        async with self._opening:
+            if self.connected:
+                return
             self._instruments = await self._call(self.driver.open, retry_unknown=True)
             self.connected = True
             log.info(
@@ -126,7 +133,12 @@ class RemoteVenue:
         tasks = self._tasks + list(self._resolving.values())
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            _done, stuck = await asyncio.wait(tasks, timeout=5.0)
+            for task in stuck:
+                log.error(
+                    "event=venue_task_stuck account=%s task=%s", self.account, task.get_name()
+                )
         self._tasks, self._resolving = [], {}
         await self.driver.close()
         self.connected = False
@@ -305,8 +317,14 @@ class RemoteVenue:
     async def sync(self, account: str = "") -> None:
         """Backfill: apply fills since the last sync and every open order's venue state."""
         await self._ensure_open()
-        since = max(0, self._synced_ns - _BACKFILL_OVERLAP_NS)
         started = self._clock.now_ns()
+        since = self._synced_ns
+        if not since:
+            # The first sync of a run: fills matter only for orders still open,
+            # so reach back to the oldest of them (not the account's whole history).
+            opened = [o.created_ns for o in self._require_view().open_orders_of(self.account)]
+            since = min(opened, default=started)
+        since = max(0, since - _BACKFILL_OVERLAP_NS)
         pending_cancels, self._reattached = self._reattached, []
         for order in pending_cancels:
             await self.cancel(order)  # a cancel sent before a restart: send it again
@@ -404,16 +422,24 @@ class RemoteVenue:
                 await self._sync_quietly("poll")
 
     async def _sync_quietly(self, why: str) -> None:
+        """Backfill; log the first failure of an outage as a warning, repeats at debug."""
         try:
             await self.sync()
         except VenueFailure as failure:
-            log.warning(
+            level = logging.DEBUG if self._sync_failing else logging.WARNING
+            self._sync_failing = True
+            log.log(
+                level,
                 "event=venue_backfill_failed account=%s why=%s kind=%s detail=%r",
                 self.account,
                 why,
                 failure.kind.value,
                 failure.message,
             )
+        else:
+            if self._sync_failing:
+                log.info("event=venue_backfill_recovered account=%s", self.account)
+            self._sync_failing = False
 
     # -- plumbing ---------------------------------------------------------------
 

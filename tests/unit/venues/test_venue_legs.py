@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -171,3 +172,15 @@ def test_legs_report_for_an_order_we_did_not_place_is_kept_as_foreign(world) -> 
     )
     legs.apply(foreign)
     assert list(legs.foreign) == ["V9"]
+
+
+def test_legs_fill_of_a_closed_and_pruned_order_is_recognised_not_foreign(world, caplog) -> None:
+    orders, legs, _ = world
+    legs.apply(snap(VenueStatus.NEW, "0"))
+    legs.apply(fill("T1", "10", cumulative="10"))
+    legs.prune()
+
+    legs.apply(VenueReport(fills=(replace(fill("T1", "10").fills[0], client_id=""),)))
+
+    assert len(orders.fills) == 1
+    assert "venue_fill_foreign" not in caplog.text

@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from decimal import Decimal as D
-from typing import Any
+from typing import Any, TypeAlias
 
 import pytest
 
@@ -17,7 +17,7 @@ from fillgate.venues.driver import Credentials, VenueSettings
 from fillgate.venues.errors import Secret, VenueFailure
 from fillgate.venues.types import PlaceRequest, StreamStatus, VenueReport, VenueStatus
 
-Item = VenueReport | StreamStatus
+Item: TypeAlias = VenueReport | StreamStatus
 
 
 def settings_for(fake: FakeAlpaca, **override: Any) -> VenueSettings:

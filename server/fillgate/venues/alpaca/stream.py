@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, TypeAlias
 
 import websockets
 from alpaca.trading.stream import TradingStream
@@ -35,10 +35,19 @@ log = logging.getLogger(__name__)
 QUEUE_SIZE = 1024
 #: The longest pause between reconnect attempts (the SDK's own default is 30 s).
 MAX_RECONNECT_S = 10.0
-#: How long stopping may wait for the SDK task and the close handshake.
+#: How long stopping waits for the SDK task, and the websocket for the close handshake.
 CLOSE_TIMEOUT_S = 2.0
+#: The SDK's websocket settings, except a dead connection is noticed after 10 + 20 s
+#: instead of 10 + 180 s, and closing never waits longer than CLOSE_TIMEOUT_S per step
+#: (websockets advises a short close_timeout over cancelling close()).
+WEBSOCKET_PARAMS = {
+    "ping_interval": 10,
+    "ping_timeout": 20,
+    "max_queue": 1024,
+    "close_timeout": CLOSE_TIMEOUT_S,
+}
 
-Item = dict[str, Any] | StreamStatus
+Item: TypeAlias = dict[str, Any] | StreamStatus
 
 
 class _ObservedStream(TradingStream):
@@ -83,6 +92,7 @@ class StreamRun:
             paper=paper,
             raw_data=True,
             url_override=url or None,
+            websocket_params=dict(WEBSOCKET_PARAMS),
         )
         self._sdk._reconnect_min_backoff = min(max(backoff_s, 0.01), 1.0)
         self._sdk._reconnect_max_backoff = MAX_RECONNECT_S
@@ -124,4 +134,4 @@ class StreamRun:
         # wait() rather than await: a cancel aimed at our caller must not be swallowed.
         await asyncio.wait((self._task,), timeout=CLOSE_TIMEOUT_S)
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._sdk.close(), CLOSE_TIMEOUT_S)
+            await self._sdk.close()

@@ -224,3 +224,13 @@ def first_page_id(answer: Json) -> int | None:
     query = str(pages[0]).partition("?")[2]
     params = dict(part.partition("=")[::2] for part in query.split("&"))
     return int(params["from"])
+
+
+@reads_venue
+def sinceid_page(answer: Json, start: int) -> tuple[list[Json], int, bool]:
+    """Read a ``/transactions/sinceid`` page: its transactions, the next start, whether last."""
+    txns: list[Json] = list(answer.get("transactions") or [])
+    if not txns:
+        return [], start, True
+    last = int(txns[-1]["id"])
+    return txns, last, last >= int(answer.get("lastTransactionID") or 0) or last <= start

@@ -38,7 +38,7 @@ from fillgate.venues.common.blocking import BlockingCaller
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
 from fillgate.venues.errors import ErrorKind, VenueFailure
 from fillgate.venues.oanda import codec
-from fillgate.venues.oanda.codec import Json, SymbolMap, reads_venue
+from fillgate.venues.oanda.codec import Json, SymbolMap
 from fillgate.venues.oanda.errors import OandaResponseError, RedactingFilter, classify
 from fillgate.venues.oanda.stream import StreamConnection, StreamEnded
 from fillgate.venues.oanda.tracker import OrderTracker
@@ -283,7 +283,7 @@ class OandaDriver:
         for _ in range(MAX_BACKFILL_PAGES):
             params = {"id": str(start)}
             answer = await self._request(transactions.TransactionsSinceID(self._account, params))
-            txns, start, done = _page(answer, start)
+            txns, start, done = codec.sinceid_page(answer, start)
             for txn in txns:
                 _, fill = self._tracker.apply(txn)
                 if fill is not None:
@@ -310,6 +310,11 @@ class OandaDriver:
         Up is reported on the first line of a connection (a transaction or a
         heartbeat): the SDK sends the request only when the first line is
         asked for. Down is reported once per outage, not per failed attempt.
+
+        It also ends when its consumer's task has a cancellation pending that
+        never arrived as CancelledError (Python 3.11's ``asyncio.wait_for``
+        drops one when the awaited call finishes in the same loop turn):
+        without this check it would read heartbeats forever.
         """
         if self._api is None and not self._closed:
             raise VenueFailure(ErrorKind.FATAL, "oanda: stream() before open()")
@@ -324,6 +329,7 @@ class OandaDriver:
             detail = "stream closed by the venue"
             try:
                 while (message := await connection.get()) is not None:
+                    _raise_if_cancelling()
                     if up is not True:
                         up, failures = True, 0
                         log.debug("event=oanda_stream_up account=%s", self._settings.account)
@@ -393,11 +399,7 @@ def _now() -> float:
     return time.monotonic()
 
 
-@reads_venue
-def _page(answer: Json, start: int) -> tuple[list[Json], int, bool]:
-    """One ``sinceid`` page: its transactions, where the next starts, whether it was the last."""
-    txns: list[Json] = list(answer.get("transactions") or [])
-    if not txns:
-        return [], start, True
-    last = int(txns[-1]["id"])
-    return txns, last, last >= int(answer.get("lastTransactionID") or 0) or last <= start
+def _raise_if_cancelling() -> None:
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
