@@ -142,11 +142,9 @@ def encode(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str = "")
         body = [event.order_id]
     elif kind in _REASONED:
         body = [event.order_id, event.reason]
-    elif kind is ev.OrderReplaceRequested:
+    elif kind in (ev.OrderReplaceRequested, ev.OrderReplaced):
         body = [event.order_id, str(event.quantity), _d(event.limit_price), _d(event.stop_price)]
-    elif kind is ev.OrderReplaced:
-        body = [event.order_id, str(event.quantity), _d(event.limit_price), _d(event.stop_price)]
-        if event.venue_order_id:
+        if getattr(event, "venue_order_id", ""):
             body.append(event.venue_order_id)
     elif kind is ev.TradingStateChanged:
         body = [int(event.scope), event.target, int(event.mode), event.reason, event.requested_by]
@@ -221,22 +219,16 @@ def decode(data: bytes) -> Record:
         event = cls(order_id=f[0], ts_ns=ts)
     elif cls in _REASONED:
         event = cls(order_id=f[0], ts_ns=ts, reason=f[1])
-    elif cls is ev.OrderReplaceRequested:
+    elif cls in (ev.OrderReplaceRequested, ev.OrderReplaced):
+        # A replace that created a new venue order carries its id as a 5th field.
+        extra = {"venue_order_id": f[4]} if len(f) > 4 else {}
         event = cls(
             order_id=f[0],
             ts_ns=ts,
             quantity=Decimal(f[1]),
             limit_price=_D(f[2]),
             stop_price=_D(f[3]),
-        )
-    elif cls is ev.OrderReplaced:
-        event = cls(
-            order_id=f[0],
-            ts_ns=ts,
-            quantity=Decimal(f[1]),
-            limit_price=_D(f[2]),
-            stop_price=_D(f[3]),
-            venue_order_id=f[4] if len(f) > 4 else "",
+            **extra,
         )
     elif cls is ev.TradingStateChanged:
         event = ev.TradingStateChanged(

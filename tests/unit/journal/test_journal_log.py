@@ -65,6 +65,14 @@ EVENTS = [
         order_id="O-1", ts_ns=13, quantity=D(2), limit_price=None, stop_price=D(3)
     ),
     ev.OrderReplaced(order_id="O-1", ts_ns=14, quantity=D(2), limit_price=D(1), stop_price=None),
+    ev.OrderReplaced(
+        order_id="O-1",
+        ts_ns=15,
+        quantity=D(3),
+        limit_price=D(1),
+        stop_price=None,
+        venue_order_id="V-9",
+    ),
     ev.OrderReplaceRejected(order_id="O-1", ts_ns=15, reason="no"),
     ev.OrderRejected(order_id="O-1", ts_ns=16, reason="funds"),
     ev.OrderExpired(order_id="O-1", ts_ns=17, reason="day"),
