@@ -52,6 +52,8 @@ from fillgate.venues.base import VenueAdapter
 log = logging.getLogger("fillgate.engine")
 
 _WORKING = (OrderState.NEW, OrderState.PARTIALLY_FILLED)
+# Events the venue memo keeps for orders that stay open (see engine/venue_memo.py).
+_MEMO_EVENTS = frozenset({ev.OrderFilled, ev.OrderReplaced})
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,7 +424,6 @@ class Engine:
 
     def index(self, previous: Order | None, order: Order, event: ev.OrderEvent) -> None:
         """Keep the lookups in step with an order change (shared with journal replay)."""
-        self.memo.note(previous, order, event)
         self._orders[order.order_id] = order
         key = (order.account, order.symbol)
         if previous is None:
@@ -432,6 +433,9 @@ class Engine:
             self._open.setdefault(key, {})[order.order_id] = None
         elif not order.is_open:
             self._open.get(key, {}).pop(order.order_id, None)
+            self.memo.forget(order.order_id)
+        elif type(event) in _MEMO_EVENTS:
+            self.memo.note(previous, order, event)
 
     def _apply(self, event: ev.OrderEvent) -> Order:
         """The one place an order changes: apply, index, book, stream, journal."""

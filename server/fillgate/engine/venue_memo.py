@@ -1,7 +1,7 @@
 """What venue adapters must remember about open orders across restarts.
 
-Two facts, both rebuilt from the journal by replay (the same ``note`` runs
-live and in replay):
+Two facts, both rebuilt from the journal by replay (the engine's ``index``
+calls ``note`` and ``forget`` live and in replay alike):
 
 - the venue trade ids already applied to each open order, so a fill the
   venue reports again (a backfill, a restart) is recognised and dropped;
@@ -31,17 +31,20 @@ class VenueMemo:
         self._exec_ids: dict[str, set[str]] = {}
         self._base: dict[str, tuple[Decimal, Decimal]] = {}
 
-    def note(self, previous: Order | None, order: Order, event: ev.OrderEvent) -> None:
-        """Keep the memo in step with one applied event."""
-        kind = type(event)
-        if kind is _FILLED:
+    def note(self, previous: Order, order: Order, event: ev.OrderEvent) -> None:
+        """Remember a fill or replace of an order that is still open afterwards."""
+        if type(event) is _FILLED:
             assert isinstance(event, _FILLED)
             self._exec_ids.setdefault(order.order_id, set()).add(event.venue_exec_id)
-        elif kind is _REPLACED and previous is not None:
+        elif type(event) is _REPLACED:
             self._base[order.order_id] = (previous.filled_quantity, previous.filled_notional)
-        if order.state.is_terminal:
-            self._exec_ids.pop(order.order_id, None)
-            self._base.pop(order.order_id, None)
+
+    def forget(self, order_id: str) -> None:
+        """Drop what was kept for an order that closed."""
+        if self._exec_ids:
+            self._exec_ids.pop(order_id, None)
+        if self._base:
+            self._base.pop(order_id, None)
 
     def exec_ids(self, order_id: str) -> frozenset[str] | set[str]:
         return self._exec_ids.get(order_id, frozenset())

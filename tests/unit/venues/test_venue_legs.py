@@ -28,7 +28,10 @@ class Orders:
     def emit(self, event: ev.OrderEvent) -> None:
         previous = self.orders.get(event.order_id)
         order, _ = apply(previous, event)
-        self.memo.note(previous, order, event)
+        if not order.is_open:
+            self.memo.forget(order.order_id)
+        elif previous is not None:
+            self.memo.note(previous, order, event)
         self.orders[order.order_id] = order
         if isinstance(event, ev.OrderFilled):
             self.fills.append(event)
