@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from decimal import Decimal
 from typing import Any
 
 import pytest
