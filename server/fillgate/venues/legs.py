@@ -96,6 +96,7 @@ class LegBook:
         #: Reports about orders that are not ours (for reconciliation to name).
         self.foreign: dict[str, VenueOrder] = {}
         self._closed: OrderedDict[str, None] = OrderedDict()
+        self._of_order: dict[str, list[Leg]] = {}  # an order's legs, oldest first
 
     def emit(self, event: ev.OrderEvent) -> None:
         """Emit an event the runtime decided on (a reject, a replace outcome)."""
@@ -121,6 +122,7 @@ class LegBook:
             placing=placing,
         )
         self._by_client[client_id] = leg
+        self._of_order.setdefault(order.order_id, []).append(leg)
         return leg
 
     def find(self, client_id: str, venue_order_id: str = "") -> Leg | None:
@@ -132,12 +134,8 @@ class LegBook:
     def current(self, order_id: str) -> Leg | None:
         """The newest, not superseded leg of an order."""
         best: Leg | None = None
-        for leg in self._by_client.values():
-            if (
-                leg.order_id == order_id
-                and not leg.superseded
-                and (best is None or leg.version > best.version)
-            ):
+        for leg in self._of_order.get(order_id, ()):
+            if not leg.superseded and (best is None or leg.version > best.version):
                 best = leg
         return best
 
@@ -160,6 +158,7 @@ class LegBook:
             if order is None or not order.is_open:
                 del self._by_client[key]
                 self._by_venue.pop(leg.venue_order_id, None)
+                self._of_order.pop(leg.order_id, None)
                 for closed in (key, leg.venue_order_id):
                     if closed:
                         self._closed[closed] = None
