@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,6 +35,7 @@ from fillgate.domain.reports import ExecutionReport
 from fillgate.domain.values import ManualClock
 from fillgate.engine.engine import SubmitResult
 from fillgate.engine.kill_switch import HaltResult
+from fillgate.journal.journal import Journal
 
 ACCOUNT = "acct-a"
 OTHER_ACCOUNT = "acct-b"
@@ -197,11 +199,21 @@ MakeHarness = Callable[..., Awaitable[Harness]]
 
 @pytest.fixture
 async def make_harness() -> AsyncIterator[MakeHarness]:
-    """Factory: ``await make_harness(fee_rate=, liquidity=, risk=)`` -> a started Harness."""
-    started: list[Harness] = []
+    """Factory: ``await make_harness(fee_rate=, liquidity=, risk=, journal=)`` -> a started Harness.
 
-    async def _make(**config: Any) -> Harness:
-        parts = build(make_config(**config), clock=ManualClock())
+    With ``journal`` (a path) the engine journals there, as a server does.
+    """
+    started: list[Harness] = []
+    journals: list[Journal] = []
+
+    async def _make(journal: Path | None = None, **config: Any) -> Harness:
+        log = None
+        if journal is not None:
+            log = Journal(journal)
+            list(log.open())
+            log.start()
+            journals.append(log)
+        parts = build(make_config(**config), clock=ManualClock(), journal=log)
         await parts.engine.start()
         harness = Harness(parts)
         started.append(harness)
@@ -210,6 +222,8 @@ async def make_harness() -> AsyncIterator[MakeHarness]:
     yield _make
     for harness in started:
         await harness.engine.stop()
+    for log in journals:
+        await log.close()
 
 
 @pytest.fixture

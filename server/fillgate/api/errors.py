@@ -81,14 +81,29 @@ R = TypeVar("R")
 def translated(
     method: Callable[..., Awaitable[R]],
 ) -> Callable[..., Awaitable[R]]:
-    """Turn domain errors raised by a unary handler into rich gRPC errors."""
+    """Turn domain errors raised by a unary handler into rich gRPC errors.
+
+    This is also the durability barrier of every unary RPC: whatever the
+    handler answered, value or error, reaches the caller only once every event
+    applied so far is durable (``self._engine.durable()``). A read or a
+    duplicate answered in a group commit's window would otherwise show state
+    that a crash could take back.
+    """
 
     @wraps(method)
     async def wrapper(self: Any, request: Any, context: Any) -> R:
+        error: e.FillgateError | None = None
         try:
-            return await method(self, request, context)
+            answer = await method(self, request, context)
         except e.FillgateError as exc:
-            await abort(context, exc)
+            error = exc
+        try:
+            await self._engine.durable()
+        except e.FillgateError as exc:  # the journal failed: nothing may be answered OK
+            error = exc
+        if error is not None:
+            await abort(context, error)
+        return answer
 
     return wrapper
 

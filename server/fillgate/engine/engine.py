@@ -152,7 +152,7 @@ class Engine:
 
     async def durable(self) -> None:
         """Return once every event so far is durable (at once without a journal)."""
-        if self.journal is not None:
+        if self.journal is not None and not self.journal.settled:
             await self.journal.durable()
 
     async def stop(self) -> None:
@@ -162,7 +162,18 @@ class Engine:
     # -- orders -------------------------------------------------------------
 
     async def submit(self, cmd: SubmitOrder, *, bypass_halt: bool = False) -> SubmitResult:
-        """Validate, guard and accept a new order, then send it to its venue."""
+        """Validate, guard and accept a new order, then send it to its venue.
+
+        Every answer, a duplicate's or a denial's too, waits until what it
+        names is durable: a concurrent twin of a submit still waiting for its
+        group commit must not be told about an order a crash could take back.
+        """
+        try:
+            return await self._submit(cmd, bypass_halt)
+        finally:
+            await self.durable()
+
+    async def _submit(self, cmd: SubmitOrder, bypass_halt: bool) -> SubmitResult:
         existing = self._by_client.get((cmd.account, cmd.client_order_id))
         if existing is not None:
             if command_of(self._submitted[existing]) != cmd:
@@ -231,7 +242,6 @@ class Engine:
             await venue.submit(order)
         except FillgateError as exc:
             self._reject(order.order_id, exc.message)
-        await self.durable()  # acknowledged only once the accepting event is durable
         return SubmitResult(self._orders[order.order_id], False)
 
     def _guard(
@@ -292,7 +302,16 @@ class Engine:
         return total
 
     async def cancel(self, cmd: CancelOrder) -> Order:
-        """Ask the venue to cancel; canceling a canceled order returns it unchanged."""
+        """Ask the venue to cancel; canceling a canceled order returns it unchanged.
+
+        Like every answer, a repeated cancel's waits until the state it shows is durable.
+        """
+        try:
+            return await self._cancel(cmd)
+        finally:
+            await self.durable()
+
+    async def _cancel(self, cmd: CancelOrder) -> Order:
         order = self.resolve(cmd.ref)
         if order.state in (OrderState.CANCELED, OrderState.PENDING_CANCEL):
             return order
@@ -310,11 +329,16 @@ class Engine:
             )
         self._apply(ev.OrderCancelRequested(order_id=order.order_id, ts_ns=self.clock.now_ns()))
         await self.venues[order.account].cancel(self._orders[order.order_id])
-        await self.durable()
         return self._orders[order.order_id]
 
     async def replace(self, cmd: ReplaceOrder) -> Order:
-        """Change a working order's quantity and/or prices."""
+        """Change a working order's quantity and/or prices (answered once durable)."""
+        try:
+            return await self._replace(cmd)
+        finally:
+            await self.durable()
+
+    async def _replace(self, cmd: ReplaceOrder) -> Order:
         order = self.resolve(cmd.ref)
         check_replace(cmd, order, self.config.symbols[order.symbol])
         if order.state not in _WORKING:
@@ -359,7 +383,6 @@ class Engine:
             )
         )
         await venue.replace(self._orders[order.order_id], quantity, limit, stop)
-        await self.durable()
         return self._orders[order.order_id]
 
     def resolve(self, ref: OrderRef) -> Order:

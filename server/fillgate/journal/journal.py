@@ -162,6 +162,11 @@ class Journal:
             self._loop.call_soon(self._flush)
         return seq
 
+    @property
+    def settled(self) -> bool:
+        """Nothing appended is still waiting to be written or fsynced."""
+        return not self._buf and not self._syncing
+
     def durable(self) -> asyncio.Future[None]:
         """Return a future that completes once everything appended so far is durable."""
         if self._buf:
@@ -196,9 +201,13 @@ class Journal:
         self.batches += 1
         self.records += count
         if self.policy is FsyncPolicy.BATCH:
+            assert self._loop is not None
+            if waiters is None:
+                # Nobody waited yet, but someone may ask while this fsync runs: they must
+                # wait for it, so the in-flight batch always has a future.
+                waiters = self._loop.create_future()
             self._syncing = True
             self._inflight = waiters
-            assert self._loop is not None
             synced = self._loop.run_in_executor(self._pool, os.fsync, self._fd)
             synced.add_done_callback(lambda f: self._synced(f, waiters, stream_max))
         else:

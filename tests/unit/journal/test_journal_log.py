@@ -199,6 +199,34 @@ async def test_journal_durable_resolves_only_after_fsync(tmp_path, monkeypatch):
     await journal.close()
 
 
+async def test_journal_durable_asked_while_unwaited_batch_fsyncs_waits_for_that_fsync(
+    tmp_path, monkeypatch
+):
+    import fillgate.journal.journal as module
+
+    gate = threading.Event()
+    real_fsync = module.os.fsync
+
+    def slow_fsync(fd):
+        gate.wait(5)
+        real_fsync(fd)
+
+    monkeypatch.setattr(module.os, "fsync", slow_fsync)
+    journal = Journal(tmp_path / "j.log", FsyncPolicy.BATCH)
+    journal.open()
+    journal.start()
+    journal.append(EVENTS[0])
+    await asyncio.sleep(0.01)  # the batch is written and its fsync started: nobody waited yet
+    assert not journal.settled
+    durable = journal.durable()
+    await asyncio.sleep(0.05)
+    assert not durable.done(), "durable() answered while the batch's fsync was still running"
+    gate.set()
+    await asyncio.wait_for(durable, 2)
+    assert journal.settled
+    await journal.close()
+
+
 async def test_journal_appends_in_one_loop_turn_share_one_batch(tmp_path):
     journal = Journal(tmp_path / "j.log", FsyncPolicy.NEVER)
     journal.open()
