@@ -6,8 +6,8 @@ deny), puts 1,000 positions and 10,000 resting limit orders on record, then
 submits market IOC orders of 0.01 alternating buy and sell over random
 symbols, and measures per order:
 
-- ``check``: ``RiskEngine.check`` (called from ``Engine._guard``);
-- ``hooks``: every ``RiskEngine.on_order`` call the order's events make
+- ``check``: ``RiskChecks.check`` (called from ``Engine._guard``);
+- ``hooks``: every ``RiskChecks.on_order`` call the order's events make
   (accept, acknowledge, fill; exposure aggregates and breakers);
 - ``added``: check + hooks, the risk engine's whole cost for the order, which
   the issue bounds at 50 us p99;

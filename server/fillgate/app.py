@@ -19,17 +19,16 @@ from grpc_reflection.v1alpha import reflection
 from fillgate.api.audit_servicer import AuditServicer
 from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
-from fillgate.book.positions import PositionBook
 from fillgate.config import Config, ConfigError, load_config
 from fillgate.domain.errors import FillgateError
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
 from fillgate.engine.engine import Engine
+from fillgate.engine.fold import State
 from fillgate.engine.kill_switch import KillSwitch
 from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import replay
 from fillgate.journal.journal import FsyncPolicy, Journal
-from fillgate.risk.checks import RiskEngine
-from fillgate.risk.trading_state import TradingState
+from fillgate.risk.checks import RiskChecks
 from fillgate.streams.bus import EventBus
 from fillgate.v1 import (
     admin_service_pb2,
@@ -86,32 +85,46 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
                 secret_file=refs.secret_file,
                 clock=clock,
             )
-    book = PositionBook(
-        {name: a.starting_cash for name, a in config.accounts.items()},
-        {name: s.reference_price for name, s in config.symbols.items()},
+    universe = config.universe()
+    state = State(
+        symbols=config.symbols,
+        starting_cash={name: a.starting_cash for name, a in config.accounts.items()},
     )
     bus = EventBus(
         retain=config.streams.retain,
         queue_size=config.streams.subscriber_queue,
         gated=journal is not None,
     )
+    risk = (
+        RiskChecks(config.risk, universe, clock=clock, book=state.book)
+        if config.risk.enabled
+        else None
+    )
     engine = Engine(
-        config=config,
+        universe=universe,
+        state=state,
         clock=clock,
         ids=ids,
         venues=venues,
-        book=book,
         bus=bus,
-        trading=TradingState(),
         journal=journal,
-        risk=RiskEngine(config, clock=clock, book=book) if config.risk.enabled else None,
+        risk=risk,
     )
     if journal is not None:
         journal.on_durable = bus.release
     kill_switch = KillSwitch(engine)
-    if engine.risk is not None:
-        engine.risk.breakers.connect(publish=engine.publish_event, trip=kill_switch.trip)
-    return Components(config, clock, engine, kill_switch, paper, Reconciler(engine, clock))
+    if risk is not None:
+        risk.breakers.connect(publish=engine.emit, trip=kill_switch.trip)
+    reconciler = Reconciler(
+        engine,
+        clock,
+        {
+            name: a.connection.reconcile_interval_s
+            for name, a in config.accounts.items()
+            if a.connection is not None
+        },
+    )
+    return Components(config, clock, engine, kill_switch, paper, reconciler)
 
 
 class FillgateServer:

@@ -31,6 +31,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from fillgate.domain.symbols import SymbolConfig
+from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
 from fillgate.risk.settings import (
     AccountLimits,
@@ -88,18 +90,6 @@ class AccountConfig:
     #: How a remote venue is reached (None for paper).
     connection: VenueSettings | None = None
     credentials: CredentialRefs = field(default_factory=CredentialRefs)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SymbolConfig:
-    """An instrument: its reference price and the precisions orders must respect."""
-
-    name: str
-    reference_price: Decimal
-    price_precision: int = 2
-    quantity_precision: int = 8
-    #: Paper venue: the most quantity that fills per price update; None is unlimited.
-    paper_liquidity: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,6 +159,13 @@ class Config:
     streams: StreamConfig = field(default_factory=StreamConfig)
     journal: JournalConfig = field(default_factory=JournalConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
+
+    def universe(self) -> Universe:
+        """The accounts (with their venue) and symbols, as the engine and risk see them."""
+        return Universe(
+            accounts=MappingProxyType({name: a.venue for name, a in self.accounts.items()}),
+            symbols=self.symbols,
+        )
 
 
 def load_config(path: str | Path | None = None) -> Config:

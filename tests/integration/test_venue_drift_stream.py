@@ -1,6 +1,6 @@
 """VenueDrift end to end: published on the bus, filtered, journaled, resumed after a restart.
 
-Reconciliation publishes drifts through ``engine.publish_event``; these tests
+Reconciliation publishes drifts through ``engine.emit``; these tests
 call it directly on an in-process server, so no venue needs to disagree.
 """
 
@@ -64,8 +64,8 @@ async def test_venue_drift_published_reaches_only_streams_of_its_account(tmp_pat
             alpha = await StreamReader(client, accounts=["alpha"]).start()
             eth = await StreamReader(client, symbols=["ETH-USD"]).start()
             engine = server.parts.engine
-            engine.publish_event("paper", "BTC-USD", drift("paper", "BTC-USD", "position"))
-            engine.publish_event("alpha", "", drift("alpha", "", "reconcile_failed"))
+            engine.emit(drift("paper", "BTC-USD", "position"))
+            engine.emit(drift("alpha", "", "reconcile_failed"))
 
             def drifts(reader: StreamReader) -> list[VenueDrift]:
                 return [e for e in reader.events if isinstance(e, VenueDrift)]
@@ -98,8 +98,8 @@ async def test_venue_drift_resumed_after_a_restart_from_memory_and_from_the_jour
             await client.submit_order("paper", "BTC-USD", "buy", "0.1")
             engine = server.parts.engine
             position = drift("paper", "BTC-USD", "position", ours="1", venue="2")
-            engine.publish_event("paper", "BTC-USD", position)
-            engine.publish_event("alpha", "", drift("alpha", "", "unknown_order", venue="V-9"))
+            engine.emit(position)
+            engine.emit(drift("alpha", "", "unknown_order", venue="V-9"))
             try:
                 await reader.wait_for(
                     lambda r: len([e for e in r.events if isinstance(e, VenueDrift)]) == 2

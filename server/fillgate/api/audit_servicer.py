@@ -11,7 +11,7 @@ from fillgate.domain.enums import ExecType
 from fillgate.domain.errors import FailedPrecondition, InvalidArgument, Violations
 from fillgate.domain.reports import ExecutionReport
 from fillgate.engine.engine import Engine
-from fillgate.journal.history import CHUNK, iter_stream_events
+from fillgate.engine.history import CHUNK, iter_stream_events
 from fillgate.v1 import audit_service_pb2 as pb
 from fillgate.v1 import audit_service_pb2_grpc as pb_grpc
 
@@ -51,7 +51,8 @@ class AuditServicer(pb_grpc.AuditServiceServicer):  # type: ignore[misc]
         await journal.durable()  # the scan then sees everything acknowledged so far
         out: list[Any] = []
         token = ""
-        for index, (_, item) in enumerate(iter_stream_events(journal.path)):
+        history = iter_stream_events(journal.path, self._engine.state.blank())
+        for index, (_, item) in enumerate(history):
             if index % CHUNK == 0:
                 await asyncio.sleep(0)
             if item is None or item.sequence <= after:

@@ -25,7 +25,7 @@ class RiskServicer(pb_grpc.RiskServiceServicer):  # type: ignore[misc]
 
     @translated
     async def GetRiskState(self, request: Any, context: Context) -> pb.GetRiskStateResponse:
-        config = self._engine.config
+        config = self._engine.universe
         v = Violations()
         v.require_known("accounts", request.accounts, config.accounts, "account")
         v.raise_if_any()

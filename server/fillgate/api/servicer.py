@@ -20,8 +20,8 @@ from fillgate.domain.errors import (
     Violations,
 )
 from fillgate.engine.engine import Engine
+from fillgate.engine.history import stream_events_between
 from fillgate.engine.kill_switch import KillSwitch
-from fillgate.journal.history import stream_events_between
 from fillgate.streams.bus import OVERFLOW, BusEvent, SubscriptionClosed
 from fillgate.v1 import admin_service_pb2 as admin_pb
 from fillgate.v1 import admin_service_pb2_grpc as admin_grpc
@@ -127,7 +127,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
         self, request: Any, context: Context
     ) -> AsyncIterator[pb.StreamFillsResponse]:
         v = Violations()
-        config = self._engine.config
+        config = self._engine.universe
         v.require_known("accounts", request.accounts, config.accounts, "account")
         v.require_known("symbols", request.symbols, config.symbols, "symbol")
         interval_ms = request.heartbeat_interval_ms or DEFAULT_HEARTBEAT_MS
@@ -147,7 +147,9 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
             # nothing can fall between the history and the live queue.
             assert from_sequence is not None
             sub = bus.subscribe(request.accounts, request.symbols)
-            history = stream_events_between(journal.path, from_sequence, bus.head)
+            history = stream_events_between(
+                journal.path, self._engine.state.blank(), from_sequence, bus.head
+            )
         try:
             first = bus.head + 1 if from_sequence is None else from_sequence + 1
             yield pb.StreamFillsResponse(
@@ -178,7 +180,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
             if closed.reason == OVERFLOW:
                 raise ResourceExhausted(
                     "SUBSCRIBER_TOO_SLOW",
-                    f"the stream fell {config.streams.subscriber_queue} events behind; "
+                    f"the stream fell {bus.queue_size} events behind; "
                     f"resume with from_sequence={last}",
                     {"last_sequence": str(last)},
                 ) from None
@@ -194,7 +196,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     async def GetPositions(self, request: Any, context: Context) -> pb.GetPositionsResponse:
         book = self._engine.book
         v = Violations()
-        v.require_known("accounts", request.accounts, self._engine.config.accounts, "account")
+        v.require_known("accounts", request.accounts, self._engine.universe.accounts, "account")
         v.raise_if_any()
         out = []
         for snap in book.snapshots(request.accounts):

@@ -1,9 +1,10 @@
 """The engine: the single owner of orders, positions and trading state.
 
-Commands come in from the api; every change happens by applying an event in
-:meth:`Engine._apply`, which is also where each event reaches the position
-book and the fill stream (and, later, the journal). Venue adapters feed their
-events through :meth:`Engine.on_venue_event`.
+Commands come in from the api; every change happens by emitting an event:
+:meth:`Engine.emit` applies it through the one fold (``engine/fold.py``, the
+same function journal replay and history reads use), then streams and
+journals it. Venue adapters feed their events through
+:meth:`Engine.on_venue_event`.
 
 Everything here runs on one event loop: no locks. A call that awaits a venue
 may interleave with others, so state is re-read after every await.
@@ -17,7 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from fillgate.book.positions import PositionBook
-from fillgate.config import Config, SymbolConfig
 from fillgate.domain import events as ev
 from fillgate.domain.commands import (
     CancelOrder,
@@ -37,14 +37,13 @@ from fillgate.domain.errors import (
     ResourceExhausted,
     Violations,
 )
-from fillgate.domain.lifecycle import apply
 from fillgate.domain.orders import Order
-from fillgate.domain.reports import ExecutionReport
+from fillgate.domain.universe import Universe
 from fillgate.domain.values import ZERO, Clock, IdGenerator, exact_add, fmt
+from fillgate.engine.fold import Applied, State, SymbolState, fold
 from fillgate.engine.validation import check_precision, check_replace, check_submit, command_of
-from fillgate.engine.venue_memo import VenueMemo
 from fillgate.journal.journal import Journal
-from fillgate.risk.checks import RiskEngine
+from fillgate.risk.checks import RiskChecks
 from fillgate.risk.trading_state import TradingState, describe_position, reduces_exposure
 from fillgate.streams.bus import EventBus
 from fillgate.venues.base import VenueAdapter
@@ -52,8 +51,8 @@ from fillgate.venues.base import VenueAdapter
 log = logging.getLogger("fillgate.engine")
 
 _WORKING = (OrderState.NEW, OrderState.PARTIALLY_FILLED)
-# Events the venue memo keeps for orders that stay open (see engine/venue_memo.py).
-_MEMO_EVENTS = frozenset({ev.OrderFilled, ev.OrderReplaced})
+
+__all__ = ["Engine", "SubmitResult", "SymbolState"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,51 +61,35 @@ class SubmitResult:
     duplicate: bool
 
 
-@dataclass(frozen=True, slots=True)
-class SymbolState:
-    config: SymbolConfig
-    reference_price: Decimal
-    updated_ns: int
-
-
 class Engine:
     """Owns orders and their lifecycle; feeds the book and the bus."""
 
     def __init__(
         self,
         *,
-        config: Config,
+        universe: Universe,
+        state: State,
         clock: Clock,
         ids: IdGenerator,
         venues: Mapping[str, VenueAdapter],  # by account
-        book: PositionBook,
         bus: EventBus,
-        trading: TradingState,
         journal: Journal | None = None,
-        risk: RiskEngine | None = None,
+        risk: RiskChecks | None = None,
     ) -> None:
-        self.config = config
+        self.universe = universe
+        self.state = state
         self.clock = clock
         self.ids = ids
         self.venues = dict(venues)
-        self.book = book
         self.bus = bus
-        self.trading = trading
         self.journal = journal
         self.risk = risk  # pre-trade checks and breakers; None runs without them
-        self._orders: dict[str, Order] = {}
-        self._sequence: list[str] = []  # order ids in creation order, for paging
-        self._by_client: dict[tuple[str, str], str] = {}
-        self._submitted: dict[str, Order] = {}  # each order as accepted: its original terms
-        self._open: dict[tuple[str, str], dict[str, None]] = {}  # (account, symbol) -> ids
-        self.denied_count = 0
-        self.memo = VenueMemo()
+        self.book: PositionBook = state.book
+        self.trading: TradingState = state.trading
+        self._store = state.orders
+        self._orders = state.orders.orders
         #: Accounts refused new orders, with why (reconciliation failed or pending).
         self.blocked: dict[str, str] = {}
-        self._symbols = {
-            name: SymbolState(s, s.reference_price, clock.now_ns())
-            for name, s in config.symbols.items()
-        }
 
     async def start(self) -> None:
         """Connect the venues and hand each its open orders (after a replay)."""
@@ -117,7 +100,7 @@ class Engine:
             await venue.connect(self.on_venue_event, self)
             hook = getattr(venue, "on_reference_price", None)
             if hook is not None:
-                for state in self._symbols.values():
+                for state in self.state.prices.values():
                     hook(state.config.name, state.reference_price)
             restore = getattr(venue, "restore_positions", None)
             if restore is not None:
@@ -142,13 +125,14 @@ class Engine:
         return self._orders.get(order_id)
 
     def open_orders_of(self, account: str) -> list[Order]:
-        return [self._orders[i] for (a, _s), ids in self._open.items() if a == account for i in ids]
+        open_ids = self._store.open
+        return [self._orders[i] for (a, _s), ids in open_ids.items() if a == account for i in ids]
 
     def exec_ids(self, order_id: str) -> frozenset[str] | set[str]:
-        return self.memo.exec_ids(order_id)
+        return self._store.memo.exec_ids(order_id)
 
     def leg_base(self, order_id: str) -> tuple[Decimal, Decimal]:
-        return self.memo.leg_base(order_id)
+        return self._store.memo.leg_base(order_id)
 
     async def durable(self) -> None:
         """Return once every event so far is durable (at once without a journal)."""
@@ -174,9 +158,9 @@ class Engine:
             await self.durable()
 
     async def _submit(self, cmd: SubmitOrder, bypass_halt: bool) -> SubmitResult:
-        existing = self._by_client.get((cmd.account, cmd.client_order_id))
+        existing = self._store.by_client.get((cmd.account, cmd.client_order_id))
         if existing is not None:
-            if command_of(self._submitted[existing]) != cmd:
+            if command_of(self._store.submitted[existing]) != cmd:
                 raise AlreadyExists(
                     "CLIENT_ORDER_ID_REUSED",
                     f"client_order_id {cmd.client_order_id!r} already names order {existing} "
@@ -184,7 +168,7 @@ class Engine:
                     {"client_order_id": cmd.client_order_id, "order_id": existing},
                 )
             return SubmitResult(self._orders[existing], True)
-        check_submit(cmd, self.config.accounts, self.config.symbols)
+        check_submit(cmd, self.universe.accounts, self.universe.symbols)
         try:
             blocked = self.blocked.get(cmd.account)
             if blocked is not None:
@@ -206,7 +190,7 @@ class Engine:
                 bypass_halt=bypass_halt,
             )
         except (FailedPrecondition, ResourceExhausted) as exc:
-            self._record(
+            self.emit(
                 ev.OrderDenied(
                     command=cmd,
                     reason=exc.reason,
@@ -217,7 +201,6 @@ class Engine:
             )
             raise
         now = self.clock.now_ns()
-        account = self.config.accounts[cmd.account]
         order = Order(
             order_id=self.ids.order_id(),
             client_order_id=cmd.client_order_id,
@@ -232,7 +215,7 @@ class Engine:
             strategy_id=cmd.strategy_id,
             tags=cmd.tags,
             reduce_only=cmd.reduce_only,
-            venue=account.venue,
+            venue=self.universe.accounts[cmd.account],
             created_ns=now,
             updated_ns=now,
         )
@@ -295,7 +278,7 @@ class Engine:
 
     def _open_quantity(self, account: str, symbol: str, side: Side, exclude: str = "") -> Decimal:
         total = ZERO
-        for order_id in self._open.get((account, symbol), ()):
+        for order_id in self._store.open.get((account, symbol), ()):
             order = self._orders[order_id]
             if order.side is side and order_id != exclude:
                 total = exact_add(total, order.leaves_quantity)
@@ -340,7 +323,7 @@ class Engine:
 
     async def _replace(self, cmd: ReplaceOrder) -> Order:
         order = self.resolve(cmd.ref)
-        check_replace(cmd, order, self.config.symbols[order.symbol])
+        check_replace(cmd, order, self.universe.symbols[order.symbol])
         if order.state not in _WORKING:
             raise FailedPrecondition(
                 "ORDER_NOT_REPLACEABLE",
@@ -398,7 +381,7 @@ class Engine:
             raise InvalidArgument(
                 [("order", "give order_id, or account and client_order_id")], "ORDER_REF_MISSING"
             )
-        order_id = self._by_client.get((ref.account, ref.client_order_id))
+        order_id = self._store.by_client.get((ref.account, ref.client_order_id))
         if order_id is None:
             raise NotFound(
                 "ORDER_NOT_FOUND",
@@ -409,11 +392,12 @@ class Engine:
 
     def orders(self, start: int = 0) -> Iterable[tuple[int, Order]]:
         """Yield (position, order) in creation order from ``start``."""
-        for index in range(start, len(self._sequence)):
-            yield index, self._orders[self._sequence[index]]
+        sequence = self._store.sequence
+        for index in range(start, len(sequence)):
+            yield index, self._orders[sequence[index]]
 
     def open_orders(self) -> list[Order]:
-        return [self._orders[i] for ids in self._open.values() for i in ids]
+        return self._store.open_orders()
 
     # -- events ---------------------------------------------------------------
 
@@ -433,105 +417,63 @@ class Engine:
     def _reject(self, order_id: str, reason: str) -> None:
         self._apply(ev.OrderRejected(order_id=order_id, ts_ns=self.clock.now_ns(), reason=reason))
 
-    def _record(self, event: object) -> None:
-        """Journal an event that changes no order and is not streamed (denials, prices)."""
-        self.denied_count += isinstance(event, ev.OrderDenied)
-        if self.journal is not None:
-            self.journal.append(event)
+    def emit(self, event: object) -> Applied:
+        """Apply an event through the fold, then stream it (if it streams) and journal it.
 
-    def publish_event(self, account: str, symbol: str, payload: object) -> None:
-        """Stream and journal a non-order event (a trading-state change, an alert)."""
-        published = self.bus.publish(account, symbol, payload)
-        if self.journal is not None:
-            self.journal.append(payload, published.sequence)
+        The fold raises before changing anything when the event does not apply.
+        """
+        applied = fold(self.state, event)
+        self._publish(event, applied)
+        return applied
 
-    def index(self, previous: Order | None, order: Order, event: ev.OrderEvent) -> None:
-        """Keep the lookups in step with an order change (shared with journal replay)."""
-        self._orders[order.order_id] = order
-        key = (order.account, order.symbol)
-        if previous is None:
-            self._sequence.append(order.order_id)
-            self._by_client[(order.account, order.client_order_id)] = order.order_id
-            self._submitted[order.order_id] = order
-            self._open.setdefault(key, {})[order.order_id] = None
-        elif not order.is_open:
-            self._open.get(key, {}).pop(order.order_id, None)
-            self.memo.forget(order.order_id)
-        elif type(event) in _MEMO_EVENTS:
-            self.memo.note(previous, order, event)
+    def _publish(self, event: object, applied: Applied, exec_id: str = "") -> None:
+        if applied.payload is None:
+            if self.journal is not None:
+                self.journal.append(event)
+            return
+        published = self.bus.publish(applied.account, applied.symbol, applied.payload)
+        if self.journal is not None:
+            self.journal.append(event, published.sequence, exec_id)
 
     def _apply(self, event: ev.OrderEvent) -> Order:
-        """The one place an order changes: apply, index, book, stream, journal."""
-        previous = self._orders.get(event.order_id)
-        order, exec_type = apply(previous, event)
-        self.index(previous, order, event)
-        if isinstance(event, ev.OrderFilled):
-            self.book.on_fill(
-                order.account,
-                order.symbol,
-                order.side,
-                event.quantity,
-                event.price,
-                event.fee,
-                event.ts_ns,
-            )
-        report = ExecutionReport(
-            exec_id=self.ids.exec_id(),
-            exec_type=exec_type,
-            order=order,
-            event=event,
-            monotonic_ns=self.clock.monotonic_ns(),
-        )
-        published = self.bus.publish(order.account, order.symbol, report)
-        if self.journal is not None:
-            self.journal.append(event, published.sequence, report.exec_id)
+        """Apply an order event: fold, stream, journal, then the risk counters."""
+        exec_id = self.ids.exec_id()
+        applied = fold(self.state, event, exec_id, self.clock.monotonic_ns())
+        self._publish(event, applied, exec_id)
+        order = applied.order
+        assert order is not None
         if self.risk is not None:
-            self.risk.on_order(previous, order, event)
+            self.risk.on_order(applied.previous, order, event)
         return order
 
     # -- reference prices ---------------------------------------------------
 
-    @property
-    def order_table(self) -> dict[str, Order]:
-        """The live order table, for journal replay (the engine's single writer)."""
-        return self._orders
-
-    def restore_price(self, symbol: str, price: Decimal, ts_ns: int) -> None:
-        """Set a replayed reference price: marks follow; venues get it at start()."""
-        state = self._symbols.get(symbol)
-        if state is not None:
-            self._symbols[symbol] = SymbolState(state.config, price, ts_ns)
-            self.book.on_mark(symbol, price, ts_ns)
-
     def symbol(self, name: str) -> SymbolState:
-        state = self._symbols.get(name)
+        state = self.state.prices.get(name)
         if state is None:
             raise NotFound("SYMBOL_NOT_FOUND", f"unknown symbol {name!r}", {"symbol": name})
         return state
 
     def symbols(self) -> list[SymbolState]:
-        return [self._symbols[n] for n in sorted(self._symbols)]
+        return [self.state.prices[n] for n in sorted(self.state.prices)]
 
     def set_reference_price(self, cmd: SetReferencePrice) -> SymbolState:
         """Move a reference price: re-mark positions, then let price-driven venues match."""
         v = Violations()
-        sym = self.config.symbols.get(cmd.symbol)
+        sym = self.universe.symbols.get(cmd.symbol)
         if sym is None:
             v.add("symbol", f"unknown symbol {cmd.symbol!r}")
         else:
             check_precision(v, "price", cmd.price, sym.price_precision, sym.name)
         v.raise_if_any()
-        assert sym is not None
-        now = self.clock.now_ns()
         # Journaled before the fills it causes, so a replay meets them in the same order.
-        self._record(ev.ReferencePriceMoved(symbol=cmd.symbol, price=cmd.price, ts_ns=now))
-        state = SymbolState(sym, cmd.price, now)
-        self._symbols[cmd.symbol] = state
-        self.book.on_mark(cmd.symbol, cmd.price, now)
+        self.emit(
+            ev.ReferencePriceMoved(symbol=cmd.symbol, price=cmd.price, ts_ns=self.clock.now_ns())
+        )
         if self.risk is not None:
             self.risk.on_mark(cmd.symbol, cmd.price)
         for venue in self.adapters():
             hook = getattr(venue, "on_reference_price", None)
             if hook is not None:
                 hook(cmd.symbol, cmd.price)
-        return state
+        return self.state.prices[cmd.symbol]

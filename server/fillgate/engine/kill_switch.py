@@ -34,15 +34,15 @@ class KillSwitch:
         self._tasks: set[asyncio.Task[HaltResult]] = set()  # trips in progress
 
     def _check_scope(self, v: Violations, scope: HaltScope, target: str) -> None:
-        config = self._engine.config
+        universe = self._engine.universe
         if scope is HaltScope.ALL:
             if target:
                 v.add("target", "must be empty for HALT_SCOPE_ALL")
         elif not target:
             v.add("target", f"is required for HALT_SCOPE_{scope.name}")
-        elif scope is HaltScope.ACCOUNT and target not in config.accounts:
+        elif scope is HaltScope.ACCOUNT and target not in universe.accounts:
             v.add("target", f"unknown account {target!r}")
-        elif scope is HaltScope.SYMBOL and target not in config.symbols:
+        elif scope is HaltScope.SYMBOL and target not in universe.symbols:
             v.add("target", f"unknown symbol {target!r}")
 
     async def halt(self, cmd: Halt) -> HaltResult:
@@ -82,7 +82,7 @@ class KillSwitch:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def _restrict(self, cmd: Halt) -> Restriction:
-        """Validate a halt, set its restriction and announce it; nothing awaits."""
+        """Validate a halt and emit its restriction; nothing awaits."""
         v = Violations()
         self._check_scope(v, cmd.scope, cmd.target)
         if cmd.mode is TradingMode.ACTIVE:
@@ -92,17 +92,9 @@ class KillSwitch:
         if cmd.flatten_positions and cmd.scope is HaltScope.STRATEGY:
             v.add("flatten_positions", "positions are kept per account and symbol, not strategy")
         v.raise_if_any()
-        engine = self._engine
-        restriction = Restriction(
-            scope=cmd.scope,
-            target=cmd.target,
-            mode=cmd.mode,
-            reason=cmd.reason,
-            requested_by=cmd.requested_by,
-            set_ns=engine.clock.now_ns(),
-        )
-        engine.trading.set(restriction)
         self._announce(cmd.scope, cmd.target, cmd.mode, cmd.reason, cmd.requested_by)
+        restriction = self._engine.trading.get(cmd.scope, cmd.target)
+        assert restriction is not None
         return restriction
 
     async def _act(self, cmd: Halt, restriction: Restriction) -> HaltResult:
@@ -129,15 +121,15 @@ class KillSwitch:
         self._check_scope(v, cmd.scope, cmd.target)
         v.raise_if_any()
         engine = self._engine
-        if engine.trading.clear(cmd.scope, cmd.target) is None:
+        if engine.trading.get(cmd.scope, cmd.target) is None:
             raise NotFound(
                 "RESTRICTION_NOT_FOUND",
                 f"no restriction on {cmd.scope.name.lower()} {cmd.target or '(all)'}",
                 {"scope": cmd.scope.name, "target": cmd.target},
             )
+        self._announce(cmd.scope, cmd.target, TradingMode.ACTIVE, cmd.reason, cmd.requested_by)
         if engine.risk is not None:
             engine.risk.breakers.rearm(cmd.scope, cmd.target)
-        self._announce(cmd.scope, cmd.target, TradingMode.ACTIVE, cmd.reason, cmd.requested_by)
         log.warning(
             "event=resume scope=%s target=%s requested_by=%s reason=%r",
             cmd.scope.name,
@@ -150,15 +142,17 @@ class KillSwitch:
     def _announce(
         self, scope: HaltScope, target: str, mode: TradingMode, reason: str, who: str
     ) -> None:
-        change = ev.TradingStateChanged(
-            scope=scope,
-            target=target,
-            mode=mode,
-            reason=reason,
-            requested_by=who,
-            ts_ns=self._engine.clock.now_ns(),
+        """Emit the change: the engine's fold sets or clears the restriction."""
+        self._engine.emit(
+            ev.TradingStateChanged(
+                scope=scope,
+                target=target,
+                mode=mode,
+                reason=reason,
+                requested_by=who,
+                ts_ns=self._engine.clock.now_ns(),
+            )
         )
-        self._engine.publish_event(change.account, change.symbol, change)
 
     @staticmethod
     def _in_scope(scope: HaltScope, target: str, account: str, symbol: str, strategy: str) -> bool:
@@ -192,7 +186,7 @@ class KillSwitch:
         """Close every position in scope with IOC market orders that bypass the halt.
 
         They still meet the risk sanity checks, so a position larger than one
-        order may be is closed in several (``RiskEngine.flatten_chunks``); a
+        order may be is closed in several (``RiskChecks.flatten_chunks``); a
         denied part is journaled like any denial, logged, and ends that symbol.
         """
         engine = self._engine

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from decimal import Decimal
 
 from fillgate.domain import events as ev
@@ -40,9 +41,16 @@ _PENDING = "the first reconciliation with the venue has not completed"
 class Reconciler:
     """Runs reconciliation for every account; owns the per-account order gate."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock, intervals: Mapping[str, float] | None = None
+    ) -> None:
+        """``intervals``: each remote account's seconds between reconciliations (0 = start only).
+
+        Remote accounts take no new orders until their first reconciliation.
+        """
         self._engine = engine
         self._clock = clock
+        self._intervals = dict(intervals or {})
         self._tasks: list[asyncio.Task[None]] = []
         #: Last published drift per (account, symbol, kind): publish changes only.
         self._reported: dict[tuple[str, str, str], tuple[str, str]] = {}
@@ -52,20 +60,14 @@ class Reconciler:
 
     async def start(self) -> None:
         """Reconcile every account once (remote accounts are gated until then), then schedule."""
-        accounts = self._engine.config.accounts
-        for name, account in accounts.items():
-            if account.connection is not None:
-                self._engine.blocked.setdefault(name, _PENDING)
-        for name in accounts:
+        for name in self._intervals:
+            self._engine.blocked.setdefault(name, _PENDING)
+        for name in self._engine.universe.accounts:
             await self.reconcile(name)
-        for name, account in accounts.items():
-            connection = account.connection
-            if connection is not None and connection.reconcile_interval_s > 0:
+        for name, interval_s in self._intervals.items():
+            if interval_s > 0:
                 self._tasks.append(
-                    asyncio.create_task(
-                        self._every(name, connection.reconcile_interval_s),
-                        name=f"reconcile-{name}",
-                    )
+                    asyncio.create_task(self._every(name, interval_s), name=f"reconcile-{name}")
                 )
 
     async def stop(self) -> None:
@@ -134,7 +136,7 @@ class Reconciler:
         engine = self._engine
         balances = bool(getattr(venue, "positions_are_balances", False))
         out: list[ev.VenueDrift] = []
-        for symbol in sorted(engine.config.symbols):
+        for symbol in sorted(engine.universe.symbols):
             ours = engine.book.quantity(account, symbol)
             venue_qty = theirs.get(symbol, ZERO)
             if balances:
@@ -199,4 +201,4 @@ class Reconciler:
             drift.venue,
             drift.message,
         )
-        self._engine.publish_event(drift.account, drift.symbol, drift)
+        self._engine.emit(drift)

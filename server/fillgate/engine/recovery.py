@@ -1,9 +1,10 @@
 """Rebuild the engine from journal records: orders, positions, trading state, stream.
 
-Replay applies the same events through the same ``lifecycle.apply`` as live
-trading, so it rebuilds the same state; it skips only what has no state
-(streaming to consumers). The last ``retain`` stream events go back into the
-bus so consumers can resume from memory after a restart.
+Replay applies the journaled events through the same fold as live trading
+(``engine/fold.py``), so it rebuilds the same state; it skips only what is not
+state (streaming to consumers, risk counters, which ``Engine.start`` rebuilds).
+The last ``retain`` stream events go back into the bus so consumers can resume
+from memory after a restart.
 """
 
 from __future__ import annotations
@@ -14,15 +15,10 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from fillgate.domain import events as ev
-from fillgate.domain.enums import TradingMode
-from fillgate.domain.lifecycle import apply
-from fillgate.domain.reports import ExecutionReport
 from fillgate.engine.engine import Engine
+from fillgate.engine.fold import fold
 from fillgate.journal.codec import Record
-from fillgate.risk.trading_state import Restriction
 from fillgate.streams.bus import BusEvent
 
 log = logging.getLogger("fillgate.recovery")
@@ -35,19 +31,6 @@ class ReplayStats:
     open_orders: int
     stream_head: int
     seconds: float
-
-
-def stream_payload(record: Record, order: Any, exec_type: Any) -> Any:
-    """The payload a replayed stream event carries, as it was when first published."""
-    if isinstance(record.event, ev.OrderEvent):
-        return ExecutionReport(
-            exec_id=record.exec_id,
-            exec_type=exec_type,
-            order=order,
-            event=record.event,
-            monotonic_ns=0,
-        )
-    return record.event
 
 
 def replay(engine: Engine, records: Iterable[Record], total: int | None = None) -> ReplayStats:
@@ -73,76 +56,25 @@ def replay(engine: Engine, records: Iterable[Record], total: int | None = None) 
 def _replay(
     engine: Engine, records: Iterable[Record], started: float, total: int | None
 ) -> ReplayStats:
-    orders = engine.order_table
-    book = engine.book
-    trading = engine.trading
-    retained: deque[tuple[Record, Any, Any]] = deque(maxlen=engine.bus.retain)
+    state = engine.state
+    retained: deque[BusEvent] = deque(maxlen=engine.bus.retain)
     head = count = 0
     # Only the last `retain` records can hold the retained stream events: with the
-    # record count known, skip collecting candidates before them.
+    # record count known, skip keeping candidates before them.
     keep_from = 0 if total is None else total - engine.bus.retain
-    order_event = ev.OrderEvent
-    filled = ev.OrderFilled
-    order: Any
-    exec_type: Any
-    book.begin_replay()
+    state.book.begin_replay()
     for record in records:
         count += 1
-        event = record.event
-        if isinstance(event, order_event):
-            previous = orders.get(event.order_id)
-            order, exec_type = apply(previous, event)
-            engine.index(previous, order, event)
-            if type(event) is filled:
-                book.on_fill(
-                    order.account,
-                    order.symbol,
-                    order.side,
-                    event.quantity,
-                    event.price,
-                    event.fee,
-                    event.ts_ns,
-                )
-        elif isinstance(event, ev.TradingStateChanged):
-            order = exec_type = None
-            if event.mode is TradingMode.ACTIVE:
-                trading.clear(event.scope, event.target)
-            else:
-                trading.set(
-                    Restriction(
-                        scope=event.scope,
-                        target=event.target,
-                        mode=event.mode,
-                        reason=event.reason,
-                        requested_by=event.requested_by,
-                        set_ns=event.ts_ns,
-                    )
-                )
-        elif isinstance(event, ev.BreakerTripped | ev.VenueDrift):
-            order = exec_type = None  # an alert: streamed, no state (breakers re-arm at start)
-        elif isinstance(event, ev.ReferencePriceMoved):
-            engine.restore_price(event.symbol, event.price, event.ts_ns)
-            continue
-        else:  # OrderDenied: audit only
-            engine.denied_count += 1
-            continue
+        applied = fold(state, record.event, record.exec_id)
         if record.stream_seq:
             head = record.stream_seq
             if count > keep_from:
-                retained.append((record, order, exec_type))
-    book.end_replay()
-    engine.bus.restore(
-        head,
-        [
-            BusEvent(
-                r.stream_seq,
-                (o or r.event).account,
-                (o or r.event).symbol,
-                stream_payload(r, o, x),
-            )
-            for r, o, x in retained
-        ],
-    )
+                retained.append(
+                    BusEvent(record.stream_seq, applied.account, applied.symbol, applied.payload)
+                )
+    state.book.end_replay()
+    engine.bus.restore(head, retained)
+    orders = state.orders.orders
     stats = ReplayStats(
         records=count,
         orders=len(orders),

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from decimal import Decimal
 
-from fillgate.config import AccountConfig, SymbolConfig
 from fillgate.domain.commands import ReplaceOrder, SubmitOrder
 from fillgate.domain.errors import Violations
 from fillgate.domain.orders import Order
+from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.values import decimal_places, fmt
 
 MAX_ID_LENGTH = 64
@@ -38,7 +38,7 @@ def check_precision(
 
 def check_submit(
     cmd: SubmitOrder,
-    accounts: Mapping[str, AccountConfig],
+    accounts: Container[str],
     symbols: Mapping[str, SymbolConfig],
 ) -> None:
     """Raise InvalidArgument naming every field of ``cmd`` that is wrong."""

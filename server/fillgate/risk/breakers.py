@@ -42,7 +42,7 @@ DAY_NS = 86_400 * 1_000_000_000
 _HUNDRED = Decimal(100)
 _PLACES = Decimal("0.0001")
 
-Publish = Callable[[str, str, object], None]
+Publish = Callable[[object], object]
 Trip = Callable[[Halt], None]
 
 
@@ -261,7 +261,7 @@ class Breakers:
         )
         try:  # a failure here must never break the order path that called us
             if self._publish is not None:
-                self._publish(account, symbol, alert)
+                self._publish(alert)
             if self._trip is not None:
                 self._trip(
                     Halt(

@@ -1,6 +1,6 @@
 """The pre-trade risk engine: every new order and every widening replace passes it.
 
-:meth:`RiskEngine.check` runs after the halt guard and raises
+:meth:`RiskChecks.check` runs after the halt guard and raises
 ``FailedPrecondition`` (rate limits: ``ResourceExhausted``) with an
 UPPER_SNAKE_CASE reason and ``limit``/``value`` metadata. In order:
 
@@ -24,15 +24,16 @@ from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
 
 from fillgate.book.positions import PositionBook
-from fillgate.config import Config
 from fillgate.domain import events as ev
 from fillgate.domain.enums import OrderType, Side
 from fillgate.domain.errors import FailedPrecondition, ResourceExhausted
 from fillgate.domain.orders import Order
+from fillgate.domain.universe import Universe
 from fillgate.domain.values import EXACT, RATIO, ZERO, Clock, fmt
 from fillgate.risk.breakers import Breakers, pct
 from fillgate.risk.exposure import ExposureBook, Slot
 from fillgate.risk.limits import LimitResolver, OrderLimits, TokenBucket
+from fillgate.risk.settings import RiskConfig
 
 _add = EXACT.add
 _sub = EXACT.subtract
@@ -55,43 +56,45 @@ _NO_QUANTITY_CHANGE = frozenset(
 )
 
 
-class RiskEngine:
+class RiskChecks:
     """Pre-trade checks over running aggregates, and the circuit breakers."""
 
-    def __init__(self, config: Config, *, clock: Clock, book: PositionBook) -> None:
-        self.config = config
-        self.settings = config.risk
+    def __init__(
+        self, settings: RiskConfig, universe: Universe, *, clock: Clock, book: PositionBook
+    ) -> None:
+        self.universe = universe
+        self.settings = settings
         self.clock = clock
         self.book = book
-        self.limits = LimitResolver(config.risk)
+        self.limits = LimitResolver(settings)
         margin = {}
-        for account in config.accounts:
-            for symbol in config.symbols:
+        for account in universe.accounts:
+            for symbol in universe.symbols:
                 rate = self.limits.get(account, symbol, "").margin_rate
                 if rate is not None:
                     margin[(account, symbol)] = rate
         self.exposure = ExposureBook(
             book,
-            {name: s.reference_price for name, s in config.symbols.items()},
+            {name: s.reference_price for name, s in universe.symbols.items()},
             margin,
-            config.accounts,
+            universe.accounts,
             track_entries=any(
-                config.risk.account(a).one_pending_entry_per_side for a in config.accounts
+                settings.account(a).one_pending_entry_per_side for a in universe.accounts
             ),
         )
-        self.breakers = Breakers(config.risk.breakers, clock=clock, book=book)
+        self.breakers = Breakers(settings.breakers, clock=clock, book=book)
         now = clock.monotonic_ns()
         self.account_buckets = {
             name: TokenBucket(limits.orders_per_second, limits.order_burst, now)
-            for name in config.accounts
-            if (limits := config.risk.account(name)).orders_per_second is not None
+            for name in universe.accounts
+            if (limits := settings.account(name)).orders_per_second is not None
         }
         self.strategy_buckets = {
             name: TokenBucket(limits_s.orders_per_second, limits_s.order_burst, now)
-            for name, limits_s in config.risk.strategies.items()
+            for name, limits_s in settings.strategies.items()
             if limits_s.orders_per_second is not None
         }
-        breakers = config.risk.breakers
+        breakers = settings.breakers
         self._slippage_on = breakers.slippage.limit is not None
         self._rejections_on = breakers.rejection_rate.limit is not None
         self._arrival: dict[str, Decimal] = {}  # market order id -> mark when accepted
@@ -354,7 +357,7 @@ class RiskEngine:
     def rebuild(self, open_orders: Iterable[Order]) -> None:
         """Recompute every aggregate from the book and open orders (call after a replay)."""
         self.exposure.rebuild(open_orders)
-        self.breakers.start_day(self.config.accounts)
+        self.breakers.start_day(self.universe.accounts)
 
     # -- flattening -------------------------------------------------------------
 
@@ -368,7 +371,7 @@ class RiskEngine:
         at most MAX_FLATTEN_CHUNKS parts (the rest stays for the operator).
         """
         lim = self.limits.get(account, symbol, strategy)
-        step = lim.lot_size or Decimal(1).scaleb(-self.config.symbols[symbol].quantity_precision)
+        step = lim.lot_size or Decimal(1).scaleb(-self.universe.symbols[symbol].quantity_precision)
         size = quantity
         if lim.max_order_quantity is not None:
             size = min(size, lim.max_order_quantity)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from fillgate.domain.enums import Breaker, BreakerState, TradingMode
 from fillgate.domain.values import RATIO, ZERO
 from fillgate.risk.breakers import Tripped, pct
-from fillgate.risk.checks import RiskEngine
+from fillgate.risk.checks import RiskChecks
 from fillgate.risk.limits import TokenBucket
 
 #: Limits judged per order: they have no running usage.
@@ -68,7 +68,7 @@ class RiskState:
     global_limits: tuple[LimitUsage, ...]
 
 
-def risk_state(risk: RiskEngine, accounts: Iterable[str]) -> RiskState:
+def risk_state(risk: RiskChecks, accounts: Iterable[str]) -> RiskState:
     """Return the limits and breakers of ``accounts`` (ordered by name)."""
     cap = risk.settings.max_total_gross_exposure
     total = risk.exposure.total_gross
@@ -83,7 +83,7 @@ def risk_state(risk: RiskEngine, accounts: Iterable[str]) -> RiskState:
     )
 
 
-def _account(risk: RiskEngine, account: str) -> AccountRisk:
+def _account(risk: RiskChecks, account: str) -> AccountRisk:
     equity = risk.book.snapshot(account).equity
     acc = risk.exposure.accounts[account]
     slots = risk.exposure.slots(account)
@@ -158,7 +158,7 @@ def _burst(
     )
 
 
-def _breaker(risk: RiskEngine, kind: Breaker, account: str) -> BreakerStatus:
+def _breaker(risk: RiskChecks, kind: Breaker, account: str) -> BreakerStatus:
     cfg = risk.settings.breakers.get(kind)
     tripped = risk.breakers.day(account).tripped.get(kind)
     if cfg.limit is None:

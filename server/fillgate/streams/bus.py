@@ -129,6 +129,11 @@ class EventBus:
         return self._head
 
     @property
+    def queue_size(self) -> int:
+        """How many events a subscriber may have queued before it is cut off."""
+        return self._queue_size
+
+    @property
     def retain(self) -> int:
         return self._ring.maxlen or 0
 

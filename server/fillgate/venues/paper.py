@@ -27,10 +27,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fillgate.config import PaperConfig, SymbolConfig
+from fillgate.config import PaperConfig
 from fillgate.domain import events as ev
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
+from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.values import EXACT, ZERO, Clock, IdGenerator
 from fillgate.venues.base import ReportSink
 from fillgate.venues.legs import OrderView

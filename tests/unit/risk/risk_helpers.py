@@ -28,7 +28,7 @@ async def denied(
     **order: Any,
 ) -> FillgateError:
     """Submit; expect ``kind`` with ``reason`` (and limit/value metadata), no order, a denial."""
-    head, count, denials = h.head, h.order_count(), h.engine.denied_count
+    head, count, denials = h.head, h.order_count(), h.engine.state.denied
     with pytest.raises(kind) as info:
         await h.submit(**order)
     exc = info.value
@@ -38,7 +38,7 @@ async def denied(
     if value is not None:
         assert exc.metadata["value"] == value
     assert (h.head, h.order_count()) == (head, count)
-    assert h.engine.denied_count == denials + 1  # journaled as OrderDenied
+    assert h.engine.state.denied == denials + 1  # journaled as OrderDenied
     return exc
 
 

@@ -57,14 +57,14 @@ async def test_flatten_part_denied_by_sanity_check_is_journaled_and_halt_complet
     await h.build_position(4)
     await h.build_position("3.5")
     await h.build_position(-3)  # long 8.5: flattened as 4, 4 and 0.5, which is under the minimum
-    denials = h.engine.denied_count
+    denials = h.engine.state.denied
 
     with caplog.at_level(logging.ERROR, logger="fillgate.kill_switch"):
         result = await h.halt(HALTED, flatten_positions=True)
 
     assert [o.quantity for o in result.flattened] == [4, 4]
     assert h.position() == D("0.5")
-    assert h.engine.denied_count == denials + 1
+    assert h.engine.state.denied == denials + 1
     assert h.engine.trading.get(HaltScope.ALL, "").mode is HALTED
     assert any("event=flatten_denied" in r.getMessage() for r in caplog.records)
 

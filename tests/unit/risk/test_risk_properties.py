@@ -31,7 +31,7 @@ from fillgate.domain.commands import (
 from fillgate.domain.enums import HaltScope, OrderType, Side, TimeInForce, TradingMode
 from fillgate.domain.errors import FillgateError
 from fillgate.domain.values import ManualClock
-from fillgate.risk.checks import RiskEngine
+from fillgate.risk.checks import RiskChecks
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -154,7 +154,7 @@ def test_reducing_no_order_sequence_increases_absolute_exposure(initial, sequenc
     uvloop.run(scenario())
 
 
-def _brute(risk: RiskEngine, engine: Any) -> dict[str, Any]:
+def _brute(risk: RiskChecks, engine: Any) -> dict[str, Any]:
     """Recompute every aggregate from the book and the open orders."""
     slots: dict[tuple[str, str], list[D]] = {}
     for snap in engine.book.snapshots():
@@ -163,7 +163,7 @@ def _brute(risk: RiskEngine, engine: Any) -> dict[str, Any]:
     for o in engine.open_orders():
         slot = slots.setdefault((o.account, o.symbol), [D(0), D(0), D(0)])
         slot[1 if o.side is Side.BUY else 2] += o.leaves_quantity
-    accounts: dict[str, list[Any]] = {a: [D(0), D(0), 0] for a in engine.config.accounts}
+    accounts: dict[str, list[Any]] = {a: [D(0), D(0), 0] for a in engine.universe.accounts}
     total = D(0)
     for (account, symbol), (p, buys, sells) in slots.items():
         gross = max(abs(p + buys), abs(p - sells)) * engine.book.mark(symbol)
@@ -175,7 +175,7 @@ def _brute(risk: RiskEngine, engine: Any) -> dict[str, Any]:
     return {"accounts": accounts, "total": total}
 
 
-def _kept(risk: RiskEngine) -> dict[str, Any]:
+def _kept(risk: RiskChecks) -> dict[str, Any]:
     accounts = {a: [x.gross, x.margin, x.engaged] for a, x in risk.exposure.accounts.items()}
     return {"accounts": accounts, "total": risk.exposure.total_gross}
 

@@ -1,0 +1,183 @@
+"""The one fold: the only place an event changes state.
+
+Live processing (``Engine``), journal replay (``engine/recovery.py``) and
+history reads (``engine/history.py``: deep stream resumes, audit) all apply
+events through :func:`fold`, so they cannot disagree about what an event
+does. What it changes, :class:`State`:
+
+- orders and their lookups (:class:`OrderStore`), through the order state
+  machine (``domain/lifecycle.apply``, which raises before anything changes);
+- the position book (fills, marks);
+- the trading state (``TradingStateChanged``: halts, breaker trips, resumes);
+- reference prices (``ReferencePriceMoved``);
+- the count of denied orders.
+
+Side effects that are not state stay with the caller: streaming, journaling,
+risk counters and breakers, telling venues about prices.
+
+:func:`fold` returns what the event streams as (an ``ExecutionReport`` for an
+order event, the event itself for alerts and trading-state changes, None for
+unstreamed events), with the account and symbol stream filters match on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from fillgate.book.positions import PositionBook
+from fillgate.domain import events as ev
+from fillgate.domain.enums import TradingMode
+from fillgate.domain.lifecycle import apply
+from fillgate.domain.orders import Order
+from fillgate.domain.reports import ExecutionReport
+from fillgate.domain.symbols import SymbolConfig
+from fillgate.engine.venue_memo import VenueMemo
+from fillgate.risk.trading_state import Restriction, TradingState
+
+# Events the venue memo keeps for orders that stay open (see engine/venue_memo.py).
+_MEMO_EVENTS = frozenset({ev.OrderFilled, ev.OrderReplaced})
+_ORDER_EVENT = ev.OrderEvent
+_FILLED = ev.OrderFilled
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolState:
+    """A symbol's settings and its current reference price."""
+
+    config: SymbolConfig
+    reference_price: Decimal
+    updated_ns: int
+
+
+class OrderStore:
+    """Every order with the lookups the engine needs; changed only by :func:`fold`."""
+
+    __slots__ = ("by_client", "memo", "open", "orders", "sequence", "submitted")
+
+    def __init__(self) -> None:
+        self.orders: dict[str, Order] = {}
+        #: Order ids in creation order, for paging.
+        self.sequence: list[str] = []
+        self.by_client: dict[tuple[str, str], str] = {}
+        #: Each order as accepted: its original terms (idempotency compares them).
+        self.submitted: dict[str, Order] = {}
+        #: (account, symbol) -> ids of open orders (a dict keeps insertion order).
+        self.open: dict[tuple[str, str], dict[str, None]] = {}
+        self.memo = VenueMemo()
+
+    def index(self, previous: Order | None, order: Order, event: ev.OrderEvent) -> None:
+        self.orders[order.order_id] = order
+        key = (order.account, order.symbol)
+        if previous is None:
+            self.sequence.append(order.order_id)
+            self.by_client[(order.account, order.client_order_id)] = order.order_id
+            self.submitted[order.order_id] = order
+            self.open.setdefault(key, {})[order.order_id] = None
+        elif not order.is_open:
+            self.open.get(key, {}).pop(order.order_id, None)
+            self.memo.forget(order.order_id)
+        elif type(event) in _MEMO_EVENTS:
+            self.memo.note(previous, order, event)
+
+    def open_orders(self) -> list[Order]:
+        return [self.orders[i] for ids in self.open.values() for i in ids]
+
+
+class State:
+    """Everything an event can change; owned by the engine's single writer."""
+
+    __slots__ = ("book", "denied", "orders", "prices", "starting_cash", "symbols", "trading")
+
+    def __init__(
+        self, *, symbols: Mapping[str, SymbolConfig], starting_cash: Mapping[str, Decimal]
+    ) -> None:
+        self.symbols = symbols
+        self.starting_cash = starting_cash
+        self.orders = OrderStore()
+        self.book = PositionBook(
+            starting_cash, {name: s.reference_price for name, s in symbols.items()}
+        )
+        self.trading = TradingState()
+        self.prices = {name: SymbolState(s, s.reference_price, 0) for name, s in symbols.items()}
+        self.denied = 0
+
+    def blank(self) -> State:
+        """A new state as it was before the first event (for history reads)."""
+        return State(symbols=self.symbols, starting_cash=self.starting_cash)
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What applying one event produced."""
+
+    #: What the stream carries; None when the event is not streamed.
+    payload: Any
+    account: str = ""
+    symbol: str = ""
+    #: For order events: the order before and after.
+    previous: Order | None = None
+    order: Order | None = None
+
+
+_UNSTREAMED = Applied(None)
+
+
+def fold(state: State, event: Any, exec_id: str = "", monotonic_ns: int = 0) -> Applied:
+    """Apply ``event`` to ``state``; raise (changing nothing) when it does not apply.
+
+    ``exec_id`` and ``monotonic_ns`` go into the execution report of an order
+    event: fresh ones live, the journaled ones in replay and history.
+    """
+    if isinstance(event, _ORDER_EVENT):
+        store = state.orders
+        previous = store.orders.get(event.order_id)
+        order, exec_type = apply(previous, event)
+        store.index(previous, order, event)
+        if type(event) is _FILLED:
+            state.book.on_fill(
+                order.account,
+                order.symbol,
+                order.side,
+                event.quantity,
+                event.price,
+                event.fee,
+                event.ts_ns,
+            )
+        report = ExecutionReport(
+            exec_id=exec_id,
+            exec_type=exec_type,
+            order=order,
+            event=event,
+            monotonic_ns=monotonic_ns,
+        )
+        return Applied(report, order.account, order.symbol, previous, order)
+    if isinstance(event, ev.ReferencePriceMoved):
+        current = state.prices.get(event.symbol)
+        if current is not None:
+            state.prices[event.symbol] = SymbolState(current.config, event.price, event.ts_ns)
+            state.book.on_mark(event.symbol, event.price, event.ts_ns)
+        return _UNSTREAMED
+    if isinstance(event, ev.TradingStateChanged):
+        if event.mode is TradingMode.ACTIVE:
+            state.trading.clear(event.scope, event.target)
+        else:
+            state.trading.set(
+                Restriction(
+                    scope=event.scope,
+                    target=event.target,
+                    mode=event.mode,
+                    reason=event.reason,
+                    requested_by=event.requested_by,
+                    set_ns=event.ts_ns,
+                )
+            )
+        return Applied(event, event.account, event.symbol)
+    if isinstance(event, ev.BreakerTripped | ev.VenueDrift):
+        return Applied(event, event.account, event.symbol)  # an alert: streamed, no state
+    if isinstance(event, ev.OrderDenied):
+        state.denied += 1
+        return _UNSTREAMED
+    raise TypeError(f"fold: {type(event).__name__} is not an event")
