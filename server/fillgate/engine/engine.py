@@ -26,25 +26,25 @@ from fillgate.domain.commands import (
     SetReferencePrice,
     SubmitOrder,
 )
-from fillgate.domain.enums import OrderState, Side
+from fillgate.domain.enums import OrderState
 from fillgate.domain.errors import (
     AlreadyExists,
     FailedPrecondition,
     FillgateError,
     IllegalTransition,
-    InvalidArgument,
     NotFound,
     ResourceExhausted,
     Violations,
 )
 from fillgate.domain.orders import Order
 from fillgate.domain.universe import Universe
-from fillgate.domain.values import ZERO, Clock, IdGenerator, exact_add, fmt
+from fillgate.domain.values import Clock, IdGenerator
 from fillgate.engine.fold import Applied, State, SymbolState, fold
+from fillgate.engine.guard import guard
 from fillgate.engine.validation import check_precision, check_replace, check_submit, command_of
 from fillgate.journal.journal import Journal
 from fillgate.risk.checks import RiskChecks
-from fillgate.risk.trading_state import TradingState, describe_position, reduces_exposure
+from fillgate.risk.trading_state import TradingState
 from fillgate.streams.bus import EventBus
 from fillgate.venues.base import VenueAdapter
 
@@ -178,7 +178,9 @@ class Engine:
                     f"reconciles: {blocked}",
                     {"account": cmd.account},
                 )
-            self._guard(
+            guard(
+                self.state,
+                self.risk,
                 account=cmd.account,
                 symbol=cmd.symbol,
                 strategy=cmd.strategy_id,
@@ -226,63 +228,6 @@ class Engine:
         except FillgateError as exc:
             self._reject(order.order_id, exc.message)
         return SubmitResult(self._orders[order.order_id], False)
-
-    def _guard(
-        self,
-        *,
-        account: str,
-        symbol: str,
-        strategy: str,
-        side: Side,
-        quantity: Decimal,
-        reduce_only: bool,
-        limit_price: Decimal | None = None,
-        stop_price: Decimal | None = None,
-        bypass_halt: bool = False,
-        exclude: str = "",
-    ) -> None:
-        """Apply reduce-only, the halt guard, then the risk checks to ``quantity`` more.
-
-        Exposure is computed only when a restriction or reduce-only asks for it.
-        ``exclude`` leaves an order being replaced out of the open quantity.
-        Flattening orders (``bypass_halt``) pass the halt, not the risk sanity checks.
-        """
-        restriction = None if bypass_halt else self.trading.strictest(account, symbol, strategy)
-        if restriction is not None or reduce_only:
-            position = self.book.quantity(account, symbol)
-            pending = self._open_quantity(account, symbol, side, exclude)
-            reduces = reduces_exposure(position, side, quantity, pending)
-            if reduce_only and not reduces:
-                raise FailedPrecondition(
-                    "REDUCE_ONLY_WOULD_INCREASE",
-                    f"reduce-only {side.name} {fmt(quantity)} {symbol} would not reduce "
-                    f"the position ({describe_position(position)}, counting open orders)",
-                    {"account": account, "symbol": symbol, "position": fmt(position)},
-                )
-            if restriction is not None:
-                self.trading.check_new_order(
-                    account=account, symbol=symbol, strategy=strategy, reduces=reduces
-                )
-        if self.risk is not None:
-            self.risk.check(
-                account=account,
-                symbol=symbol,
-                strategy=strategy,
-                side=side,
-                quantity=quantity,
-                limit_price=limit_price,
-                stop_price=stop_price,
-                flatten=bypass_halt,
-                replacing=self._orders[exclude] if exclude else None,
-            )
-
-    def _open_quantity(self, account: str, symbol: str, side: Side, exclude: str = "") -> Decimal:
-        total = ZERO
-        for order_id in self._store.open.get((account, symbol), ()):
-            order = self._orders[order_id]
-            if order.side is side and order_id != exclude:
-                total = exact_add(total, order.leaves_quantity)
-        return total
 
     async def cancel(self, cmd: CancelOrder) -> Order:
         """Ask the venue to cancel; canceling a canceled order returns it unchanged.
@@ -345,7 +290,9 @@ class Engine:
         if (limit, stop) != (order.limit_price, order.stop_price) or quantity > order.quantity:
             # Only a pure size cut is always allowed; anything else is judged like a
             # new order for the remaining quantity, so a replace cannot dodge a halt.
-            self._guard(
+            guard(
+                self.state,
+                self.risk,
                 account=order.account,
                 symbol=order.symbol,
                 strategy=order.strategy_id,
@@ -370,25 +317,7 @@ class Engine:
 
     def resolve(self, ref: OrderRef) -> Order:
         """Find an order by id, or by account and client order id."""
-        if ref.order_id:
-            order = self._orders.get(ref.order_id)
-            if order is None:
-                raise NotFound(
-                    "ORDER_NOT_FOUND", f"no order {ref.order_id}", {"order_id": ref.order_id}
-                )
-            return order
-        if not ref.account or not ref.client_order_id:
-            raise InvalidArgument(
-                [("order", "give order_id, or account and client_order_id")], "ORDER_REF_MISSING"
-            )
-        order_id = self._store.by_client.get((ref.account, ref.client_order_id))
-        if order_id is None:
-            raise NotFound(
-                "ORDER_NOT_FOUND",
-                f"no order with client_order_id {ref.client_order_id!r} in {ref.account}",
-                {"account": ref.account, "client_order_id": ref.client_order_id},
-            )
-        return self._orders[order_id]
+        return self._store.find(ref)
 
     def orders(self, start: int = 0) -> Iterable[tuple[int, Order]]:
         """Yield (position, order) in creation order from ``start``."""

@@ -29,7 +29,9 @@ from typing import Any
 
 from fillgate.book.positions import PositionBook
 from fillgate.domain import events as ev
+from fillgate.domain.commands import OrderRef
 from fillgate.domain.enums import TradingMode
+from fillgate.domain.errors import InvalidArgument, NotFound
 from fillgate.domain.lifecycle import apply
 from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
@@ -84,6 +86,28 @@ class OrderStore:
 
     def open_orders(self) -> list[Order]:
         return [self.orders[i] for ids in self.open.values() for i in ids]
+
+    def find(self, ref: OrderRef) -> Order:
+        """Find an order by id, or by account and client order id."""
+        if ref.order_id:
+            order = self.orders.get(ref.order_id)
+            if order is None:
+                raise NotFound(
+                    "ORDER_NOT_FOUND", f"no order {ref.order_id}", {"order_id": ref.order_id}
+                )
+            return order
+        if not ref.account or not ref.client_order_id:
+            raise InvalidArgument(
+                [("order", "give order_id, or account and client_order_id")], "ORDER_REF_MISSING"
+            )
+        order_id = self.by_client.get((ref.account, ref.client_order_id))
+        if order_id is None:
+            raise NotFound(
+                "ORDER_NOT_FOUND",
+                f"no order with client_order_id {ref.client_order_id!r} in {ref.account}",
+                {"account": ref.account, "client_order_id": ref.client_order_id},
+            )
+        return self.orders[order_id]
 
 
 class State:
