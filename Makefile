@@ -5,7 +5,11 @@ PY := $(VENV)/bin/python
 BUF := .tools/node_modules/.bin/buf
 ARGS ?=
 
-.PHONY: serve test proto lint fmt check bench-quick clean
+.PHONY: help serve test proto lint fmt check bench-quick clean
+
+## help: list the targets
+help:
+	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  make /' -e 's/: / — /'
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,16 +32,21 @@ proto: $(VENV)/.installed
 $(BUF):
 	npm install --silent --no-audit --no-fund --prefix .tools @bufbuild/buf@1.75.0
 
-## lint: buf lint + format check, ruff, mypy
+## lint: buf lint + format check, ruff (lint, format, complexity), mypy, import layers
 lint: $(VENV)/.installed $(BUF)
 	$(BUF) lint
 	$(BUF) format -d --exit-code
 	$(VENV)/bin/ruff check server clients tests tools benchmarks
+	$(VENV)/bin/ruff format --check server clients tests tools benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
-fmt: $(BUF)
+## fmt: format the protos (buf) and the Python code (ruff)
+fmt: $(VENV)/.installed $(BUF)
 	$(BUF) format -w
+	$(VENV)/bin/ruff format server clients tests tools benchmarks
 
+## clean: remove the virtualenv and the tools
 clean:
 	rm -rf $(VENV) .tools
 
