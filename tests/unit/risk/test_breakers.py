@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal as D
 
 import pytest
@@ -213,18 +212,17 @@ async def test_slippage_limit_order_filled_at_its_limit_does_not_trip(make_harne
 # -- what a trip does -------------------------------------------------------------
 
 
-async def test_trip_streams_alert_then_state_change_and_logs(make_harness, caplog):
+async def test_trip_streams_alert_then_state_change_and_logs(make_harness, log_events):
     h = await make_harness(risk=breaker("daily_loss", "100"))
     await h.build_position(10)
     head = h.head
 
-    with caplog.at_level(logging.WARNING, logger="fillgate.risk.breakers"):
-        h.price(89)
+    h.price(89)
 
     kinds = [type(e).__name__ for e in events_since(h, head)]
     assert kinds[:2] == ["BreakerTripped", "TradingStateChanged"]
-    (line,) = [r.getMessage() for r in caplog.records if "breaker_tripped" in r.getMessage()]
-    assert "breaker=daily_loss account=acct-a" in line and "mode=HALTED" in line
+    (trip,) = log_events("breaker_tripped")
+    assert (trip["breaker"], trip["account"], trip["mode"]) == ("daily_loss", "acct-a", "HALTED")
 
 
 async def test_trip_restricts_at_once_before_cancel_and_flatten_run(make_harness):

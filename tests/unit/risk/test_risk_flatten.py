@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal as D
 
 from fillgate.domain.enums import HaltScope, TradingMode
@@ -50,7 +49,7 @@ async def test_flatten_splits_at_quantity_precision_without_lot_size(make_harnes
 
 
 async def test_flatten_part_denied_by_sanity_check_is_journaled_and_halt_completes(
-    make_harness, caplog
+    make_harness, log_events
 ):
     h = await make_harness(risk={"max_order_quantity": "4", "min_order_quantity": "3"})
     await h.build_position(4)
@@ -59,14 +58,14 @@ async def test_flatten_part_denied_by_sanity_check_is_journaled_and_halt_complet
     await h.build_position(-3)  # long 8.5: flattened as 4, 4 and 0.5, which is under the minimum
     denials = h.engine.state.denied
 
-    with caplog.at_level(logging.ERROR, logger="fillgate.kill_switch"):
-        result = await h.halt(HALTED, flatten_positions=True)
+    result = await h.halt(HALTED, flatten_positions=True)
 
     assert [o.quantity for o in result.flattened] == [4, 4]
     assert h.position() == D("0.5")
     assert h.engine.state.denied == denials + 1
     assert h.engine.trading.get(HaltScope.ALL, "").mode is HALTED
-    assert any("event=flatten_denied" in r.getMessage() for r in caplog.records)
+    (denied,) = log_events("flatten_denied")
+    assert (denied["symbol"], denied["quantity"]) == ("XYZ", "0.5")
 
 
 async def test_flatten_passes_halt_and_exposure_limits(make_harness):
