@@ -11,7 +11,7 @@ from fillgate.domain.errors import FailedPrecondition
 from fillgate.domain.values import Clock
 from fillgate.venues.driver import Credentials, VenueSettings
 from fillgate.venues.errors import Secret
-from fillgate.venues.remote import RemoteVenue
+from fillgate.venues.runtime.adapter import RemoteVenue
 
 
 def read_secret(account: str, what: str, env: str, path: str, environ: Mapping[str, str]) -> Secret:

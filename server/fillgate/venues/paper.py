@@ -32,8 +32,7 @@ from fillgate.domain import events as ev
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.domain.values import EXACT, ZERO, Clock, IdGenerator
-from fillgate.venues.base import ReportSink
-from fillgate.venues.legs import OrderView
+from fillgate.venues.base import OrderView, ReportSink
 from fillgate.venues.types import VenueOrder, VenuePosition, VenueStatus
 
 log = logging.getLogger("fillgate.venues.paper")
