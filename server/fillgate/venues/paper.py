@@ -152,22 +152,6 @@ class PaperVenue:
             return
         self._activate(w, on_arrival=True)
 
-    async def query_order(self, account: str, client_order_id: str) -> VenueOrder | None:
-        order = self._known.get((account, client_order_id))
-        if order is None:
-            return None
-        w = self._working.get(order.order_id)
-        if w is None:
-            return VenueOrder(
-                client_id=client_order_id,
-                venue_order_id=order.venue_order_id,
-                symbol=order.symbol,
-                side=order.side,
-                status=VenueStatus.CANCELED,  # the venue has forgotten how it ended
-                quantity=order.quantity,
-            )
-        return self._snapshot(w)
-
     async def open_orders(self, account: str) -> list[VenueOrder]:
         return [self._snapshot(w) for w in self._working.values() if w.order.account == account]
 

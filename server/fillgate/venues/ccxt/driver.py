@@ -304,7 +304,8 @@ class CcxtDriver:
 
     def stream(self) -> AsyncGenerator[VenueReport | StreamStatus, None]:
         """User-data events as reports; see :class:`~.stream.UserStream` for up/down."""
-        return UserStream(self).run()
+        settings = self.settings
+        return UserStream(self, account=settings.account, timeout_s=settings.timeout_s).run()
 
     def closing(self) -> asyncio.Event:
         """Set once :meth:`close` began: the stream ends instead of reconnecting."""
