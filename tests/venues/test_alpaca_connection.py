@@ -11,7 +11,8 @@ import pytest
 from fakes.alpaca import FakeAlpaca
 from fakes.alpaca_harness import Feed, credentials, fails, posted_orders, request, settings_for
 
-from fillgate.venues.alpaca import AlpacaDriver, build_driver
+from fillgate.venues.alpaca import build_driver
+from fillgate.venues.alpaca.driver import AlpacaDriver
 from fillgate.venues.errors import ErrorKind
 from fillgate.venues.types import VenueStatus
 

@@ -20,7 +20,8 @@ from fakes.alpaca_harness import (
     settings_for,
 )
 
-from fillgate.venues.alpaca import AlpacaDriver, build_driver
+from fillgate.venues.alpaca import build_driver
+from fillgate.venues.alpaca.driver import AlpacaDriver
 from fillgate.venues.errors import ErrorKind
 from fillgate.venues.types import VenueRef, VenueStatus
 

@@ -13,8 +13,9 @@ import pytest
 from fakes.binance import FakeBinance
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
-from fillgate.venues.ccxt import CcxtDriver, build_driver
+from fillgate.venues.ccxt import build_driver
 from fillgate.venues.ccxt import driver as ccxt_driver
+from fillgate.venues.ccxt.driver import CcxtDriver
 from fillgate.venues.ccxt.exchange import create_exchange
 from fillgate.venues.driver import Credentials, VenueSettings
 from fillgate.venues.errors import ErrorKind, VenueFailure

@@ -14,7 +14,8 @@ from ccxt.base import errors as ce
 from fakes.binance import FakeBinance
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
-from fillgate.venues.ccxt import CcxtDriver, build_driver
+from fillgate.venues.ccxt import build_driver
+from fillgate.venues.ccxt.driver import CcxtDriver
 from fillgate.venues.ccxt.errors import KINDS, classify
 from fillgate.venues.driver import Credentials, VenueSettings
 from fillgate.venues.errors import ErrorKind, Secret, VenueFailure

@@ -10,7 +10,8 @@ import pytest
 from fakes.binance import FakeBinance
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
-from fillgate.venues.ccxt import CcxtDriver, build_driver
+from fillgate.venues.ccxt import build_driver
+from fillgate.venues.ccxt.driver import CcxtDriver
 from fillgate.venues.types import PlaceRequest, StreamStatus, VenueRef, VenueReport, VenueStatus
 
 Q = Decimal("0.01")

@@ -15,7 +15,8 @@ from fakes.oanda_harness import ACCOUNT_PATH, limit, market, new_driver, sent_or
 from fillgate.domain.enums import OrderType, Side, TimeInForce
 from fillgate.venues.driver import Credentials
 from fillgate.venues.errors import ErrorKind, Secret, VenueFailure
-from fillgate.venues.oanda import OandaDriver, build_driver
+from fillgate.venues.oanda import build_driver
+from fillgate.venues.oanda.driver import OandaDriver
 from fillgate.venues.types import PlaceRequest, VenueRef, VenueStatus
 
 

@@ -13,7 +13,7 @@ import pytest
 from fakes.oanda import FakeOanda
 from fakes.oanda_harness import Tap, limit, market, new_driver, order_of
 
-from fillgate.venues.oanda import OandaDriver
+from fillgate.venues.oanda.driver import OandaDriver
 from fillgate.venues.types import StreamStatus, VenueRef, VenueReport, VenueStatus
 
 

@@ -27,10 +27,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fillgate.config import PaperConfig, SymbolConfig
 from fillgate.domain import events as ev
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
+from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.values import EXACT, ZERO, Clock, IdGenerator
 from fillgate.venues.base import OrderView, ReportSink
 from fillgate.venues.types import VenueOrder, VenuePosition, VenueStatus
@@ -38,6 +38,16 @@ from fillgate.venues.types import VenueOrder, VenuePosition, VenueStatus
 log = logging.getLogger("fillgate.venues.paper")
 
 _DAY_NS = 86_400 * 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaperConfig:
+    """The embedded paper venue (the ``[paper]`` table)."""
+
+    #: Fee charged per fill as a fraction of its notional.
+    fee_rate: Decimal = Decimal(0)
+    #: Seconds after UTC midnight at which DAY orders expire.
+    day_end_utc_s: int = 0
 
 
 @dataclass(slots=True)

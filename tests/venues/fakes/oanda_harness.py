@@ -12,7 +12,8 @@ from fakes.oanda import FakeOanda
 from fillgate.domain.enums import OrderType, Side, TimeInForce
 from fillgate.venues.driver import Credentials, VenueSettings
 from fillgate.venues.errors import Secret
-from fillgate.venues.oanda import OandaDriver, build_driver
+from fillgate.venues.oanda import build_driver
+from fillgate.venues.oanda.driver import OandaDriver
 from fillgate.venues.types import PlaceRequest, StreamStatus, VenueReport, VenueStatus
 
 ACCOUNT_PATH = "/v3/accounts/101-004-1234567-001"

@@ -29,21 +29,22 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from alpaca.trading.client import TradingClient
-from alpaca.trading.enums import OrderSide, QueryOrderStatus
-from alpaca.trading.enums import TimeInForce as AlpacaTimeInForce
-from alpaca.trading.requests import (
-    GetOrdersRequest,
-    LimitOrderRequest,
-    MarketOrderRequest,
-    ReplaceOrderRequest,
-    StopLimitOrderRequest,
-    StopOrderRequest,
-)
-
 from fillgate.domain.enums import OrderType, Side, TimeInForce
 from fillgate.venues.alpaca import translate
 from fillgate.venues.alpaca.errors import classify
+from fillgate.venues.alpaca.sdk import (
+    AlpacaTimeInForce,
+    GetOrdersRequest,
+    LimitOrderRequest,
+    MarketOrderRequest,
+    OrderSide,
+    QueryOrderStatus,
+    ReplaceOrderRequest,
+    StopLimitOrderRequest,
+    StopOrderRequest,
+    TradingClient,
+)
+from fillgate.venues.alpaca.settings import RULES
 from fillgate.venues.alpaca.stream import StreamRun
 from fillgate.venues.common.blocking import BlockingCaller
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
@@ -96,7 +97,7 @@ class AlpacaDriver:
     client_ids = ClientIdRule(max_length=128, extra_chars=":._-")
 
     def __init__(self, settings: VenueSettings, credentials: Credentials) -> None:
-        if settings.environment not in ("", "paper", "live"):
+        if settings.environment not in ("", *RULES.environments):
             raise ValueError(f"alpaca environment must be paper or live: {settings.environment!r}")
         self.settings = settings
         self.secrets = credentials.values()

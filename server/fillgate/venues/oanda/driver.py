@@ -37,11 +37,11 @@ from fillgate.venues.common.backoff import Backoff
 from fillgate.venues.common.blocking import BlockingCaller
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
 from fillgate.venues.errors import ErrorKind, VenueFailure
-from fillgate.venues.oanda import codec
-from fillgate.venues.oanda.codec import Json, SymbolMap
+from fillgate.venues.oanda import translate
 from fillgate.venues.oanda.errors import OandaResponseError, RedactingFilter, classify
 from fillgate.venues.oanda.stream import StreamConnection, StreamEnded
 from fillgate.venues.oanda.tracker import OrderTracker
+from fillgate.venues.oanda.translate import Json, SymbolMap
 from fillgate.venues.types import (
     Instrument,
     PlaceRequest,
@@ -130,7 +130,7 @@ class OandaDriver:
         configured = self._symbols.configured
         params = {"instruments": ",".join(configured.values())} if configured else None
         answer = await self._request(accounts.AccountInstruments(self._account, params=params))
-        found = codec.instruments(answer, self._symbols)
+        found = translate.instruments(answer, self._symbols)
         missing = sorted(set(configured) - set(found))
         if missing:
             raise VenueFailure(
@@ -179,7 +179,7 @@ class OandaDriver:
 
     async def place(self, request: PlaceRequest) -> VenueReport:
         """Create the order; a 201 that cancels it at once (margin, halt) is a REJECTED snapshot."""
-        body = codec.order_body(request, self._symbols.venue(request.symbol))
+        body = translate.order_body(request, self._symbols.venue(request.symbol))
         answer = await self._request(orders.OrderCreate(self._account, data=body))
         report = self._tracker.answer_report(answer)
         self._log_report("placed", report)
@@ -187,7 +187,7 @@ class OandaDriver:
 
     async def replace(self, ref: VenueRef, request: PlaceRequest) -> VenueReport:
         """Replace natively: OANDA cancels the order and creates ``request`` in one batch."""
-        body = codec.order_body(request, self._symbols.venue(request.symbol))
+        body = translate.order_body(request, self._symbols.venue(request.symbol))
         answer = await self._request(orders.OrderReplace(self._account, _spec(ref), data=body))
         report = self._tracker.answer_report(answer)
         self._log_report("replaced", report)
@@ -263,10 +263,10 @@ class OandaDriver:
         """
         start = self._tracker.anchor_before(since_ns)
         if start is None:
-            since = codec.time_text(max(0, since_ns - CLOCK_SKEW_NS))
+            since = translate.time_text(max(0, since_ns - CLOCK_SKEW_NS))
             params = {"from": since, "pageSize": 1000}
             answer = await self._request(transactions.TransactionList(self._account, params))
-            first = codec.first_page_id(answer)
+            first = translate.first_page_id(answer)
             if first is None:
                 return []
             start = first - 1
@@ -283,7 +283,7 @@ class OandaDriver:
         for _ in range(MAX_BACKFILL_PAGES):
             params = {"id": str(start)}
             answer = await self._request(transactions.TransactionsSinceID(self._account, params))
-            txns, start, done = codec.sinceid_page(answer, start)
+            txns, start, done = translate.sinceid_page(answer, start)
             for txn in txns:
                 _, fill = self._tracker.apply(txn)
                 if fill is not None:
@@ -295,12 +295,12 @@ class OandaDriver:
     async def fetch_positions(self) -> list[VenuePosition]:
         """Read ``/openPositions``, long and short netted into one signed quantity."""
         answer = await self._request(positions.OpenPositions(self._account))
-        return codec.positions(answer, self._symbols)
+        return translate.positions(answer, self._symbols)
 
     async def fetch_balances(self) -> list[VenueBalance]:
         """Read ``/summary``: balance and margin available in the account currency."""
         answer = await self._request(accounts.AccountSummary(self._account))
-        return [codec.balance(answer)]
+        return [translate.balance(answer)]
 
     # -- stream ------------------------------------------------------------------
 
