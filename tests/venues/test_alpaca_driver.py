@@ -20,6 +20,7 @@ from fakes.alpaca_harness import (
     settings_for,
 )
 
+from fillgate.domain.values import SystemClock
 from fillgate.venues.alpaca import build_driver
 from fillgate.venues.alpaca.driver import AlpacaDriver
 from fillgate.venues.errors import ErrorKind
@@ -38,7 +39,9 @@ async def fake() -> AsyncIterator[FakeAlpaca]:
 
 @pytest.fixture
 async def driver(fake: FakeAlpaca) -> AsyncIterator[AlpacaDriver]:
-    built = build_driver(settings_for(fake), credentials(fake.key, fake.secret))
+    built = build_driver(
+        settings_for(fake), credentials(fake.key, fake.secret), clock=SystemClock()
+    )
     await built.open()
     yield built
     await built.close()
@@ -74,7 +77,9 @@ async def test_open_mapped_symbols_loads_increments_from_asset_strings(driver: A
 
 async def test_open_unknown_symbol_is_fatal(fake: FakeAlpaca):
     driver = build_driver(
-        settings_for(fake, symbols={"XYZ": "XYZ"}), credentials(fake.key, fake.secret)
+        settings_for(fake, symbols={"XYZ": "XYZ"}),
+        credentials(fake.key, fake.secret),
+        clock=SystemClock(),
     )
     try:
         assert (await fails(driver, driver.open())).kind is ErrorKind.FATAL
@@ -83,7 +88,9 @@ async def test_open_unknown_symbol_is_fatal(fake: FakeAlpaca):
 
 
 async def test_open_wrong_secret_is_fatal(fake: FakeAlpaca):
-    driver = build_driver(settings_for(fake), credentials(fake.key, "wrong-secret"))
+    driver = build_driver(
+        settings_for(fake), credentials(fake.key, "wrong-secret"), clock=SystemClock()
+    )
     try:
         assert (await fails(driver, driver.open())).kind is ErrorKind.FATAL
     finally:

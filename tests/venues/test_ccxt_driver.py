@@ -13,6 +13,7 @@ import pytest
 from fakes.binance import FakeBinance
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.values import SystemClock
 from fillgate.venues.ccxt import build_driver
 from fillgate.venues.ccxt import driver as ccxt_driver
 from fillgate.venues.ccxt.driver import CcxtDriver
@@ -40,7 +41,7 @@ async def fake() -> AsyncIterator[FakeBinance]:
 
 
 def make_driver(fake: FakeBinance, **overrides: object) -> CcxtDriver:
-    return build_driver(fake.settings(**overrides), fake.credentials())
+    return build_driver(fake.settings(**overrides), fake.credentials(), clock=SystemClock())
 
 
 @pytest.fixture

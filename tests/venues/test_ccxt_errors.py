@@ -14,6 +14,7 @@ from ccxt.base import errors as ce
 from fakes.binance import FakeBinance
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.values import SystemClock
 from fillgate.venues.ccxt import build_driver
 from fillgate.venues.ccxt.driver import CcxtDriver
 from fillgate.venues.ccxt.errors import KINDS, classify
@@ -45,7 +46,7 @@ async def fake() -> AsyncIterator[FakeBinance]:
 
 @pytest.fixture
 async def driver(fake: FakeBinance) -> AsyncIterator[CcxtDriver]:
-    venue_driver = build_driver(fake.settings(), fake.credentials())
+    venue_driver = build_driver(fake.settings(), fake.credentials(), clock=SystemClock())
     await venue_driver.open()
     try:
         yield venue_driver
@@ -245,7 +246,7 @@ async def test_invalid_key_after_successful_auth_is_fatal_despite_ddos_class(
 
 async def test_wrong_secret_is_fatal(fake: FakeBinance) -> None:
     wrong = Credentials(key=Secret(fake.api_key), secret=Secret("not-the-secret"))
-    driver = build_driver(fake.settings(), wrong)
+    driver = build_driver(fake.settings(), wrong, clock=SystemClock())
     await driver.open()
     try:
         failure = await failure_of(driver, driver.fetch_balances())
@@ -279,7 +280,9 @@ async def test_connection_refused_is_retryable_because_nothing_was_sent() -> Non
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings = VenueSettings(account="acct", venue="ccxt", api_url=f"http://127.0.0.1:{port}")
-    driver = build_driver(settings, Credentials(key=Secret("k" * 16), secret=Secret("s" * 16)))
+    driver = build_driver(
+        settings, Credentials(key=Secret("k" * 16), secret=Secret("s" * 16)), clock=SystemClock()
+    )
     try:
         failure = await failure_of(driver, driver.open())
     finally:

@@ -10,6 +10,7 @@ import pytest
 from fakes.binance import FakeBinance
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.values import SystemClock
 from fillgate.venues.ccxt import build_driver
 from fillgate.venues.ccxt.driver import CcxtDriver
 from fillgate.venues.types import PlaceRequest, StreamStatus, VenueRef, VenueReport, VenueStatus
@@ -30,7 +31,7 @@ async def fake() -> AsyncIterator[FakeBinance]:
 
 @pytest.fixture
 async def driver(fake: FakeBinance) -> AsyncIterator[CcxtDriver]:
-    venue_driver = build_driver(fake.settings(), fake.credentials())
+    venue_driver = build_driver(fake.settings(), fake.credentials(), clock=SystemClock())
     await venue_driver.open()
     try:
         yield venue_driver
@@ -168,7 +169,7 @@ async def test_stream_after_drop_yields_down_then_up_again_and_resumes(
 
 
 async def test_stream_ends_when_driver_closes(fake: FakeBinance) -> None:
-    driver = build_driver(fake.settings(), fake.credentials())
+    driver = build_driver(fake.settings(), fake.credentials(), clock=SystemClock())
     await driver.open()
     items = driver.stream()
     await asyncio.wait_for(anext(items), 3)

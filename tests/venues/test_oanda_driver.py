@@ -13,6 +13,7 @@ from fakes.oanda import FakeOanda
 from fakes.oanda_harness import ACCOUNT_PATH, limit, market, new_driver, sent_orders, settings_for
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.values import SystemClock
 from fillgate.venues.driver import Credentials
 from fillgate.venues.errors import ErrorKind, Secret, VenueFailure
 from fillgate.venues.oanda import build_driver
@@ -372,7 +373,9 @@ async def test_sdk_error_log_of_a_body_echoing_the_token_is_redacted(
 
 
 async def test_wrong_token_is_fatal(fake: FakeOanda) -> None:
-    driver = build_driver(settings_for(fake), Credentials(key=Secret("wrong-token")))
+    driver = build_driver(
+        settings_for(fake), Credentials(key=Secret("wrong-token")), clock=SystemClock()
+    )
     try:
         with pytest.raises(Exception) as raised:
             await driver.open()

@@ -61,5 +61,5 @@ def build_remote(
         secret=read_secret(settings.account, "API secret", secret_env, secret_file, env),
     )
     module = importlib.import_module(f"fillgate.venues.{settings.venue}")
-    driver = module.build_driver(settings, credentials)
+    driver = module.build_driver(settings, credentials, clock=clock)
     return RemoteVenue(settings=settings, driver=driver, clock=clock)

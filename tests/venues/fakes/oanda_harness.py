@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from fakes.oanda import FakeOanda
 from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.values import SystemClock
 from fillgate.venues.driver import Credentials, VenueSettings
 from fillgate.venues.errors import Secret
 from fillgate.venues.oanda import build_driver
@@ -39,7 +40,9 @@ def settings_for(fake: FakeOanda, **changes: object) -> VenueSettings:
 
 def new_driver(fake: FakeOanda, **changes: object) -> OandaDriver:
     """A driver for the fake's account (not opened)."""
-    return build_driver(settings_for(fake, **changes), Credentials(key=Secret(fake.token)))
+    return build_driver(
+        settings_for(fake, **changes), Credentials(key=Secret(fake.token)), clock=SystemClock()
+    )
 
 
 def market(client_id: str, side: Side = Side.BUY, quantity: str = "1000") -> PlaceRequest:

@@ -9,13 +9,14 @@ stream's thread bridge), ``errors`` (the one exception table), ``settings``
 
 from __future__ import annotations
 
+from fillgate.domain.values import Clock
 from fillgate.venues.driver import Credentials, VenueDriver, VenueSettings
 
 __all__ = ["build_driver"]
 
 
-def build_driver(settings: VenueSettings, credentials: Credentials) -> VenueDriver:
+def build_driver(settings: VenueSettings, credentials: Credentials, *, clock: Clock) -> VenueDriver:
     """Return the driver for one OANDA account (nothing is contacted before ``open()``)."""
     from fillgate.venues.oanda.driver import OandaDriver  # loads oandapyV20
 
-    return OandaDriver(settings, credentials)
+    return OandaDriver(settings, credentials, clock=clock)

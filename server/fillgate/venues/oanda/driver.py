@@ -22,7 +22,6 @@ import asyncio
 import itertools
 import logging
 import math
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
@@ -33,6 +32,7 @@ import oandapyV20.endpoints.transactions as transactions
 import oandapyV20.oandapyV20 as oanda_core
 from oandapyV20 import API
 
+from fillgate.domain.values import Clock
 from fillgate.venues.common.backoff import Backoff
 from fillgate.venues.common.blocking import BlockingCaller
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
@@ -83,8 +83,9 @@ class OandaDriver:
     #: also the path segment "@<id>" that addresses the order, unescaped.
     client_ids = ClientIdRule(max_length=128, extra_chars="-._")
 
-    def __init__(self, settings: VenueSettings, credentials: Credentials) -> None:
+    def __init__(self, settings: VenueSettings, credentials: Credentials, *, clock: Clock) -> None:
         self._settings = settings
+        self._clock = clock
         self._token = credentials.key
         self.secrets: tuple[str, ...] = credentials.values()
         per_second = settings.rate_per_s or 100.0
@@ -108,6 +109,10 @@ class OandaDriver:
     def classify(self, exc: BaseException) -> VenueFailure:
         """Map any exception a call raised to a VenueFailure (see :mod:`.errors`)."""
         return classify(exc, self.secrets)
+
+    def _now(self) -> float:
+        """Monotonic seconds, for pacing stream reconnects."""
+        return self._clock.monotonic_ns() / 1e9
 
     # -- connection ------------------------------------------------------------
 
@@ -172,7 +177,7 @@ class OandaDriver:
         answer = await self._caller.call(self._api.request, endpoint)
         if not isinstance(answer, dict):
             raise OandaResponseError(f"OANDA answered {type(answer).__name__}, not an object")
-        self._tracker.anchor(answer.get("lastTransactionID"), time.time_ns())
+        self._tracker.anchor(answer.get("lastTransactionID"), self._clock.now_ns())
         return answer
 
     # -- orders ----------------------------------------------------------------
@@ -321,8 +326,8 @@ class OandaDriver:
         up: bool | None = None
         failures = 0
         while not self._closed:
-            await asyncio.sleep(max(0.0, self._last_connect + MIN_CONNECT_INTERVAL_S - _now()))
-            self._last_connect = _now()
+            await asyncio.sleep(max(0.0, self._last_connect + MIN_CONNECT_INTERVAL_S - self._now()))
+            self._last_connect = self._now()
             connection = self._connection = StreamConnection(
                 self._stream_lines, name=f"oanda-stream-{self._settings.account}"
             )
@@ -365,7 +370,7 @@ class OandaDriver:
     def _on_stream(self, message: Json) -> VenueReport | None:
         if not isinstance(message, dict):
             return None
-        now = time.time_ns()
+        now = self._clock.now_ns()
         if message.get("type") == "HEARTBEAT":
             self._tracker.anchor(message.get("lastTransactionID"), now)
             return None
@@ -393,10 +398,6 @@ class OandaDriver:
 def _spec(ref: VenueRef) -> str:
     """OANDA's order specifier: the order id, else "@" and the client id."""
     return ref.venue_order_id or "@" + ref.client_id
-
-
-def _now() -> float:
-    return time.monotonic()
 
 
 def _raise_if_cancelling() -> None:
