@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,7 +23,7 @@ from fillgate.venues.runtime.pump import StreamPump
 from fillgate.venues.runtime.replace import replace_order
 from fillgate.venues.runtime.resolve import Resolver
 from fillgate.venues.runtime.sync import Backfill
-from fillgate.venues.types import Instrument, VenueBalance, VenueOrder, VenuePosition
+from fillgate.venues.types import VenueBalance, VenueOrder, VenuePosition
 
 log = logging.getLogger("fillgate.venues")
 
@@ -142,21 +141,6 @@ class RemoteVenue:
     def foreign_orders(self, account: str = "") -> list[VenueOrder]:
         """Open orders the venue reported that fillgate did not place."""
         return list(self._connected().ctx.legs.foreign.values())
-
-    # -- state ------------------------------------------------------------------
-
-    @property
-    def connected(self) -> bool:
-        """The driver is open (instruments loaded)."""
-        return self._run is not None and self._run.ctx.connected
-
-    @property
-    def stream_up(self) -> bool:
-        return self._run is not None and self._run.pump.up
-
-    @property
-    def instruments(self) -> Mapping[str, Instrument]:
-        return self._run.ctx.instruments if self._run is not None else {}
 
     def _connected(self) -> _Connected:
         assert self._run is not None, "venue used before connect()"
