@@ -29,22 +29,12 @@ from fillgate.venues.types import VenueRef, VenueStatus
 pytestmark = pytest.mark.filterwarnings("ignore:websockets.legacy is deprecated:DeprecationWarning")
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeAlpaca]:
-    venue = FakeAlpaca()
-    await venue.start()
-    yield venue
-    await venue.stop()
+def make_fake() -> FakeAlpaca:
+    return FakeAlpaca()
 
 
-@pytest.fixture
-async def driver(fake: FakeAlpaca) -> AsyncIterator[AlpacaDriver]:
-    built = build_driver(
-        settings_for(fake), credentials(fake.key, fake.secret), clock=SystemClock()
-    )
-    await built.open()
-    yield built
-    await built.close()
+def make_driver(fake: FakeAlpaca) -> AlpacaDriver:
+    return build_driver(settings_for(fake), credentials(fake.key, fake.secret), clock=SystemClock())
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from decimal import Decimal
 from types import MappingProxyType
@@ -30,28 +29,12 @@ Q = Decimal("0.01")
 BELOW = Decimal("45000")
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBinance]:
-    venue = FakeBinance(base_balance=Decimal("1"))
-    await venue.start()
-    try:
-        yield venue
-    finally:
-        await venue.stop()
+def make_fake() -> FakeBinance:
+    return FakeBinance(base_balance=Decimal("1"))
 
 
 def make_driver(fake: FakeBinance, **overrides: object) -> CcxtDriver:
     return build_driver(fake.settings(**overrides), fake.credentials(), clock=SystemClock())
-
-
-@pytest.fixture
-async def driver(fake: FakeBinance) -> AsyncIterator[CcxtDriver]:
-    venue_driver = make_driver(fake)
-    await venue_driver.open()
-    try:
-        yield venue_driver
-    finally:
-        await venue_driver.close()
 
 
 def request(

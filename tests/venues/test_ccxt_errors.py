@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import socket
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -26,32 +25,20 @@ R, J, N = ErrorKind.RETRYABLE, ErrorKind.REJECTED, ErrorKind.NOT_FOUND
 F, U = ErrorKind.FATAL, ErrorKind.UNKNOWN_OUTCOME
 
 
+def make_fake() -> FakeBinance:
+    return FakeBinance()
+
+
+def make_driver(fake: FakeBinance) -> CcxtDriver:
+    return build_driver(fake.settings(), fake.credentials(), clock=SystemClock())
+
+
 def ccxt_exception_classes() -> list[type[BaseException]]:
     return [
         cls
         for _, cls in inspect.getmembers(ce, inspect.isclass)
         if issubclass(cls, BaseException) and cls.__module__ == ce.__name__
     ]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBinance]:
-    venue = FakeBinance()
-    await venue.start()
-    try:
-        yield venue
-    finally:
-        await venue.stop()
-
-
-@pytest.fixture
-async def driver(fake: FakeBinance) -> AsyncIterator[CcxtDriver]:
-    venue_driver = build_driver(fake.settings(), fake.credentials(), clock=SystemClock())
-    await venue_driver.open()
-    try:
-        yield venue_driver
-    finally:
-        await venue_driver.close()
 
 
 async def failure_of(driver: CcxtDriver, call: Any) -> VenueFailure:

@@ -19,24 +19,12 @@ Q = Decimal("0.01")
 BELOW = Decimal("45000")
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBinance]:
-    venue = FakeBinance(base_balance=Decimal("1"))
-    await venue.start()
-    try:
-        yield venue
-    finally:
-        await venue.stop()
+def make_fake() -> FakeBinance:
+    return FakeBinance(base_balance=Decimal("1"))
 
 
-@pytest.fixture
-async def driver(fake: FakeBinance) -> AsyncIterator[CcxtDriver]:
-    venue_driver = build_driver(fake.settings(), fake.credentials(), clock=SystemClock())
-    await venue_driver.open()
-    try:
-        yield venue_driver
-    finally:
-        await venue_driver.close()
+def make_driver(fake: FakeBinance) -> CcxtDriver:
+    return build_driver(fake.settings(), fake.credentials(), clock=SystemClock())
 
 
 def request(

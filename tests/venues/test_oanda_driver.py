@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import oandapyV20.oandapyV20 as oanda_core
@@ -21,20 +20,11 @@ from fillgate.venues.oanda.driver import OandaDriver
 from fillgate.venues.types import PlaceRequest, VenueRef, VenueStatus
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeOanda]:
-    venue = FakeOanda(heartbeat_s=0.2)
-    await venue.start()
-    yield venue
-    await venue.stop()
+def make_fake() -> FakeOanda:
+    return FakeOanda(heartbeat_s=0.2)
 
 
-@pytest.fixture
-async def driver(fake: FakeOanda) -> AsyncIterator[OandaDriver]:
-    venue_driver = new_driver(fake)
-    await venue_driver.open()
-    yield venue_driver
-    await venue_driver.close()
+make_driver = new_driver
 
 
 # -- open ----------------------------------------------------------------------------
@@ -313,7 +303,7 @@ async def test_fetch_fills_returns_every_fill_since_time(
     fills = await driver.fetch_fills(since)
     got = {(f.client_id, f.quantity) for f in fills}
     assert {("mkt-1", Decimal("1000")), ("lim-1", Decimal("400"))} <= got
-    assert any(query.startswith("id=") for _, path, query, _ in fake.received if "sinceid" in path)
+    assert any(query.startswith("id=") for _, path, query, _ in fake.requests if "sinceid" in path)
 
 
 async def test_fetch_fills_before_any_known_id_searches_by_time(fake: FakeOanda) -> None:
@@ -326,7 +316,7 @@ async def test_fetch_fills_before_any_known_id_searches_by_time(fake: FakeOanda)
     finally:
         await driver.close()
     assert [(f.quantity, f.client_id) for f in fills] == [(Decimal("7"), "")]
-    assert any(path.endswith("/transactions") for _, path, _, _ in fake.received)
+    assert any(path.endswith("/transactions") for _, path, _, _ in fake.requests)
 
 
 async def test_fetch_positions_nets_to_signed_quantity(

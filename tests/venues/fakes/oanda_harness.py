@@ -71,7 +71,7 @@ def limit(client_id: str, price: str = "1.10000", quantity: str = "1000") -> Pla
 def sent_orders(fake: FakeOanda) -> list[dict[str, object]]:
     return [
         json.loads(body)["order"]
-        for method, path, _, body in fake.received
+        for method, path, _, body in fake.requests
         if method in ("POST", "PUT") and path.startswith(ACCOUNT_PATH + "/orders") and body
     ]
 
