@@ -10,9 +10,7 @@ The engine holds one adapter per account (paper accounts share one).
 | submit            | yes      | carries our client_order_id to the venue                   |
 | cancel            | yes      | the result arrives as OrderCanceled / OrderCancelRejected   |
 | replace           | no       | ``supports_replace`` False: the engine refuses replaces   |
-| open_orders       | yes      | reconciliation: the venue's open orders (the               |
-|                   |          | reconciliation methods take the account: paper is one      |
-|                   |          | adapter for every paper account)                           |
+| open_orders       | yes      | reconciliation: the venue's open orders                    |
 | positions         | yes      | reconciliation: the venue's positions (None: it keeps none)|
 | sync              | yes      | reconciliation: apply fills and order states we missed     |
 | foreign_orders    | yes      | open orders at the venue that fillgate did not place       |
@@ -20,6 +18,8 @@ The engine holds one adapter per account (paper accounts share one).
 | restore_positions | no       | after a replay: a venue that keeps no state of its own     |
 | on_reference_price| no       | price-driven venues (paper) match on reference moves       |
 
+The reconciliation methods take the account: paper is one adapter for
+every paper account.
 Events may reach the sink before the awaited call returns (the paper venue
 is synchronous) or later (a real venue's stream); the engine handles both.
 Real venues live in :mod:`fillgate.venues.runtime` around one driver each.
