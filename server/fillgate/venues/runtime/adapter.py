@@ -16,9 +16,9 @@ from fillgate.domain.orders import Order
 from fillgate.domain.values import Clock
 from fillgate.venues.base import OrderView, ReportSink
 from fillgate.venues.driver import VenueDriver, VenueSettings
-from fillgate.venues.runtime import orders
 from fillgate.venues.runtime.calls import VenueCaller
 from fillgate.venues.runtime.context import VenueContext
+from fillgate.venues.runtime.orders import cancel_order, submit_order
 from fillgate.venues.runtime.pump import StreamPump
 from fillgate.venues.runtime.replace import replace_order
 from fillgate.venues.runtime.resolve import Resolver
@@ -81,12 +81,13 @@ class RemoteVenue:
             view=view,
         )
         resolver = Resolver(ctx)
-        backfill = Backfill(ctx, resolver, functools.partial(orders.cancel, ctx))
+        backfill = Backfill(ctx, resolver, functools.partial(cancel_order, ctx))
         pump = StreamPump(ctx, backfill)
         self._run = _Connected(ctx=ctx, resolver=resolver, backfill=backfill, pump=pump)
         pump.start()
 
     async def close(self) -> None:
+        """Stop the stream, the poller and any resolution, then close the driver."""
         run = self._run
         tasks = run.pump.take_tasks() + run.resolver.take_tasks() if run else []
         for task in tasks:
@@ -109,10 +110,10 @@ class RemoteVenue:
 
     async def submit(self, order: Order) -> None:
         run = self._connected()
-        await orders.submit(run.ctx, run.resolver, order)
+        await submit_order(run.ctx, run.resolver, order)
 
     async def cancel(self, order: Order) -> None:
-        await orders.cancel(self._connected().ctx, order)
+        await cancel_order(self._connected().ctx, order)
 
     async def replace(
         self,

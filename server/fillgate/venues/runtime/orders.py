@@ -17,7 +17,7 @@ from fillgate.venues.types import VenueRef
 _INLINE_RESOLVE_S = 1.0
 
 
-async def submit(ctx: VenueContext, resolver: Resolver, order: Order) -> None:
+async def submit_order(ctx: VenueContext, resolver: Resolver, order: Order) -> None:
     """Place an order; an unanswered placement is resolved, never sent again."""
     client_id = ctx.client_id(order, order.version)
     problem = ctx.check_terms(order.symbol, order.quantity, order.limit_price, order.stop_price)
@@ -43,7 +43,7 @@ async def submit(ctx: VenueContext, resolver: Resolver, order: Order) -> None:
     legs.settle(leg)
 
 
-async def cancel(ctx: VenueContext, order: Order) -> None:
+async def cancel_order(ctx: VenueContext, order: Order) -> None:
     """Cancel an order's current leg; a failed cancel is refused once the venue's state is read."""
     legs = ctx.legs
     leg = legs.current(order.order_id) or legs.add(order, ctx.client_id(order, order.version))
