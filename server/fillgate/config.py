@@ -42,6 +42,15 @@ from fillgate.risk.settings import (
     SymbolRules,
 )
 from fillgate.venues.driver import VenueSettings
+from fillgate.venues.paper import PaperConfig
+from fillgate.venues.settings import (
+    CONNECTION_KEYS,
+    CREDENTIAL_KEYS,
+    REMOTE_VENUES,
+    CredentialRefs,
+    SettingsProblem,
+    check_connection,
+)
 
 
 class ConfigError(ValueError):
@@ -62,24 +71,6 @@ class ServerConfig:
     gc_freeze_interval_s: float = 1.0
 
 
-#: Venues an account can name, besides the embedded "paper".
-REMOTE_VENUES = ("ccxt", "oanda", "alpaca")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CredentialRefs:
-    """Where an account's credentials come from: environment variable names or file paths.
-
-    Only the names live in config; the values are read at start and never logged.
-    For OANDA the key is the API token and there is no secret.
-    """
-
-    key_env: str = ""
-    secret_env: str = ""
-    key_file: str = ""
-    secret_file: str = ""
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AccountConfig:
     """A trading account and the venue its orders go to."""
@@ -90,16 +81,6 @@ class AccountConfig:
     #: How a remote venue is reached (None for paper).
     connection: VenueSettings | None = None
     credentials: CredentialRefs = field(default_factory=CredentialRefs)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PaperConfig:
-    """The embedded paper venue."""
-
-    #: Fee charged per fill as a fraction of its notional.
-    fee_rate: Decimal = Decimal(0)
-    #: Seconds after UTC midnight at which DAY orders expire.
-    day_end_utc_s: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -214,8 +195,6 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
 
 
 _ACCOUNT_KEYS = {"venue", "starting_cash"}
-_CREDENTIAL_KEYS = {f.name for f in fields(CredentialRefs)}
-_CONNECTION_KEYS = {f.name for f in fields(VenueSettings)} - {"account", "venue", "symbols"}
 
 
 def _account(name: str, raw: Any) -> AccountConfig:
@@ -230,7 +209,7 @@ def _account(name: str, raw: Any) -> AccountConfig:
         raise ConfigError(
             f"{where}.venue: unknown venue {venue!r} (paper, {', '.join(REMOTE_VENUES)})"
         )
-    _check_keys(where, body, _ACCOUNT_KEYS | _CREDENTIAL_KEYS | _CONNECTION_KEYS | {"symbols"})
+    _check_keys(where, body, _ACCOUNT_KEYS | CREDENTIAL_KEYS | CONNECTION_KEYS | {"symbols"})
     symbols = _table(f"{where}.symbols", body.get("symbols", {}))
     for ours, theirs in symbols.items():
         if not isinstance(theirs, str) or not theirs:
@@ -238,13 +217,13 @@ def _account(name: str, raw: Any) -> AccountConfig:
     connection = _section(
         VenueSettings,
         where,
-        {k: v for k, v in body.items() if k in _CONNECTION_KEYS},
+        {k: v for k, v in body.items() if k in CONNECTION_KEYS},
         account=name,
         venue=venue,
         symbols=MappingProxyType(dict(symbols)),
     )
     credentials = _section(
-        CredentialRefs, where, {k: v for k, v in body.items() if k in _CREDENTIAL_KEYS}
+        CredentialRefs, where, {k: v for k, v in body.items() if k in CREDENTIAL_KEYS}
     )
     account: AccountConfig = _section(
         AccountConfig,
@@ -258,27 +237,13 @@ def _account(name: str, raw: Any) -> AccountConfig:
     return account
 
 
-_ENVIRONMENTS = {
-    "ccxt": ("live", "testnet"),
-    "oanda": ("practice", "live"),
-    "alpaca": ("paper", "live"),
-}
-
-
 def _validate_connection(where: str, c: VenueSettings, refs: CredentialRefs) -> None:
-    allowed = _ENVIRONMENTS[c.venue]
-    if c.environment and c.environment not in allowed:
-        raise ConfigError(f"{where}.environment: must be one of {', '.join(allowed)}")
-    if not (refs.key_env or refs.key_file):
-        raise ConfigError(f"{where}: name the API key with key_env (or key_file)")
-    if c.venue != "oanda" and not (refs.secret_env or refs.secret_file):
-        raise ConfigError(f"{where}: name the API secret with secret_env (or secret_file)")
-    if c.venue == "oanda" and not c.venue_account_id:
-        raise ConfigError(f"{where}.venue_account_id: OANDA needs the v20 account id")
-    if c.timeout_s <= 0 or c.poll_interval_s <= 0 or c.max_attempts < 1:
-        raise ConfigError(
-            f"{where}: timeout_s and poll_interval_s must be positive, max_attempts >= 1"
-        )
+    """Ask the venue's own rules (:mod:`fillgate.venues.settings`); name the key they refuse."""
+    try:
+        check_connection(c, refs)
+    except SettingsProblem as problem:
+        key = f".{problem.key}" if problem.key else ""
+        raise ConfigError(f"{where}{key}: {problem.message}") from None
 
 
 def _table(where: str, value: Any) -> Mapping[str, Any]:

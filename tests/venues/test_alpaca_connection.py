@@ -11,27 +11,21 @@ import pytest
 from fakes.alpaca import FakeAlpaca
 from fakes.alpaca_harness import Feed, credentials, fails, posted_orders, request, settings_for
 
-from fillgate.venues.alpaca import AlpacaDriver, build_driver
+from fillgate.domain.values import SystemClock
+from fillgate.venues.alpaca import build_driver
+from fillgate.venues.alpaca.driver import AlpacaDriver
 from fillgate.venues.errors import ErrorKind
 from fillgate.venues.types import VenueStatus
 
 pytestmark = pytest.mark.filterwarnings("ignore:websockets.legacy is deprecated:DeprecationWarning")
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeAlpaca]:
-    venue = FakeAlpaca()
-    await venue.start()
-    yield venue
-    await venue.stop()
+def make_fake() -> FakeAlpaca:
+    return FakeAlpaca()
 
 
-@pytest.fixture
-async def driver(fake: FakeAlpaca) -> AsyncIterator[AlpacaDriver]:
-    built = build_driver(settings_for(fake), credentials(fake.key, fake.secret))
-    await built.open()
-    yield built
-    await built.close()
+def make_driver(fake: FakeAlpaca) -> AlpacaDriver:
+    return build_driver(settings_for(fake), credentials(fake.key, fake.secret), clock=SystemClock())
 
 
 @pytest.fixture
@@ -57,7 +51,9 @@ async def test_stream_goes_down_then_up_again_around_a_drop(driver, feed, fake):
 
 async def test_stream_delivers_text_frames_too(fake):
     fake.stream.binary_frames = False
-    driver = build_driver(settings_for(fake), credentials(fake.key, fake.secret))
+    driver = build_driver(
+        settings_for(fake), credentials(fake.key, fake.secret), clock=SystemClock()
+    )
     consumer = Feed(driver)
     try:
         await consumer.up()
@@ -127,7 +123,9 @@ async def test_rate_limited_answer_is_retryable_with_retry_after_not_retried(dri
 
 
 async def test_answer_slower_than_timeout_is_unknown_outcome(fake):
-    driver = build_driver(settings_for(fake, timeout_s=0.2), credentials(fake.key, fake.secret))
+    driver = build_driver(
+        settings_for(fake, timeout_s=0.2), credentials(fake.key, fake.secret), clock=SystemClock()
+    )
     fake.slow("POST", "/v2/orders", 0.5)
     try:
         failed = await fails(driver, driver.place(request("slow-1")))
@@ -142,7 +140,7 @@ async def test_unreachable_venue_is_retryable(fake):
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
     settings = settings_for(fake, api_url=f"http://127.0.0.1:{closed_port}")
-    driver = build_driver(settings, credentials(fake.key, fake.secret))
+    driver = build_driver(settings, credentials(fake.key, fake.secret), clock=SystemClock())
     try:
         assert (await fails(driver, driver.fetch_balances())).kind is ErrorKind.RETRYABLE
     finally:

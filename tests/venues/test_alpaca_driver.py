@@ -20,27 +20,21 @@ from fakes.alpaca_harness import (
     settings_for,
 )
 
-from fillgate.venues.alpaca import AlpacaDriver, build_driver
+from fillgate.domain.values import SystemClock
+from fillgate.venues.alpaca import build_driver
+from fillgate.venues.alpaca.driver import AlpacaDriver
 from fillgate.venues.errors import ErrorKind
 from fillgate.venues.types import VenueRef, VenueStatus
 
 pytestmark = pytest.mark.filterwarnings("ignore:websockets.legacy is deprecated:DeprecationWarning")
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeAlpaca]:
-    venue = FakeAlpaca()
-    await venue.start()
-    yield venue
-    await venue.stop()
+def make_fake() -> FakeAlpaca:
+    return FakeAlpaca()
 
 
-@pytest.fixture
-async def driver(fake: FakeAlpaca) -> AsyncIterator[AlpacaDriver]:
-    built = build_driver(settings_for(fake), credentials(fake.key, fake.secret))
-    await built.open()
-    yield built
-    await built.close()
+def make_driver(fake: FakeAlpaca) -> AlpacaDriver:
+    return build_driver(settings_for(fake), credentials(fake.key, fake.secret), clock=SystemClock())
 
 
 @pytest.fixture
@@ -73,7 +67,9 @@ async def test_open_mapped_symbols_loads_increments_from_asset_strings(driver: A
 
 async def test_open_unknown_symbol_is_fatal(fake: FakeAlpaca):
     driver = build_driver(
-        settings_for(fake, symbols={"XYZ": "XYZ"}), credentials(fake.key, fake.secret)
+        settings_for(fake, symbols={"XYZ": "XYZ"}),
+        credentials(fake.key, fake.secret),
+        clock=SystemClock(),
     )
     try:
         assert (await fails(driver, driver.open())).kind is ErrorKind.FATAL
@@ -82,7 +78,9 @@ async def test_open_unknown_symbol_is_fatal(fake: FakeAlpaca):
 
 
 async def test_open_wrong_secret_is_fatal(fake: FakeAlpaca):
-    driver = build_driver(settings_for(fake), credentials(fake.key, "wrong-secret"))
+    driver = build_driver(
+        settings_for(fake), credentials(fake.key, "wrong-secret"), clock=SystemClock()
+    )
     try:
         assert (await fails(driver, driver.open())).kind is ErrorKind.FATAL
     finally:

@@ -11,7 +11,7 @@ import inspect
 import json
 import time
 import warnings
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import alpaca.common.exceptions as alpaca_exceptions
@@ -40,12 +40,8 @@ FATAL = ErrorKind.FATAL
 UNKNOWN = ErrorKind.UNKNOWN_OUTCOME
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeAlpaca]:
-    venue = FakeAlpaca()
-    await venue.start()
-    yield venue
-    await venue.stop()
+def make_fake() -> FakeAlpaca:
+    return FakeAlpaca()
 
 
 def raised_by(call: Callable[[], Any]) -> BaseException:

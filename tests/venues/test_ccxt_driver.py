@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from decimal import Decimal
 from types import MappingProxyType
@@ -13,8 +12,10 @@ import pytest
 from fakes.binance import FakeBinance
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
-from fillgate.venues.ccxt import CcxtDriver, build_driver
+from fillgate.domain.values import SystemClock
+from fillgate.venues.ccxt import build_driver
 from fillgate.venues.ccxt import driver as ccxt_driver
+from fillgate.venues.ccxt.driver import CcxtDriver
 from fillgate.venues.ccxt.exchange import create_exchange
 from fillgate.venues.driver import Credentials, VenueSettings
 from fillgate.venues.errors import ErrorKind, VenueFailure
@@ -28,28 +29,12 @@ Q = Decimal("0.01")
 BELOW = Decimal("45000")
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBinance]:
-    venue = FakeBinance(base_balance=Decimal("1"))
-    await venue.start()
-    try:
-        yield venue
-    finally:
-        await venue.stop()
+def make_fake() -> FakeBinance:
+    return FakeBinance(base_balance=Decimal("1"))
 
 
 def make_driver(fake: FakeBinance, **overrides: object) -> CcxtDriver:
-    return build_driver(fake.settings(**overrides), fake.credentials())
-
-
-@pytest.fixture
-async def driver(fake: FakeBinance) -> AsyncIterator[CcxtDriver]:
-    venue_driver = make_driver(fake)
-    await venue_driver.open()
-    try:
-        yield venue_driver
-    finally:
-        await venue_driver.close()
+    return build_driver(fake.settings(**overrides), fake.credentials(), clock=SystemClock())
 
 
 def request(

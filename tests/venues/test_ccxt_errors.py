@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import socket
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +13,9 @@ from ccxt.base import errors as ce
 from fakes.binance import FakeBinance
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
-from fillgate.venues.ccxt import CcxtDriver, build_driver
+from fillgate.domain.values import SystemClock
+from fillgate.venues.ccxt import build_driver
+from fillgate.venues.ccxt.driver import CcxtDriver
 from fillgate.venues.ccxt.errors import KINDS, classify
 from fillgate.venues.driver import Credentials, VenueSettings
 from fillgate.venues.errors import ErrorKind, Secret, VenueFailure
@@ -24,32 +25,20 @@ R, J, N = ErrorKind.RETRYABLE, ErrorKind.REJECTED, ErrorKind.NOT_FOUND
 F, U = ErrorKind.FATAL, ErrorKind.UNKNOWN_OUTCOME
 
 
+def make_fake() -> FakeBinance:
+    return FakeBinance()
+
+
+def make_driver(fake: FakeBinance) -> CcxtDriver:
+    return build_driver(fake.settings(), fake.credentials(), clock=SystemClock())
+
+
 def ccxt_exception_classes() -> list[type[BaseException]]:
     return [
         cls
         for _, cls in inspect.getmembers(ce, inspect.isclass)
         if issubclass(cls, BaseException) and cls.__module__ == ce.__name__
     ]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBinance]:
-    venue = FakeBinance()
-    await venue.start()
-    try:
-        yield venue
-    finally:
-        await venue.stop()
-
-
-@pytest.fixture
-async def driver(fake: FakeBinance) -> AsyncIterator[CcxtDriver]:
-    venue_driver = build_driver(fake.settings(), fake.credentials())
-    await venue_driver.open()
-    try:
-        yield venue_driver
-    finally:
-        await venue_driver.close()
 
 
 async def failure_of(driver: CcxtDriver, call: Any) -> VenueFailure:
@@ -244,7 +233,7 @@ async def test_invalid_key_after_successful_auth_is_fatal_despite_ddos_class(
 
 async def test_wrong_secret_is_fatal(fake: FakeBinance) -> None:
     wrong = Credentials(key=Secret(fake.api_key), secret=Secret("not-the-secret"))
-    driver = build_driver(fake.settings(), wrong)
+    driver = build_driver(fake.settings(), wrong, clock=SystemClock())
     await driver.open()
     try:
         failure = await failure_of(driver, driver.fetch_balances())
@@ -278,7 +267,9 @@ async def test_connection_refused_is_retryable_because_nothing_was_sent() -> Non
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings = VenueSettings(account="acct", venue="ccxt", api_url=f"http://127.0.0.1:{port}")
-    driver = build_driver(settings, Credentials(key=Secret("k" * 16), secret=Secret("s" * 16)))
+    driver = build_driver(
+        settings, Credentials(key=Secret("k" * 16), secret=Secret("s" * 16)), clock=SystemClock()
+    )
     try:
         failure = await failure_of(driver, driver.open())
     finally:

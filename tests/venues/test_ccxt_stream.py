@@ -10,31 +10,21 @@ import pytest
 from fakes.binance import FakeBinance
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
-from fillgate.venues.ccxt import CcxtDriver, build_driver
+from fillgate.domain.values import SystemClock
+from fillgate.venues.ccxt import build_driver
+from fillgate.venues.ccxt.driver import CcxtDriver
 from fillgate.venues.types import PlaceRequest, StreamStatus, VenueRef, VenueReport, VenueStatus
 
 Q = Decimal("0.01")
 BELOW = Decimal("45000")
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBinance]:
-    venue = FakeBinance(base_balance=Decimal("1"))
-    await venue.start()
-    try:
-        yield venue
-    finally:
-        await venue.stop()
+def make_fake() -> FakeBinance:
+    return FakeBinance(base_balance=Decimal("1"))
 
 
-@pytest.fixture
-async def driver(fake: FakeBinance) -> AsyncIterator[CcxtDriver]:
-    venue_driver = build_driver(fake.settings(), fake.credentials())
-    await venue_driver.open()
-    try:
-        yield venue_driver
-    finally:
-        await venue_driver.close()
+def make_driver(fake: FakeBinance) -> CcxtDriver:
+    return build_driver(fake.settings(), fake.credentials(), clock=SystemClock())
 
 
 def request(
@@ -167,7 +157,7 @@ async def test_stream_after_drop_yields_down_then_up_again_and_resumes(
 
 
 async def test_stream_ends_when_driver_closes(fake: FakeBinance) -> None:
-    driver = build_driver(fake.settings(), fake.credentials())
+    driver = build_driver(fake.settings(), fake.credentials(), clock=SystemClock())
     await driver.open()
     items = driver.stream()
     await asyncio.wait_for(anext(items), 3)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import oandapyV20.oandapyV20 as oanda_core
@@ -13,26 +12,19 @@ from fakes.oanda import FakeOanda
 from fakes.oanda_harness import ACCOUNT_PATH, limit, market, new_driver, sent_orders, settings_for
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.values import SystemClock
 from fillgate.venues.driver import Credentials
 from fillgate.venues.errors import ErrorKind, Secret, VenueFailure
-from fillgate.venues.oanda import OandaDriver, build_driver
+from fillgate.venues.oanda import build_driver
+from fillgate.venues.oanda.driver import OandaDriver
 from fillgate.venues.types import PlaceRequest, VenueRef, VenueStatus
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeOanda]:
-    venue = FakeOanda(heartbeat_s=0.2)
-    await venue.start()
-    yield venue
-    await venue.stop()
+def make_fake() -> FakeOanda:
+    return FakeOanda(heartbeat_s=0.2)
 
 
-@pytest.fixture
-async def driver(fake: FakeOanda) -> AsyncIterator[OandaDriver]:
-    venue_driver = new_driver(fake)
-    await venue_driver.open()
-    yield venue_driver
-    await venue_driver.close()
+make_driver = new_driver
 
 
 # -- open ----------------------------------------------------------------------------
@@ -311,7 +303,7 @@ async def test_fetch_fills_returns_every_fill_since_time(
     fills = await driver.fetch_fills(since)
     got = {(f.client_id, f.quantity) for f in fills}
     assert {("mkt-1", Decimal("1000")), ("lim-1", Decimal("400"))} <= got
-    assert any(query.startswith("id=") for _, path, query, _ in fake.received if "sinceid" in path)
+    assert any(query.startswith("id=") for _, path, query, _ in fake.requests if "sinceid" in path)
 
 
 async def test_fetch_fills_before_any_known_id_searches_by_time(fake: FakeOanda) -> None:
@@ -324,7 +316,7 @@ async def test_fetch_fills_before_any_known_id_searches_by_time(fake: FakeOanda)
     finally:
         await driver.close()
     assert [(f.quantity, f.client_id) for f in fills] == [(Decimal("7"), "")]
-    assert any(path.endswith("/transactions") for _, path, _, _ in fake.received)
+    assert any(path.endswith("/transactions") for _, path, _, _ in fake.requests)
 
 
 async def test_fetch_positions_nets_to_signed_quantity(
@@ -371,7 +363,9 @@ async def test_sdk_error_log_of_a_body_echoing_the_token_is_redacted(
 
 
 async def test_wrong_token_is_fatal(fake: FakeOanda) -> None:
-    driver = build_driver(settings_for(fake), Credentials(key=Secret("wrong-token")))
+    driver = build_driver(
+        settings_for(fake), Credentials(key=Secret("wrong-token")), clock=SystemClock()
+    )
     try:
         with pytest.raises(Exception) as raised:
             await driver.open()

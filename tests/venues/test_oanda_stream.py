@@ -13,24 +13,15 @@ import pytest
 from fakes.oanda import FakeOanda
 from fakes.oanda_harness import Tap, limit, market, new_driver, order_of
 
-from fillgate.venues.oanda import OandaDriver
+from fillgate.venues.oanda.driver import OandaDriver
 from fillgate.venues.types import StreamStatus, VenueRef, VenueReport, VenueStatus
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeOanda]:
-    venue = FakeOanda(heartbeat_s=0.2)
-    await venue.start()
-    yield venue
-    await venue.stop()
+def make_fake() -> FakeOanda:
+    return FakeOanda(heartbeat_s=0.2)
 
 
-@pytest.fixture
-async def driver(fake: FakeOanda) -> AsyncIterator[OandaDriver]:
-    venue_driver = new_driver(fake)
-    await venue_driver.open()
-    yield venue_driver
-    await venue_driver.close()
+make_driver = new_driver
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The shared venue runtime's failure handling, driven through the engine against the Binance fake.
 
 Rate limits, retries and unknown outcomes are the same code for every venue
-(``fillgate.venues.remote`` / ``calls``); one venue is enough to pin them down.
+(``fillgate.venues.runtime``); one venue is enough to pin them down.
 """
 
 from __future__ import annotations

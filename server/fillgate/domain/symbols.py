@@ -1,4 +1,4 @@
-"""Symbol settings: what an instrument is and the precisions orders must respect."""
+"""Symbol settings: an instrument's reference price and the precisions its orders respect."""
 
 from __future__ import annotations
 

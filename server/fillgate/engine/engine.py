@@ -119,7 +119,7 @@ class Engine:
         """Each distinct venue adapter once (paper accounts share one)."""
         return list({id(v): v for v in self.venues.values()}.values())
 
-    # -- the read-only view venue adapters get (venues.legs.OrderView) ---------
+    # -- the read-only view venue adapters get (venues.base.OrderView) ---------
 
     def order(self, order_id: str) -> Order | None:
         return self._orders.get(order_id)

@@ -56,7 +56,6 @@ class Reconciler:
         self._reported: dict[tuple[str, str, str], tuple[str, str]] = {}
         self._baseline: dict[tuple[str, str], Decimal] = {}
         self._failed: set[str] = set()
-        self.runs = 0
 
     async def start(self) -> None:
         """Reconcile every account once (remote accounts are gated until then), then schedule."""
@@ -85,7 +84,6 @@ class Reconciler:
         """Reconcile one account now; return the drifts found (published when new)."""
         engine = self._engine
         venue = engine.venues[account]
-        self.runs += 1
         try:
             await venue.sync(account)
             positions = await venue.positions(account)

@@ -28,11 +28,12 @@ from fillgate.domain import events as ev
 from fillgate.domain.enums import OrderType, Side
 from fillgate.domain.errors import FailedPrecondition, ResourceExhausted
 from fillgate.domain.orders import Order
+from fillgate.domain.ratelimit import TokenBucket
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import EXACT, RATIO, ZERO, Clock, fmt
 from fillgate.risk.breakers import Breakers, pct
 from fillgate.risk.exposure import ExposureBook, Slot
-from fillgate.risk.limits import LimitResolver, OrderLimits, TokenBucket
+from fillgate.risk.limits import LimitResolver, OrderLimits
 from fillgate.risk.settings import RiskConfig
 
 _add = EXACT.add
@@ -83,14 +84,13 @@ class RiskChecks:
             ),
         )
         self.breakers = Breakers(settings.breakers, clock=clock, book=book)
-        now = clock.monotonic_ns()
         self.account_buckets = {
-            name: TokenBucket(limits.orders_per_second, limits.order_burst, now)
+            name: TokenBucket(limits.orders_per_second, limits.order_burst, clock=clock)
             for name in universe.accounts
             if (limits := settings.account(name)).orders_per_second is not None
         }
         self.strategy_buckets = {
-            name: TokenBucket(limits_s.orders_per_second, limits_s.order_burst, now)
+            name: TokenBucket(limits_s.orders_per_second, limits_s.order_burst, clock=clock)
             for name, limits_s in settings.strategies.items()
             if limits_s.orders_per_second is not None
         }
@@ -295,12 +295,11 @@ class RiskChecks:
         """Take a token from the account's and the strategy's bucket, or deny without taking."""
         acc_bucket = self.account_buckets.get(account)
         strat_bucket = self.strategy_buckets.get(strategy)
-        now = self.clock.monotonic_ns()
         for scope, name, bucket in (
             ("ACCOUNT", account, acc_bucket),
             ("STRATEGY", strategy, strat_bucket),
         ):
-            if bucket is not None and bucket.available(now) < 1.0:
+            if bucket is not None and bucket.available() < 1.0:
                 raise ResourceExhausted(
                     f"ORDER_RATE_EXCEEDS_MAX_PER_{scope}",
                     f"{scope.lower()} {name} sends more than {fmt(bucket.rate)} orders per "

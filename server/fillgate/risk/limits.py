@@ -8,7 +8,6 @@ stays bounded by accounts x symbols x configured strategies.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -95,36 +94,3 @@ class LimitResolver:
             limits.lot_size,
         )
         return replace(limits, sanity=any(x is not None for x in sanity))
-
-
-class TokenBucket:
-    """Allow ``rate`` events per second on average and ``burst`` at once.
-
-    Time is the injected clock's monotonic nanoseconds; refill is computed on
-    use, so an idle bucket costs nothing.
-    """
-
-    __slots__ = ("_last_ns", "_ns_per_token", "burst", "rate", "tokens")
-
-    def __init__(self, rate: Decimal, burst: int | None, now_ns: int) -> None:
-        self.rate = rate
-        self.burst = burst if burst is not None else max(int(rate), 1)
-        self._ns_per_token = 1e9 / float(rate) if rate > 0 else float("inf")
-        self.tokens = float(self.burst)
-        self._last_ns = now_ns
-
-    def available(self, now_ns: int) -> float:
-        """Refill for the time passed and return the tokens available."""
-        elapsed = now_ns - self._last_ns
-        if elapsed > 0:
-            self.tokens = min(float(self.burst), self.tokens + elapsed / self._ns_per_token)
-            self._last_ns = now_ns
-        return self.tokens
-
-    def take(self) -> None:
-        self.tokens -= 1.0
-
-    def retry_after_ms(self) -> int:
-        """Milliseconds until one token is available."""
-        missing = 1.0 - self.tokens
-        return 0 if missing <= 0 else math.ceil(missing * self._ns_per_token / 1e6)

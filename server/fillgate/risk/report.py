@@ -11,10 +11,10 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from fillgate.domain.enums import Breaker, BreakerState, TradingMode
+from fillgate.domain.ratelimit import TokenBucket
 from fillgate.domain.values import RATIO, ZERO
 from fillgate.risk.breakers import Tripped, pct
 from fillgate.risk.checks import RiskChecks
-from fillgate.risk.limits import TokenBucket
 
 #: Limits judged per order: they have no running usage.
 _PER_ORDER = {
@@ -98,7 +98,6 @@ def _account(risk: RiskChecks, account: str) -> AccountRisk:
         "one_pending_entry_per_side": Decimal(max((max(s.entries) for s in slots), default=0)),
     }
     limits = risk.settings.account(account)
-    now = risk.clock.monotonic_ns()
     rows: list[LimitUsage] = []
     for f in fields(limits):
         limit = getattr(limits, f.name)
@@ -109,7 +108,7 @@ def _account(risk: RiskChecks, account: str) -> AccountRisk:
         rows.append(_row(f.name, "", Decimal(limit), usage.get(f.name)))
         if f.name == "orders_per_second":
             bucket = risk.account_buckets.get(account)
-            rows.append(_burst(bucket, limits.order_burst, limit, "", now))
+            rows.append(_burst(bucket, limits.order_burst, limit, ""))
     if acc.margin or limits.margin_rate is not None:
         rows.append(LimitUsage(name="buying_power", subject="", limit=equity, usage=acc.margin))
     for symbol, rules in sorted(risk.settings.symbols.items()):
@@ -129,7 +128,7 @@ def _account(risk: RiskChecks, account: str) -> AccountRisk:
             rows.append(_row(f.name, strategy, Decimal(limit), None))
             if f.name == "orders_per_second":
                 bucket = risk.strategy_buckets.get(strategy)
-                rows.append(_burst(bucket, strat.order_burst, limit, strategy, now))
+                rows.append(_burst(bucket, strat.order_burst, limit, strategy))
     day = risk.breakers.day(account)
     return AccountRisk(
         account=account,
@@ -148,11 +147,11 @@ def _row(name: str, subject: str, limit: Decimal, usage: Decimal | None) -> Limi
 
 
 def _burst(
-    bucket: TokenBucket | None, burst: int | None, rate: Decimal, subject: str, now: int
+    bucket: TokenBucket | None, burst: int | None, rate: Decimal, subject: str
 ) -> LimitUsage:
     """The token bucket's size and how many tokens recent orders hold (whole orders)."""
     size = bucket.burst if bucket is not None else (burst or max(int(rate), 1))
-    free = size if bucket is None else int(bucket.available(now))
+    free = size if bucket is None else int(bucket.available())
     return LimitUsage(
         name="order_burst", subject=subject, limit=Decimal(size), usage=Decimal(size - free)
     )

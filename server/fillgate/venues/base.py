@@ -10,9 +10,6 @@ The engine holds one adapter per account (paper accounts share one).
 | submit            | yes      | carries our client_order_id to the venue                   |
 | cancel            | yes      | the result arrives as OrderCanceled / OrderCancelRejected   |
 | replace           | no       | ``supports_replace`` False: the engine refuses replaces   |
-| query_order       | yes      | the venue's view of one order, by our client order id      |
-|                   |          | (the reconciliation methods take the account: paper is one |
-|                   |          | adapter for every paper account)                           |
 | open_orders       | yes      | reconciliation: the venue's open orders                    |
 | positions         | yes      | reconciliation: the venue's positions (None: it keeps none)|
 | sync              | yes      | reconciliation: apply fills and order states we missed     |
@@ -21,9 +18,11 @@ The engine holds one adapter per account (paper accounts share one).
 | restore_positions | no       | after a replay: a venue that keeps no state of its own     |
 | on_reference_price| no       | price-driven venues (paper) match on reference moves       |
 
+The reconciliation methods take the account: paper is one adapter for
+every paper account.
 Events may reach the sink before the awaited call returns (the paper venue
 is synchronous) or later (a real venue's stream); the engine handles both.
-Real venues live in :mod:`fillgate.venues.remote` around one driver each.
+Real venues live in :mod:`fillgate.venues.runtime` around one driver each.
 """
 
 from __future__ import annotations
@@ -34,10 +33,25 @@ from typing import Protocol
 
 from fillgate.domain.events import OrderEvent
 from fillgate.domain.orders import Order
-from fillgate.venues.legs import OrderView
 from fillgate.venues.types import VenueOrder, VenuePosition
 
 ReportSink = Callable[[OrderEvent], None]
+
+
+class OrderView(Protocol):
+    """What a venue adapter may read of the engine's orders (read-only)."""
+
+    def order(self, order_id: str) -> Order | None: ...
+
+    def open_orders_of(self, account: str) -> list[Order]: ...
+
+    def exec_ids(self, order_id: str) -> frozenset[str] | set[str]:
+        """Venue trade ids already applied to an open order (journaled)."""
+        ...
+
+    def leg_base(self, order_id: str) -> tuple[Decimal, Decimal]:
+        """(filled quantity, filled notional) of an open order before its current leg."""
+        ...
 
 
 class VenueAdapter(Protocol):
@@ -61,8 +75,6 @@ class VenueAdapter(Protocol):
         limit_price: Decimal | None,
         stop_price: Decimal | None,
     ) -> None: ...
-
-    async def query_order(self, account: str, client_order_id: str) -> VenueOrder | None: ...
 
     async def open_orders(self, account: str) -> list[VenueOrder]: ...
 

@@ -4,7 +4,7 @@ A driver is the only code that touches an SDK. It raises the SDK's own
 exceptions; its ``classify`` turns any of them into a :class:`VenueFailure`
 (the one mapping per venue). Everything else (retries, rate limiting,
 unknown-outcome resolution, de-duplicating fills, stream reconnect and
-backfill, reconciliation) lives once in :mod:`fillgate.venues.remote` and
+backfill, reconciliation) lives once in :mod:`fillgate.venues.runtime` and
 serves every venue.
 
 | method             | required | notes                                                     |

@@ -3,7 +3,7 @@
 Every driver maps its SDK's exceptions in exactly one function,
 ``classify(exc) -> VenueFailure``, backed by a table keyed by exception
 class; a test per driver fails when an SDK exception class is missing from
-the table. The runtime (:mod:`fillgate.venues.remote`) decides what to do by
+the table. The runtime (:mod:`fillgate.venues.runtime`) decides what to do by
 kind alone:
 
 RETRYABLE

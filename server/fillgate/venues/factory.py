@@ -11,7 +11,7 @@ from fillgate.domain.errors import FailedPrecondition
 from fillgate.domain.values import Clock
 from fillgate.venues.driver import Credentials, VenueSettings
 from fillgate.venues.errors import Secret
-from fillgate.venues.remote import RemoteVenue
+from fillgate.venues.runtime.adapter import RemoteVenue
 
 
 def read_secret(account: str, what: str, env: str, path: str, environ: Mapping[str, str]) -> Secret:
@@ -61,5 +61,5 @@ def build_remote(
         secret=read_secret(settings.account, "API secret", secret_env, secret_file, env),
     )
     module = importlib.import_module(f"fillgate.venues.{settings.venue}")
-    driver = module.build_driver(settings, credentials)
+    driver = module.build_driver(settings, credentials, clock=clock)
     return RemoteVenue(settings=settings, driver=driver, clock=clock)

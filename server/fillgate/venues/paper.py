@@ -27,19 +27,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fillgate.config import PaperConfig
 from fillgate.domain import events as ev
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.values import EXACT, ZERO, Clock, IdGenerator
-from fillgate.venues.base import ReportSink
-from fillgate.venues.legs import OrderView
+from fillgate.venues.base import OrderView, ReportSink
 from fillgate.venues.types import VenueOrder, VenuePosition, VenueStatus
 
 log = logging.getLogger("fillgate.venues.paper")
 
 _DAY_NS = 86_400 * 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaperConfig:
+    """The embedded paper venue (the ``[paper]`` table)."""
+
+    #: Fee charged per fill as a fraction of its notional.
+    fee_rate: Decimal = Decimal(0)
+    #: Seconds after UTC midnight at which DAY orders expire.
+    day_end_utc_s: int = 0
 
 
 @dataclass(slots=True)
@@ -153,22 +161,6 @@ class PaperVenue:
             self._working[order.order_id] = w
             return
         self._activate(w, on_arrival=True)
-
-    async def query_order(self, account: str, client_order_id: str) -> VenueOrder | None:
-        order = self._known.get((account, client_order_id))
-        if order is None:
-            return None
-        w = self._working.get(order.order_id)
-        if w is None:
-            return VenueOrder(
-                client_id=client_order_id,
-                venue_order_id=order.venue_order_id,
-                symbol=order.symbol,
-                side=order.side,
-                status=VenueStatus.CANCELED,  # the venue has forgotten how it ended
-                quantity=order.quantity,
-            )
-        return self._snapshot(w)
 
     async def open_orders(self, account: str) -> list[VenueOrder]:
         return [self._snapshot(w) for w in self._working.values() if w.order.account == account]

@@ -1,7 +1,7 @@
 """Venue-side values: what a venue says about orders, fills, positions and balances.
 
 Drivers (one per venue SDK) translate the SDK's answers into these; the
-remote-venue runtime (:mod:`fillgate.venues.remote`) turns them into domain
+remote-venue runtime (:mod:`fillgate.venues.runtime`) turns them into domain
 events. Every quantity and price is a ``Decimal`` parsed from the venue's
 decimal string, never from a float. Symbols are *ours* (``BTC-USD``); the
 driver maps them to and from the venue's (``BTC/USDT``, ``EUR_USD``).
@@ -66,7 +66,7 @@ class PlaceRequest:
     """A new order as the driver must send it: already quantized to the instrument."""
 
     #: The id the venue stores with the order (Binance newClientOrderId, OANDA
-    #: clientExtensions.id, Alpaca client_order_id); see :mod:`.common.client_ids`.
+    #: clientExtensions.id, Alpaca client_order_id); see :mod:`.runtime.client_ids`.
     client_id: str
     symbol: str
     side: Side

@@ -1,16 +1,13 @@
-"""The pieces every remote venue shares: client ids, backoff, the token bucket, redaction."""
+"""The pieces every remote venue shares: client ids, backoff, redaction."""
 
 from __future__ import annotations
 
 import random
 
-import pytest
-
 from fillgate.venues.common.backoff import Backoff
-from fillgate.venues.common.client_ids import venue_client_id
-from fillgate.venues.common.ratelimit import TokenBucket
 from fillgate.venues.driver import ClientIdRule
 from fillgate.venues.errors import Secret, redact
+from fillgate.venues.runtime.client_ids import venue_client_id
 
 BINANCE = ClientIdRule(max_length=36, extra_chars=".:/_-")
 NARROW = ClientIdRule(max_length=20, extra_chars="-")
@@ -56,38 +53,6 @@ def test_backoff_delay_stays_within_the_doubling_ceiling() -> None:
 def test_backoff_never_shortens_the_venues_retry_after() -> None:
     backoff = Backoff(base=0.1, cap=5.0, rng=random.Random(7))
     assert backoff.delay(0, retry_after=3.0) >= 3.0
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_token_bucket_burst_passes_then_paces_at_the_rate() -> None:
-    clock = FakeClock()
-    bucket = TokenBucket(10, 3, clock=clock)
-    assert [bucket.delay() for _ in range(3)] == [0, 0, 0]
-    assert bucket.delay() == pytest.approx(0.1)
-    assert bucket.delay() == pytest.approx(0.2)
-
-
-def test_token_bucket_refills_over_time() -> None:
-    clock = FakeClock()
-    bucket = TokenBucket(10, 2, clock=clock)
-    bucket.delay()
-    bucket.delay()
-    clock.now += 0.25
-    assert bucket.delay() == 0
-
-
-def test_token_bucket_pause_holds_every_caller_for_retry_after() -> None:
-    clock = FakeClock()
-    bucket = TokenBucket(10, 5, clock=clock)
-    bucket.pause(2.0)
-    assert bucket.delay() >= 2.0
 
 
 def test_redact_removes_secret_values_and_signature_parameters() -> None:

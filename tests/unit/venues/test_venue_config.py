@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+import fillgate
 from fillgate.config import ConfigError, config_from_dict
 from fillgate.domain.errors import FailedPrecondition
 from fillgate.domain.values import ManualClock
@@ -103,3 +109,24 @@ def test_factory_reads_credentials_from_files(tmp_path) -> None:
         environ={},
     )
     assert "file-secret" in venue.driver.secrets
+
+
+def test_config_naming_remote_venues_loads_no_venue_sdk() -> None:
+    """Each venue's settings rules are read without importing its SDK (build_driver does)."""
+    code = (
+        "import sys\n"
+        "from fillgate.config import config_from_dict\n"
+        "config_from_dict({'accounts': {\n"
+        f"    'bin': {BINANCE!r},\n"
+        "    'fx': {'venue': 'oanda', 'key_env': 'T', 'venue_account_id': '101-1'},\n"
+        "    'eq': {'venue': 'alpaca', 'key_env': 'K', 'secret_env': 'S'},\n"
+        "}})\n"
+        "sdks = {'ccxt', 'oandapyV20', 'alpaca'}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in sdks))\n"
+    )
+    server = Path(fillgate.__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(server)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"

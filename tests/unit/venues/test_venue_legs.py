@@ -13,7 +13,7 @@ from fillgate.domain.lifecycle import apply
 from fillgate.domain.orders import Order
 from fillgate.domain.values import ManualClock
 from fillgate.engine.venue_memo import VenueMemo
-from fillgate.venues.legs import LegBook
+from fillgate.venues.runtime.legs import LegBook
 from fillgate.venues.types import VenueFill, VenueOrder, VenueReport, VenueStatus
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,37 +24,17 @@ from aiohttp import web
 from fakes.alpaca_book import ORDER_TYPES, TIME_IN_FORCE, ZERO, Book, Order, asset, plain
 from fakes.alpaca_stream import StreamHub
 from fakes.base import FakeOrder
+from fakes.rest import RestFake
 
 KEY = "PKFAKE0123456789"
 SECRET = "fake-secret-9f8e7d6c5b4a"
-
-
-@dataclass
-class _Rule:
-    method: str
-    prefix: str
-    times: int
-    status: int = 0
-    body: Any = None
-    headers: dict[str, str] | None = None
-    delay_s: float = 0.0
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """One REST request as the fake received it (``body`` is the raw text)."""
-
-    method: str
-    path: str
-    query: str
-    body: str
 
 
 def _error(status: int, code: int, message: str, **extra: Any) -> web.Response:
     return web.json_response({"code": code, "message": message, **extra}, status=status)
 
 
-class FakeAlpaca:
+class FakeAlpaca(RestFake):
     """The fake venue (see the module docstring) and its test controls."""
 
     venue = "alpaca"
@@ -76,14 +55,13 @@ class FakeAlpaca:
         binary_frames: bool = True,
         event_delay_s: float = 0.005,
     ) -> None:
+        super().__init__(text_type="text/html")
         self.key = key
         self.secret = secret
         self.event_delay_s = event_delay_s
         self.book = Book()
         self.prices: dict[str, Decimal] = {"AAPL": self.price, "BTC/USD": Decimal("60000")}
-        self.requests: list[Recorded] = []
         self.stream = StreamHub(key, secret, binary_frames=binary_frames)
-        self._rules: list[_Rule] = []
         self._reject_next = False
         self._lose_next: int | None = None
         self._timers: set[asyncio.TimerHandle] = set()
@@ -186,25 +164,6 @@ class FakeAlpaca:
 
     # -- extra controls ------------------------------------------------------------
 
-    def fail(
-        self,
-        method: str,
-        path_prefix: str,
-        status: int,
-        body: Any,
-        times: int = 1,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        """Answer the next ``times`` matching requests with ``status`` and ``body``.
-
-        ``body`` is sent as JSON unless it is a str (sent as text/html, e.g. a proxy's 502).
-        """
-        self._rules.append(_Rule(method.upper(), path_prefix, times, status, body, headers))
-
-    def slow(self, method: str, path_prefix: str, delay_s: float, times: int = 1) -> None:
-        """Hold the next ``times`` matching requests for ``delay_s`` before handling them."""
-        self._rules.append(_Rule(method.upper(), path_prefix, times, delay_s=delay_s))
-
     # -- plumbing -------------------------------------------------------------------
 
     def _later(self, callback: Any, *args: Any) -> None:
@@ -221,24 +180,9 @@ class FakeAlpaca:
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.path == "/stream":
             return await handler(request)  # type: ignore[no-any-return]
-        body = await request.text()
-        self.requests.append(Recorded(request.method, request.path, request.query_string, body))
-        for rule in self._rules:
-            if rule.method == request.method and request.path.startswith(rule.prefix):
-                rule.times -= 1
-                if rule.times <= 0:
-                    self._rules.remove(rule)
-                if rule.delay_s:
-                    await asyncio.sleep(rule.delay_s)
-                    break
-                if isinstance(rule.body, str):
-                    return web.Response(
-                        status=rule.status,
-                        text=rule.body,
-                        headers=rule.headers,
-                        content_type="text/html",
-                    )
-                return web.json_response(rule.body, status=rule.status, headers=rule.headers)
+        injected = await self.intercept(request)
+        if injected is not None:
+            return injected
         if (
             request.headers.get("APCA-API-KEY-ID") != self.key
             or request.headers.get("APCA-API-SECRET-KEY") != self.secret

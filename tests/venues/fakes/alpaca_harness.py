@@ -12,7 +12,7 @@ import pytest
 
 from fakes.alpaca import FakeAlpaca
 from fillgate.domain.enums import OrderType, Side, TimeInForce
-from fillgate.venues.alpaca import AlpacaDriver
+from fillgate.venues.alpaca.driver import AlpacaDriver
 from fillgate.venues.driver import Credentials, VenueSettings
 from fillgate.venues.errors import Secret, VenueFailure
 from fillgate.venues.types import PlaceRequest, StreamStatus, VenueReport, VenueStatus

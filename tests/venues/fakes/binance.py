@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -34,6 +33,7 @@ from fakes.base import FakeOrder
 from fakes.binance_book import ZERO, BinanceError, Book, Order, insufficient
 from fakes.binance_market import BTCUSDT, exchange_info, now_ms
 from fakes.binance_ws import UserDataWs, check_time
+from fakes.rest import RestFake
 from fillgate.venues.driver import Credentials, VenueSettings
 from fillgate.venues.errors import Secret
 
@@ -43,30 +43,11 @@ _INTERNAL = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """One request the fake received: ``params`` is the raw query or form body."""
-
-    method: str
-    path: str
-    params: str
-
-
-@dataclass(slots=True)
-class _Failure:
-    method: str
-    path_prefix: str
-    status: int
-    body: Any
-    times: int
-    headers: dict[str, str]
-
-
 def _error(status: int, code: int, msg: str, headers: dict[str, str] | None = None) -> web.Response:
     return web.json_response({"code": code, "msg": msg}, status=status, headers=headers)
 
 
-class FakeBinance:
+class FakeBinance(RestFake):
     """A Binance spot account on 127.0.0.1 trading BTCUSDT (our ``BTC-USD``)."""
 
     venue = "ccxt"
@@ -87,14 +68,13 @@ class FakeBinance:
         quote_balance: Decimal = Decimal("1000000"),
         base_balance: Decimal = Decimal("0"),
     ) -> None:
+        super().__init__()
         self.api_key = api_key
         self.api_secret = api_secret
         self.book = Book([BTCUSDT], {BTCUSDT.symbol: self.price})
         self.book.set_free(BTCUSDT.quote, quote_balance)
         self.book.set_free(BTCUSDT.base, base_balance)
-        self.requests: list[Recorded] = []
         self.port = 0
-        self._failures: list[_Failure] = []
         self._reject_next = False
         self._lose_next = False
         self.ws = UserDataWs(api_key, api_secret)
@@ -205,42 +185,13 @@ class FakeBinance:
             for o in self.book.orders
         ]
 
-    def fail(
-        self,
-        method: str,
-        path_prefix: str,
-        status: int,
-        body: Any,
-        times: int = 1,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        """Answer the next ``times`` matching requests with ``status``/``body``, doing nothing.
-
-        ``body`` is sent as JSON unless it is a ``str``.
-        """
-        self._failures.append(
-            _Failure(method.upper(), path_prefix, status, body, times, headers or {})
-        )
-
     # -- plumbing --------------------------------------------------------------
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        body = await request.text()
-        query = request.raw_path.partition("?")[2]
-        self.requests.append(Recorded(request.method, request.path, query or body))
-        for failure in self._failures:
-            if request.method == failure.method and request.path.startswith(failure.path_prefix):
-                failure.times -= 1
-                if failure.times <= 0:
-                    self._failures.remove(failure)
-                if isinstance(failure.body, str):
-                    return web.Response(
-                        text=failure.body, status=failure.status, headers=failure.headers
-                    )
-                return web.json_response(
-                    failure.body, status=failure.status, headers=failure.headers
-                )
+        injected = await self.intercept(request)
+        if injected is not None:
+            return injected
         try:
             response: web.StreamResponse = await handler(request)
             return response

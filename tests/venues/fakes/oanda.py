@@ -23,7 +23,6 @@ import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -32,22 +31,14 @@ from aiohttp import web
 from fakes import oanda_views as views
 from fakes.base import FakeOrder
 from fakes.oanda_account import INSTRUMENTS, FakeAccount, Json, Refusal, now_text
+from fakes.rest import RestFake
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _DROP = object()
 _CLOSE = object()
 
 
-@dataclass
-class _Failure:
-    method: str
-    path_prefix: str
-    status: int
-    body: Json
-    times: int
-
-
-class FakeOanda:
+class FakeOanda(RestFake):
     """FakeVenue for ``venue = "oanda"``."""
 
     venue = "oanda"
@@ -68,17 +59,15 @@ class FakeOanda:
         heartbeat_s: float = 0.5,
         balance: Decimal = Decimal("100000"),
     ) -> None:
+        super().__init__(default_body=lambda status: {"errorMessage": f"injected {status}"})
         self.token = token
         self.account_id = account_id
         self.heartbeat_s = heartbeat_s
         self.account = FakeAccount(account_id, balance=balance)
         self.account.listeners.append(self._broadcast)
-        #: Every request: (method, path, query string, body text).
-        self.received: list[tuple[str, str, str, str]] = []
         #: Stream connections accepted so far.
         self.stream_connections = 0
         self._streams: set[asyncio.Queue[object]] = set()
-        self._failures: list[_Failure] = []
         self._lose_next = False
         self._refuse_until = 0.0
         self._runners: list[web.AppRunner] = []
@@ -175,25 +164,13 @@ class FakeOanda:
             for o in self.account.orders.values()
         ]
 
-    def fail(
-        self, method: str, path_prefix: str, status: int, body: Json | None = None, times: int = 1
-    ) -> None:
-        """Answer the next ``times`` matching requests with ``status`` and ``body``."""
-        body = body if body is not None else {"errorMessage": f"injected {status}"}
-        self._failures.append(_Failure(method.upper(), path_prefix, status, body, times))
-
     # -- plumbing ------------------------------------------------------------------
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        text = await request.text() if request.can_read_body else ""
-        self.received.append((request.method, request.path, request.query_string, text))
-        for failure in self._failures:
-            if request.method == failure.method and request.path.startswith(failure.path_prefix):
-                failure.times -= 1
-                if failure.times <= 0:
-                    self._failures.remove(failure)
-                return web.json_response(failure.body, status=failure.status)
+        injected = await self.intercept(request)
+        if injected is not None:
+            return injected
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             body = {"errorMessage": "Insufficient authorization to perform request."}
             return web.json_response(body, status=401)

@@ -10,9 +10,11 @@ from decimal import Decimal
 
 from fakes.oanda import FakeOanda
 from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.values import SystemClock
 from fillgate.venues.driver import Credentials, VenueSettings
 from fillgate.venues.errors import Secret
-from fillgate.venues.oanda import OandaDriver, build_driver
+from fillgate.venues.oanda import build_driver
+from fillgate.venues.oanda.driver import OandaDriver
 from fillgate.venues.types import PlaceRequest, StreamStatus, VenueReport, VenueStatus
 
 ACCOUNT_PATH = "/v3/accounts/101-004-1234567-001"
@@ -38,7 +40,9 @@ def settings_for(fake: FakeOanda, **changes: object) -> VenueSettings:
 
 def new_driver(fake: FakeOanda, **changes: object) -> OandaDriver:
     """A driver for the fake's account (not opened)."""
-    return build_driver(settings_for(fake, **changes), Credentials(key=Secret(fake.token)))
+    return build_driver(
+        settings_for(fake, **changes), Credentials(key=Secret(fake.token)), clock=SystemClock()
+    )
 
 
 def market(client_id: str, side: Side = Side.BUY, quantity: str = "1000") -> PlaceRequest:
@@ -67,7 +71,7 @@ def limit(client_id: str, price: str = "1.10000", quantity: str = "1000") -> Pla
 def sent_orders(fake: FakeOanda) -> list[dict[str, object]]:
     return [
         json.loads(body)["order"]
-        for method, path, _, body in fake.received
+        for method, path, _, body in fake.requests
         if method in ("POST", "PUT") and path.startswith(ACCOUNT_PATH + "/orders") and body
     ]
 

@@ -1,26 +1,19 @@
 """Alpaca (US equities and crypto) through alpaca-py: TradingClient REST, TradingStream fills.
 
-alpaca-py's ``alpaca.trading`` package imports its stream module, which
-imports ``websockets.legacy`` (deprecated since websockets 14, still what
-alpaca-py 0.44 uses): that one DeprecationWarning is silenced here, at the
-first import, so ``python -W error`` still works for everything else.
+Importing the package loads no SDK: :func:`build_driver` does, so reading an
+account's settings (:mod:`.settings`) stays cheap.
 """
 
 from __future__ import annotations
 
-import warnings
+from fillgate.domain.values import Clock
+from fillgate.venues.driver import Credentials, VenueDriver, VenueSettings
 
-from fillgate.venues.driver import Credentials, VenueSettings
-
-with warnings.catch_warnings():
-    warnings.filterwarnings(
-        "ignore", message="websockets.legacy is deprecated", category=DeprecationWarning
-    )
-    from fillgate.venues.alpaca.driver import AlpacaDriver
-
-__all__ = ["AlpacaDriver", "build_driver"]
+__all__ = ["build_driver"]
 
 
-def build_driver(settings: VenueSettings, credentials: Credentials) -> AlpacaDriver:
+def build_driver(settings: VenueSettings, credentials: Credentials, *, clock: Clock) -> VenueDriver:
     """Build the driver for one ``venue = "alpaca"`` account (no I/O until ``open``)."""
-    return AlpacaDriver(settings, credentials)
+    from fillgate.venues.alpaca.driver import AlpacaDriver  # loads alpaca-py
+
+    return AlpacaDriver(settings, credentials, clock=clock)

@@ -29,21 +29,23 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from alpaca.trading.client import TradingClient
-from alpaca.trading.enums import OrderSide, QueryOrderStatus
-from alpaca.trading.enums import TimeInForce as AlpacaTimeInForce
-from alpaca.trading.requests import (
+from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.values import Clock
+from fillgate.venues.alpaca import translate
+from fillgate.venues.alpaca.errors import classify
+from fillgate.venues.alpaca.sdk import (
+    AlpacaTimeInForce,
     GetOrdersRequest,
     LimitOrderRequest,
     MarketOrderRequest,
+    OrderSide,
+    QueryOrderStatus,
     ReplaceOrderRequest,
     StopLimitOrderRequest,
     StopOrderRequest,
+    TradingClient,
 )
-
-from fillgate.domain.enums import OrderType, Side, TimeInForce
-from fillgate.venues.alpaca import translate
-from fillgate.venues.alpaca.errors import classify
+from fillgate.venues.alpaca.settings import RULES
 from fillgate.venues.alpaca.stream import StreamRun
 from fillgate.venues.common.blocking import BlockingCaller
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
@@ -95,10 +97,11 @@ class AlpacaDriver:
     native_replace = True
     client_ids = ClientIdRule(max_length=128, extra_chars=":._-")
 
-    def __init__(self, settings: VenueSettings, credentials: Credentials) -> None:
-        if settings.environment not in ("", "paper", "live"):
+    def __init__(self, settings: VenueSettings, credentials: Credentials, *, clock: Clock) -> None:
+        if settings.environment not in ("", *RULES.environments):
             raise ValueError(f"alpaca environment must be paper or live: {settings.environment!r}")
         self.settings = settings
+        self._clock = clock
         self.secrets = credentials.values()
         self.limits = RateLimit(
             per_second=settings.rate_per_s or RATE_PER_S,
@@ -128,7 +131,7 @@ class AlpacaDriver:
         return f"AlpacaDriver(account={self.settings.account!r}, environment={env!r})"
 
     def classify(self, exc: BaseException) -> VenueFailure:
-        return classify(exc, self.secrets)
+        return classify(exc, self.secrets, self._clock)
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
         return await self._caller.call(fn, *args)

@@ -43,7 +43,6 @@ non-JSON body (an HTML 502): they are read defensively here.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -52,6 +51,7 @@ import requests
 import urllib3.exceptions
 from alpaca.common.exceptions import APIError, RetryException
 
+from fillgate.domain.values import Clock, SystemClock
 from fillgate.venues.alpaca.translate import MalformedAnswer
 from fillgate.venues.errors import ErrorKind, VenueFailure, redact
 
@@ -111,13 +111,18 @@ BY_STATUS: Mapping[int, ErrorKind] = {
 }
 
 
-def classify(exc: BaseException, secrets: Iterable[str] = ()) -> VenueFailure:
-    """Return the VenueFailure for ``exc``, its message scrubbed of ``secrets``."""
+def classify(
+    exc: BaseException, secrets: Iterable[str] = (), clock: Clock | None = None
+) -> VenueFailure:
+    """Return the VenueFailure for ``exc``, its message scrubbed of ``secrets``.
+
+    ``clock`` (default: the system's) dates an ``X-Ratelimit-Reset`` epoch.
+    """
     if isinstance(exc, VenueFailure):
         return exc
     secrets = tuple(secrets)
     if isinstance(exc, APIError | _rex.HTTPError):
-        return _http_failure(exc, secrets)
+        return _http_failure(exc, secrets, clock or SystemClock())
     kind = next((BY_CLASS[c] for c in type(exc).__mro__ if c in BY_CLASS), UNKNOWN)
     if isinstance(exc, _rex.ConnectionError) and _never_connected(exc):
         kind = RETRYABLE
@@ -125,7 +130,9 @@ def classify(exc: BaseException, secrets: Iterable[str] = ()) -> VenueFailure:
     return VenueFailure(kind, _clip(redact(text, secrets)), code=type(exc).__name__)
 
 
-def _http_failure(exc: APIError | requests.HTTPError, secrets: tuple[str, ...]) -> VenueFailure:
+def _http_failure(
+    exc: APIError | requests.HTTPError, secrets: tuple[str, ...], clock: Clock
+) -> VenueFailure:
     response = exc.response
     status = int(getattr(response, "status_code", 0) or 0)
     body = _body(exc, response)
@@ -136,7 +143,7 @@ def _http_failure(exc: APIError | requests.HTTPError, secrets: tuple[str, ...]) 
         kind = UNKNOWN if status >= 500 or status == 0 else REJECTED
     message = body.get("message") if isinstance(body, dict) else None
     detail = message if isinstance(message, str) else _text(exc, response)
-    retry_after = _retry_after(response) if kind is RETRYABLE else None
+    retry_after = _retry_after(response, clock) if kind is RETRYABLE else None
     return VenueFailure(
         kind,
         _clip(redact(f"HTTP {status}: {detail}", secrets)),
@@ -159,14 +166,14 @@ def _text(exc: BaseException, response: Any) -> str:
     return str(text) if text else str(exc)
 
 
-def _retry_after(response: Any) -> float | None:
+def _retry_after(response: Any, clock: Clock) -> float | None:
     headers = getattr(response, "headers", None) or {}
     for name, relative in (("Retry-After", True), ("X-Ratelimit-Reset", False)):
         value = headers.get(name)
         if value is None:
             continue
         try:
-            seconds = float(value) if relative else float(value) - time.time()
+            seconds = float(value) if relative else float(value) - clock.now_ns() / 1e9
         except ValueError:
             continue
         return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)

@@ -23,8 +23,8 @@ import logging
 from typing import Any, TypeAlias
 
 import websockets
-from alpaca.trading.stream import TradingStream
 
+from fillgate.venues.alpaca.sdk import TradingStream
 from fillgate.venues.types import StreamStatus
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 One ``ccxt.pro`` instance per driver serves REST and the WebSocket user-data
 stream on the running loop (it is native asyncio: no threads). Amounts and
 prices go to ccxt as exact decimal strings; answers are read from the
-venue's own ``info`` strings (:mod:`.convert`), never ccxt's floats.
+venue's own ``info`` strings (:mod:`.translate`), never ccxt's floats.
 
 Symbols: ``settings.symbols`` maps ours to ccxt's (``BTC-USD = "BTC/USDT"``);
 an unlisted symbol maps by rule (``ETH-USD`` -> ``ETH/USD``). The symbols
@@ -30,9 +30,10 @@ from ccxt.base.errors import InvalidOrder, NotSupported, OrderNotFound
 
 from fillgate.domain.enums import Side, TimeInForce
 from fillgate.domain.values import ZERO, fmt
-from fillgate.venues.ccxt import convert
+from fillgate.venues.ccxt import translate
 from fillgate.venues.ccxt.errors import answer_of, classify, remember_answer
-from fillgate.venues.ccxt.exchange import ENVIRONMENTS, create_exchange
+from fillgate.venues.ccxt.exchange import create_exchange
+from fillgate.venues.ccxt.settings import RULES
 from fillgate.venues.ccxt.stream import UserStream
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
 from fillgate.venues.errors import VenueFailure
@@ -67,7 +68,7 @@ class CcxtDriver:
     client_ids = BINANCE_CLIENT_IDS
 
     def __init__(self, settings: VenueSettings, credentials: Credentials) -> None:
-        if settings.environment not in ENVIRONMENTS:
+        if settings.environment not in ("", *RULES.environments):
             raise ValueError(
                 f"accounts.{settings.account}: environment must be live or testnet for ccxt, "
                 f"not {settings.environment!r}"
@@ -140,13 +141,13 @@ class CcxtDriver:
         return Instrument(
             symbol=symbol,
             venue_symbol=venue_symbol,
-            price_increment=convert.dec(tick) if tick else self._increment(market, "price"),
+            price_increment=translate.dec(tick) if tick else self._increment(market, "price"),
             quantity_increment=(
-                convert.dec(lot["stepSize"])
+                translate.dec(lot["stepSize"])
                 if "stepSize" in lot
                 else self._increment(market, "amount")
             ),
-            min_quantity=convert.dec(lot.get("minQty") or self._min_amount(market)),
+            min_quantity=translate.dec(lot.get("minQty") or self._min_amount(market)),
         )
 
     def _increment(self, market: Mapping[str, Any], key: str) -> Decimal:
@@ -155,7 +156,7 @@ class CcxtDriver:
         if value is None:
             raise NotSupported(f"{self.name}: {market.get('symbol')} has no {key} precision")
         if self._ex.precisionMode == TICK_SIZE:
-            return convert.dec(self._ex.number_to_string(value))
+            return translate.dec(self._ex.number_to_string(value))
         return Decimal(1).scaleb(-int(value))
 
     def _min_amount(self, market: Mapping[str, Any]) -> str:
@@ -211,7 +212,7 @@ class CcxtDriver:
         info = (answer or {}).get("info")
         if not info or "orderId" not in info:
             return None
-        return VenueReport(order=convert.rest_order(info, ref.symbol))
+        return VenueReport(order=translate.rest_order(info, ref.symbol))
 
     async def replace(self, ref: VenueRef, request: PlaceRequest) -> VenueReport:
         raise NotSupported(f"{self.name}: no native replace (cancel + new instead)")
@@ -223,20 +224,20 @@ class CcxtDriver:
             answer = await self._rest("fetch_order", None, venue, {"clientOrderId": client_id})
         except OrderNotFound:
             return None
-        order = convert.rest_order(answer["info"], symbol)
+        order = translate.rest_order(answer["info"], symbol)
         if not order.filled_quantity:
             return VenueReport(order=order)
         trades = await self._rest(
             "fetch_my_trades", venue, None, _PAGE, {"orderId": order.venue_order_id}
         )
-        fills = [convert.trade_fill(t["info"], symbol, order.client_id) for t in trades]
+        fills = [translate.trade_fill(t["info"], symbol, order.client_id) for t in trades]
         if len(trades) < _PAGE:  # every fill of the order: cumulative quantities are exact
-            fills = convert.with_cumulative(fills)
+            fills = translate.with_cumulative(fills)
         return VenueReport(order=order, fills=tuple(fills))
 
     def _rest_report(self, answer: Mapping[str, Any], symbol: str) -> VenueReport:
-        order = convert.rest_order(answer["info"], symbol)
-        return VenueReport(order=order, fills=convert.rest_fills(answer["info"], order))
+        order = translate.rest_order(answer["info"], symbol)
+        return VenueReport(order=order, fills=translate.rest_fills(answer["info"], order))
 
     # -- reconciliation ------------------------------------------------------------
 
@@ -244,7 +245,7 @@ class CcxtDriver:
         orders = []
         for ours, venue in list(self._symbols.items()):
             for answer in await self._rest("fetch_open_orders", venue):
-                orders.append(convert.rest_order(answer["info"], ours))
+                orders.append(translate.rest_order(answer["info"], ours))
         return orders
 
     async def fetch_fills(self, since_ns: int) -> list[VenueFill]:
@@ -262,11 +263,11 @@ class CcxtDriver:
         for ours, venue in list(self._symbols.items()):
             if not recent:
                 page = await self._rest("fetch_my_trades", venue, None, _PAGE)
-                fills += [convert.trade_fill(t["info"], ours) for t in page]
+                fills += [translate.trade_fill(t["info"], ours) for t in page]
                 continue
             page = await self._rest("fetch_my_trades", venue, since_ms, _PAGE)
             while True:
-                fills += [convert.trade_fill(t["info"], ours) for t in page]
+                fills += [translate.trade_fill(t["info"], ours) for t in page]
                 if len(page) < _PAGE:
                     break
                 next_id = max(int(t["info"]["id"]) for t in page) + 1
@@ -278,7 +279,7 @@ class CcxtDriver:
         answer = await self._rest("fetch_balance")
         rows = (answer.get("info") or {}).get("balances") or ()
         return {
-            str(row["asset"]): (convert.dec(row["free"]), convert.dec(row["locked"]))
+            str(row["asset"]): (translate.dec(row["free"]), translate.dec(row["locked"]))
             for row in rows
         }
 
@@ -304,7 +305,8 @@ class CcxtDriver:
 
     def stream(self) -> AsyncGenerator[VenueReport | StreamStatus, None]:
         """User-data events as reports; see :class:`~.stream.UserStream` for up/down."""
-        return UserStream(self).run()
+        settings = self.settings
+        return UserStream(self, account=settings.account, timeout_s=settings.timeout_s).run()
 
     def closing(self) -> asyncio.Event:
         """Set once :meth:`close` began: the stream ends instead of reconnecting."""
@@ -319,12 +321,12 @@ class CcxtDriver:
         event = trade.get("info") or {}
         if event.get("e") != "executionReport" or event.get("x") != "TRADE":
             return None
-        order = convert.event_order(event, self._symbol_of(event.get("s")))
-        return VenueReport(order=order, fills=(convert.event_fill(event, order),))
+        order = translate.event_order(event, self._symbol_of(event.get("s")))
+        return VenueReport(order=order, fills=(translate.event_fill(event, order),))
 
     def order_report(self, order: Mapping[str, Any]) -> VenueReport | None:
         """A ``watch_orders`` item, unless its latest event is a trade (reported with its fill)."""
         event = order.get("info") or {}
         if event.get("e") != "executionReport" or event.get("x") == "TRADE":
             return None
-        return VenueReport(order=convert.event_order(event, self._symbol_of(event.get("s"))))
+        return VenueReport(order=translate.event_order(event, self._symbol_of(event.get("s"))))

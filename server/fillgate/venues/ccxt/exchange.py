@@ -28,7 +28,6 @@ _OPTIONS: dict[str, Any] = {
     "fetchMargins": False,
     "adjustForTimeDifference": False,
 }
-ENVIRONMENTS = ("", "live", "testnet")
 
 
 def create_exchange(settings: VenueSettings, credentials: Credentials) -> Any:

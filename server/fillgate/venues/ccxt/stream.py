@@ -40,15 +40,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ccxt.base.errors import NetworkError, RequestTimeout
 
-from fillgate.venues.errors import ErrorKind
+from fillgate.venues.errors import ErrorKind, VenueFailure
 from fillgate.venues.types import StreamStatus, VenueReport
-
-if TYPE_CHECKING:
-    from fillgate.venues.ccxt.driver import CcxtDriver
 
 log = logging.getLogger("fillgate.venues.ccxt")
 
@@ -61,12 +58,35 @@ Item = VenueReport | BaseException
 Convert = Callable[[Mapping[str, Any]], VenueReport | None]
 
 
-class UserStream:
-    """One run of a driver's stream: connect, subscribe, pump, reconnect, until closed."""
+class StreamHost(Protocol):
+    """What the stream needs of its driver (:class:`~.driver.CcxtDriver` provides it)."""
 
-    def __init__(self, driver: CcxtDriver) -> None:
+    def exchange(self) -> Any:
+        """The open ccxt.pro instance."""
+        ...
+
+    def closing(self) -> asyncio.Event:
+        """Set once the driver began closing: the stream ends instead of reconnecting."""
+        ...
+
+    def trade_report(self, trade: Mapping[str, Any]) -> VenueReport | None: ...
+
+    def order_report(self, order: Mapping[str, Any]) -> VenueReport | None: ...
+
+    def classify(self, exc: BaseException) -> VenueFailure: ...
+
+
+class UserStream:
+    """One run of a driver's stream: connect, subscribe, pump, reconnect, until closed.
+
+    ``timeout_s`` bounds the wait for the subscription's acknowledgement.
+    """
+
+    def __init__(self, driver: StreamHost, *, account: str, timeout_s: float) -> None:
         self._driver = driver
         self._closing = driver.closing()
+        self._account = account
+        self._timeout_s = timeout_s
 
     async def run(self) -> AsyncGenerator[VenueReport | StreamStatus, None]:
         attempt = 0
@@ -123,12 +143,8 @@ class UserStream:
             except TimeoutError:
                 pass
 
-    @property
-    def _account(self) -> str:
-        return self._driver.settings.account
-
     async def _confirmed(self, subscribed: asyncio.Future[None]) -> None:
-        timeout = self._driver.settings.timeout_s
+        timeout = self._timeout_s
         try:
             await asyncio.wait_for(subscribed, timeout)
         except TimeoutError:

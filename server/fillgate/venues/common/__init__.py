@@ -1,1 +1,1 @@
-"""Pieces every remote venue shares: rate limits, backoff, executors, client ids."""
+"""Pieces the runtime and the drivers share: backoff with jitter, a blocking SDK's thread."""

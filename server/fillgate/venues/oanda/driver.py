@@ -22,7 +22,6 @@ import asyncio
 import itertools
 import logging
 import math
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
@@ -33,15 +32,16 @@ import oandapyV20.endpoints.transactions as transactions
 import oandapyV20.oandapyV20 as oanda_core
 from oandapyV20 import API
 
+from fillgate.domain.values import Clock
 from fillgate.venues.common.backoff import Backoff
 from fillgate.venues.common.blocking import BlockingCaller
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
 from fillgate.venues.errors import ErrorKind, VenueFailure
-from fillgate.venues.oanda import codec
-from fillgate.venues.oanda.codec import Json, SymbolMap
+from fillgate.venues.oanda import translate
 from fillgate.venues.oanda.errors import OandaResponseError, RedactingFilter, classify
 from fillgate.venues.oanda.stream import StreamConnection, StreamEnded
 from fillgate.venues.oanda.tracker import OrderTracker
+from fillgate.venues.oanda.translate import Json, SymbolMap
 from fillgate.venues.types import (
     Instrument,
     PlaceRequest,
@@ -83,8 +83,9 @@ class OandaDriver:
     #: also the path segment "@<id>" that addresses the order, unescaped.
     client_ids = ClientIdRule(max_length=128, extra_chars="-._")
 
-    def __init__(self, settings: VenueSettings, credentials: Credentials) -> None:
+    def __init__(self, settings: VenueSettings, credentials: Credentials, *, clock: Clock) -> None:
         self._settings = settings
+        self._clock = clock
         self._token = credentials.key
         self.secrets: tuple[str, ...] = credentials.values()
         per_second = settings.rate_per_s or 100.0
@@ -109,6 +110,10 @@ class OandaDriver:
         """Map any exception a call raised to a VenueFailure (see :mod:`.errors`)."""
         return classify(exc, self.secrets)
 
+    def _now(self) -> float:
+        """Monotonic seconds, for pacing stream reconnects."""
+        return self._clock.monotonic_ns() / 1e9
+
     # -- connection ------------------------------------------------------------
 
     async def open(self) -> Mapping[str, Instrument]:
@@ -130,7 +135,7 @@ class OandaDriver:
         configured = self._symbols.configured
         params = {"instruments": ",".join(configured.values())} if configured else None
         answer = await self._request(accounts.AccountInstruments(self._account, params=params))
-        found = codec.instruments(answer, self._symbols)
+        found = translate.instruments(answer, self._symbols)
         missing = sorted(set(configured) - set(found))
         if missing:
             raise VenueFailure(
@@ -172,14 +177,14 @@ class OandaDriver:
         answer = await self._caller.call(self._api.request, endpoint)
         if not isinstance(answer, dict):
             raise OandaResponseError(f"OANDA answered {type(answer).__name__}, not an object")
-        self._tracker.anchor(answer.get("lastTransactionID"), time.time_ns())
+        self._tracker.anchor(answer.get("lastTransactionID"), self._clock.now_ns())
         return answer
 
     # -- orders ----------------------------------------------------------------
 
     async def place(self, request: PlaceRequest) -> VenueReport:
         """Create the order; a 201 that cancels it at once (margin, halt) is a REJECTED snapshot."""
-        body = codec.order_body(request, self._symbols.venue(request.symbol))
+        body = translate.order_body(request, self._symbols.venue(request.symbol))
         answer = await self._request(orders.OrderCreate(self._account, data=body))
         report = self._tracker.answer_report(answer)
         self._log_report("placed", report)
@@ -187,7 +192,7 @@ class OandaDriver:
 
     async def replace(self, ref: VenueRef, request: PlaceRequest) -> VenueReport:
         """Replace natively: OANDA cancels the order and creates ``request`` in one batch."""
-        body = codec.order_body(request, self._symbols.venue(request.symbol))
+        body = translate.order_body(request, self._symbols.venue(request.symbol))
         answer = await self._request(orders.OrderReplace(self._account, _spec(ref), data=body))
         report = self._tracker.answer_report(answer)
         self._log_report("replaced", report)
@@ -263,10 +268,10 @@ class OandaDriver:
         """
         start = self._tracker.anchor_before(since_ns)
         if start is None:
-            since = codec.time_text(max(0, since_ns - CLOCK_SKEW_NS))
+            since = translate.time_text(max(0, since_ns - CLOCK_SKEW_NS))
             params = {"from": since, "pageSize": 1000}
             answer = await self._request(transactions.TransactionList(self._account, params))
-            first = codec.first_page_id(answer)
+            first = translate.first_page_id(answer)
             if first is None:
                 return []
             start = first - 1
@@ -283,7 +288,7 @@ class OandaDriver:
         for _ in range(MAX_BACKFILL_PAGES):
             params = {"id": str(start)}
             answer = await self._request(transactions.TransactionsSinceID(self._account, params))
-            txns, start, done = codec.sinceid_page(answer, start)
+            txns, start, done = translate.sinceid_page(answer, start)
             for txn in txns:
                 _, fill = self._tracker.apply(txn)
                 if fill is not None:
@@ -295,12 +300,12 @@ class OandaDriver:
     async def fetch_positions(self) -> list[VenuePosition]:
         """Read ``/openPositions``, long and short netted into one signed quantity."""
         answer = await self._request(positions.OpenPositions(self._account))
-        return codec.positions(answer, self._symbols)
+        return translate.positions(answer, self._symbols)
 
     async def fetch_balances(self) -> list[VenueBalance]:
         """Read ``/summary``: balance and margin available in the account currency."""
         answer = await self._request(accounts.AccountSummary(self._account))
-        return [codec.balance(answer)]
+        return [translate.balance(answer)]
 
     # -- stream ------------------------------------------------------------------
 
@@ -321,8 +326,8 @@ class OandaDriver:
         up: bool | None = None
         failures = 0
         while not self._closed:
-            await asyncio.sleep(max(0.0, self._last_connect + MIN_CONNECT_INTERVAL_S - _now()))
-            self._last_connect = _now()
+            await asyncio.sleep(max(0.0, self._last_connect + MIN_CONNECT_INTERVAL_S - self._now()))
+            self._last_connect = self._now()
             connection = self._connection = StreamConnection(
                 self._stream_lines, name=f"oanda-stream-{self._settings.account}"
             )
@@ -365,7 +370,7 @@ class OandaDriver:
     def _on_stream(self, message: Json) -> VenueReport | None:
         if not isinstance(message, dict):
             return None
-        now = time.time_ns()
+        now = self._clock.now_ns()
         if message.get("type") == "HEARTBEAT":
             self._tracker.anchor(message.get("lastTransactionID"), now)
             return None
@@ -393,10 +398,6 @@ class OandaDriver:
 def _spec(ref: VenueRef) -> str:
     """OANDA's order specifier: the order id, else "@" and the client id."""
     return ref.venue_order_id or "@" + ref.client_id
-
-
-def _now() -> float:
-    return time.monotonic()
 
 
 def _raise_if_cancelling() -> None:

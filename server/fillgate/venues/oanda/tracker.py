@@ -23,9 +23,9 @@ from typing import Any
 
 from fillgate.domain.enums import Side
 from fillgate.domain.values import RATIO
-from fillgate.venues.oanda import codec
-from fillgate.venues.oanda.codec import Json, SymbolMap, dec, reads_venue
+from fillgate.venues.oanda import translate
 from fillgate.venues.oanda.errors import OandaResponseError
+from fillgate.venues.oanda.translate import Json, SymbolMap, dec, reads_venue
 from fillgate.venues.types import VenueFill, VenueOrder, VenueReport, VenueStatus
 
 _MAX_ORDERS = 10_000
@@ -124,7 +124,7 @@ class OrderTracker:
             stop_price=price if not order_type.startswith("LIMIT") else None,
             batch=str(data.get("batchID") or ""),
             replaces=str(data.get("replacesOrderID") or ""),
-            ts_ns=codec.time_ns(data.get("time") or data.get("createTime")),
+            ts_ns=translate.time_ns(data.get("time") or data.get("createTime")),
         )
 
     @reads_venue
@@ -139,7 +139,7 @@ class OrderTracker:
         order = self._remember(self._new_order(data, str(data["id"]), str(data["type"])))
         state = data.get("state")
         ended = data.get("filledTime") or data.get("cancelledTime")
-        order.ts_ns = max(order.ts_ns, codec.time_ns(ended))
+        order.ts_ns = max(order.ts_ns, translate.time_ns(ended))
         if state == "FILLED":
             order.status = VenueStatus.FILLED
         elif state == "CANCELLED":
@@ -191,7 +191,7 @@ class OrderTracker:
             self._remember(self._new_order(txn, str(txn["id"]), kind))
             return None, None
         if kind == "ORDER_FILL":
-            fill = codec.fill(txn, self._symbols)
+            fill = translate.fill(txn, self._symbols)
             order = self.find(fill.venue_order_id)
             if order is not None:
                 order.fills[fill.trade_id] = (fill.quantity, fill.price)
@@ -206,7 +206,7 @@ class OrderTracker:
             if order is not None:
                 order.status = self._cancel_status(order, txn)
                 order.reason = str(txn.get("reason") or "")
-                order.ts_ns = max(order.ts_ns, codec.time_ns(txn.get("time")))
+                order.ts_ns = max(order.ts_ns, translate.time_ns(txn.get("time")))
             return order, None
         if kind.endswith("_ORDER_REJECT") and "units" in txn:
             rejected = self._new_order(txn, "", kind)

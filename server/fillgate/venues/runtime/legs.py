@@ -27,12 +27,12 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
 
 from fillgate.domain import events as ev
 from fillgate.domain.enums import OrderState
 from fillgate.domain.orders import Order
 from fillgate.domain.values import EXACT, RATIO, ZERO, Clock
+from fillgate.venues.base import OrderView
 from fillgate.venues.types import VenueFill, VenueOrder, VenueReport, VenueStatus
 
 log = logging.getLogger("fillgate.venues")
@@ -40,22 +40,6 @@ log = logging.getLogger("fillgate.venues")
 _PRICE_PLACES = Decimal("1e-12")
 #: Ids of legs of recently closed orders: a backfill re-reports their fills.
 _CLOSED_MEMORY = 10_000
-
-
-class OrderView(Protocol):
-    """What a venue adapter may read of the engine's orders (read-only)."""
-
-    def order(self, order_id: str) -> Order | None: ...
-
-    def open_orders_of(self, account: str) -> list[Order]: ...
-
-    def exec_ids(self, order_id: str) -> frozenset[str] | set[str]:
-        """Venue trade ids already applied to an open order (journaled)."""
-        ...
-
-    def leg_base(self, order_id: str) -> tuple[Decimal, Decimal]:
-        """(filled quantity, filled notional) of an open order before its current leg."""
-        ...
 
 
 @dataclass(slots=True)

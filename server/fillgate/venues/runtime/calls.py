@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from fillgate.domain.ratelimit import TokenBucket
+from fillgate.domain.values import Clock
 from fillgate.venues.common.backoff import Backoff
-from fillgate.venues.common.ratelimit import TokenBucket
 from fillgate.venues.driver import VenueDriver, VenueSettings
 from fillgate.venues.errors import ErrorKind, VenueFailure
 
@@ -26,16 +27,19 @@ class VenueCaller:
     - whatever escapes is a :class:`VenueFailure`, classified by the driver.
     """
 
-    def __init__(self, settings: VenueSettings, driver: VenueDriver) -> None:
+    def __init__(self, settings: VenueSettings, driver: VenueDriver, clock: Clock) -> None:
         self._settings = settings
         self._driver = driver
         limits = driver.limits
         self.bucket = TokenBucket(
-            settings.rate_per_s or limits.per_second, settings.rate_burst or limits.burst
+            settings.rate_per_s or limits.per_second,
+            settings.rate_burst or limits.burst,
+            clock=clock,
         )
         self.backoff = Backoff(base=settings.backoff_base_s)
 
     async def call(self, fn: Callable[..., Awaitable[T]], *args: object, retry_unknown: bool) -> T:
+        """Return ``fn(*args)``'s answer, or raise the VenueFailure it ended with."""
         attempt = 0
         while True:
             await self.bucket.acquire()
@@ -60,6 +64,7 @@ class VenueCaller:
             await asyncio.sleep(self.backoff.delay(attempt - 1, failure.retry_after))
 
     def classify(self, exc: BaseException) -> VenueFailure:
+        """Map anything a call raised to a VenueFailure (a timeout is an unknown outcome)."""
         if isinstance(exc, VenueFailure):
             return exc
         if isinstance(exc, TimeoutError):

@@ -1,0 +1,148 @@
+"""The venue adapter the engine sees for one account at a real venue: :class:`RemoteVenue`.
+
+It wires the runtime's modules around one driver and delegates to them; see
+:mod:`fillgate.venues.runtime` for what each does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fillgate.domain.orders import Order
+from fillgate.domain.values import Clock
+from fillgate.venues.base import OrderView, ReportSink
+from fillgate.venues.driver import VenueDriver, VenueSettings
+from fillgate.venues.runtime.calls import VenueCaller
+from fillgate.venues.runtime.context import VenueContext
+from fillgate.venues.runtime.orders import cancel_order, submit_order
+from fillgate.venues.runtime.pump import StreamPump
+from fillgate.venues.runtime.replace import replace_order
+from fillgate.venues.runtime.resolve import Resolver
+from fillgate.venues.runtime.sync import Backfill
+from fillgate.venues.types import VenueBalance, VenueOrder, VenuePosition
+
+log = logging.getLogger("fillgate.venues")
+
+#: Seconds close() waits for the runtime's tasks to end once cancelled.
+_CLOSE_WAIT_S = 5.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Connected:
+    """The runtime's modules, built at connect (they need the engine's sink and view)."""
+
+    ctx: VenueContext
+    resolver: Resolver
+    backfill: Backfill
+    pump: StreamPump
+
+
+class RemoteVenue:
+    """A venue adapter for one account at a real venue (see :mod:`fillgate.venues.runtime`)."""
+
+    supports_replace = True
+
+    def __init__(
+        self,
+        *,
+        settings: VenueSettings,
+        driver: VenueDriver,
+        clock: Clock,
+    ) -> None:
+        self.settings = settings
+        self.account = settings.account
+        self.driver = driver
+        self.name = driver.name
+        self._clock = clock
+        self._caller = VenueCaller(settings, driver, clock)
+        self._run: _Connected | None = None
+        #: Spot venues report balances as positions (see engine.reconcile).
+        self.positions_are_balances = bool(getattr(driver, "positions_are_balances", False))
+
+    # -- lifecycle --------------------------------------------------------------
+
+    async def connect(self, sink: ReportSink, view: OrderView | None = None) -> None:
+        """Start the stream and the poller; the venue itself is opened by them (and by sync).
+
+        Never raises for an unreachable venue: the account stays gated until a
+        reconciliation succeeds, and the stream keeps trying.
+        """
+        assert view is not None, "a remote venue needs the engine's order view"
+        ctx = VenueContext(
+            settings=self.settings,
+            driver=self.driver,
+            caller=self._caller,
+            clock=self._clock,
+            sink=sink,
+            view=view,
+        )
+        resolver = Resolver(ctx)
+        backfill = Backfill(ctx, resolver, functools.partial(cancel_order, ctx))
+        pump = StreamPump(ctx, backfill)
+        self._run = _Connected(ctx=ctx, resolver=resolver, backfill=backfill, pump=pump)
+        pump.start()
+
+    async def close(self) -> None:
+        """Stop the stream, the poller and any resolution, then close the driver."""
+        run = self._run
+        tasks = run.pump.take_tasks() + run.resolver.take_tasks() if run else []
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            _done, stuck = await asyncio.wait(tasks, timeout=_CLOSE_WAIT_S)
+            for task in stuck:
+                log.error(
+                    "event=venue_task_stuck account=%s task=%s", self.account, task.get_name()
+                )
+        await self.driver.close()
+        if run is not None:
+            run.ctx.connected = False
+
+    async def reattach(self, orders: list[Order]) -> None:
+        """Take back the open orders of a previous run (see :meth:`.Backfill.reattach`)."""
+        self._connected().backfill.reattach(orders)
+
+    # -- orders -----------------------------------------------------------------
+
+    async def submit(self, order: Order) -> None:
+        run = self._connected()
+        await submit_order(run.ctx, run.resolver, order)
+
+    async def cancel(self, order: Order) -> None:
+        await cancel_order(self._connected().ctx, order)
+
+    async def replace(
+        self,
+        order: Order,
+        quantity: Decimal,
+        limit_price: Decimal | None,
+        stop_price: Decimal | None,
+    ) -> None:
+        await replace_order(self._connected().ctx, order, quantity, limit_price, stop_price)
+
+    # -- reconciliation reads ---------------------------------------------------
+
+    async def sync(self, account: str = "") -> None:
+        """Backfill: apply fills since the last sync and every open order's venue state."""
+        await self._connected().backfill.sync()
+
+    async def open_orders(self, account: str = "") -> list[VenueOrder]:
+        return await self._caller.call(self.driver.fetch_open_orders, retry_unknown=True)
+
+    async def positions(self, account: str = "") -> list[VenuePosition] | None:
+        return await self._caller.call(self.driver.fetch_positions, retry_unknown=True)
+
+    async def balances(self) -> list[VenueBalance]:
+        return await self._caller.call(self.driver.fetch_balances, retry_unknown=True)
+
+    def foreign_orders(self, account: str = "") -> list[VenueOrder]:
+        """Open orders the venue reported that fillgate did not place."""
+        return list(self._connected().ctx.legs.foreign.values())
+
+    def _connected(self) -> _Connected:
+        assert self._run is not None, "venue used before connect()"
+        return self._run
