@@ -47,9 +47,6 @@ class LimitResolver:
         self._config = config
         self._cache: dict[tuple[str, str, str], OrderLimits] = {}
 
-    def strategy_key(self, strategy: str) -> str:
-        return strategy if strategy in self._config.strategies else ""
-
     def get(self, account: str, symbol: str, strategy: str) -> OrderLimits:
         key = (account, symbol, strategy if strategy in self._config.strategies else "")
         limits = self._cache.get(key)

@@ -10,7 +10,6 @@ The engine holds one adapter per account (paper accounts share one).
 | submit            | yes      | carries our client_order_id to the venue                   |
 | cancel            | yes      | the result arrives as OrderCanceled / OrderCancelRejected   |
 | replace           | no       | ``supports_replace`` False: the engine refuses replaces   |
-| open_orders       | yes      | reconciliation: the venue's open orders                    |
 | positions         | yes      | reconciliation: the venue's positions (None: it keeps none)|
 | sync              | yes      | reconciliation: apply fills and order states we missed     |
 | foreign_orders    | yes      | open orders at the venue that fillgate did not place       |
@@ -75,8 +74,6 @@ class VenueAdapter(Protocol):
         limit_price: Decimal | None,
         stop_price: Decimal | None,
     ) -> None: ...
-
-    async def open_orders(self, account: str) -> list[VenueOrder]: ...
 
     async def positions(self, account: str) -> list[VenuePosition] | None: ...
 

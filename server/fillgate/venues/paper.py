@@ -162,9 +162,6 @@ class PaperVenue:
             return
         self._activate(w, on_arrival=True)
 
-    async def open_orders(self, account: str) -> list[VenueOrder]:
-        return [self._snapshot(w) for w in self._working.values() if w.order.account == account]
-
     async def positions(self, account: str) -> list[VenuePosition] | None:
         return [
             VenuePosition(symbol=symbol, quantity=qty)

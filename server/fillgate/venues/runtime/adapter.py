@@ -23,7 +23,7 @@ from fillgate.venues.runtime.pump import StreamPump
 from fillgate.venues.runtime.replace import replace_order
 from fillgate.venues.runtime.resolve import Resolver
 from fillgate.venues.runtime.sync import Backfill
-from fillgate.venues.types import VenueBalance, VenueOrder, VenuePosition
+from fillgate.venues.types import VenueOrder, VenuePosition
 
 log = logging.getLogger("fillgate.venues")
 
@@ -130,14 +130,8 @@ class RemoteVenue:
         """Backfill: apply fills since the last sync and every open order's venue state."""
         await self._connected().backfill.sync()
 
-    async def open_orders(self, account: str = "") -> list[VenueOrder]:
-        return await self._caller.call(self.driver.fetch_open_orders, retry_unknown=True)
-
     async def positions(self, account: str = "") -> list[VenuePosition] | None:
         return await self._caller.call(self.driver.fetch_positions, retry_unknown=True)
-
-    async def balances(self) -> list[VenueBalance]:
-        return await self._caller.call(self.driver.fetch_balances, retry_unknown=True)
 
     def foreign_orders(self, account: str = "") -> list[VenueOrder]:
         """Open orders the venue reported that fillgate did not place."""
