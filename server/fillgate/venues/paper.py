@@ -33,7 +33,7 @@ from fillgate.domain.orders import Order
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.values import EXACT, ZERO, Clock, IdGenerator
 from fillgate.venues.base import OrderView, ReportSink
-from fillgate.venues.types import VenueOrder, VenuePosition, VenueStatus
+from fillgate.venues.types import VenueOrder, VenuePosition
 
 log = logging.getLogger("fillgate.venues.paper")
 
@@ -182,21 +182,6 @@ class PaperVenue:
     def adjust_position(self, account: str, symbol: str, quantity: Decimal) -> None:
         """Set the venue's position outside fillgate (tests: reconciliation drift)."""
         self._positions[(account, symbol)] = quantity
-
-    @staticmethod
-    def _snapshot(w: _Working) -> VenueOrder:
-        filled = EXACT.subtract(w.quantity, w.leaves)
-        return VenueOrder(
-            client_id=w.order.client_order_id,
-            venue_order_id=w.venue_order_id,
-            symbol=w.order.symbol,
-            side=w.order.side,
-            status=VenueStatus.PARTIALLY_FILLED if filled else VenueStatus.NEW,
-            quantity=w.quantity,
-            filled_quantity=filled,
-            limit_price=w.limit_price,
-            stop_price=w.stop_price,
-        )
 
     async def reattach(self, orders: list[Order]) -> None:
         """Rebuild the working book from the orders fillgate knows are open (after a restart).
