@@ -86,7 +86,7 @@ def decoder(method: str, request_type: Descriptor, throttle: _Throttle) -> Calla
     def decode(data: bytes) -> Message | Refused:
         try:
             request = parse(data)
-        except Exception as exc:
+        except Exception as exc:  # anything raised here would answer UNKNOWN
             return _malformed(method, len(data), exc, throttle)
         bad = limits.violations(request)
         if bad:
