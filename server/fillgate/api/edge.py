@@ -42,7 +42,7 @@ class Servicer(Protocol):
     service: ServiceDescriptor
 
 
-class _Throttle:
+class LogThrottle:
     """Allow one log line per interval; count what it held back."""
 
     def __init__(self, interval_s: float, now: Callable[[], float] = time.monotonic) -> None:
@@ -60,7 +60,7 @@ class _Throttle:
         return True
 
 
-def _malformed(method: str, size: int, error: Exception, throttle: _Throttle) -> Refused:
+def _malformed(method: str, size: int, error: Exception, throttle: LogThrottle) -> Refused:
     if throttle.allow():
         log.warning(
             "event=malformed_request method=%s bytes=%d error=%s suppressed=%d",
@@ -79,16 +79,17 @@ def _malformed(method: str, size: int, error: Exception, throttle: _Throttle) ->
     )
 
 
-def decoder(method: str, request_type: Descriptor, throttle: _Throttle) -> Callable[[bytes], Any]:
+def decoder(method: str, request_type: Descriptor, throttle: LogThrottle) -> Callable[[bytes], Any]:
     """Return a deserializer: the request, or a :class:`Refused` naming what is wrong."""
     parse = message_factory.GetMessageClass(request_type).FromString
+    checks = limits.plan(request_type)
 
     def decode(data: bytes) -> Message | Refused:
         try:
             request = parse(data)
         except Exception as exc:  # anything raised here would answer UNKNOWN
             return _malformed(method, len(data), exc, throttle)
-        bad = limits.violations(request)
+        bad = limits.violations(request, checks)
         if bad:
             fields = ",".join(dict.fromkeys(f.split("[")[0] for f, _ in bad))
             return Refused(InvalidArgument(bad, "FIELD_OVER_LIMIT", {"fields": fields}))
@@ -99,7 +100,7 @@ def decoder(method: str, request_type: Descriptor, throttle: _Throttle) -> Calla
 
 def add_services(server: grpc.aio.Server, servicers: Iterable[Servicer]) -> None:
     """Register every RPC of each servicer's service with the refusing decoder."""
-    throttle = _Throttle(LOG_INTERVAL_S)  # one per server: its log of malformed requests
+    throttle = LogThrottle(LOG_INTERVAL_S)  # one per server: its log of malformed requests
     for servicer in servicers:
         service = servicer.service
         handlers: dict[str, grpc.RpcMethodHandler] = {}

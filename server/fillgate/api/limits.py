@@ -85,55 +85,100 @@ LIMITS: dict[str, Limit] = {
 #: A field missing from the table (the table test fails first) is still bounded.
 _FALLBACK = Limit(TEXT, FILTER)
 
+_TEXT, _TEXTS, _MESSAGE, _MESSAGES, _MAP, _SCALARS = range(6)
 
-def violations(message: Message) -> list[tuple[str, str]]:
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    name: str
+    kind: int
+    limit: Limit
+    nested: Plan | None = None
+    key_length: int = 0
+    value_length: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The checks of one message type, compiled once from its descriptor."""
+
+    rules: tuple[_Rule, ...]
+
+
+def plan(descriptor: Descriptor) -> Plan:
+    """Compile the limit checks of a message type (and of the messages it holds)."""
+    rules: list[_Rule] = []
+    for field in descriptor.fields:
+        limit = LIMITS.get(field.full_name, _FALLBACK)
+        kind = field.message_type
+        if kind is not None and kind.GetOptions().map_entry:
+            key, value = kind.fields_by_name["key"], kind.fields_by_name["value"]
+            rules.append(
+                _Rule(
+                    field.name,
+                    _MAP,
+                    limit,
+                    key_length=LIMITS.get(key.full_name, _FALLBACK).length,
+                    value_length=LIMITS.get(value.full_name, _FALLBACK).length
+                    if value.type == FieldDescriptor.TYPE_STRING
+                    else -1,
+                )
+            )
+        elif kind is not None:
+            if kind.full_name.startswith("google.protobuf."):
+                continue  # Timestamp and the like: no strings, no lists
+            nested = plan(kind)
+            rules.append(
+                _Rule(field.name, _MESSAGES if field.is_repeated else _MESSAGE, limit, nested)
+            )
+        elif field.type == FieldDescriptor.TYPE_STRING:
+            rules.append(_Rule(field.name, _TEXTS if field.is_repeated else _TEXT, limit))
+        elif field.is_repeated:
+            rules.append(_Rule(field.name, _SCALARS, limit))
+    return Plan(tuple(rules))
+
+
+def violations(message: Message, compiled: Plan | None = None) -> list[tuple[str, str]]:
     """Return (field, description) for every field of ``message`` over its limit."""
     out: list[tuple[str, str]] = []
-    _check(message, "", out)
+    _check(message, compiled or plan(message.DESCRIPTOR), "", out)
     return out
 
 
-def _check(message: Message, prefix: str, out: list[tuple[str, str]]) -> None:
-    # ListFields skips unset fields, so a small request costs a few attribute reads.
-    for field, value in message.ListFields():
-        name = prefix + field.name
-        if field.message_type is not None and field.message_type.GetOptions().map_entry:
-            _check_map(field, name, value, out)
-            continue
-        limit = LIMITS.get(field.full_name, _FALLBACK)
-        if field.is_repeated:
-            if len(value) > limit.items:
-                out.append((name, f"has more than {limit.items} entries"))
-                continue
+def _check(message: Message, compiled: Plan, prefix: str, out: list[tuple[str, str]]) -> None:
+    for rule in compiled.rules:
+        value = getattr(message, rule.name)
+        kind, limit = rule.kind, rule.limit
+        if kind == _TEXT:
+            if len(value) > limit.length:
+                out.append((prefix + rule.name, f"is longer than {limit.length} characters"))
+        elif kind == _MESSAGE:
+            if rule.nested is not None and message.HasField(rule.name):
+                _check(value, rule.nested, f"{prefix}{rule.name}.", out)
+        elif len(value) > limit.items:
+            out.append((prefix + rule.name, f"has more than {limit.items} entries"))
+        elif kind == _TEXTS:
             for index, item in enumerate(value):
-                _check_value(field, f"{name}[{index}]", item, limit, out)
-        else:
-            _check_value(field, name, value, limit, out)
-
-
-def _check_value(
-    field: FieldDescriptor, name: str, value: object, limit: Limit, out: list[tuple[str, str]]
-) -> None:
-    if isinstance(value, str):
-        if len(value) > limit.length:
-            out.append((name, f"is longer than {limit.length} characters"))
-    elif isinstance(value, Message):
-        _check(value, name + ".", out)
-
-
-def _check_map(
-    field: FieldDescriptor, name: str, value: object, out: list[tuple[str, str]]
-) -> None:
-    entry: Descriptor = field.message_type
-    limit = LIMITS.get(field.full_name, _FALLBACK)
-    items = dict(value)  # type: ignore[call-overload]
-    if len(items) > limit.items:
-        out.append((name, f"has more than {limit.items} entries"))
-        return
-    key_limit = LIMITS.get(entry.fields_by_name["key"].full_name, _FALLBACK).length
-    value_limit = LIMITS.get(entry.fields_by_name["value"].full_name, _FALLBACK).length
-    for key, item in items.items():
-        if len(key) > key_limit:
-            out.append((name, f"keys must be at most {key_limit} characters"))
-        if isinstance(item, str) and len(item) > value_limit:
-            out.append((name, f"values must be at most {value_limit} characters"))
+                if len(item) > limit.length:
+                    out.append(
+                        (
+                            f"{prefix}{rule.name}[{index}]",
+                            f"is longer than {limit.length} characters",
+                        )
+                    )
+        elif kind == _MESSAGES and rule.nested is not None:
+            for index, item in enumerate(value):
+                _check(item, rule.nested, f"{prefix}{rule.name}[{index}].", out)
+        elif kind == _MAP:
+            for key, item in value.items():
+                if len(key) > rule.key_length:
+                    out.append(
+                        (prefix + rule.name, f"keys must be at most {rule.key_length} characters")
+                    )
+                if rule.value_length >= 0 and len(item) > rule.value_length:
+                    out.append(
+                        (
+                            prefix + rule.name,
+                            f"values must be at most {rule.value_length} characters",
+                        )
+                    )
