@@ -54,6 +54,8 @@ MAX_TRAILERS = 8192
 #: RPCs that change state: every fuzzed request to them must be refused.
 MUTATING = {"SubmitOrder", "CancelOrder", "ReplaceOrder", "Halt", "Resume", "SetReferencePrice"}
 DECIMAL_FIELDS = {"quantity", "limit_price", "stop_price", "price"}
+#: The resting order the fuzz tries to cancel and replace (by client id: bodies never vary).
+REST_REF = pb.OrderRef(account="paper", client_order_id="rest")
 
 BAD_DECIMALS = [
     "\u0661",
@@ -118,13 +120,12 @@ BAD_UINTS = [1, 99, 2**32 - 1]
 # -- requests -----------------------------------------------------------------
 
 
-def _bases(resting_id: str) -> dict[str, Message]:
+def _bases() -> dict[str, Message]:
     """A valid request per RPC; each fuzzed request is one of these made bad.
 
     The bases of state-changing RPCs end with a required field, so a truncated
     body is never a valid shorter request.
     """
-    now = int(time.time())
     return {
         "SubmitOrder": pb.SubmitOrderRequest(
             account="paper",
@@ -136,10 +137,8 @@ def _bases(resting_id: str) -> dict[str, Message]:
             time_in_force=order_pb.TIME_IN_FORCE_GTC,
             client_order_id="fz-1",
         ),
-        "CancelOrder": pb.CancelOrderRequest(order=pb.OrderRef(order_id=resting_id)),
-        "ReplaceOrder": pb.ReplaceOrderRequest(
-            order=pb.OrderRef(order_id=resting_id), limit_price="39000"
-        ),
+        "CancelOrder": pb.CancelOrderRequest(order=REST_REF),
+        "ReplaceOrder": pb.ReplaceOrderRequest(order=REST_REF, limit_price="39000"),
         "GetOrder": pb.GetOrderRequest(order=pb.OrderRef(account="paper", client_order_id="rest")),
         "ListOrders": pb.ListOrdersRequest(
             account="paper", symbol="BTC-USD", states=[order_pb.ORDER_STATE_NEW], page_size=10
@@ -159,8 +158,8 @@ def _bases(resting_id: str) -> dict[str, Message]:
         "GetRiskState": risk_pb.GetRiskStateRequest(accounts=["paper"]),
         "ListExecutions": audit_pb.ListExecutionsRequest(
             account="paper",
-            start_time=Timestamp(seconds=now - 3600),
-            end_time=Timestamp(seconds=now + 3600),
+            start_time=Timestamp(seconds=0),
+            end_time=Timestamp(seconds=4_102_444_800),  # 2100-01-01
             page_size=10,
         ),
     }
@@ -380,9 +379,9 @@ async def channel(server: FillgateServer) -> AsyncIterator[grpc.aio.Channel]:
         yield ch
 
 
-async def _seed_state(channel: grpc.aio.Channel) -> str:
-    """Some state to keep: a resting order, a filled one, a halt. Returns the resting id."""
-    resting = await _unary(
+async def _seed_state(channel: grpc.aio.Channel) -> None:
+    """Some state to keep: a resting order (``REST_REF``), a filled one, a halt."""
+    await _unary(
         channel,
         "/fillgate.v1.ExecutionService/SubmitOrder",
         pb.SubmitOrderRequest(
@@ -422,7 +421,6 @@ async def _seed_state(channel: grpc.aio.Channel) -> str:
         ),
         pb.HaltResponse,
     )
-    return resting.order.order_id  # type: ignore[attr-defined,no-any-return]
 
 
 def _problem(method: MethodDescriptor, answer: Answer) -> str | None:
@@ -442,7 +440,8 @@ async def test_protocol_fuzz_every_rpc_refuses_bad_input_cleanly_and_keeps_state
     channel: grpc.aio.Channel, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rng = random.Random(SEED)
-    bases = _bases(await _seed_state(channel))
+    await _seed_state(channel)
+    bases = _bases()
     before = await _state(channel)
     codes: Counter[str] = Counter()
     problems: list[str] = []
