@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from google.protobuf.descriptor import ServiceDescriptor
 
-from fillgate.api import convert
+from fillgate.api import commands, convert
 from fillgate.api.errors import Context, translated
 from fillgate.engine.engine import Engine
 from fillgate.journal.audit import list_executions
@@ -26,7 +26,7 @@ class AuditServicer(pb_grpc.AuditServiceServicer):  # type: ignore[misc]
     async def ListExecutions(
         self, request: pb.ListExecutionsRequest, context: Context
     ) -> pb.ListExecutionsResponse:
-        query, page = convert.list_executions(request)
+        query, page = commands.list_executions(request)
         found = await list_executions(self._engine.journal, query, page)
         return pb.ListExecutionsResponse(
             executions=[convert.execution_report(item) for item in found.items],

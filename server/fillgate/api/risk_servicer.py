@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from google.protobuf.descriptor import ServiceDescriptor
 
-from fillgate.api import convert
+from fillgate.api import commands
 from fillgate.api.convert import timestamp
 from fillgate.api.errors import Context, translated
 from fillgate.domain.values import fmt
@@ -30,7 +30,7 @@ class RiskServicer(pb_grpc.RiskServiceServicer):  # type: ignore[misc]
         self, request: pb.GetRiskStateRequest, context: Context
     ) -> pb.GetRiskStateResponse:
         config = self._engine.config
-        accounts = convert.accounts(request.accounts, config.accounts)
+        accounts = commands.accounts(request.accounts, config.accounts)
         risk = self._engine.risk
         if risk is None:
             return pb.GetRiskStateResponse(enabled=False)

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from google.protobuf.descriptor import ServiceDescriptor
 
-from fillgate.api import convert
+from fillgate.api import commands, convert
 from fillgate.api.errors import Context, stateless, translated, translated_stream
 from fillgate.book.positions import AccountSnapshot
 from fillgate.domain.commands import CancelOrder
@@ -55,33 +55,33 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     async def SubmitOrder(
         self, request: pb.SubmitOrderRequest, context: Context
     ) -> pb.SubmitOrderResponse:
-        result = await self._engine.submit(convert.submit_order(request))
+        result = await self._engine.submit(commands.submit_order(request))
         return pb.SubmitOrderResponse(order=convert.order(result.order), duplicate=result.duplicate)
 
     @translated
     async def CancelOrder(
         self, request: pb.CancelOrderRequest, context: Context
     ) -> pb.CancelOrderResponse:
-        order = await self._engine.cancel(CancelOrder(ref=convert.order_ref(request.order)))
+        order = await self._engine.cancel(CancelOrder(ref=commands.order_ref(request.order)))
         return pb.CancelOrderResponse(order=convert.order(order))
 
     @translated
     async def ReplaceOrder(
         self, request: pb.ReplaceOrderRequest, context: Context
     ) -> pb.ReplaceOrderResponse:
-        order = await self._engine.replace(convert.replace_order(request))
+        order = await self._engine.replace(commands.replace_order(request))
         return pb.ReplaceOrderResponse(order=convert.order(order))
 
     @translated
     async def GetOrder(self, request: pb.GetOrderRequest, context: Context) -> pb.GetOrderResponse:
-        order = self._engine.resolve(convert.order_ref(request.order))
+        order = self._engine.resolve(commands.order_ref(request.order))
         return pb.GetOrderResponse(order=convert.order(order))
 
     @translated
     async def ListOrders(
         self, request: pb.ListOrdersRequest, context: Context
     ) -> pb.ListOrdersResponse:
-        query, page = convert.list_orders(request)
+        query, page = commands.list_orders(request)
         found = list_orders(self._engine, query, page)
         return pb.ListOrdersResponse(
             orders=[convert.order(o) for o in found.items],
@@ -93,7 +93,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
         self, request: pb.StreamFillsRequest, context: Context
     ) -> AsyncIterator[pb.StreamFillsResponse]:
         engine = self._engine
-        query = convert.stream_fills(request, engine.config.accounts, engine.config.symbols)
+        query = commands.stream_fills(request, engine.config.accounts, engine.config.symbols)
         journal = engine.journal
         history = None if journal is None else partial(stream_events_between, journal.path)
         async for item in follow(engine.bus, query, history):
@@ -108,7 +108,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     async def GetPositions(
         self, request: pb.GetPositionsRequest, context: Context
     ) -> pb.GetPositionsResponse:
-        accounts = convert.accounts(request.accounts, self._engine.config.accounts)
+        accounts = commands.accounts(request.accounts, self._engine.config.accounts)
         out = []
         for snap in self._engine.book.snapshots(accounts):
             key = (snap.account, request.include_flat)
@@ -121,7 +121,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
 
     @translated
     async def Halt(self, request: pb.HaltRequest, context: Context) -> pb.HaltResponse:
-        result = await self._kill_switch.halt(convert.halt(request))
+        result = await self._kill_switch.halt(commands.halt(request))
         return pb.HaltResponse(
             restriction=convert.restriction(result.restriction),
             canceled_orders=[convert.order(o) for o in result.canceled],
@@ -130,7 +130,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
 
     @translated
     async def Resume(self, request: pb.ResumeRequest, context: Context) -> pb.ResumeResponse:
-        left = self._kill_switch.resume(convert.resume(request))
+        left = self._kill_switch.resume(commands.resume(request))
         return pb.ResumeResponse(restrictions=[convert.restriction(r) for r in left])
 
     @translated
@@ -154,7 +154,7 @@ class AdminServicer(admin_grpc.AdminServiceServicer):  # type: ignore[misc]
     async def SetReferencePrice(
         self, request: admin_pb.SetReferencePriceRequest, context: Context
     ) -> admin_pb.SetReferencePriceResponse:
-        state = self._engine.set_reference_price(convert.set_reference_price(request))
+        state = self._engine.set_reference_price(commands.set_reference_price(request))
         return admin_pb.SetReferencePriceResponse(symbol=convert.symbol_info(state))
 
     @translated
