@@ -2,7 +2,9 @@
 
 Shared by the async and the sync client. Money and quantities are accepted as
 ``Decimal``, ``str`` or ``int`` and sent as plain decimal strings; ``float`` is
-refused with ``TypeError`` because it cannot represent most prices exactly.
+refused with ``TypeError`` because it cannot represent most prices exactly, and
+a ``str`` with non-ASCII characters (Arabic-Indic or full-width digits, which
+``Decimal`` would read as numbers) with ``ValueError``, as the server does.
 Enums are accepted as members or as their names (``"buy"``, ``"stop-limit"``).
 Everything else is left for the server to validate.
 """
@@ -34,6 +36,10 @@ def decimal_string(value: DecimalLike, name: str) -> str:
         )
     if isinstance(value, bool) or not isinstance(value, Decimal | str | int):
         raise TypeError(f"{name} must be a Decimal, str or int, not {type(value).__name__}")
+    if isinstance(value, str) and not value.isascii():
+        # Decimal() reads any Unicode digit ("\u0661" as 1); the server refuses them, and
+        # so does the client rather than send a number the caller did not write.
+        raise ValueError(f"{name} is not a decimal number: use ASCII digits")
     if isinstance(value, Decimal):
         number = value
     else:

@@ -157,6 +157,8 @@ def _labels(enum_type: type[Any]) -> list[str]:
 
 def _decimal(text: str) -> Decimal:
     try:
+        if not text.isascii():  # Decimal() would read "\u0661" as 1; the server refuses it
+            raise InvalidOperation
         value = Decimal(text)
     except InvalidOperation:
         raise argparse.ArgumentTypeError(f"not a decimal number: {text!r}") from None

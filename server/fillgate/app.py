@@ -17,6 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from fillgate.api.audit_servicer import AuditServicer
+from fillgate.api.edge import add_services
 from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
 from fillgate.config import Config, ConfigError, load_config
@@ -32,13 +33,9 @@ from fillgate.risk.checks import RiskChecks
 from fillgate.streams.bus import EventBus
 from fillgate.v1 import (
     admin_service_pb2,
-    admin_service_pb2_grpc,
     audit_service_pb2,
-    audit_service_pb2_grpc,
     execution_service_pb2,
-    execution_service_pb2_grpc,
     risk_service_pb2,
-    risk_service_pb2_grpc,
 )
 from fillgate.venues.base import VenueAdapter
 from fillgate.venues.factory import build_remote
@@ -187,12 +184,15 @@ async def create_server(
         ],
         maximum_concurrent_rpcs=config.server.max_concurrent_rpcs,
     )
-    execution_service_pb2_grpc.add_ExecutionServiceServicer_to_server(
-        ExecutionServicer(parts.engine, parts.kill_switch), server
+    add_services(
+        server,
+        [
+            ExecutionServicer(parts.engine, parts.kill_switch),
+            AdminServicer(parts.engine),
+            AuditServicer(parts.engine),
+            RiskServicer(parts.engine),
+        ],
     )
-    admin_service_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(parts.engine), server)
-    audit_service_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(parts.engine), server)
-    risk_service_pb2_grpc.add_RiskServiceServicer_to_server(RiskServicer(parts.engine), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(

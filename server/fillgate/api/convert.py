@@ -1,24 +1,23 @@
-"""Proto <-> domain conversion. Parsing here is syntactic; the engine checks semantics."""
+"""Domain -> proto: answers and stream messages (requests are read in ``api/commands.py``)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import IntEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from fillgate.api.paging import page_token
 from fillgate.book.positions import AccountSnapshot, Position
-from fillgate.domain import commands as cmd
 from fillgate.domain import events as ev
-from fillgate.domain.enums import HaltScope, OrderType, Side, TimeInForce, TradingMode
-from fillgate.domain.errors import Violations
 from fillgate.domain.orders import Order
+from fillgate.domain.paging import Page
 from fillgate.domain.reports import ExecutionReport
-from fillgate.domain.values import DecimalFormatError, fmt, parse_decimal
+from fillgate.domain.values import fmt
 from fillgate.engine.engine import SymbolState
 from fillgate.risk.trading_state import Restriction
 from fillgate.streams.bus import BusEvent
+from fillgate.streams.subscribe import Opened, Quiet
 from fillgate.v1 import admin_service_pb2 as admin_pb
 from fillgate.v1 import execution_pb2 as exec_pb
 from fillgate.v1 import execution_service_pb2 as svc_pb
@@ -29,109 +28,9 @@ from fillgate.v1 import trading_state_pb2 as ts_pb
 
 E = TypeVar("E", bound=IntEnum)
 
-# -- proto -> domain -----------------------------------------------------------
 
-
-def _enum(v: Violations, field: str, value: int, kind: type[E], proto_prefix: str) -> E:
-    try:
-        return kind(value)
-    except ValueError:
-        if value == 0:
-            v.add(field, f"is required ({proto_prefix}_UNSPECIFIED is not a value)")
-        else:
-            v.add(field, f"{value} is not a known {kind.__name__}")
-        return next(iter(kind))
-
-
-def _decimal(v: Violations, field: str, text: str, *, optional: bool = False) -> Decimal | None:
-    if optional and not text:
-        return None
-    try:
-        return parse_decimal(text)
-    except DecimalFormatError as exc:
-        v.add(field, str(exc))
-        return None
-
-
-def submit_order(req: svc_pb.SubmitOrderRequest) -> cmd.SubmitOrder:
-    v = Violations()
-    side = _enum(v, "side", req.side, Side, "SIDE")
-    type_ = _enum(v, "type", req.type, OrderType, "ORDER_TYPE")
-    tif = _enum(v, "time_in_force", req.time_in_force, TimeInForce, "TIME_IN_FORCE")
-    quantity = _decimal(v, "quantity", req.quantity)
-    limit = _decimal(v, "limit_price", req.limit_price, optional=True)
-    stop = _decimal(v, "stop_price", req.stop_price, optional=True)
-    v.raise_if_any()
-    assert quantity is not None
-    return cmd.SubmitOrder(
-        account=req.account,
-        symbol=req.symbol,
-        side=side,
-        quantity=quantity,
-        type=type_,
-        time_in_force=tif,
-        client_order_id=req.client_order_id,
-        limit_price=limit,
-        stop_price=stop,
-        strategy_id=req.strategy_id,
-        tags=tuple(sorted(req.tags.items())),
-        reduce_only=req.reduce_only,
-    )
-
-
-def order_ref(ref: svc_pb.OrderRef) -> cmd.OrderRef:
-    return cmd.OrderRef(
-        order_id=ref.order_id, account=ref.account, client_order_id=ref.client_order_id
-    )
-
-
-def replace_order(req: svc_pb.ReplaceOrderRequest) -> cmd.ReplaceOrder:
-    v = Violations()
-    quantity = _decimal(v, "quantity", req.quantity, optional=True)
-    limit = _decimal(v, "limit_price", req.limit_price, optional=True)
-    stop = _decimal(v, "stop_price", req.stop_price, optional=True)
-    v.raise_if_any()
-    return cmd.ReplaceOrder(
-        ref=order_ref(req.order), quantity=quantity, limit_price=limit, stop_price=stop
-    )
-
-
-def halt(req: svc_pb.HaltRequest) -> cmd.Halt:
-    v = Violations()
-    scope = _enum(v, "scope", req.scope, HaltScope, "HALT_SCOPE")
-    mode = _enum(v, "mode", req.mode, TradingMode, "TRADING_MODE")
-    v.raise_if_any()
-    return cmd.Halt(
-        scope=scope,
-        target=req.target,
-        mode=mode,
-        reason=req.reason,
-        requested_by=req.requested_by,
-        cancel_open_orders=req.cancel_open_orders,
-        flatten_positions=req.flatten_positions,
-    )
-
-
-def resume(req: svc_pb.ResumeRequest) -> cmd.Resume:
-    v = Violations()
-    scope = _enum(v, "scope", req.scope, HaltScope, "HALT_SCOPE")
-    v.raise_if_any()
-    return cmd.Resume(
-        scope=scope, target=req.target, reason=req.reason, requested_by=req.requested_by
-    )
-
-
-def set_reference_price(req: admin_pb.SetReferencePriceRequest) -> cmd.SetReferencePrice:
-    v = Violations()
-    price = _decimal(v, "price", req.price)
-    if not req.symbol:
-        v.add("symbol", "is required")
-    v.raise_if_any()
-    assert price is not None
-    return cmd.SetReferencePrice(symbol=req.symbol, price=price)
-
-
-# -- domain -> proto -----------------------------------------------------------
+def next_page_token(kind: str, page: Page[Any]) -> str:
+    return "" if page.next_start is None else page_token(kind, page.next_start)
 
 
 def timestamp(ns: int) -> Timestamp:
@@ -254,6 +153,22 @@ def venue_drift(item: BusEvent) -> venue_pb2.VenueDrift:
         venue=d.venue,
         message=d.message,
         detected_time=timestamp(d.ts_ns),
+    )
+
+
+def subscription_ack(opened: Opened) -> svc_pb.StreamFillsResponse:
+    return svc_pb.StreamFillsResponse(
+        subscribed=svc_pb.SubscriptionAck(
+            subscription_id=opened.subscription_id,
+            head_sequence=opened.head,
+            first_sequence=opened.first,
+        )
+    )
+
+
+def heartbeat(quiet: Quiet, now_ns: int) -> svc_pb.StreamFillsResponse:
+    return svc_pb.StreamFillsResponse(
+        heartbeat=svc_pb.Heartbeat(head_sequence=quiet.head, server_time=timestamp(now_ns))
     )
 
 

@@ -1,11 +1,17 @@
-"""The one place domain errors become gRPC status with google.rpc.Status details."""
+"""The one place domain errors become gRPC status with google.rpc.Status details.
+
+An error repeats little of the request: at most :data:`MAX_VIOLATIONS` field
+violations (the message says how many more), and every text cut to a few
+hundred bytes, so a rich status stays under ~2 KB however bad the request —
+far below gRPC's 8-16 KB metadata limits, which would otherwise turn a refusal
+into RESOURCE_EXHAUSTED on the client.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from functools import wraps
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import grpc
 from google.protobuf import any_pb2
@@ -14,9 +20,17 @@ from grpc_status import rpc_status
 
 from fillgate.domain import errors as e
 
-log = logging.getLogger("fillgate.api")
-
 DOMAIN = "fillgate"
+
+Context = grpc.aio.ServicerContext
+
+MAX_VIOLATIONS = 5
+MAX_MESSAGE = 400  # bytes, here and below
+MAX_FIELD = 48
+MAX_DESCRIPTION = 100
+MAX_METADATA = 6
+MAX_METADATA_KEY = 32
+MAX_METADATA_VALUE = 64
 
 _CODES: list[tuple[type[e.FillgateError], int]] = [
     (e.InvalidArgument, code_pb2.INVALID_ARGUMENT),
@@ -35,19 +49,52 @@ def _pack(message: Any) -> any_pb2.Any:
     return packed
 
 
+def clip(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` UTF-8 bytes, marking the cut with "..."."""
+    data = text.encode()
+    if len(data) <= limit:
+        return text
+    return data[: max(limit - 3, 0)].decode(errors="ignore") + "..."
+
+
+def _metadata(metadata: Mapping[str, str]) -> dict[str, str]:
+    items = list(metadata.items())[:MAX_METADATA]
+    return {clip(k, MAX_METADATA_KEY): clip(v, MAX_METADATA_VALUE) for k, v in items}
+
+
+def _message(exc: e.FillgateError) -> str:
+    if isinstance(exc, e.InvalidArgument) and len(exc.violations) > MAX_VIOLATIONS:
+        shown = "; ".join(
+            f"{clip(f, MAX_FIELD)}: {clip(d, MAX_DESCRIPTION)}"
+            for f, d in exc.violations[:MAX_VIOLATIONS]
+        )
+        more = len(exc.violations) - MAX_VIOLATIONS
+        return clip(shown, MAX_MESSAGE - 40) + f" (and {more} more violations)"
+    return clip(exc.message, MAX_MESSAGE)
+
+
 def to_status(exc: e.FillgateError) -> status_pb2.Status:
     """Build the google.rpc.Status for a domain error: ErrorInfo always, BadRequest for fields."""
     code = next((c for cls, c in _CODES if isinstance(exc, cls)), code_pb2.INTERNAL)
+    metadata = _metadata(exc.metadata)
+    if isinstance(exc, e.InvalidArgument) and len(exc.violations) > MAX_VIOLATIONS:
+        metadata["violations"] = str(len(exc.violations))
     details = [
-        _pack(error_details_pb2.ErrorInfo(reason=exc.reason, domain=DOMAIN, metadata=exc.metadata))
+        _pack(
+            error_details_pb2.ErrorInfo(
+                reason=clip(exc.reason, MAX_FIELD), domain=DOMAIN, metadata=metadata
+            )
+        )
     ]
     if isinstance(exc, e.InvalidArgument):
         details.append(
             _pack(
                 error_details_pb2.BadRequest(
                     field_violations=[
-                        error_details_pb2.BadRequest.FieldViolation(field=f, description=d)
-                        for f, d in exc.violations
+                        error_details_pb2.BadRequest.FieldViolation(
+                            field=clip(f, MAX_FIELD), description=clip(d, MAX_DESCRIPTION)
+                        )
+                        for f, d in exc.violations[:MAX_VIOLATIONS]
                     ]
                 )
             )
@@ -58,15 +105,15 @@ def to_status(exc: e.FillgateError) -> status_pb2.Status:
                 error_details_pb2.PreconditionFailure(
                     violations=[
                         error_details_pb2.PreconditionFailure.Violation(
-                            type=exc.reason,
-                            subject=exc.metadata.get("order_id", ""),
-                            description=exc.message,
+                            type=clip(exc.reason, MAX_FIELD),
+                            subject=clip(exc.metadata.get("order_id", ""), MAX_METADATA_VALUE),
+                            description=clip(exc.message, MAX_DESCRIPTION * 2),
                         )
                     ]
                 )
             )
         )
-    return status_pb2.Status(code=code, message=exc.message, details=details)
+    return status_pb2.Status(code=code, message=_message(exc), details=details)
 
 
 async def abort(context: grpc.aio.ServicerContext[Any, Any], exc: e.FillgateError) -> NoReturn:
@@ -74,8 +121,43 @@ async def abort(context: grpc.aio.ServicerContext[Any, Any], exc: e.FillgateErro
     raise AssertionError("unreachable")  # abort_with_status always raises
 
 
-P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class Refused:
+    """A request refused before its handler ran (see ``api/edge.py``): the handler gets this.
+
+    The deserializer cannot answer the call itself, so it hands the error on
+    and the wrappers below raise it, where every other error is translated.
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: e.InvalidArgument) -> None:
+        self.error = error
+
+
+def _wrap(method: Callable[..., Awaitable[R]], *, durable: bool) -> Callable[..., Awaitable[R]]:
+    @wraps(method)
+    async def wrapper(self: Any, request: Any, context: Any) -> R:
+        if type(request) is Refused:  # shows no state: answered at once
+            await abort(context, request.error)
+        error: e.FillgateError | None = None
+        try:
+            answer = await method(self, request, context)
+        except e.FillgateError as exc:
+            error = exc
+        if durable:
+            try:
+                await self._engine.durable()
+            except e.FillgateError as exc:  # the journal failed: nothing may be answered OK
+                error = exc
+        if error is not None:
+            await abort(context, error)
+        return answer
+
+    wrapper.translates_errors = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 def translated(
@@ -87,38 +169,33 @@ def translated(
     handler answered, value or error, reaches the caller only once every event
     applied so far is durable (``self._engine.durable()``). A read or a
     duplicate answered in a group commit's window would otherwise show state
-    that a crash could take back.
+    that a crash could take back. A request refused at the edge (undecodable,
+    over a size limit) is answered at once: it shows no state.
     """
+    return _wrap(method, durable=True)
 
-    @wraps(method)
-    async def wrapper(self: Any, request: Any, context: Any) -> R:
-        error: e.FillgateError | None = None
-        try:
-            answer = await method(self, request, context)
-        except e.FillgateError as exc:
-            error = exc
-        try:
-            await self._engine.durable()
-        except e.FillgateError as exc:  # the journal failed: nothing may be answered OK
-            error = exc
-        if error is not None:
-            await abort(context, error)
-        return answer
 
-    return wrapper
+def stateless(
+    method: Callable[..., Awaitable[R]],
+) -> Callable[..., Awaitable[R]]:
+    """The same for a handler whose answer shows no state (Ping): no durability wait."""
+    return _wrap(method, durable=False)
 
 
 def translated_stream(
     method: Callable[..., AsyncIterator[R]],
 ) -> Callable[..., AsyncIterator[R]]:
-    """The same for server-streaming handlers."""
+    """The same for server-streaming handlers (a stream only carries durable events)."""
 
     @wraps(method)
     async def wrapper(self: Any, request: Any, context: Any) -> AsyncIterator[R]:
+        if type(request) is Refused:
+            await abort(context, request.error)
         try:
             async for item in method(self, request, context):
                 yield item
         except e.FillgateError as exc:
             await abort(context, exc)
 
+    wrapper.translates_errors = True  # type: ignore[attr-defined]
     return wrapper

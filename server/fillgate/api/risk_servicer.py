@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import ClassVar
 
+from google.protobuf.descriptor import ServiceDescriptor
+
+from fillgate.api import commands
 from fillgate.api.convert import timestamp
-from fillgate.api.errors import translated
-from fillgate.domain.errors import Violations
+from fillgate.api.errors import Context, translated
 from fillgate.domain.values import fmt
 from fillgate.engine.engine import Engine
 from fillgate.risk.report import AccountRisk, BreakerStatus, LimitUsage, risk_state
@@ -14,25 +16,25 @@ from fillgate.v1 import risk_pb2
 from fillgate.v1 import risk_service_pb2 as pb
 from fillgate.v1 import risk_service_pb2_grpc as pb_grpc
 
-Context = Any  # grpc.aio.ServicerContext
-
 
 class RiskServicer(pb_grpc.RiskServiceServicer):  # type: ignore[misc]
     """fillgate.v1.RiskService."""
+
+    service: ClassVar[ServiceDescriptor] = pb.DESCRIPTOR.services_by_name["RiskService"]
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     @translated
-    async def GetRiskState(self, request: Any, context: Context) -> pb.GetRiskStateResponse:
+    async def GetRiskState(
+        self, request: pb.GetRiskStateRequest, context: Context
+    ) -> pb.GetRiskStateResponse:
         config = self._engine.universe
-        v = Violations()
-        v.require_known("accounts", request.accounts, config.accounts, "account")
-        v.raise_if_any()
+        accounts = commands.accounts(request.accounts, config.accounts)
         risk = self._engine.risk
         if risk is None:
             return pb.GetRiskStateResponse(enabled=False)
-        state = risk_state(risk, request.accounts or config.accounts)
+        state = risk_state(risk, accounts or config.accounts)
         return pb.GetRiskStateResponse(
             enabled=True,
             accounts=[_account(a) for a in state.accounts],

@@ -9,15 +9,6 @@ class Side(IntEnum):
     BUY = 1
     SELL = 2
 
-    @property
-    def sign(self) -> int:
-        """+1 for a buy, -1 for a sell: the sign a fill gives the position."""
-        return 1 if self is Side.BUY else -1
-
-    @property
-    def opposite(self) -> Side:
-        return Side.SELL if self is Side.BUY else Side.BUY
-
 
 class OrderType(IntEnum):
     MARKET = 1

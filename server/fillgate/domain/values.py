@@ -9,6 +9,7 @@ raises instead of rounding.
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from decimal import (
     Context,
@@ -36,23 +37,38 @@ class DecimalFormatError(ValueError):
     """A text is not an acceptable decimal; the message says why."""
 
 
+#: The wire grammar of a decimal: ASCII digits, then optionally one point and more digits.
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
 def parse_decimal(text: str, *, allow_zero: bool = False, allow_negative: bool = False) -> Decimal:
-    """Parse a plain decimal string ("12", "0.5", "-3.25"): no exponents, NaN or infinities."""
+    """Parse a plain decimal string such as "12" or "0.00012345".
+
+    Accepted: ASCII digits ``0-9`` with at most one ``.`` that has a digit on
+    each side (at most 64 characters, 18 integer and 12 fractional digits).
+    Nothing else: no other Unicode digits (``Decimal`` reads an Arabic-Indic
+    or full-width one as its value), no exponent, NaN, infinity, whitespace,
+    separators or ``+``. A leading
+    ``-`` is read only when the caller passes ``allow_negative`` (no field of
+    the contract does); otherwise it is refused as "must not be negative".
+    The error message never repeats the text.
+    """
     if not text:
         raise DecimalFormatError("is required")
     if len(text) > _MAX_TEXT:
         raise DecimalFormatError(f"is longer than {_MAX_TEXT} characters")
-    body = text[1:] if text[0] in "+-" else text
-    if not body or not all(c.isdigit() or c == "." for c in body) or body.count(".") > 1:
-        raise DecimalFormatError(f"{text!r} is not a decimal number")
-    if not any(c.isdigit() for c in body):
-        raise DecimalFormatError(f"{text!r} is not a decimal number")
-    value = Decimal(text)
+    negative = text[0] == "-"
+    body = text[1:] if negative else text
+    if _DECIMAL.fullmatch(body) is None:
+        raise DecimalFormatError(
+            "is not a decimal number (ASCII digits with an optional '.', e.g. \"12.5\")"
+        )
+    if negative and not allow_negative:
+        raise DecimalFormatError("must not be negative")
     integer_digits = len(body.split(".")[0].lstrip("0"))
     if integer_digits > MAX_INTEGER_DIGITS:
         raise DecimalFormatError(f"has more than {MAX_INTEGER_DIGITS} integer digits")
-    if value < 0 and not allow_negative:
-        raise DecimalFormatError("must not be negative")
+    value = Decimal(text)
     if value == 0 and not allow_zero:
         raise DecimalFormatError("must be greater than zero")
     if decimal_places(value) > MAX_FRACTION_DIGITS:

@@ -129,18 +129,13 @@ class EventBus:
         return self._head
 
     @property
-    def queue_size(self) -> int:
-        """How many events a subscriber may have queued before it is cut off."""
-        return self._queue_size
-
-    @property
     def retain(self) -> int:
         return self._ring.maxlen or 0
 
     @property
-    def assigned(self) -> int:
-        """The last sequence handed out, delivered or still held for durability."""
-        return self._assigned
+    def queue_size(self) -> int:
+        """How many events a subscriber may fall behind before it is cut off."""
+        return self._queue_size
 
     @property
     def first_retained(self) -> int:

@@ -57,6 +57,12 @@ def test_decimal_string_invalid_or_non_finite_raises_value_error(value: str | De
         _requests.decimal_string(value, "price")
 
 
+@pytest.mark.parametrize("value", ["\u0661", "\uff11", "\U0001d7d9", "\u0663.\u0665", "1\u00a0"])
+def test_decimal_string_non_ascii_text_raises_value_error(value: str) -> None:
+    with pytest.raises(ValueError, match="ASCII"):
+        _requests.decimal_string(value, "quantity")
+
+
 def test_submit_order_no_client_order_id_generates_unique_hex() -> None:
     first = _requests.submit_order("a", "S", Side.BUY, 1)
     second = _requests.submit_order("a", "S", Side.BUY, 1)

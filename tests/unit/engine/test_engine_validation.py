@@ -1,4 +1,4 @@
-"""Submit validation: semantic checks in the engine, syntactic ones in ``api.convert``.
+"""Submit validation: semantic checks in the engine, syntactic ones in ``api.commands``.
 
 Every refusal is InvalidArgument naming the bad field in ``violations`` and
 changes nothing: no order is stored and the bus head does not move.
@@ -10,7 +10,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from fillgate.api import convert
+from fillgate.api import commands as convert
 from fillgate.domain.enums import OrderType, Side, TimeInForce
 from fillgate.domain.errors import InvalidArgument
 from fillgate.v1 import execution_service_pb2 as svc_pb

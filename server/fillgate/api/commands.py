@@ -1,0 +1,221 @@
+"""Request messages -> domain commands and queries. Syntactic checks; the engine judges semantics.
+
+Each function names every bad field of its request at once (one InvalidArgument).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable
+from decimal import Decimal
+from enum import IntEnum
+from typing import TypeVar
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from fillgate.api.paging import page_request
+from fillgate.domain import commands as cmd
+from fillgate.domain.enums import HaltScope, OrderState, OrderType, Side, TimeInForce, TradingMode
+from fillgate.domain.errors import Violations
+from fillgate.domain.paging import PageRequest
+from fillgate.domain.values import DecimalFormatError, parse_decimal
+from fillgate.engine.audit import ExecutionQuery
+from fillgate.engine.queries import OrderQuery
+from fillgate.engine.validation import check_id
+from fillgate.streams.subscribe import StreamQuery
+from fillgate.v1 import admin_service_pb2 as admin_pb
+from fillgate.v1 import audit_service_pb2 as audit_pb
+from fillgate.v1 import execution_service_pb2 as svc_pb
+
+E = TypeVar("E", bound=IntEnum)
+
+
+def _enum(v: Violations, field: str, value: int, kind: type[E], proto_prefix: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        if value == 0:
+            v.add(field, f"is required ({proto_prefix}_UNSPECIFIED is not a value)")
+        else:
+            v.add(field, f"{value} is not a known {kind.__name__}")
+        return next(iter(kind))
+
+
+def _decimal(v: Violations, field: str, text: str, *, optional: bool = False) -> Decimal | None:
+    if optional and not text:
+        return None
+    try:
+        return parse_decimal(text)
+    except DecimalFormatError as exc:
+        v.add(field, str(exc))
+        return None
+
+
+# Timestamp's own range (0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z).
+_MIN_SECONDS = -62_135_596_800
+_MAX_SECONDS = 253_402_300_799
+
+ORDERS_PAGE = (100, 1000)  # default, maximum
+EXECUTIONS_PAGE = (1000, 10_000)
+DEFAULT_HEARTBEAT_MS = 5000
+MIN_HEARTBEAT_MS = 100
+MAX_HEARTBEAT_MS = 3_600_000
+
+
+def _time_ns(v: Violations, field: str, ts: Timestamp) -> int:
+    if not _MIN_SECONDS <= ts.seconds <= _MAX_SECONDS:
+        v.add(field, "seconds must be within years 0001 to 9999")
+    elif not 0 <= ts.nanos <= 999_999_999:
+        v.add(field, "nanos must be from 0 to 999999999")
+    else:
+        return int(ts.seconds) * 1_000_000_000 + int(ts.nanos)
+    return 0
+
+
+def submit_order(req: svc_pb.SubmitOrderRequest) -> cmd.SubmitOrder:
+    v = Violations()
+    side = _enum(v, "side", req.side, Side, "SIDE")
+    type_ = _enum(v, "type", req.type, OrderType, "ORDER_TYPE")
+    tif = _enum(v, "time_in_force", req.time_in_force, TimeInForce, "TIME_IN_FORCE")
+    quantity = _decimal(v, "quantity", req.quantity)
+    limit = _decimal(v, "limit_price", req.limit_price, optional=True)
+    stop = _decimal(v, "stop_price", req.stop_price, optional=True)
+    v.raise_if_any()
+    assert quantity is not None
+    return cmd.SubmitOrder(
+        account=req.account,
+        symbol=req.symbol,
+        side=side,
+        quantity=quantity,
+        type=type_,
+        time_in_force=tif,
+        client_order_id=req.client_order_id,
+        limit_price=limit,
+        stop_price=stop,
+        strategy_id=req.strategy_id,
+        tags=tuple(sorted(req.tags.items())),
+        reduce_only=req.reduce_only,
+    )
+
+
+def order_ref(ref: svc_pb.OrderRef) -> cmd.OrderRef:
+    return cmd.OrderRef(
+        order_id=ref.order_id, account=ref.account, client_order_id=ref.client_order_id
+    )
+
+
+def replace_order(req: svc_pb.ReplaceOrderRequest) -> cmd.ReplaceOrder:
+    v = Violations()
+    quantity = _decimal(v, "quantity", req.quantity, optional=True)
+    limit = _decimal(v, "limit_price", req.limit_price, optional=True)
+    stop = _decimal(v, "stop_price", req.stop_price, optional=True)
+    v.raise_if_any()
+    return cmd.ReplaceOrder(
+        ref=order_ref(req.order), quantity=quantity, limit_price=limit, stop_price=stop
+    )
+
+
+def halt(req: svc_pb.HaltRequest) -> cmd.Halt:
+    v = Violations()
+    scope = _enum(v, "scope", req.scope, HaltScope, "HALT_SCOPE")
+    mode = _enum(v, "mode", req.mode, TradingMode, "TRADING_MODE")
+    if scope is HaltScope.STRATEGY:  # accounts and symbols are checked against the config
+        check_id(v, "target", req.target, required=False)
+    v.raise_if_any()
+    return cmd.Halt(
+        scope=scope,
+        target=req.target,
+        mode=mode,
+        reason=req.reason,
+        requested_by=req.requested_by,
+        cancel_open_orders=req.cancel_open_orders,
+        flatten_positions=req.flatten_positions,
+    )
+
+
+def resume(req: svc_pb.ResumeRequest) -> cmd.Resume:
+    v = Violations()
+    scope = _enum(v, "scope", req.scope, HaltScope, "HALT_SCOPE")
+    if scope is HaltScope.STRATEGY:
+        check_id(v, "target", req.target, required=False)
+    v.raise_if_any()
+    return cmd.Resume(
+        scope=scope, target=req.target, reason=req.reason, requested_by=req.requested_by
+    )
+
+
+def set_reference_price(req: admin_pb.SetReferencePriceRequest) -> cmd.SetReferencePrice:
+    v = Violations()
+    price = _decimal(v, "price", req.price)
+    if not req.symbol:
+        v.add("symbol", "is required")
+    v.raise_if_any()
+    assert price is not None
+    return cmd.SetReferencePrice(symbol=req.symbol, price=price)
+
+
+def list_orders(req: svc_pb.ListOrdersRequest) -> tuple[OrderQuery, PageRequest]:
+    v = Violations()
+    states = set()
+    for s in req.states:
+        try:
+            states.add(OrderState(s))
+        except ValueError:
+            v.add("states", f"{s} is not a filterable order state")
+    default, maximum = ORDERS_PAGE
+    page = page_request(
+        v, "orders", req.page_token, req.page_size, default=default, maximum=maximum
+    )
+    v.raise_if_any()
+    query = OrderQuery(
+        account=req.account,
+        symbol=req.symbol,
+        states=frozenset(states),
+        open_only=req.open_only,
+    )
+    return query, page
+
+
+def list_executions(req: audit_pb.ListExecutionsRequest) -> tuple[ExecutionQuery, PageRequest]:
+    v = Violations()
+    start = _time_ns(v, "start_time", req.start_time) if req.HasField("start_time") else None
+    end = _time_ns(v, "end_time", req.end_time) if req.HasField("end_time") else None
+    default, maximum = EXECUTIONS_PAGE
+    page = page_request(
+        v, "executions", req.page_token, req.page_size, default=default, maximum=maximum
+    )
+    v.raise_if_any()
+    query = ExecutionQuery(
+        account=req.account,
+        symbol=req.symbol,
+        order_id=req.order_id,
+        trades_only=req.trades_only,
+        start_ns=start,
+        end_ns=end,
+    )
+    return query, page
+
+
+def stream_fills(
+    req: svc_pb.StreamFillsRequest, accounts: Container[str], symbols: Container[str]
+) -> StreamQuery:
+    v = Violations()
+    v.require_known("accounts", req.accounts, accounts, "account")
+    v.require_known("symbols", req.symbols, symbols, "symbol")
+    interval_ms = req.heartbeat_interval_ms or DEFAULT_HEARTBEAT_MS
+    if not MIN_HEARTBEAT_MS <= interval_ms <= MAX_HEARTBEAT_MS:
+        v.add("heartbeat_interval_ms", f"must be from {MIN_HEARTBEAT_MS} to {MAX_HEARTBEAT_MS}")
+    v.raise_if_any()
+    return StreamQuery(
+        accounts=frozenset(req.accounts),
+        symbols=frozenset(req.symbols),
+        from_sequence=req.from_sequence if req.HasField("from_sequence") else None,
+        heartbeat_s=interval_ms / 1000,
+    )
+
+
+def accounts(values: Iterable[str], configured: Container[str]) -> list[str]:
+    """Return an accounts filter, or raise InvalidArgument naming each unknown account."""
+    v = Violations()
+    v.require_known("accounts", values, configured, "account")
+    v.raise_if_any()
+    return list(values)

@@ -1,0 +1,96 @@
+"""One StreamFills subscription: the events after a resume point, then live ones.
+
+:func:`follow` yields what the stream carries, in order: :class:`Opened`
+first, then :class:`~fillgate.streams.bus.BusEvent` s, with a :class:`Quiet`
+after every ``heartbeat_s`` of silence. A resume point older than the bus
+retains is served from the journal (``history``, passed in by the caller so
+this room does not read the journal itself): the live subscription is opened
+*first* and the gap read after, so no event can fall between the two.
+
+A subscriber that falls ``queue_size`` events behind is cut off with
+RESOURCE_EXHAUSTED, a server shutdown ends it with UNAVAILABLE; both errors
+carry the last sequence delivered, to resume from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from fillgate.domain.errors import OutOfRange, ResourceExhausted, Unavailable
+from fillgate.streams.bus import OVERFLOW, BusEvent, EventBus, SubscriptionClosed
+
+#: Events with ``after < sequence <= up_to``, read from the journal.
+History = Callable[[int, int], AsyncIterator[BusEvent]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamQuery:
+    """What a consumer asked for; empty filters match everything."""
+
+    accounts: frozenset[str] = frozenset()
+    symbols: frozenset[str] = frozenset()
+    #: Resume after this sequence; None streams only events published from now on.
+    from_sequence: int | None = None
+    heartbeat_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """The subscription is live: events from ``first`` on will follow."""
+
+    subscription_id: str
+    head: int
+    first: int
+
+
+@dataclass(frozen=True, slots=True)
+class Quiet:
+    """Nothing matched for a heartbeat interval; ``head`` is the latest sequence."""
+
+    head: int
+
+
+async def follow(
+    bus: EventBus, query: StreamQuery, history: History | None = None
+) -> AsyncIterator[Opened | BusEvent | Quiet]:
+    """Yield :class:`Opened`, then every matching event after the resume point, forever."""
+    backlog: AsyncIterator[BusEvent] | None = None
+    try:
+        sub = bus.subscribe(query.accounts, query.symbols, query.from_sequence)
+    except OutOfRange as exc:
+        if exc.reason != "SEQUENCE_NOT_RETAINED" or history is None:
+            raise
+        assert query.from_sequence is not None  # only a resume can be out of range
+        sub = bus.subscribe(query.accounts, query.symbols)
+        backlog = history(query.from_sequence, bus.head)
+    last = bus.head if query.from_sequence is None else query.from_sequence
+    try:
+        yield Opened(sub.id, bus.head, last + 1)
+        if backlog is not None:
+            async for old in backlog:
+                if sub.matches(old):
+                    last = old.sequence
+                    yield old
+        while True:
+            item = await sub.next(query.heartbeat_s)
+            if item is None:
+                yield Quiet(bus.head)
+                continue
+            last = item.sequence
+            yield item
+    except SubscriptionClosed as closed:
+        metadata = {"last_sequence": str(last)}
+        if closed.reason == OVERFLOW:
+            raise ResourceExhausted(
+                "SUBSCRIBER_TOO_SLOW",
+                f"the stream fell {bus.queue_size} events behind; resume with from_sequence={last}",
+                metadata,
+            ) from None
+        raise Unavailable(
+            "SERVER_SHUTTING_DOWN",
+            f"the server is shutting down; resume with from_sequence={last}",
+            metadata,
+        ) from None
+    finally:
+        sub.close()
