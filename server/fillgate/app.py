@@ -14,10 +14,11 @@ from pathlib import Path
 import grpc
 from google.protobuf.internal import api_implementation
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 from fillgate.api.audit_servicer import AuditServicer
 from fillgate.api.edge import add_services
+from fillgate.api.library import add_library_service
 from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
 from fillgate.config import Config, ConfigError, load_config
@@ -194,9 +195,15 @@ async def create_server(
         ],
     )
     health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    add_library_service(
+        server, lambda s: health_pb2_grpc.add_HealthServicer_to_server(health_servicer, s)
+    )
+    names = (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME)
+    add_library_service(
+        server,
+        lambda s: reflection_pb2_grpc.add_ServerReflectionServicer_to_server(
+            reflection.aio.ReflectionServicer(names), s
+        ),
     )
     address = parts.config.server.listen
     port = server.add_insecure_port(address)
