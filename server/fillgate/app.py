@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import signal
@@ -16,6 +15,7 @@ from google.protobuf.internal import api_implementation
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from fillgate.api.admission import Admission
 from fillgate.api.audit_servicer import AuditServicer
 from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
@@ -27,6 +27,7 @@ from fillgate.engine.engine import Engine
 from fillgate.engine.kill_switch import KillSwitch
 from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import replay
+from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
 from fillgate.risk.checks import RiskEngine
 from fillgate.risk.trading_state import TradingState
@@ -123,11 +124,13 @@ class FillgateServer:
         port: int,
         parts: Components,
         health: health.aio.HealthServicer,
+        admission: Admission,
     ) -> None:
         self.server = server
         self.port = port
         self.parts = parts
         self._health = health
+        self.admission = admission
 
     @property
     def address(self) -> str:
@@ -142,6 +145,7 @@ class FillgateServer:
         await asyncio.sleep(0)
         self.parts.engine.bus.close()
         await stopping
+        self.admission.stop()
         await self.parts.kill_switch.settle()  # a breaker's cancel/flatten in progress
         await self.parts.reconciler.stop()
         await self.parts.engine.stop()
@@ -166,7 +170,13 @@ async def create_server(
         from dataclasses import replace
 
         parts.config = replace(config, server=replace(config.server, listen=listen))
+    admission = Admission(
+        max_in_flight_orders=config.server.admission_max_in_flight_orders,
+        max_loop_lag_s=config.server.admission_max_loop_lag_ms / 1e3,
+        retry_after_ms=config.server.admission_retry_after_ms,
+    )
     server = grpc.aio.server(
+        interceptors=[admission],
         options=[
             ("grpc.so_reuseport", 0),
             ("grpc.keepalive_permit_without_calls", 1),
@@ -191,10 +201,11 @@ async def create_server(
         raise OSError(f"cannot listen on {address}")
     await parts.engine.start()
     await parts.reconciler.start()
+    admission.start()
     await server.start()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return FillgateServer(server, port, parts, health_servicer)
+    return FillgateServer(server, port, parts, health_servicer, admission)
 
 
 def open_journal(config: Config) -> Journal | None:
@@ -206,26 +217,6 @@ def open_journal(config: Config) -> Journal | None:
         FsyncPolicy(config.journal.fsync),
         interval_s=config.journal.interval_s,
     )
-
-
-def _freeze_heap_periodically(interval_s: float) -> asyncio.Task[None] | None:
-    """Move surviving objects out of the cyclic GC's reach every ``interval_s``.
-
-    Orders, reports and positions live for the whole run; left in the collected
-    generations, every full collection rescans them all, which measured 30-85 ms
-    pauses on the order path. Frozen objects are still freed by reference
-    counting; only cyclic garbage that survives the young collections (rare
-    here) stays until exit.
-    """
-    if interval_s <= 0:
-        return None
-
-    async def run() -> None:
-        while True:
-            await asyncio.sleep(interval_s)
-            gc.freeze()
-
-    return asyncio.get_running_loop().create_task(run())
 
 
 def _check_runtime() -> None:
@@ -252,10 +243,10 @@ async def _serve(config: Config, listen: str | None) -> int:
         journal.policy.value if journal is not None else "-",
     )
     print(f"fillgate listening on {running.address}", flush=True)
-    freezer = _freeze_heap_periodically(config.server.gc_freeze_interval_s)
+    freezer = HeapFreezer(config.server.gc_freeze_interval_s, running.admission.busy)
+    freezer.start()  # after the replay: the replayed state is frozen at once
     await stop.wait()
-    if freezer is not None:
-        freezer.cancel()
+    freezer.stop()
     log.info("event=shutdown_started grace_s=%s", config.server.shutdown_grace_s)
     await running.stop()
     log.info("event=shutdown_complete")
