@@ -58,7 +58,7 @@ class ServerConfig:
     max_concurrent_rpcs: int = 1000
     #: Seconds between freezes of the heap (collect, then gc.freeze(), at a quiet moment) that
     #: keep long-lived state out of GC pauses; 0 = off. See fillgate/heap.py.
-    gc_freeze_interval_s: float = 1.0
+    gc_freeze_interval_s: float = 0.25
     #: Admission control (fillgate/api/admission.py): SubmitOrder/ReplaceOrder calls in flight
     #: beyond this are refused with RESOURCE_EXHAUSTED SERVER_OVERLOADED; 0 = no limit.
     admission_max_in_flight_orders: int = 64

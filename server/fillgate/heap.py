@@ -49,6 +49,9 @@ log = logging.getLogger("fillgate.heap")
 
 #: How often to look again for a quiet moment once the interval has passed.
 QUIET_POLL_S = 0.005
+#: How long to wait for a quiet moment before freezing anyway: under unbroken load the
+#: unfrozen heap, and with it the next collection's pause, must not grow without bound.
+QUIET_WAIT_S = 0.1
 
 
 class HeapFreezer:
@@ -85,9 +88,12 @@ class HeapFreezer:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.interval_s)
-            while self._busy():
+            for _ in range(int(QUIET_WAIT_S / QUIET_POLL_S)):
+                if not self._busy():
+                    break
                 await asyncio.sleep(QUIET_POLL_S)
-            self.freeze_now()
+            pause = self.freeze_now()
+            log.debug("event=heap_frozen pause_ms=%.2f", pause * 1e3)
 
     def stop(self) -> None:
         if self._task is not None:

@@ -42,14 +42,16 @@ class Served:
         env["PYTHONPATH"] = os.pathsep.join(
             [str(REPO / "server"), str(REPO / "clients"), env.get("PYTHONPATH", "")]
         )
-        env["FILLGATE_LOG_LEVEL"] = "CRITICAL"  # refused requests must not flood the test log
+        # Refused requests must not flood the test log; FILLGATE_DRILL_LOG=<file> keeps it.
+        log_file = os.environ.get("FILLGATE_DRILL_LOG")
+        env["FILLGATE_LOG_LEVEL"] = "DEBUG" if log_file else "CRITICAL"
         self.proc = subprocess.Popen(
             [
                 *(sys.executable, "-c", _MAIN, "serve", "--listen", "127.0.0.1:0"),
                 *("--config", str(config_file), "--journal", str(journal)),
             ],
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=open(log_file, "a") if log_file else subprocess.DEVNULL,  # noqa: SIM115
             text=True,
             env=env,
             cwd=workdir,
