@@ -141,11 +141,11 @@ class FillgateServer:
         """Stop accepting calls, end streams (clients resume), drain in-flight calls."""
         grace = self.parts.config.server.shutdown_grace_s if grace is None else grace
         await self._health.enter_graceful_shutdown()
+        await self.admission.stop()  # its probe would only meet a closing server
         stopping = asyncio.ensure_future(self.server.stop(grace))
         await asyncio.sleep(0)
         self.parts.engine.bus.close()
         await stopping
-        self.admission.stop()
         await self.parts.kill_switch.settle()  # a breaker's cancel/flatten in progress
         await self.parts.reconciler.stop()
         await self.parts.engine.stop()
@@ -173,6 +173,7 @@ async def create_server(
     admission = Admission(
         max_in_flight_orders=config.server.admission_max_in_flight_orders,
         max_loop_lag_s=config.server.admission_max_loop_lag_ms / 1e3,
+        max_queue_delay_s=config.server.admission_max_queue_delay_ms / 1e3,
         retry_after_ms=config.server.admission_retry_after_ms,
     )
     server = grpc.aio.server(
@@ -201,11 +202,17 @@ async def create_server(
         raise OSError(f"cannot listen on {address}")
     await parts.engine.start()
     await parts.reconciler.start()
-    admission.start()
     await server.start()
+    admission.start(_local_target(address, port))
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     return FillgateServer(server, port, parts, health_servicer, admission)
+
+
+def _local_target(listen: str, port: int) -> str:
+    """Where this process reaches its own server (for the admission queue probe)."""
+    host = listen.rsplit(":", 1)[0]
+    return f"{ {'0.0.0.0': '127.0.0.1', '[::]': '[::1]', '': '127.0.0.1'}.get(host, host) }:{port}"
 
 
 def open_journal(config: Config) -> Journal | None:

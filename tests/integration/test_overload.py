@@ -1,23 +1,28 @@
 """Overload is shed cleanly and leaves nothing acknowledged behind (issue 10, item 7).
 
 The project's open-loop generator (``benchmarks.generator``) sends SubmitOrder
-on a fixed schedule at about twice the knee, then at half the knee; latency is
-completion minus the *intended* send time, so a backlog shows in every request
-it delays. The knee on these 2-core machines is 500/s (benchmarks/README.md).
+on a fixed schedule: 2,000/s for 3 s, then 250/s. Latency is completion minus
+the *intended* send time, so a backlog shows in every request it delays.
 
-The budget after the overload, 25 ms p99, is the CI gate's 250/s p99 on a
-quiet machine (2-6 ms) with room for the other engineers' jobs sharing the two
-cores; a backlog left by the overload measures hundreds of milliseconds to
-seconds, so it still tells the two apart.
+Rates: the server sustained 1,000-1,500 orders/s in this test's runs on these
+2 shared cores (benchmarks/README.md's 500/s knee is the rate whose p99 stays
+within the CI budget), so 2,000/s is about twice the knee; 250/s is the CI
+gate's rate. Without admission control this run answered 127 calls CANCELLED
+and the second after it had p50 175 ms, p99 614 ms.
+
+The budget, 50 ms p99 from 1 s after the overload on: the same 250/s load
+measured p99 2-48 ms here with no overload at all (neighbours share the host),
+while a backlog left behind measures hundreds of milliseconds.
 """
 
 from __future__ import annotations
 
-import os
+import asyncio
 from collections import Counter
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
+import pytest
 import uvloop
 from benchmarks import hist, plan
 from benchmarks.generator import Generator
@@ -25,23 +30,21 @@ from benchmarks.harness import Series
 from benchmarks.pacing import now_ns
 from server_process import Served
 
-from fillgate_client import AsyncFillgateClient
+from fillgate_client import AsyncFillgateClient, ResourceExhaustedError
 
-KNEE_PER_S = 500
-OVERLOAD_PER_S = int(os.environ.get("RATE", 1600))
+OVERLOAD_PER_S = 2_000
+NORMAL_PER_S = 250
 OVERLOAD_S = 3.0
 RECOVERY_S = 1.0  # p99 must be back under budget this long after the overload ends
 AFTER_S = 3.0
-P99_BUDGET_MS = 25.0
-ADMISSION = (
-    os.environ.get("ADM")
-    or """
+P99_BUDGET_MS = 50.0
+ADMISSION = """
 [server]
 admission_max_in_flight_orders = 32
 admission_max_loop_lag_ms = 20
+admission_max_queue_delay_ms = 20
 admission_retry_after_ms = 50
 """
-)
 
 
 class Acknowledged:
@@ -65,8 +68,8 @@ async def drive(target: str) -> tuple[dict[str, Series], dict[str, str]]:
     generator.execution = acked
     phases = (
         plan.Phase(label="overload", kind=plan.SUBMIT, rate=OVERLOAD_PER_S, seconds=OVERLOAD_S),
-        plan.Phase(label="recovery", kind=plan.SUBMIT, rate=KNEE_PER_S / 2, seconds=RECOVERY_S),
-        plan.Phase(label="after", kind=plan.SUBMIT, rate=KNEE_PER_S / 2, seconds=AFTER_S),
+        plan.Phase(label="recovery", kind=plan.SUBMIT, rate=NORMAL_PER_S, seconds=RECOVERY_S),
+        plan.Phase(label="after", kind=plan.SUBMIT, rate=NORMAL_PER_S, seconds=AFTER_S),
     )
     parts = await generator.run_round(
         plan.Round(t0_ns=now_ns() + 100_000_000, phases=phases, timeout_s=10)
@@ -82,36 +85,63 @@ async def drive(target: str) -> tuple[dict[str, Series], dict[str, str]]:
 
 async def orders_by_client_id(target: str) -> dict[str, str]:
     async with AsyncFillgateClient(target, timeout=30) as client:
-        return {o.client_order_id: o.order_id for o in await client.list_orders(page_size=1000)}
+        for _ in range(50):
+            try:
+                orders = await client.list_orders(page_size=1000)
+            except ResourceExhaustedError as exc:  # the restart's replay may still be settling
+                await asyncio.sleep(int(exc.metadata["retry_after_ms"]) / 1e3)
+            else:
+                return {o.client_order_id: o.order_id for o in orders}
+    raise AssertionError("the restarted server kept refusing reads")
 
 
-def test_submit_order_at_twice_the_knee_sheds_with_resource_exhausted_and_recovers(
-    tmp_path: Path,
-) -> None:
-    journal = tmp_path / "j.log"
-    server = Served(tmp_path, journal, ADMISSION)
+@dataclass
+class Run:
+    series: dict[str, Series]
+    #: client_order_id -> order_id of every OK answer
+    acked: dict[str, str]
+    #: the same, read back after SIGKILL and a restart on the journal
+    stored: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def overload(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """One overload run, then SIGKILL, a restart on the same journal, and a read-back."""
+    workdir = tmp_path_factory.mktemp("overload")
+    journal = workdir / "j.log"
+    server = Served(workdir, journal, ADMISSION)
     try:
         series, acked = uvloop.run(drive(server.target))
     finally:
         server.kill()  # SIGKILL: what was acknowledged must be in the journal already
     for s in series.values():
         print(s.label, s.sent, s.ok, dict(s.errors), hist.Summary.of(s.latency))
-    overload, after = series["overload"], series["after"]
-
-    refusals: Counter[str] = Counter()
-    for s in series.values():
-        refusals.update(s.errors)
-    assert set(refusals) <= {"RESOURCE_EXHAUSTED"}, refusals
-    assert overload.errors["RESOURCE_EXHAUSTED"] > 0, "no load was shed: not an overload"
-    assert after.ok == after.sent, after.errors
-    p99_ms = hist.Summary.of(after.latency).p99 / 1e6
-    assert p99_ms < P99_BUDGET_MS, f"p99 {p99_ms:.1f} ms {RECOVERY_S} s after the overload"
-
-    restarted = Served(tmp_path, journal, ADMISSION)
+    restarted = Served(workdir, journal, ADMISSION)
     try:
         stored = uvloop.run(orders_by_client_id(restarted.target))
     finally:
         restarted.kill()
-    lost = {c: o for c, o in acked.items() if stored.get(c) != o}
-    assert not lost, f"{len(lost)} of {len(acked)} acknowledged orders lost: {list(lost)[:5]}"
-    assert len(acked) == sum(s.ok for s in series.values())
+    return Run(series, acked, stored)
+
+
+def test_submit_order_at_twice_the_knee_is_refused_only_with_resource_exhausted(
+    overload: Run,
+) -> None:
+    refusals: Counter[str] = Counter()
+    for s in overload.series.values():
+        refusals.update(s.errors)
+    assert overload.series["overload"].errors["RESOURCE_EXHAUSTED"] > 0, "nothing shed"
+    assert set(refusals) == {"RESOURCE_EXHAUSTED"}, refusals
+
+
+def test_submit_order_one_second_after_overload_meets_latency_budget(overload: Run) -> None:
+    after = overload.series["after"]
+    p99_ms = hist.Summary.of(after.latency).p99 / 1e6
+    assert after.ok == after.sent, after.errors
+    assert p99_ms < P99_BUDGET_MS, f"p99 {p99_ms:.1f} ms {RECOVERY_S} s after the overload"
+
+
+def test_submit_order_acknowledged_under_overload_survives_kill_9(overload: Run) -> None:
+    assert len(overload.acked) == sum(s.ok for s in overload.series.values())
+    lost = {c: o for c, o in overload.acked.items() if overload.stored.get(c) != o}
+    assert not lost, f"{len(lost)} of {len(overload.acked)} acknowledged orders lost"
