@@ -39,8 +39,9 @@ Event-loop lag is how late a timer that should fire every ``LAG_PROBE_S`` does
 fire; while the probe is overdue, the lag read at a call is how overdue it is,
 so a loop that stalls is seen at once rather than one probe later.
 
-The interceptor also counts unary calls in handlers; :attr:`Admission.busy`
-tells the heap freezer when the server is quiet (see ``fillgate.heap``).
+The interceptor also counts unary calls in handlers (and, for a handler that
+raised, until its status is sent); :attr:`Admission.busy` tells the heap
+freezer when the server is quiet (see ``fillgate.heap``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ from fillgate.v1 import admin_service_pb2, execution_service_pb2
 REASON = "SERVER_OVERLOADED"
 #: How often the event-loop lag is sampled.
 LAG_PROBE_S = 0.005
+#: Calls that began this recently may still be in flight (see Admission.busy).
+QUIET_GAP_S = 0.002
 #: Pause between two queue-delay probes (each a Ping the server sends itself).
 QUEUE_PROBE_S = 0.02
 _STATUS_DETAILS_KEY = "grpc-status-details-bin"
@@ -221,6 +224,7 @@ class Admission(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         #: Unary calls in handlers, and those of them that are orders.
         self.in_flight = 0
         self.orders_in_flight = 0
+        self.last_call_s = 0.0  # when the last call reached the interceptor
         #: Calls refused, by cause.
         self.shed: dict[str, int] = {"in_flight_orders": 0, "loop_lag": 0, "queue_delay": 0}
         self._by_orders = refusal("in_flight_orders", str(max_in_flight_orders), retry_after_ms)
@@ -247,14 +251,20 @@ class Admission(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         return None
 
     def busy(self) -> bool:
-        """Whether any unary call is in a handler now."""
-        return self.in_flight > 0
+        """Whether a unary call is in a handler now, or any call began within ``QUIET_GAP_S``.
+
+        The gap covers calls that fail before a handler runs (a body that does
+        not parse): they hold a cycle until their status is sent, and no
+        handler tells when that is.
+        """
+        return self.in_flight > 0 or time.monotonic() - self.last_call_s < QUIET_GAP_S
 
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
+        self.last_call_s = time.monotonic()
         handler = await continuation(handler_call_details)
         if handler is None or handler.unary_unary is None:
             return handler  # unknown method, or a stream: let it through untouched
@@ -275,6 +285,18 @@ class Admission(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             return self._essential(behavior)
         return self._read(behavior)
 
+    def _busy_until_done(self, context: Any) -> None:
+        """Count a call that raised as in flight until its status is sent.
+
+        Its exception's traceback holds the call's frames and state until then:
+        a heap freeze in between would keep that cycle forever.
+        """
+        self.in_flight += 1
+        context.add_done_callback(self._done)
+
+    def _done(self, context: Any) -> None:
+        self.in_flight -= 1
+
     def _refuse(self, context: Any, refusal: Refusal) -> None:
         self.shed[refusal[2]] += 1
         context.set_code(grpc.StatusCode.RESOURCE_EXHAUSTED)
@@ -294,6 +316,9 @@ class Admission(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             self.in_flight += 1
             try:
                 return await behavior(request, context)
+            except BaseException:
+                self._busy_until_done(context)
+                raise
             finally:
                 self.orders_in_flight -= 1
                 self.in_flight -= 1
@@ -309,6 +334,9 @@ class Admission(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             self.in_flight += 1
             try:
                 return await behavior(request, context)
+            except BaseException:
+                self._busy_until_done(context)
+                raise
             finally:
                 self.in_flight -= 1
 
@@ -319,6 +347,9 @@ class Admission(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             self.in_flight += 1
             try:
                 return await behavior(request, context)
+            except BaseException:
+                self._busy_until_done(context)
+                raise
             finally:
                 self.in_flight -= 1
 
