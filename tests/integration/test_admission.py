@@ -23,8 +23,13 @@ CONFIG = {
     "symbols": {
         "BTC-USD": {"reference_price": "50000", "price_precision": 2, "quantity_precision": 6}
     },
-    # One order at a time: a second order in flight (waiting for its journal write) is shed.
-    "server": {"admission_max_in_flight_orders": 1},
+    # One order at a time: a second order in flight (waiting for its journal write) is shed;
+    # the lag and queue-delay limits are off so that only that rule decides.
+    "server": {
+        "admission_max_in_flight_orders": 1,
+        "admission_max_loop_lag_ms": 0,
+        "admission_max_queue_delay_ms": 0,
+    },
 }
 BURST = 40
 
