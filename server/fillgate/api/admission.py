@@ -65,7 +65,7 @@ REASON = "SERVER_OVERLOADED"
 LAG_PROBE_S = 0.005
 #: Calls that began this recently may still be in flight (see Admission.busy).
 QUIET_GAP_S = 0.002
-#: Pause between two queue-delay probes (each a Ping the server sends itself).
+#: Pause between two queue-delay probes (each an empty SubmitOrder the server sends itself).
 QUEUE_PROBE_S = 0.02
 _STATUS_DETAILS_KEY = "grpc-status-details-bin"
 _HANDLER_CACHE = 256
