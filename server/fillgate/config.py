@@ -61,7 +61,7 @@ class ServerConfig:
     gc_freeze_interval_s: float = 0.25
     #: Admission control (fillgate/api/admission.py): SubmitOrder/ReplaceOrder calls in flight
     #: beyond this are refused with RESOURCE_EXHAUSTED SERVER_OVERLOADED; 0 = no limit.
-    admission_max_in_flight_orders: int = 64
+    admission_max_in_flight_orders: int = 32
     #: Orders and reads are refused while the event loop runs this late; 0 = no limit.
     admission_max_loop_lag_ms: float = 20.0
     #: ... or while orders wait this long in gRPC core before a handler runs (timed by an

@@ -25,6 +25,13 @@ from fillgate_client.errors import FillgateError
 CYCLES = 6
 WORKERS = 24  # pairs in flight: many duplicate answers racing their first call's journal write
 RESTING = {"type": "limit", "limit_price": "40000", "time_in_force": "GTC"}  # under the market
+#: Admission control off: every pair must reach the engine, where the race is.
+NO_SHEDDING = """
+[server]
+admission_max_in_flight_orders = 0
+admission_max_loop_lag_ms = 0
+admission_max_queue_delay_ms = 0
+"""
 
 
 #: How far a cancel got; after a restart an order must be at least as far as an answer said.
@@ -137,7 +144,7 @@ def test_kill_9_with_concurrent_retries_loses_and_duplicates_nothing(tmp_path: P
     rng = random.Random()
     ledger = Ledger()
     for cycle in range(CYCLES):
-        server = Served(tmp_path, journal)
+        server = Served(tmp_path, journal, NO_SHEDDING)
         asyncio.run(load_until_killed(server, ledger, cycle, rng))
     acked = f"{len(ledger.orders)} orders and {len(ledger.canceled)} cancels acknowledged"
     print(f"{ledger.pairs} pairs sent twice; {acked}")
@@ -166,7 +173,7 @@ def test_kill_9_with_concurrent_retries_loses_and_duplicates_nothing(tmp_path: P
             wrong = await resubmit_all(client, ledger)
             assert not wrong, f"{len(wrong)} re-sent orders not found: {list(wrong.items())[:3]}"
 
-    server = Served(tmp_path, journal)
+    server = Served(tmp_path, journal, NO_SHEDDING)
     try:
         asyncio.run(check(server.target))
     finally:

@@ -38,13 +38,7 @@ OVERLOAD_S = 3.0
 RECOVERY_S = 1.0  # p99 must be back under budget this long after the overload ends
 AFTER_S = 3.0
 P99_BUDGET_MS = 50.0
-ADMISSION = """
-[server]
-admission_max_in_flight_orders = 32
-admission_max_loop_lag_ms = 20
-admission_max_queue_delay_ms = 20
-admission_retry_after_ms = 50
-"""
+ADMISSION = ""  # the shipped defaults: 32 orders in flight, 20 ms lag, 20 ms queue delay
 
 
 class Acknowledged:
