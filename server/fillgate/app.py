@@ -236,6 +236,8 @@ def _check_runtime() -> None:
 
 async def _serve(config: Config, listen: str | None) -> int:
     running = await create_server(config, listen=listen)
+    freezer = HeapFreezer(config.server.gc_freeze_interval_s, running.admission.busy)
+    freezer.start()  # the replayed state is frozen at once, before clients are told the address
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -250,8 +252,6 @@ async def _serve(config: Config, listen: str | None) -> int:
         journal.policy.value if journal is not None else "-",
     )
     print(f"fillgate listening on {running.address}", flush=True)
-    freezer = HeapFreezer(config.server.gc_freeze_interval_s, running.admission.busy)
-    freezer.start()  # after the replay: the replayed state is frozen at once
     await stop.wait()
     freezer.stop()
     log.info("event=shutdown_started grace_s=%s", config.server.shutdown_grace_s)
