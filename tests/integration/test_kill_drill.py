@@ -49,6 +49,8 @@ class Ledger:
     #: order id -> the state an OK answer to its cancel reported (CANCELED, or PENDING_CANCEL
     #: when the venue had not confirmed yet: then the request itself must survive)
     canceled: dict[str, OrderState] = field(default_factory=dict)
+    #: client ids whose every OK answer said duplicate=true (the first call's answer was lost)
+    duplicate_only: set[str] = field(default_factory=set)
     pairs: int = 0
 
 
@@ -81,6 +83,8 @@ async def load_until_killed(server: Served, ledger: Ledger, cycle: int, rng: ran
             if ok:
                 order_id = ok[0].order.order_id
                 ledger.orders[args["client_order_id"]] = (args, order_id)
+                if all(a.duplicate for a in ok):
+                    ledger.duplicate_only.add(args["client_order_id"])
                 if "limit_price" in args:
                     ledger.resting.append(order_id)
 
@@ -161,7 +165,9 @@ def test_kill_9_with_concurrent_retries_loses_and_duplicates_nothing(tmp_path: P
             stored = {o.order_id: o for o in orders}
             lost = [c for c, (_, order_id) in ledger.orders.items() if order_id not in stored]
             assert not lost, (
-                f"{len(lost)} of {len(ledger.orders)} acknowledged orders lost: {lost[:3]}"
+                f"{len(lost)} of {len(ledger.orders)} acknowledged orders lost "
+                f"({len(ledger.duplicate_only.intersection(lost))} of them acknowledged only "
+                f"by duplicate=true answers): {lost[:3]}"
             )
             lost_cancels = [
                 i for i in ledger.canceled if stored[i].state is not OrderState.CANCELED
