@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import signal
@@ -16,6 +15,7 @@ from google.protobuf.internal import api_implementation
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
+from fillgate.api.admission import Admission
 from fillgate.api.audit_servicer import AuditServicer
 from fillgate.api.edge import add_services
 from fillgate.api.library import add_library_service
@@ -29,6 +29,7 @@ from fillgate.engine.fold import State
 from fillgate.engine.kill_switch import KillSwitch
 from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import replay
+from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
 from fillgate.risk.checks import RiskChecks
 from fillgate.streams.bus import EventBus
@@ -134,11 +135,13 @@ class FillgateServer:
         port: int,
         parts: Components,
         health: health.aio.HealthServicer,
+        admission: Admission,
     ) -> None:
         self.server = server
         self.port = port
         self.parts = parts
         self._health = health
+        self.admission = admission
 
     @property
     def address(self) -> str:
@@ -149,6 +152,7 @@ class FillgateServer:
         """Stop accepting calls, end streams (clients resume), drain in-flight calls."""
         grace = self.parts.config.server.shutdown_grace_s if grace is None else grace
         await self._health.enter_graceful_shutdown()
+        await self.admission.stop()  # its probe would only meet a closing server
         stopping = asyncio.ensure_future(self.server.stop(grace))
         await asyncio.sleep(0)
         self.parts.engine.bus.close()
@@ -177,7 +181,14 @@ async def create_server(
         from dataclasses import replace
 
         parts.config = replace(config, server=replace(config.server, listen=listen))
+    admission = Admission(
+        max_in_flight_orders=config.server.admission_max_in_flight_orders,
+        max_loop_lag_s=config.server.admission_max_loop_lag_ms / 1e3,
+        max_queue_delay_s=config.server.admission_max_queue_delay_ms / 1e3,
+        retry_after_ms=config.server.admission_retry_after_ms,
+    )
     server = grpc.aio.server(
+        interceptors=[admission],
         options=[
             ("grpc.so_reuseport", 0),
             ("grpc.keepalive_permit_without_calls", 1),
@@ -212,9 +223,16 @@ async def create_server(
     await parts.engine.start()
     await parts.reconciler.start()
     await server.start()
+    admission.start(_local_target(address, port))
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return FillgateServer(server, port, parts, health_servicer)
+    return FillgateServer(server, port, parts, health_servicer, admission)
+
+
+def _local_target(listen: str, port: int) -> str:
+    """Where this process reaches its own server (for the admission queue probe)."""
+    host = listen.rsplit(":", 1)[0]
+    return f"{ {'0.0.0.0': '127.0.0.1', '[::]': '[::1]', '': '127.0.0.1'}.get(host, host) }:{port}"
 
 
 def open_journal(config: Config) -> Journal | None:
@@ -228,26 +246,6 @@ def open_journal(config: Config) -> Journal | None:
     )
 
 
-def _freeze_heap_periodically(interval_s: float) -> asyncio.Task[None] | None:
-    """Move surviving objects out of the cyclic GC's reach every ``interval_s``.
-
-    Orders, reports and positions live for the whole run; left in the collected
-    generations, every full collection rescans them all, which measured 30-85 ms
-    pauses on the order path. Frozen objects are still freed by reference
-    counting; only cyclic garbage that survives the young collections (rare
-    here) stays until exit.
-    """
-    if interval_s <= 0:
-        return None
-
-    async def run() -> None:
-        while True:
-            await asyncio.sleep(interval_s)
-            gc.freeze()
-
-    return asyncio.get_running_loop().create_task(run())
-
-
 def _check_runtime() -> None:
     if api_implementation.Type() != "upb":
         log.warning(
@@ -258,6 +256,8 @@ def _check_runtime() -> None:
 
 async def _serve(config: Config, listen: str | None) -> int:
     running = await create_server(config, listen=listen)
+    freezer = HeapFreezer(config.server.gc_freeze_interval_s, running.admission.busy)
+    freezer.start()  # the replayed state is frozen at once, before clients are told the address
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -272,10 +272,8 @@ async def _serve(config: Config, listen: str | None) -> int:
         journal.policy.value if journal is not None else "-",
     )
     print(f"fillgate listening on {running.address}", flush=True)
-    freezer = _freeze_heap_periodically(config.server.gc_freeze_interval_s)
     await stop.wait()
-    if freezer is not None:
-        freezer.cancel()
+    freezer.stop()
     log.info("event=shutdown_started grace_s=%s", config.server.shutdown_grace_s)
     await running.stop()
     log.info("event=shutdown_complete")

@@ -67,8 +67,19 @@ class ServerConfig:
     shutdown_grace_s: float = 5.0
     #: Calls in flight beyond this are refused with RESOURCE_EXHAUSTED (load shedding).
     max_concurrent_rpcs: int = 1000
-    #: Seconds between gc.freeze() calls that keep long-lived state out of GC pauses; 0 = off.
-    gc_freeze_interval_s: float = 1.0
+    #: Seconds between freezes of the heap (collect, then gc.freeze(), at a quiet moment) that
+    #: keep long-lived state out of GC pauses; 0 = off. See fillgate/heap.py.
+    gc_freeze_interval_s: float = 0.25
+    #: Admission control (fillgate/api/admission.py): SubmitOrder/ReplaceOrder calls in flight
+    #: beyond this are refused with RESOURCE_EXHAUSTED SERVER_OVERLOADED; 0 = no limit.
+    admission_max_in_flight_orders: int = 32
+    #: Orders and reads are refused while the event loop runs this late; 0 = no limit.
+    admission_max_loop_lag_ms: float = 20.0
+    #: ... or while orders wait this long in gRPC core before a handler runs (timed by an
+    #: empty SubmitOrder the server sends itself every 20 ms); 0 = no limit and no probe.
+    admission_max_queue_delay_ms: float = 20.0
+    #: The retry_after_ms a refusal suggests.
+    admission_retry_after_ms: int = 50
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
