@@ -76,7 +76,7 @@ class ServerConfig:
     #: Orders and reads are refused while the event loop runs this late; 0 = no limit.
     admission_max_loop_lag_ms: float = 20.0
     #: ... or while orders wait this long in gRPC core before a handler runs (timed by an
-    #: empty SubmitOrder the server sends itself every 20 ms); 0 = no limit and no probe.
+    #: SubmitOrder refused at the edge that the server sends itself every 20 ms); 0 = no limit and no probe.
     admission_max_queue_delay_ms: float = 20.0
     #: The retry_after_ms a refusal suggests.
     admission_retry_after_ms: int = 50

@@ -56,6 +56,7 @@ import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import error_details_pb2
 
+from fillgate.api import limits
 from fillgate.api.errors import to_status
 from fillgate.domain.errors import ResourceExhausted
 from fillgate.v1 import admin_service_pb2, execution_service_pb2
@@ -65,7 +66,7 @@ REASON = "SERVER_OVERLOADED"
 LAG_PROBE_S = 0.005
 #: Calls that began this recently may still be in flight (see Admission.busy).
 QUIET_GAP_S = 0.002
-#: Pause between two queue-delay probes (each an empty SubmitOrder the server sends itself).
+#: Pause between two queue-delay probes (each a SubmitOrder the server sends itself).
 QUEUE_PROBE_S = 0.02
 _STATUS_DETAILS_KEY = "grpc-status-details-bin"
 _HANDLER_CACHE = 256
@@ -86,6 +87,13 @@ ORDER_METHODS = _paths(
 )
 #: The queue-delay probe's method: calls queue per method in gRPC core, so it must be an order.
 (PROBE_METHOD,) = _paths(execution_service_pb2.DESCRIPTOR, "ExecutionService", "SubmitOrder")
+#: The probe's body: an account name over the contract's limit, so the edge refuses it
+#: (``api/edge.py``, FIELD_OVER_LIMIT) before any handler runs. It waits in the order
+#: queue like a real order but never waits for the journal, which an error from the
+#: engine does (every answer is durable first): the probe measures queueing, not fsync.
+PROBE_BODY = execution_service_pb2.SubmitOrderRequest(
+    account="p" * (limits.NAME + 1)
+).SerializeToString()
 ESSENTIAL_METHODS = (
     _paths(
         execution_service_pb2.DESCRIPTOR,
@@ -132,9 +140,10 @@ class LoopLag:
 class QueueDelay:
     """How long an order waits before a handler runs, timed by a probe the server sends itself.
 
-    The probe is an empty SubmitOrder: it waits in the same queue as real orders,
-    then is refused (INVALID_ARGUMENT, or RESOURCE_EXHAUSTED when shed) without
-    touching any state; the refusal's round trip is the measure.
+    The probe is a SubmitOrder refused at the edge (:data:`PROBE_BODY`): it waits in
+    the same queue as real orders, then is refused (INVALID_ARGUMENT, or
+    RESOURCE_EXHAUSTED when shed) without touching any state or waiting for the
+    journal; the refusal's round trip is the measure.
     """
 
     def __init__(self, interval_s: float = QUEUE_PROBE_S) -> None:
@@ -155,7 +164,7 @@ class QueueDelay:
                 # A failure (shutting down, a deadline) needs no handling: the probe's age,
                 # read while it was out, told the story.
                 with contextlib.suppress(grpc.aio.AioRpcError):
-                    await probe(b"", timeout=10)
+                    await probe(PROBE_BODY, timeout=10)
                 self.last_s = time.monotonic() - self._sent
                 self._sent = 0.0
                 await asyncio.sleep(self.interval_s)
