@@ -75,8 +75,9 @@ class ServerConfig:
     admission_max_in_flight_orders: int = 32
     #: Orders and reads are refused while the event loop runs this late; 0 = no limit.
     admission_max_loop_lag_ms: float = 20.0
-    #: ... or while orders wait this long in gRPC core before a handler runs (timed by an
-    #: SubmitOrder refused at the edge that the server sends itself every 20 ms); 0 = no limit and no probe.
+    #: ... or while orders wait this long in gRPC core before a handler runs (timed by a
+    #: SubmitOrder the server sends itself every 20 ms, refused at the edge); 0 = no limit
+    #: and no probe.
     admission_max_queue_delay_ms: float = 20.0
     #: The retry_after_ms a refusal suggests.
     admission_retry_after_ms: int = 50
