@@ -51,7 +51,17 @@ def rebuild(engine: Engine, journal: Journal, *, snapshots: bool = True) -> Repl
     With a usable snapshot only the records after it are read and replayed;
     otherwise (none, or ``snapshots`` off) every record is.
     """
-    usable = newest_usable(journal.path, engine.state) if snapshots else None
+    usable = None
+    if snapshots:
+        # Like a replay, loading a snapshot makes millions of long-lived objects: the
+        # cyclic collector would rescan them all again and again (see replay).
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            usable = newest_usable(journal.path, engine.state)
+        finally:
+            if was_enabled:
+                gc.enable()
     records = journal.open(after=usable.mark if usable is not None else None)
     if usable is None:
         return replay(engine, records)
@@ -107,7 +117,7 @@ def _replay(
     state.book.begin_replay()
     if snapshot is not None:
         load(state, snapshot)
-        retained.extend((e.sequence, e.account, e.symbol, e.payload) for e in snapshot.retained)
+        retained.extend(snapshot.retained)
         head = snapshot.stream_head
     for record in records:
         count += 1

@@ -47,8 +47,9 @@ from fillgate.journal.log import JournalMark
 from fillgate.risk.trading_state import Restriction
 from fillgate.streams.bus import BusEvent, EventBus
 
-#: Orders (or retained events) per chunk: ~0.3 MB of JSON, a few ms of work each.
-CHUNK = 1000
+#: Orders (or retained events) per chunk: ~70 KB of JSON, under a millisecond of work
+#: each; the writer gives the GIL back to the event loop between chunks.
+CHUNK = 250
 
 _ORDER_FIELDS = [
     *("order_id", "client_order_id", "account", "symbol", "side", "type", "time_in_force"),
@@ -195,22 +196,26 @@ def header(cap: Capture) -> dict[str, Any]:
 
 
 def encode(cap: Capture) -> Iterator[bytes]:
-    """Yield the snapshot's chunks; run in a worker thread (it reads finished orders live)."""
+    """Yield the snapshot's chunks; run in a worker thread (it reads finished orders live).
+
+    Each row is serialized as soon as it is made, so only bytes pile up in a
+    chunk: containers that stayed alive would count towards the cyclic
+    collector's thresholds, and a full collection triggered here would walk
+    the whole live heap while holding the GIL (measured: 0.3 s loop stalls).
+    """
     dumps = orjson.dumps
-    current: dict[str, Order] = {}  # the orders as captured, for the retained events' refs
-    rows: list[Any] = []
+    rows: list[bytes] = []
     for index in range(cap.count):
         order_id = cap.sequence[index]
-        order = cap.open_orders.get(order_id) or cap.orders[order_id]
-        current[order_id] = order
+        order = _captured(cap, order_id)
         row = _order_row(order)
         row.append(_submitted_cell(order, row, cap.submitted[order_id]))
-        rows.append(row)
+        rows.append(dumps(row))
         if len(rows) == CHUNK:
-            yield dumps(["orders", rows])
+            yield _chunk(b"orders", rows)
             rows = []
     if rows:
-        yield dumps(["orders", rows])
+        yield _chunk(b"orders", rows)
     yield dumps(
         [
             "state",
@@ -230,14 +235,23 @@ def encode(cap: Capture) -> Iterator[bytes]:
             },
         ]
     )
-    events: list[Any] = []
+    events: list[bytes] = []
     for item in cap.retained:
-        events.append(_retained_row(item, current, cap.submitted))
+        events.append(dumps(_retained_row(item, cap)))
         if len(events) == CHUNK:
-            yield dumps(["retained", events])
+            yield _chunk(b"retained", events)
             events = []
     if events:
-        yield dumps(["retained", events])
+        yield _chunk(b"retained", events)
+
+
+def _chunk(kind: bytes, rows: list[bytes]) -> bytes:
+    return b'["' + kind + b'",[' + b",".join(rows) + b"]]"
+
+
+def _captured(cap: Capture, order_id: str) -> Order:
+    """The order as it was at the capture: open ones were copied, finished ones never change."""
+    return cap.open_orders.get(order_id) or cap.orders[order_id]
 
 
 def _account_row(a: AccountSnapshot) -> list[Any]:
@@ -256,17 +270,16 @@ def _account_row(a: AccountSnapshot) -> list[Any]:
     return [a.account, str(a.cash), positions]
 
 
-def _retained_row(
-    item: BusEvent, current: Mapping[str, Order], submitted: Mapping[str, Order]
-) -> list[Any]:
+def _retained_row(item: BusEvent, cap: Capture) -> list[Any]:
     payload = item.payload
     if not isinstance(payload, ExecutionReport):
         return [item.sequence, item.account, item.symbol, encode_row(payload, 0, item.sequence)]
     event = payload.event
     order = payload.order
-    if order is current.get(order.order_id):
+    order_id = order.order_id
+    if order_id in cap.submitted and order is _captured(cap, order_id):
         ref: Any = 0
-    elif order is submitted.get(order.order_id):
+    elif order is cap.submitted.get(order_id):
         ref = 1
     else:
         ref = _order_row(order)
@@ -298,7 +311,8 @@ class Image:
     prices: dict[str, tuple[Decimal, int]]
     denied: int
     stream_head: int
-    retained: list[BusEvent]
+    #: The retained stream events as (sequence, account, symbol, payload), as replay keeps them.
+    retained: list[tuple[int, str, str, Any]]
 
 
 def _decimals() -> Callable[[str], Decimal]:
@@ -313,33 +327,38 @@ def _decimals() -> Callable[[str], Decimal]:
     return dec
 
 
+# Enum by value through a dict: calling the enum class costs ~1 us, six times an order.
+_SIDES = {int(m): m for m in Side}
+_TYPES = {int(m): m for m in OrderType}
+_TIFS = {int(m): m for m in TimeInForce}
+_STATES = {int(m): m for m in OrderState}
+
+
+_new = object.__new__
+# The slot setters of Order, in field order: building an order through them skips
+# the frozen dataclass's keyword __init__ (which sets each field via object.__setattr__),
+# ~40% of the cost of loading a snapshot's orders.
+_PUTS = tuple(getattr(Order, name).__set__ for name in _ORDER_FIELDS)
+_DECIMAL_AT = (7, 16, 17, 18)
+_OPTIONAL_DECIMAL_AT = (8, 9)
+
+
 def _order_from(r: list[Any], dec: Callable[[str], Decimal]) -> Order:
-    return Order(
-        order_id=r[0],
-        client_order_id=r[1],
-        account=r[2],
-        symbol=r[3],
-        side=Side(r[4]),
-        type=OrderType(r[5]),
-        time_in_force=TimeInForce(r[6]),
-        quantity=dec(r[7]),
-        limit_price=None if r[8] is None else dec(r[8]),
-        stop_price=None if r[9] is None else dec(r[9]),
-        strategy_id=r[10],
-        tags=tuple((k, v) for k, v in r[11]),
-        reduce_only=r[12],
-        venue=r[13],
-        state=OrderState(r[14]),
-        venue_order_id=r[15],
-        filled_quantity=dec(r[16]),
-        filled_notional=dec(r[17]),
-        fees=dec(r[18]),
-        triggered=r[19],
-        reason=r[20],
-        version=r[21],
-        created_ns=r[22],
-        updated_ns=r[23],
-    )
+    """Build an Order from a row (converted in place)."""
+    r[4] = _SIDES[r[4]]
+    r[5] = _TYPES[r[5]]
+    r[6] = _TIFS[r[6]]
+    for at in _DECIMAL_AT:
+        r[at] = dec(r[at])
+    for at in _OPTIONAL_DECIMAL_AT:
+        if r[at] is not None:
+            r[at] = dec(r[at])
+    r[11] = tuple((k, v) for k, v in r[11])
+    r[14] = _STATES[r[14]]
+    order = _new(Order)
+    for put, value in zip(_PUTS, r, strict=True):
+        put(order, value)
+    return order
 
 
 def decode(head: Mapping[str, Any], chunks: list[bytes]) -> Image:
@@ -350,22 +369,20 @@ def decode(head: Mapping[str, Any], chunks: list[bytes]) -> Image:
     by_id: dict[str, Order] = {}
     sub_by_id: dict[str, Order] = {}
     state: dict[str, Any] | None = None
-    retained: list[BusEvent] = []
+    retained: list[tuple[int, str, str, Any]] = []
     for chunk in chunks:
         kind, body = orjson.loads(chunk)
         if kind == "orders":
             for row in body:
-                order = _order_from(row, dec)
-                cell = row[24]
-                if cell == 0:
-                    sub = order
-                elif len(cell) == len(_MUTABLE):
-                    full = list(row[:24])
-                    for at, value in zip(_MUTABLE_AT, cell, strict=True):
-                        full[at] = value
-                    sub = _order_from(full, dec)
+                cell = row.pop()
+                if cell == 0 or len(cell) != len(_MUTABLE):
+                    sub_row = cell
                 else:
-                    sub = _order_from(cell, dec)
+                    sub_row = row.copy()
+                    for at, value in zip(_MUTABLE_AT, cell, strict=True):
+                        sub_row[at] = value
+                order = _order_from(row, dec)
+                sub = order if sub_row == 0 else _order_from(sub_row, dec)
                 orders.append(order)
                 submitted.append(sub)
                 by_id[order.order_id] = order
@@ -428,11 +445,11 @@ def _retained_from(
     current: Mapping[str, Order],
     submitted: Mapping[str, Order],
     dec: Callable[[str], Decimal],
-) -> BusEvent:
+) -> tuple[int, str, str, Any]:
     sequence, account, symbol, record_row = row[0], row[1], row[2], row[3]
     record = decode_row(record_row)
     if len(row) == 4:
-        return BusEvent(sequence, account, symbol, record.event)
+        return sequence, account, symbol, record.event
     ref = row[5]
     if ref == 0:
         order = current[record.event.order_id]
@@ -448,7 +465,7 @@ def _retained_from(
         event=record.event,
         monotonic_ns=0,
     )
-    return BusEvent(sequence, account, symbol, report)
+    return sequence, account, symbol, report
 
 
 def load(state: State, image: Image) -> None:

@@ -125,6 +125,16 @@ async def start(path: Path, config: Config) -> tuple[Components, Journal, Driver
     return parts, journal, Driver(parts)
 
 
+async def resume(path: Path, config: Config, *, snapshots: bool) -> tuple[Components, Journal]:
+    """Rebuild from ``path`` and start, as a restarted server would (a later run: new ids)."""
+    journal = Journal(path, FsyncPolicy.NEVER)
+    parts = build(config, clock=ManualClock(1_800_000_000_000_000_000), journal=journal)
+    rebuild(parts.engine, journal, snapshots=snapshots)
+    journal.start()
+    await parts.engine.start()
+    return parts, journal
+
+
 async def run_with_snapshot(path: Path, config: Config, before: list[Any], after: list[Any]) -> int:
     """Run ``before``, capture, run ``after`` while the capture waits, then write it.
 
