@@ -36,6 +36,7 @@ from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderType, Side, TimeInForce
 from fillgate.engine.checkpoints import Snapshotter
 from fillgate.engine.recovery import rebuild
+from fillgate.engine.snapshot import capture
 from fillgate.journal.journal import FsyncPolicy, Journal
 from fillgate.journal.snapshots import list_snapshots
 
@@ -89,6 +90,14 @@ async def fill_journal(path: Path, events: int, snapshot_at: int | None) -> int:
                 f"p99 {p99 * 1e3:.2f} ms, max {max(late, default=0) * 1e3:.2f} ms "
                 f"over {len(late)} wake-ups"
             )
+            pauses = []
+            for _ in range(5):
+                mark = journal.mark()
+                assert mark is not None
+                t0 = time.perf_counter()
+                capture(parts.engine.state, parts.engine.bus, mark, 0)
+                pauses.append(time.perf_counter() - t0)
+            print("capture alone, 5 times: " + ", ".join(f"{p * 1e3:.1f}" for p in pauses) + " ms")
         resting = i % 50 == 1  # odd: a buy, at 50 below the price: it rests
         await parts.engine.submit(
             SubmitOrder(
