@@ -51,17 +51,19 @@ def rebuild(engine: Engine, journal: Journal, *, snapshots: bool = True) -> Repl
     With a usable snapshot only the records after it are read and replayed;
     otherwise (none, or ``snapshots`` off) every record is.
     """
-    usable = None
-    if snapshots:
-        # Like a replay, loading a snapshot makes millions of long-lived objects: the
-        # cyclic collector would rescan them all again and again (see replay).
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            usable = newest_usable(journal.path, engine.state)
-        finally:
-            if was_enabled:
-                gc.enable()
+    # Like a replay, loading a snapshot makes millions of long-lived objects: the
+    # cyclic collector would rescan them all again and again (see replay).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _rebuild(engine, journal, snapshots)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _rebuild(engine: Engine, journal: Journal, snapshots: bool) -> ReplayStats:
+    usable = newest_usable(journal.path, engine.state) if snapshots else None
     records = journal.open(after=usable.mark if usable is not None else None)
     if usable is None:
         return replay(engine, records)

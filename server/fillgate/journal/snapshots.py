@@ -116,7 +116,9 @@ def write_snapshot(
     }
     running = 0
     count = 0
-    with open(tmp, "wb") as f:
+    # Readable by the same people as the journal: it holds the same data.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    with os.fdopen(fd, "wb") as f:
         f.write(MAGIC)
         f.write(_frame(orjson.dumps(head)))
         for chunk in chunks:
