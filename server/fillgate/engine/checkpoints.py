@@ -148,12 +148,14 @@ class Snapshotter:
         started = time.perf_counter()
         cap = capture(engine.state, engine.bus, mark, engine.clock.now_ns())
         self.last_capture_s = time.perf_counter() - started
+        # Counted as taken even if writing fails (a full disk): the next try comes
+        # `every` records later, not at every check.
+        self._last = mark.journal_seq
         await self._journal.durable()
         started = time.perf_counter()
         pause_s = self._pause_s if yielding else 0.0
         path = await asyncio.to_thread(self._write, mark, header(cap), encode(cap), pause_s)
         self.last_write_s = time.perf_counter() - started
-        self._last = mark.journal_seq
         log.info(
             "event=snapshot_written path=%s journal_seq=%d orders=%d capture_ms=%.2f write_s=%.3f",
             path,

@@ -114,6 +114,18 @@ def write_snapshot(
         "end": mark.end,
         "crc": mark.crc,
     }
+    try:
+        _write_file(tmp, head, chunks, pause_s)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # a full disk, say: leave nothing half-written behind
+        raise
+    os.replace(tmp, final)
+    _fsync_dir(final.parent)
+    return final
+
+
+def _write_file(tmp: Path, head: dict[str, Any], chunks: Iterable[bytes], pause_s: float) -> None:
     running = 0
     count = 0
     # Readable by the same people as the journal: it holds the same data.
@@ -132,9 +144,6 @@ def write_snapshot(
         f.write(_frame(orjson.dumps({"frames": count, "crc": running})))
         f.flush()
         os.fsync(f.fileno())
-    os.replace(tmp, final)
-    _fsync_dir(final.parent)
-    return final
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from fillgate.domain import events as ev
 from fillgate.journal.journal import FsyncPolicy, Journal
@@ -126,3 +129,15 @@ async def test_journal_mark_counts_records_not_yet_written(tmp_path: Path) -> No
     await asyncio.sleep(0)
     await journal.close()
     assert mark.end == os.path.getsize(tmp_path / "j.log")
+
+
+def test_snapshot_file_failed_write_leaves_nothing(tmp_path: Path) -> None:
+    journal = tmp_path / "j.log"
+
+    def chunks() -> Iterator[bytes]:
+        yield b"[1]"
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        write_snapshot(journal, JournalMark(1, 0, 10, 5), {}, chunks())
+    assert list(tmp_path.iterdir()) == []
