@@ -27,12 +27,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from decimal import Decimal
 from pathlib import Path
 
 import uvloop
 
-from fillgate.app import build
+from fillgate.app import Components, build
 from fillgate.config import config_from_dict
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderType, Side, TimeInForce
@@ -68,6 +69,42 @@ async def _lag_while(task: asyncio.Future[object]) -> list[float]:
     return late
 
 
+def _percentiles(values: list[float]) -> str:
+    if not values:
+        return "(none)"
+    values = sorted(values)
+    p50, p99 = values[len(values) // 2], values[int(len(values) * 0.99)]
+    return (
+        f"p50 {p50 * 1e6:.0f} us / p99 {p99 * 1e6:.0f} us / max {values[-1] * 1e3:.1f} ms "
+        f"({len(values):,} submits)"
+    )
+
+
+async def _idle_snapshot(parts: Components, journal: Journal, snapshotter: Snapshotter) -> None:
+    """Take a snapshot with the loop idle but for a 1 ms timer; say how late the timer ran."""
+    task = asyncio.ensure_future(snapshotter.take())
+    late = sorted(await _lag_while(task))
+    await task
+    p99 = late[int(len(late) * 0.99)] if late else 0.0
+    print(
+        f"snapshot at record {journal.next_seq - 1:,} "
+        f"({len(parts.engine.state.orders.orders):,} orders, "
+        f"{len(parts.engine.open_orders()):,} open): "
+        f"capture (loop paused) {snapshotter.last_capture_s * 1e3:.1f} ms, "
+        f"encode+write {snapshotter.last_write_s:.2f} s; idle-loop 1 ms timer late by "
+        f"p99 {p99 * 1e3:.2f} ms, max {max(late, default=0) * 1e3:.2f} ms "
+        f"over {len(late)} wake-ups"
+    )
+    pauses = []
+    for _ in range(5):
+        mark = journal.mark()
+        assert mark is not None
+        started = time.perf_counter()
+        capture(parts.engine.state, parts.engine.bus, mark, 0)
+        pauses.append(time.perf_counter() - started)
+    print("capture alone, 5 times: " + ", ".join(f"{p * 1e3:.1f}" for p in pauses) + " ms")
+
+
 async def fill_journal(path: Path, events: int, snapshot_at: int | None) -> int:
     journal = Journal(path, FsyncPolicy.NEVER)
     journal.open()
@@ -76,31 +113,16 @@ async def fill_journal(path: Path, events: int, snapshot_at: int | None) -> int:
     await parts.engine.start()
     snapshotter = Snapshotter(parts.engine, journal, 0)
     i = 0
+    before: deque[float] = deque(maxlen=5000)  # submit latencies just before the snapshot
+    during: list[float] = []  # ... while a snapshot is written under that load
+    loaded: asyncio.Future[object] | None = None
     while journal.next_seq <= events:
         if snapshot_at is not None and journal.next_seq > snapshot_at:
             snapshot_at = None
-            task = asyncio.ensure_future(snapshotter.take())
-            late = sorted(await _lag_while(task))
-            await task
-            p99 = late[int(len(late) * 0.99)] if late else 0.0
-            print(
-                f"snapshot at record {journal.next_seq - 1:,} "
-                f"({len(parts.engine.state.orders.orders):,} orders, "
-                f"{len(parts.engine.open_orders()):,} open): "
-                f"capture (loop paused) {snapshotter.last_capture_s * 1e3:.1f} ms, "
-                f"encode+write {snapshotter.last_write_s:.2f} s; idle-loop 1 ms timer late by "
-                f"p99 {p99 * 1e3:.2f} ms, max {max(late, default=0) * 1e3:.2f} ms "
-                f"over {len(late)} wake-ups"
-            )
-            pauses = []
-            for _ in range(5):
-                mark = journal.mark()
-                assert mark is not None
-                t0 = time.perf_counter()
-                capture(parts.engine.state, parts.engine.bus, mark, 0)
-                pauses.append(time.perf_counter() - t0)
-            print("capture alone, 5 times: " + ", ".join(f"{p * 1e3:.1f}" for p in pauses) + " ms")
+            await _idle_snapshot(parts, journal, snapshotter)
+            loaded = asyncio.ensure_future(snapshotter.take())
         resting = i % 50 == 1  # odd: a buy, at 50 below the price: it rests
+        started = time.perf_counter()
         await parts.engine.submit(
             SubmitOrder(
                 account=ACCOUNTS[i % len(ACCOUNTS)],
@@ -113,7 +135,19 @@ async def fill_journal(path: Path, events: int, snapshot_at: int | None) -> int:
                 client_order_id=f"r-{i}",
             )
         )
+        took = time.perf_counter() - started
+        if loaded is None:
+            before.append(took)
+        elif not loaded.done():
+            during.append(took)
         i += 1
+    if loaded is not None:
+        await loaded
+        print(
+            f"snapshot under load (back-to-back submits in process): encode+write "
+            f"{snapshotter.last_write_s:.2f} s; submit latency before "
+            f"{_percentiles(list(before))}, during {_percentiles(during)}"
+        )
     await journal.close()
     return journal.next_seq - 1
 
