@@ -31,8 +31,8 @@ CONFIG = {
 }
 
 
-async def _started(journal: Path) -> tuple[FillgateServer, AsyncFillgateClient]:
-    config = config_from_dict({**CONFIG, "journal": {"path": str(journal)}})
+async def _started(journal: Path, **settings: Any) -> tuple[FillgateServer, AsyncFillgateClient]:
+    config = config_from_dict({**CONFIG, "journal": {"path": str(journal), **settings}})
     server = await create_server(config, listen="127.0.0.1:0")
     return server, AsyncFillgateClient(f"127.0.0.1:{server.port}", timeout=10)
 
@@ -131,6 +131,22 @@ async def test_restart_after_clean_stop_loads_shutdown_snapshot_with_no_tail(
     try:
         assert _replayed(caplog) == (snapshot.journal_seq, 0)
         assert await _seen(client) == before
+    finally:
+        await client.close()
+        await server.stop(0.5)
+
+
+async def test_server_with_snapshot_every_writes_snapshots_while_serving(tmp_path: Path) -> None:
+    journal = tmp_path / "j.log"
+    server, client = await _started(journal, snapshot_every=5)
+    try:
+        await _trade(client, "a")
+        for _ in range(40):  # the server checks once a second
+            if list_snapshots(journal):
+                break
+            await asyncio.sleep(0.1)
+        [snapshot] = list_snapshots(journal)
+        assert snapshot.journal_seq >= 5
     finally:
         await client.close()
         await server.stop(0.5)
