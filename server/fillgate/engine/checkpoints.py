@@ -28,7 +28,8 @@ from typing import Any
 
 from fillgate.engine.engine import Engine
 from fillgate.engine.fold import State
-from fillgate.engine.snapshot import Image, capture, decode, encode, fingerprint, header
+from fillgate.engine.snapshot import capture, encode, fingerprint, header
+from fillgate.engine.snapshot_load import Image, decode
 from fillgate.journal.journal import Journal
 from fillgate.journal.log import JournalMark, mark_holds
 from fillgate.journal.snapshots import (

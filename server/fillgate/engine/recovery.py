@@ -24,7 +24,7 @@ from typing import Any
 from fillgate.engine.checkpoints import newest_usable
 from fillgate.engine.engine import Engine
 from fillgate.engine.fold import fold
-from fillgate.engine.snapshot import Image, load
+from fillgate.engine.snapshot_load import Image, load
 from fillgate.journal.codec import Record
 from fillgate.journal.journal import Journal
 from fillgate.journal.snapshots import discard
