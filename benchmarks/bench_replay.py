@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import shutil
 import subprocess
@@ -67,6 +68,22 @@ async def _lag_while(task: asyncio.Future[object]) -> list[float]:
         await asyncio.sleep(0.001)
         late.append(time.perf_counter() - t0 - 0.001)
     return late
+
+
+class _Collections:
+    """Time the cyclic collector's runs (gc.callbacks), to tell its pauses from ours."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self.generation = -1
+        self._started = 0.0
+
+    def note(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        elif time.perf_counter() - self._started > self.longest:
+            self.longest = time.perf_counter() - self._started
+            self.generation = info["generation"]
 
 
 def _percentiles(values: list[float]) -> str:
@@ -116,10 +133,13 @@ async def fill_journal(path: Path, events: int, snapshot_at: int | None) -> int:
     before: deque[float] = deque(maxlen=5000)  # submit latencies just before the snapshot
     during: list[float] = []  # ... while a snapshot is written under that load
     loaded: asyncio.Future[object] | None = None
+    collections: _Collections | None = None
     while journal.next_seq <= events:
         if snapshot_at is not None and journal.next_seq > snapshot_at:
             snapshot_at = None
             await _idle_snapshot(parts, journal, snapshotter)
+            collections = _Collections()
+            gc.callbacks.append(collections.note)
             loaded = asyncio.ensure_future(snapshotter.take())
         resting = i % 50 == 1  # odd: a buy, at 50 below the price: it rests
         started = time.perf_counter()
@@ -141,13 +161,16 @@ async def fill_journal(path: Path, events: int, snapshot_at: int | None) -> int:
         elif not loaded.done():
             during.append(took)
         i += 1
-    if loaded is not None:
-        await loaded
-        print(
-            f"snapshot under load (back-to-back submits in process): encode+write "
-            f"{snapshotter.last_write_s:.2f} s; submit latency before "
-            f"{_percentiles(list(before))}, during {_percentiles(during)}"
-        )
+        if loaded is not None and loaded.done() and collections is not None:
+            gc.callbacks.remove(collections.note)
+            print(
+                f"snapshot under load (back-to-back submits in process): encode+write "
+                f"{snapshotter.last_write_s:.2f} s; submit latency before "
+                f"{_percentiles(list(before))}, during {_percentiles(during)}; "
+                f"longest cyclic GC pause meanwhile {collections.longest * 1e3:.0f} ms "
+                f"(generation {collections.generation}; the bench does not gc.freeze)"
+            )
+            collections = None
     await journal.close()
     return journal.next_seq - 1
 
