@@ -21,6 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from snapshot_helpers import OPS, make_config, restarted, run_with_snapshot, view
 
+from fillgate.engine.fold import OrderStore, State
+
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -49,3 +51,14 @@ def test_snapshot_restart_random_commands_equals_full_replay(
     assert used == seq or seq == 0  # the snapshot was loaded (an empty journal has none)
     assert fast == full
     assert repr(fast) == repr(full)  # decimal exponents and dict order too
+
+
+def test_snapshot_state_slots_are_the_ones_a_snapshot_keeps() -> None:
+    # A new piece of fold state must go into engine/snapshot.py and snapshot_load.py
+    # (and into view() above), or a start from a snapshot would silently lose it.
+    assert set(State.__slots__) == {
+        "book", "denied", "orders", "prices", "starting_cash", "symbols", "trading"
+    }  # fmt: skip
+    assert set(OrderStore.__slots__) == {
+        "by_client", "memo", "open", "orders", "sequence", "submitted"
+    }  # fmt: skip
