@@ -9,7 +9,7 @@ event: the data is put back as it was captured.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
@@ -53,16 +53,27 @@ class Image:
     retained: list[tuple[int, str, str, Any]]
 
 
-def _decimals() -> Callable[[str], Decimal]:
-    cache: dict[str, Decimal] = {}
+class _Values:
+    """One object per distinct decimal and per distinct name, as a replay shares them.
 
-    def dec(text: str) -> Decimal:
-        value = cache.get(text)
+    Orders repeat the same accounts, symbols, venues, prices and quantities:
+    sharing keeps a loaded state as small as a replayed one.
+    """
+
+    __slots__ = ("_decimals", "_texts")
+
+    def __init__(self) -> None:
+        self._decimals: dict[str, Decimal] = {}
+        self._texts: dict[str, str] = {}
+
+    def dec(self, text: str) -> Decimal:
+        value = self._decimals.get(text)
         if value is None:
-            value = cache[text] = Decimal(text)
+            value = self._decimals[text] = Decimal(text)
         return value
 
-    return dec
+    def text(self, value: str) -> str:
+        return self._texts.setdefault(value, value)
 
 
 # Enum by value through a dict: calling the enum class costs ~1 us, six times an order.
@@ -90,25 +101,26 @@ assert [ORDER_FIELDS[i] for i in (7, 8, 9, 14, 15, 16, 17, 18, 19, 20, 21, 23)] 
 _COPY_FIXED = tuple((_GET[ORDER_FIELDS[i]], _PUT[ORDER_FIELDS[i]]) for i in FIXED_AT)
 
 
-def _order_from(r: list[Any], dec: Callable[[str], Decimal]) -> Order:
+def _order_from(r: list[Any], values: _Values) -> Order:
     """Build an Order from a full row."""
+    dec, text = values.dec, values.text
     if len(r) != len(ORDER_FIELDS):
         raise ValueError(f"an order row has {len(r)} fields, not {len(ORDER_FIELDS)}")
     o = _new(Order)
     _p_order_id(o, r[0])
     _p_client_order_id(o, r[1])
-    _p_account(o, r[2])
-    _p_symbol(o, r[3])
+    _p_account(o, text(r[2]))
+    _p_symbol(o, text(r[3]))
     _p_side(o, _SIDES[r[4]])
     _p_type(o, _TYPES[r[5]])
     _p_tif(o, _TIFS[r[6]])
     _p_quantity(o, dec(r[7]))
     _p_limit(o, None if r[8] is None else dec(r[8]))
     _p_stop(o, None if r[9] is None else dec(r[9]))
-    _p_strategy(o, r[10])
+    _p_strategy(o, text(r[10]))
     _p_tags(o, tuple((k, v) for k, v in r[11]) if r[11] else _EMPTY)
     _p_reduce_only(o, r[12])
-    _p_venue(o, r[13])
+    _p_venue(o, text(r[13]))
     _p_state(o, _STATES[r[14]])
     _p_venue_order_id(o, r[15])
     _p_filled_quantity(o, dec(r[16]))
@@ -122,10 +134,11 @@ def _order_from(r: list[Any], dec: Callable[[str], Decimal]) -> Order:
     return o
 
 
-def _submitted_from(order: Order, m: list[Any], dec: Callable[[str], Decimal]) -> Order:
+def _submitted_from(order: Order, m: list[Any], values: _Values) -> Order:
     """Build accepted terms from the current order and the fields that differ (``MUTABLE``)."""
     if len(m) != len(MUTABLE):
         raise ValueError(f"a submitted cell has {len(m)} fields, not {len(MUTABLE)}")
+    dec = values.dec
     o = _new(Order)
     for get, put in _COPY_FIXED:
         put(o, get(order))
@@ -146,7 +159,8 @@ def _submitted_from(order: Order, m: list[Any], dec: Callable[[str], Decimal]) -
 
 def decode(head: Mapping[str, Any], chunks: list[bytes]) -> Image:
     """Decode a checked snapshot's chunks (raises on anything malformed; caller falls back)."""
-    dec = _decimals()
+    values = _Values()
+    dec = values.dec
     orders: list[Order] = []
     submitted: list[Order] = []
     by_id: dict[str, Order] = {}
@@ -158,13 +172,13 @@ def decode(head: Mapping[str, Any], chunks: list[bytes]) -> Image:
         if kind == "orders":
             for row in body:
                 cell = row.pop()
-                order = _order_from(row, dec)
+                order = _order_from(row, values)
                 if cell == 0:
                     sub = order
                 elif len(cell) == len(MUTABLE):
-                    sub = _submitted_from(order, cell, dec)
+                    sub = _submitted_from(order, cell, values)
                 else:
-                    sub = _order_from(cell, dec)
+                    sub = _order_from(cell, values)
                 orders.append(order)
                 submitted.append(sub)
                 by_id[order.order_id] = order
@@ -172,7 +186,7 @@ def decode(head: Mapping[str, Any], chunks: list[bytes]) -> Image:
         elif kind == "state":
             state = body
         elif kind == "retained":
-            retained.extend(_retained_from(row, by_id, sub_by_id, dec) for row in body)
+            retained.extend(_retained_from(row, by_id, sub_by_id, values) for row in body)
         else:
             raise ValueError(f"unknown snapshot chunk {kind!r}")
     if state is None or len(orders) != head["orders"]:
@@ -226,9 +240,10 @@ def _retained_from(
     row: list[Any],
     current: Mapping[str, Order],
     submitted: Mapping[str, Order],
-    dec: Callable[[str], Decimal],
+    values: _Values,
 ) -> tuple[int, str, str, Any]:
-    sequence, account, symbol, record_row = row[0], row[1], row[2], row[3]
+    sequence, record_row = row[0], row[3]
+    account, symbol = values.text(row[1]), values.text(row[2])
     record = decode_row(record_row)
     if len(row) == 4:
         return sequence, account, symbol, record.event
@@ -238,7 +253,7 @@ def _retained_from(
     elif ref == 1:
         order = submitted[record.event.order_id]
     else:
-        order = _order_from(ref, dec)
+        order = _order_from(ref, values)
     report = _new(ExecutionReport)  # through its slots, like orders (see _order_from)
     _r_exec_id(report, record.exec_id)
     _r_exec_type(report, _EXEC_TYPES[row[4]])
