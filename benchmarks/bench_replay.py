@@ -8,10 +8,13 @@ under 10 s.
 
 With ``--snapshot`` the filling engine takes a snapshot ``--tail`` events
 before the end (as the server's snapshotter does: capture on the loop, write
-in a worker), reporting the capture's pause of the loop, the write time and
-how late a 1 ms timer on the idle loop fires while the worker writes; then
-the cold start is timed twice: from the snapshot plus the tail, and from the
-whole journal.
+in a worker), reporting the capture's pause of the loop, the write time, how
+late a 1 ms timer on the idle loop fires while the worker writes, and then,
+writing it again while submits go on back to back, the submit latency
+before and during the write (with the longest cyclic-GC pause meanwhile:
+this process does not ``gc.freeze`` as the server does, so full collections
+show up here). Then the cold start is timed twice, each in a fresh process:
+from the snapshot plus the tail, and from the whole journal.
 
     python benchmarks/bench_replay.py --events 1000000
     python benchmarks/bench_replay.py --events 1000000 --snapshot --tail 10000

@@ -23,7 +23,7 @@ from snapshot_helpers import OPS, make_config, restarted, run_with_snapshot, vie
 
 from fillgate.engine.fold import OrderStore, State
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _rebuild_both(
