@@ -145,13 +145,13 @@ class Snapshotter:
         mark = self._journal.mark()
         if mark is None:
             return None
+        # Counted as taken even if it fails (a full disk): the next try comes `every`
+        # records later, not at every check.
+        self._last = mark.journal_seq
         engine = self._engine
         started = time.perf_counter()
         cap = capture(engine.state, engine.bus, mark, engine.clock.now_ns())
         self.last_capture_s = time.perf_counter() - started
-        # Counted as taken even if writing fails (a full disk): the next try comes
-        # `every` records later, not at every check.
-        self._last = mark.journal_seq
         await self._journal.durable()
         started = time.perf_counter()
         pause_s = self._pause_s if yielding else 0.0

@@ -114,6 +114,7 @@ def capture(state: State, bus: EventBus, mark: JournalMark, now_ns: int) -> Capt
     open_index = [(key, list(ids)) for key, ids in store.open.items()]
     exec_ids, base = store.memo.image()
     marks, accounts = state.book.image()
+    retained = bus.retained_events()
     return Capture(
         mark=mark,
         written_ns=now_ns,
@@ -131,8 +132,10 @@ def capture(state: State, bus: EventBus, mark: JournalMark, now_ns: int) -> Capt
         restrictions=state.trading.restrictions(),
         prices=dict(state.prices),
         denied=state.denied,
-        stream_head=bus.assigned,
-        retained=bus.retained_events(),
+        # The last event handed out is always retained (held until durable or not),
+        # so it is the stream head a replay of the same records ends at.
+        stream_head=retained[-1].sequence if retained else bus.head,
+        retained=retained,
     )
 
 

@@ -191,7 +191,7 @@ def view(engine: Engine) -> dict[str, Any]:
         "restrictions": state.trading.restrictions(),
         "prices": list(state.prices.items()),
         "denied": state.denied,
-        "stream": (engine.bus.head, engine.bus.assigned, engine.bus.first_retained),
+        "stream": (engine.bus.head, engine.bus.first_retained),
         "retained": engine.bus.retained_events(),
         "journal": (journal.records, journal.next_seq, journal.mark()),
     }
