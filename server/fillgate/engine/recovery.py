@@ -76,6 +76,7 @@ def _rebuild(engine: Engine, journal: Journal, snapshots: bool) -> ReplayStats:
 def replay(
     engine: Engine,
     records: Iterable[Record],
+    total: int | None = None,
     *,
     snapshot: Image | None = None,
     snapshot_seq: int = 0,
@@ -84,7 +85,10 @@ def replay(
 
     ``records`` are then the records after the snapshot's (``snapshot_seq``).
     The bus gets back the last ``retain`` stream events (those of the snapshot
-    first), as the live bus had them.
+    first), as the live bus had them. ``total`` (the number of records) is
+    accepted for older callers and no longer needed: keeping only candidates
+    among the last ``retain`` records lost retained events whenever unstreamed
+    records (price moves, denials) came last.
 
     The cyclic garbage collector is paused meanwhile: a replay creates millions
     of long-lived objects and nothing cyclic, and every collection would rescan
@@ -92,6 +96,7 @@ def replay(
     frozen out of future collections, which keeps GC pauses off the order path.
     """
     started = time.perf_counter()
+    del total
     was_enabled = gc.isenabled()
     gc.disable()
     try:
