@@ -123,8 +123,9 @@ class JournalConfig:
     #: batch (fsync every group commit), interval (fsync every interval_s), never.
     fsync: str = "batch"
     interval_s: float = 1.0
-    #: Write a snapshot of the state every this many journal records (and at a clean
-    #: shutdown), so a start-up replays only the records after it; 0 turns snapshots off.
+    #: Write a snapshot of the state every this many journal records (at least as many
+    #: as there are orders) and at a clean shutdown, so a start-up replays only the
+    #: records after it; 0 turns snapshots off.
     snapshot_every: int = 100_000
 
 

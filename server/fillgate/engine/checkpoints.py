@@ -1,7 +1,13 @@
 """When snapshots are taken and which one a start-up trusts.
 
 The :class:`Snapshotter` takes a snapshot every ``every`` journal records
-(checked once a second) and one at a clean shutdown. Taking one never stalls
+(checked once a second) and one at a clean shutdown. A large state waits
+longer: not before the journal has grown by as many records as there are
+orders, since writing a snapshot costs about as much as replaying that many
+records (measured: ~15 us per order written, ~11 us per record replayed).
+Without that bound, a million orders at a busy hour would keep a snapshot
+always in progress, its worker taking a share of the GIL from the order
+path, for restarts only marginally shorter. Taking one never stalls
 the order path for long: :func:`~fillgate.engine.snapshot.capture` runs on the
 event loop between two events (a copy of the open orders, the memo, the
 book's dicts and the retained stream events, no copy of the finished orders),
@@ -125,8 +131,13 @@ class Snapshotter:
         loop = asyncio.get_running_loop()
         self._timer = loop.call_later(self._check_interval_s, self._tick)
 
+    def _due(self) -> bool:
+        """Enough records since the last snapshot: ``every``, and the number of orders."""
+        grown = self._journal.next_seq - 1 - self._last
+        return grown >= self._every and grown >= len(self._engine.state.orders.sequence)
+
     def _tick(self) -> None:
-        if self._running is None and self._journal.next_seq - 1 - self._last >= self._every:
+        if self._running is None and self._due():
             self._running = asyncio.get_running_loop().create_task(self.take())
             self._running.add_done_callback(self._done)
         self._schedule()

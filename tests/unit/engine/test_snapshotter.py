@@ -16,7 +16,8 @@ from fillgate.journal.snapshots import list_snapshots
 
 
 def _buy(qty: int = 1) -> tuple[Any, ...]:
-    return ("submit", 0, 0, Side.BUY, D(qty), OrderType.MARKET, D(0), False)
+    """A market buy of ABC (no liquidity cap): accepted, acknowledged, filled."""
+    return ("submit", 0, 1, Side.BUY, D(qty), OrderType.MARKET, D(0), False)
 
 
 async def _started(tmp_path: Path, every: int) -> tuple[Journal, Driver, Snapshotter]:
@@ -77,5 +78,22 @@ async def test_snapshotter_keeps_only_the_newest_snapshots(tmp_path: Path) -> No
         await driver.run(_buy())
         taken.append(await snapshotter.take())
     assert [f.path for f in list_snapshots(journal.path)] == taken[::-1][:KEEP]
+    await snapshotter.close(final=False)
+    await journal.close()
+
+
+async def test_snapshotter_waits_for_as_many_records_as_orders(tmp_path: Path) -> None:
+    parts, journal, driver = await start(tmp_path / "journal.log", make_config())
+    for _ in range(6):
+        await driver.run(_buy())  # 6 orders, 18 records
+    snapshotter = Snapshotter(parts.engine, journal, 1, check_interval_s=0.005)
+    snapshotter.start()
+    assert await _wait_for_snapshots(journal.path, 1) == [18]
+    await driver.run(_buy())  # 3 more records: past `every`, short of the 7 orders
+    await asyncio.sleep(0.05)
+    assert [f.journal_seq for f in list_snapshots(journal.path)] == [18]
+    await driver.run(_buy())
+    await driver.run(_buy())  # 9 records since: as many as the 9 orders
+    assert await _wait_for_snapshots(journal.path, 2) == [27, 18]
     await snapshotter.close(final=False)
     await journal.close()
