@@ -24,11 +24,12 @@ from fillgate.api.servicer import AdminServicer, ExecutionServicer
 from fillgate.config import Config, ConfigError, load_config
 from fillgate.domain.errors import FillgateError
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
+from fillgate.engine.checkpoints import Snapshotter
 from fillgate.engine.engine import Engine
 from fillgate.engine.fold import State
 from fillgate.engine.kill_switch import KillSwitch
 from fillgate.engine.reconcile import Reconciler
-from fillgate.engine.recovery import replay
+from fillgate.engine.recovery import rebuild
 from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
 from fillgate.risk.checks import RiskChecks
@@ -142,6 +143,8 @@ class FillgateServer:
         self.parts = parts
         self._health = health
         self.admission = admission
+        #: Takes the journal's snapshots (None without a journal).
+        self.snapshotter: Snapshotter | None = None
 
     @property
     def address(self) -> str:
@@ -160,6 +163,8 @@ class FillgateServer:
         await self.parts.kill_switch.settle()  # a breaker's cancel/flatten in progress
         await self.parts.reconciler.stop()
         await self.parts.engine.stop()
+        if self.snapshotter is not None:
+            await self.snapshotter.close()
         if self.parts.engine.journal is not None:
             await self.parts.engine.journal.close()
 
@@ -169,14 +174,17 @@ async def create_server(
 ) -> FillgateServer:
     """Build, bind and start a server; ``listen`` overrides the config (port 0 = any free).
 
-    With the journal on, its records are replayed before the port opens.
+    With the journal on, the state is rebuilt before the port opens: from the
+    newest usable snapshot and the records after it, or from every record.
     """
     journal = open_journal(config)
-    records = journal.open() if journal is not None else []
     parts = build(config, clock, journal)
+    snapshotter = None
     if journal is not None:
-        replay(parts.engine, records, total=journal.records)
+        rebuild(parts.engine, journal, snapshots=config.journal.snapshot_every > 0)
         journal.start()
+        snapshotter = Snapshotter(parts.engine, journal, config.journal.snapshot_every)
+        snapshotter.start()
     if listen is not None:
         from dataclasses import replace
 
@@ -226,7 +234,9 @@ async def create_server(
     admission.start(_local_target(address, port))
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return FillgateServer(server, port, parts, health_servicer, admission)
+    running = FillgateServer(server, port, parts, health_servicer, admission)
+    running.snapshotter = snapshotter
+    return running
 
 
 def _local_target(listen: str, port: int) -> str:

@@ -116,6 +116,10 @@ class JournalConfig:
     #: batch (fsync every group commit), interval (fsync every interval_s), never.
     fsync: str = "batch"
     interval_s: float = 1.0
+    #: Write a snapshot of the state every this many journal records (at least as many
+    #: as there are orders) and at a clean shutdown, so a start-up replays only the
+    #: records after it; 0 turns snapshots off.
+    snapshot_every: int = 100_000
 
 
 def _default_symbols() -> Mapping[str, SymbolConfig]:
@@ -330,6 +334,8 @@ def _validate(config: Config) -> None:
             )
     if config.journal.fsync not in ("batch", "interval", "never"):
         raise ConfigError("journal.fsync: must be batch, interval or never")
+    if config.journal.snapshot_every < 0:
+        raise ConfigError("journal.snapshot_every: must be 0 (off) or a number of records")
     if config.streams.retain < 1 or config.streams.subscriber_queue < 1:
         raise ConfigError("streams: retain and subscriber_queue must be at least 1")
     _validate_risk(config)

@@ -54,3 +54,12 @@ def test_config_unknown_venue_is_an_error():
 def test_load_config_missing_file_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_config_negative_snapshot_every_is_an_error():
+    with pytest.raises(ConfigError, match="snapshot_every"):
+        config_from_dict({"journal": {"snapshot_every": -1}})
+
+
+def test_config_snapshot_every_zero_turns_snapshots_off():
+    assert config_from_dict({"journal": {"snapshot_every": 0}}).journal.snapshot_every == 0

@@ -216,6 +216,31 @@ class PositionBook:
             old = self._accounts[account]
             self._accounts[account] = _snapshot(account, positions, cash[0], ts, old.version + 1)
 
+    def image(self) -> tuple[dict[str, Decimal], dict[str, AccountSnapshot]]:
+        """Return the marks and every account's snapshot (a snapshot's capture).
+
+        Account snapshots are immutable and their position maps are never
+        changed once published, so copying the two dicts captures the book.
+        """
+        return dict(self._marks), dict(self._accounts)
+
+    def restore(
+        self,
+        marks: Mapping[str, Decimal],
+        accounts: Mapping[str, tuple[dict[str, Position], Decimal]],
+    ) -> None:
+        """Load marks, and positions and cash per account, during a replay (see begin_replay).
+
+        The accounts are staged as if their fills had just been replayed, so
+        :meth:`end_replay` publishes the same snapshots a full replay would.
+        """
+        assert self._staged is not None, "restore() belongs between begin_replay and end_replay"
+        self._marks.update(marks)
+        for account, (positions, cash) in accounts.items():
+            self._staged[account] = (dict(positions), [cash])
+            for symbol in positions:
+                self._holders.setdefault(symbol, set()).add(account)
+
     def _stage(self, account: str) -> tuple[dict[str, Position], list[Decimal]]:
         assert self._staged is not None
         staged = self._staged.get(account)

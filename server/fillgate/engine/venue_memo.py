@@ -46,6 +46,19 @@ class VenueMemo:
         if self._base:
             self._base.pop(order_id, None)
 
+    def image(self) -> tuple[dict[str, frozenset[str]], dict[str, tuple[Decimal, Decimal]]]:
+        """Copy what is kept (a snapshot's capture): O(open orders with fills or replaces)."""
+        return {k: frozenset(v) for k, v in self._exec_ids.items()}, dict(self._base)
+
+    def load(
+        self,
+        exec_ids: dict[str, frozenset[str]] | dict[str, set[str]],
+        base: dict[str, tuple[Decimal, Decimal]],
+    ) -> None:
+        """Take over what a snapshot kept (into an empty memo)."""
+        self._exec_ids = {k: set(v) for k, v in exec_ids.items()}
+        self._base = dict(base)
+
     def exec_ids(self, order_id: str) -> frozenset[str] | set[str]:
         return self._exec_ids.get(order_id, frozenset())
 

@@ -124,6 +124,11 @@ def _order_from(f: list[Any], ts_ns: int) -> Order:
 
 def encode(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str = "") -> bytes:
     """Encode one event as a journal record body (no framing)."""
+    return _dumps(encode_row(event, journal_seq, stream_seq, exec_id))
+
+
+def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str = "") -> list[Any]:
+    """Return the record as the JSON array it is written as (snapshots embed it)."""
     kind = type(event)
     head: list[Any] = [_KIND_OF[kind], journal_seq, event.ts_ns, stream_seq, exec_id]
     if kind is ev.OrderFilled:
@@ -192,12 +197,16 @@ def encode(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str = "")
         ]
     else:
         raise TypeError(f"no journal encoding for {kind.__name__}")
-    return _dumps(head + body)
+    return head + body
 
 
 def decode(data: bytes) -> Record:
     """Decode a record body back into its event."""
-    r = _loads(data)
+    return decode_row(_loads(data))
+
+
+def decode_row(r: list[Any]) -> Record:
+    """Decode a record from its JSON array (see :func:`encode_row`)."""
     kind, jseq, ts, sseq, exec_id = r[0], r[1], r[2], r[3], r[4]
     f = r[5:]
     cls = _CLASS_OF[kind]

@@ -23,6 +23,7 @@ import asyncio
 import fcntl
 import logging
 import os
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
@@ -31,13 +32,13 @@ from typing import Any
 
 from fillgate.domain.errors import Unavailable
 from fillgate.journal.codec import Record, decode, encode
-from fillgate.journal.log import frame, recover
+from fillgate.journal.log import HEADER, JournalMark, recover, recover_after
 
 log = logging.getLogger("fillgate.journal")
 
 
-def _decoded(bodies: list[bytes]) -> Iterator[Record]:
-    for expected, body in enumerate(bodies, start=1):
+def _decoded(bodies: list[bytes], first: int = 1) -> Iterator[Record]:
+    for expected, body in enumerate(bodies, start=first):
         record = decode(body)
         if record.journal_seq != expected:
             raise Unavailable(
@@ -84,22 +85,50 @@ class Journal:
         self.on_durable: Callable[[int], None] = lambda stream_seq: None
         self.batches = 0
         self.records = 0
+        # Where the file ends once everything appended is written, and the last frame:
+        # a snapshot's mark (see :meth:`mark`).
+        self._end = 0
+        self._last_start = 0
+        self._last_crc = 0
+        #: After :meth:`open`: the mark it resumed after, or None when it read everything.
+        self.resumed: JournalMark | None = None
 
     # -- life cycle -----------------------------------------------------------
 
-    def open(self) -> Iterator[Record]:
+    def open(self, after: JournalMark | None = None) -> Iterator[Record]:
         """Recover the file (cutting a torn tail), open it for appending, return its records.
 
-        The records are decoded lazily as the caller iterates (a replay holds one
-        at a time); iterate them all before :meth:`start`.
+        With ``after`` (a snapshot's mark) only the records after it are read and
+        returned, if the mark still holds; otherwise every record is (``resumed``
+        says which). The records are decoded lazily as the caller iterates (a
+        replay holds one at a time); iterate them all before :meth:`start`.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock()
-        recovered = recover(self.path)
-        self._next_seq = len(recovered.bodies) + 1
-        self.records = len(recovered.bodies)
+        recovered = None
+        if after is not None:
+            recovered = recover_after(self.path, after)
+            if recovered is None or decode(recovered.anchor).journal_seq != after.journal_seq:
+                log.warning(
+                    "event=journal_mark_mismatch path=%s journal_seq=%d offset=%d "
+                    "detail='the journal no longer holds the record the snapshot ends at'",
+                    self.path,
+                    after.journal_seq,
+                    after.end,
+                )
+                recovered = None
+        first = 1
+        if recovered is None or after is None:
+            recovered = recover(self.path)
+        else:
+            self.resumed = after
+            first = after.journal_seq + 1
+        self.records = first - 1 + len(recovered.bodies)
+        self._next_seq = self.records + 1
+        self._end = recovered.valid_bytes
+        self._last_start, self._last_crc = recovered.last_start, recovered.last_crc
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
-        return _decoded(recovered.bodies)
+        return _decoded(recovered.bodies, first)
 
     def _lock(self) -> None:
         """Take the journal for this process alone: two writers would interleave records."""
@@ -147,13 +176,28 @@ class Journal:
     def next_seq(self) -> int:
         return self._next_seq
 
+    def mark(self) -> JournalMark | None:
+        """Return where the journal stands after everything appended so far (None: empty).
+
+        Appended records still in memory count: a snapshot captured now covers
+        them, and is only trusted at start-up once the file holds them too.
+        """
+        seq = self._next_seq - 1
+        if seq == 0:
+            return None
+        return JournalMark(seq, self._last_start, self._end, self._last_crc)
+
     def append(self, event: Any, stream_seq: int = 0, exec_id: str = "") -> int:
         """Queue one event for the current batch; return its journal sequence."""
         if self._failed is not None:
             raise Unavailable("JOURNAL_FAILED", f"the journal cannot be written: {self._failed}")
         seq = self._next_seq
         self._next_seq += 1
-        self._buf.append(frame(encode(event, seq, stream_seq, exec_id)))
+        body = encode(event, seq, stream_seq, exec_id)
+        crc = zlib.crc32(body)
+        self._last_start, self._last_crc = self._end, crc
+        self._end += HEADER.size + len(body)
+        self._buf.append(HEADER.pack(len(body), crc) + body)
         if stream_seq:
             self._stream_max = stream_seq
         if not self._scheduled and not self._syncing:

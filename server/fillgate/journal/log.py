@@ -51,13 +51,16 @@ def _frame_ok(data: bytes | memoryview, offset: int, size: int) -> int:
     return end
 
 
-def iter_bodies(data: bytes, *, strict_tail: bool = False) -> Iterator[tuple[int, bytes]]:
-    """Yield (offset, body) for each valid frame; stop at the first bad one.
+def iter_bodies(
+    data: bytes, *, strict_tail: bool = False, start: int = 0, base: int = 0
+) -> Iterator[tuple[int, bytes]]:
+    """Yield (offset, body) for each valid frame from ``start``; stop at the first bad one.
 
     With ``strict_tail`` a bad frame followed by a good one raises JournalCorrupt.
+    ``base`` is where ``data`` begins in the file (for the error's byte offsets).
     """
     size = len(data)
-    offset = 0
+    offset = start
     unpack = HEADER.unpack_from
     crc32 = zlib.crc32
     hsize = HEADER.size
@@ -72,26 +75,46 @@ def iter_bodies(data: bytes, *, strict_tail: bool = False) -> Iterator[tuple[int
                     offset = end
                     continue
         if strict_tail:
-            _check_tail(data, offset)
+            _check_tail(data, offset, base)
         return
 
 
-def _check_tail(data: bytes, bad: int) -> None:
+def _check_tail(data: bytes, bad: int, base: int = 0) -> None:
     limit = min(len(data), bad + TAIL_SCAN_LIMIT)
     for candidate in range(bad + 1, limit):
         if _frame_ok(data, candidate, len(data)) >= 0:
             raise JournalCorrupt(
                 "JOURNAL_CORRUPT",
-                f"journal record at byte {bad} is damaged but good records follow at "
-                f"byte {candidate}: refusing to start; inspect the file",
-                {"offset": str(bad), "next_good": str(candidate)},
+                f"journal record at byte {base + bad} is damaged but good records follow at "
+                f"byte {base + candidate}: refusing to start; inspect the file",
+                {"offset": str(base + bad), "next_good": str(base + candidate)},
             )
     if limit < len(data):
         raise JournalCorrupt(
             "JOURNAL_CORRUPT",
-            f"journal record at byte {bad} is damaged with {len(data) - bad} bytes after it",
-            {"offset": str(bad)},
+            f"journal record at byte {base + bad} is damaged with {len(data) - bad} bytes after it",
+            {"offset": str(base + bad)},
         )
+
+
+@dataclass(frozen=True, slots=True)
+class JournalMark:
+    """Where a snapshot stands in the journal: its last record and that record's frame.
+
+    A start-up from the snapshot reads the journal from ``end`` only, after
+    checking that the frame at ``frame_start`` still ends at ``end`` with the
+    same CRC: a journal cut back (a torn tail after the snapshot was written)
+    or replaced fails the check, and the snapshot is not trusted.
+    """
+
+    #: The journal sequence of the last record the snapshot covers.
+    journal_seq: int
+    #: Byte offset of that record's frame.
+    frame_start: int
+    #: Byte offset just past it: where the records after the snapshot begin.
+    end: int
+    #: The CRC32 of that record's body, as its frame header states it.
+    crc: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +124,12 @@ class Recovered:
     bodies: list[bytes]
     valid_bytes: int
     truncated_bytes: int
+    #: Byte offset of the last good frame (0 when there is none).
+    last_start: int = 0
+    #: The CRC32 of the last good frame's body (0 when there is none).
+    last_crc: int = 0
+    #: For a recovery after a mark: the body of the marked record.
+    anchor: bytes = b""
 
 
 def recover(path: Path) -> Recovered:
@@ -108,25 +137,83 @@ def recover(path: Path) -> Recovered:
     if not path.exists():
         return Recovered([], 0, 0)
     data = path.read_bytes()
+    return _recover_from(path, data, 0, 0)
+
+
+def recover_after(path: Path, mark: JournalMark) -> Recovered | None:
+    """Read only the records after ``mark`` (cutting a torn tail); None when the mark fails.
+
+    The mark fails when its frame is not where it was, or not the same frame:
+    the file was cut back below it, or replaced. Only the marked frame and
+    what follows it are read and CRC-checked.
+    """
+    if not path.exists() or mark.frame_start < 0 or mark.end <= mark.frame_start:
+        return None
+    with open(path, "rb") as f:
+        f.seek(mark.frame_start)
+        data = f.read()
+    anchor_end = _frame_ok(data, 0, len(data))
+    if anchor_end != mark.end - mark.frame_start:
+        return None
+    _, crc = HEADER.unpack_from(data, 0)
+    if crc != mark.crc:
+        return None
+    anchor = data[HEADER.size : anchor_end]
+    recovered = _recover_from(path, data, anchor_end, mark.frame_start)
+    if not recovered.bodies:
+        return Recovered(
+            [], recovered.valid_bytes, recovered.truncated_bytes, mark.frame_start, crc, anchor
+        )
+    return Recovered(
+        recovered.bodies,
+        recovered.valid_bytes,
+        recovered.truncated_bytes,
+        recovered.last_start,
+        recovered.last_crc,
+        anchor,
+    )
+
+
+def mark_holds(path: Path, mark: JournalMark) -> bool:
+    """Tell whether the journal still has the marked frame where the mark says (reads one frame)."""
+    if not path.exists() or mark.frame_start < 0 or mark.end <= mark.frame_start:
+        return False
+    with open(path, "rb") as f:
+        f.seek(mark.frame_start)
+        data = f.read(mark.end - mark.frame_start)
+    if _frame_ok(data, 0, len(data)) != len(data):
+        return False
+    crc: int = HEADER.unpack_from(data, 0)[1]
+    return crc == mark.crc
+
+
+def _recover_from(path: Path, data: bytes, start: int, base: int) -> Recovered:
+    """Collect the good frames of ``data`` (the file from byte ``base``) from ``start``."""
     bodies: list[bytes] = []
-    end = 0
-    for offset, body in iter_bodies(data, strict_tail=True):
+    end = start
+    last = -1
+    for offset, body in iter_bodies(data, strict_tail=True, start=start, base=base):
         bodies.append(body)
+        last = offset
         end = offset + HEADER.size + len(body)
+    last_start = last_crc = 0
+    if last >= 0:
+        last_start = base + last
+        _, last_crc = HEADER.unpack_from(data, last)
     cut = len(data) - end
     if cut:
         log.warning(
             "event=journal_tail_truncated path=%s valid_bytes=%d truncated_bytes=%d records=%d "
             "detail='a torn or corrupt last record was cut off; nothing of it was applied'",
             path,
-            end,
+            base + end,
             cut,
             len(bodies),
         )
         with open(path, "r+b") as f:
-            f.truncate(end)
+            f.truncate(base + end)
             os.fsync(f.fileno())
-    return Recovered(bodies, end, cut)
+    return Recovered(bodies, base + end, cut, last_start, last_crc)
 
 
 def read_bodies(path: Path) -> Iterator[bytes]:

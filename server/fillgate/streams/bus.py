@@ -233,6 +233,11 @@ class EventBus:
     def unsubscribe(self, sub: Subscription) -> None:
         self._subscribers.pop(sub.id, None)
 
+    def retained_events(self) -> list[BusEvent]:
+        """Return the last ``retain`` events, held ones included (what a snapshot keeps)."""
+        events = [*self._ring, *self._held]
+        return events[-self.retain :] if len(events) > self.retain else events
+
     def _cut_off(self, sub: Subscription, reason: str) -> None:
         self._subscribers.pop(sub.id, None)
         sub.closed_reason = reason
