@@ -196,7 +196,6 @@ async def create_server(
         retry_after_ms=config.server.admission_retry_after_ms,
     )
     server = grpc.aio.server(
-        interceptors=[admission],
         options=[
             ("grpc.so_reuseport", 0),
             ("grpc.keepalive_permit_without_calls", 1),
@@ -212,10 +211,13 @@ async def create_server(
             AuditServicer(parts.engine),
             RiskServicer(parts.engine),
         ],
+        wrap=admission.wrap,
     )
     health_servicer = health.aio.HealthServicer()
     add_library_service(
-        server, lambda s: health_pb2_grpc.add_HealthServicer_to_server(health_servicer, s)
+        server,
+        lambda s: health_pb2_grpc.add_HealthServicer_to_server(health_servicer, s),
+        admission.wrap,
     )
     names = (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME)
     add_library_service(

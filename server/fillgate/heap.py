@@ -23,7 +23,7 @@ RSS growth after a warm-up; the old policy grew 137 MiB):
   then* freeze: +8 MiB. The full collection only scans what was allocated
   since the last freeze (everything older is frozen), so it stays short;
   garbage is freed before it could be frozen.
-- Quiet means no call in flight (``busy``, from the admission interceptor).
+- Quiet means no call in flight (``busy``, from admission control).
   It matters as much as the collection: what a call in flight holds becomes
   cyclic garbage when it ends, and freezing it alive keeps it forever
   (measured while errors were still raised, each leaving a cycle: a freeze

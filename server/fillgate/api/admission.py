@@ -12,8 +12,10 @@ times an order it sends itself every ``QUEUE_PROBE_S`` (see :class:`QueueDelay`)
 the probe waits in the same queue, and its round trip (or, while it is out, its
 age) is the time an order waits before a handler runs. Calls queue per method:
 a Ping probe measured 2-9 ms while orders waited 300 ms; a SubmitOrder probe
-cut the admitted orders' p50 at 2,000/s offered from 312 to 8.5 ms. One
-interceptor refuses, cheaply and early:
+cut the admitted orders' p50 at 2,000/s offered from 312 to 8.5 ms. A wrapper
+put around every unary handler once, at registration (:meth:`Admission.wrap`;
+not a gRPC interceptor, whose chain runs on every call), refuses cheaply and
+early:
 
 ============  ==================================================  ===========================
 class         methods                                             refused when
@@ -39,7 +41,7 @@ Event-loop lag is how late a timer that should fire every ``LAG_PROBE_S`` does
 fire; while the probe is overdue, the lag read at a call is how overdue it is,
 so a loop that stalls is seen at once rather than one probe later.
 
-The interceptor also counts unary calls in handlers (and, for a handler that
+The wrapper also counts unary calls in handlers (and, for a handler that
 raised, until its status is sent); :attr:`Admission.busy` tells the heap
 freezer when the server is quiet (see ``fillgate.heap``).
 """
@@ -69,7 +71,6 @@ QUIET_GAP_S = 0.002
 #: Pause between two queue-delay probes (each a SubmitOrder the server sends itself).
 QUEUE_PROBE_S = 0.02
 _STATUS_DETAILS_KEY = "grpc-status-details-bin"
-_HANDLER_CACHE = 256
 
 Handler = Callable[[Any, Any], Awaitable[Any]]
 Trailers = tuple[tuple[str, bytes], ...]
@@ -211,7 +212,7 @@ def refusal(cause: str, limit: str, retry_after_ms: int) -> Refusal:
     return message, ((_STATUS_DETAILS_KEY, status.SerializeToString()),), cause
 
 
-class Admission(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class Admission:
     """Refuse order and read calls while the server is saturated; see the module docstring.
 
     ``max_in_flight_orders`` or ``max_loop_lag_s`` of 0 turns that limit off.
@@ -233,13 +234,12 @@ class Admission(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         #: Unary calls in handlers, and those of them that are orders.
         self.in_flight = 0
         self.orders_in_flight = 0
-        self.last_call_s = 0.0  # when the last call reached the interceptor
+        self.last_call_s = 0.0  # when the last unary call reached a handler
         #: Calls refused, by cause.
         self.shed: dict[str, int] = {"in_flight_orders": 0, "loop_lag": 0, "queue_delay": 0}
         self._by_orders = refusal("in_flight_orders", str(max_in_flight_orders), retry_after_ms)
         self._by_lag = refusal("loop_lag", f"{max_loop_lag_s * 1e3:g} ms", retry_after_ms)
         self._by_queue = refusal("queue_delay", f"{max_queue_delay_s * 1e3:g} ms", retry_after_ms)
-        self._handlers: dict[int, tuple[Any, Any]] = {}
 
     def start(self, target: str) -> None:
         """Start sampling event-loop lag and queue delay (``target``: the server's address)."""
@@ -268,23 +268,14 @@ class Admission(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         """
         return self.in_flight > 0 or time.monotonic() - self.last_call_s < QUIET_GAP_S
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        self.last_call_s = time.monotonic()
-        handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
-            return handler  # unknown method, or a stream: let it through untouched
-        cached = self._handlers.get(id(handler))
-        if cached is not None and cached[0] is handler:
-            return cached[1]
-        wrapped = handler._replace(unary_unary=self._wrap(handler_call_details.method, handler))
-        if len(self._handlers) >= _HANDLER_CACHE:
-            self._handlers.clear()
-        self._handlers[id(handler)] = (handler, wrapped)
-        return wrapped
+    def wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        """Put admission around a unary handler of ``method`` (``/package.Service/Method``).
+
+        Applied once, when the server registers its handlers; streams pass untouched.
+        """
+        if handler.unary_unary is None:
+            return handler
+        return handler._replace(unary_unary=self._wrap(method, handler))
 
     def _wrap(self, method: str, handler: Any) -> Handler:
         behavior: Handler = handler.unary_unary
@@ -314,6 +305,7 @@ class Admission(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
     def _order(self, behavior: Handler) -> Handler:
         async def order(request: Any, context: Any) -> Any:
+            self.last_call_s = time.monotonic()
             if self.orders_in_flight >= self.max_in_flight_orders:
                 self._refuse(context, self._by_orders)
                 return None
@@ -336,6 +328,7 @@ class Admission(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
     def _read(self, behavior: Handler) -> Handler:
         async def read(request: Any, context: Any) -> Any:
+            self.last_call_s = time.monotonic()
             overloaded = self._overloaded()
             if overloaded is not None:
                 self._refuse(context, overloaded)
@@ -353,6 +346,7 @@ class Admission(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
     def _essential(self, behavior: Handler) -> Handler:
         async def essential(request: Any, context: Any) -> Any:
+            self.last_call_s = time.monotonic()
             self.in_flight += 1
             try:
                 return await behavior(request, context)

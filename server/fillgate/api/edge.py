@@ -98,8 +98,17 @@ def decoder(method: str, request_type: Descriptor, throttle: LogThrottle) -> Cal
     return decode
 
 
-def add_services(server: grpc.aio.Server, servicers: Iterable[Servicer]) -> None:
-    """Register every RPC of each servicer's service with the refusing decoder."""
+Wrap = Callable[[str, grpc.RpcMethodHandler], grpc.RpcMethodHandler]
+
+
+def add_services(
+    server: grpc.aio.Server, servicers: Iterable[Servicer], wrap: Wrap | None = None
+) -> None:
+    """Register every RPC of each servicer's service with the refusing decoder.
+
+    ``wrap(method_path, handler)`` may put something around each handler once,
+    here, instead of an interceptor on every call (admission control does).
+    """
     throttle = LogThrottle(LOG_INTERVAL_S)  # one per server: its log of malformed requests
     for servicer in servicers:
         service = servicer.service
@@ -115,13 +124,15 @@ def add_services(server: grpc.aio.Server, servicers: Iterable[Servicer]) -> None
                 if method.server_streaming
                 else grpc.unary_unary_rpc_method_handler
             )
-            handlers[method.name] = make(
+            handler = make(
                 behavior,
                 request_deserializer=decoder(method.full_name, method.input_type, throttle),
                 response_serializer=message_factory.GetMessageClass(
                     method.output_type
                 ).SerializeToString,
             )
+            path = f"/{service.full_name}/{method.name}"
+            handlers[method.name] = handler if wrap is None else wrap(path, handler)
         server.add_generic_rpc_handlers(
             (grpc.method_handlers_generic_handler(service.full_name, handlers),)
         )

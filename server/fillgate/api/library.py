@@ -121,11 +121,20 @@ def _wrap(method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
     return handler._replace(request_deserializer=deserializer, stream_unary=stream_unary)
 
 
-def add_library_service(server: grpc.aio.Server, register: Callable[[Any], None]) -> None:
-    """Run a library's ``add_*_to_server(servicer, s)`` as ``register(s)``, with safe decoding."""
+def add_library_service(
+    server: grpc.aio.Server,
+    register: Callable[[Any], None],
+    wrap: Callable[[str, grpc.RpcMethodHandler], grpc.RpcMethodHandler] | None = None,
+) -> None:
+    """Run a library's ``add_*_to_server(servicer, s)`` as ``register(s)``, with safe decoding.
+
+    ``wrap`` is put around each handler once, as ``api/edge.py`` does for ours.
+    """
     recorder = _Recorder()
     register(recorder)
     for name, handlers in recorder.services:
         safe = {m: _wrap(f"/{name}/{m}", h) for m, h in handlers.items()}
+        if wrap is not None:
+            safe = {m: wrap(f"/{name}/{m}", h) for m, h in safe.items()}
         server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, safe),))
         server.add_registered_method_handlers(name, safe)
