@@ -35,8 +35,19 @@ CONFIG = {
 }
 
 
+#: Admission control off: these tests push load on purpose and assert on durability,
+#: not on shedding (tests/integration/test_admission.py and test_overload.py do that).
+NO_SHEDDING = {
+    "admission_max_in_flight_orders": 0,
+    "admission_max_loop_lag_ms": 0,
+    "admission_max_queue_delay_ms": 0,
+}
+
+
 def config(journal: Path, **streams: int):
-    return config_from_dict({**CONFIG, "journal": {"path": str(journal)}, "streams": streams})
+    return config_from_dict(
+        {**CONFIG, "journal": {"path": str(journal)}, "streams": streams, "server": NO_SHEDDING}
+    )
 
 
 async def started(journal: Path, **streams: int):
