@@ -22,7 +22,19 @@ CONFIG = {
 
 @pytest_asyncio.fixture
 async def server(tmp_path) -> AsyncIterator[FillgateServer]:  # type: ignore[no-untyped-def]
-    config = config_from_dict({**CONFIG, "journal": {"path": str(tmp_path / "journal.log")}})
+    # Admission control off: a loaded CI machine must not shed these tests' calls
+    # (test_admission.py and test_overload.py test shedding on their own servers).
+    config = config_from_dict(
+        {
+            **CONFIG,
+            "journal": {"path": str(tmp_path / "journal.log")},
+            "server": {
+                "admission_max_in_flight_orders": 0,
+                "admission_max_loop_lag_ms": 0,
+                "admission_max_queue_delay_ms": 0,
+            },
+        }
+    )
     running = await create_server(config, listen="127.0.0.1:0")
     try:
         yield running
