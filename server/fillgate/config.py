@@ -31,6 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from fillgate.auth.settings import AuthSettings, AuthSettingsError, parse_auth
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
@@ -156,6 +157,7 @@ class Config:
     streams: StreamConfig = field(default_factory=StreamConfig)
     journal: JournalConfig = field(default_factory=JournalConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
     def universe(self) -> Universe:
         """The accounts (with their venue) and symbols, as the engine and risk see them."""
@@ -179,7 +181,9 @@ def load_config(path: str | Path | None = None) -> Config:
 
 def config_from_dict(raw: Mapping[str, Any]) -> Config:
     """Build a :class:`Config` from parsed TOML, rejecting unknown keys and bad values."""
-    _check_keys("", raw, {"server", "accounts", "symbols", "paper", "streams", "journal", "risk"})
+    _check_keys(
+        "", raw, {"server", "accounts", "symbols", "paper", "streams", "journal", "risk", "auth"}
+    )
     defaults = Config()
     accounts = defaults.accounts
     if "accounts" in raw:
@@ -205,9 +209,17 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         streams=_section(StreamConfig, "streams", raw.get("streams", {})),
         journal=_section(JournalConfig, "journal", raw.get("journal", {})),
         risk=_risk(raw.get("risk", {})),
+        auth=_auth(raw.get("auth", {})),
     )
     _validate(config)
     return config
+
+
+def _auth(raw: Any) -> AuthSettings:
+    try:
+        return parse_auth(_table("auth", raw))
+    except AuthSettingsError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 _ACCOUNT_KEYS = {"venue", "starting_cash"}
