@@ -99,6 +99,12 @@ def current() -> Principal:
     return _principal.get()
 
 
+def who() -> str:
+    """The name to record as "auth.by": the principal's, "" when authentication is off."""
+    principal = _principal.get()
+    return "" if principal is ANONYMOUS else principal.name
+
+
 def bind(principal: Principal) -> None:
     """Make ``principal`` the caller for the rest of this call (the guard does this)."""
     _principal.set(principal)

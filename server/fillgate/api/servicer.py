@@ -10,7 +10,7 @@ from typing import ClassVar
 from google.protobuf.descriptor import ServiceDescriptor
 
 from fillgate.api import commands, convert
-from fillgate.api.authorization import current, readable_accounts
+from fillgate.api.authorization import current, readable_accounts, who
 from fillgate.api.errors import Context, stateless, translated, translated_stream
 from fillgate.book.positions import AccountSnapshot
 from fillgate.domain.commands import CancelOrder
@@ -59,7 +59,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
         principal = current()
         command = replace(
             commands.submit_order(request),
-            by=principal.name,
+            by=who(),
             # A strategy-bound principal stamps its strategy (the guard refused any other).
             strategy_id=principal.strategy_id or request.strategy_id,
         )
@@ -71,7 +71,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
         self, request: pb.CancelOrderRequest, context: Context
     ) -> pb.CancelOrderResponse:
         order = await self._engine.cancel(
-            CancelOrder(ref=commands.order_ref(request.order), by=current().name)
+            CancelOrder(ref=commands.order_ref(request.order), by=who())
         )
         return pb.CancelOrderResponse(order=convert.order(order))
 
@@ -79,9 +79,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     async def ReplaceOrder(
         self, request: pb.ReplaceOrderRequest, context: Context
     ) -> pb.ReplaceOrderResponse:
-        order = await self._engine.replace(
-            replace(commands.replace_order(request), by=current().name)
-        )
+        order = await self._engine.replace(replace(commands.replace_order(request), by=who()))
         return pb.ReplaceOrderResponse(order=convert.order(order))
 
     @translated
@@ -149,7 +147,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     @translated
     async def Halt(self, request: pb.HaltRequest, context: Context) -> pb.HaltResponse:
         result = await self._kill_switch.halt(
-            replace(commands.halt(request), requested_by=current().name)
+            replace(commands.halt(request), requested_by=who() or request.requested_by)
         )
         return pb.HaltResponse(
             restriction=convert.restriction(result.restriction),
@@ -160,7 +158,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     @translated
     async def Resume(self, request: pb.ResumeRequest, context: Context) -> pb.ResumeResponse:
         left = self._kill_switch.resume(
-            replace(commands.resume(request), requested_by=current().name)
+            replace(commands.resume(request), requested_by=who() or request.requested_by)
         )
         return pb.ResumeResponse(restrictions=[convert.restriction(r) for r in left])
 
@@ -186,7 +184,7 @@ class AdminServicer(admin_grpc.AdminServiceServicer):  # type: ignore[misc]
         self, request: admin_pb.SetReferencePriceRequest, context: Context
     ) -> admin_pb.SetReferencePriceResponse:
         state = self._engine.set_reference_price(
-            replace(commands.set_reference_price(request), by=current().name)
+            replace(commands.set_reference_price(request), by=who())
         )
         return admin_pb.SetReferencePriceResponse(symbol=convert.symbol_info(state))
 
