@@ -38,7 +38,7 @@ def test_create_two_tokens_differ(tmp_path: Path) -> None:
 
 
 def test_save_file_holds_only_the_hash_and_is_owner_only(tmp_path: Path) -> None:
-    store, token = make(tmp_path)
+    _, token = make(tmp_path)
     path = tmp_path / "tokens.json"
     text = path.read_text()
     secret = token.split("_", 2)[2]
