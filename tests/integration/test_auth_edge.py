@@ -1,4 +1,4 @@
-"""The authentication edge: header fuzz, rate limiting, open health, reloads, the probe (issue 14)."""
+"""The authentication edge: header fuzz, rate limits, open health, reloads, the probe."""
 
 from __future__ import annotations
 
