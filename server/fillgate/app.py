@@ -317,14 +317,14 @@ async def _serve(config: Config, listen: str | None, insecure: bool = False) -> 
         "event=listening address=%s auth=%s tls=%s accounts=%s symbols=%s journal=%s fsync=%s",
         running.address,
         config.auth.mode,
-        "mtls" if config.auth.tls_client_ca else config.auth.tls,
+        "mutual" if config.auth.tls_client_ca else config.auth.tls,
         ",".join(f"{name}:{a.venue}" for name, a in config.accounts.items()),
         ",".join(config.symbols),
         journal.path if journal is not None else "off",
         journal.policy.value if journal is not None else "-",
     )
     mode = config.auth.mode if config.auth.enabled else "off (loopback only)"
-    tls = "mtls" if config.auth.tls_client_ca else ("on" if config.auth.tls else "off")
+    tls = "mutual" if config.auth.tls_client_ca else ("on" if config.auth.tls else "off")
     print(f"fillgate listening on {running.address} (auth {mode}, tls {tls})", flush=True)
     await stop.wait()
     freezer.stop()
