@@ -56,13 +56,8 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     async def SubmitOrder(
         self, request: pb.SubmitOrderRequest, context: Context
     ) -> pb.SubmitOrderResponse:
-        principal = current()
-        command = replace(
-            commands.submit_order(request),
-            by=who(),
-            # A strategy-bound principal stamps its strategy (the guard refused any other).
-            strategy_id=principal.strategy_id or request.strategy_id,
-        )
+        # A strategy-bound principal stamps its strategy (the guard refused any other).
+        command = commands.submit_order(request, who(), current().strategy_id)
         result = await self._engine.submit(command)
         return pb.SubmitOrderResponse(order=convert.order(result.order), duplicate=result.duplicate)
 
@@ -79,7 +74,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     async def ReplaceOrder(
         self, request: pb.ReplaceOrderRequest, context: Context
     ) -> pb.ReplaceOrderResponse:
-        order = await self._engine.replace(replace(commands.replace_order(request), by=who()))
+        order = await self._engine.replace(commands.replace_order(request, who()))
         return pb.ReplaceOrderResponse(order=convert.order(order))
 
     @translated
