@@ -113,6 +113,14 @@ def build_security(
                 tokens = TokenStore.load(Path(settings.token_file))
             except TokenFileError as exc:
                 raise FailedPrecondition("TOKEN_FILE_INVALID", str(exc)) from None
+            count = len(tokens.records())
+            log.log(
+                logging.INFO if count else logging.WARNING,
+                "event=tokens_loaded path=%s tokens=%d%s",
+                settings.token_file,
+                count,
+                "" if count else " note='no tokens: every call is refused; fillgate token create'",
+            )
         authenticator = Authenticator(
             tokens=tokens,
             identities=settings.principals if settings.mode == "mtls" else None,
