@@ -191,3 +191,21 @@ def test_serve_without_auth_says_loopback_only(tmp_path: Path) -> None:
     err = stop(proc)
     assert "auth off (loopback only)" in line
     assert "event=auth_off" in err
+
+
+def test_server_log_never_holds_a_presented_token(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens.json"
+    config = tmp_path / "fillgate.toml"
+    config.write_text(CONFIG.format(tokens=tokens))
+    good = create(tokens, "desk", "trade:paper")
+    proc, line = start("--config", str(config), "--listen", "127.0.0.1:0", "--journal", "off")
+    target = re.search(r"listening on (\S+)", line).group(1)  # type: ignore[union-attr]
+    try:
+        forged = good[:-4] + "AAAA"
+        for token in (good, forged, "fgt_" + good.split("_", 2)[2]):
+            run("--target", target, "--token", token, "price", "BTC-USD", "1.0")
+    finally:
+        err = stop(proc)
+    assert "event=auth_failed" in err
+    for secret in (good.split("_", 2)[2], forged.split("_", 2)[2]):
+        assert secret not in err
