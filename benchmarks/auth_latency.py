@@ -7,7 +7,9 @@ makes N sequential SubmitOrder calls to each from this process on uvloop,
 interleaved call by call (alternating which goes first) so the shared
 machine's noise hits both alike, in two rounds of fresh servers started in
 swapped order, and prints p50/p90/p99/p99.9 and the on/off
-ratios. The target is a p99 ratio of at most 1.05.
+ratios, and each server's CPU time per call (all its threads, from
+/proc/<pid>/task/*/schedstat): unlike latency, that does not grow with how
+busy the shared machine is. The target is a p99 ratio of at most 1.05.
 
     python benchmarks/auth_latency.py --calls 3000
 """
@@ -23,6 +25,7 @@ import sys
 import tempfile
 import time
 from array import array
+from collections.abc import Callable
 from pathlib import Path
 
 import grpc
@@ -76,8 +79,25 @@ def histogram(samples: array[int]) -> HdrHistogram:
     return h
 
 
+def cpu_ns(pid: int) -> int:
+    """CPU time of every thread of process ``pid`` so far, in ns (Linux schedstat)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended meanwhile
+    return total
+
+
 async def measure(
-    off: str, on: str, token: str | None, calls: int, warmup: int
+    off: str,
+    on: str,
+    token: str | None,
+    calls: int,
+    warmup: int,
+    warmed: Callable[[], None] = lambda: None,
 ) -> dict[str, array[int]]:
     channels = {"off": grpc.aio.insecure_channel(off), "on": grpc.aio.insecure_channel(on)}
     stubs = {name: pbgrpc.ExecutionServiceStub(ch) for name, ch in channels.items()}
@@ -85,6 +105,8 @@ async def measure(
     samples = {"off": array("q"), "on": array("q")}
     clock = time.perf_counter_ns
     for i in range(-warmup, calls):
+        if i == 0:
+            warmed()
         request = pb.SubmitOrderRequest(
             account="paper",
             symbol="BTC-USD",
@@ -123,6 +145,7 @@ def main() -> int:
     secured.write_text(CONFIG + ("" if ns.aa else AUTH.format(tokens=scratch / "tokens.json")))
     configs = {"off": plain, "on": secured}
     samples: dict[str, array[int]] = {"off": array("q"), "on": array("q")}
+    cpu = {"off": 0, "on": 0}
     # Two rounds with fresh servers started in swapped order: on this shared machine
     # the second process started measured a few % slower even with both unsecured.
     for round_, order in enumerate((("off", "on"), ("on", "off"))):
@@ -130,6 +153,14 @@ def main() -> int:
             name: start_server(configs[name], scratch / f"{name}-{round_}.journal")
             for name in order
         }
+        start: dict[str, int] = {}
+
+        def warmed(
+            servers: dict[str, tuple[subprocess.Popen[str], str]] = servers,
+            start: dict[str, int] = start,
+        ) -> None:
+            start.update({name: cpu_ns(proc.pid) for name, (proc, _) in servers.items()})
+
         try:
             got = uvloop.run(
                 measure(
@@ -138,8 +169,11 @@ def main() -> int:
                     None if ns.aa else token,
                     ns.calls // 2,
                     ns.warmup,
+                    warmed,
                 )
             )
+            for name, (proc, _) in servers.items():
+                cpu[name] += cpu_ns(proc.pid) - start[name]
         finally:
             for proc, _ in servers.values():
                 proc.send_signal(signal.SIGTERM)
@@ -160,6 +194,12 @@ def main() -> int:
     )
     label = "A/A (both off)" if ns.aa else "auth on/off"
     print(f"{label}: {ratios}  (target p99 <= 1.05x)")
+    # CPU per call does not depend on how busy the shared machine is, latency does.
+    per_call = {name: cpu[name] / len(samples[name]) / 1000 for name in cpu}
+    print(
+        f"server CPU per SubmitOrder: off {per_call['off']:.0f} us, on {per_call['on']:.0f} us "
+        f"({per_call['on'] / per_call['off']:.3f}x)"
+    )
     return 0
 
 

@@ -59,6 +59,10 @@ class FailureLimiter:
         self.window_s = window_s
         self._peers: dict[str, list[float]] = {}  # host -> [window start, failures]
 
+    def active(self) -> bool:
+        """Whether any peer has failed lately (else a call need not look its peer up)."""
+        return bool(self._peers)
+
     def blocked(self, host: str, now: float) -> bool:
         entry = self._peers.get(host)
         if entry is None:
@@ -119,15 +123,15 @@ class Authenticator:
 
     def authenticate(self, context: Any, method: str) -> Principal | FillgateError:
         """The caller's principal, or the error to answer (never raises)."""
-        now = time.monotonic()
-        host = peer_host(context)
-        if self.limiter.blocked(host, now):
+        limiter = self.limiter
+        if limiter.active() and limiter.blocked(peer_host(context), time.monotonic()):
             return self._refused
         principal, reason = self._identify(context)
         if principal is not None:
             return principal
         self.failures += 1
-        self.limiter.failed(host, now)
+        host = peer_host(context)
+        limiter.failed(host, time.monotonic())
         if self._throttle.allow():
             log.warning(
                 "event=auth_failed peer=%s method=%s reason=%s suppressed=%d",
