@@ -101,6 +101,17 @@ class Security:
         log.info("event=tokens_reloaded tokens=%d", count)
 
 
+def _warn_if_shared(path: Path) -> None:
+    """Warn when others than the owner may read the token file (it holds only hashes,
+    but whoever can write it administers the server)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & 0o077:
+        log.warning("event=token_file_shared path=%s mode=%o hint='chmod 600'", path, mode & 0o777)
+
+
 def build_security(
     settings: AuthSettings, find_order: FindOrder, now_ns: Callable[[], int]
 ) -> Security:
@@ -113,6 +124,7 @@ def build_security(
                 tokens = TokenStore.load(Path(settings.token_file))
             except TokenFileError as exc:
                 raise FailedPrecondition("TOKEN_FILE_INVALID", str(exc)) from None
+            _warn_if_shared(Path(settings.token_file))
             count = len(tokens.records())
             log.log(
                 logging.INFO if count else logging.WARNING,
