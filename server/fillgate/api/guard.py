@@ -12,7 +12,9 @@ or the mTLS client certificate's identity), refuse with ``UNAUTHENTICATED``
 when there is none or it does not verify, check the rule (``PERMISSION_DENIED``
 naming the scope needed), then run the handler with the principal bound
 (``authorization.current()``). A refusal is answered by setting the status,
-not by raising (see ``errors.answer_error``), and touches no state.
+not by raising (see ``errors.answer_error``), and touches no state. An open
+stream checks its credentials again every :data:`RECHECK_S`, so revoking a
+token (and SIGHUP) or its expiry also ends the streams opened with it.
 
 Failed authentications are counted per peer host: past ``max_failures`` in
 ``window_s`` the host is refused (``RESOURCE_EXHAUSTED``) without looking at its
