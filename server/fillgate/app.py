@@ -33,6 +33,7 @@ from fillgate.engine.recovery import rebuild
 from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
 from fillgate.risk.checks import RiskChecks
+from fillgate.sessions.market import Sessions
 from fillgate.streams.bus import EventBus
 from fillgate.v1 import (
     admin_service_pb2,
@@ -70,7 +71,14 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
     """Wire the components; nothing starts yet. Without a journal, state lives in memory."""
     clock = clock or SystemClock()
     ids = IdGenerator(clock)
-    paper = PaperVenue(symbols=config.symbols, config=config.paper, clock=clock, ids=ids)
+    sessions = Sessions(config.sessions, config.symbols)
+    paper = PaperVenue(
+        symbols=config.symbols,
+        config=config.paper,
+        clock=clock,
+        ids=ids,
+        session_close=sessions.day_close_ns,
+    )
     venues: dict[str, VenueAdapter] = {}
     for name, account in config.accounts.items():
         if account.connection is None:
@@ -109,6 +117,7 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         bus=bus,
         journal=journal,
         risk=risk,
+        sessions=sessions,
     )
     if journal is not None:
         journal.on_durable = bus.release

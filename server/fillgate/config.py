@@ -41,6 +41,8 @@ from fillgate.risk.settings import (
     StrategyLimits,
     SymbolRules,
 )
+from fillgate.sessions.calendars import UnknownCalendar, make_calendar
+from fillgate.sessions.settings import POLICIES, SessionsConfig, SymbolSession
 from fillgate.venues.driver import VenueSettings
 from fillgate.venues.paper import PaperConfig
 from fillgate.venues.settings import (
@@ -156,6 +158,7 @@ class Config:
     streams: StreamConfig = field(default_factory=StreamConfig)
     journal: JournalConfig = field(default_factory=JournalConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
+    sessions: SessionsConfig = field(default_factory=SessionsConfig)
 
     def universe(self) -> Universe:
         """The accounts (with their venue) and symbols, as the engine and risk see them."""
@@ -179,7 +182,11 @@ def load_config(path: str | Path | None = None) -> Config:
 
 def config_from_dict(raw: Mapping[str, Any]) -> Config:
     """Build a :class:`Config` from parsed TOML, rejecting unknown keys and bad values."""
-    _check_keys("", raw, {"server", "accounts", "symbols", "paper", "streams", "journal", "risk"})
+    _check_keys(
+        "",
+        raw,
+        {"server", "accounts", "symbols", "paper", "streams", "journal", "risk", "sessions"},
+    )
     defaults = Config()
     accounts = defaults.accounts
     if "accounts" in raw:
@@ -205,6 +212,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         streams=_section(StreamConfig, "streams", raw.get("streams", {})),
         journal=_section(JournalConfig, "journal", raw.get("journal", {})),
         risk=_risk(raw.get("risk", {})),
+        sessions=_sessions(raw.get("sessions", {})),
     )
     _validate(config)
     return config
@@ -339,6 +347,7 @@ def _validate(config: Config) -> None:
     if config.streams.retain < 1 or config.streams.subscriber_queue < 1:
         raise ConfigError("streams: retain and subscriber_queue must be at least 1")
     _validate_risk(config)
+    _validate_sessions(config)
 
 
 # -- [risk] ------------------------------------------------------------------
@@ -404,3 +413,33 @@ def _validate_risk(config: Config) -> None:
     for where, limits in buckets:
         if limits.orders_per_second == 0 or limits.order_burst == 0:
             raise ConfigError(f"{where}: orders_per_second and order_burst must be positive")
+
+
+# -- [sessions] --------------------------------------------------------------
+
+
+def _sessions(raw: Any) -> SessionsConfig:
+    """Parse ``[sessions.symbols.NAME]`` tables (see fillgate/sessions/settings.py)."""
+    body = _table("sessions", raw)
+    _check_keys("sessions", body, {"symbols"})
+    return SessionsConfig(
+        symbols=MappingProxyType(
+            {
+                name: _section(SymbolSession, f"sessions.symbols.{name}", b)
+                for name, b in _table("sessions.symbols", body.get("symbols", {})).items()
+            }
+        )
+    )
+
+
+def _validate_sessions(config: Config) -> None:
+    for name, s in config.sessions.symbols.items():
+        where = f"sessions.symbols.{name}"
+        if name not in config.symbols:
+            raise ConfigError(f"{where}: unknown symbol")
+        if s.closed_policy not in POLICIES:
+            raise ConfigError(f"{where}.closed_policy: must be one of {', '.join(POLICIES)}")
+        try:
+            make_calendar(s.calendar, pre_market_s=s.pre_market_s, post_market_s=s.post_market_s)
+        except UnknownCalendar as exc:
+            raise ConfigError(f"{where}.calendar: {exc}") from None

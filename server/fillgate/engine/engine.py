@@ -45,6 +45,7 @@ from fillgate.engine.validation import check_precision, check_replace, check_sub
 from fillgate.journal.journal import Journal
 from fillgate.risk.checks import RiskChecks
 from fillgate.risk.trading_state import TradingState
+from fillgate.sessions.market import Sessions
 from fillgate.streams.bus import EventBus
 from fillgate.venues.base import VenueAdapter
 
@@ -75,6 +76,7 @@ class Engine:
         bus: EventBus,
         journal: Journal | None = None,
         risk: RiskChecks | None = None,
+        sessions: Sessions | None = None,
     ) -> None:
         self.universe = universe
         self.state = state
@@ -84,6 +86,8 @@ class Engine:
         self.bus = bus
         self.journal = journal
         self.risk = risk  # pre-trade checks and breakers; None runs without them
+        #: Calendars and the closed-market gate; None treats every market as open.
+        self.sessions = sessions
         self.book: PositionBook = state.book
         self.trading: TradingState = state.trading
         self._store = state.orders
@@ -177,6 +181,10 @@ class Engine:
                     f"account {cmd.account} takes no new orders until its venue "
                     f"reconciles: {blocked}",
                     {"account": cmd.account},
+                )
+            if self.sessions is not None:
+                self.sessions.check_order(
+                    cmd.symbol, cmd.type, cmd.time_in_force, self.clock.now_ns()
                 )
             guard(
                 self.state,

@@ -1,0 +1,133 @@
+"""Market status per symbol, and the gate a new order passes while a market is closed.
+
+The gate runs inside the engine's submit, after validation and before risk,
+so a denial is journaled like a risk denial (``OrderDenied``) and changes
+nothing else. Rules:
+
+- regular session: every order passes;
+- pre- or post-market: a symbol with ``extended_hours`` takes LIMIT + DAY
+  orders (the venues' rule, Alpaca's among them); anything else is denied
+  ``EXTENDED_HOURS_NOT_ALLOWED``;
+- closed (or extended hours not enabled): ``MARKET_CLOSED`` with the next
+  open in the metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fillgate.domain.enums import OrderType, TimeInForce
+from fillgate.domain.errors import FailedPrecondition
+from fillgate.sessions.calendars import (
+    AlwaysOpen,
+    Calendar,
+    Phase,
+    make_calendar,
+    status,
+    zone_time,
+)
+from fillgate.sessions.settings import SessionsConfig, SymbolSession
+
+_ALWAYS = AlwaysOpen()
+_DEFAULT = SymbolSession()
+
+
+def rfc3339(ts_ns: int) -> str:
+    """``ts_ns`` as an RFC 3339 UTC time, the form error metadata carries."""
+    return datetime.fromtimestamp(ts_ns / 1e9, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarketStatus:
+    """One symbol's market at one instant."""
+
+    symbol: str
+    calendar: str
+    #: The IANA zone the market's times are shown in.
+    timezone: str
+    phase: Phase
+    next_open_ns: int | None
+    next_close_ns: int | None
+    #: Orders marked for extended hours are taken in pre- and post-market.
+    extended_hours: bool
+
+    @property
+    def is_open(self) -> bool:
+        return self.phase is Phase.REGULAR
+
+
+class Sessions:
+    """The calendars of the configured symbols, and the closed-market gate."""
+
+    def __init__(self, config: SessionsConfig, symbols: Iterable[str]) -> None:
+        self._settings: Mapping[str, SymbolSession] = config.symbols
+        shared: dict[tuple[str, int | None, int | None], Calendar] = {}
+        self._calendars: dict[str, Calendar] = {}
+        for symbol in symbols:
+            s = self._settings.get(symbol, _DEFAULT)
+            key = (s.calendar, s.pre_market_s, s.post_market_s)
+            if key not in shared:
+                shared[key] = make_calendar(
+                    s.calendar, pre_market_s=s.pre_market_s, post_market_s=s.post_market_s
+                )
+            self._calendars[symbol] = shared[key]
+
+    def calendar(self, symbol: str) -> Calendar:
+        return self._calendars.get(symbol, _ALWAYS)
+
+    def status(self, symbol: str, now_ns: int) -> MarketStatus:
+        """Return ``symbol``'s market at ``now_ns``."""
+        cal = self.calendar(symbol)
+        st = status(cal, now_ns)
+        return MarketStatus(
+            symbol=symbol,
+            calendar=cal.name,
+            timezone=cal.timezone,
+            phase=st.phase,
+            next_open_ns=st.next_open_ns,
+            next_close_ns=st.next_close_ns,
+            extended_hours=self._settings.get(symbol, _DEFAULT).extended_hours,
+        )
+
+    def day_close_ns(self, symbol: str, now_ns: int) -> int | None:
+        """The end of the trading day an order placed at ``now_ns`` belongs to.
+
+        The regular close of the current (or next) session; in the post-market
+        session, that session's end. None for a market that never closes.
+        """
+        cal = self.calendar(symbol)
+        if cal.always_open:
+            return None
+        w = next(cal.windows_from(now_ns))
+        return w.post_ns if now_ns >= w.close_ns else w.close_ns
+
+    def check_order(
+        self, symbol: str, order_type: OrderType, tif: TimeInForce, now_ns: int
+    ) -> None:
+        """Raise FailedPrecondition when ``symbol``'s market does not take this order now."""
+        cal = self._calendars.get(symbol)
+        if cal is None or cal.always_open:
+            return  # the hot path of a 24/7 symbol: no calendar arithmetic
+        st = self.status(symbol, now_ns)
+        if st.phase is Phase.REGULAR:
+            return
+        extended = st.phase in (Phase.PRE_MARKET, Phase.POST_MARKET) and st.extended_hours
+        if extended and order_type is OrderType.LIMIT and tif is TimeInForce.DAY:
+            return
+        meta = {"symbol": symbol, "calendar": st.calendar, "phase": st.phase.name}
+        if st.next_open_ns is not None:
+            meta["next_open"] = rfc3339(st.next_open_ns)
+        if extended:
+            raise FailedPrecondition(
+                "EXTENDED_HOURS_NOT_ALLOWED",
+                f"{symbol} is in its {st.phase.name.lower().replace('_', '-')} session: only "
+                f"LIMIT orders with time in force DAY are taken (got {order_type.name} "
+                f"{tif.name})",
+                {**meta, "type": order_type.name, "time_in_force": tif.name},
+            )
+        opens = "" if st.next_open_ns is None else f"; it opens {zone_time(cal, st.next_open_ns)}"
+        raise FailedPrecondition(
+            "MARKET_CLOSED", f"the market of {symbol} ({st.calendar}) is closed{opens}", meta
+        )

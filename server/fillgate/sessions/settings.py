@@ -1,0 +1,38 @@
+"""The ``[sessions]`` settings: which calendar each symbol trades on, and what a closed market does."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+POLICIES = ("reject",)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SymbolSession:
+    """One symbol's calendar and closed-market rules (``[sessions.symbols.NAME]``)."""
+
+    #: "24/7" (always open: crypto), "FX" (Sunday 17:00 to Friday 17:00 New York), or an
+    #: exchange_calendars code such as "XNYS" (holidays and half days included).
+    calendar: str = "24/7"
+    #: What a new order meets while the market is closed: "reject" (MARKET_CLOSED).
+    closed_policy: str = "reject"
+    #: Accept LIMIT + DAY orders in the pre- and post-market sessions (Alpaca's rule);
+    #: other orders are denied EXTENDED_HOURS_NOT_ALLOWED there.
+    extended_hours: bool = False
+    #: Length of the pre-market session before the open, in seconds; None = the
+    #: calendar's default (XNYS/XNAS: 19800, from 04:00 ET).
+    pre_market_s: int | None = None
+    #: Length of the post-market session after the close; None = the calendar's default
+    #: (XNYS/XNAS: 14400, to 20:00 ET, 17:00 ET on a half day).
+    post_market_s: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionsConfig:
+    """Per-symbol sessions; a symbol not listed is always open."""
+
+    symbols: Mapping[str, SymbolSession] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
