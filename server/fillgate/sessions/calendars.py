@@ -20,6 +20,7 @@ Times are kept in UTC and shown in the calendar's zone.
 from __future__ import annotations
 
 import bisect
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -150,7 +151,9 @@ class ExchangeCalendar:
 
         self._lib = exchange_calendars
         self.name = code
-        probe = exchange_calendars.get_calendar(code)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Warning)
+            probe = exchange_calendars.get_calendar(code)
         self.timezone = str(probe.tz)
         self._pre = pre_market_s * _NS
         self._post = post_market_s * _NS
@@ -160,9 +163,12 @@ class ExchangeCalendar:
 
     def _load(self, now_ns: int) -> None:
         day = datetime.fromtimestamp(now_ns / _NS, UTC).date()
-        cal = self._lib.get_calendar(
-            self.name, start=str(day - _LOAD_BEFORE), end=str(day + _LOAD_AFTER)
-        )
+        with warnings.catch_warnings():
+            # exchange_calendars 4.13.2 under pandas 3 warns of its own use of Series.values.
+            warnings.simplefilter("ignore", Warning)
+            cal = self._lib.get_calendar(
+                self.name, start=str(day - _LOAD_BEFORE), end=str(day + _LOAD_AFTER)
+            )
         self._opens = _ns_list(cal.opens)
         self._closes = _ns_list(cal.closes)
         self._span = (self._closes[0] + self._post, self._opens[-1])
