@@ -14,6 +14,7 @@ from .errors import (
     ResourceExhaustedError,
     UnavailableError,
 )
+from .market import MarketStatus, SessionPhase
 from .risk import AccountRisk, BreakerStatus, RiskLimit, RiskState
 from .types import (
     AccountPositions,
@@ -62,6 +63,7 @@ __all__ = [
     "HaltScope",
     "Heartbeat",
     "InvalidArgumentError",
+    "MarketStatus",
     "NotFoundError",
     "Order",
     "OrderState",
@@ -73,6 +75,7 @@ __all__ = [
     "RiskAlert",
     "RiskLimit",
     "RiskState",
+    "SessionPhase",
     "Side",
     "StreamEvent",
     "SubmitResult",

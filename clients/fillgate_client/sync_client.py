@@ -9,7 +9,7 @@ from typing import Any, Self
 
 import grpc
 
-from . import _audit, _convert, _requests
+from . import _audit, _convert, _requests, market
 from ._channel import merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
@@ -260,6 +260,15 @@ class FillgateClient:
         with translate_errors():
             response = self._risk.GetRiskState(request, timeout=self._timeout)
         return risk_state_from_proto(response)
+
+    def get_market_status(self, symbols: Iterable[str] | str = ()) -> list[market.MarketStatus]:
+        """Return each symbol's market (all configured symbols when none are named)."""
+        stub = market.session_grpc.SessionServiceStub(self._channel)
+        with translate_errors():
+            response = stub.GetMarketStatus(
+                market.get_market_status_request(symbols), timeout=self._timeout
+            )
+        return [market.market_status_from_proto(m) for m in response.markets]
 
     def list_executions(
         self,

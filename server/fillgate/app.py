@@ -21,6 +21,7 @@ from fillgate.api.edge import add_services
 from fillgate.api.library import add_library_service
 from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
+from fillgate.api.session_servicer import SessionServicer
 from fillgate.config import Config, ConfigError, load_config
 from fillgate.domain.errors import FillgateError
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
@@ -40,6 +41,7 @@ from fillgate.v1 import (
     audit_service_pb2,
     execution_service_pb2,
     risk_service_pb2,
+    session_service_pb2,
 )
 from fillgate.venues.base import VenueAdapter
 from fillgate.venues.factory import build_remote
@@ -52,6 +54,7 @@ SERVICE_NAMES = (
     admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
     risk_service_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
     audit_service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
+    session_service_pb2.DESCRIPTOR.services_by_name["SessionService"].full_name,
 )
 
 
@@ -65,6 +68,7 @@ class Components:
     kill_switch: KillSwitch
     paper: PaperVenue
     reconciler: Reconciler
+    sessions: Sessions
 
 
 def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
@@ -133,7 +137,7 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
             if a.connection is not None
         },
     )
-    return Components(config, clock, engine, kill_switch, paper, reconciler)
+    return Components(config, clock, engine, kill_switch, paper, reconciler, sessions)
 
 
 class FillgateServer:
@@ -219,6 +223,7 @@ async def create_server(
             AdminServicer(parts.engine),
             AuditServicer(parts.engine),
             RiskServicer(parts.engine),
+            SessionServicer(parts.engine, parts.sessions),
         ],
         wrap=admission.wrap,
     )

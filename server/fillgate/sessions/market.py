@@ -50,8 +50,10 @@ class MarketStatus:
     phase: Phase
     next_open_ns: int | None
     next_close_ns: int | None
-    #: Orders marked for extended hours are taken in pre- and post-market.
+    #: LIMIT DAY orders are taken in pre- and post-market.
     extended_hours: bool
+    #: What a new order meets while closed ("reject").
+    closed_policy: str
 
     @property
     def is_open(self) -> bool:
@@ -81,6 +83,7 @@ class Sessions:
         """Return ``symbol``'s market at ``now_ns``."""
         cal = self.calendar(symbol)
         st = status(cal, now_ns)
+        settings = self._settings.get(symbol, _DEFAULT)
         return MarketStatus(
             symbol=symbol,
             calendar=cal.name,
@@ -88,8 +91,13 @@ class Sessions:
             phase=st.phase,
             next_open_ns=st.next_open_ns,
             next_close_ns=st.next_close_ns,
-            extended_hours=self._settings.get(symbol, _DEFAULT).extended_hours,
+            extended_hours=settings.extended_hours,
+            closed_policy=settings.closed_policy,
         )
+
+    def local_time(self, symbol: str, ts_ns: int) -> str:
+        """``ts_ns`` in ``symbol``'s market zone, ISO 8601 with the offset."""
+        return zone_time(self.calendar(symbol), ts_ns)
 
     def day_close_ns(self, symbol: str, now_ns: int) -> int | None:
         """The end of the trading day an order placed at ``now_ns`` belongs to.

@@ -1,4 +1,4 @@
-"""The ``[sessions]`` settings: which calendar each symbol trades on, and what a closed market does."""
+"""The ``[sessions]`` settings: each symbol's calendar, and what a closed market does."""
 
 from __future__ import annotations
 
@@ -33,6 +33,4 @@ class SymbolSession:
 class SessionsConfig:
     """Per-symbol sessions; a symbol not listed is always open."""
 
-    symbols: Mapping[str, SymbolSession] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    symbols: Mapping[str, SymbolSession] = field(default_factory=lambda: MappingProxyType({}))

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
+from decimal import Decimal as D
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ACCOUNT, OTHER_SYMBOL, SYMBOL, Harness, make_config
 
-from fillgate.app import build
+from fillgate.app import Components, build
 from fillgate.config import config_from_dict
-from fillgate.domain.enums import OrderState, OrderType, TimeInForce
+from fillgate.domain.commands import SubmitOrder
+from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.errors import FailedPrecondition
+from fillgate.domain.orders import Order
 from fillgate.domain.values import ManualClock
 
 NY = ZoneInfo("America/New_York")
@@ -30,6 +32,7 @@ def et(text: str) -> int:
     return int(datetime.fromisoformat(text).replace(tzinfo=NY).timestamp()) * 1_000_000_000
 
 
+ACCOUNT, SYMBOL, OTHER_SYMBOL = "acct-a", "XYZ", "ABC"
 SESSIONS = {
     "symbols": {
         SYMBOL: {"calendar": "XNYS", "extended_hours": True},
@@ -37,24 +40,57 @@ SESSIONS = {
     }
 }
 
-Make = Callable[[str], Awaitable[tuple[Harness, ManualClock]]]
+
+class Harness:
+    """The engine and paper venue of one configuration, and a submit with defaults."""
+
+    def __init__(self, parts: Components) -> None:
+        self.parts = parts
+        self.engine = parts.engine
+        self.paper = parts.paper
+        self._count = 0
+
+    async def submit_order(self, **overrides: Any) -> Order:
+        """Submit a GTC market buy of 1 XYZ unless overridden."""
+        self._count += 1
+        fields: dict[str, Any] = {
+            "account": ACCOUNT,
+            "symbol": SYMBOL,
+            "side": Side.BUY,
+            "quantity": D(1),
+            "type": MARKET,
+            "time_in_force": GTC,
+            "client_order_id": f"c-{self._count}",
+            **overrides,
+        }
+        for key in ("quantity", "limit_price"):
+            if key in fields:
+                fields[key] = D(str(fields[key]))
+        return (await self.engine.submit(SubmitOrder(**fields))).order
+
+    def order(self, order_id: str) -> Order:
+        found = self.engine.order(order_id)
+        assert found is not None
+        return found
+
+    def order_count(self) -> int:
+        return len(list(self.engine.orders()))
+
+
+Make = Callable[..., Awaitable[tuple[Harness, ManualClock]]]
 
 
 @pytest.fixture
 async def at() -> AsyncIterator[Make]:
-    """Factory: ``await at("2026-12-05T03:00")`` -> a started harness whose clock reads that ET time."""
+    """Factory: ``await at("2026-12-05T03:00")`` -> a started harness, its clock at that ET time."""
     started: list[Harness] = []
 
     async def _make(when: str, **sessions: Any) -> tuple[Harness, ManualClock]:
         raw: dict[str, Any] = {
             "accounts": {ACCOUNT: {}},
             "symbols": {
-                name: {
-                    "reference_price": str(s.reference_price),
-                    "price_precision": s.price_precision,
-                    "quantity_precision": s.quantity_precision,
-                }
-                for name, s in make_config().symbols.items()
+                SYMBOL: {"reference_price": "100", "quantity_precision": 4},
+                OTHER_SYMBOL: {"reference_price": "50", "quantity_precision": 0},
             },
             "sessions": sessions or SESSIONS,
         }

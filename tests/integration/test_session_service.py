@@ -1,0 +1,150 @@
+"""GetMarketStatus and the closed-market denial over gRPC, at Saturday 03:00 ET."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import pytest_asyncio
+
+from fillgate.app import FillgateServer, create_server
+from fillgate.config import config_from_dict
+from fillgate.domain.values import ManualClock
+from fillgate_client import (
+    AsyncFillgateClient,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    SessionPhase,
+)
+
+SATURDAY_0300_ET = datetime(2026, 12, 5, 3, 0, tzinfo=ZoneInfo("America/New_York"))
+MONDAY_OPEN_UTC = datetime(2026, 12, 7, 14, 30, tzinfo=UTC)
+CONFIG = {
+    "accounts": {"paper": {}},
+    "symbols": {
+        "BTC-USD": {"reference_price": "50000", "price_precision": 2, "quantity_precision": 6},
+        "AAPL": {"reference_price": "190", "price_precision": 2, "quantity_precision": 0},
+        "EUR-USD": {"reference_price": "1.085", "price_precision": 5, "quantity_precision": 0},
+    },
+    "sessions": {
+        "symbols": {
+            "AAPL": {"calendar": "XNYS", "extended_hours": True},
+            "EUR-USD": {"calendar": "FX"},
+        }
+    },
+    "server": {
+        "admission_max_in_flight_orders": 0,
+        "admission_max_loop_lag_ms": 0,
+        "admission_max_queue_delay_ms": 0,
+    },
+}
+
+
+@pytest_asyncio.fixture
+async def client(tmp_path: Path) -> AsyncIterator[AsyncFillgateClient]:
+    config = config_from_dict({**CONFIG, "journal": {"path": str(tmp_path / "j.log")}})
+    clock = ManualClock(int(SATURDAY_0300_ET.timestamp()) * 1_000_000_000)
+    running: FillgateServer = await create_server(config, listen="127.0.0.1:0", clock=clock)
+    try:
+        async with AsyncFillgateClient(f"127.0.0.1:{running.port}", timeout=10) as c:
+            yield c
+    finally:
+        await running.stop(grace=0.5)
+
+
+async def test_get_market_status_saturday_equity_closed_until_monday_0930_et(
+    client: AsyncFillgateClient,
+) -> None:
+    (aapl,) = await client.get_market_status("AAPL")
+
+    assert (aapl.calendar, aapl.phase, aapl.is_open) == ("XNYS", SessionPhase.CLOSED, False)
+    assert aapl.next_open == MONDAY_OPEN_UTC
+    assert aapl.next_open_local == "2026-12-07T09:30:00-05:00"
+    assert aapl.next_close_local == "2026-12-07T16:00:00-05:00"
+    assert aapl.timezone == "America/New_York"
+
+
+async def test_get_market_status_all_symbols_ordered_crypto_open_fx_closed(
+    client: AsyncFillgateClient,
+) -> None:
+    markets = await client.get_market_status()
+
+    assert [m.symbol for m in markets] == ["AAPL", "BTC-USD", "EUR-USD"]
+    btc, fx = markets[1], markets[2]
+    assert (btc.calendar, btc.is_open, btc.next_open) == ("24/7", True, None)
+    assert (fx.phase, fx.next_open_local) == (SessionPhase.CLOSED, "2026-12-06T17:00:00-05:00")
+
+
+async def test_get_market_status_unknown_symbol_invalid_argument(
+    client: AsyncFillgateClient,
+) -> None:
+    with pytest.raises(InvalidArgumentError) as caught:
+        await client.get_market_status(["AAPL", "NOPE"])
+
+    assert "symbols" in str(caught.value)
+
+
+async def test_submit_saturday_0300_et_equity_denied_market_closed_with_next_open(
+    client: AsyncFillgateClient,
+) -> None:
+    with pytest.raises(FailedPreconditionError) as caught:
+        await client.submit_order("paper", "AAPL", "buy", "1")
+
+    assert caught.value.reason == "MARKET_CLOSED"
+    assert caught.value.metadata["next_open"] == "2026-12-07T14:30:00Z"
+    assert await client.list_orders() == []
+
+
+async def test_submit_saturday_crypto_accepted(client: AsyncFillgateClient) -> None:
+    result = await client.submit_order("paper", "BTC-USD", "buy", "0.1")
+
+    assert result.order.symbol == "BTC-USD"
+
+
+BIN = Path(sys.executable).parent / "fillgate"
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> Iterator[str]:
+    config = tmp_path / "fillgate.toml"
+    config.write_text('[sessions.symbols.AAPL]\ncalendar = "XNYS"\n')
+    env = {**os.environ, "FILLGATE_LOG_LEVEL": "WARNING"}
+    argv = [str(BIN), "serve", "--listen", "127.0.0.1:0", "--config", str(config)]
+    proc = subprocess.Popen(
+        [*argv, "--journal", "off"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    match = re.search(r"listening on (\S+)", line)
+    try:
+        assert match, f"server did not start: {line!r}"
+        yield match.group(1)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_cli_market_lists_each_symbols_calendar_and_zone(target: str) -> None:
+    shown = subprocess.run(
+        [str(BIN), "--target", target, "market", "AAPL", "BTC-USD"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].split()[:3] == ["SYMBOL", "CALENDAR", "STATUS"]
+    assert lines[1].split()[:2] == ["AAPL", "XNYS"] and "America/New_York" in lines[1]
+    assert lines[2].split()[:4] == ["BTC-USD", "24/7", "open", "regular"]
