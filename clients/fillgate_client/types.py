@@ -83,6 +83,8 @@ class OrderState(ProtoEnum):
     CANCELED = 7
     REJECTED = 8
     EXPIRED = 9
+    QUEUED = 20
+    """Held by fillgate while its market is closed, until ``Order.release_time``."""
 
     @property
     def is_terminal(self) -> bool:
@@ -111,6 +113,8 @@ class ExecType(ProtoEnum):
     TRIGGERED = 10
     CANCEL_REJECTED = 11
     REPLACE_REJECTED = 12
+    QUEUED = 30
+    RELEASED = 31
 
 
 class TradingMode(ProtoEnum):
@@ -194,6 +198,8 @@ class Order:
     version: int
     create_time: datetime | None
     update_time: datetime | None
+    release_time: datetime | None = None
+    """When a queued order goes to its venue (its market's open); None if never queued."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

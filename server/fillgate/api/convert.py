@@ -38,7 +38,7 @@ def timestamp(ns: int) -> Timestamp:
 
 
 def order(o: Order) -> order_pb.Order:
-    return order_pb.Order(
+    msg = order_pb.Order(
         order_id=o.order_id,
         client_order_id=o.client_order_id,
         venue_order_id=o.venue_order_id,
@@ -65,6 +65,9 @@ def order(o: Order) -> order_pb.Order:
         create_time=timestamp(o.created_ns),
         update_time=timestamp(o.updated_ns),
     )
+    if o.release_ns:
+        msg.release_time.CopyFrom(timestamp(o.release_ns))
+    return msg
 
 
 def execution_report(item: BusEvent) -> exec_pb.ExecutionReport:

@@ -30,6 +30,21 @@ class OrderAccepted(OrderEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OrderQueued(OrderEvent):
+    """fillgate accepted a new order while its market was closed and holds it (QUEUED).
+
+    ``order.release_ns`` is when it goes to the venue (the market's next open).
+    """
+
+    order: Order
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderReleased(OrderEvent):
+    """A queued order passed the pre-trade checks at the open; it now goes to its venue."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderAcknowledged(OrderEvent):
     """The venue acknowledged the order under its own id."""
 

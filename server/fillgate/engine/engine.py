@@ -41,6 +41,7 @@ from fillgate.domain.universe import Universe
 from fillgate.domain.values import Clock, IdGenerator
 from fillgate.engine.fold import Applied, State, SymbolState, fold
 from fillgate.engine.guard import guard
+from fillgate.engine.held import HeldOrders
 from fillgate.engine.validation import check_precision, check_replace, check_submit, command_of
 from fillgate.journal.journal import Journal
 from fillgate.risk.checks import RiskChecks
@@ -94,11 +95,13 @@ class Engine:
         self._orders = state.orders.orders
         #: Accounts refused new orders, with why (reconciliation failed or pending).
         self.blocked: dict[str, str] = {}
+        #: Orders queued while their market is closed, and their release at the open.
+        self.held = HeldOrders(self)
 
     async def start(self) -> None:
         """Connect the venues and hand each its open orders (after a replay)."""
         if self.risk is not None:
-            self.risk.rebuild(self.open_orders())
+            self.risk.rebuild(self.working_orders())
         for venue in self.adapters():
             accounts = {a for a, v in self.venues.items() if v is venue}
             await venue.connect(self.on_venue_event, self)
@@ -117,7 +120,8 @@ class Engine:
                 )
             reattach = getattr(venue, "reattach", None)
             if reattach is not None:
-                await reattach([o for o in self.open_orders() if o.account in accounts])
+                await reattach([o for o in self.working_orders() if o.account in accounts])
+        self.held.start()
 
     def adapters(self) -> list[VenueAdapter]:
         """Each distinct venue adapter once (paper accounts share one)."""
@@ -130,7 +134,13 @@ class Engine:
 
     def open_orders_of(self, account: str) -> list[Order]:
         open_ids = self._store.open
-        return [self._orders[i] for (a, _s), ids in open_ids.items() if a == account for i in ids]
+        return [
+            self._orders[i]
+            for (a, _s), ids in open_ids.items()
+            if a == account
+            for i in ids
+            if self._orders[i].state is not OrderState.QUEUED  # no venue knows a queued order
+        ]
 
     def exec_ids(self, order_id: str) -> frozenset[str] | set[str]:
         return self._store.memo.exec_ids(order_id)
@@ -144,6 +154,7 @@ class Engine:
             await self.journal.durable()
 
     async def stop(self) -> None:
+        await self.held.stop()
         for venue in self.adapters():
             await venue.close()
 
@@ -182,10 +193,13 @@ class Engine:
                     f"reconciles: {blocked}",
                     {"account": cmd.account},
                 )
+            release_ns = 0
             if self.sessions is not None:
-                self.sessions.check_order(
+                release_ns = self.sessions.check_order(
                     cmd.symbol, cmd.type, cmd.time_in_force, self.clock.now_ns()
                 )
+            if release_ns:
+                return self._queue(cmd, release_ns)  # risk judges it at the open
             guard(
                 self.state,
                 self.risk,
@@ -237,6 +251,65 @@ class Engine:
             self._reject(order.order_id, exc.message)
         return SubmitResult(self._orders[order.order_id], False)
 
+    def _queue(self, cmd: SubmitOrder, release_ns: int) -> SubmitResult:
+        """Accept ``cmd`` as a queued order, held here until ``release_ns``."""
+        now = self.clock.now_ns()
+        order = Order(
+            order_id=self.ids.order_id(),
+            client_order_id=cmd.client_order_id,
+            account=cmd.account,
+            symbol=cmd.symbol,
+            side=cmd.side,
+            type=cmd.type,
+            time_in_force=cmd.time_in_force,
+            quantity=cmd.quantity,
+            limit_price=cmd.limit_price,
+            stop_price=cmd.stop_price,
+            strategy_id=cmd.strategy_id,
+            tags=cmd.tags,
+            reduce_only=cmd.reduce_only,
+            venue=self.universe.accounts[cmd.account],
+            state=OrderState.QUEUED,
+            created_ns=now,
+            updated_ns=now,
+            release_ns=release_ns,
+        )
+        self._apply(ev.OrderQueued(order_id=order.order_id, ts_ns=now, order=order))
+        self.held.arm()
+        return SubmitResult(self._orders[order.order_id], False)
+
+    async def release(self, order_id: str) -> int:
+        """Send a queued order to its venue if the halt guard and risk pass it; return 1 if so.
+
+        A denial rejects the order with the denial's reason and message.
+        """
+        order = self._orders[order_id]
+        if order.state is not OrderState.QUEUED:
+            return 0
+        try:
+            guard(
+                self.state,
+                self.risk,
+                account=order.account,
+                symbol=order.symbol,
+                strategy=order.strategy_id,
+                side=order.side,
+                quantity=order.quantity,
+                reduce_only=order.reduce_only,
+                limit_price=order.limit_price,
+                stop_price=order.stop_price,
+                exclude=order.order_id,
+            )
+        except (FailedPrecondition, ResourceExhausted) as exc:
+            self._reject(order_id, f"{exc.reason}: {exc.message}")
+            return 0
+        self._apply(ev.OrderReleased(order_id=order_id, ts_ns=self.clock.now_ns()))
+        try:
+            await self.venues[order.account].submit(self._orders[order_id])
+        except FillgateError as exc:
+            self._reject(order_id, exc.message)
+        return 1
+
     async def cancel(self, cmd: CancelOrder) -> Order:
         """Ask the venue to cancel; canceling a canceled order returns it unchanged.
 
@@ -251,6 +324,14 @@ class Engine:
         order = self.resolve(cmd.ref)
         if order.state in (OrderState.CANCELED, OrderState.PENDING_CANCEL):
             return order
+        if order.state is OrderState.QUEUED:  # only fillgate holds it: canceled at once
+            return self._apply(
+                ev.OrderCanceled(
+                    order_id=order.order_id,
+                    ts_ns=self.clock.now_ns(),
+                    reason="canceled while queued",
+                )
+            )
         if order.state.is_terminal:
             raise FailedPrecondition(
                 "ORDER_NOT_OPEN",
@@ -277,6 +358,16 @@ class Engine:
     async def _replace(self, cmd: ReplaceOrder) -> Order:
         order = self.resolve(cmd.ref)
         check_replace(cmd, order, self.universe.symbols[order.symbol])
+        if order.state is OrderState.QUEUED:  # new terms at once; risk judges them at release
+            return self._apply(
+                ev.OrderReplaced(
+                    order_id=order.order_id,
+                    ts_ns=self.clock.now_ns(),
+                    quantity=order.quantity if cmd.quantity is None else cmd.quantity,
+                    limit_price=order.limit_price if cmd.limit_price is None else cmd.limit_price,
+                    stop_price=order.stop_price if cmd.stop_price is None else cmd.stop_price,
+                )
+            )
         if order.state not in _WORKING:
             raise FailedPrecondition(
                 "ORDER_NOT_REPLACEABLE",
@@ -336,6 +427,10 @@ class Engine:
     def open_orders(self) -> list[Order]:
         return self._store.open_orders()
 
+    def working_orders(self) -> list[Order]:
+        """Open orders a venue knows (every open order but the queued ones)."""
+        return [o for o in self._store.open_orders() if o.state is not OrderState.QUEUED]
+
     # -- events ---------------------------------------------------------------
 
     def on_venue_event(self, event: ev.OrderEvent) -> None:
@@ -380,7 +475,13 @@ class Engine:
         order = applied.order
         assert order is not None
         if self.risk is not None:
-            self.risk.on_order(applied.previous, order, event)
+            previous = applied.previous
+            if previous is not None and previous.state is OrderState.QUEUED:
+                # Risk meets a queued order at its release, as if it were new then.
+                if type(event) is ev.OrderReleased:
+                    self.risk.on_order(None, order, event)
+            elif order.state is not OrderState.QUEUED:
+                self.risk.on_order(previous, order, event)
         return order
 
     # -- reference prices ---------------------------------------------------

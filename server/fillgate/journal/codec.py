@@ -13,7 +13,7 @@ record stays readable with ``fillgate audit`` or plain ``less``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -141,9 +141,11 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
         ]
     elif kind is ev.OrderAccepted:
         body = _order_fields(event.order)
+    elif kind is ev.OrderQueued:
+        body = [*_order_fields(event.order), event.order.release_ns]
     elif kind is ev.OrderAcknowledged:
         body = [event.order_id, event.venue_order_id]
-    elif kind in (ev.OrderTriggered, ev.OrderCancelRequested):
+    elif kind in (ev.OrderTriggered, ev.OrderCancelRequested, ev.OrderReleased):
         body = [event.order_id]
     elif kind in _REASONED:
         body = [event.order_id, event.reason]
@@ -222,9 +224,12 @@ def decode_row(r: list[Any]) -> Record:
         )
     elif cls is ev.OrderAccepted:
         event = ev.OrderAccepted(order_id=f[0], ts_ns=ts, order=_order_from(f, ts))
+    elif cls is ev.OrderQueued:
+        queued = replace(_order_from(f, ts), state=OrderState.QUEUED, release_ns=f[15])
+        event = ev.OrderQueued(order_id=f[0], ts_ns=ts, order=queued)
     elif cls is ev.OrderAcknowledged:
         event = ev.OrderAcknowledged(order_id=f[0], ts_ns=ts, venue_order_id=f[1])
-    elif cls in (ev.OrderTriggered, ev.OrderCancelRequested):
+    elif cls in (ev.OrderTriggered, ev.OrderCancelRequested, ev.OrderReleased):
         event = cls(order_id=f[0], ts_ns=ts)
     elif cls in _REASONED:
         event = cls(order_id=f[0], ts_ns=ts, reason=f[1])
@@ -324,5 +329,8 @@ _KIND_OF: dict[type, str] = {
     ev.ReferencePriceMoved: "price",
     ev.BreakerTripped: "breaker_tripped",
     ev.VenueDrift: "venue_drift",
+    # Trading sessions (issue 15): an order held while its market is closed, and its release.
+    ev.OrderQueued: "ss.queued",
+    ev.OrderReleased: "ss.released",
 }
 _CLASS_OF = {kind: cls for cls, kind in _KIND_OF.items()}

@@ -111,19 +111,23 @@ class Sessions:
         w = next(cal.windows_from(now_ns))
         return w.post_ns if now_ns >= w.close_ns else w.close_ns
 
-    def check_order(
-        self, symbol: str, order_type: OrderType, tif: TimeInForce, now_ns: int
-    ) -> None:
-        """Raise FailedPrecondition when ``symbol``'s market does not take this order now."""
+    def check_order(self, symbol: str, order_type: OrderType, tif: TimeInForce, now_ns: int) -> int:
+        """Return 0 when ``symbol``'s market takes this order now.
+
+        Under the ``queue`` policy, return the time to release it instead (the
+        next open); under ``reject``, raise FailedPrecondition.
+        """
         cal = self._calendars.get(symbol)
         if cal is None or cal.always_open:
-            return  # the hot path of a 24/7 symbol: no calendar arithmetic
+            return 0  # the hot path of a 24/7 symbol: no calendar arithmetic
         st = self.status(symbol, now_ns)
         if st.phase is Phase.REGULAR:
-            return
+            return 0
         extended = st.phase in (Phase.PRE_MARKET, Phase.POST_MARKET) and st.extended_hours
         if extended and order_type is OrderType.LIMIT and tif is TimeInForce.DAY:
-            return
+            return 0
+        if st.closed_policy == "queue" and st.next_open_ns is not None:
+            return st.next_open_ns
         meta = {"symbol": symbol, "calendar": st.calendar, "phase": st.phase.name}
         if st.next_open_ns is not None:
             meta["next_open"] = rfc3339(st.next_open_ns)

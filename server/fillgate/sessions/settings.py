@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-POLICIES = ("reject",)
+POLICIES = ("reject", "queue")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -16,7 +16,9 @@ class SymbolSession:
     #: "24/7" (always open: crypto), "FX" (Sunday 17:00 to Friday 17:00 New York), or an
     #: exchange_calendars code such as "XNYS" (holidays and half days included).
     calendar: str = "24/7"
-    #: What a new order meets while the market is closed: "reject" (MARKET_CLOSED).
+    #: What a new order meets while the market is closed (or in an extended session it
+    #: may not trade in): "reject" (MARKET_CLOSED / EXTENDED_HOURS_NOT_ALLOWED), or "queue"
+    #: (accepted as QUEUED, held by fillgate, released through risk at the next open).
     closed_policy: str = "reject"
     #: Accept LIMIT + DAY orders in the pre- and post-market sessions (Alpaca's rule);
     #: other orders are denied EXTENDED_HOURS_NOT_ALLOWED there.
