@@ -76,6 +76,7 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
     clock = clock or SystemClock()
     ids = IdGenerator(clock)
     sessions = Sessions(config.sessions, config.symbols)
+    sessions.warm(clock.now_ns())
     paper = PaperVenue(
         symbols=config.symbols,
         config=config.paper,

@@ -76,6 +76,15 @@ class Sessions:
                 )
             self._calendars[symbol] = shared[key]
 
+    def warm(self, now_ns: int) -> None:
+        """Load every calendar's sessions around ``now_ns`` now, not on the first order.
+
+        An exchange calendar costs a fraction of a second to load (pandas): paid at
+        start-up, not by the event loop while it serves.
+        """
+        for symbol in self._calendars:
+            self.status(symbol, now_ns)
+
     def calendar(self, symbol: str) -> Calendar:
         return self._calendars.get(symbol, _ALWAYS)
 
