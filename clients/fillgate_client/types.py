@@ -167,6 +167,8 @@ class DriftKind(ProtoEnum):
     """The venue could not be read: the account takes no new orders until it reconciles."""
     RECONCILED = 4
     """The account reconciled again after a failure or a drift."""
+    SESSION = 55
+    """The venue's market calendar or clock disagrees with the configured calendar."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -31,6 +31,7 @@ from fillgate.engine.fold import State
 from fillgate.engine.kill_switch import KillSwitch
 from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import rebuild
+from fillgate.engine.venue_sessions import VenueSessions
 from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
 from fillgate.risk.checks import RiskChecks
@@ -69,6 +70,7 @@ class Components:
     paper: PaperVenue
     reconciler: Reconciler
     sessions: Sessions
+    venue_sessions: VenueSessions
 
 
 def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
@@ -138,7 +140,19 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
             if a.connection is not None
         },
     )
-    return Components(config, clock, engine, kill_switch, paper, reconciler, sessions)
+    venue_sessions = VenueSessions(
+        engine,
+        sessions,
+        {
+            name: list(a.connection.symbols)
+            for name, a in config.accounts.items()
+            if a.connection is not None
+        },
+        config.sessions.venue_check_interval_s,
+    )
+    return Components(
+        config, clock, engine, kill_switch, paper, reconciler, sessions, venue_sessions
+    )
 
 
 class FillgateServer:
@@ -176,6 +190,7 @@ class FillgateServer:
         await stopping
         await self.parts.kill_switch.settle()  # a breaker's cancel/flatten in progress
         await self.parts.reconciler.stop()
+        await self.parts.venue_sessions.stop()
         await self.parts.engine.stop()
         if self.snapshotter is not None:
             await self.snapshotter.close()
@@ -247,6 +262,7 @@ async def create_server(
         raise OSError(f"cannot listen on {address}")
     await parts.engine.start()
     await parts.reconciler.start()
+    await parts.venue_sessions.start()
     await server.start()
     admission.start(_local_target(address, port))
     for name in ("", *SERVICE_NAMES):

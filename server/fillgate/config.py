@@ -421,14 +421,17 @@ def _validate_risk(config: Config) -> None:
 def _sessions(raw: Any) -> SessionsConfig:
     """Parse ``[sessions.symbols.NAME]`` tables (see fillgate/sessions/settings.py)."""
     body = _table("sessions", raw)
-    _check_keys("sessions", body, {"symbols"})
+    _check_keys("sessions", body, {"symbols", "venue_check_interval_s"})
+    top = {k: v for k, v in body.items() if k != "symbols"}
+    general = _section(SessionsConfig, "sessions", top)
     return SessionsConfig(
+        venue_check_interval_s=general.venue_check_interval_s,
         symbols=MappingProxyType(
             {
                 name: _section(SymbolSession, f"sessions.symbols.{name}", b)
                 for name, b in _table("sessions.symbols", body.get("symbols", {})).items()
             }
-        )
+        ),
     )
 
 

@@ -142,6 +142,7 @@ _DRIFT_KINDS = {
     "unknown_order": venue_pb2.DRIFT_KIND_UNKNOWN_ORDER,
     "reconcile_failed": venue_pb2.DRIFT_KIND_RECONCILE_FAILED,
     "reconciled": venue_pb2.DRIFT_KIND_RECONCILED,
+    "session": venue_pb2.DRIFT_KIND_SESSION,
 }
 
 

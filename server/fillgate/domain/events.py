@@ -197,7 +197,8 @@ class VenueDrift:
     ``position`` (quantities differ), ``unknown_order`` (an open order at the
     venue that fillgate did not place), ``reconcile_failed`` (the venue could
     not be read: the account takes no new orders) and ``reconciled`` (the
-    account reconciled again after a failure or a drift).
+    account reconciled again after a failure or a drift), and ``session`` (the
+    venue's market calendar or clock disagrees with the symbol's calendar).
     """
 
     account: str

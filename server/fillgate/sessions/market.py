@@ -14,12 +14,13 @@ nothing else. Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fillgate.domain.enums import OrderType, TimeInForce
 from fillgate.domain.errors import FailedPrecondition
+from fillgate.domain.market_days import MarketDay
 from fillgate.sessions.calendars import (
     AlwaysOpen,
     Calendar,
@@ -29,6 +30,7 @@ from fillgate.sessions.calendars import (
     zone_time,
 )
 from fillgate.sessions.settings import SessionsConfig, SymbolSession
+from fillgate.sessions.venue_clock import VenueDays
 
 _ALWAYS = AlwaysOpen()
 _DEFAULT = SymbolSession()
@@ -84,6 +86,19 @@ class Sessions:
         """
         for symbol in self._calendars:
             self.status(symbol, now_ns)
+
+    def adopt(self, symbol: str, days: Sequence[MarketDay]) -> None:
+        """Serve ``symbol`` from the venue's ``days``, then its library calendar: the venue wins."""
+        current = self._calendars.get(symbol)
+        if current is None or current.always_open or not days:
+            return
+        base = current.base if isinstance(current, VenueDays) else current
+        self._calendars[symbol] = VenueDays(base, days)
+
+    def library_calendar(self, symbol: str) -> Calendar:
+        """``symbol``'s calendar as configured, before any venue days were adopted."""
+        cal = self.calendar(symbol)
+        return cal.base if isinstance(cal, VenueDays) else cal
 
     def calendar(self, symbol: str) -> Calendar:
         return self._calendars.get(symbol, _ALWAYS)

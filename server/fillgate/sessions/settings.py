@@ -35,4 +35,7 @@ class SymbolSession:
 class SessionsConfig:
     """Per-symbol sessions; a symbol not listed is always open."""
 
+    #: Seconds between checks of each venue's own market calendar and clock (Alpaca
+    #: /v2/calendar, /v2/clock) against the calendars; 0 = at start only.
+    venue_check_interval_s: float = 3600.0
     symbols: Mapping[str, SymbolSession] = field(default_factory=lambda: MappingProxyType({}))

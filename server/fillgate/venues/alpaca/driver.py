@@ -26,15 +26,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.market_days import MarketClock, MarketDay
 from fillgate.domain.values import Clock
 from fillgate.venues.alpaca import translate
 from fillgate.venues.alpaca.errors import classify
+from fillgate.venues.alpaca.market_clock import market_clock, market_days
 from fillgate.venues.alpaca.sdk import (
     AlpacaTimeInForce,
+    GetCalendarRequest,
     GetOrdersRequest,
     LimitOrderRequest,
     MarketOrderRequest,
@@ -252,6 +256,16 @@ class AlpacaDriver:
                 break
             params["page_token"] = page[-1]["id"]
         return fills
+
+    async def fetch_market_days(self, start: date, end: date) -> list[MarketDay]:
+        """The venue's trading days from ``start`` to ``end`` (GET /v2/calendar)."""
+        raw = await self._call(self._client.get_calendar, GetCalendarRequest(start=start, end=end))
+        return market_days(translate.mappings(raw))
+
+    async def fetch_market_clock(self) -> MarketClock:
+        """The venue's market clock (GET /v2/clock)."""
+        raw: object = await self._call(self._client.get_clock)
+        return market_clock(translate.mapping(raw))
 
     async def fetch_positions(self) -> list[VenuePosition]:
         raw = await self._call(self._client.get_all_positions)
