@@ -26,6 +26,7 @@ from fillgate.config import Config, ConfigError, load_config
 from fillgate.domain.errors import FillgateError
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
 from fillgate.engine.checkpoints import Snapshotter
+from fillgate.engine.closing import CloseActions
 from fillgate.engine.engine import Engine
 from fillgate.engine.fold import State
 from fillgate.engine.kill_switch import KillSwitch
@@ -71,6 +72,7 @@ class Components:
     reconciler: Reconciler
     sessions: Sessions
     venue_sessions: VenueSessions
+    closing: CloseActions
 
 
 def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
@@ -150,8 +152,22 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         },
         config.sessions.venue_check_interval_s,
     )
+    closing = CloseActions(
+        engine,
+        sessions,
+        {
+            name: s.cancel_at_close_s
+            for name, s in config.sessions.symbols.items()
+            if s.cancel_at_close_s is not None
+        },
+        {
+            name: a.flatten_before_close_s
+            for name, a in config.sessions.accounts.items()
+            if a.flatten_at_close
+        },
+    )
     return Components(
-        config, clock, engine, kill_switch, paper, reconciler, sessions, venue_sessions
+        config, clock, engine, kill_switch, paper, reconciler, sessions, venue_sessions, closing
     )
 
 
@@ -191,6 +207,7 @@ class FillgateServer:
         await self.parts.kill_switch.settle()  # a breaker's cancel/flatten in progress
         await self.parts.reconciler.stop()
         await self.parts.venue_sessions.stop()
+        await self.parts.closing.stop()
         await self.parts.engine.stop()
         if self.snapshotter is not None:
             await self.snapshotter.close()
@@ -263,6 +280,7 @@ async def create_server(
     await parts.engine.start()
     await parts.reconciler.start()
     await parts.venue_sessions.start()
+    parts.closing.start()
     await server.start()
     admission.start(_local_target(address, port))
     for name in ("", *SERVICE_NAMES):

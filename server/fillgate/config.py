@@ -42,7 +42,7 @@ from fillgate.risk.settings import (
     SymbolRules,
 )
 from fillgate.sessions.calendars import UnknownCalendar, make_calendar
-from fillgate.sessions.settings import POLICIES, SessionsConfig, SymbolSession
+from fillgate.sessions.settings import POLICIES, AccountSession, SessionsConfig, SymbolSession
 from fillgate.venues.driver import VenueSettings
 from fillgate.venues.paper import PaperConfig
 from fillgate.venues.settings import (
@@ -419,10 +419,10 @@ def _validate_risk(config: Config) -> None:
 
 
 def _sessions(raw: Any) -> SessionsConfig:
-    """Parse ``[sessions.symbols.NAME]`` tables (see fillgate/sessions/settings.py)."""
+    """Parse ``[sessions]``: its settings, then its symbols and accounts tables."""
     body = _table("sessions", raw)
-    _check_keys("sessions", body, {"symbols", "venue_check_interval_s"})
-    top = {k: v for k, v in body.items() if k != "symbols"}
+    _check_keys("sessions", body, {"symbols", "accounts", "venue_check_interval_s"})
+    top = {k: v for k, v in body.items() if k not in ("symbols", "accounts")}
     general = _section(SessionsConfig, "sessions", top)
     return SessionsConfig(
         venue_check_interval_s=general.venue_check_interval_s,
@@ -432,10 +432,19 @@ def _sessions(raw: Any) -> SessionsConfig:
                 for name, b in _table("sessions.symbols", body.get("symbols", {})).items()
             }
         ),
+        accounts=MappingProxyType(
+            {
+                name: _section(AccountSession, f"sessions.accounts.{name}", b)
+                for name, b in _table("sessions.accounts", body.get("accounts", {})).items()
+            }
+        ),
     )
 
 
 def _validate_sessions(config: Config) -> None:
+    for name in config.sessions.accounts:
+        if name not in config.accounts:
+            raise ConfigError(f"sessions.accounts.{name}: unknown account")
     for name, s in config.sessions.symbols.items():
         where = f"sessions.symbols.{name}"
         if name not in config.symbols:

@@ -29,6 +29,20 @@ class SymbolSession:
     #: Length of the post-market session after the close; None = the calendar's default
     #: (XNYS/XNAS: 14400, to 20:00 ET, 17:00 ET on a half day).
     post_market_s: int | None = None
+    #: Cancel the symbol's working orders (queued ones excepted) this many seconds
+    #: before each regular close (half days included); None = leave them.
+    cancel_at_close_s: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountSession:
+    """One account's end-of-day rules (``[sessions.accounts.NAME]``)."""
+
+    #: Close the account's positions in every symbol that has a close (not 24/7) with
+    #: market IOC orders before the close: for intraday strategies.
+    flatten_at_close: bool = False
+    #: How many seconds before the close the positions are closed.
+    flatten_before_close_s: int = 60
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,3 +53,4 @@ class SessionsConfig:
     #: /v2/calendar, /v2/clock) against the calendars; 0 = at start only.
     venue_check_interval_s: float = 3600.0
     symbols: Mapping[str, SymbolSession] = field(default_factory=lambda: MappingProxyType({}))
+    accounts: Mapping[str, AccountSession] = field(default_factory=lambda: MappingProxyType({}))
