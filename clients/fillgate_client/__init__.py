@@ -14,7 +14,7 @@ from .errors import (
     ResourceExhaustedError,
     UnavailableError,
 )
-from .market import MarketStatus, SessionPhase
+from .market import MarketStatus
 from .risk import AccountRisk, BreakerStatus, RiskLimit, RiskState
 from .types import (
     AccountPositions,
@@ -32,6 +32,8 @@ from .types import (
     OrderType,
     Position,
     RiskAlert,
+    SessionEvent,
+    SessionPhase,
     Side,
     StreamEvent,
     SubmitResult,
@@ -75,6 +77,7 @@ __all__ = [
     "RiskAlert",
     "RiskLimit",
     "RiskState",
+    "SessionEvent",
     "SessionPhase",
     "Side",
     "StreamEvent",

@@ -9,20 +9,10 @@ from typing import Any
 
 from ._convert import _enum, _time
 from ._pb import _load
-from .types import ProtoEnum
+from .types import SessionPhase
 
 session_svc_pb: Any = _load("session_service_pb2")
 session_grpc: Any = _load("session_service_pb2_grpc")
-
-
-class SessionPhase(ProtoEnum):
-    """Where a market is in its trading day."""
-
-    UNSPECIFIED = 0
-    CLOSED = 1
-    PRE_MARKET = 2
-    REGULAR = 3
-    POST_MARKET = 4
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

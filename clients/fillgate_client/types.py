@@ -400,8 +400,38 @@ class VenueDrift:
     detected_time: datetime | None
 
 
+class SessionPhase(ProtoEnum):
+    """Where a market is in its trading day."""
+
+    UNSPECIFIED = 0
+    CLOSED = 1
+    PRE_MARKET = 2
+    REGULAR = 3
+    POST_MARKET = 4
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionEvent:
+    """Stream event: a symbol's market opened, closed, or entered an extended session."""
+
+    sequence: int
+    symbol: str
+    calendar: str
+    phase: SessionPhase
+    """The market's phase from this event on."""
+    next_open: datetime | None
+    next_close: datetime | None
+    event_time: datetime | None
+
+
 StreamEvent: TypeAlias = (
-    SubscriptionAck | ExecutionReport | TradingStateChanged | RiskAlert | VenueDrift | Heartbeat
+    SubscriptionAck
+    | ExecutionReport
+    | TradingStateChanged
+    | RiskAlert
+    | VenueDrift
+    | SessionEvent
+    | Heartbeat
 )
 """One message of a fill stream."""
 

@@ -32,6 +32,7 @@ from fillgate.engine.fold import State
 from fillgate.engine.kill_switch import KillSwitch
 from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import rebuild
+from fillgate.engine.session_events import SessionEvents
 from fillgate.engine.venue_sessions import VenueSessions
 from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
@@ -73,6 +74,7 @@ class Components:
     sessions: Sessions
     venue_sessions: VenueSessions
     closing: CloseActions
+    session_events: SessionEvents
 
 
 def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
@@ -167,7 +169,16 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         },
     )
     return Components(
-        config, clock, engine, kill_switch, paper, reconciler, sessions, venue_sessions, closing
+        config,
+        clock,
+        engine,
+        kill_switch,
+        paper,
+        reconciler,
+        sessions,
+        venue_sessions,
+        closing,
+        SessionEvents(engine, sessions),
     )
 
 
@@ -208,6 +219,7 @@ class FillgateServer:
         await self.parts.reconciler.stop()
         await self.parts.venue_sessions.stop()
         await self.parts.closing.stop()
+        self.parts.session_events.stop()
         await self.parts.engine.stop()
         if self.snapshotter is not None:
             await self.snapshotter.close()
@@ -281,6 +293,7 @@ async def create_server(
     await parts.reconciler.start()
     await parts.venue_sessions.start()
     parts.closing.start()
+    parts.session_events.start()
     await server.start()
     admission.start(_local_target(address, port))
     for name in ("", *SERVICE_NAMES):

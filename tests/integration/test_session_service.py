@@ -20,12 +20,16 @@ from fillgate.domain.values import ManualClock
 from fillgate_client import (
     AsyncFillgateClient,
     FailedPreconditionError,
+    Heartbeat,
     InvalidArgumentError,
+    OrderState,
+    SessionEvent,
     SessionPhase,
 )
 
 SATURDAY_0300_ET = datetime(2026, 12, 5, 3, 0, tzinfo=ZoneInfo("America/New_York"))
 MONDAY_OPEN_UTC = datetime(2026, 12, 7, 14, 30, tzinfo=UTC)
+SUNDAY_1700_ET = datetime(2026, 12, 6, 17, 0, tzinfo=ZoneInfo("America/New_York"))
 CONFIG = {
     "accounts": {"paper": {}},
     "symbols": {
@@ -36,7 +40,7 @@ CONFIG = {
     "sessions": {
         "symbols": {
             "AAPL": {"calendar": "XNYS", "extended_hours": True},
-            "EUR-USD": {"calendar": "FX"},
+            "EUR-USD": {"calendar": "FX", "closed_policy": "queue"},
         }
     },
     "server": {
@@ -48,15 +52,20 @@ CONFIG = {
 
 
 @pytest_asyncio.fixture
-async def client(tmp_path: Path) -> AsyncIterator[AsyncFillgateClient]:
+async def server(tmp_path: Path) -> AsyncIterator[FillgateServer]:
     config = config_from_dict({**CONFIG, "journal": {"path": str(tmp_path / "j.log")}})
     clock = ManualClock(int(SATURDAY_0300_ET.timestamp()) * 1_000_000_000)
-    running: FillgateServer = await create_server(config, listen="127.0.0.1:0", clock=clock)
+    running = await create_server(config, listen="127.0.0.1:0", clock=clock)
     try:
-        async with AsyncFillgateClient(f"127.0.0.1:{running.port}", timeout=10) as c:
-            yield c
+        yield running
     finally:
         await running.stop(grace=0.5)
+
+
+@pytest_asyncio.fixture
+async def client(server: FillgateServer) -> AsyncIterator[AsyncFillgateClient]:
+    async with AsyncFillgateClient(f"127.0.0.1:{server.port}", timeout=10) as c:
+        yield c
 
 
 async def test_get_market_status_saturday_equity_closed_until_monday_0930_et(
@@ -80,6 +89,7 @@ async def test_get_market_status_all_symbols_ordered_crypto_open_fx_closed(
     btc, fx = markets[1], markets[2]
     assert (btc.calendar, btc.is_open, btc.next_open) == ("24/7", True, None)
     assert (fx.phase, fx.next_open_local) == (SessionPhase.CLOSED, "2026-12-06T17:00:00-05:00")
+    assert fx.closed_policy == "queue"
 
 
 async def test_get_market_status_unknown_symbol_invalid_argument(
@@ -106,6 +116,38 @@ async def test_submit_saturday_crypto_accepted(client: AsyncFillgateClient) -> N
     result = await client.submit_order("paper", "BTC-USD", "buy", "0.1")
 
     assert result.order.symbol == "BTC-USD"
+
+
+async def test_queued_order_listed_with_release_time_then_canceled(
+    server: FillgateServer, client: AsyncFillgateClient
+) -> None:
+    result = await client.submit_order("paper", "EUR-USD", "buy", "1000")
+
+    listed = await client.list_orders(states=[OrderState.QUEUED])
+    canceled = await client.cancel_order(result.order.order_id)
+
+    assert [o.order_id for o in listed] == [result.order.order_id]
+    assert listed[0].release_time == SUNDAY_1700_ET.astimezone(UTC)
+    assert canceled.state is OrderState.CANCELED
+
+
+async def test_market_open_streamed_as_session_event(
+    server: FillgateServer, client: AsyncFillgateClient
+) -> None:
+    clock = server.parts.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(int(SUNDAY_1700_ET.timestamp()) * 1_000_000_000 - clock.now_ns())
+    server.parts.session_events.announce_due()
+
+    events = []
+    async for event in client.stream_fills(from_sequence=0, heartbeat_interval_ms=200):
+        if isinstance(event, SessionEvent):
+            events.append(event)
+        if isinstance(event, Heartbeat):
+            break
+
+    assert [(e.symbol, e.phase) for e in events] == [("EUR-USD", SessionPhase.REGULAR)]
+    assert events[0].next_close == datetime(2026, 12, 11, 22, 0, tzinfo=UTC)
 
 
 BIN = Path(sys.executable).parent / "fillgate"

@@ -23,7 +23,7 @@ from fillgate.v1 import execution_pb2 as exec_pb
 from fillgate.v1 import execution_service_pb2 as svc_pb
 from fillgate.v1 import order_pb2 as order_pb
 from fillgate.v1 import position_pb2 as pos_pb
-from fillgate.v1 import risk_pb2, venue_pb2
+from fillgate.v1 import risk_pb2, session_pb2, venue_pb2
 from fillgate.v1 import trading_state_pb2 as ts_pb
 
 E = TypeVar("E", bound=IntEnum)
@@ -176,6 +176,22 @@ def heartbeat(quiet: Quiet, now_ns: int) -> svc_pb.StreamFillsResponse:
     )
 
 
+def session_event(item: BusEvent) -> session_pb2.SessionEvent:
+    e: ev.SessionChanged = item.payload
+    msg = session_pb2.SessionEvent(
+        sequence=item.sequence,
+        symbol=e.symbol,
+        calendar=e.calendar,
+        phase=int(e.phase),  # type: ignore[arg-type]
+        event_time=timestamp(e.ts_ns),
+    )
+    if e.next_open_ns:
+        msg.next_open.CopyFrom(timestamp(e.next_open_ns))
+    if e.next_close_ns:
+        msg.next_close.CopyFrom(timestamp(e.next_close_ns))
+    return msg
+
+
 def stream_message(item: BusEvent) -> svc_pb.StreamFillsResponse:
     payload = item.payload
     if isinstance(payload, ExecutionReport):
@@ -186,6 +202,8 @@ def stream_message(item: BusEvent) -> svc_pb.StreamFillsResponse:
         return svc_pb.StreamFillsResponse(venue_drift=venue_drift(item))
     if isinstance(payload, ev.TradingStateChanged):
         return svc_pb.StreamFillsResponse(trading_state_changed=trading_state_changed(item))
+    if isinstance(payload, ev.SessionChanged):
+        return svc_pb.StreamFillsResponse(session=session_event(item))
     raise TypeError(f"no stream message for {type(payload).__name__}")
 
 

@@ -72,6 +72,15 @@ class ExecType(IntEnum):
     RELEASED = 31
 
 
+class SessionPhase(IntEnum):
+    """Where a market is in its trading day (the contract's SessionPhase)."""
+
+    CLOSED = 1
+    PRE_MARKET = 2
+    REGULAR = 3
+    POST_MARKET = 4
+
+
 class TradingMode(IntEnum):
     """Ordered by strictness: a larger value is stricter."""
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from fillgate.domain.commands import SubmitOrder
-from fillgate.domain.enums import Breaker, HaltScope, TradingMode
+from fillgate.domain.enums import Breaker, HaltScope, SessionPhase, TradingMode
 from fillgate.domain.orders import Order
 
 
@@ -42,6 +42,22 @@ class OrderQueued(OrderEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderReleased(OrderEvent):
     """A queued order passed the pre-trade checks at the open; it now goes to its venue."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionChanged:
+    """A symbol's market moved to another phase of its day (it opened, closed, ...).
+
+    Streamed to every subscriber of the symbol and journaled; it changes no state.
+    """
+
+    symbol: str
+    calendar: str
+    phase: SessionPhase
+    #: The next regular open and close after the change; 0 when there is none.
+    next_open_ns: int
+    next_close_ns: int
+    ts_ns: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,6 +26,7 @@ from fillgate.domain.enums import (
     HaltScope,
     OrderState,
     OrderType,
+    SessionPhase,
     Side,
     TimeInForce,
     TradingMode,
@@ -178,6 +179,14 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
             event.venue,
             event.message,
         ]
+    elif kind is ev.SessionChanged:
+        body = [
+            event.symbol,
+            event.calendar,
+            int(event.phase),
+            event.next_open_ns,
+            event.next_close_ns,
+        ]
     elif kind is ev.OrderDenied:
         c = event.command
         body = [
@@ -278,6 +287,15 @@ def decode_row(r: list[Any]) -> Record:
             message=f[5],
             ts_ns=ts,
         )
+    elif cls is ev.SessionChanged:
+        event = ev.SessionChanged(
+            symbol=f[0],
+            calendar=f[1],
+            phase=SessionPhase(f[2]),
+            next_open_ns=f[3],
+            next_close_ns=f[4],
+            ts_ns=ts,
+        )
     else:  # OrderDenied
         command = SubmitOrder(
             account=f[0],
@@ -332,5 +350,6 @@ _KIND_OF: dict[type, str] = {
     # Trading sessions (issue 15): an order held while its market is closed, and its release.
     ev.OrderQueued: "ss.queued",
     ev.OrderReleased: "ss.released",
+    ev.SessionChanged: "ss.session",
 }
 _CLASS_OF = {kind: cls for cls, kind in _KIND_OF.items()}

@@ -24,10 +24,13 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import IntEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from fillgate.domain.enums import SessionPhase
+
+#: Where a market is in its day (the domain's SessionPhase, named shortly here).
+Phase = SessionPhase
 _NS = 1_000_000_000
 _DAY_NS = 86_400 * _NS
 ALWAYS = "24/7"
@@ -37,15 +40,6 @@ EXTENDED_DEFAULTS = {"XNYS": (19_800, 14_400), "XNAS": (19_800, 14_400)}
 #: How far around "now" an exchange calendar's sessions are loaded at a time.
 _LOAD_BEFORE = timedelta(days=14)
 _LOAD_AFTER = timedelta(days=400)
-
-
-class Phase(IntEnum):
-    """Where a market is in its day (values match the proto's SessionPhase)."""
-
-    CLOSED = 1
-    PRE_MARKET = 2
-    REGULAR = 3
-    POST_MARKET = 4
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,15 +25,17 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x66illgate/v1/session.proto\x12\x0b\x66illgate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbe\x02\n\x0cMarketStatus\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61lendar\x18\x02 \x01(\t\x12\x10\n\x08timezone\x18\x03 \x01(\t\x12(\n\x05phase\x18\x04 \x01(\x0e\x32\x19.fillgate.v1.SessionPhase\x12\x0f\n\x07is_open\x18\x05 \x01(\x08\x12-\n\tnext_open\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nnext_close\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fnext_open_local\x18\x08 \x01(\t\x12\x18\n\x10next_close_local\x18\t \x01(\t\x12\x16\n\x0e\x65xtended_hours\x18\n \x01(\x08\x12\x15\n\rclosed_policy\x18\x0b \x01(\t*\x9f\x01\n\x0cSessionPhase\x12\x1d\n\x19SESSION_PHASE_UNSPECIFIED\x10\x00\x12\x18\n\x14SESSION_PHASE_CLOSED\x10\x01\x12\x1c\n\x18SESSION_PHASE_PRE_MARKET\x10\x02\x12\x19\n\x15SESSION_PHASE_REGULAR\x10\x03\x12\x1d\n\x19SESSION_PHASE_POST_MARKET\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x66illgate/v1/session.proto\x12\x0b\x66illgate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfb\x01\n\x0cSessionEvent\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61lendar\x18\x03 \x01(\t\x12(\n\x05phase\x18\x04 \x01(\x0e\x32\x19.fillgate.v1.SessionPhase\x12-\n\tnext_open\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nnext_close\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nevent_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xbe\x02\n\x0cMarketStatus\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x10\n\x08\x63\x61lendar\x18\x02 \x01(\t\x12\x10\n\x08timezone\x18\x03 \x01(\t\x12(\n\x05phase\x18\x04 \x01(\x0e\x32\x19.fillgate.v1.SessionPhase\x12\x0f\n\x07is_open\x18\x05 \x01(\x08\x12-\n\tnext_open\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nnext_close\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fnext_open_local\x18\x08 \x01(\t\x12\x18\n\x10next_close_local\x18\t \x01(\t\x12\x16\n\x0e\x65xtended_hours\x18\n \x01(\x08\x12\x15\n\rclosed_policy\x18\x0b \x01(\t*\x9f\x01\n\x0cSessionPhase\x12\x1d\n\x19SESSION_PHASE_UNSPECIFIED\x10\x00\x12\x18\n\x14SESSION_PHASE_CLOSED\x10\x01\x12\x1c\n\x18SESSION_PHASE_PRE_MARKET\x10\x02\x12\x19\n\x15SESSION_PHASE_REGULAR\x10\x03\x12\x1d\n\x19SESSION_PHASE_POST_MARKET\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fillgate.v1.session_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SESSIONPHASE']._serialized_start=397
-  _globals['_SESSIONPHASE']._serialized_end=556
-  _globals['_MARKETSTATUS']._serialized_start=76
-  _globals['_MARKETSTATUS']._serialized_end=394
+  _globals['_SESSIONPHASE']._serialized_start=651
+  _globals['_SESSIONPHASE']._serialized_end=810
+  _globals['_SESSIONEVENT']._serialized_start=76
+  _globals['_SESSIONEVENT']._serialized_end=327
+  _globals['_MARKETSTATUS']._serialized_start=330
+  _globals['_MARKETSTATUS']._serialized_end=648
 # @@protoc_insertion_point(module_scope)

@@ -22,6 +22,24 @@ SESSION_PHASE_PRE_MARKET: SessionPhase
 SESSION_PHASE_REGULAR: SessionPhase
 SESSION_PHASE_POST_MARKET: SessionPhase
 
+class SessionEvent(_message.Message):
+    __slots__ = ("sequence", "symbol", "calendar", "phase", "next_open", "next_close", "event_time")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_OPEN_FIELD_NUMBER: _ClassVar[int]
+    NEXT_CLOSE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    symbol: str
+    calendar: str
+    phase: SessionPhase
+    next_open: _timestamp_pb2.Timestamp
+    next_close: _timestamp_pb2.Timestamp
+    event_time: _timestamp_pb2.Timestamp
+    def __init__(self, sequence: _Optional[int] = ..., symbol: _Optional[str] = ..., calendar: _Optional[str] = ..., phase: _Optional[_Union[SessionPhase, str]] = ..., next_open: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., next_close: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class MarketStatus(_message.Message):
     __slots__ = ("symbol", "calendar", "timezone", "phase", "is_open", "next_open", "next_close", "next_open_local", "next_close_local", "extended_hours", "closed_policy")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
