@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from fillgate.book.positions import PositionBook
 from fillgate.domain import events as ev
@@ -199,7 +200,7 @@ class Engine:
                     cmd.symbol, cmd.type, cmd.time_in_force, self.clock.now_ns()
                 )
             if release_ns:
-                return self._queue(cmd, release_ns)  # risk judges it at the open
+                return SubmitResult(self.held.queue(cmd, release_ns), False)  # risk: at the open
             guard(
                 self.state,
                 self.risk,
@@ -225,24 +226,7 @@ class Engine:
             )
             raise
         now = self.clock.now_ns()
-        order = Order(
-            order_id=self.ids.order_id(),
-            client_order_id=cmd.client_order_id,
-            account=cmd.account,
-            symbol=cmd.symbol,
-            side=cmd.side,
-            type=cmd.type,
-            time_in_force=cmd.time_in_force,
-            quantity=cmd.quantity,
-            limit_price=cmd.limit_price,
-            stop_price=cmd.stop_price,
-            strategy_id=cmd.strategy_id,
-            tags=cmd.tags,
-            reduce_only=cmd.reduce_only,
-            venue=self.universe.accounts[cmd.account],
-            created_ns=now,
-            updated_ns=now,
-        )
+        order = self._new_order(cmd, now)
         self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order))
         venue = self.venues[cmd.account]
         try:
@@ -251,10 +235,8 @@ class Engine:
             self._reject(order.order_id, exc.message)
         return SubmitResult(self._orders[order.order_id], False)
 
-    def _queue(self, cmd: SubmitOrder, release_ns: int) -> SubmitResult:
-        """Accept ``cmd`` as a queued order, held here until ``release_ns``."""
-        now = self.clock.now_ns()
-        order = Order(
+    def _new_order(self, cmd: SubmitOrder, now: int, **extra: Any) -> Order:
+        return Order(
             order_id=self.ids.order_id(),
             client_order_id=cmd.client_order_id,
             account=cmd.account,
@@ -269,46 +251,26 @@ class Engine:
             tags=cmd.tags,
             reduce_only=cmd.reduce_only,
             venue=self.universe.accounts[cmd.account],
-            state=OrderState.QUEUED,
             created_ns=now,
             updated_ns=now,
-            release_ns=release_ns,
+            **extra,
         )
-        self._apply(ev.OrderQueued(order_id=order.order_id, ts_ns=now, order=order))
-        self.held.arm()
-        return SubmitResult(self._orders[order.order_id], False)
 
-    async def release(self, order_id: str) -> int:
-        """Send a queued order to its venue if the halt guard and risk pass it; return 1 if so.
-
-        A denial rejects the order with the denial's reason and message.
-        """
-        order = self._orders[order_id]
-        if order.state is not OrderState.QUEUED:
-            return 0
-        try:
-            guard(
-                self.state,
-                self.risk,
-                account=order.account,
-                symbol=order.symbol,
-                strategy=order.strategy_id,
-                side=order.side,
-                quantity=order.quantity,
-                reduce_only=order.reduce_only,
-                limit_price=order.limit_price,
-                stop_price=order.stop_price,
-                exclude=order.order_id,
-            )
-        except (FailedPrecondition, ResourceExhausted) as exc:
-            self._reject(order_id, f"{exc.reason}: {exc.message}")
-            return 0
-        self._apply(ev.OrderReleased(order_id=order_id, ts_ns=self.clock.now_ns()))
-        try:
-            await self.venues[order.account].submit(self._orders[order_id])
-        except FillgateError as exc:
-            self._reject(order_id, exc.message)
-        return 1
+    def _guard_order(self, order: Order, quantity: Decimal | None = None, **terms: Any) -> None:
+        """The halt guard and risk for ``order`` (with new terms, for a replace)."""
+        guard(
+            self.state,
+            self.risk,
+            account=order.account,
+            symbol=order.symbol,
+            strategy=order.strategy_id,
+            side=order.side,
+            quantity=order.quantity if quantity is None else quantity,
+            reduce_only=order.reduce_only,
+            limit_price=terms.get("limit_price", order.limit_price),
+            stop_price=terms.get("stop_price", order.stop_price),
+            exclude=order.order_id,
+        )
 
     async def cancel(self, cmd: CancelOrder) -> Order:
         """Ask the venue to cancel; canceling a canceled order returns it unchanged.
@@ -389,18 +351,8 @@ class Engine:
         if (limit, stop) != (order.limit_price, order.stop_price) or quantity > order.quantity:
             # Only a pure size cut is always allowed; anything else is judged like a
             # new order for the remaining quantity, so a replace cannot dodge a halt.
-            guard(
-                self.state,
-                self.risk,
-                account=order.account,
-                symbol=order.symbol,
-                strategy=order.strategy_id,
-                side=order.side,
-                quantity=quantity - order.filled_quantity,
-                reduce_only=order.reduce_only,
-                limit_price=limit,
-                stop_price=stop,
-                exclude=order.order_id,
+            self._guard_order(
+                order, quantity - order.filled_quantity, limit_price=limit, stop_price=stop
             )
         self._apply(
             ev.OrderReplaceRequested(

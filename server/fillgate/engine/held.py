@@ -11,6 +11,8 @@ The queue is the journal: a restart replays the queued orders, and
 :meth:`HeldOrders.arm` (called from ``Engine.start``) schedules their
 release again, at once for any whose open passed while the server was down.
 One timer serves every queued order: it fires at the earliest release time.
+This module is the engine's own (it applies events through the engine's
+private ``_apply``, as the engine does): it only keeps the queue's code apart.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from fillgate.domain import events as ev
+from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState
+from fillgate.domain.errors import FailedPrecondition, FillgateError, ResourceExhausted
 from fillgate.domain.orders import Order
 
 if TYPE_CHECKING:
@@ -74,11 +79,41 @@ class HeldOrders:
         released = 0
         for order in self.queued():
             if order.release_ns <= now:
-                released += await self._engine.release(order.order_id)
+                released += await self.release(order.order_id)
         if released:
             log.info("event=queued_orders_released count=%d", released)
         self.arm()
         return released
+
+    def queue(self, cmd: SubmitOrder, release_ns: int) -> Order:
+        """Accept ``cmd`` as a queued order, held here until ``release_ns``."""
+        engine = self._engine
+        now = engine.clock.now_ns()
+        order = engine._new_order(cmd, now, state=QUEUED, release_ns=release_ns)
+        engine._apply(ev.OrderQueued(order_id=order.order_id, ts_ns=now, order=order))
+        self.arm()
+        return engine._orders[order.order_id]
+
+    async def release(self, order_id: str) -> int:
+        """Send a queued order to its venue if the halt guard and risk pass it; return 1 if so.
+
+        A denial rejects the order with the denial's reason and message.
+        """
+        engine = self._engine
+        order = engine._orders[order_id]
+        if order.state is not QUEUED:
+            return 0
+        try:
+            engine._guard_order(order)
+        except (FailedPrecondition, ResourceExhausted) as exc:
+            engine._reject(order_id, f"{exc.reason}: {exc.message}")
+            return 0
+        engine._apply(ev.OrderReleased(order_id=order_id, ts_ns=engine.clock.now_ns()))
+        try:
+            await engine.venues[order.account].submit(engine._orders[order_id])
+        except FillgateError as exc:
+            engine._reject(order_id, exc.message)
+        return 1
 
     async def stop(self) -> None:
         self._started = False
