@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fakes.alpaca import FakeAlpaca
+from fakes.alpaca_book import ASSETS
 from fakes.alpaca_harness import credentials, settings_for
 
 from fillgate.app import FillgateServer, create_server
@@ -22,7 +23,7 @@ from fillgate.config import config_from_dict
 from fillgate.domain.values import ManualClock, SystemClock
 from fillgate.venues.alpaca import build_driver
 from fillgate.venues.alpaca.driver import AlpacaDriver
-from fillgate_client import AsyncFillgateClient, DriftKind, VenueDrift
+from fillgate_client import AsyncFillgateClient, DriftKind, FailedPreconditionError, VenueDrift
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -150,3 +151,38 @@ async def test_server_venue_agrees_with_calendar_reports_no_session_drift(
 
     assert venue.market.calendar_requests == 1 and venue.market.clock_requests == 1
     assert drifts == []
+
+
+# -- a venue halt ---------------------------------------------------------------------------
+
+
+async def test_server_alpaca_asset_not_tradable_denies_symbol_not_trading(
+    venue: FakeAlpaca, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(ASSETS["AAPL"], "tradable", False)
+    venue.market.now = datetime(2026, 12, 7, 10, 0, tzinfo=NY)
+
+    server = await _serve(venue, tmp_path / "j.log", ManualClock(et("2026-12-07T10:00")))
+    try:
+        async with AsyncFillgateClient(f"127.0.0.1:{server.port}", timeout=10) as client:
+            with pytest.raises(FailedPreconditionError) as caught:
+                await _submit_when_reconciled(client)
+    finally:
+        await server.stop(grace=0.5)
+
+    assert caught.value.reason == "SYMBOL_NOT_TRADING"
+    assert caught.value.metadata == {"account": "equities", "symbol": "AAPL"}
+    assert list(venue.book.orders) == []
+
+
+async def _submit_when_reconciled(client: AsyncFillgateClient) -> None:
+    """Submit once the account's first reconciliation has run (until then it is gated)."""
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            await client.submit_order("equities", "AAPL", "buy", "1")
+            return
+        except FailedPreconditionError as exc:
+            if exc.reason != "VENUE_NOT_RECONCILED" or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)

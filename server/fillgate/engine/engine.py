@@ -194,6 +194,13 @@ class Engine:
                     f"reconciles: {blocked}",
                     {"account": cmd.account},
                 )
+            trading = getattr(self.venues[cmd.account], "trading", None)
+            if trading is not None and not trading(cmd.symbol):
+                raise FailedPrecondition(
+                    "SYMBOL_NOT_TRADING",
+                    f"the venue of account {cmd.account} halts {cmd.symbol}: no new orders",
+                    {"account": cmd.account, "symbol": cmd.symbol},
+                )
             release_ns = 0
             if self.sessions is not None:
                 release_ns = self.sessions.check_order(

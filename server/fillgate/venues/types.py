@@ -59,6 +59,10 @@ class Instrument:
     quantity_increment: Decimal
     #: Smallest order quantity (0 when the venue states none).
     min_quantity: Decimal = ZERO
+    #: False while the venue halts the symbol (Alpaca asset not tradable or not active,
+    #: a Binance symbol whose status is not TRADING): new orders are denied
+    #: SYMBOL_NOT_TRADING.
+    trading: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -158,9 +159,13 @@ class AlpacaDriver:
                     ) from None
                 raise
             asset = translate.mapping(answer)
-            if asset.get("tradable") is False:
-                raise VenueFailure(ErrorKind.FATAL, f"alpaca asset {venue!r} is not tradable")
-            instruments[ours] = translate.instrument(ours, asset)
+            instrument = translate.instrument(ours, asset)
+            if asset.get("tradable") is False or asset.get("status", "active") != "active":
+                # A halt, not a wrong configuration: the account still connects, and
+                # new orders in this symbol are denied SYMBOL_NOT_TRADING.
+                log.warning("event=venue_symbol_halted venue=alpaca symbol=%s", venue)
+                instrument = replace(instrument, trading=False)
+            instruments[ours] = instrument
         return instruments
 
     async def close(self) -> None:

@@ -102,6 +102,12 @@ class RemoteVenue:
         if run is not None:
             run.ctx.connected = False
 
+    def trading(self, symbol: str) -> bool:
+        """False while the venue halts ``symbol`` (as of its last open); True when unknown."""
+        run = self._run
+        inst = None if run is None else run.ctx.instruments.get(symbol)
+        return inst is None or inst.trading
+
     async def reattach(self, orders: list[Order]) -> None:
         """Take back the open orders of a previous run (see :meth:`.Backfill.reattach`)."""
         self._connected().backfill.reattach(orders)
