@@ -126,6 +126,7 @@ def order_from_proto(m: Any) -> Order:
         create_time=_time(m, "create_time"),
         update_time=_time(m, "update_time"),
         release_time=_time(m, "release_time"),
+        extended_hours=m.extended_hours,
     )
 
 

@@ -103,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategy", metavar="ID")
     p.add_argument("--tag", metavar="K=V", action="append", type=_tag, default=[])
     p.add_argument("--reduce-only", action="store_true")
+    p.add_argument(
+        "--extended-hours",
+        action="store_true",
+        help="eligible in pre-market and after hours (LIMIT + DAY only)",
+    )
 
     p = command("cancel", _cancel, "cancel an order (by ORDER_ID or --account/--client-order-id)")
     _order_ref_args(p)
@@ -242,6 +247,7 @@ def _submit(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> in
         strategy_id=args.strategy,
         tags=dict(args.tag),
         reduce_only=args.reduce_only,
+        extended_hours=args.extended_hours,
     )
     text = _output.order_fields(result.order)
     if result.duplicate:

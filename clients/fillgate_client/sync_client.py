@@ -91,6 +91,7 @@ class FillgateClient:
         strategy_id: str | None = None,
         tags: Mapping[str, str] | None = None,
         reduce_only: bool = False,
+        extended_hours: bool = False,
     ) -> SubmitResult:
         """Place an order; a repeat with the same client_order_id returns the stored one."""
         request = _requests.submit_order(
@@ -106,6 +107,7 @@ class FillgateClient:
             strategy_id=strategy_id,
             tags=tags,
             reduce_only=reduce_only,
+            extended_hours=extended_hours,
         )
         return _convert.submit_result_from_proto(self._exec("SubmitOrder", request))
 

@@ -202,6 +202,8 @@ class Order:
     update_time: datetime | None
     release_time: datetime | None = None
     """When a queued order goes to its venue (its market's open); None if never queued."""
+    extended_hours: bool = False
+    """Eligible in the pre-market and after-hours sessions."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

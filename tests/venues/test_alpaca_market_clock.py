@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,10 +17,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from fakes.alpaca import FakeAlpaca
 from fakes.alpaca_book import ASSETS
-from fakes.alpaca_harness import credentials, settings_for
+from fakes.alpaca_harness import credentials, limit, posted_orders, settings_for
 
 from fillgate.app import FillgateServer, create_server
 from fillgate.config import config_from_dict
+from fillgate.domain.enums import TimeInForce
 from fillgate.domain.values import ManualClock, SystemClock
 from fillgate.venues.alpaca import build_driver
 from fillgate.venues.alpaca.driver import AlpacaDriver
@@ -186,3 +188,26 @@ async def _submit_when_reconciled(client: AsyncFillgateClient) -> None:
             if exc.reason != "VENUE_NOT_RECONCILED" or time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.05)
+
+
+async def test_place_extended_hours_limit_day_sends_extended_hours_to_alpaca(
+    fake: FakeAlpaca, driver: AlpacaDriver
+) -> None:
+    await driver.open()
+    order = replace(limit("ext-1"), time_in_force=TimeInForce.DAY, extended_hours=True)
+
+    await driver.place(order)
+
+    (body,) = posted_orders(fake)
+    assert (body["extended_hours"], body["type"], body["time_in_force"]) == (True, "limit", "day")
+
+
+async def test_place_regular_order_sends_no_extended_hours_field(
+    fake: FakeAlpaca, driver: AlpacaDriver
+) -> None:
+    await driver.open()
+
+    await driver.place(limit("reg-1"))
+
+    (body,) = posted_orders(fake)
+    assert "extended_hours" not in body

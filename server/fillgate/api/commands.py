@@ -94,6 +94,7 @@ def submit_order(req: svc_pb.SubmitOrderRequest) -> cmd.SubmitOrder:
         strategy_id=req.strategy_id,
         tags=tuple(sorted(req.tags.items())),
         reduce_only=req.reduce_only,
+        extended_hours=req.extended_hours,
     )
 
 

@@ -64,6 +64,7 @@ def order(o: Order) -> order_pb.Order:
         version=o.version,
         create_time=timestamp(o.created_ns),
         update_time=timestamp(o.updated_ns),
+        extended_hours=o.extended_hours,
     )
     if o.release_ns:
         msg.release_time.CopyFrom(timestamp(o.release_ns))

@@ -24,6 +24,8 @@ class SubmitOrder:
     strategy_id: str = ""
     tags: tuple[tuple[str, str], ...] = ()
     reduce_only: bool = False
+    #: Eligible in the pre-market and after-hours sessions (LIMIT + DAY only).
+    extended_hours: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -204,7 +204,7 @@ class Engine:
             release_ns = 0
             if self.sessions is not None:
                 release_ns = self.sessions.check_order(
-                    cmd.symbol, cmd.type, cmd.time_in_force, self.clock.now_ns()
+                    cmd.symbol, cmd.type, cmd.time_in_force, cmd.extended_hours, self.clock.now_ns()
                 )
             if release_ns:
                 return SubmitResult(self.held.queue(cmd, release_ns), False)  # risk: at the open
@@ -257,6 +257,7 @@ class Engine:
             strategy_id=cmd.strategy_id,
             tags=cmd.tags,
             reduce_only=cmd.reduce_only,
+            extended_hours=cmd.extended_hours,
             venue=self.universe.accounts[cmd.account],
             created_ns=now,
             updated_ns=now,

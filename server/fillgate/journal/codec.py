@@ -101,6 +101,11 @@ def _order_fields(o: Order) -> list[Any]:
     ]
 
 
+def _ext(extended_hours: bool) -> list[Any]:
+    """The record's optional trailing object (namespaced keys), only when it has one."""
+    return [{"ss.extended_hours": True}] if extended_hours else []
+
+
 def _order_from(f: list[Any], ts_ns: int) -> Order:
     return Order(
         order_id=f[0],
@@ -141,9 +146,10 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
             str(event.fee),
         ]
     elif kind is ev.OrderAccepted:
-        body = _order_fields(event.order)
+        body = [*_order_fields(event.order), *_ext(event.order.extended_hours)]
     elif kind is ev.OrderQueued:
-        body = [*_order_fields(event.order), event.order.release_ns]
+        o = event.order
+        body = [*_order_fields(o), o.release_ns, *_ext(o.extended_hours)]
     elif kind is ev.OrderAcknowledged:
         body = [event.order_id, event.venue_order_id]
     elif kind in (ev.OrderTriggered, ev.OrderCancelRequested, ev.OrderReleased):
@@ -205,6 +211,7 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
             event.reason,
             event.message,
             [list(t) for t in event.metadata],
+            *_ext(c.extended_hours),
         ]
     else:
         raise TypeError(f"no journal encoding for {kind.__name__}")
@@ -232,9 +239,19 @@ def decode_row(r: list[Any]) -> Record:
             fee=_dec(f[4]),
         )
     elif cls is ev.OrderAccepted:
-        event = ev.OrderAccepted(order_id=f[0], ts_ns=ts, order=_order_from(f, ts))
+        order = _order_from(f, ts)
+        ext = f[15] if len(f) > 15 else {}
+        if ext.get("ss.extended_hours"):
+            order = replace(order, extended_hours=True)
+        event = ev.OrderAccepted(order_id=f[0], ts_ns=ts, order=order)
     elif cls is ev.OrderQueued:
-        queued = replace(_order_from(f, ts), state=OrderState.QUEUED, release_ns=f[15])
+        ext = f[16] if len(f) > 16 else {}
+        queued = replace(
+            _order_from(f, ts),
+            state=OrderState.QUEUED,
+            release_ns=f[15],
+            extended_hours=bool(ext.get("ss.extended_hours")),
+        )
         event = ev.OrderQueued(order_id=f[0], ts_ns=ts, order=queued)
     elif cls is ev.OrderAcknowledged:
         event = ev.OrderAcknowledged(order_id=f[0], ts_ns=ts, venue_order_id=f[1])
@@ -310,6 +327,7 @@ def decode_row(r: list[Any]) -> Record:
             strategy_id=f[9],
             tags=tuple((k, v) for k, v in f[10]),
             reduce_only=f[11],
+            extended_hours=bool((f[15] if len(f) > 15 else {}).get("ss.extended_hours")),
         )
         event = ev.OrderDenied(
             command=command,

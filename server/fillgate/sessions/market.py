@@ -135,11 +135,14 @@ class Sessions:
         w = next(cal.windows_from(now_ns))
         return w.post_ns if now_ns >= w.close_ns else w.close_ns
 
-    def check_order(self, symbol: str, order_type: OrderType, tif: TimeInForce, now_ns: int) -> int:
+    def check_order(
+        self, symbol: str, order_type: OrderType, tif: TimeInForce, extended: bool, now_ns: int
+    ) -> int:
         """Return 0 when ``symbol``'s market takes this order now.
 
         Under the ``queue`` policy, return the time to release it instead (the
-        next open); under ``reject``, raise FailedPrecondition.
+        next open); under ``reject``, raise FailedPrecondition. ``extended``: the
+        order is marked for extended hours.
         """
         cal = self._calendars.get(symbol)
         if cal is None or cal.always_open:
@@ -147,20 +150,25 @@ class Sessions:
         st = self.status(symbol, now_ns)
         if st.phase is Phase.REGULAR:
             return 0
-        extended = st.phase in (Phase.PRE_MARKET, Phase.POST_MARKET) and st.extended_hours
-        if extended and order_type is OrderType.LIMIT and tif is TimeInForce.DAY:
+        in_extended = st.phase in (Phase.PRE_MARKET, Phase.POST_MARKET)
+        eligible = order_type is OrderType.LIMIT and tif is TimeInForce.DAY and st.extended_hours
+        if in_extended and extended and eligible:
             return 0
         if st.closed_policy == "queue" and st.next_open_ns is not None:
             return st.next_open_ns
         meta = {"symbol": symbol, "calendar": st.calendar, "phase": st.phase.name}
         if st.next_open_ns is not None:
             meta["next_open"] = rfc3339(st.next_open_ns)
-        if extended:
+        if in_extended and extended:
+            session = st.phase.name.lower().replace("_", "-")
+            why = (
+                "only LIMIT orders with time in force DAY are taken"
+                if st.extended_hours
+                else "extended hours are not enabled for it ([sessions] extended_hours)"
+            )
             raise FailedPrecondition(
                 "EXTENDED_HOURS_NOT_ALLOWED",
-                f"{symbol} is in its {st.phase.name.lower().replace('_', '-')} session: only "
-                f"LIMIT orders with time in force DAY are taken (got {order_type.name} "
-                f"{tif.name})",
+                f"{symbol} is in its {session} session: {why}",
                 {**meta, "type": order_type.name, "time_in_force": tif.name},
             )
         opens = "" if st.next_open_ns is None else f"; it opens {zone_time(cal, st.next_open_ns)}"

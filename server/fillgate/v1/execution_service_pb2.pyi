@@ -17,7 +17,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class SubmitOrderRequest(_message.Message):
-    __slots__ = ("account", "symbol", "side", "quantity", "type", "limit_price", "stop_price", "time_in_force", "client_order_id", "strategy_id", "tags", "reduce_only")
+    __slots__ = ("account", "symbol", "side", "quantity", "type", "limit_price", "stop_price", "time_in_force", "client_order_id", "strategy_id", "tags", "reduce_only", "extended_hours")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -37,6 +37,7 @@ class SubmitOrderRequest(_message.Message):
     STRATEGY_ID_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     REDUCE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    EXTENDED_HOURS_FIELD_NUMBER: _ClassVar[int]
     account: str
     symbol: str
     side: _order_pb2.Side
@@ -49,7 +50,8 @@ class SubmitOrderRequest(_message.Message):
     strategy_id: str
     tags: _containers.ScalarMap[str, str]
     reduce_only: bool
-    def __init__(self, account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., quantity: _Optional[str] = ..., type: _Optional[_Union[_order_pb2.OrderType, str]] = ..., limit_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., time_in_force: _Optional[_Union[_order_pb2.TimeInForce, str]] = ..., client_order_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., reduce_only: _Optional[bool] = ...) -> None: ...
+    extended_hours: bool
+    def __init__(self, account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., quantity: _Optional[str] = ..., type: _Optional[_Union[_order_pb2.OrderType, str]] = ..., limit_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., time_in_force: _Optional[_Union[_order_pb2.TimeInForce, str]] = ..., client_order_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., reduce_only: _Optional[bool] = ..., extended_hours: _Optional[bool] = ...) -> None: ...
 
 class SubmitOrderResponse(_message.Message):
     __slots__ = ("order", "duplicate")

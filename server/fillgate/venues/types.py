@@ -79,6 +79,8 @@ class PlaceRequest:
     quantity: Decimal
     limit_price: Decimal | None = None
     stop_price: Decimal | None = None
+    #: Eligible in the pre-market and after-hours sessions (Alpaca ``extended_hours``).
+    extended_hours: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,7 +12,7 @@ import pytest
 from session_helpers import DAY, GTC, LIMIT, MARKET, OTHER_SYMBOL, SYMBOL, Make, et
 
 from fillgate.domain.enums import OrderState
-from fillgate.domain.errors import FailedPrecondition
+from fillgate.domain.errors import FailedPrecondition, InvalidArgument
 
 
 async def test_submit_saturday_0300_et_denied_market_closed_with_next_open(at: Make) -> None:
@@ -44,40 +44,52 @@ async def test_submit_on_us_holiday_denied_market_closed(at: Make) -> None:
     assert caught.value.metadata["next_open"] == "2026-11-27T14:30:00Z"
 
 
-async def test_submit_pre_market_limit_day_accepted(at: Make) -> None:
+async def test_submit_pre_market_extended_hours_limit_day_accepted(at: Make) -> None:
     h = await at("2026-12-07T08:00")
 
-    order = await h.submit_order(type=LIMIT, limit_price=99, time_in_force=DAY)
+    order = await h.submit_order(type=LIMIT, limit_price=99, time_in_force=DAY, extended_hours=True)
 
     assert order.state is OrderState.NEW
+    assert order.extended_hours is True
 
 
-async def test_submit_pre_market_market_order_denied_extended_hours_not_allowed(at: Make) -> None:
+async def test_submit_pre_market_unmarked_order_denied_market_closed(at: Make) -> None:
     h = await at("2026-12-07T08:00")
-
-    with pytest.raises(FailedPrecondition) as caught:
-        await h.submit_order(type=MARKET, quantity="1")
-
-    assert caught.value.reason == "EXTENDED_HOURS_NOT_ALLOWED"
-    assert caught.value.metadata["phase"] == "PRE_MARKET"
-
-
-async def test_submit_post_market_limit_gtc_denied_extended_hours_not_allowed(at: Make) -> None:
-    h = await at("2026-12-07T17:00")
-
-    with pytest.raises(FailedPrecondition) as caught:
-        await h.submit_order(type=LIMIT, limit_price=99, time_in_force=GTC)
-
-    assert caught.value.reason == "EXTENDED_HOURS_NOT_ALLOWED"
-
-
-async def test_submit_pre_market_without_extended_hours_denied_market_closed(at: Make) -> None:
-    h = await at("2026-12-07T08:00", sessions={"symbols": {SYMBOL: {"calendar": "XNYS"}}})
 
     with pytest.raises(FailedPrecondition) as caught:
         await h.submit_order(type=LIMIT, limit_price=99, time_in_force=DAY)
 
     assert caught.value.reason == "MARKET_CLOSED"
+    assert caught.value.metadata["phase"] == "PRE_MARKET"
+
+
+async def test_submit_extended_hours_market_order_invalid_argument(at: Make) -> None:
+    h = await at("2026-12-07T08:00")
+
+    with pytest.raises(InvalidArgument) as caught:
+        await h.submit_order(type=MARKET, extended_hours=True)
+
+    assert [field for field, _ in caught.value.violations] == ["extended_hours"]
+    assert h.order_count() == 0
+
+
+async def test_submit_extended_hours_limit_gtc_invalid_argument(at: Make) -> None:
+    h = await at("2026-12-07T17:00")
+
+    with pytest.raises(InvalidArgument, match="time in force DAY"):
+        await h.submit_order(type=LIMIT, limit_price=99, time_in_force=GTC, extended_hours=True)
+
+
+async def test_submit_post_market_symbol_without_extended_hours_denied_not_allowed(
+    at: Make,
+) -> None:
+    h = await at("2026-12-07T17:00", sessions={"symbols": {SYMBOL: {"calendar": "XNYS"}}})
+
+    with pytest.raises(FailedPrecondition) as caught:
+        await h.submit_order(type=LIMIT, limit_price=99, time_in_force=DAY, extended_hours=True)
+
+    assert caught.value.reason == "EXTENDED_HOURS_NOT_ALLOWED"
+    assert caught.value.metadata["phase"] == "POST_MARKET"
 
 
 async def test_submit_fx_symbol_saturday_denied_until_sunday_1700_et(at: Make) -> None:
@@ -114,7 +126,7 @@ async def test_day_order_expires_at_half_day_close_1300_et(at: Make) -> None:
 async def test_day_order_in_post_market_expires_at_post_market_end(at: Make) -> None:
     h = await at("2026-12-07T17:00")
 
-    order = await h.submit_order(type=LIMIT, limit_price=99, time_in_force=DAY)
+    order = await h.submit_order(type=LIMIT, limit_price=99, time_in_force=DAY, extended_hours=True)
 
     assert h.paper.day_due_ns(order) == et("2026-12-07T20:00")
 

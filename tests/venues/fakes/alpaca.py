@@ -224,6 +224,8 @@ class FakeAlpaca(RestFake):
             or (kind in ("stop", "stop_limit")) != (stop is not None)
         ):
             return _error(422, 40010001, "invalid order request")
+        if body.get("extended_hours") and (kind, tif) != ("limit", "day"):
+            return _error(422, 42210000, "extended hours order must be DAY limit orders")
         client_id = str(body.get("client_order_id") or uuid.uuid4())
         if len(client_id) > 128:
             return _error(422, 40010001, "client_order_id must be no more than 128 characters")

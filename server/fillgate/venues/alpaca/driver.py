@@ -195,6 +195,8 @@ class AlpacaDriver:
             fields["limit_price"] = _to_float("limit price", request.limit_price)
         if request.type.needs_stop and request.stop_price is not None:
             fields["stop_price"] = _to_float("stop price", request.stop_price)
+        if request.extended_hours:  # fillgate checked Alpaca's rule: LIMIT + DAY
+            fields["extended_hours"] = True
         order_request = _ORDER_MODELS[request.type](**fields)
         raw = await self._call(self._client.submit_order, order_request)
         return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
