@@ -69,6 +69,8 @@ class Sessions:
         self._settings: Mapping[str, SymbolSession] = config.symbols
         shared: dict[tuple[str, int | None, int | None], Calendar] = {}
         self._calendars: dict[str, Calendar] = {}
+        #: symbol -> (valid from, valid until, status): see :meth:`status`.
+        self._cache: dict[str, tuple[int, int, MarketStatus]] = {}
         for symbol in symbols:
             s = self._settings.get(symbol, _DEFAULT)
             key = (s.calendar, s.pre_market_s, s.post_market_s)
@@ -94,6 +96,7 @@ class Sessions:
             return
         base = current.base if isinstance(current, VenueDays) else current
         self._calendars[symbol] = VenueDays(base, days)
+        self._cache.pop(symbol, None)
 
     def library_calendar(self, symbol: str) -> Calendar:
         """``symbol``'s calendar as configured, before any venue days were adopted."""
@@ -104,11 +107,18 @@ class Sessions:
         return self._calendars.get(symbol, _ALWAYS)
 
     def status(self, symbol: str, now_ns: int) -> MarketStatus:
-        """Return ``symbol``'s market at ``now_ns``."""
+        """Return ``symbol``'s market at ``now_ns``.
+
+        A status holds until the next boundary of the symbol's day, so it is
+        kept until then: the order path pays a dict lookup, not calendar work.
+        """
+        cached = self._cache.get(symbol)
+        if cached is not None and cached[0] <= now_ns < cached[1]:
+            return cached[2]
         cal = self.calendar(symbol)
         st = status(cal, now_ns)
         settings = self._settings.get(symbol, _DEFAULT)
-        return MarketStatus(
+        result = MarketStatus(
             symbol=symbol,
             calendar=cal.name,
             timezone=cal.timezone,
@@ -118,6 +128,11 @@ class Sessions:
             extended_hours=settings.extended_hours,
             closed_policy=settings.closed_policy,
         )
+        if not cal.always_open:
+            w = next(cal.windows_from(now_ns))
+            until = min(t for t in (w.pre_ns, w.open_ns, w.close_ns, w.post_ns) if t > now_ns)
+            self._cache[symbol] = (now_ns, until, result)
+        return result
 
     def local_time(self, symbol: str, ts_ns: int) -> str:
         """``ts_ns`` in ``symbol``'s market zone, ISO 8601 with the offset."""
