@@ -211,3 +211,25 @@ async def test_place_regular_order_sends_no_extended_hours_field(
 
     (body,) = posted_orders(fake)
     assert "extended_hours" not in body
+
+
+async def test_server_intraday_halt_seen_at_next_check_then_lifted(
+    venue: FakeAlpaca, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    venue.market.now = datetime(2026, 12, 7, 10, 0, tzinfo=NY)
+    server = await _serve(venue, tmp_path / "j.log", ManualClock(et("2026-12-07T10:00")))
+    try:
+        async with AsyncFillgateClient(f"127.0.0.1:{server.port}", timeout=10) as client:
+            await _submit_when_reconciled(client)  # trading: accepted
+            monkeypatch.setitem(ASSETS["AAPL"], "tradable", False)
+            await server.parts.venue_sessions.check()
+            with pytest.raises(FailedPreconditionError) as caught:
+                await client.submit_order("equities", "AAPL", "buy", "1")
+            monkeypatch.setitem(ASSETS["AAPL"], "tradable", True)
+            await server.parts.venue_sessions.check()
+            await client.submit_order("equities", "AAPL", "buy", "1")
+    finally:
+        await server.stop(grace=0.5)
+
+    assert caught.value.reason == "SYMBOL_NOT_TRADING"
+    assert len(list(venue.book.orders)) == 2

@@ -12,8 +12,10 @@ symbol of that account on an exchange calendar:
 3. the venue's days replace the calendar's for that range
    (``Sessions.adopt``): the gate, the queue and DAY expiry follow the venue.
 
-A venue that cannot be read is logged and tried again at the next check; the
-library calendar keeps serving meanwhile.
+Each check also reads the venue's instruments again where the driver can
+(Alpaca's assets), so a halt that starts or ends during the day is seen
+(``SYMBOL_NOT_TRADING``). A venue that cannot be read is logged and tried
+again at the next check; the library calendar keeps serving meanwhile.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ class VenueSessions:
         """Check every account once; return the drifts published."""
         published: list[ev.VenueDrift] = []
         for account, symbols in self._symbols.items():
+            await self._refresh_halts(account)
             driver = self._driver(account)
             priced = [s for s in symbols if not self._sessions.calendar(s).always_open]
             if driver is None or not priced:
@@ -94,6 +97,19 @@ class VenueSessions:
                     type(exc).__name__,
                 )
         return published
+
+    async def _refresh_halts(self, account: str) -> None:
+        refresh = getattr(self._engine.venues.get(account), "refresh_instruments", None)
+        if refresh is None:
+            return
+        try:
+            await refresh()
+        except (VenueFailure, FillgateError) as exc:
+            log.warning(
+                "event=venue_instruments_unreadable account=%s error=%s",
+                account,
+                type(exc).__name__,
+            )
 
     async def _check(self, account: str, driver: Any, symbols: list[str]) -> list[ev.VenueDrift]:
         today = datetime.fromtimestamp(self._engine.clock.now_ns() / 1e9, UTC).date()

@@ -28,18 +28,23 @@ from aiohttp import web
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-def _xnys_days(start: date, end: date) -> dict[str, tuple[str, str]]:
-    import exchange_calendars
+_XNYS: dict[str, tuple[str, str]] = {}
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", Warning)
-        cal = exchange_calendars.get_calendar("XNYS", start=str(start), end=str(end))
-        out = {}
-        for day, row in cal.schedule.iterrows():
-            opens = row["open"].tz_convert(NEW_YORK).strftime("%H:%M")
-            closes = row["close"].tz_convert(NEW_YORK).strftime("%H:%M")
-            out[day.date().isoformat()] = (opens, closes)
-    return out
+
+def _xnys_days(start: date, end: date) -> dict[str, tuple[str, str]]:
+    """XNYS's sessions (New York open and close) from ``start`` to ``end``, 2025 to 2028."""
+    if not _XNYS:  # built once per process: the library takes a moment
+        import exchange_calendars
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Warning)
+            cal = exchange_calendars.get_calendar("XNYS", start="2025-01-01", end="2028-12-31")
+            for day, row in cal.schedule.iterrows():
+                opens = row["open"].tz_convert(NEW_YORK).strftime("%H:%M")
+                closes = row["close"].tz_convert(NEW_YORK).strftime("%H:%M")
+                _XNYS[day.date().isoformat()] = (opens, closes)
+    first, last = start.isoformat(), end.isoformat()
+    return {day: hours for day, hours in _XNYS.items() if first <= day <= last}
 
 
 class MarketHours:

@@ -146,6 +146,10 @@ class AlpacaDriver:
     async def open(self) -> Mapping[str, Instrument]:
         """Check the keys (GET /v2/account), then load each mapped symbol's asset."""
         await self._call(self._client.get_account)
+        return await self.fetch_instruments()
+
+    async def fetch_instruments(self) -> Mapping[str, Instrument]:
+        """Each mapped symbol's asset (GET /v2/assets/{symbol}): increments, and halts."""
         instruments: dict[str, Instrument] = {}
         for ours in self._symbols.configured:
             venue = self._symbols.venue(ours)

@@ -102,6 +102,14 @@ class RemoteVenue:
         if run is not None:
             run.ctx.connected = False
 
+    async def refresh_instruments(self) -> None:
+        """Read the instruments again where the driver can (a halt starts or ends intraday)."""
+        fetch = getattr(self.driver, "fetch_instruments", None)
+        run = self._run
+        if fetch is None or run is None or not run.ctx.connected:
+            return
+        run.ctx.instruments = await self._caller.call(fetch, retry_unknown=True)
+
     def trading(self, symbol: str) -> bool:
         """False while the venue halts ``symbol`` (as of its last open); True when unknown."""
         run = self._run
