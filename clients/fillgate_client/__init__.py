@@ -11,7 +11,9 @@ from .errors import (
     NotFoundError,
     OtherRpcError,
     OutOfRangeError,
+    PermissionDeniedError,
     ResourceExhaustedError,
+    UnauthenticatedError,
     UnavailableError,
 )
 from .market import MarketStatus
@@ -72,6 +74,7 @@ __all__ = [
     "OrderType",
     "OtherRpcError",
     "OutOfRangeError",
+    "PermissionDeniedError",
     "Position",
     "ResourceExhaustedError",
     "RiskAlert",
@@ -88,6 +91,7 @@ __all__ = [
     "TradingMode",
     "TradingRestriction",
     "TradingStateChanged",
+    "UnauthenticatedError",
     "UnavailableError",
     "VenueDrift",
 ]

@@ -31,6 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from fillgate.auth.settings import AuthSettings, AuthSettingsError, parse_auth
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
@@ -159,6 +160,7 @@ class Config:
     journal: JournalConfig = field(default_factory=JournalConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
     sessions: SessionsConfig = field(default_factory=SessionsConfig)
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
     def universe(self) -> Universe:
         """The accounts (with their venue) and symbols, as the engine and risk see them."""
@@ -185,7 +187,17 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
     _check_keys(
         "",
         raw,
-        {"server", "accounts", "symbols", "paper", "streams", "journal", "risk", "sessions"},
+        {
+            "server",
+            "accounts",
+            "symbols",
+            "paper",
+            "streams",
+            "journal",
+            "risk",
+            "sessions",
+            "auth",
+        },
     )
     defaults = Config()
     accounts = defaults.accounts
@@ -213,9 +225,17 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         journal=_section(JournalConfig, "journal", raw.get("journal", {})),
         risk=_risk(raw.get("risk", {})),
         sessions=_sessions(raw.get("sessions", {})),
+        auth=_auth(raw.get("auth", {})),
     )
     _validate(config)
     return config
+
+
+def _auth(raw: Any) -> AuthSettings:
+    try:
+        return parse_auth(_table("auth", raw))
+    except AuthSettingsError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 _ACCOUNT_KEYS = {"venue", "starting_cash"}

@@ -156,7 +156,11 @@ BIN = Path(sys.executable).parent / "fillgate"
 @pytest.fixture
 def target(tmp_path: Path) -> Iterator[str]:
     config = tmp_path / "fillgate.toml"
-    config.write_text('[sessions.symbols.AAPL]\ncalendar = "XNYS"\n')
+    # Admission control off: a loaded machine must not shed the CLI's one call.
+    config.write_text(
+        "[server]\nadmission_max_in_flight_orders = 0\nadmission_max_loop_lag_ms = 0\n"
+        'admission_max_queue_delay_ms = 0\n[sessions.symbols.AAPL]\ncalendar = "XNYS"\n'
+    )
     env = {**os.environ, "FILLGATE_LOG_LEVEL": "WARNING"}
     argv = [str(BIN), "serve", "--listen", "127.0.0.1:0", "--config", str(config)]
     proc = subprocess.Popen(

@@ -26,6 +26,8 @@ class SubmitOrder:
     reduce_only: bool = False
     #: Eligible in the pre-market and after-hours sessions (LIMIT + DAY only).
     extended_hours: bool = False
+    #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +44,8 @@ class CancelOrder:
     """Cancel a working order."""
 
     ref: OrderRef
+    #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +56,8 @@ class ReplaceOrder:
     quantity: Decimal | None = None
     limit_price: Decimal | None = None
     stop_price: Decimal | None = None
+    #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +68,7 @@ class Halt:
     target: str
     mode: TradingMode
     reason: str
+    #: The authenticated principal that asked (no longer free text once auth is on).
     requested_by: str = ""
     cancel_open_orders: bool = False
     flatten_positions: bool = False
@@ -83,3 +90,5 @@ class SetReferencePrice:
 
     symbol: str
     price: Decimal
+    #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
+    by: str = ""

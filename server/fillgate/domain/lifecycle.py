@@ -90,7 +90,9 @@ TABLE: Final[dict[tuple[OrderState, str], OrderState | str]] = {
     # A queued order is fillgate's alone: no venue knows it, so a cancel or a replace
     # completes at once, and a release that risk denies at the open rejects it.
     (S.QUEUED, _RELEASE): S.PENDING_NEW,
+    (S.QUEUED, _CANCEL_REQ): S.QUEUED,  # records who asked; the cancel follows at once
     (S.QUEUED, _CANCELED): S.CANCELED,
+    (S.QUEUED, _REPLACE_REQ): S.QUEUED,  # likewise for a replace
     (S.QUEUED, _REPLACED): S.QUEUED,
     (S.QUEUED, _REJECTED): S.REJECTED,
 }

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -176,7 +176,8 @@ class Engine:
     async def _submit(self, cmd: SubmitOrder, bypass_halt: bool) -> SubmitResult:
         existing = self._store.by_client.get((cmd.account, cmd.client_order_id))
         if existing is not None:
-            if command_of(self._store.submitted[existing]) != cmd:
+            # Who sent it is not part of the idempotency key's contents.
+            if command_of(self._store.submitted[existing]) != replace(cmd, by=""):
                 raise AlreadyExists(
                     "CLIENT_ORDER_ID_REUSED",
                     f"client_order_id {cmd.client_order_id!r} already names order {existing} "
@@ -234,7 +235,7 @@ class Engine:
             raise
         now = self.clock.now_ns()
         order = self._new_order(cmd, now)
-        self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order))
+        self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order, by=cmd.by))
         venue = self.venues[cmd.account]
         try:
             await venue.submit(order)
@@ -295,6 +296,8 @@ class Engine:
         if order.state in (OrderState.CANCELED, OrderState.PENDING_CANCEL):
             return order
         if order.state is OrderState.QUEUED:  # only fillgate holds it: canceled at once
+            now = self.clock.now_ns()
+            self._apply(ev.OrderCancelRequested(order_id=order.order_id, ts_ns=now, by=cmd.by))
             return self._apply(
                 ev.OrderCanceled(
                     order_id=order.order_id,
@@ -314,7 +317,9 @@ class Engine:
                 f"order {order.order_id} has a replace in flight; retry the cancel",
                 {"order_id": order.order_id, "state": order.state.name},
             )
-        self._apply(ev.OrderCancelRequested(order_id=order.order_id, ts_ns=self.clock.now_ns()))
+        self._apply(
+            ev.OrderCancelRequested(order_id=order.order_id, ts_ns=self.clock.now_ns(), by=cmd.by)
+        )
         await self.venues[order.account].cancel(self._orders[order.order_id])
         return self._orders[order.order_id]
 
@@ -329,13 +334,27 @@ class Engine:
         order = self.resolve(cmd.ref)
         check_replace(cmd, order, self.universe.symbols[order.symbol])
         if order.state is OrderState.QUEUED:  # new terms at once; risk judges them at release
+            now = self.clock.now_ns()
+            quantity = order.quantity if cmd.quantity is None else cmd.quantity
+            limit = order.limit_price if cmd.limit_price is None else cmd.limit_price
+            stop = order.stop_price if cmd.stop_price is None else cmd.stop_price
+            self._apply(
+                ev.OrderReplaceRequested(
+                    order_id=order.order_id,
+                    ts_ns=now,
+                    quantity=quantity,
+                    limit_price=limit,
+                    stop_price=stop,
+                    by=cmd.by,
+                )
+            )
             return self._apply(
                 ev.OrderReplaced(
                     order_id=order.order_id,
-                    ts_ns=self.clock.now_ns(),
-                    quantity=order.quantity if cmd.quantity is None else cmd.quantity,
-                    limit_price=order.limit_price if cmd.limit_price is None else cmd.limit_price,
-                    stop_price=order.stop_price if cmd.stop_price is None else cmd.stop_price,
+                    ts_ns=now,
+                    quantity=quantity,
+                    limit_price=limit,
+                    stop_price=stop,
                 )
             )
         if order.state not in _WORKING:
@@ -369,6 +388,7 @@ class Engine:
                 quantity=quantity,
                 limit_price=limit,
                 stop_price=stop,
+                by=cmd.by,
             )
         )
         await venue.replace(self._orders[order.order_id], quantity, limit, stop)
@@ -466,7 +486,9 @@ class Engine:
         v.raise_if_any()
         # Journaled before the fills it causes, so a replay meets them in the same order.
         self.emit(
-            ev.ReferencePriceMoved(symbol=cmd.symbol, price=cmd.price, ts_ns=self.clock.now_ns())
+            ev.ReferencePriceMoved(
+                symbol=cmd.symbol, price=cmd.price, ts_ns=self.clock.now_ns(), by=cmd.by
+            )
         )
         if self.risk is not None:
             self.risk.on_mark(cmd.symbol, cmd.price)

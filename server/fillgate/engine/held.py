@@ -90,7 +90,7 @@ class HeldOrders:
         engine = self._engine
         now = engine.clock.now_ns()
         order = engine._new_order(cmd, now, state=QUEUED, release_ns=release_ns)
-        engine._apply(ev.OrderQueued(order_id=order.order_id, ts_ns=now, order=order))
+        engine._apply(ev.OrderQueued(order_id=order.order_id, ts_ns=now, order=order, by=cmd.by))
         self.arm()
         return engine._orders[order.order_id]
 

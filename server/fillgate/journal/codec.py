@@ -13,6 +13,7 @@ record stays readable with ``fillgate audit`` or plain ``less``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -81,6 +82,17 @@ def _S(text: str) -> str:
     return value
 
 
+def _by(by: str) -> dict[str, Any]:
+    """The trailing-object entry naming the principal behind a command (issue 14)."""
+    return {"auth.by": by} if by else {}
+
+
+def _trail(body: list[Any], ext: dict[str, Any]) -> None:
+    """Append the record's optional trailing JSON object, only when it has something."""
+    if ext:
+        body.append(ext)
+
+
 def _order_fields(o: Order) -> list[Any]:
     return [
         o.order_id,
@@ -101,9 +113,9 @@ def _order_fields(o: Order) -> list[Any]:
     ]
 
 
-def _ext(extended_hours: bool) -> list[Any]:
-    """The record's optional trailing object (namespaced keys), only when it has one."""
-    return [{"ss.extended_hours": True}] if extended_hours else []
+def _ss(extended_hours: bool) -> dict[str, Any]:
+    """The trailing-object entry of an order marked for extended hours (issue 15)."""
+    return {"ss.extended_hours": True} if extended_hours else {}
 
 
 def _order_from(f: list[Any], ts_ns: int) -> Order:
@@ -137,33 +149,38 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
     """Return the record as the JSON array it is written as (snapshots embed it)."""
     kind = type(event)
     head: list[Any] = [_KIND_OF[kind], journal_seq, event.ts_ns, stream_seq, exec_id]
-    if kind is ev.OrderFilled:
-        body: list[Any] = [
+    body: list[Any]
+    rows = _ROWS.get(kind)
+    if rows is not None:
+        body = rows[0](event)
+    elif kind is ev.OrderFilled:
+        body = [
             event.order_id,
             event.venue_exec_id,
             str(event.quantity),
             str(event.price),
             str(event.fee),
         ]
-    elif kind is ev.OrderAccepted:
-        body = [*_order_fields(event.order), *_ext(event.order.extended_hours)]
-    elif kind is ev.OrderQueued:
-        o = event.order
-        body = [*_order_fields(o), o.release_ns, *_ext(o.extended_hours)]
     elif kind is ev.OrderAcknowledged:
         body = [event.order_id, event.venue_order_id]
-    elif kind in (ev.OrderTriggered, ev.OrderCancelRequested, ev.OrderReleased):
+    elif kind in (ev.OrderTriggered, ev.OrderReleased):
         body = [event.order_id]
+    elif kind is ev.OrderCancelRequested:
+        body = [event.order_id]
+        _trail(body, _by(event.by))
     elif kind in _REASONED:
         body = [event.order_id, event.reason]
     elif kind in (ev.OrderReplaceRequested, ev.OrderReplaced):
         body = [event.order_id, str(event.quantity), _d(event.limit_price), _d(event.stop_price)]
-        if getattr(event, "venue_order_id", ""):
+        if kind is ev.OrderReplaceRequested:
+            _trail(body, _by(event.by))
+        elif event.venue_order_id:
             body.append(event.venue_order_id)
     elif kind is ev.TradingStateChanged:
         body = [int(event.scope), event.target, int(event.mode), event.reason, event.requested_by]
     elif kind is ev.ReferencePriceMoved:
         body = [event.symbol, str(event.price)]
+        _trail(body, _by(event.by))
     elif kind is ev.BreakerTripped:
         body = [
             int(event.breaker),
@@ -185,14 +202,6 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
             event.venue,
             event.message,
         ]
-    elif kind is ev.SessionChanged:
-        body = [
-            event.symbol,
-            event.calendar,
-            int(event.phase),
-            event.next_open_ns,
-            event.next_close_ns,
-        ]
     elif kind is ev.OrderDenied:
         c = event.command
         body = [
@@ -211,8 +220,8 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
             event.reason,
             event.message,
             [list(t) for t in event.metadata],
-            *_ext(c.extended_hours),
         ]
+        _trail(body, {**_by(c.by), **_ss(c.extended_hours)})
     else:
         raise TypeError(f"no journal encoding for {kind.__name__}")
     return head + body
@@ -229,7 +238,10 @@ def decode_row(r: list[Any]) -> Record:
     f = r[5:]
     cls = _CLASS_OF[kind]
     event: Any
-    if cls is ev.OrderFilled:
+    rows = _ROWS.get(cls)
+    if rows is not None:
+        event = rows[1](f, ts)
+    elif cls is ev.OrderFilled:
         event = ev.OrderFilled(
             order_id=f[0],
             ts_ns=ts,
@@ -238,30 +250,24 @@ def decode_row(r: list[Any]) -> Record:
             price=_dec(f[3]),
             fee=_dec(f[4]),
         )
-    elif cls is ev.OrderAccepted:
-        order = _order_from(f, ts)
-        ext = f[15] if len(f) > 15 else {}
-        if ext.get("ss.extended_hours"):
-            order = replace(order, extended_hours=True)
-        event = ev.OrderAccepted(order_id=f[0], ts_ns=ts, order=order)
-    elif cls is ev.OrderQueued:
-        ext = f[16] if len(f) > 16 else {}
-        queued = replace(
-            _order_from(f, ts),
-            state=OrderState.QUEUED,
-            release_ns=f[15],
-            extended_hours=bool(ext.get("ss.extended_hours")),
-        )
-        event = ev.OrderQueued(order_id=f[0], ts_ns=ts, order=queued)
     elif cls is ev.OrderAcknowledged:
         event = ev.OrderAcknowledged(order_id=f[0], ts_ns=ts, venue_order_id=f[1])
-    elif cls in (ev.OrderTriggered, ev.OrderCancelRequested, ev.OrderReleased):
+    elif cls in (ev.OrderTriggered, ev.OrderReleased):
         event = cls(order_id=f[0], ts_ns=ts)
+    elif cls is ev.OrderCancelRequested:
+        ext = f[1] if len(f) > 1 else {}
+        event = cls(order_id=f[0], ts_ns=ts, by=ext.get("auth.by", ""))
     elif cls in _REASONED:
         event = cls(order_id=f[0], ts_ns=ts, reason=f[1])
     elif cls in (ev.OrderReplaceRequested, ev.OrderReplaced):
-        # A replace that created a new venue order carries its id as a 5th field.
-        extra = {"venue_order_id": f[4]} if len(f) > 4 else {}
+        # A replace that created a new venue order carries its id as a 5th field;
+        # a replace request, its trailing object there.
+        extra: dict[str, Any] = {}
+        if len(f) > 4:
+            if cls is ev.OrderReplaced:
+                extra["venue_order_id"] = f[4]
+            else:
+                extra["by"] = f[4].get("auth.by", "")
         event = cls(
             order_id=f[0],
             ts_ns=ts,
@@ -280,7 +286,10 @@ def decode_row(r: list[Any]) -> Record:
             ts_ns=ts,
         )
     elif cls is ev.ReferencePriceMoved:
-        event = ev.ReferencePriceMoved(symbol=f[0], price=Decimal(f[1]), ts_ns=ts)
+        ext = f[2] if len(f) > 2 else {}
+        event = ev.ReferencePriceMoved(
+            symbol=f[0], price=Decimal(f[1]), ts_ns=ts, by=ext.get("auth.by", "")
+        )
     elif cls is ev.BreakerTripped:
         event = ev.BreakerTripped(
             breaker=Breaker(f[0]),
@@ -304,16 +313,8 @@ def decode_row(r: list[Any]) -> Record:
             message=f[5],
             ts_ns=ts,
         )
-    elif cls is ev.SessionChanged:
-        event = ev.SessionChanged(
-            symbol=f[0],
-            calendar=f[1],
-            phase=SessionPhase(f[2]),
-            next_open_ns=f[3],
-            next_close_ns=f[4],
-            ts_ns=ts,
-        )
     else:  # OrderDenied
+        ext = f[15] if len(f) > 15 else {}
         command = SubmitOrder(
             account=f[0],
             symbol=f[1],
@@ -327,7 +328,8 @@ def decode_row(r: list[Any]) -> Record:
             strategy_id=f[9],
             tags=tuple((k, v) for k, v in f[10]),
             reduce_only=f[11],
-            extended_hours=bool((f[15] if len(f) > 15 else {}).get("ss.extended_hours")),
+            by=ext.get("auth.by", ""),
+            extended_hours=bool(ext.get("ss.extended_hours")),
         )
         event = ev.OrderDenied(
             command=command,
@@ -338,6 +340,61 @@ def decode_row(r: list[Any]) -> Record:
         )
     return Record(jseq, sseq, exec_id, event)
 
+
+# -- records with an order, and the sessions' records (each: encode, decode) ---------
+
+
+def _accepted_row(event: ev.OrderAccepted) -> list[Any]:
+    body = _order_fields(event.order)
+    _trail(body, {**_by(event.by), **_ss(event.order.extended_hours)})
+    return body
+
+
+def _accepted_from(f: list[Any], ts: int) -> ev.OrderAccepted:
+    ext = f[15] if len(f) > 15 else {}
+    order = _order_from(f, ts)
+    if ext.get("ss.extended_hours"):
+        order = replace(order, extended_hours=True)
+    return ev.OrderAccepted(order_id=f[0], ts_ns=ts, order=order, by=ext.get("auth.by", ""))
+
+
+def _queued_row(event: ev.OrderQueued) -> list[Any]:
+    body = [*_order_fields(event.order), event.order.release_ns]
+    _trail(body, {**_by(event.by), **_ss(event.order.extended_hours)})
+    return body
+
+
+def _queued_from(f: list[Any], ts: int) -> ev.OrderQueued:
+    ext = f[16] if len(f) > 16 else {}
+    queued = replace(
+        _order_from(f, ts),
+        state=OrderState.QUEUED,
+        release_ns=f[15],
+        extended_hours=bool(ext.get("ss.extended_hours")),
+    )
+    return ev.OrderQueued(order_id=f[0], ts_ns=ts, order=queued, by=ext.get("auth.by", ""))
+
+
+def _session_row(event: ev.SessionChanged) -> list[Any]:
+    return [event.symbol, event.calendar, int(event.phase), event.next_open_ns, event.next_close_ns]
+
+
+def _session_from(f: list[Any], ts: int) -> ev.SessionChanged:
+    return ev.SessionChanged(
+        symbol=f[0],
+        calendar=f[1],
+        phase=SessionPhase(f[2]),
+        next_open_ns=f[3],
+        next_close_ns=f[4],
+        ts_ns=ts,
+    )
+
+
+_ROWS: dict[type, tuple[Callable[[Any], list[Any]], Callable[[list[Any], int], Any]]] = {
+    ev.OrderAccepted: (_accepted_row, _accepted_from),
+    ev.OrderQueued: (_queued_row, _queued_from),
+    ev.SessionChanged: (_session_row, _session_from),
+}
 
 _REASONED = (
     ev.OrderCanceled,
