@@ -157,3 +157,16 @@ def test_journal_codec_queued_and_released_round_trip() -> None:
 
     assert decode(encode(queued, 1)).event == queued
     assert decode(encode(released, 2)).event == released
+
+
+async def test_queued_order_cancel_records_who_asked(at: Make) -> None:
+    h = await at(SATURDAY, sessions=QUEUE)
+    order = await h.submit_order()
+
+    await h.engine.cancel(CancelOrder(ref=OrderRef(order_id=order.order_id), by="alice"))
+
+    requested = [
+        r.event for r in h.reports(order.order_id) if isinstance(r.event, ev.OrderCancelRequested)
+    ]
+    assert [e.by for e in requested] == ["alice"]
+    assert h.order(order.order_id).state is OrderState.CANCELED
