@@ -89,6 +89,12 @@ async def _serve(fake: FakeAlpaca, journal: Path, clock: ManualClock) -> Fillgat
             "accounts": {"equities": fake.account_table()},
             "symbols": {"AAPL": fake.symbol_table},
             "journal": {"path": str(journal)},
+            # Admission control off: a loaded machine must not shed these tests' calls.
+            "server": {
+                "admission_max_in_flight_orders": 0,
+                "admission_max_loop_lag_ms": 0,
+                "admission_max_queue_delay_ms": 0,
+            },
             "sessions": {
                 "venue_check_interval_s": 0,
                 "symbols": {"AAPL": {"calendar": "XNYS"}},
