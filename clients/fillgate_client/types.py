@@ -194,6 +194,8 @@ class Order:
     version: int
     create_time: datetime | None
     update_time: datetime | None
+    #: The symbol's mark (mid) when fillgate accepted the order; None when unknown.
+    arrival_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,6 +19,7 @@ from fillgate.api.admission import Admission
 from fillgate.api.audit_servicer import AuditServicer
 from fillgate.api.edge import add_services
 from fillgate.api.library import add_library_service
+from fillgate.api.market_data_servicer import MarketDataServicer
 from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
 from fillgate.config import Config, ConfigError, load_config
@@ -32,12 +33,15 @@ from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import rebuild
 from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
+from fillgate.marketdata.feed import FeedError, FeedQuote, PriceFeed, load_feed
+from fillgate.marketdata.quotes import FEED
 from fillgate.risk.checks import RiskChecks
 from fillgate.streams.bus import EventBus
 from fillgate.v1 import (
     admin_service_pb2,
     audit_service_pb2,
     execution_service_pb2,
+    market_data_service_pb2,
     risk_service_pb2,
 )
 from fillgate.venues.base import VenueAdapter
@@ -51,6 +55,7 @@ SERVICE_NAMES = (
     admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
     risk_service_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
     audit_service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
+    market_data_service_pb2.DESCRIPTOR.services_by_name["MarketDataService"].full_name,
 )
 
 
@@ -64,6 +69,8 @@ class Components:
     kill_switch: KillSwitch
     paper: PaperVenue
     reconciler: Reconciler
+    #: The paper price feed ([marketdata] feed), None when none is configured.
+    feed: PriceFeed | None = None
 
 
 def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
@@ -89,6 +96,7 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
     state = State(
         symbols=config.symbols,
         starting_cash={name: a.starting_cash for name, a in config.accounts.items()},
+        marketdata=config.marketdata,
     )
     bus = EventBus(
         retain=config.streams.retain,
@@ -96,7 +104,14 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         gated=journal is not None,
     )
     risk = (
-        RiskChecks(config.risk, universe, clock=clock, book=state.book)
+        RiskChecks(
+            config.risk,
+            universe,
+            clock=clock,
+            book=state.book,
+            quotes=state.quotes,
+            max_quote_age_s=config.marketdata.max_quote_age_s,
+        )
         if config.risk.enabled
         else None
     )
@@ -124,7 +139,23 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
             if a.connection is not None
         },
     )
-    return Components(config, clock, engine, kill_switch, paper, reconciler)
+    return Components(config, clock, engine, kill_switch, paper, reconciler, _feed(config, engine))
+
+
+def _feed(config: Config, engine: Engine) -> PriceFeed | None:
+    """The configured paper price feed, its file read and checked now (a bad one stops start-up)."""
+    md = config.marketdata
+    if not md.feed:
+        return None
+    try:
+        quotes = load_feed(md.feed, config.symbols)
+    except FeedError as exc:
+        raise ConfigError(f"marketdata.feed: {exc}") from exc
+
+    def deliver(q: FeedQuote) -> None:
+        engine.on_quote(q.symbol, bid=q.bid, ask=q.ask, last=q.last, source=FEED)
+
+    return PriceFeed(quotes, deliver, speed=md.feed_speed, loop=md.feed_loop)
 
 
 class FillgateServer:
@@ -160,6 +191,8 @@ class FillgateServer:
         await asyncio.sleep(0)
         self.parts.engine.bus.close()
         await stopping
+        if self.parts.feed is not None:
+            await self.parts.feed.stop()
         await self.parts.kill_switch.settle()  # a breaker's cancel/flatten in progress
         await self.parts.reconciler.stop()
         await self.parts.engine.stop()
@@ -210,6 +243,7 @@ async def create_server(
             AdminServicer(parts.engine),
             AuditServicer(parts.engine),
             RiskServicer(parts.engine),
+            MarketDataServicer(parts.engine, config.marketdata.max_quote_age_s),
         ],
         wrap=admission.wrap,
     )
@@ -232,6 +266,8 @@ async def create_server(
         raise OSError(f"cannot listen on {address}")
     await parts.engine.start()
     await parts.reconciler.start()
+    if parts.feed is not None:
+        parts.feed.start()
     await server.start()
     admission.start(_local_target(address, port))
     for name in ("", *SERVICE_NAMES):
@@ -320,6 +356,9 @@ def run_server(
 
     try:
         return uvloop.run(_serve(config, listen))
+    except ConfigError as exc:  # a file the config names is unusable (the price feed)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except FillgateError as exc:  # a start-up refusal (journal in use or corrupt): no traceback
         log.error("event=startup_failed reason=%s detail=%r", exc.reason, exc.message)
         print(f"error: {exc.reason}: {exc.message}", file=sys.stderr)

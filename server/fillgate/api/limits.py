@@ -76,6 +76,7 @@ LIMITS: dict[str, Limit] = {
     _P + "SetReferencePriceRequest.price": Limit(DECIMAL),
     # RiskService
     _P + "GetRiskStateRequest.accounts": Limit(NAME, FILTER),
+    _P + "GetQuotesRequest.symbols": Limit(NAME, FILTER),
     # AuditService
     _P + "ListExecutionsRequest.account": Limit(NAME),
     _P + "ListExecutionsRequest.symbol": Limit(NAME),

@@ -268,6 +268,10 @@ class PositionBook:
     def mark(self, symbol: str) -> Decimal | None:
         return self._marks.get(symbol)
 
+    def held(self, symbol: str) -> bool:
+        """Whether any account has (or had) a position in ``symbol``: its mark moves P&L."""
+        return bool(self._holders.get(symbol))
+
     def on_fill(
         self,
         account: str,

@@ -38,6 +38,9 @@ class Order:
     version: int = 0
     created_ns: int = 0
     updated_ns: int = 0
+    #: The symbol's mark (mid) when fillgate accepted the order: the base for
+    #: slippage. None when no price was known.
+    arrival_price: Decimal | None = None
 
     def evolve(self, changes: dict[str, object]) -> Order:
         """Return a copy with ``changes`` applied (2x faster than dataclasses.replace)."""

@@ -41,8 +41,10 @@ from fillgate.domain.universe import Universe
 from fillgate.domain.values import Clock, IdGenerator
 from fillgate.engine.fold import Applied, State, SymbolState, fold
 from fillgate.engine.guard import guard
+from fillgate.engine.marks import Marks
 from fillgate.engine.validation import check_precision, check_replace, check_submit, command_of
 from fillgate.journal.journal import Journal
+from fillgate.marketdata.quotes import FEED, Quote
 from fillgate.risk.checks import RiskChecks
 from fillgate.risk.trading_state import TradingState
 from fillgate.streams.bus import EventBus
@@ -90,6 +92,8 @@ class Engine:
         self._orders = state.orders.orders
         #: Accounts refused new orders, with why (reconciliation failed or pending).
         self.blocked: dict[str, str] = {}
+        #: Live quotes in, marks moved (and journaled where they matter).
+        self.marks = Marks(self)
 
     async def start(self) -> None:
         """Connect the venues and hand each its open orders (after a replay)."""
@@ -220,6 +224,7 @@ class Engine:
             venue=self.universe.accounts[cmd.account],
             created_ns=now,
             updated_ns=now,
+            arrival_price=self._arrival_price(cmd.symbol),
         )
         self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order))
         venue = self.venues[cmd.account]
@@ -366,6 +371,8 @@ class Engine:
 
     def _apply(self, event: ev.OrderEvent) -> Order:
         """Apply an order event: fold, stream, journal, then the risk counters."""
+        if self.marks.unjournaled and type(event) is ev.OrderFilled:
+            self.marks.before_fill(event.order_id)
         exec_id = self.ids.exec_id()
         applied = fold(self.state, event, exec_id, self.clock.monotonic_ns())
         self._publish(event, applied, exec_id)
@@ -395,6 +402,8 @@ class Engine:
         else:
             check_precision(v, "price", cmd.price, sym.price_precision, sym.name)
         v.raise_if_any()
+        # A mark kept aside is older than this price: a replay must not meet it after.
+        self.marks.unjournaled.pop(cmd.symbol, None)
         # Journaled before the fills it causes, so a replay meets them in the same order.
         self.emit(
             ev.ReferencePriceMoved(symbol=cmd.symbol, price=cmd.price, ts_ns=self.clock.now_ns())
@@ -406,3 +415,33 @@ class Engine:
             if hook is not None:
                 hook(cmd.symbol, cmd.price)
         return self.state.prices[cmd.symbol]
+
+    # -- quotes and marks -------------------------------------------------------
+
+    def mark(self, symbol: str) -> Quote:
+        """The symbol's current quote: its mark, bid/ask/last, source and time."""
+        quote = self.state.quotes.quote(symbol)
+        if quote is None:
+            raise NotFound("SYMBOL_NOT_FOUND", f"unknown symbol {symbol!r}", {"symbol": symbol})
+        return quote
+
+    def quotes(self) -> tuple[Quote, ...]:
+        """Every symbol's quote: an immutable snapshot."""
+        return self.state.quotes.quotes()
+
+    def _arrival_price(self, symbol: str) -> Decimal | None:
+        quote = self.state.quotes.quote(symbol)
+        return None if quote is None else quote.mark
+
+    def on_quote(
+        self,
+        symbol: str,
+        *,
+        bid: Decimal | None,
+        ask: Decimal | None,
+        last: Decimal | None = None,
+        ts_ns: int = 0,
+        source: str = FEED,
+    ) -> Quote:
+        """Apply a live quote (see :meth:`fillgate.engine.marks.Marks.on_quote`)."""
+        return self.marks.on_quote(symbol, bid=bid, ask=ask, last=last, ts_ns=ts_ns, source=source)

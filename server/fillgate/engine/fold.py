@@ -9,7 +9,10 @@ does. What it changes, :class:`State`:
   machine (``domain/lifecycle.apply``, which raises before anything changes);
 - the position book (fills, marks);
 - the trading state (``TradingStateChanged``: halts, breaker trips, resumes);
-- reference prices (``ReferencePriceMoved``);
+- reference prices (``ReferencePriceMoved``, which also re-quote the paper venue);
+- quotes (``QuoteUpdated``: the quote book, never journaled) and marks
+  (``MarkMoved``: the book's marks; a replayed one also seeds the quote book,
+  as a ``journal`` quote that ages like a live one until a fresh quote comes);
 - the count of denied orders.
 
 Side effects that are not state stay with the caller: streaming, journaling,
@@ -37,6 +40,8 @@ from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.engine.venue_memo import VenueMemo
+from fillgate.marketdata.quotes import QuoteBook
+from fillgate.marketdata.settings import MarketDataConfig
 from fillgate.risk.trading_state import Restriction, TradingState
 
 # Events the venue memo keeps for orders that stay open (see engine/venue_memo.py).
@@ -113,13 +118,26 @@ class OrderStore:
 class State:
     """Everything an event can change; owned by the engine's single writer."""
 
-    __slots__ = ("book", "denied", "orders", "prices", "starting_cash", "symbols", "trading")
+    __slots__ = (
+        *("book", "denied", "marketdata", "orders", "prices", "quotes"),
+        *("starting_cash", "symbols", "trading"),
+    )
 
     def __init__(
-        self, *, symbols: Mapping[str, SymbolConfig], starting_cash: Mapping[str, Decimal]
+        self,
+        *,
+        symbols: Mapping[str, SymbolConfig],
+        starting_cash: Mapping[str, Decimal],
+        marketdata: MarketDataConfig | None = None,
     ) -> None:
         self.symbols = symbols
         self.starting_cash = starting_cash
+        self.marketdata = marketdata or MarketDataConfig()
+        self.quotes = QuoteBook(
+            {name: s.reference_price for name, s in symbols.items()},
+            mark_source=self.marketdata.mark,
+            spread_bps=self.marketdata.paper_spread_bps,
+        )
         self.orders = OrderStore()
         self.book = PositionBook(
             starting_cash, {name: s.reference_price for name, s in symbols.items()}
@@ -130,7 +148,9 @@ class State:
 
     def blank(self) -> State:
         """A new state as it was before the first event (for history reads)."""
-        return State(symbols=self.symbols, starting_cash=self.starting_cash)
+        return State(
+            symbols=self.symbols, starting_cash=self.starting_cash, marketdata=self.marketdata
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +203,23 @@ def fold(state: State, event: Any, exec_id: str = "", monotonic_ns: int = 0) -> 
         if current is not None:
             state.prices[event.symbol] = SymbolState(current.config, event.price, event.ts_ns)
             state.book.on_mark(event.symbol, event.price, event.ts_ns)
+            state.quotes.on_reference(event.symbol, event.price, event.ts_ns)
+        return _UNSTREAMED
+    if isinstance(event, ev.QuoteUpdated):
+        if event.symbol in state.prices:
+            state.quotes.on_quote(
+                event.symbol,
+                bid=event.bid,
+                ask=event.ask,
+                last=event.last,
+                ts_ns=event.ts_ns,
+                source=event.source,
+            )
+        return _UNSTREAMED
+    if isinstance(event, ev.MarkMoved):
+        if event.symbol in state.prices:
+            state.book.on_mark(event.symbol, event.mark, event.ts_ns)
+            state.quotes.on_mark(event.symbol, event.mark, event.ts_ns)
         return _UNSTREAMED
     if isinstance(event, ev.TradingStateChanged):
         if event.mode is TradingMode.ACTIVE:

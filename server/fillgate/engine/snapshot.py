@@ -50,7 +50,7 @@ ORDER_FIELDS = [
     *("order_id", "client_order_id", "account", "symbol", "side", "type", "time_in_force"),
     *("quantity", "limit_price", "stop_price", "strategy_id", "tags", "reduce_only", "venue"),
     *("state", "venue_order_id", "filled_quantity", "filled_notional", "fees", "triggered"),
-    *("reason", "version", "created_ns", "updated_ns"),
+    *("reason", "version", "created_ns", "updated_ns", "arrival_price"),
 ]
 assert [f.name for f in fields(Order)] == ORDER_FIELDS, "Order changed: update engine/snapshot.py"
 
@@ -77,6 +77,8 @@ def fingerprint(state: State) -> str:
                 name: {k: str(v) for k, v in asdict(config).items()}
                 for name, config in sorted(state.symbols.items())
             },
+            # The paper venue's quotes are its reference price -/+ half this spread.
+            "md": [state.marketdata.mark, str(state.marketdata.paper_spread_bps)],
         }
     ).decode()
 
@@ -102,6 +104,8 @@ class Capture:
     accounts: dict[str, AccountSnapshot]
     restrictions: list[Restriction]
     prices: dict[str, SymbolState]
+    #: The quote book's journaled marks (``QuoteBook.image``): ticks are not kept.
+    quotes: list[tuple[str, Decimal, int]]
     denied: int
     stream_head: int
     retained: list[BusEvent]
@@ -131,6 +135,7 @@ def capture(state: State, bus: EventBus, mark: JournalMark, now_ns: int) -> Capt
         accounts=accounts,
         restrictions=state.trading.restrictions(),
         prices=dict(state.prices),
+        quotes=state.quotes.image(),
         denied=state.denied,
         # The last event handed out is always retained (held until durable or not),
         # so it is the stream head a replay of the same records ends at.
@@ -169,6 +174,7 @@ def _order_row(o: Order) -> list[Any]:
         o.version,
         o.created_ns,
         o.updated_ns,
+        _d(o.arrival_price),
     ]
 
 
@@ -230,6 +236,7 @@ def encode(cap: Capture) -> Iterator[bytes]:
                 "prices": [
                     [k, str(p.reference_price), p.updated_ns] for k, p in cap.prices.items()
                 ],
+                "md.quotes": [[k, str(mark), ts] for k, mark, ts in cap.quotes],
             },
         ]
     )

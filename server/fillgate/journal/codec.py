@@ -100,7 +100,18 @@ def _order_fields(o: Order) -> list[Any]:
     ]
 
 
+def _order_ext(o: Order) -> dict[str, Any]:
+    """The accepted record's trailing object: namespaced extras, only those set."""
+    ext: dict[str, Any] = {}
+    if o.arrival_price is not None:
+        ext["md.arrival_price"] = str(o.arrival_price)
+    return ext
+
+
 def _order_from(f: list[Any], ts_ns: int) -> Order:
+    # Field 15, when present, is the trailing object of namespaced extras.
+    ext: dict[str, Any] = f[15] if len(f) > 15 else {}
+    arrival = ext.get("md.arrival_price")
     return Order(
         order_id=f[0],
         client_order_id=f[1],
@@ -119,6 +130,7 @@ def _order_from(f: list[Any], ts_ns: int) -> Order:
         state=OrderState.PENDING_NEW,
         created_ns=f[14],
         updated_ns=ts_ns,
+        arrival_price=None if arrival is None else _dec(arrival),
     )
 
 
@@ -141,6 +153,9 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
         ]
     elif kind is ev.OrderAccepted:
         body = _order_fields(event.order)
+        ext = _order_ext(event.order)
+        if ext:
+            body.append(ext)
     elif kind is ev.OrderAcknowledged:
         body = [event.order_id, event.venue_order_id]
     elif kind in (ev.OrderTriggered, ev.OrderCancelRequested):
@@ -155,6 +170,8 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
         body = [int(event.scope), event.target, int(event.mode), event.reason, event.requested_by]
     elif kind is ev.ReferencePriceMoved:
         body = [event.symbol, str(event.price)]
+    elif kind is ev.MarkMoved:
+        body = [event.symbol, str(event.mark)]
     elif kind is ev.BreakerTripped:
         body = [
             int(event.breaker),
@@ -250,6 +267,8 @@ def decode_row(r: list[Any]) -> Record:
         )
     elif cls is ev.ReferencePriceMoved:
         event = ev.ReferencePriceMoved(symbol=f[0], price=Decimal(f[1]), ts_ns=ts)
+    elif cls is ev.MarkMoved:
+        event = ev.MarkMoved(symbol=_S(f[0]), mark=_dec(f[1]), ts_ns=ts)
     elif cls is ev.BreakerTripped:
         event = ev.BreakerTripped(
             breaker=Breaker(f[0]),
@@ -322,6 +341,8 @@ _KIND_OF: dict[type, str] = {
     ev.OrderDenied: "denied",
     ev.TradingStateChanged: "trading_state",
     ev.ReferencePriceMoved: "price",
+    # The mark at a change that matters to P&L (engine.on_quote says which); not every tick.
+    ev.MarkMoved: "md.mark",
     ev.BreakerTripped: "breaker_tripped",
     ev.VenueDrift: "venue_drift",
 }
