@@ -94,7 +94,7 @@ class LimitResolver:
         )
         priced = (
             limits.max_position_pct_equity,
-            limits.margin_rate,
+            limits.margin_rate or None,  # "0" turns buying power off
             acc.max_gross_exposure_pct_equity,
             acc.max_leverage,
             self._config.max_total_gross_exposure,
