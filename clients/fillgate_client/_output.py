@@ -193,13 +193,36 @@ def order_fields(order: Order) -> str:
     return format_fields(pairs)
 
 
-def positions_text(snapshots: Sequence[AccountPositions]) -> str:
-    """Return one positions table per account, each followed by its totals."""
+def at_precision(value: Decimal | None, places: int | None) -> Decimal | None:
+    """Round a price for display to ``places`` decimals (None: as it is)."""
+    if value is None or places is None:
+        return value
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def positions_text(
+    snapshots: Sequence[AccountPositions], price_places: Mapping[str, int] | None = None
+) -> str:
+    """Return one positions table per account, each followed by its totals.
+
+    With ``price_places`` (symbol -> price precision), the average price and
+    the mark print at the symbol's precision; the wire and ``--json`` keep
+    full precision (an exact average is a long fraction).
+    """
     if not snapshots:
         return "no positions"
+    places = price_places or {}
     blocks = []
     for snap in snapshots:
-        positions = format_records(POSITION_COLUMNS, snap.positions) if snap.positions else "(none)"
+        rows = [
+            dataclasses.replace(
+                p,
+                average_price=at_precision(p.average_price, places.get(p.symbol)),
+                mark_price=at_precision(p.mark_price, places.get(p.symbol)),
+            )
+            for p in snap.positions
+        ]
+        positions = format_records(POSITION_COLUMNS, rows) if rows else "(none)"
         totals = format_records(TOTALS_COLUMNS, [snap.totals])
         blocks.append(f"account {snap.account}\n{positions}\n\ntotals\n{totals}")
     return "\n\n".join(blocks)

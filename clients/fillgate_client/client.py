@@ -21,6 +21,7 @@ from ._channel import merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
 from .errors import translate_errors
+from .quotes import Quotes, get_quotes_request, md_grpc, quotes_from_proto
 from .risk import RiskState, risk_state_from_proto
 from .sync_client import FillgateClient
 from .types import (
@@ -62,6 +63,7 @@ class AsyncFillgateClient:
         self._execution: Any = None
         self._admin: Any = None
         self._risk: Any = None
+        self._md: Any = None
 
     async def __aenter__(self) -> Self:
         return self
@@ -86,6 +88,7 @@ class AsyncFillgateClient:
             self._execution = exec_grpc.ExecutionServiceStub(self._channel)
             self._admin = admin_grpc.AdminServiceStub(self._channel)
             self._risk = risk_grpc.RiskServiceStub(self._channel)
+            self._md = md_grpc.MarketDataServiceStub(self._channel)
         return self._execution, self._admin
 
     async def _exec(self, method: str, request: Any) -> Any:
@@ -283,6 +286,13 @@ class AsyncFillgateClient:
     async def ping(self) -> None:
         """Make the empty round trip."""
         await self._adm("Ping", _requests.ping())
+
+    async def get_quotes(self, symbols: Iterable[str] | str = ()) -> Quotes:
+        """Return each selected symbol's latest quote and mark (all symbols when empty)."""
+        self._stubs()
+        with translate_errors():
+            response = await self._md.GetQuotes(get_quotes_request(symbols), timeout=self._timeout)
+        return quotes_from_proto(response)
 
     async def get_risk_state(self, accounts: Iterable[str] | str = ()) -> RiskState:
         """Return every limit with its usage and every breaker with its state, per account."""
