@@ -139,7 +139,7 @@ async def part1(targets: dict[str, str], seconds: float, window_s: float) -> dic
     samples = {n: array("q") for n in targets}
     per_window = int(window_s * SUBMITS_PER_S)
     i = 0
-    for name, stub in stubs.items():  # warm up each server (connections, first orders)
+    for stub in stubs.values():  # warm up each server (connections, first orders)
         await open_loop(stub, i, 100, array("q"))
         i += 100
     windows = max(1, int(seconds / window_s))
