@@ -29,6 +29,7 @@ from fillgate.engine.checkpoints import Snapshotter
 from fillgate.engine.engine import Engine
 from fillgate.engine.fold import State
 from fillgate.engine.kill_switch import KillSwitch
+from fillgate.engine.quote_poller import QuotePoller
 from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import rebuild
 from fillgate.heap import HeapFreezer
@@ -71,6 +72,8 @@ class Components:
     reconciler: Reconciler
     #: The paper price feed ([marketdata] feed), None when none is configured.
     feed: PriceFeed | None = None
+    #: Remote venues' quotes, read over REST ([marketdata] venue_quote_interval_s).
+    quotes: QuotePoller | None = None
 
 
 def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
@@ -139,7 +142,18 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
             if a.connection is not None
         },
     )
-    return Components(config, clock, engine, kill_switch, paper, reconciler, _feed(config, engine))
+    quotes = QuotePoller(
+        engine,
+        {
+            name: list(a.connection.symbols or config.symbols)
+            for name, a in config.accounts.items()
+            if a.connection is not None
+        },
+        config.marketdata.venue_quote_interval_s,
+    )
+    return Components(
+        config, clock, engine, kill_switch, paper, reconciler, _feed(config, engine), quotes
+    )
 
 
 def _feed(config: Config, engine: Engine) -> PriceFeed | None:
@@ -193,6 +207,8 @@ class FillgateServer:
         await stopping
         if self.parts.feed is not None:
             await self.parts.feed.stop()
+        if self.parts.quotes is not None:
+            await self.parts.quotes.stop()
         await self.parts.kill_switch.settle()  # a breaker's cancel/flatten in progress
         await self.parts.reconciler.stop()
         await self.parts.engine.stop()
@@ -268,6 +284,8 @@ async def create_server(
     await parts.reconciler.start()
     if parts.feed is not None:
         parts.feed.start()
+    if parts.quotes is not None:
+        parts.quotes.start()
     await server.start()
     admission.start(_local_target(address, port))
     for name in ("", *SERVICE_NAMES):

@@ -9,6 +9,7 @@ Parsed by ``fillgate.config`` (unknown keys rejected, decimals as strings)::
     feed = "examples/quotes/sample.csv"   # a CSV of quotes to replay ("" : none)
     feed_speed = 10               # 1 = real time, 10 = ten times faster, 0 = no waiting
     feed_loop = true              # start again at the end
+    venue_quote_interval_s = 1    # poll remote venues' quotes (OANDA /pricing); 0: off
 """
 
 from __future__ import annotations
@@ -36,3 +37,5 @@ class MarketDataConfig:
     feed_speed: float = 1.0
     #: Replay the file again from the start when it ends.
     feed_loop: bool = False
+    #: Seconds between two REST reads of a remote venue's quotes (OANDA); 0: never.
+    venue_quote_interval_s: float = 1.0

@@ -50,14 +50,13 @@ class Staleness:
             f"{account} {symbol}: the {quote.source} quote (mark {fmt(quote.mark)}) is "
             f"{fmt(age_s)} s old, over the {fmt(self._limit_s)} s limit; no price check "
             "runs on an old price",
+            # At most six entries: the api sends no more (api/errors.py MAX_METADATA).
             {
                 "account": account,
                 "symbol": symbol,
                 "limit": fmt(self._limit_s),
                 "value": fmt(age_s),
                 "age_ms": str(age // _NS_PER_MS),
-                "max_quote_age_ms": str(self._limit_ns // _NS_PER_MS),
-                "mark": fmt(quote.mark),
                 "source": quote.source,
             },
         )

@@ -169,3 +169,15 @@ class VenueBalance:
     asset: str
     total: Decimal
     available: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VenueQuote:
+    """A venue's current best bid and ask for one of our symbols."""
+
+    symbol: str
+    bid: Decimal | None
+    ask: Decimal | None
+    last: Decimal | None = None
+    #: The venue's time of the quote (wall ns); 0 when it gave none.
+    ts_ns: int = 0

@@ -28,6 +28,7 @@ from typing import Any
 import oandapyV20.endpoints.accounts as accounts
 import oandapyV20.endpoints.orders as orders
 import oandapyV20.endpoints.positions as positions
+import oandapyV20.endpoints.pricing as pricing
 import oandapyV20.endpoints.transactions as transactions
 import oandapyV20.oandapyV20 as oanda_core
 from oandapyV20 import API
@@ -50,6 +51,7 @@ from fillgate.venues.types import (
     VenueFill,
     VenueOrder,
     VenuePosition,
+    VenueQuote,
     VenueRef,
     VenueReport,
 )
@@ -93,6 +95,8 @@ class OandaDriver:
         self._account = settings.venue_account_id
         self._symbols = SymbolMap(settings.symbols)
         self._tracker = OrderTracker(self._symbols)
+        #: Our symbols the account can trade (known once opened): the ones quoted.
+        self._tradeable: frozenset[str] = frozenset()
         self._caller = BlockingCaller(f"oanda-{settings.account}")
         self._environment = settings.environment or "practice"
         self._private_environment = ""
@@ -136,6 +140,7 @@ class OandaDriver:
         params = {"instruments": ",".join(configured.values())} if configured else None
         answer = await self._request(accounts.AccountInstruments(self._account, params=params))
         found = translate.instruments(answer, self._symbols)
+        self._tradeable = frozenset(found)
         missing = sorted(set(configured) - set(found))
         if missing:
             raise VenueFailure(
@@ -306,6 +311,15 @@ class OandaDriver:
         """Read ``/summary``: balance and margin available in the account currency."""
         answer = await self._request(accounts.AccountSummary(self._account))
         return [translate.balance(answer)]
+
+    async def fetch_quotes(self, symbols: list[str]) -> list[VenueQuote]:
+        """Read ``/pricing`` for ``symbols`` (those the account can trade): best bid and ask."""
+        names = [self._symbols.venue(s) for s in symbols if s in self._tradeable]
+        if not names:
+            return []
+        params = {"instruments": ",".join(names)}
+        answer = await self._request(pricing.PricingInfo(self._account, params=params))
+        return translate.quotes(answer, self._symbols)
 
     # -- stream ------------------------------------------------------------------
 

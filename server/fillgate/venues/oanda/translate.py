@@ -27,6 +27,7 @@ from fillgate.venues.types import (
     VenueBalance,
     VenueFill,
     VenuePosition,
+    VenueQuote,
 )
 
 Json = dict[str, Any]
@@ -234,3 +235,20 @@ def sinceid_page(answer: Json, start: int) -> tuple[list[Json], int, bool]:
         return [], start, True
     last = int(txns[-1]["id"])
     return txns, last, last >= int(answer.get("lastTransactionID") or 0) or last <= start
+
+
+@reads_venue
+def quotes(answer: Json, symbols: SymbolMap) -> list[VenueQuote]:
+    """Read ``/pricing``: each instrument's best bid and ask, and OANDA's time of the price."""
+    result: list[VenueQuote] = []
+    for price in answer.get("prices") or ():
+        bids, asks = price.get("bids") or (), price.get("asks") or ()
+        result.append(
+            VenueQuote(
+                symbol=symbols.ours(price["instrument"]),
+                bid=dec(bids[0]["price"]) if bids else None,
+                ask=dec(asks[0]["price"]) if asks else None,
+                ts_ns=time_ns(price.get("time")),
+            )
+        )
+    return result

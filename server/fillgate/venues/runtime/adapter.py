@@ -23,7 +23,7 @@ from fillgate.venues.runtime.pump import StreamPump
 from fillgate.venues.runtime.replace import replace_order
 from fillgate.venues.runtime.resolve import Resolver
 from fillgate.venues.runtime.sync import Backfill
-from fillgate.venues.types import VenueOrder, VenuePosition
+from fillgate.venues.types import VenueOrder, VenuePosition, VenueQuote
 
 log = logging.getLogger("fillgate.venues")
 
@@ -132,6 +132,14 @@ class RemoteVenue:
 
     async def positions(self, account: str = "") -> list[VenuePosition] | None:
         return await self._caller.call(self.driver.fetch_positions, retry_unknown=True)
+
+    async def quotes(self, symbols: list[str]) -> list[VenueQuote]:
+        """The venue's current quotes of ``symbols`` over REST ([] if its driver has none)."""
+        fetch = getattr(self.driver, "fetch_quotes", None)
+        if fetch is None:
+            return []
+        answer: list[VenueQuote] = await self._caller.call(fetch, symbols, retry_unknown=True)
+        return answer
 
     def foreign_orders(self, account: str = "") -> list[VenueOrder]:
         """Open orders the venue reported that fillgate did not place."""
