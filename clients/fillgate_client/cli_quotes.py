@@ -1,4 +1,4 @@
-"""``fillgate quotes [--follow]``: each symbol's quote, mark, source and age."""
+"""``fillgate quotes [--follow]`` and ``fillgate accounts``: live venue state."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from . import _output
-from .quotes import Quote, Quotes
+from .quotes import AccountState, Quote, Quotes
 from .sync_client import FillgateClient
 
 Handler = Callable[[FillgateClient, argparse.Namespace, TextIO], int]
@@ -29,6 +29,46 @@ def register(command: Command) -> None:
     p.add_argument(
         "--max-updates", metavar="N", type=int, default=0, help="--follow: stop after N lines"
     )
+    p = command("accounts", _accounts, "show each account's money: the venue's next to fillgate's")
+    p.add_argument("--account", nargs="+", action="extend", default=[])
+
+
+ACCOUNT_HEADERS = ["ACCOUNT", "VENUE", "CCY", "VENUE_CASH", "VENUE_EQUITY", "BUYING_POWER"]
+ACCOUNT_HEADERS += ["MARGIN_USED", "FILLGATE_CASH", "FILLGATE_EQUITY", "DIFFERENCE", "DRIFT"]
+
+
+def accounts_text(accounts: list[AccountState]) -> str:
+    """Return the accounts as a table; money at 2 decimals (``--json`` keeps all)."""
+    if not accounts:
+        return "no accounts"
+    rows = [
+        [
+            a.account,
+            a.venue,
+            a.currency,
+            *(
+                _output.at_precision(v, 2)
+                for v in (
+                    a.venue_cash,
+                    a.venue_equity,
+                    a.venue_buying_power,
+                    a.venue_margin_used,
+                    a.fillgate_cash,
+                    a.fillgate_equity,
+                    a.equity_difference,
+                )
+            ),
+            a.drift,
+        ]
+        for a in accounts
+    ]
+    return _output.format_table(ACCOUNT_HEADERS, rows)
+
+
+def _accounts(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    accounts = client.get_accounts(args.account)
+    print(_output.document_json(accounts) if args.json else accounts_text(accounts), file=out)
+    return 0
 
 
 def _row(q: Quote) -> list[Any]:

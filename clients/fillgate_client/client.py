@@ -21,7 +21,15 @@ from ._channel import merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
 from .errors import translate_errors
-from .quotes import Quotes, get_quotes_request, md_grpc, quotes_from_proto
+from .quotes import (
+    AccountState,
+    Quotes,
+    accounts_from_proto,
+    get_accounts_request,
+    get_quotes_request,
+    md_grpc,
+    quotes_from_proto,
+)
 from .risk import RiskState, risk_state_from_proto
 from .sync_client import FillgateClient
 from .types import (
@@ -286,6 +294,15 @@ class AsyncFillgateClient:
     async def ping(self) -> None:
         """Make the empty round trip."""
         await self._adm("Ping", _requests.ping())
+
+    async def get_accounts(self, accounts: Iterable[str] | str = ()) -> list[AccountState]:
+        """Return each selected account's venue values next to fillgate's (all when empty)."""
+        self._stubs()
+        with translate_errors():
+            response = await self._md.GetAccounts(
+                get_accounts_request(accounts), timeout=self._timeout
+            )
+        return accounts_from_proto(response)
 
     async def get_quotes(self, symbols: Iterable[str] | str = ()) -> Quotes:
         """Return each selected symbol's latest quote and mark (all symbols when empty)."""

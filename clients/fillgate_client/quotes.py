@@ -1,4 +1,4 @@
-"""Typed results of ``MarketDataService.GetQuotes`` and their conversion from protobuf.
+"""Typed results of ``MarketDataService`` (GetQuotes, GetAccounts), converted from protobuf.
 
 Prices are ``Decimal`` at the full precision the wire carries; display
 rounds them to the symbol's ``price_precision``.
@@ -70,3 +70,52 @@ def quotes_from_proto(m: Any) -> Quotes:
         ],
         max_quote_age_ms=m.max_quote_age_ms,
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountState:
+    """An account's money as its venue reports it, next to fillgate's."""
+
+    account: str
+    venue: str
+    currency: str
+    venue_cash: Decimal | None
+    venue_equity: Decimal | None
+    venue_buying_power: Decimal | None
+    venue_margin_used: Decimal | None
+    venue_margin_available: Decimal | None
+    fillgate_cash: Decimal
+    fillgate_equity: Decimal
+    equity_difference: Decimal | None
+    """venue_equity - fillgate_equity; None before the first venue read."""
+    drift: bool
+    read_time: datetime | None
+
+
+def get_accounts_request(accounts: Iterable[str] | str = ()) -> Any:
+    """Build a ``GetAccountsRequest``."""
+    return md_svc_pb.GetAccountsRequest(
+        accounts=[accounts] if isinstance(accounts, str) else accounts
+    )
+
+
+def accounts_from_proto(m: Any) -> list[AccountState]:
+    """Convert a ``GetAccountsResponse``."""
+    return [
+        AccountState(
+            account=a.account,
+            venue=a.venue,
+            currency=a.currency,
+            venue_cash=_opt_dec(a.venue_cash),
+            venue_equity=_opt_dec(a.venue_equity),
+            venue_buying_power=_opt_dec(a.venue_buying_power),
+            venue_margin_used=_opt_dec(a.venue_margin_used),
+            venue_margin_available=_opt_dec(a.venue_margin_available),
+            fillgate_cash=_dec(a.fillgate_cash),
+            fillgate_equity=_dec(a.fillgate_equity),
+            equity_difference=_opt_dec(a.equity_difference),
+            drift=a.drift,
+            read_time=_time(a, "read_time"),
+        )
+        for a in m.accounts
+    ]

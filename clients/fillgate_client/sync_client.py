@@ -14,7 +14,15 @@ from ._channel import merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
 from .errors import translate_errors
-from .quotes import Quotes, get_quotes_request, md_grpc, quotes_from_proto
+from .quotes import (
+    AccountState,
+    Quotes,
+    accounts_from_proto,
+    get_accounts_request,
+    get_quotes_request,
+    md_grpc,
+    quotes_from_proto,
+)
 from .risk import RiskState, risk_state_from_proto
 from .types import (
     AccountPositions,
@@ -255,6 +263,12 @@ class FillgateClient:
     def ping(self) -> None:
         """Make the empty round trip."""
         self._adm("Ping", _requests.ping())
+
+    def get_accounts(self, accounts: Iterable[str] | str = ()) -> list[AccountState]:
+        """Return each selected account's venue values next to fillgate's (all when empty)."""
+        with translate_errors():
+            response = self._md.GetAccounts(get_accounts_request(accounts), timeout=self._timeout)
+        return accounts_from_proto(response)
 
     def get_quotes(self, symbols: Iterable[str] | str = ()) -> Quotes:
         """Return each selected symbol's latest quote and mark (all symbols when empty)."""

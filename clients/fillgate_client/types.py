@@ -163,6 +163,8 @@ class DriftKind(ProtoEnum):
     """The venue could not be read: the account takes no new orders until it reconciles."""
     RECONCILED = 4
     """The account reconciled again after a failure or a drift."""
+    EQUITY = 50
+    """The venue's equity and fillgate's differ by more than the tolerance."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -25,6 +25,7 @@ from fillgate.api.servicer import AdminServicer, ExecutionServicer
 from fillgate.config import Config, ConfigError, load_config
 from fillgate.domain.errors import FillgateError
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
+from fillgate.engine.account_watch import AccountWatch
 from fillgate.engine.checkpoints import Snapshotter
 from fillgate.engine.engine import Engine
 from fillgate.engine.fold import State
@@ -74,6 +75,8 @@ class Components:
     feed: PriceFeed | None = None
     #: Remote venues' quotes, read over REST ([marketdata] venue_quote_interval_s).
     quotes: QuotePoller | None = None
+    #: Remote accounts' money, read from the venues ([marketdata] venue_account_interval_s).
+    accounts: AccountWatch | None = None
 
 
 def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
@@ -151,8 +154,18 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         },
         config.marketdata.venue_quote_interval_s,
     )
+    md = config.marketdata
+    accounts = AccountWatch(engine, md.venue_account_interval_s, md.equity_drift_pct)
     return Components(
-        config, clock, engine, kill_switch, paper, reconciler, _feed(config, engine), quotes
+        config,
+        clock,
+        engine,
+        kill_switch,
+        paper,
+        reconciler,
+        _feed(config, engine),
+        quotes,
+        accounts,
     )
 
 
@@ -209,6 +222,8 @@ class FillgateServer:
             await self.parts.feed.stop()
         if self.parts.quotes is not None:
             await self.parts.quotes.stop()
+        if self.parts.accounts is not None:
+            await self.parts.accounts.stop()
         await self.parts.kill_switch.settle()  # a breaker's cancel/flatten in progress
         await self.parts.reconciler.stop()
         await self.parts.engine.stop()
@@ -259,7 +274,9 @@ async def create_server(
             AdminServicer(parts.engine),
             AuditServicer(parts.engine),
             RiskServicer(parts.engine),
-            MarketDataServicer(parts.engine, config.marketdata.max_quote_age_s),
+            MarketDataServicer(
+                parts.engine, config.marketdata.max_quote_age_s, config.marketdata.equity_drift_pct
+            ),
         ],
         wrap=admission.wrap,
     )
@@ -286,6 +303,8 @@ async def create_server(
         parts.feed.start()
     if parts.quotes is not None:
         parts.quotes.start()
+    if parts.accounts is not None:
+        parts.accounts.start()
     await server.start()
     admission.start(_local_target(address, port))
     for name in ("", *SERVICE_NAMES):

@@ -54,6 +54,12 @@ async def server(fake: FakeOanda, tmp_path: Path, monkeypatch) -> AsyncIterator[
             "accounts": {"fx": fake.account_table()},
             "symbols": {fake.symbol: fake.symbol_table},
             "journal": {"path": str(tmp_path / "j.log")},
+            # Admission off: a loaded machine must not shed these calls (see integration/).
+            "server": {
+                "admission_max_in_flight_orders": 0,
+                "admission_max_loop_lag_ms": 0,
+                "admission_max_queue_delay_ms": 0,
+            },
             "risk": {
                 "price_collar_pct": "1",
                 "breakers": {"slippage": {"limit": "1"}},

@@ -140,6 +140,7 @@ _DRIFT_KINDS = {
     "unknown_order": venue_pb2.DRIFT_KIND_UNKNOWN_ORDER,
     "reconcile_failed": venue_pb2.DRIFT_KIND_RECONCILE_FAILED,
     "reconciled": venue_pb2.DRIFT_KIND_RECONCILED,
+    "equity": venue_pb2.DRIFT_KIND_EQUITY,
 }
 
 

@@ -77,6 +77,7 @@ LIMITS: dict[str, Limit] = {
     # RiskService
     _P + "GetRiskStateRequest.accounts": Limit(NAME, FILTER),
     _P + "GetQuotesRequest.symbols": Limit(NAME, FILTER),
+    _P + "GetAccountsRequest.accounts": Limit(NAME, FILTER),
     # AuditService
     _P + "ListExecutionsRequest.account": Limit(NAME),
     _P + "ListExecutionsRequest.symbol": Limit(NAME),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import ClassVar
 
 from google.protobuf.descriptor import ServiceDescriptor
 
+from fillgate.api import commands
 from fillgate.api.convert import timestamp
 from fillgate.api.errors import Context, translated
 from fillgate.domain.errors import Violations
-from fillgate.domain.values import fmt
+from fillgate.domain.values import EXACT, exact_sub, fmt
 from fillgate.engine.engine import Engine
 from fillgate.marketdata.quotes import Quote
 from fillgate.v1 import market_data_pb2
@@ -17,6 +19,7 @@ from fillgate.v1 import market_data_service_pb2 as pb
 from fillgate.v1 import market_data_service_pb2_grpc as pb_grpc
 
 _NS_PER_MS = 1_000_000
+_HUNDRED = Decimal(100)
 
 
 class MarketDataServicer(pb_grpc.MarketDataServiceServicer):  # type: ignore[misc]
@@ -24,9 +27,58 @@ class MarketDataServicer(pb_grpc.MarketDataServiceServicer):  # type: ignore[mis
 
     service: ClassVar[ServiceDescriptor] = pb.DESCRIPTOR.services_by_name["MarketDataService"]
 
-    def __init__(self, engine: Engine, max_quote_age_s: float) -> None:
+    def __init__(
+        self, engine: Engine, max_quote_age_s: float, equity_drift_pct: Decimal = Decimal("0.1")
+    ) -> None:
         self._engine = engine
         self._max_age_ns = int(max_quote_age_s * 1e9)
+        self._drift_pct = equity_drift_pct
+
+    @translated
+    async def GetAccounts(
+        self, request: pb.GetAccountsRequest, context: Context
+    ) -> pb.GetAccountsResponse:
+        engine = self._engine
+        configured = engine.universe.accounts
+        names = commands.accounts(request.accounts, configured) or sorted(configured)
+        return pb.GetAccountsResponse(
+            accounts=[self._account(name, configured[name]) for name in sorted(names)],
+            equity_drift_pct=fmt(self._drift_pct),
+        )
+
+    def _account(self, name: str, venue: str) -> market_data_pb2.AccountState:
+        engine = self._engine
+        snap = engine.book.snapshot(name)
+        state = market_data_pb2.AccountState(
+            account=name,
+            venue=venue,
+            fillgate_cash=fmt(snap.cash),
+            fillgate_equity=fmt(snap.equity),
+        )
+        if getattr(engine.venues.get(name), "account_state", None) is None:
+            # fillgate's book is the paper venue: its values are the venue's.
+            state.venue_cash, state.venue_equity, state.equity_difference = (
+                fmt(snap.cash),
+                fmt(snap.equity),
+                "0",
+            )
+            return state
+        read = engine.state.venue_accounts.reads.get(name)
+        if read is None:
+            return state
+        gap = exact_sub(read.equity, snap.equity)
+        state.currency = read.currency
+        state.venue_cash = fmt(read.cash)
+        state.venue_equity = fmt(read.equity)
+        state.venue_buying_power = fmt(read.buying_power)
+        state.venue_margin_used = fmt(read.margin_used)
+        state.venue_margin_available = fmt(read.margin_available)
+        state.equity_difference = fmt(gap)
+        state.drift = EXACT.multiply(abs(gap), _HUNDRED) > EXACT.multiply(
+            self._drift_pct, abs(read.equity)
+        )
+        state.read_time.CopyFrom(timestamp(read.ts_ns))
+        return state
 
     @translated
     async def GetQuotes(

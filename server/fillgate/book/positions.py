@@ -268,6 +268,17 @@ class PositionBook:
     def mark(self, symbol: str) -> Decimal | None:
         return self._marks.get(symbol)
 
+    def adjust_cash(self, account: str, delta: Decimal, ts_ns: int) -> None:
+        """Move an account's cash by ``delta`` (its venue equity baseline)."""
+        if self._staged is not None:
+            _, cash = self._stage(account)
+            cash[0] = EXACT.add(cash[0], delta)
+            return
+        snap = self._accounts[account]
+        self._accounts[account] = replace(
+            snap, cash=EXACT.add(snap.cash, delta), updated_ns=ts_ns, version=snap.version + 1
+        )
+
     def held(self, symbol: str) -> bool:
         """Whether any account has (or had) a position in ``symbol``: its mark moves P&L."""
         return bool(self._holders.get(symbol))

@@ -171,6 +171,35 @@ class MarkMoved:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class VenueAccountRead:
+    """A remote venue reported an account's money. Folded, never journaled (re-read)."""
+
+    account: str
+    currency: str
+    cash: Decimal
+    equity: Decimal
+    buying_power: Decimal | None
+    margin_used: Decimal | None
+    margin_available: Decimal | None
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EquityBaselined:
+    """fillgate's cash for an account moved by ``delta`` so its equity equals the venue's.
+
+    Taken once per account, at the first venue read: the config's
+    ``starting_cash`` is only the paper venue's; a real account's money is
+    the venue's. Later differences are reported (``VenueDrift`` equity), not corrected.
+    """
+
+    account: str
+    delta: Decimal
+    venue_equity: Decimal
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderDenied:
     """A submit was refused before any venue saw it (halt, reduce-only, risk limit).
 

@@ -13,6 +13,8 @@ does. What it changes, :class:`State`:
 - quotes (``QuoteUpdated``: the quote book, never journaled) and marks
   (``MarkMoved``: the book's marks; a replayed one also seeds the quote book,
   as a ``journal`` quote that ages like a live one until a fresh quote comes);
+- venue account reads (``VenueAccountRead``, never journaled) and the one-time
+  equity baseline of a remote account (``EquityBaselined``: its cash);
 - the count of denied orders.
 
 Side effects that are not state stay with the caller: streaming, journaling,
@@ -40,6 +42,7 @@ from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.engine.venue_memo import VenueMemo
+from fillgate.marketdata.accounts import VenueAccounts
 from fillgate.marketdata.quotes import QuoteBook
 from fillgate.marketdata.settings import MarketDataConfig
 from fillgate.risk.trading_state import Restriction, TradingState
@@ -120,7 +123,7 @@ class State:
 
     __slots__ = (
         *("book", "denied", "marketdata", "orders", "prices", "quotes"),
-        *("starting_cash", "symbols", "trading"),
+        *("starting_cash", "symbols", "trading", "venue_accounts"),
     )
 
     def __init__(
@@ -133,6 +136,7 @@ class State:
         self.symbols = symbols
         self.starting_cash = starting_cash
         self.marketdata = marketdata or MarketDataConfig()
+        self.venue_accounts = VenueAccounts()
         self.quotes = QuoteBook(
             {name: s.reference_price for name, s in symbols.items()},
             mark_source=self.marketdata.mark,
@@ -220,6 +224,13 @@ def fold(state: State, event: Any, exec_id: str = "", monotonic_ns: int = 0) -> 
         if event.symbol in state.prices:
             state.book.on_mark(event.symbol, event.mark, event.ts_ns)
             state.quotes.on_mark(event.symbol, event.mark, event.ts_ns)
+        return _UNSTREAMED
+    if isinstance(event, ev.VenueAccountRead):
+        state.venue_accounts.reads[event.account] = event
+        return _UNSTREAMED
+    if isinstance(event, ev.EquityBaselined):
+        state.book.adjust_cash(event.account, event.delta, event.ts_ns)
+        state.venue_accounts.based.add(event.account)
         return _UNSTREAMED
     if isinstance(event, ev.TradingStateChanged):
         if event.mode is TradingMode.ACTIVE:

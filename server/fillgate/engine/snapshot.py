@@ -106,6 +106,8 @@ class Capture:
     prices: dict[str, SymbolState]
     #: The quote book's journaled marks (``QuoteBook.image``): ticks are not kept.
     quotes: list[tuple[str, Decimal, int]]
+    #: Accounts whose equity was baselined to their venue's (venue reads are not kept).
+    based: list[str]
     denied: int
     stream_head: int
     retained: list[BusEvent]
@@ -136,6 +138,7 @@ def capture(state: State, bus: EventBus, mark: JournalMark, now_ns: int) -> Capt
         restrictions=state.trading.restrictions(),
         prices=dict(state.prices),
         quotes=state.quotes.image(),
+        based=sorted(state.venue_accounts.based),
         denied=state.denied,
         # The last event handed out is always retained (held until durable or not),
         # so it is the stream head a replay of the same records ends at.
@@ -237,6 +240,7 @@ def encode(cap: Capture) -> Iterator[bytes]:
                     [k, str(p.reference_price), p.updated_ns] for k, p in cap.prices.items()
                 ],
                 "md.quotes": [[k, str(mark), ts] for k, mark, ts in cap.quotes],
+                "md.based": cap.based,
             },
         ]
     )

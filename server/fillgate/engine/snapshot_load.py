@@ -48,6 +48,7 @@ class Image:
     restrictions: list[Restriction]
     prices: dict[str, tuple[Decimal, int]]
     quotes: list[tuple[str, Decimal, int]]
+    based: list[str]
     denied: int
     stream_head: int
     #: The retained stream events as (sequence, account, symbol, payload), as replay keeps them.
@@ -234,6 +235,7 @@ def decode(head: Mapping[str, Any], chunks: list[bytes]) -> Image:
         ],
         prices={k: (dec(p), ns) for k, p, ns in state["prices"]},
         quotes=[(k, dec(p), ns) for k, p, ns in state.get("md.quotes", ())],
+        based=list(state.get("md.based", ())),
         denied=int(head["denied"]),
         stream_head=int(head["stream_head"]),
         retained=retained,
@@ -291,7 +293,13 @@ def load(state: State, image: Image) -> None:
     for key, ids in image.open_index:
         store.open[key] = dict.fromkeys(ids)
     store.memo.load(image.memo_exec_ids, image.memo_base)
-    state.book.restore(image.marks, {a: v for a, v in image.accounts.items() if v[0]})
+    # An account a replay would stage: one with positions, or whose cash an equity
+    # baseline moved (a replay stages both; untouched accounts keep their start).
+    start = state.starting_cash
+    state.book.restore(
+        image.marks,
+        {a: v for a, v in image.accounts.items() if v[0] or v[1] != start.get(a, v[1])},
+    )
     for restriction in image.restrictions:
         state.trading.set(restriction)
     for name, (price, updated_ns) in image.prices.items():
@@ -300,4 +308,5 @@ def load(state: State, image: Image) -> None:
             state.prices[name] = SymbolState(current.config, price, updated_ns)
             state.quotes.on_reference(name, price, updated_ns)
     state.quotes.restore(image.quotes)
+    state.venue_accounts.based.update(image.based)
     state.denied = image.denied

@@ -170,8 +170,8 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
         body = [int(event.scope), event.target, int(event.mode), event.reason, event.requested_by]
     elif kind is ev.ReferencePriceMoved:
         body = [event.symbol, str(event.price)]
-    elif kind is ev.MarkMoved:
-        body = [event.symbol, str(event.mark)]
+    elif kind in _MARKET_DATA:
+        body = _MARKET_DATA[kind](event)
     elif kind is ev.BreakerTripped:
         body = [
             int(event.breaker),
@@ -215,6 +215,13 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
     else:
         raise TypeError(f"no journal encoding for {kind.__name__}")
     return head + body
+
+
+# Market-data records ("md." kinds): the event's fields, in order.
+_MARKET_DATA: dict[type, Any] = {
+    ev.MarkMoved: lambda e: [e.symbol, str(e.mark)],
+    ev.EquityBaselined: lambda e: [e.account, str(e.delta), str(e.venue_equity)],
+}
 
 
 def decode(data: bytes) -> Record:
@@ -269,6 +276,10 @@ def decode_row(r: list[Any]) -> Record:
         event = ev.ReferencePriceMoved(symbol=f[0], price=Decimal(f[1]), ts_ns=ts)
     elif cls is ev.MarkMoved:
         event = ev.MarkMoved(symbol=_S(f[0]), mark=_dec(f[1]), ts_ns=ts)
+    elif cls is ev.EquityBaselined:
+        event = ev.EquityBaselined(
+            account=f[0], delta=Decimal(f[1]), venue_equity=Decimal(f[2]), ts_ns=ts
+        )
     elif cls is ev.BreakerTripped:
         event = ev.BreakerTripped(
             breaker=Breaker(f[0]),
@@ -343,6 +354,8 @@ _KIND_OF: dict[type, str] = {
     ev.ReferencePriceMoved: "price",
     # The mark at a change that matters to P&L (engine.on_quote says which); not every tick.
     ev.MarkMoved: "md.mark",
+    # A remote account's cash moved once to the venue's equity (marketdata/accounts.py).
+    ev.EquityBaselined: "md.equity_baseline",
     ev.BreakerTripped: "breaker_tripped",
     ev.VenueDrift: "venue_drift",
 }

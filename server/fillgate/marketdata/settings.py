@@ -10,6 +10,8 @@ Parsed by ``fillgate.config`` (unknown keys rejected, decimals as strings)::
     feed_speed = 10               # 1 = real time, 10 = ten times faster, 0 = no waiting
     feed_loop = true              # start again at the end
     venue_quote_interval_s = 1    # poll remote venues' quotes (OANDA /pricing); 0: off
+    venue_account_interval_s = 5  # read remote accounts' money (OANDA, Alpaca); 0: off
+    equity_drift_pct = "0.1"      # venue vs fillgate equity beyond this: VenueDrift
 """
 
 from __future__ import annotations
@@ -39,3 +41,7 @@ class MarketDataConfig:
     feed_loop: bool = False
     #: Seconds between two REST reads of a remote venue's quotes (OANDA); 0: never.
     venue_quote_interval_s: float = 1.0
+    #: Seconds between two reads of a remote account's money (OANDA, Alpaca); 0: never.
+    venue_account_interval_s: float = 5.0
+    #: A venue equity differing from fillgate's by more than this % of it is a VenueDrift.
+    equity_drift_pct: Decimal = Decimal("0.1")

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x66illgate/v1/market_data.proto\x12\x0b\x66illgate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc5\x01\n\x05Quote\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x0b\n\x03\x62id\x18\x02 \x01(\t\x12\x0b\n\x03\x61sk\x18\x03 \x01(\t\x12\x0c\n\x04last\x18\x04 \x01(\t\x12\x0c\n\x04mark\x18\x05 \x01(\t\x12\x0e\n\x06source\x18\x06 \x01(\t\x12.\n\nquote_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61ge_ms\x18\x08 \x01(\x03\x12\r\n\x05stale\x18\t \x01(\x08\x12\x17\n\x0fprice_precision\x18\n \x01(\rb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x66illgate/v1/market_data.proto\x12\x0b\x66illgate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc5\x01\n\x05Quote\x12\x0e\n\x06symbol\x18\x01 \x01(\t\x12\x0b\n\x03\x62id\x18\x02 \x01(\t\x12\x0b\n\x03\x61sk\x18\x03 \x01(\t\x12\x0c\n\x04last\x18\x04 \x01(\t\x12\x0c\n\x04mark\x18\x05 \x01(\t\x12\x0e\n\x06source\x18\x06 \x01(\t\x12.\n\nquote_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x61ge_ms\x18\x08 \x01(\x03\x12\r\n\x05stale\x18\t \x01(\x08\x12\x17\n\x0fprice_precision\x18\n \x01(\r\"\xca\x02\n\x0c\x41\x63\x63ountState\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\r\n\x05venue\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x12\n\nvenue_cash\x18\x04 \x01(\t\x12\x14\n\x0cvenue_equity\x18\x05 \x01(\t\x12\x1a\n\x12venue_buying_power\x18\x06 \x01(\t\x12\x19\n\x11venue_margin_used\x18\x07 \x01(\t\x12\x1e\n\x16venue_margin_available\x18\x08 \x01(\t\x12\x15\n\rfillgate_cash\x18\t \x01(\t\x12\x17\n\x0f\x66illgate_equity\x18\n \x01(\t\x12\x19\n\x11\x65quity_difference\x18\x0b \x01(\t\x12\r\n\x05\x64rift\x18\x0c \x01(\x08\x12-\n\tread_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,4 +34,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_QUOTE']._serialized_start=80
   _globals['_QUOTE']._serialized_end=277
+  _globals['_ACCOUNTSTATE']._serialized_start=280
+  _globals['_ACCOUNTSTATE']._serialized_end=610
 # @@protoc_insertion_point(module_scope)

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from fillgate.v1 import market_data_pb2 as fillgate_dot_v1_dot_market__data__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%fillgate/v1/market_data_service.proto\x12\x0b\x66illgate.v1\x1a\x1d\x66illgate/v1/market_data.proto\"#\n\x10GetQuotesRequest\x12\x0f\n\x07symbols\x18\x01 \x03(\t\"Q\n\x11GetQuotesResponse\x12\"\n\x06quotes\x18\x01 \x03(\x0b\x32\x12.fillgate.v1.Quote\x12\x18\n\x10max_quote_age_ms\x18\x02 \x01(\x03\x32_\n\x11MarketDataService\x12J\n\tGetQuotes\x12\x1d.fillgate.v1.GetQuotesRequest\x1a\x1e.fillgate.v1.GetQuotesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%fillgate/v1/market_data_service.proto\x12\x0b\x66illgate.v1\x1a\x1d\x66illgate/v1/market_data.proto\"#\n\x10GetQuotesRequest\x12\x0f\n\x07symbols\x18\x01 \x03(\t\"Q\n\x11GetQuotesResponse\x12\"\n\x06quotes\x18\x01 \x03(\x0b\x32\x12.fillgate.v1.Quote\x12\x18\n\x10max_quote_age_ms\x18\x02 \x01(\x03\"&\n\x12GetAccountsRequest\x12\x10\n\x08\x61\x63\x63ounts\x18\x01 \x03(\t\"\\\n\x13GetAccountsResponse\x12+\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x19.fillgate.v1.AccountState\x12\x18\n\x10\x65quity_drift_pct\x18\x02 \x01(\t2\xb1\x01\n\x11MarketDataService\x12J\n\tGetQuotes\x12\x1d.fillgate.v1.GetQuotesRequest\x1a\x1e.fillgate.v1.GetQuotesResponse\x12P\n\x0bGetAccounts\x12\x1f.fillgate.v1.GetAccountsRequest\x1a .fillgate.v1.GetAccountsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,6 +36,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETQUOTESREQUEST']._serialized_end=120
   _globals['_GETQUOTESRESPONSE']._serialized_start=122
   _globals['_GETQUOTESRESPONSE']._serialized_end=203
-  _globals['_MARKETDATASERVICE']._serialized_start=205
-  _globals['_MARKETDATASERVICE']._serialized_end=300
+  _globals['_GETACCOUNTSREQUEST']._serialized_start=205
+  _globals['_GETACCOUNTSREQUEST']._serialized_end=243
+  _globals['_GETACCOUNTSRESPONSE']._serialized_start=245
+  _globals['_GETACCOUNTSRESPONSE']._serialized_end=337
+  _globals['_MARKETDATASERVICE']._serialized_start=340
+  _globals['_MARKETDATASERVICE']._serialized_end=517
 # @@protoc_insertion_point(module_scope)

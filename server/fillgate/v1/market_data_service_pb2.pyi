@@ -20,3 +20,17 @@ class GetQuotesResponse(_message.Message):
     quotes: _containers.RepeatedCompositeFieldContainer[_market_data_pb2.Quote]
     max_quote_age_ms: int
     def __init__(self, quotes: _Optional[_Iterable[_Union[_market_data_pb2.Quote, _Mapping]]] = ..., max_quote_age_ms: _Optional[int] = ...) -> None: ...
+
+class GetAccountsRequest(_message.Message):
+    __slots__ = ("accounts",)
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    accounts: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, accounts: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetAccountsResponse(_message.Message):
+    __slots__ = ("accounts", "equity_drift_pct")
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    EQUITY_DRIFT_PCT_FIELD_NUMBER: _ClassVar[int]
+    accounts: _containers.RepeatedCompositeFieldContainer[_market_data_pb2.AccountState]
+    equity_drift_pct: str
+    def __init__(self, accounts: _Optional[_Iterable[_Union[_market_data_pb2.AccountState, _Mapping]]] = ..., equity_drift_pct: _Optional[str] = ...) -> None: ...

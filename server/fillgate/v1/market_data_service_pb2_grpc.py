@@ -26,7 +26,7 @@ if _version_not_supported:
 
 
 class MarketDataServiceStub:
-    """MarketDataService shows the quotes and marks fillgate trades on.
+    """MarketDataService shows the live venue state fillgate trades on: quotes, marks, accounts.
     """
 
     def __init__(self, channel):
@@ -40,14 +40,27 @@ class MarketDataServiceStub:
                 request_serializer=fillgate_dot_v1_dot_market__data__service__pb2.GetQuotesRequest.SerializeToString,
                 response_deserializer=fillgate_dot_v1_dot_market__data__service__pb2.GetQuotesResponse.FromString,
                 _registered_method=True)
+        self.GetAccounts = channel.unary_unary(
+                '/fillgate.v1.MarketDataService/GetAccounts',
+                request_serializer=fillgate_dot_v1_dot_market__data__service__pb2.GetAccountsRequest.SerializeToString,
+                response_deserializer=fillgate_dot_v1_dot_market__data__service__pb2.GetAccountsResponse.FromString,
+                _registered_method=True)
 
 
 class MarketDataServiceServicer:
-    """MarketDataService shows the quotes and marks fillgate trades on.
+    """MarketDataService shows the live venue state fillgate trades on: quotes, marks, accounts.
     """
 
     def GetQuotes(self, request, context):
         """GetQuotes returns the latest quote of each selected symbol, with its age and staleness.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAccounts(self, request, context):
+        """GetAccounts returns each selected account's money as its venue reports it, next to
+        fillgate's own computation and their difference.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -61,6 +74,11 @@ def add_MarketDataServiceServicer_to_server(servicer, server):
                     request_deserializer=fillgate_dot_v1_dot_market__data__service__pb2.GetQuotesRequest.FromString,
                     response_serializer=fillgate_dot_v1_dot_market__data__service__pb2.GetQuotesResponse.SerializeToString,
             ),
+            'GetAccounts': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAccounts,
+                    request_deserializer=fillgate_dot_v1_dot_market__data__service__pb2.GetAccountsRequest.FromString,
+                    response_serializer=fillgate_dot_v1_dot_market__data__service__pb2.GetAccountsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'fillgate.v1.MarketDataService', rpc_method_handlers)
@@ -70,7 +88,7 @@ def add_MarketDataServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class MarketDataService:
-    """MarketDataService shows the quotes and marks fillgate trades on.
+    """MarketDataService shows the live venue state fillgate trades on: quotes, marks, accounts.
     """
 
     @staticmethod
@@ -90,6 +108,33 @@ class MarketDataService:
             '/fillgate.v1.MarketDataService/GetQuotes',
             fillgate_dot_v1_dot_market__data__service__pb2.GetQuotesRequest.SerializeToString,
             fillgate_dot_v1_dot_market__data__service__pb2.GetQuotesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAccounts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fillgate.v1.MarketDataService/GetAccounts',
+            fillgate_dot_v1_dot_market__data__service__pb2.GetAccountsRequest.SerializeToString,
+            fillgate_dot_v1_dot_market__data__service__pb2.GetAccountsResponse.FromString,
             options,
             channel_credentials,
             insecure,

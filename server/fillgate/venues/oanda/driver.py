@@ -47,6 +47,7 @@ from fillgate.venues.types import (
     Instrument,
     PlaceRequest,
     StreamStatus,
+    VenueAccount,
     VenueBalance,
     VenueFill,
     VenueOrder,
@@ -311,6 +312,11 @@ class OandaDriver:
         """Read ``/summary``: balance and margin available in the account currency."""
         answer = await self._request(accounts.AccountSummary(self._account))
         return [translate.balance(answer)]
+
+    async def fetch_account(self) -> VenueAccount:
+        """Read ``/summary``: balance, NAV (equity), margin used and available."""
+        answer = await self._request(accounts.AccountSummary(self._account))
+        return translate.account_values(answer)
 
     async def fetch_quotes(self, symbols: list[str]) -> list[VenueQuote]:
         """Read ``/pricing`` for ``symbols`` (those the account can trade): best bid and ask."""

@@ -24,6 +24,7 @@ from fillgate.venues.oanda.errors import OandaResponseError
 from fillgate.venues.types import (
     Instrument,
     PlaceRequest,
+    VenueAccount,
     VenueBalance,
     VenueFill,
     VenuePosition,
@@ -252,3 +253,17 @@ def quotes(answer: Json, symbols: SymbolMap) -> list[VenueQuote]:
             )
         )
     return result
+
+
+@reads_venue
+def account_values(answer: Json) -> VenueAccount:
+    """Read ``/summary``: balance, NAV and margin, in the account currency."""
+    account = answer["account"]
+    return VenueAccount(
+        currency=str(account.get("currency") or ""),
+        cash=dec(account["balance"]),
+        equity=dec(account["NAV"]),
+        buying_power=dec(account["marginAvailable"]),
+        margin_used=dec(account["marginUsed"]),
+        margin_available=dec(account["marginAvailable"]),
+    )

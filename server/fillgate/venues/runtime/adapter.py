@@ -23,7 +23,7 @@ from fillgate.venues.runtime.pump import StreamPump
 from fillgate.venues.runtime.replace import replace_order
 from fillgate.venues.runtime.resolve import Resolver
 from fillgate.venues.runtime.sync import Backfill
-from fillgate.venues.types import VenueOrder, VenuePosition, VenueQuote
+from fillgate.venues.types import VenueAccount, VenueOrder, VenuePosition, VenueQuote
 
 log = logging.getLogger("fillgate.venues")
 
@@ -132,6 +132,14 @@ class RemoteVenue:
 
     async def positions(self, account: str = "") -> list[VenuePosition] | None:
         return await self._caller.call(self.driver.fetch_positions, retry_unknown=True)
+
+    async def account_state(self) -> VenueAccount | None:
+        """The account's money as the venue reports it (None if its driver cannot say)."""
+        fetch = getattr(self.driver, "fetch_account", None)
+        if fetch is None:
+            return None
+        answer: VenueAccount = await self._caller.call(fetch, retry_unknown=True)
+        return answer
 
     async def quotes(self, symbols: list[str]) -> list[VenueQuote]:
         """The venue's current quotes of ``symbols`` over REST ([] if its driver has none)."""
