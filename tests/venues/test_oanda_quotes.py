@@ -22,6 +22,7 @@ from fakes.oanda_harness import ACCOUNT_PATH, new_driver
 
 from fillgate.app import FillgateServer, create_server
 from fillgate.config import config_from_dict
+from fillgate.venues.types import QuoteHeartbeat
 from fillgate_client import AsyncFillgateClient
 from fillgate_client.errors import FailedPreconditionError
 
@@ -29,11 +30,29 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def make_fake() -> FakeOanda:
-    return FakeOanda(balance=Decimal(10000))
+    # Heartbeats every 0.2 s: a live, quiet stream keeps its quotes well under 0.6 s old.
+    return FakeOanda(balance=Decimal(10000), heartbeat_s=0.2)
 
 
 def make_driver(fake: FakeOanda) -> Any:
     return new_driver(fake)
+
+
+async def test_oanda_quote_stream_yields_up_then_prices_as_they_change(fake, driver):
+    stream = driver.quote_stream(["EUR-USD"])
+    seen = [await anext(stream), await anext(stream)]  # up, then the current price
+
+    fake.set_price(Decimal("1.09000"))
+    moved = await asyncio.wait_for(anext(stream), 5)
+    while isinstance(moved, QuoteHeartbeat):
+        moved = await asyncio.wait_for(anext(stream), 5)
+    beat = await asyncio.wait_for(anext(stream), 5)
+    await stream.aclose()
+
+    assert seen[0].up is True
+    assert (seen[1].symbol, seen[1].bid) == ("EUR-USD", Decimal("1.08462"))
+    assert (moved.bid, moved.ask) == (Decimal("1.09"), Decimal("1.09"))
+    assert isinstance(beat, QuoteHeartbeat) and beat.ts_ns > 0
 
 
 async def test_oanda_fetch_quotes_reads_pricing_bid_ask_and_time(fake, driver):
@@ -45,8 +64,7 @@ async def test_oanda_fetch_quotes_reads_pricing_bid_ask_and_time(fake, driver):
     assert quote.ts_ns > 0
 
 
-@pytest.fixture
-async def server(fake: FakeOanda, tmp_path: Path, monkeypatch) -> AsyncIterator[FillgateServer]:
+async def serve(fake: FakeOanda, tmp_path: Path, monkeypatch, **marketdata: Any) -> FillgateServer:
     for key, value in fake.environment().items():
         monkeypatch.setenv(key, value)
     config = config_from_dict(
@@ -64,10 +82,15 @@ async def server(fake: FakeOanda, tmp_path: Path, monkeypatch) -> AsyncIterator[
                 "price_collar_pct": "1",
                 "breakers": {"slippage": {"limit": "1"}},
             },
-            "marketdata": {"venue_quote_interval_s": 0.1, "max_quote_age_s": 0.6},
+            "marketdata": {"venue_quote_interval_s": 0.1, "max_quote_age_s": 0.6, **marketdata},
         }
     )
-    running = await create_server(config, listen="127.0.0.1:0")
+    return await create_server(config, listen="127.0.0.1:0")
+
+
+@pytest.fixture
+async def server(fake: FakeOanda, tmp_path: Path, monkeypatch) -> AsyncIterator[FillgateServer]:
+    running = await serve(fake, tmp_path, monkeypatch)
     try:
         yield running
     finally:
@@ -103,9 +126,61 @@ async def test_oanda_quotes_moved_market_collar_and_slippage_use_venue_price(fak
     assert slippage.trip_time is None, slippage.trip_message
 
 
+async def test_oanda_quotes_stream_moves_mark_without_polling(fake, tmp_path, monkeypatch):
+    running = await serve(fake, tmp_path, monkeypatch, venue_quote_interval_s=60)
+    try:
+        async with AsyncFillgateClient(f"127.0.0.1:{running.port}", timeout=10) as client:
+            await _until_streaming(running)
+            polls = _pricing_polls(fake)
+
+            fake.set_price(Decimal("1.09500"))
+            await _mark(client, Decimal("1.095"))
+    finally:
+        await running.stop(grace=0.5)
+
+    assert _pricing_polls(fake) == polls  # the stream brought it, not a REST read
+
+
+async def test_oanda_quotes_stream_drop_falls_back_to_polling(fake, server):
+    async with AsyncFillgateClient(f"127.0.0.1:{server.port}", timeout=10) as client:
+        await _until_streaming(server)
+
+        await fake.drop_price_streams(refuse_s=3.0)
+        polls = _pricing_polls(fake)
+        fake.set_price(Decimal("1.09700"))  # no stream is open to carry it
+        await _mark(client, Decimal("1.097"))
+
+    assert _pricing_polls(fake) > polls
+
+
+async def test_oanda_quotes_silent_stream_goes_stale_market_order_denied(fake, server):
+    async with AsyncFillgateClient(f"127.0.0.1:{server.port}", timeout=10) as client:
+        await _until_streaming(server)
+        fake.silence_price_streams()
+        await asyncio.sleep(0.8)
+
+        with pytest.raises(FailedPreconditionError) as info:
+            await client.submit_order("fx", "EUR-USD", "buy", "1000")
+
+    assert info.value.reason == "QUOTE_STALE"
+
+
+def _pricing_polls(fake: FakeOanda) -> int:
+    return sum(1 for r in fake.requests if r.path == ACCOUNT_PATH + "/pricing")
+
+
+async def _until_streaming(running: FillgateServer) -> None:
+    quotes = running.parts.quotes
+    assert quotes is not None
+    async with asyncio.timeout(5):
+        while "fx" not in quotes.streaming:
+            await asyncio.sleep(0.02)
+
+
 async def test_oanda_quotes_venue_stops_answering_market_order_denied_stale(fake, server):
     async with AsyncFillgateClient(f"127.0.0.1:{server.port}", timeout=10) as client:
         await _mark(client, Decimal("1.08462"))
+        await fake.drop_price_streams(refuse_s=10.0)
         fake.fail("GET", ACCOUNT_PATH + "/pricing", 503, times=10_000)
         await asyncio.sleep(0.8)
 

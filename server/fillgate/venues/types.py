@@ -195,3 +195,10 @@ class VenueAccount:
     buying_power: Decimal | None = None
     margin_used: Decimal | None = None
     margin_available: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuoteHeartbeat:
+    """A quote stream is alive with nothing new: its last quotes still stand at ``ts_ns``."""
+
+    ts_ns: int
