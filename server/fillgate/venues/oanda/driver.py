@@ -19,7 +19,6 @@ The bucket's burst of 20 keeps any one second under 120.
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
 import logging
 import math
@@ -39,6 +38,7 @@ from fillgate.venues.common.backoff import Backoff
 from fillgate.venues.common.blocking import BlockingCaller
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
 from fillgate.venues.errors import ErrorKind, VenueFailure
+from fillgate.venues.oanda import pricing as pricing_stream
 from fillgate.venues.oanda import translate
 from fillgate.venues.oanda.errors import OandaResponseError, RedactingFilter, classify
 from fillgate.venues.oanda.stream import StreamConnection, StreamEnded
@@ -100,7 +100,8 @@ class OandaDriver:
         self._tracker = OrderTracker(self._symbols)
         #: Our symbols the account can trade (known once opened): the ones quoted.
         self._tradeable: frozenset[str] = frozenset()
-        self._price_connections: set[StreamConnection] = set()
+        #: Open pricing stream connections (see .pricing), stopped by close().
+        self.price_connections: set[StreamConnection] = set()
         self._caller = BlockingCaller(f"oanda-{settings.account}")
         self._environment = settings.environment or "practice"
         self._private_environment = ""
@@ -167,7 +168,7 @@ class OandaDriver:
             return
         self._closed = True
         connection, self._connection = self._connection, None
-        for prices in list(self._price_connections):
+        for prices in list(self.price_connections):
             prices.stop()
         loop = asyncio.get_running_loop()
         if connection is not None:
@@ -332,58 +333,31 @@ class OandaDriver:
         answer = await self._request(pricing.PricingInfo(self._account, params=params))
         return translate.quotes(answer, self._symbols)
 
-    async def quote_stream(
+    # -- quotes (the pricing stream itself is in .pricing) -------------------------
+
+    @property
+    def symbol_map(self) -> SymbolMap:
+        return self._symbols
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def account_name(self) -> str:
+        return self._settings.account
+
+    @property
+    def backoff(self) -> Backoff:
+        return self._backoff
+
+    def quote_stream(
         self, symbols: list[str]
     ) -> AsyncIterator[VenueQuote | QuoteHeartbeat | StreamStatus]:
-        """Yield quotes from ``/pricing/stream`` forever, reconnecting by itself.
+        """Quotes from ``/pricing/stream`` (see :func:`.pricing.quote_stream`)."""
+        return pricing_stream.quote_stream(self, [s for s in symbols if s in self._tradeable])
 
-        Like :meth:`stream`: its own thread and session per connection, up on
-        the first line (a PRICE or a HEARTBEAT), down once per outage, backoff
-        between attempts. OANDA sends a PRICE only when it changes; a
-        HEARTBEAT says the last ones still stand (:class:`QuoteHeartbeat`). A
-        silent connection (not even heartbeats) ends after the read timeout;
-        meanwhile its quotes age, so they go stale.
-        """
-        names = [self._symbols.venue(s) for s in symbols if s in self._tradeable]
-        if not names:
-            return
-        up: bool | None = None
-        failures = 0
-        while not self._closed:
-            connection = StreamConnection(
-                functools.partial(self._price_lines, names),
-                name=f"oanda-prices-{self._settings.account}",
-            )
-            self._price_connections.add(connection)
-            detail = "pricing stream closed by the venue"
-            try:
-                while (message := await connection.get()) is not None:
-                    if up is not True:
-                        up, failures = True, 0
-                        yield StreamStatus(up=True)
-                    if not isinstance(message, dict):
-                        continue
-                    if message.get("type") == "PRICE":
-                        for quote in translate.quotes({"prices": [message]}, self._symbols):
-                            yield quote
-                    elif message.get("type") == "HEARTBEAT":  # OANDA: every 5 s
-                        yield QuoteHeartbeat(ts_ns=translate.time_ns(message.get("time")))
-                return  # stopped by close()
-            except StreamEnded as ended:
-                if ended.error is not None:
-                    detail = self.classify(ended.error).message
-            finally:
-                connection.stop()
-                self._price_connections.discard(connection)
-            if self._closed:
-                return
-            failures += 1
-            if up is not False:
-                up = False
-                yield StreamStatus(up=False, detail=detail)
-            await asyncio.sleep(self._backoff.delay(failures - 1))
-
-    def _price_lines(self, names: list[str]) -> Iterator[Json]:
+    def price_lines(self, names: list[str]) -> Iterator[Json]:
         """Run on a pricing stream thread: its own API (own session), as _stream_lines."""
         api = self._new_api((self._settings.timeout_s, STREAM_READ_TIMEOUT_S))
         try:
