@@ -44,7 +44,7 @@ from fillgate.engine.guard import guard
 from fillgate.engine.marks import Marks
 from fillgate.engine.validation import check_precision, check_replace, check_submit, command_of
 from fillgate.journal.journal import Journal
-from fillgate.marketdata.quotes import FEED, Quote
+from fillgate.marketdata.quotes import FEED, Quote, mid
 from fillgate.risk.checks import RiskChecks
 from fillgate.risk.trading_state import TradingState
 from fillgate.streams.bus import EventBus
@@ -430,8 +430,11 @@ class Engine:
         return self.state.quotes.quotes()
 
     def _arrival_price(self, symbol: str) -> Decimal | None:
-        quote = self.state.quotes.quote(symbol)
-        return None if quote is None else quote.mark
+        """The mid when the order is accepted (the mark when there is no bid and ask)."""
+        q = self.state.quotes.quote(symbol)
+        if q is None:
+            return None
+        return mid(q.bid, q.ask) if q.bid is not None and q.ask is not None else q.mark
 
     def on_quote(
         self,

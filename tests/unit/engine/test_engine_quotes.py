@@ -151,3 +151,12 @@ def test_engine_quotes_accepted_record_round_trips_arrival_price():
     assert row[-1] == {"md.arrival_price": "1.084615"}
     assert decode(body).event.order == order
     assert decode(old).event.order.arrival_price is None
+
+
+async def test_engine_quotes_arrival_price_is_mid_even_when_mark_is_last(make_harness):
+    h = await make_harness(marketdata={"mark": "last"})
+    h.engine.on_quote("XYZ", bid=D(104), ask=D(106), last=D("104.5"), source=VENUE)
+
+    order = await h.submit_order(type=OrderType.LIMIT, limit_price="90")
+
+    assert (h.engine.mark("XYZ").mark, order.arrival_price) == (D("104.5"), D(105))
