@@ -176,6 +176,7 @@ def position_from_proto(m: Any) -> Position:
         unrealized_pnl=_dec(m.unrealized_pnl),
         fees=_dec(m.fees),
         update_time=_time(m, "update_time"),
+        open_time=_time(m, "open_time"),
     )
 
 

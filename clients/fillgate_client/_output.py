@@ -200,6 +200,21 @@ def at_precision(value: Decimal | None, places: int | None) -> Decimal | None:
     return value.quantize(Decimal(1).scaleb(-places))
 
 
+def _age(now: datetime, since: datetime | None) -> str | None:
+    """How long ago ``since`` was, as 1d2h, 3h4m, 5m6s or 7s."""
+    if since is None:
+        return None
+    seconds = max(0, int((now - since).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours}h"
+    if hours:
+        return f"{hours}h{minutes}m"
+    return f"{minutes}m{secs}s" if minutes else f"{secs}s"
+
+
 def positions_text(
     snapshots: Sequence[AccountPositions], price_places: Mapping[str, int] | None = None
 ) -> str:
@@ -222,7 +237,19 @@ def positions_text(
             )
             for p in snap.positions
         ]
-        positions = format_records(POSITION_COLUMNS, rows) if rows else "(none)"
+        now = datetime.now(UTC)
+        positions = (
+            format_table(
+                [h for h, _ in POSITION_COLUMNS] + ["OPENED", "AGE"],
+                [
+                    [getattr(p, a) for _, a in POSITION_COLUMNS]
+                    + [p.open_time, _age(now, p.open_time)]
+                    for p in rows
+                ],
+            )
+            if rows
+            else "(none)"
+        )
         totals = format_records(TOTALS_COLUMNS, [snap.totals])
         blocks.append(f"account {snap.account}\n{positions}\n\ntotals\n{totals}")
     return "\n\n".join(blocks)

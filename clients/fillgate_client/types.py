@@ -258,6 +258,8 @@ class Position:
     unrealized_pnl: Decimal
     fees: Decimal
     update_time: datetime | None
+    open_time: datetime | None = None
+    """When the position was entered (first fill from flat, or a flip); None while flat."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,9 +16,17 @@ BIN = Path(sys.executable).parent / "fillgate"
 SAMPLE = Path(__file__).parents[2] / "examples" / "quotes" / "sample.csv"
 
 
+# Admission off: a loaded machine must not shed these calls (see conftest.py).
+NO_ADMISSION = """[server]
+admission_max_in_flight_orders = 0
+admission_max_loop_lag_ms = 0
+admission_max_queue_delay_ms = 0
+"""
+
+
 def serve(tmp_path: Path, toml: str) -> Iterator[str]:
     config = tmp_path / "fillgate.toml"
-    config.write_text(toml)
+    config.write_text(NO_ADMISSION + toml)
     env = {**os.environ, "FILLGATE_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(
         [str(BIN), "serve", "--listen", "127.0.0.1:0", "--config", str(config), "--journal", "off"],

@@ -199,6 +199,13 @@ def restriction(r: Restriction) -> ts_pb.TradingRestriction:
 
 
 def position(p: Position) -> pos_pb.Position:
+    message = _position(p)
+    if p.opened_ns:
+        message.open_time.CopyFrom(timestamp(p.opened_ns))
+    return message
+
+
+def _position(p: Position) -> pos_pb.Position:
     return pos_pb.Position(
         account=p.account,
         symbol=p.symbol,

@@ -273,6 +273,7 @@ def _account_row(a: AccountSnapshot) -> list[Any]:
             str(p.fees),
             str(p.mark),
             p.updated_ns,
+            p.opened_ns,
         ]
         for p in a.positions.values()
     ]

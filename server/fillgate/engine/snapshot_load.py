@@ -207,6 +207,7 @@ def decode(head: Mapping[str, Any], chunks: list[bytes]) -> Image:
                     fees=dec(p[4]),
                     mark=dec(p[5]),
                     updated_ns=p[6],
+                    opened_ns=p[7] if len(p) > 7 else 0,  # older snapshots: unknown
                 )
                 for p in positions
             },

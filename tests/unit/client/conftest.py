@@ -120,6 +120,7 @@ def position_proto() -> Any:
         unrealized_pnl="-3",
         fees="0.2",
         update_time=stamp(T1),
+        open_time=stamp(T2),
     )
 
 
