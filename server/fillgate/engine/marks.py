@@ -6,7 +6,12 @@ restart needs is the mark of every symbol someone holds, so a mark change
 (``MarkMoved``) is journaled at once while any account holds the symbol. For a
 symbol nobody holds a mark changes no P&L: only the latest such mark is kept
 aside, and journaled just before the next fill in that symbol (the fill that
-opens a position values it at that mark, in a replay as live).
+opens a position values it at that mark, in a replay as live) or a snapshot.
+
+Why every change of a held symbol's mark, not the last one now and then: an
+answer (``GetPositions``) may show the P&L at that mark, and no answer may
+show what a crash could take back. The cost is one short record per mark
+change of a held symbol; quotes that leave the mark unchanged write nothing.
 """
 
 from __future__ import annotations
