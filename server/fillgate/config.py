@@ -31,6 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from fillgate.auth.settings import AuthSettings, AuthSettingsError, parse_auth
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
@@ -158,6 +159,7 @@ class Config:
     journal: JournalConfig = field(default_factory=JournalConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
     marketdata: MarketDataConfig = field(default_factory=MarketDataConfig)
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
     def universe(self) -> Universe:
         """The accounts (with their venue) and symbols, as the engine and risk see them."""
@@ -184,7 +186,8 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
     _check_keys(
         "",
         raw,
-        {"server", "accounts", "symbols", "paper", "streams", "journal", "risk", "marketdata"},
+        {"server", "accounts", "symbols", "paper", "streams", "journal", "risk", "marketdata"}
+        | {"auth"},
     )
     defaults = Config()
     accounts = defaults.accounts
@@ -212,9 +215,17 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         journal=_section(JournalConfig, "journal", raw.get("journal", {})),
         risk=_risk(raw.get("risk", {})),
         marketdata=_section(MarketDataConfig, "marketdata", raw.get("marketdata", {})),
+        auth=_auth(raw.get("auth", {})),
     )
     _validate(config)
     return config
+
+
+def _auth(raw: Any) -> AuthSettings:
+    try:
+        return parse_auth(_table("auth", raw))
+    except AuthSettingsError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 _ACCOUNT_KEYS = {"venue", "starting_cash"}

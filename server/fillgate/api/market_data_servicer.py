@@ -8,6 +8,7 @@ from typing import ClassVar
 from google.protobuf.descriptor import ServiceDescriptor
 
 from fillgate.api import commands
+from fillgate.api.authorization import current, readable_accounts
 from fillgate.api.convert import timestamp
 from fillgate.api.errors import Context, translated
 from fillgate.domain.errors import Violations
@@ -40,7 +41,9 @@ class MarketDataServicer(pb_grpc.MarketDataServiceServicer):  # type: ignore[mis
     ) -> pb.GetAccountsResponse:
         engine = self._engine
         configured = engine.universe.accounts
-        names = commands.accounts(request.accounts, configured) or sorted(configured)
+        names = commands.accounts(request.accounts, configured)
+        # Only the accounts the caller may read (all of them when auth is off).
+        names = readable_accounts(current(), names, configured) or names or sorted(configured)
         return pb.GetAccountsResponse(
             accounts=[self._account(name, configured[name]) for name in sorted(names)],
             equity_drift_pct=fmt(self._drift_pct),
