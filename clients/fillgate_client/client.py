@@ -316,7 +316,7 @@ class AsyncFillgateClient:
         self._stubs()
         with translate_errors():
             response = await self._md.GetAccounts(
-                get_accounts_request(accounts), timeout=self._timeout
+                get_accounts_request(accounts), timeout=self._timeout, metadata=self._metadata
             )
         return accounts_from_proto(response)
 
@@ -324,7 +324,9 @@ class AsyncFillgateClient:
         """Return each selected symbol's latest quote and mark (all symbols when empty)."""
         self._stubs()
         with translate_errors():
-            response = await self._md.GetQuotes(get_quotes_request(symbols), timeout=self._timeout)
+            response = await self._md.GetQuotes(
+                get_quotes_request(symbols), timeout=self._timeout, metadata=self._metadata
+            )
         return quotes_from_proto(response)
 
     async def get_risk_state(self, accounts: Iterable[str] | str = ()) -> RiskState:

@@ -284,13 +284,17 @@ class FillgateClient:
     def get_accounts(self, accounts: Iterable[str] | str = ()) -> list[AccountState]:
         """Return each selected account's venue values next to fillgate's (all when empty)."""
         with translate_errors():
-            response = self._md.GetAccounts(get_accounts_request(accounts), timeout=self._timeout)
+            response = self._md.GetAccounts(
+                get_accounts_request(accounts), timeout=self._timeout, metadata=self._metadata
+            )
         return accounts_from_proto(response)
 
     def get_quotes(self, symbols: Iterable[str] | str = ()) -> Quotes:
         """Return each selected symbol's latest quote and mark (all symbols when empty)."""
         with translate_errors():
-            response = self._md.GetQuotes(get_quotes_request(symbols), timeout=self._timeout)
+            response = self._md.GetQuotes(
+                get_quotes_request(symbols), timeout=self._timeout, metadata=self._metadata
+            )
         return quotes_from_proto(response)
 
     def get_risk_state(self, accounts: Iterable[str] | str = ()) -> RiskState:
