@@ -125,6 +125,7 @@ def order_from_proto(m: Any) -> Order:
         version=m.version,
         create_time=_time(m, "create_time"),
         update_time=_time(m, "update_time"),
+        arrival_price=_opt_dec(m.arrival_price),
         release_time=_time(m, "release_time"),
         extended_hours=m.extended_hours,
     )
@@ -181,6 +182,7 @@ def position_from_proto(m: Any) -> Position:
         unrealized_pnl=_dec(m.unrealized_pnl),
         fees=_dec(m.fees),
         update_time=_time(m, "update_time"),
+        open_time=_time(m, "open_time"),
     )
 
 

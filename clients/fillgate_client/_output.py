@@ -195,13 +195,63 @@ def order_fields(order: Order) -> str:
     return format_fields(pairs)
 
 
-def positions_text(snapshots: Sequence[AccountPositions]) -> str:
-    """Return one positions table per account, each followed by its totals."""
+def at_precision(value: Decimal | None, places: int | None) -> Decimal | None:
+    """Round a price for display to ``places`` decimals (None: as it is)."""
+    if value is None or places is None:
+        return value
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def _age(now: datetime, since: datetime | None) -> str | None:
+    """How long ago ``since`` was, as 1d2h, 3h4m, 5m6s or 7s."""
+    if since is None:
+        return None
+    seconds = max(0, int((now - since).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours}h"
+    if hours:
+        return f"{hours}h{minutes}m"
+    return f"{minutes}m{secs}s" if minutes else f"{secs}s"
+
+
+def positions_text(
+    snapshots: Sequence[AccountPositions], price_places: Mapping[str, int] | None = None
+) -> str:
+    """Return one positions table per account, each followed by its totals.
+
+    With ``price_places`` (symbol -> price precision), the average price and
+    the mark print at the symbol's precision; the wire and ``--json`` keep
+    full precision (an exact average is a long fraction).
+    """
     if not snapshots:
         return "no positions"
+    places = price_places or {}
     blocks = []
     for snap in snapshots:
-        positions = format_records(POSITION_COLUMNS, snap.positions) if snap.positions else "(none)"
+        rows = [
+            dataclasses.replace(
+                p,
+                average_price=at_precision(p.average_price, places.get(p.symbol)),
+                mark_price=at_precision(p.mark_price, places.get(p.symbol)),
+            )
+            for p in snap.positions
+        ]
+        now = datetime.now(UTC)
+        positions = (
+            format_table(
+                [h for h, _ in POSITION_COLUMNS] + ["OPENED", "AGE"],
+                [
+                    [getattr(p, a) for _, a in POSITION_COLUMNS]
+                    + [p.open_time, _age(now, p.open_time)]
+                    for p in rows
+                ],
+            )
+            if rows
+            else "(none)"
+        )
         totals = format_records(TOTALS_COLUMNS, [snap.totals])
         blocks.append(f"account {snap.account}\n{positions}\n\ntotals\n{totals}")
     return "\n\n".join(blocks)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
-from . import _output, cli_audit, cli_market, cli_risk, cli_token
+from . import _output, cli_audit, cli_market, cli_quotes, cli_risk, cli_token
 from ._channel import DEFAULT_TARGET, TARGET_ENV
 from .errors import FillgateError
 from .sync_client import FillgateClient
@@ -174,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_risk.register(command)
     cli_audit.register(command)
     cli_market.register(command)
+    cli_quotes.register(command)
     cli_token.register(command)
     return parser
 
@@ -314,7 +315,8 @@ def _orders(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> in
 
 def _positions(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
     snapshots = client.get_positions(args.account, include_flat=args.all)
-    _emit(out, args, snapshots, _output.positions_text(snapshots))
+    places = {} if args.json else {s.symbol: s.price_precision for s in client.list_symbols()}
+    _emit(out, args, snapshots, _output.positions_text(snapshots, places))
     return 0
 
 

@@ -21,6 +21,15 @@ from ._channel import Credentials, merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
 from .errors import translate_errors
+from .quotes import (
+    AccountState,
+    Quotes,
+    accounts_from_proto,
+    get_accounts_request,
+    get_quotes_request,
+    md_grpc,
+    quotes_from_proto,
+)
 from .risk import RiskState, risk_state_from_proto
 from .sync_client import FillgateClient
 from .types import (
@@ -69,6 +78,7 @@ class AsyncFillgateClient:
         self._execution: Any = None
         self._admin: Any = None
         self._risk: Any = None
+        self._md: Any = None
 
     async def __aenter__(self) -> Self:
         return self
@@ -98,6 +108,7 @@ class AsyncFillgateClient:
             self._execution = exec_grpc.ExecutionServiceStub(self._channel)
             self._admin = admin_grpc.AdminServiceStub(self._channel)
             self._risk = risk_grpc.RiskServiceStub(self._channel)
+            self._md = md_grpc.MarketDataServiceStub(self._channel)
         return self._execution, self._admin
 
     async def _exec(self, method: str, request: Any) -> Any:
@@ -301,6 +312,24 @@ class AsyncFillgateClient:
     async def ping(self) -> None:
         """Make the empty round trip."""
         await self._adm("Ping", _requests.ping())
+
+    async def get_accounts(self, accounts: Iterable[str] | str = ()) -> list[AccountState]:
+        """Return each selected account's venue values next to fillgate's (all when empty)."""
+        self._stubs()
+        with translate_errors():
+            response = await self._md.GetAccounts(
+                get_accounts_request(accounts), timeout=self._timeout, metadata=self._metadata
+            )
+        return accounts_from_proto(response)
+
+    async def get_quotes(self, symbols: Iterable[str] | str = ()) -> Quotes:
+        """Return each selected symbol's latest quote and mark (all symbols when empty)."""
+        self._stubs()
+        with translate_errors():
+            response = await self._md.GetQuotes(
+                get_quotes_request(symbols), timeout=self._timeout, metadata=self._metadata
+            )
+        return quotes_from_proto(response)
 
     async def get_risk_state(self, accounts: Iterable[str] | str = ()) -> RiskState:
         """Return every limit with its usage and every breaker with its state, per account."""

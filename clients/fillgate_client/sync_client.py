@@ -14,6 +14,15 @@ from ._channel import Credentials, merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
 from .errors import translate_errors
+from .quotes import (
+    AccountState,
+    Quotes,
+    accounts_from_proto,
+    get_accounts_request,
+    get_quotes_request,
+    md_grpc,
+    quotes_from_proto,
+)
 from .risk import RiskState, risk_state_from_proto
 from .types import (
     AccountPositions,
@@ -65,6 +74,7 @@ class FillgateClient:
         self._execution: Any = exec_grpc.ExecutionServiceStub(self._channel)
         self._admin: Any = admin_grpc.AdminServiceStub(self._channel)
         self._risk: Any = risk_grpc.RiskServiceStub(self._channel)
+        self._md: Any = md_grpc.MarketDataServiceStub(self._channel)
 
     def __enter__(self) -> Self:
         return self
@@ -272,6 +282,22 @@ class FillgateClient:
     def ping(self) -> None:
         """Make the empty round trip."""
         self._adm("Ping", _requests.ping())
+
+    def get_accounts(self, accounts: Iterable[str] | str = ()) -> list[AccountState]:
+        """Return each selected account's venue values next to fillgate's (all when empty)."""
+        with translate_errors():
+            response = self._md.GetAccounts(
+                get_accounts_request(accounts), timeout=self._timeout, metadata=self._metadata
+            )
+        return accounts_from_proto(response)
+
+    def get_quotes(self, symbols: Iterable[str] | str = ()) -> Quotes:
+        """Return each selected symbol's latest quote and mark (all symbols when empty)."""
+        with translate_errors():
+            response = self._md.GetQuotes(
+                get_quotes_request(symbols), timeout=self._timeout, metadata=self._metadata
+            )
+        return quotes_from_proto(response)
 
     def get_risk_state(self, accounts: Iterable[str] | str = ()) -> RiskState:
         """Return every limit with its usage and every breaker with its state, per account."""

@@ -167,6 +167,8 @@ class DriftKind(ProtoEnum):
     """The venue could not be read: the account takes no new orders until it reconciles."""
     RECONCILED = 4
     """The account reconciled again after a failure or a drift."""
+    EQUITY = 50
+    """The venue's equity and fillgate's differ by more than the tolerance."""
     SESSION = 55
     """The venue's market calendar or clock disagrees with the configured calendar."""
 
@@ -200,6 +202,8 @@ class Order:
     version: int
     create_time: datetime | None
     update_time: datetime | None
+    #: The symbol's mark (mid) when fillgate accepted the order; None when unknown.
+    arrival_price: Decimal | None = None
     release_time: datetime | None = None
     """When a queued order goes to its venue (its market's open); None if never queued."""
     extended_hours: bool = False
@@ -266,6 +270,8 @@ class Position:
     unrealized_pnl: Decimal
     fees: Decimal
     update_time: datetime | None
+    open_time: datetime | None = None
+    """When the position was entered (first fill from flat, or a flip); None while flat."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -21,6 +21,7 @@ from fillgate.api.audit_servicer import AuditServicer
 from fillgate.api.commands import order_ref
 from fillgate.api.edge import add_services
 from fillgate.api.library import add_library_service
+from fillgate.api.market_data_servicer import MarketDataServicer
 from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.security import Security, build_security, check_exposure
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
@@ -29,17 +30,21 @@ from fillgate.config import Config, ConfigError, load_config
 from fillgate.domain.errors import FillgateError
 from fillgate.domain.orders import Order
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
+from fillgate.engine.account_watch import AccountWatch
 from fillgate.engine.checkpoints import Snapshotter
 from fillgate.engine.closing import CloseActions
 from fillgate.engine.engine import Engine
 from fillgate.engine.fold import State
 from fillgate.engine.kill_switch import KillSwitch
+from fillgate.engine.quote_poller import QuotePoller
 from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import rebuild
 from fillgate.engine.session_events import SessionEvents
 from fillgate.engine.venue_sessions import VenueSessions
 from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
+from fillgate.marketdata.feed import FeedError, FeedQuote, PriceFeed, load_feed
+from fillgate.marketdata.quotes import FEED
 from fillgate.risk.checks import RiskChecks
 from fillgate.sessions.market import Sessions
 from fillgate.streams.bus import EventBus
@@ -47,6 +52,7 @@ from fillgate.v1 import (
     admin_service_pb2,
     audit_service_pb2,
     execution_service_pb2,
+    market_data_service_pb2,
     risk_service_pb2,
     session_service_pb2,
 )
@@ -62,6 +68,7 @@ SERVICE_NAMES = (
     risk_service_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
     audit_service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
     session_service_pb2.DESCRIPTOR.services_by_name["SessionService"].full_name,
+    market_data_service_pb2.DESCRIPTOR.services_by_name["MarketDataService"].full_name,
 )
 
 
@@ -79,6 +86,12 @@ class Components:
     venue_sessions: VenueSessions
     closing: CloseActions
     session_events: SessionEvents
+    #: The paper price feed ([marketdata] feed), None when none is configured.
+    feed: PriceFeed | None = None
+    #: Remote venues' quotes, read over REST ([marketdata] venue_quote_interval_s).
+    quotes: QuotePoller | None = None
+    #: Remote accounts' money, read from the venues ([marketdata] venue_account_interval_s).
+    accounts: AccountWatch | None = None
 
 
 def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
@@ -112,6 +125,7 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
     state = State(
         symbols=config.symbols,
         starting_cash={name: a.starting_cash for name, a in config.accounts.items()},
+        marketdata=config.marketdata,
     )
     bus = EventBus(
         retain=config.streams.retain,
@@ -119,7 +133,14 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         gated=journal is not None,
     )
     risk = (
-        RiskChecks(config.risk, universe, clock=clock, book=state.book)
+        RiskChecks(
+            config.risk,
+            universe,
+            clock=clock,
+            book=state.book,
+            quotes=state.quotes,
+            max_quote_age_s=config.marketdata.max_quote_age_s,
+        )
         if config.risk.enabled
         else None
     )
@@ -172,6 +193,17 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
             if a.flatten_at_close
         },
     )
+    quotes = QuotePoller(
+        engine,
+        {
+            name: list(a.connection.symbols or config.symbols)
+            for name, a in config.accounts.items()
+            if a.connection is not None
+        },
+        config.marketdata.venue_quote_interval_s,
+    )
+    md = config.marketdata
+    accounts = AccountWatch(engine, md.venue_account_interval_s, md.equity_drift_pct)
     return Components(
         config,
         clock,
@@ -183,7 +215,26 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         venue_sessions,
         closing,
         SessionEvents(engine, sessions),
+        _feed(config, engine),
+        quotes,
+        accounts,
     )
+
+
+def _feed(config: Config, engine: Engine) -> PriceFeed | None:
+    """The configured paper price feed, its file read and checked now (a bad one stops start-up)."""
+    md = config.marketdata
+    if not md.feed:
+        return None
+    try:
+        quotes = load_feed(md.feed, config.symbols)
+    except FeedError as exc:
+        raise ConfigError(f"marketdata.feed: {exc}") from exc
+
+    def deliver(q: FeedQuote) -> None:
+        engine.on_quote(q.symbol, bid=q.bid, ask=q.ask, last=q.last, source=FEED)
+
+    return PriceFeed(quotes, deliver, speed=md.feed_speed, loop=md.feed_loop)
 
 
 class FillgateServer:
@@ -221,6 +272,12 @@ class FillgateServer:
         await asyncio.sleep(0)
         self.parts.engine.bus.close()
         await stopping
+        if self.parts.feed is not None:
+            await self.parts.feed.stop()
+        if self.parts.quotes is not None:
+            await self.parts.quotes.stop()
+        if self.parts.accounts is not None:
+            await self.parts.accounts.stop()
         await self.parts.kill_switch.settle()  # a breaker's cancel/flatten in progress
         await self.parts.reconciler.stop()
         await self.parts.venue_sessions.stop()
@@ -292,6 +349,9 @@ async def create_server(
             AuditServicer(parts.engine),
             RiskServicer(parts.engine),
             SessionServicer(parts.engine, parts.sessions),
+            MarketDataServicer(
+                parts.engine, config.marketdata.max_quote_age_s, config.marketdata.equity_drift_pct
+            ),
         ],
         wrap=lambda method, handler: admission.wrap(method, security.guard.wrap(method, handler)),
     )
@@ -330,6 +390,12 @@ async def create_server(
     await parts.venue_sessions.start()
     parts.closing.start()
     parts.session_events.start()
+    if parts.feed is not None:
+        parts.feed.start()
+    if parts.quotes is not None:
+        parts.quotes.start()
+    if parts.accounts is not None:
+        parts.accounts.start()
     await server.start()
     admission.start(probe_target, security.probe_access())
     for name in ("", *SERVICE_NAMES):
@@ -427,6 +493,9 @@ def run_server(
 
     try:
         return uvloop.run(_serve(config, listen, insecure))
+    except ConfigError as exc:  # a file the config names is unusable (the price feed)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except FillgateError as exc:  # a start-up refusal (journal in use or corrupt): no traceback
         log.error("event=startup_failed reason=%s detail=%r", exc.reason, exc.message)
         print(f"error: {exc.reason}: {exc.message}", file=sys.stderr)

@@ -35,6 +35,7 @@ from fillgate.auth.settings import AuthSettings, AuthSettingsError, parse_auth
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
+from fillgate.marketdata.settings import MARK_SOURCES, MarketDataConfig
 from fillgate.risk.settings import (
     AccountLimits,
     BreakersConfig,
@@ -160,6 +161,7 @@ class Config:
     journal: JournalConfig = field(default_factory=JournalConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
     sessions: SessionsConfig = field(default_factory=SessionsConfig)
+    marketdata: MarketDataConfig = field(default_factory=MarketDataConfig)
     auth: AuthSettings = field(default_factory=AuthSettings)
 
     def universe(self) -> Universe:
@@ -196,6 +198,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
             "journal",
             "risk",
             "sessions",
+            "marketdata",
             "auth",
         },
     )
@@ -225,6 +228,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         journal=_section(JournalConfig, "journal", raw.get("journal", {})),
         risk=_risk(raw.get("risk", {})),
         sessions=_sessions(raw.get("sessions", {})),
+        marketdata=_section(MarketDataConfig, "marketdata", raw.get("marketdata", {})),
         auth=_auth(raw.get("auth", {})),
     )
     _validate(config)
@@ -368,6 +372,8 @@ def _validate(config: Config) -> None:
         raise ConfigError("streams: retain and subscriber_queue must be at least 1")
     _validate_risk(config)
     _validate_sessions(config)
+    if config.marketdata.mark not in MARK_SOURCES:
+        raise ConfigError(f"marketdata.mark: must be one of {', '.join(MARK_SOURCES)}")
 
 
 # -- [risk] ------------------------------------------------------------------

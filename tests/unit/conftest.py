@@ -48,6 +48,7 @@ def make_config(
     fee_rate: str = "0",
     liquidity: Mapping[str, str] | None = None,
     risk: Mapping[str, Any] | None = None,
+    marketdata: Mapping[str, Any] | None = None,
 ) -> Config:
     """Return the unit-test config; ``liquidity`` maps symbol -> paper_liquidity.
 
@@ -65,6 +66,7 @@ def make_config(
             "symbols": symbols,
             "paper": {"fee_rate": fee_rate},
             **({"risk": risk} if risk is not None else {}),
+            **({"marketdata": marketdata} if marketdata is not None else {}),
         }
     )
 

@@ -82,6 +82,8 @@ RULES: dict[str, Rule] = {
     "/fillgate.v1.RiskService/GetRiskState": read("accounts[]"),
     # Market hours are the same for every caller: no account is read.
     "/fillgate.v1.SessionService/GetMarketStatus": Rule(AUTHENTICATED),
+    "/fillgate.v1.MarketDataService/GetQuotes": Rule(AUTHENTICATED),
+    "/fillgate.v1.MarketDataService/GetAccounts": read("accounts[]"),
     # Open: load balancers and orchestrators probe health without credentials; reflection
     # shows only the public contract (turn it off with [auth] reflection = false).
     "/grpc.health.v1.Health/Check": Rule(OPEN),

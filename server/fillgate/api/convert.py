@@ -64,6 +64,7 @@ def order(o: Order) -> order_pb.Order:
         version=o.version,
         create_time=timestamp(o.created_ns),
         update_time=timestamp(o.updated_ns),
+        arrival_price=fmt(o.arrival_price),
         extended_hours=o.extended_hours,
     )
     if o.release_ns:
@@ -146,6 +147,7 @@ _DRIFT_KINDS = {
     "unknown_order": venue_pb2.DRIFT_KIND_UNKNOWN_ORDER,
     "reconcile_failed": venue_pb2.DRIFT_KIND_RECONCILE_FAILED,
     "reconciled": venue_pb2.DRIFT_KIND_RECONCILED,
+    "equity": venue_pb2.DRIFT_KIND_EQUITY,
     "session": venue_pb2.DRIFT_KIND_SESSION,
 }
 
@@ -223,6 +225,13 @@ def restriction(r: Restriction) -> ts_pb.TradingRestriction:
 
 
 def position(p: Position) -> pos_pb.Position:
+    message = _position(p)
+    if p.opened_ns:
+        message.open_time.CopyFrom(timestamp(p.opened_ns))
+    return message
+
+
+def _position(p: Position) -> pos_pb.Position:
     return pos_pb.Position(
         account=p.account,
         symbol=p.symbol,

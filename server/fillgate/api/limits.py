@@ -78,6 +78,8 @@ LIMITS: dict[str, Limit] = {
     _P + "GetRiskStateRequest.accounts": Limit(NAME, FILTER),
     # SessionService
     _P + "GetMarketStatusRequest.symbols": Limit(NAME, FILTER),
+    _P + "GetQuotesRequest.symbols": Limit(NAME, FILTER),
+    _P + "GetAccountsRequest.accounts": Limit(NAME, FILTER),
     # AuditService
     _P + "ListExecutionsRequest.account": Limit(NAME),
     _P + "ListExecutionsRequest.symbol": Limit(NAME),

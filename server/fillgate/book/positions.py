@@ -39,6 +39,8 @@ class Position:
     fees: Decimal = ZERO
     mark: Decimal = ZERO
     updated_ns: int = 0
+    #: When the position was entered: its first fill from flat (wall ns); 0 while flat.
+    opened_ns: int = 0
 
     @property
     def average_price(self) -> Decimal | None:
@@ -59,6 +61,7 @@ def apply_fill(
     """Return the position after a fill of ``quantity`` at ``price`` (average-cost method)."""
     signed = quantity if side is Side.BUY else -quantity
     qty, cost, realized = pos.quantity, pos.cost, pos.realized_pnl
+    was = qty
     if qty == 0 or (qty > 0) == (signed > 0):
         # Opening or adding: cost grows by the fill's notional.
         qty = EXACT.add(qty, signed)
@@ -90,6 +93,8 @@ def apply_fill(
         fees=EXACT.add(pos.fees, fee),
         mark=pos.mark or price,
         updated_ns=ts_ns,
+        # Entered on the first fill from flat, or again when a fill flips the side.
+        opened_ns=0 if qty == 0 else pos.opened_ns if was and (was > 0) == (qty > 0) else ts_ns,
     )
 
 
@@ -267,6 +272,21 @@ class PositionBook:
 
     def mark(self, symbol: str) -> Decimal | None:
         return self._marks.get(symbol)
+
+    def adjust_cash(self, account: str, delta: Decimal, ts_ns: int) -> None:
+        """Move an account's cash by ``delta`` (its venue equity baseline)."""
+        if self._staged is not None:
+            _, cash = self._stage(account)
+            cash[0] = EXACT.add(cash[0], delta)
+            return
+        snap = self._accounts[account]
+        self._accounts[account] = replace(
+            snap, cash=EXACT.add(snap.cash, delta), updated_ns=ts_ns, version=snap.version + 1
+        )
+
+    def held(self, symbol: str) -> bool:
+        """Whether any account has (or had) a position in ``symbol``: its mark moves P&L."""
+        return bool(self._holders.get(symbol))
 
     def on_fill(
         self,

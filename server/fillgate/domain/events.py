@@ -186,6 +186,62 @@ class ReferencePriceMoved:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class QuoteUpdated:
+    """A live quote arrived (price feed or venue stream). Folded, never journaled.
+
+    A tick log is not the journal's job: what P&L needs of it is the mark,
+    journaled as :class:`MarkMoved` (see ``Engine.on_quote``).
+    """
+
+    symbol: str
+    bid: Decimal | None
+    ask: Decimal | None
+    last: Decimal | None
+    #: ``feed`` or ``venue`` (marketdata/quotes.py).
+    source: str
+    #: When the quote was true (the venue's timestamp, else its arrival), wall ns.
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarkMoved:
+    """A symbol's mark moved with a live quote: positions are re-valued at it."""
+
+    symbol: str
+    mark: Decimal
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VenueAccountRead:
+    """A remote venue reported an account's money. Folded, never journaled (re-read)."""
+
+    account: str
+    currency: str
+    cash: Decimal
+    equity: Decimal
+    buying_power: Decimal | None
+    margin_used: Decimal | None
+    margin_available: Decimal | None
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EquityBaselined:
+    """fillgate's cash for an account moved by ``delta`` so its equity equals the venue's.
+
+    Taken once per account, at the first venue read: the config's
+    ``starting_cash`` is only the paper venue's; a real account's money is
+    the venue's. Later differences are reported (``VenueDrift`` equity), not corrected.
+    """
+
+    account: str
+    delta: Decimal
+    venue_equity: Decimal
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderDenied:
     """A submit was refused before any venue saw it (halt, reduce-only, risk limit).
 

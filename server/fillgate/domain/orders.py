@@ -38,6 +38,9 @@ class Order:
     version: int = 0
     created_ns: int = 0
     updated_ns: int = 0
+    #: The symbol's mark (mid) when fillgate accepted the order: the base for
+    #: slippage. None when no price was known.
+    arrival_price: Decimal | None = None
     #: A queued order's release time (its market's next open), ns; 0 if never queued.
     release_ns: int = 0
     #: Eligible in the pre-market and after-hours sessions.

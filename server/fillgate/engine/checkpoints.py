@@ -153,6 +153,9 @@ class Snapshotter:
         ``yielding`` lets the writer pause between chunks so the loop keeps the
         GIL promptly; at shutdown nothing is waiting for it.
         """
+        # Marks kept aside go into the journal first, so the snapshot's state is exactly
+        # what a replay of the journal up to its mark rebuilds.
+        self._engine.marks.flush()
         mark = self._journal.mark()
         if mark is None:
             return None

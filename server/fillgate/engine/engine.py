@@ -43,8 +43,10 @@ from fillgate.domain.values import Clock, IdGenerator
 from fillgate.engine.fold import Applied, State, SymbolState, fold
 from fillgate.engine.guard import guard
 from fillgate.engine.held import HeldOrders
+from fillgate.engine.marks import Marks
 from fillgate.engine.validation import check_precision, check_replace, check_submit, command_of
 from fillgate.journal.journal import Journal
+from fillgate.marketdata.quotes import FEED, Quote, mid
 from fillgate.risk.checks import RiskChecks
 from fillgate.risk.trading_state import TradingState
 from fillgate.sessions.market import Sessions
@@ -98,6 +100,8 @@ class Engine:
         self.blocked: dict[str, str] = {}
         #: Orders queued while their market is closed, and their release at the open.
         self.held = HeldOrders(self)
+        #: Live quotes in, marks moved (and journaled where they matter).
+        self.marks = Marks(self)
 
     async def start(self) -> None:
         """Connect the venues and hand each its open orders (after a replay)."""
@@ -262,6 +266,7 @@ class Engine:
             venue=self.universe.accounts[cmd.account],
             created_ns=now,
             updated_ns=now,
+            arrival_price=self._arrival_price(cmd.symbol),
             **extra,
         )
 
@@ -449,6 +454,8 @@ class Engine:
 
     def _apply(self, event: ev.OrderEvent) -> Order:
         """Apply an order event: fold, stream, journal, then the risk counters."""
+        if self.marks.unjournaled and type(event) is ev.OrderFilled:
+            self.marks.before_fill(event.order_id)
         exec_id = self.ids.exec_id()
         applied = fold(self.state, event, exec_id, self.clock.monotonic_ns())
         self._publish(event, applied, exec_id)
@@ -484,6 +491,8 @@ class Engine:
         else:
             check_precision(v, "price", cmd.price, sym.price_precision, sym.name)
         v.raise_if_any()
+        # A mark kept aside is older than this price: a replay must not meet it after.
+        self.marks.unjournaled.pop(cmd.symbol, None)
         # Journaled before the fills it causes, so a replay meets them in the same order.
         self.emit(
             ev.ReferencePriceMoved(
@@ -497,3 +506,36 @@ class Engine:
             if hook is not None:
                 hook(cmd.symbol, cmd.price)
         return self.state.prices[cmd.symbol]
+
+    # -- quotes and marks -------------------------------------------------------
+
+    def mark(self, symbol: str) -> Quote:
+        """The symbol's current quote: its mark, bid/ask/last, source and time."""
+        quote = self.state.quotes.quote(symbol)
+        if quote is None:
+            raise NotFound("SYMBOL_NOT_FOUND", f"unknown symbol {symbol!r}", {"symbol": symbol})
+        return quote
+
+    def quotes(self) -> tuple[Quote, ...]:
+        """Every symbol's quote: an immutable snapshot."""
+        return self.state.quotes.quotes()
+
+    def _arrival_price(self, symbol: str) -> Decimal | None:
+        """The mid when the order is accepted (the mark when there is no bid and ask)."""
+        q = self.state.quotes.quote(symbol)
+        if q is None:
+            return None
+        return mid(q.bid, q.ask) if q.bid is not None and q.ask is not None else q.mark
+
+    def on_quote(
+        self,
+        symbol: str,
+        *,
+        bid: Decimal | None,
+        ask: Decimal | None,
+        last: Decimal | None = None,
+        ts_ns: int = 0,
+        source: str = FEED,
+    ) -> Quote:
+        """Apply a live quote (see :meth:`fillgate.engine.marks.Marks.on_quote`)."""
+        return self.marks.on_quote(symbol, bid=bid, ask=ask, last=last, ts_ns=ts_ns, source=source)

@@ -9,7 +9,12 @@ does. What it changes, :class:`State`:
   machine (``domain/lifecycle.apply``, which raises before anything changes);
 - the position book (fills, marks);
 - the trading state (``TradingStateChanged``: halts, breaker trips, resumes);
-- reference prices (``ReferencePriceMoved``);
+- reference prices (``ReferencePriceMoved``, which also re-quote the paper venue);
+- quotes (``QuoteUpdated``: the quote book, never journaled) and marks
+  (``MarkMoved``: the book's marks; a replayed one also seeds the quote book,
+  as a ``journal`` quote that ages like a live one until a fresh quote comes);
+- venue account reads (``VenueAccountRead``, never journaled) and the one-time
+  equity baseline of a remote account (``EquityBaselined``: its cash);
 - the count of denied orders.
 
 Side effects that are not state stay with the caller: streaming, journaling,
@@ -22,7 +27,7 @@ unstreamed events), with the account and symbol stream filters match on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -37,6 +42,9 @@ from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.engine.venue_memo import VenueMemo
+from fillgate.marketdata.accounts import VenueAccounts
+from fillgate.marketdata.quotes import QuoteBook
+from fillgate.marketdata.settings import MarketDataConfig
 from fillgate.risk.trading_state import Restriction, TradingState
 
 # Events the venue memo keeps for orders that stay open (see engine/venue_memo.py).
@@ -113,13 +121,27 @@ class OrderStore:
 class State:
     """Everything an event can change; owned by the engine's single writer."""
 
-    __slots__ = ("book", "denied", "orders", "prices", "starting_cash", "symbols", "trading")
+    __slots__ = (
+        *("book", "denied", "marketdata", "orders", "prices", "quotes"),
+        *("starting_cash", "symbols", "trading", "venue_accounts"),
+    )
 
     def __init__(
-        self, *, symbols: Mapping[str, SymbolConfig], starting_cash: Mapping[str, Decimal]
+        self,
+        *,
+        symbols: Mapping[str, SymbolConfig],
+        starting_cash: Mapping[str, Decimal],
+        marketdata: MarketDataConfig | None = None,
     ) -> None:
         self.symbols = symbols
         self.starting_cash = starting_cash
+        self.marketdata = marketdata or MarketDataConfig()
+        self.venue_accounts = VenueAccounts()
+        self.quotes = QuoteBook(
+            {name: s.reference_price for name, s in symbols.items()},
+            mark_source=self.marketdata.mark,
+            spread_bps=self.marketdata.paper_spread_bps,
+        )
         self.orders = OrderStore()
         self.book = PositionBook(
             starting_cash, {name: s.reference_price for name, s in symbols.items()}
@@ -130,7 +152,9 @@ class State:
 
     def blank(self) -> State:
         """A new state as it was before the first event (for history reads)."""
-        return State(symbols=self.symbols, starting_cash=self.starting_cash)
+        return State(
+            symbols=self.symbols, starting_cash=self.starting_cash, marketdata=self.marketdata
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +171,53 @@ class Applied:
 
 
 _UNSTREAMED = Applied(None)
+
+
+# -- events that change state but are not streamed (prices, quotes, venue money) --------
+
+
+def _reference_moved(state: State, event: ev.ReferencePriceMoved) -> None:
+    current = state.prices.get(event.symbol)
+    if current is not None:
+        state.prices[event.symbol] = SymbolState(current.config, event.price, event.ts_ns)
+        state.book.on_mark(event.symbol, event.price, event.ts_ns)
+        state.quotes.on_reference(event.symbol, event.price, event.ts_ns)
+
+
+def _quote_updated(state: State, event: ev.QuoteUpdated) -> None:
+    if event.symbol in state.prices:
+        state.quotes.on_quote(
+            event.symbol,
+            bid=event.bid,
+            ask=event.ask,
+            last=event.last,
+            ts_ns=event.ts_ns,
+            source=event.source,
+        )
+
+
+def _mark_moved(state: State, event: ev.MarkMoved) -> None:
+    if event.symbol in state.prices:
+        state.book.on_mark(event.symbol, event.mark, event.ts_ns)
+        state.quotes.on_mark(event.symbol, event.mark, event.ts_ns)
+
+
+def _venue_account_read(state: State, event: ev.VenueAccountRead) -> None:
+    state.venue_accounts.reads[event.account] = event
+
+
+def _equity_baselined(state: State, event: ev.EquityBaselined) -> None:
+    state.book.adjust_cash(event.account, event.delta, event.ts_ns)
+    state.venue_accounts.based.add(event.account)
+
+
+_QUIET: dict[type, Callable[[State, Any], None]] = {
+    ev.ReferencePriceMoved: _reference_moved,
+    ev.QuoteUpdated: _quote_updated,
+    ev.MarkMoved: _mark_moved,
+    ev.VenueAccountRead: _venue_account_read,
+    ev.EquityBaselined: _equity_baselined,
+}
 
 
 def fold(state: State, event: Any, exec_id: str = "", monotonic_ns: int = 0) -> Applied:
@@ -178,11 +249,9 @@ def fold(state: State, event: Any, exec_id: str = "", monotonic_ns: int = 0) -> 
             monotonic_ns=monotonic_ns,
         )
         return Applied(report, order.account, order.symbol, previous, order)
-    if isinstance(event, ev.ReferencePriceMoved):
-        current = state.prices.get(event.symbol)
-        if current is not None:
-            state.prices[event.symbol] = SymbolState(current.config, event.price, event.ts_ns)
-            state.book.on_mark(event.symbol, event.price, event.ts_ns)
+    quiet = _QUIET.get(type(event))
+    if quiet is not None:
+        quiet(state, event)
         return _UNSTREAMED
     if isinstance(event, ev.TradingStateChanged):
         if event.mode is TradingMode.ACTIVE:

@@ -50,7 +50,9 @@ ORDER_FIELDS = [
     *("order_id", "client_order_id", "account", "symbol", "side", "type", "time_in_force"),
     *("quantity", "limit_price", "stop_price", "strategy_id", "tags", "reduce_only", "venue"),
     *("state", "venue_order_id", "filled_quantity", "filled_notional", "fees", "triggered"),
-    *("reason", "version", "created_ns", "updated_ns", "release_ns", "extended_hours"),
+    *("reason", "version", "created_ns", "updated_ns"),
+    # Appended since the first snapshot format: rows written before them are 24 long.
+    *("arrival_price", "release_ns", "extended_hours"),
 ]
 assert [f.name for f in fields(Order)] == ORDER_FIELDS, "Order changed: update engine/snapshot.py"
 
@@ -77,6 +79,8 @@ def fingerprint(state: State) -> str:
                 name: {k: str(v) for k, v in asdict(config).items()}
                 for name, config in sorted(state.symbols.items())
             },
+            # The paper venue's quotes are its reference price -/+ half this spread.
+            "md": [state.marketdata.mark, str(state.marketdata.paper_spread_bps)],
         }
     ).decode()
 
@@ -102,6 +106,10 @@ class Capture:
     accounts: dict[str, AccountSnapshot]
     restrictions: list[Restriction]
     prices: dict[str, SymbolState]
+    #: The quote book's journaled marks (``QuoteBook.image``): ticks are not kept.
+    quotes: list[tuple[str, Decimal, int]]
+    #: Accounts whose equity was baselined to their venue's (venue reads are not kept).
+    based: list[str]
     denied: int
     stream_head: int
     retained: list[BusEvent]
@@ -131,6 +139,8 @@ def capture(state: State, bus: EventBus, mark: JournalMark, now_ns: int) -> Capt
         accounts=accounts,
         restrictions=state.trading.restrictions(),
         prices=dict(state.prices),
+        quotes=state.quotes.image(),
+        based=sorted(state.venue_accounts.based),
         denied=state.denied,
         # The last event handed out is always retained (held until durable or not),
         # so it is the stream head a replay of the same records ends at.
@@ -169,6 +179,7 @@ def _order_row(o: Order) -> list[Any]:
         o.version,
         o.created_ns,
         o.updated_ns,
+        _d(o.arrival_price),
         o.release_ns,
         o.extended_hours,
     ]
@@ -232,6 +243,8 @@ def encode(cap: Capture) -> Iterator[bytes]:
                 "prices": [
                     [k, str(p.reference_price), p.updated_ns] for k, p in cap.prices.items()
                 ],
+                "md.quotes": [[k, str(mark), ts] for k, mark, ts in cap.quotes],
+                "md.based": cap.based,
             },
         ]
     )
@@ -264,6 +277,7 @@ def _account_row(a: AccountSnapshot) -> list[Any]:
             str(p.fees),
             str(p.mark),
             p.updated_ns,
+            p.opened_ns,
         ]
         for p in a.positions.values()
     ]

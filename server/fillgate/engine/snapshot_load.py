@@ -47,6 +47,8 @@ class Image:
     accounts: dict[str, tuple[dict[str, Position], Decimal]]
     restrictions: list[Restriction]
     prices: dict[str, tuple[Decimal, int]]
+    quotes: list[tuple[str, Decimal, int]]
+    based: list[str]
     denied: int
     stream_head: int
     #: The retained stream events as (sequence, account, symbol, payload), as replay keeps them.
@@ -95,19 +97,20 @@ _GET = {name: getattr(Order, name).__get__ for name in ORDER_FIELDS}
     _p_order_id, _p_client_order_id, _p_account, _p_symbol, _p_side, _p_type, _p_tif,
     _p_quantity, _p_limit, _p_stop, _p_strategy, _p_tags, _p_reduce_only, _p_venue,
     _p_state, _p_venue_order_id, _p_filled_quantity, _p_filled_notional, _p_fees,
-    _p_triggered, _p_reason, _p_version, _p_created_ns, _p_updated_ns, _p_release_ns,
-    _p_extended_hours,
+    _p_triggered, _p_reason, _p_version, _p_created_ns, _p_updated_ns,
+    _p_arrival_price, _p_release_ns, _p_extended_hours,
 ) = (_PUT[name] for name in ORDER_FIELDS)  # fmt: skip
 assert [ORDER_FIELDS[i] for i in (7, 8, 9, 14, 15, 16, 17, 18, 19, 20, 21, 23)] == MUTABLE
-#: Fields of a row written before the sessions' release_ns was appended.
-_ROW_BEFORE_SESSIONS = 24
+#: Fields of a row written before arrival_price, release_ns and extended_hours were
+#: appended (such a row loads them as None, 0 and False).
+_ROW_BEFORE_APPENDED = 24
 _COPY_FIXED = tuple((_GET[ORDER_FIELDS[i]], _PUT[ORDER_FIELDS[i]]) for i in FIXED_AT)
 
 
 def _order_from(r: list[Any], values: _Values) -> Order:
     """Build an Order from a full row."""
     dec, text = values.dec, values.text
-    if not _ROW_BEFORE_SESSIONS <= len(r) <= len(ORDER_FIELDS):
+    if len(r) not in (len(ORDER_FIELDS), _ROW_BEFORE_APPENDED):
         raise ValueError(f"an order row has {len(r)} fields, not {len(ORDER_FIELDS)}")
     o = _new(Order)
     _p_order_id(o, r[0])
@@ -134,8 +137,14 @@ def _order_from(r: list[Any], values: _Values) -> Order:
     _p_version(o, r[21])
     _p_created_ns(o, r[22])
     _p_updated_ns(o, r[23])
-    _p_release_ns(o, r[24] if len(r) > 24 else 0)  # rows written before sessions lack it
-    _p_extended_hours(o, r[25] if len(r) > 25 else False)
+    if len(r) == _ROW_BEFORE_APPENDED:
+        _p_arrival_price(o, None)
+        _p_release_ns(o, 0)
+        _p_extended_hours(o, False)
+        return o
+    _p_arrival_price(o, None if r[24] is None else dec(r[24]))
+    _p_release_ns(o, r[25])
+    _p_extended_hours(o, r[26])
     return o
 
 
@@ -208,6 +217,7 @@ def decode(head: Mapping[str, Any], chunks: list[bytes]) -> Image:
                     fees=dec(p[4]),
                     mark=dec(p[5]),
                     updated_ns=p[6],
+                    opened_ns=p[7] if len(p) > 7 else 0,  # older snapshots: unknown
                 )
                 for p in positions
             },
@@ -235,6 +245,8 @@ def decode(head: Mapping[str, Any], chunks: list[bytes]) -> Image:
             for s, t, m, reason, by, ns in state["restrictions"]
         ],
         prices={k: (dec(p), ns) for k, p, ns in state["prices"]},
+        quotes=[(k, dec(p), ns) for k, p, ns in state.get("md.quotes", ())],
+        based=list(state.get("md.based", ())),
         denied=int(head["denied"]),
         stream_head=int(head["stream_head"]),
         retained=retained,
@@ -292,11 +304,20 @@ def load(state: State, image: Image) -> None:
     for key, ids in image.open_index:
         store.open[key] = dict.fromkeys(ids)
     store.memo.load(image.memo_exec_ids, image.memo_base)
-    state.book.restore(image.marks, {a: v for a, v in image.accounts.items() if v[0]})
+    # An account a replay would stage: one with positions, or whose cash an equity
+    # baseline moved (a replay stages both; untouched accounts keep their start).
+    start = state.starting_cash
+    state.book.restore(
+        image.marks,
+        {a: v for a, v in image.accounts.items() if v[0] or v[1] != start.get(a, v[1])},
+    )
     for restriction in image.restrictions:
         state.trading.set(restriction)
     for name, (price, updated_ns) in image.prices.items():
         current = state.prices.get(name)
         if current is not None:
             state.prices[name] = SymbolState(current.config, price, updated_ns)
+            state.quotes.on_reference(name, price, updated_ns)
+    state.quotes.restore(image.quotes)
+    state.venue_accounts.based.update(image.based)
     state.denied = image.denied

@@ -118,7 +118,17 @@ def _ss(extended_hours: bool) -> dict[str, Any]:
     return {"ss.extended_hours": True} if extended_hours else {}
 
 
-def _order_from(f: list[Any], ts_ns: int) -> Order:
+def _order_ext(o: Order) -> dict[str, Any]:
+    """An order record's trailing object: namespaced extras, only those set."""
+    ext = _ss(o.extended_hours)
+    if o.arrival_price is not None:
+        ext["md.arrival_price"] = str(o.arrival_price)
+    return ext
+
+
+def _order_from(f: list[Any], ts_ns: int, ext: dict[str, Any]) -> Order:
+    """The order in a record's fields, with the extras of its trailing object ``ext``."""
+    arrival = ext.get("md.arrival_price")
     return Order(
         order_id=f[0],
         client_order_id=f[1],
@@ -137,6 +147,8 @@ def _order_from(f: list[Any], ts_ns: int) -> Order:
         state=OrderState.PENDING_NEW,
         created_ns=f[14],
         updated_ns=ts_ns,
+        arrival_price=None if arrival is None else _dec(arrival),
+        extended_hours=bool(ext.get("ss.extended_hours")),
     )
 
 
@@ -178,9 +190,8 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
             body.append(event.venue_order_id)
     elif kind is ev.TradingStateChanged:
         body = [int(event.scope), event.target, int(event.mode), event.reason, event.requested_by]
-    elif kind is ev.ReferencePriceMoved:
-        body = [event.symbol, str(event.price)]
-        _trail(body, _by(event.by))
+    elif kind in _MARKET_DATA:
+        body = _MARKET_DATA[kind](event)
     elif kind is ev.BreakerTripped:
         body = [
             int(event.breaker),
@@ -225,6 +236,26 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
     else:
         raise TypeError(f"no journal encoding for {kind.__name__}")
     return head + body
+
+
+# Market-data records ("md." kinds): the event's fields, in order.
+def _trailed(body: list[Any], ext: dict[str, Any]) -> list[Any]:
+    _trail(body, ext)
+    return body
+
+
+# Prices and money records: the event's fields, in order (then any trailing object).
+_MARKET_DATA: dict[type, Any] = {
+    ev.ReferencePriceMoved: lambda e: _trailed([e.symbol, str(e.price)], _by(e.by)),
+    ev.MarkMoved: lambda e: [e.symbol, str(e.mark)],
+    ev.EquityBaselined: lambda e: [e.account, str(e.delta), str(e.venue_equity)],
+}
+_MARKET_DATA_DECODE: dict[type, Any] = {
+    ev.MarkMoved: lambda f, ts: ev.MarkMoved(symbol=_S(f[0]), mark=_dec(f[1]), ts_ns=ts),
+    ev.EquityBaselined: lambda f, ts: ev.EquityBaselined(
+        account=f[0], delta=Decimal(f[1]), venue_equity=Decimal(f[2]), ts_ns=ts
+    ),
+}
 
 
 def decode(data: bytes) -> Record:
@@ -290,6 +321,8 @@ def decode_row(r: list[Any]) -> Record:
         event = ev.ReferencePriceMoved(
             symbol=f[0], price=Decimal(f[1]), ts_ns=ts, by=ext.get("auth.by", "")
         )
+    elif cls in _MARKET_DATA_DECODE:
+        event = _MARKET_DATA_DECODE[cls](f, ts)
     elif cls is ev.BreakerTripped:
         event = ev.BreakerTripped(
             breaker=Breaker(f[0]),
@@ -346,32 +379,26 @@ def decode_row(r: list[Any]) -> Record:
 
 def _accepted_row(event: ev.OrderAccepted) -> list[Any]:
     body = _order_fields(event.order)
-    _trail(body, {**_by(event.by), **_ss(event.order.extended_hours)})
+    # One trailing object for every room's extras ("md.arrival_price", "auth.by", ...).
+    _trail(body, _order_ext(event.order) | _by(event.by))
     return body
 
 
 def _accepted_from(f: list[Any], ts: int) -> ev.OrderAccepted:
     ext = f[15] if len(f) > 15 else {}
-    order = _order_from(f, ts)
-    if ext.get("ss.extended_hours"):
-        order = replace(order, extended_hours=True)
+    order = _order_from(f, ts, ext)
     return ev.OrderAccepted(order_id=f[0], ts_ns=ts, order=order, by=ext.get("auth.by", ""))
 
 
 def _queued_row(event: ev.OrderQueued) -> list[Any]:
     body = [*_order_fields(event.order), event.order.release_ns]
-    _trail(body, {**_by(event.by), **_ss(event.order.extended_hours)})
+    _trail(body, _order_ext(event.order) | _by(event.by))
     return body
 
 
 def _queued_from(f: list[Any], ts: int) -> ev.OrderQueued:
     ext = f[16] if len(f) > 16 else {}
-    queued = replace(
-        _order_from(f, ts),
-        state=OrderState.QUEUED,
-        release_ns=f[15],
-        extended_hours=bool(ext.get("ss.extended_hours")),
-    )
+    queued = replace(_order_from(f, ts, ext), state=OrderState.QUEUED, release_ns=f[15])
     return ev.OrderQueued(order_id=f[0], ts_ns=ts, order=queued, by=ext.get("auth.by", ""))
 
 
@@ -420,6 +447,10 @@ _KIND_OF: dict[type, str] = {
     ev.OrderDenied: "denied",
     ev.TradingStateChanged: "trading_state",
     ev.ReferencePriceMoved: "price",
+    # The mark at a change that matters to P&L (engine.on_quote says which); not every tick.
+    ev.MarkMoved: "md.mark",
+    # A remote account's cash moved once to the venue's equity (marketdata/accounts.py).
+    ev.EquityBaselined: "md.equity_baseline",
     ev.BreakerTripped: "breaker_tripped",
     ev.VenueDrift: "venue_drift",
     # Trading sessions (issue 15): an order held while its market is closed, and its release.

@@ -4,6 +4,8 @@
 ``FailedPrecondition`` (rate limits: ``ResourceExhausted``) with an
 UPPER_SNAKE_CASE reason and ``limit``/``value`` metadata. In order:
 
+0. a fresh price, where a check below needs one (``risk/staleness.py``:
+   ``QUOTE_STALE``; flattening orders are never refused for it);
 1. sanity (every order, flattening ones too): min/max quantity, lot size,
    tick size, price collar, max notional;
 2. exposure (only orders that raise the worst-case position, see
@@ -25,16 +27,18 @@ from decimal import ROUND_DOWN, Decimal
 
 from fillgate.book.positions import PositionBook
 from fillgate.domain import events as ev
-from fillgate.domain.enums import OrderType, Side
+from fillgate.domain.enums import Side
 from fillgate.domain.errors import FailedPrecondition, ResourceExhausted
 from fillgate.domain.orders import Order
 from fillgate.domain.ratelimit import TokenBucket
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import EXACT, RATIO, ZERO, Clock, fmt
+from fillgate.marketdata.quotes import QuoteBook
 from fillgate.risk.breakers import Breakers, pct
 from fillgate.risk.exposure import ExposureBook, Slot
 from fillgate.risk.limits import LimitResolver, OrderLimits
 from fillgate.risk.settings import RiskConfig
+from fillgate.risk.staleness import Staleness
 
 _add = EXACT.add
 _sub = EXACT.subtract
@@ -61,7 +65,14 @@ class RiskChecks:
     """Pre-trade checks over running aggregates, and the circuit breakers."""
 
     def __init__(
-        self, settings: RiskConfig, universe: Universe, *, clock: Clock, book: PositionBook
+        self,
+        settings: RiskConfig,
+        universe: Universe,
+        *,
+        clock: Clock,
+        book: PositionBook,
+        quotes: QuoteBook | None = None,
+        max_quote_age_s: float = 0.0,
     ) -> None:
         self.universe = universe
         self.settings = settings
@@ -97,7 +108,11 @@ class RiskChecks:
         breakers = settings.breakers
         self._slippage_on = breakers.slippage.limit is not None
         self._rejections_on = breakers.rejection_rate.limit is not None
-        self._arrival: dict[str, Decimal] = {}  # market order id -> mark when accepted
+        self.staleness = (
+            Staleness(quotes, clock, max_quote_age_s)
+            if quotes is not None and max_quote_age_s > 0
+            else None
+        )
 
     # -- the check --------------------------------------------------------------
 
@@ -123,6 +138,12 @@ class RiskChecks:
         mark = self.exposure.marks[symbol]
         where = (account, symbol)
         total = quantity if replacing is None else _add(quantity, replacing.filled_quantity)
+        if self.staleness is not None and not flatten:
+            market = limit_price is None and stop_price is None
+            if (lim.price_collar_pct is not None and not market) or (
+                market and (lim.max_order_notional is not None or self._slippage_on)
+            ):
+                self.staleness.check(account, symbol)
         if lim.sanity:
             self._sanity(lim, where, total, limit_price, stop_price, mark)
         if flatten:
@@ -216,6 +237,8 @@ class RiskChecks:
         """Judge an order that raises its slot's worst-case quantity to ``worst``."""
         account, acc_limits = slot.account, lim.account
         where = (account, slot.symbol)
+        if self.staleness is not None and lim.prices_exposure:
+            self.staleness.check(account, slot.symbol)
         acc = self.exposure.accounts[account]
         equity = self.book.snapshot(account).equity
         value = _mul(worst, mark)
@@ -328,8 +351,6 @@ class RiskChecks:
             return  # no working or filled quantity moved, and no breaker watches it
         self.exposure.on_order(previous, order)
         if previous is None:
-            if self._slippage_on and order.type is OrderType.MARKET:
-                self._arrival[order.order_id] = self.exposure.marks[order.symbol]
             if self._rejections_on:
                 self.breakers.on_accepted(order.account)
         elif kind is ev.OrderFilled:
@@ -338,15 +359,13 @@ class RiskChecks:
             self.breakers.on_fill(order, event.price, expected)
         elif kind is ev.OrderRejected and self._rejections_on:
             self.breakers.on_rejected(order.account)
-        if self._arrival and not order.is_open:
-            self._arrival.pop(order.order_id, None)
 
     def _expected_price(self, order: Order) -> Decimal | None:
         if order.limit_price is not None:
             return order.limit_price
         if order.stop_price is not None:
             return order.stop_price
-        return self._arrival.get(order.order_id)
+        return order.arrival_price  # the mark (mid) when fillgate accepted it
 
     def on_mark(self, symbol: str, price: Decimal) -> None:
         """Re-value exposure in ``symbol`` and let the breakers see the new equity."""

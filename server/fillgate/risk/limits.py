@@ -30,6 +30,8 @@ class OrderLimits:
     margin_rate: Decimal | None
     #: Any of the per-order sanity limits is set.
     sanity: bool = True
+    #: Any exposure limit values positions at the mark (% of equity, leverage, margin).
+    prices_exposure: bool = False
 
 
 _BY_STRATEGY = (
@@ -90,4 +92,15 @@ class LimitResolver:
             limits.tick_size,
             limits.lot_size,
         )
-        return replace(limits, sanity=any(x is not None for x in sanity))
+        priced = (
+            limits.max_position_pct_equity,
+            limits.margin_rate or None,  # "0" turns buying power off
+            acc.max_gross_exposure_pct_equity,
+            acc.max_leverage,
+            self._config.max_total_gross_exposure,
+        )
+        return replace(
+            limits,
+            sanity=any(x is not None for x in sanity),
+            prices_exposure=any(x is not None for x in priced),
+        )

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x66illgate/v1/position.proto\x12\x0b\x66illgate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x01\n\x08Position\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x10\n\x08quantity\x18\x03 \x01(\t\x12\x15\n\raverage_price\x18\x04 \x01(\t\x12\x12\n\ncost_basis\x18\x05 \x01(\t\x12\x12\n\nmark_price\x18\x06 \x01(\t\x12\x14\n\x0cmarket_value\x18\x07 \x01(\t\x12\x14\n\x0crealized_pnl\x18\x08 \x01(\t\x12\x16\n\x0eunrealized_pnl\x18\t \x01(\t\x12\x0c\n\x04\x66\x65\x65s\x18\n \x01(\t\x12/\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xf1\x01\n\rAccountTotals\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0c\n\x04\x63\x61sh\x18\x02 \x01(\t\x12\x0e\n\x06\x65quity\x18\x03 \x01(\t\x12\x14\n\x0crealized_pnl\x18\x04 \x01(\t\x12\x16\n\x0eunrealized_pnl\x18\x05 \x01(\t\x12\x0c\n\x04\x66\x65\x65s\x18\x06 \x01(\t\x12\x16\n\x0egross_exposure\x18\x07 \x01(\t\x12\x14\n\x0cnet_exposure\x18\x08 \x01(\t\x12\x16\n\x0eopen_positions\x18\t \x01(\r\x12/\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"h\n\x10\x41\x63\x63ountPositions\x12*\n\x06totals\x18\x01 \x01(\x0b\x32\x1a.fillgate.v1.AccountTotals\x12(\n\tpositions\x18\x02 \x03(\x0b\x32\x15.fillgate.v1.Positionb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x66illgate/v1/position.proto\x12\x0b\x66illgate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xae\x02\n\x08Position\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x10\n\x08quantity\x18\x03 \x01(\t\x12\x15\n\raverage_price\x18\x04 \x01(\t\x12\x12\n\ncost_basis\x18\x05 \x01(\t\x12\x12\n\nmark_price\x18\x06 \x01(\t\x12\x14\n\x0cmarket_value\x18\x07 \x01(\t\x12\x14\n\x0crealized_pnl\x18\x08 \x01(\t\x12\x16\n\x0eunrealized_pnl\x18\t \x01(\t\x12\x0c\n\x04\x66\x65\x65s\x18\n \x01(\t\x12/\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\topen_time\x18\x1e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xf1\x01\n\rAccountTotals\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0c\n\x04\x63\x61sh\x18\x02 \x01(\t\x12\x0e\n\x06\x65quity\x18\x03 \x01(\t\x12\x14\n\x0crealized_pnl\x18\x04 \x01(\t\x12\x16\n\x0eunrealized_pnl\x18\x05 \x01(\t\x12\x0c\n\x04\x66\x65\x65s\x18\x06 \x01(\t\x12\x16\n\x0egross_exposure\x18\x07 \x01(\t\x12\x14\n\x0cnet_exposure\x18\x08 \x01(\t\x12\x16\n\x0eopen_positions\x18\t \x01(\r\x12/\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"h\n\x10\x41\x63\x63ountPositions\x12*\n\x06totals\x18\x01 \x01(\x0b\x32\x1a.fillgate.v1.AccountTotals\x12(\n\tpositions\x18\x02 \x03(\x0b\x32\x15.fillgate.v1.Positionb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,9 +33,9 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fillgate.v1.position_pb2', 
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_POSITION']._serialized_start=77
-  _globals['_POSITION']._serialized_end=332
-  _globals['_ACCOUNTTOTALS']._serialized_start=335
-  _globals['_ACCOUNTTOTALS']._serialized_end=576
-  _globals['_ACCOUNTPOSITIONS']._serialized_start=578
-  _globals['_ACCOUNTPOSITIONS']._serialized_end=682
+  _globals['_POSITION']._serialized_end=379
+  _globals['_ACCOUNTTOTALS']._serialized_start=382
+  _globals['_ACCOUNTTOTALS']._serialized_end=623
+  _globals['_ACCOUNTPOSITIONS']._serialized_start=625
+  _globals['_ACCOUNTPOSITIONS']._serialized_end=729
 # @@protoc_insertion_point(module_scope)

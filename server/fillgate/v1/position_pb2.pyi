@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Position(_message.Message):
-    __slots__ = ("account", "symbol", "quantity", "average_price", "cost_basis", "mark_price", "market_value", "realized_pnl", "unrealized_pnl", "fees", "update_time")
+    __slots__ = ("account", "symbol", "quantity", "average_price", "cost_basis", "mark_price", "market_value", "realized_pnl", "unrealized_pnl", "fees", "update_time", "open_time")
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +22,7 @@ class Position(_message.Message):
     UNREALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
     FEES_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    OPEN_TIME_FIELD_NUMBER: _ClassVar[int]
     account: str
     symbol: str
     quantity: str
@@ -33,7 +34,8 @@ class Position(_message.Message):
     unrealized_pnl: str
     fees: str
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, account: _Optional[str] = ..., symbol: _Optional[str] = ..., quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., cost_basis: _Optional[str] = ..., mark_price: _Optional[str] = ..., market_value: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., unrealized_pnl: _Optional[str] = ..., fees: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    open_time: _timestamp_pb2.Timestamp
+    def __init__(self, account: _Optional[str] = ..., symbol: _Optional[str] = ..., quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., cost_basis: _Optional[str] = ..., mark_price: _Optional[str] = ..., market_value: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., unrealized_pnl: _Optional[str] = ..., fees: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class AccountTotals(_message.Message):
     __slots__ = ("account", "cash", "equity", "realized_pnl", "unrealized_pnl", "fees", "gross_exposure", "net_exposure", "open_positions", "update_time")

@@ -175,3 +175,36 @@ class VenueBalance:
     asset: str
     total: Decimal
     available: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VenueQuote:
+    """A venue's current best bid and ask for one of our symbols."""
+
+    symbol: str
+    bid: Decimal | None
+    ask: Decimal | None
+    last: Decimal | None = None
+    #: The venue's time of the quote (wall ns); 0 when it gave none.
+    ts_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VenueAccount:
+    """An account's money as the venue reports it, in the account currency."""
+
+    currency: str
+    #: Cash, or the venue's balance (OANDA: realized, before unrealized P/L).
+    cash: Decimal
+    #: Equity / net asset value: cash and positions at the venue's prices.
+    equity: Decimal
+    buying_power: Decimal | None = None
+    margin_used: Decimal | None = None
+    margin_available: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuoteHeartbeat:
+    """A quote stream is alive with nothing new: its last quotes still stand at ``ts_ns``."""
+
+    ts_ns: int

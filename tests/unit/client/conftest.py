@@ -71,6 +71,7 @@ def order_proto(order_id: str = "ord-1") -> Any:
         version=3,
         create_time=stamp(T1),
         update_time=stamp(T2),
+        arrival_price="100.375",
         release_time=stamp(T2),
         extended_hours=True,
     )
@@ -122,6 +123,7 @@ def position_proto() -> Any:
         unrealized_pnl="-3",
         fees="0.2",
         update_time=stamp(T1),
+        open_time=stamp(T2),
     )
 
 

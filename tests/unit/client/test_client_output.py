@@ -151,3 +151,12 @@ def test_print_error_precondition_violation_without_subject_has_no_gap() -> None
         precondition_violations=[("MAX_NOTIONAL", "", "order notional 9000 exceeds 5000")],
     )
     assert _output.violation_lines(error) == ["MAX_NOTIONAL: order notional 9000 exceeds 5000"]
+
+
+def test_positions_text_shows_entry_time_and_age(pb: SimpleNamespace) -> None:
+    text = _output.positions_text([_convert.account_positions_from_proto(pb.account_positions())])
+
+    header, row = text.splitlines()[1:3]
+    assert header.split()[-2:] == ["OPENED", "AGE"]
+    assert "2024-05-01 12:00:01.500" in row  # T2, the sample's open_time
+    assert row.split()[-1].endswith("h")  # over a day old: days and hours

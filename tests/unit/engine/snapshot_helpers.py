@@ -107,6 +107,8 @@ class Driver:
             await engine.replace(ReplaceOrder(ref=ref, quantity=op[2], limit_price=limit))
         elif kind == "price":
             engine.set_reference_price(SetReferencePrice(symbol=SYMBOLS[op[1]], price=op[2]))
+        elif kind == "quote":  # a price-feed quote: moves the mark and paper matching
+            engine.on_quote(SYMBOLS[op[1]], bid=op[2] - D("0.5"), ask=op[2] + D("0.5"))
         elif kind == "halt":
             await self.parts.kill_switch.halt(
                 Halt(scope=HaltScope.SYMBOL, target=SYMBOLS[op[1]], mode=op[2], reason="test")
@@ -145,6 +147,7 @@ async def run_with_snapshot(path: Path, config: Config, before: list[Any], after
     parts, journal, driver = await start(path, config)
     for op in before:
         await driver.run(op)
+    parts.engine.marks.flush()  # as Snapshotter.take does before its capture
     mark = journal.mark()
     cap = None
     if mark is not None:  # an empty journal has nothing to snapshot
@@ -190,6 +193,7 @@ def view(engine: Engine) -> dict[str, Any]:
         "holders": sorted((k, sorted(v)) for k, v in state.book._holders.items()),
         "restrictions": state.trading.restrictions(),
         "prices": list(state.prices.items()),
+        "quotes": state.quotes.quotes(),
         "denied": state.denied,
         "stream": (engine.bus.head, engine.bus.first_retained),
         "retained": engine.bus.retained_events(),
@@ -217,6 +221,7 @@ try:
     )
     _prices = st.sampled_from([D(95), D("97.5"), D(100), D("102.25"), D(105)])
     _price = st.tuples(st.just("price"), st.integers(0, 1), _prices)
+    _quote = st.tuples(st.just("quote"), st.integers(0, 1), _prices)
     _halt = st.tuples(
         st.just("halt"),
         st.integers(0, 1),
@@ -228,6 +233,7 @@ try:
         st.one_of(
             *[_submit] * 6,
             *[_price] * 2,
+            *[_quote] * 2,
             st.tuples(st.just("again"), st.integers(0, 30)),
             st.tuples(st.just("cancel"), st.integers(0, 30)),
             st.tuples(st.just("replace"), st.integers(0, 30), _quantities, _offsets),

@@ -57,7 +57,8 @@ def test_snapshot_state_slots_are_the_ones_a_snapshot_keeps() -> None:
     # A new piece of fold state must go into engine/snapshot.py and snapshot_load.py
     # (and into view() above), or a start from a snapshot would silently lose it.
     assert set(State.__slots__) == {
-        "book", "denied", "orders", "prices", "starting_cash", "symbols", "trading"
+        "book", "denied", "orders", "prices", "starting_cash", "symbols", "trading",
+        "quotes", "marketdata", "venue_accounts",
     }  # fmt: skip
     assert set(OrderStore.__slots__) == {
         "by_client", "memo", "open", "orders", "sequence", "submitted"

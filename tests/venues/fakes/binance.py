@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -87,6 +88,7 @@ class FakeBinance(RestFake):
         app.router.add_get("/api/v3/ping", self._ping)
         app.router.add_get("/api/v3/time", self._time)
         app.router.add_get("/api/v3/exchangeInfo", self._exchange_info)
+        app.router.add_get("/api/v3/ticker/bookTicker", self._book_ticker)
         app.router.add_post("/api/v3/order", self._new_order)
         app.router.add_get("/api/v3/order", self._get_order)
         app.router.add_delete("/api/v3/order", self._cancel_order)
@@ -230,6 +232,22 @@ class FakeBinance(RestFake):
 
     async def _exchange_info(self, request: web.Request) -> web.Response:
         return web.json_response(exchange_info([BTCUSDT]))
+
+    async def _book_ticker(self, request: web.Request) -> web.Response:
+        """Best bid and ask per symbol; the fake's book has one price (bid = ask)."""
+        wanted = json.loads(request.query.get("symbols", "[]")) or list(self.book.prices)
+        rows = [
+            {
+                "symbol": s,
+                "bidPrice": str(self.book.prices[s]),
+                "bidQty": "1.00000000",
+                "askPrice": str(self.book.prices[s]),
+                "askQty": "1.00000000",
+            }
+            for s in wanted
+            if s in self.book.prices
+        ]
+        return web.json_response(rows)
 
     async def _new_order(self, request: web.Request) -> web.Response:
         params = await self._signed(request)

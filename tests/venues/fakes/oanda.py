@@ -68,6 +68,11 @@ class FakeOanda(RestFake):
         #: Stream connections accepted so far.
         self.stream_connections = 0
         self._streams: set[asyncio.Queue[object]] = set()
+        #: Pricing stream connections: PRICE messages on set_price, heartbeats between.
+        self._price_streams: set[asyncio.Queue[object]] = set()
+        self.price_stream_connections = 0
+        self._prices_silent = False
+        self._refuse_prices_until = 0.0
         self._lose_next = False
         self._refuse_until = 0.0
         self._runners: list[web.AppRunner] = []
@@ -78,7 +83,10 @@ class FakeOanda(RestFake):
     async def start(self) -> None:
         self.api_url = await self._serve(self._api_routes())
         self.stream_url = await self._serve(
-            [web.get("/v3/accounts/{account}/transactions/stream", self._stream)]
+            [
+                web.get("/v3/accounts/{account}/transactions/stream", self._stream),
+                web.get("/v3/accounts/{account}/pricing/stream", self._price_stream),
+            ]
         )
 
     async def _serve(self, routes: list[web.RouteDef]) -> str:
@@ -93,7 +101,7 @@ class FakeOanda(RestFake):
         return f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
-        for queue in list(self._streams):
+        for queue in list(self._streams | self._price_streams):
             queue.put_nowait(_CLOSE)
         for runner in self._runners:
             await runner.cleanup()
@@ -120,6 +128,22 @@ class FakeOanda(RestFake):
 
     def set_price(self, price: Decimal) -> None:
         self.account.prices["EUR_USD"] = price
+        for queue in list(self._price_streams):
+            queue.put_nowait(views.price(self.account, "EUR_USD"))
+
+    def silence_price_streams(self, silent: bool = True) -> None:
+        """Keep pricing streams open but send nothing, not even heartbeats."""
+        self._prices_silent = silent
+
+    async def drop_price_streams(self, refuse_s: float = 0.5) -> None:
+        """Cut every pricing stream and answer 503 to new ones for ``refuse_s``."""
+        self._refuse_prices_until = time.monotonic() + refuse_s
+        for queue in list(self._price_streams):
+            queue.put_nowait(_DROP)
+        for _ in range(100):
+            if not self._price_streams:
+                break
+            await asyncio.sleep(0.01)
 
     def fill(self, client_id: str, quantity: Decimal, price: Decimal | None = None) -> None:
         """Fill part or all of a resting order; it stays PENDING until fully filled."""
@@ -330,6 +354,42 @@ class FakeOanda(RestFake):
             pass  # the client went away
         finally:
             self._streams.discard(queue)
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await response.write_eof()
+        return response
+
+    async def _price_stream(self, request: web.Request) -> web.StreamResponse:
+        """``/pricing/stream``: each instrument's PRICE first, then on every change; heartbeats."""
+        if time.monotonic() < self._refuse_prices_until:
+            return web.json_response({"errorMessage": "Service Unavailable"}, status=503)
+        names = [n for n in request.query.get("instruments", "").split(",") if n in INSTRUMENTS]
+        response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        queue: asyncio.Queue[object] = asyncio.Queue()
+        for name in names:
+            queue.put_nowait(views.price(self.account, name))
+        self._price_streams.add(queue)
+        self.price_stream_connections += 1
+        try:
+            while True:
+                try:
+                    item = await asyncio.wait_for(queue.get(), self.heartbeat_s)
+                except TimeoutError:
+                    item = {"type": "HEARTBEAT", "time": now_text()}
+                if item is _CLOSE:
+                    break
+                if item is _DROP:
+                    if request.transport is not None:
+                        request.transport.abort()
+                    break
+                if self._prices_silent:
+                    continue
+                await response.write(json.dumps(item).encode() + b"\n")
+        except (ConnectionError, RuntimeError):
+            pass  # the client went away
+        finally:
+            self._price_streams.discard(queue)
         with contextlib.suppress(ConnectionError, RuntimeError):
             await response.write_eof()
         return response

@@ -65,12 +65,16 @@ def open_trades(account: FakeAccount) -> list[Json]:
 
 
 def summary(account: FakeAccount) -> Json:
+    unrealized = sum(
+        (u * (account.prices[i] - avg) for i, (u, avg) in account.positions.items()),
+        Decimal(0),
+    )
     return {
         "id": account.account_id,
         "currency": account.currency,
         "balance": f"{account.balance:.4f}",
-        "NAV": f"{account.balance:.4f}",
-        "unrealizedPL": "0.0000",
+        "NAV": f"{account.balance + unrealized:.4f}",
+        "unrealizedPL": f"{unrealized:.4f}",
         "marginRate": "0.0333",
         "marginUsed": f"{account.margin_used():.4f}",
         "marginAvailable": f"{account.margin_available():.4f}",

@@ -59,6 +59,7 @@ from fillgate.venues.types import (
     Instrument,
     PlaceRequest,
     StreamStatus,
+    VenueAccount,
     VenueBalance,
     VenueFill,
     VenueOrder,
@@ -293,6 +294,20 @@ class AlpacaDriver:
                     available=translate.decimal(raw["buying_power"]),
                 )
             ]
+        except KeyError as exc:
+            raise translate.MalformedAnswer(f"account without {exc}") from None
+
+    async def fetch_account(self) -> VenueAccount:
+        """``/v2/account``: cash, equity, buying power and initial margin."""
+        raw = translate.mapping(await self._call(self._client.get_account))
+        try:
+            return VenueAccount(
+                currency=str(raw.get("currency") or "USD"),
+                cash=translate.decimal(raw["cash"]),
+                equity=translate.decimal(raw["equity"]),
+                buying_power=translate.decimal(raw["buying_power"]),
+                margin_used=translate.decimal(raw.get("initial_margin") or "0"),
+            )
         except KeyError as exc:
             raise translate.MalformedAnswer(f"account without {exc}") from None
 

@@ -45,6 +45,7 @@ from fillgate.venues.types import (
     VenueFill,
     VenueOrder,
     VenuePosition,
+    VenueQuote,
     VenueRef,
     VenueReport,
 )
@@ -293,6 +294,29 @@ class CcxtDriver:
             for asset, (free, locked) in sorted((await self._balances()).items())
             if free or locked
         ]
+
+    async def fetch_quotes(self, symbols: list[str]) -> list[VenueQuote]:
+        """Best bid and ask (Binance ``/ticker/bookTicker``), read from the venue's strings.
+
+        ccxt's unified ticker holds floats; the raw answer (``info``) keeps the
+        exact decimal strings. Only the account's mapped symbols are asked for.
+        """
+        wanted = [self._symbols[s] for s in symbols if s in self._symbols]
+        if not wanted:
+            return []
+        answer = await self._rest("fetch_bids_asks", wanted)
+        quotes = []
+        for venue_symbol, ticker in answer.items():
+            info = ticker.get("info") or {}
+            quotes.append(
+                VenueQuote(
+                    symbol=self.our_symbol(venue_symbol),
+                    bid=translate.opt_dec(info.get("bidPrice")),
+                    ask=translate.opt_dec(info.get("askPrice")),
+                    ts_ns=int(ticker["timestamp"]) * 1_000_000 if ticker.get("timestamp") else 0,
+                )
+            )
+        return quotes
 
     async def fetch_positions(self) -> list[VenuePosition]:
         """Spot has no positions: each tracked symbol's base-asset balance stands in."""

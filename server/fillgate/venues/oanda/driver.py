@@ -28,6 +28,7 @@ from typing import Any
 import oandapyV20.endpoints.accounts as accounts
 import oandapyV20.endpoints.orders as orders
 import oandapyV20.endpoints.positions as positions
+import oandapyV20.endpoints.pricing as pricing
 import oandapyV20.endpoints.transactions as transactions
 import oandapyV20.oandapyV20 as oanda_core
 from oandapyV20 import API
@@ -37,6 +38,7 @@ from fillgate.venues.common.backoff import Backoff
 from fillgate.venues.common.blocking import BlockingCaller
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
 from fillgate.venues.errors import ErrorKind, VenueFailure
+from fillgate.venues.oanda import pricing as pricing_stream
 from fillgate.venues.oanda import translate
 from fillgate.venues.oanda.errors import OandaResponseError, RedactingFilter, classify
 from fillgate.venues.oanda.stream import StreamConnection, StreamEnded
@@ -45,11 +47,14 @@ from fillgate.venues.oanda.translate import Json, SymbolMap
 from fillgate.venues.types import (
     Instrument,
     PlaceRequest,
+    QuoteHeartbeat,
     StreamStatus,
+    VenueAccount,
     VenueBalance,
     VenueFill,
     VenueOrder,
     VenuePosition,
+    VenueQuote,
     VenueRef,
     VenueReport,
 )
@@ -93,6 +98,10 @@ class OandaDriver:
         self._account = settings.venue_account_id
         self._symbols = SymbolMap(settings.symbols)
         self._tracker = OrderTracker(self._symbols)
+        #: Our symbols the account can trade (known once opened): the ones quoted.
+        self._tradeable: frozenset[str] = frozenset()
+        #: Open pricing stream connections (see .pricing), stopped by close().
+        self.price_connections: set[StreamConnection] = set()
         self._caller = BlockingCaller(f"oanda-{settings.account}")
         self._environment = settings.environment or "practice"
         self._private_environment = ""
@@ -136,6 +145,7 @@ class OandaDriver:
         params = {"instruments": ",".join(configured.values())} if configured else None
         answer = await self._request(accounts.AccountInstruments(self._account, params=params))
         found = translate.instruments(answer, self._symbols)
+        self._tradeable = frozenset(found)
         missing = sorted(set(configured) - set(found))
         if missing:
             raise VenueFailure(
@@ -158,6 +168,8 @@ class OandaDriver:
             return
         self._closed = True
         connection, self._connection = self._connection, None
+        for prices in list(self.price_connections):
+            prices.stop()
         loop = asyncio.get_running_loop()
         if connection is not None:
             connection.stop()
@@ -306,6 +318,53 @@ class OandaDriver:
         """Read ``/summary``: balance and margin available in the account currency."""
         answer = await self._request(accounts.AccountSummary(self._account))
         return [translate.balance(answer)]
+
+    async def fetch_account(self) -> VenueAccount:
+        """Read ``/summary``: balance, NAV (equity), margin used and available."""
+        answer = await self._request(accounts.AccountSummary(self._account))
+        return translate.account_values(answer)
+
+    async def fetch_quotes(self, symbols: list[str]) -> list[VenueQuote]:
+        """Read ``/pricing`` for ``symbols`` (those the account can trade): best bid and ask."""
+        names = [self._symbols.venue(s) for s in symbols if s in self._tradeable]
+        if not names:
+            return []
+        params = {"instruments": ",".join(names)}
+        answer = await self._request(pricing.PricingInfo(self._account, params=params))
+        return translate.quotes(answer, self._symbols)
+
+    # -- quotes (the pricing stream itself is in .pricing) -------------------------
+
+    @property
+    def symbol_map(self) -> SymbolMap:
+        return self._symbols
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def account_name(self) -> str:
+        return self._settings.account
+
+    @property
+    def backoff(self) -> Backoff:
+        return self._backoff
+
+    def quote_stream(
+        self, symbols: list[str]
+    ) -> AsyncIterator[VenueQuote | QuoteHeartbeat | StreamStatus]:
+        """Quotes from ``/pricing/stream`` (see :func:`.pricing.quote_stream`)."""
+        return pricing_stream.quote_stream(self, [s for s in symbols if s in self._tradeable])
+
+    def price_lines(self, names: list[str]) -> Iterator[Json]:
+        """Run on a pricing stream thread: its own API (own session), as _stream_lines."""
+        api = self._new_api((self._settings.timeout_s, STREAM_READ_TIMEOUT_S))
+        try:
+            params = {"instruments": ",".join(names)}
+            yield from api.request(pricing.PricingStream(self._account, params=params))
+        finally:
+            api.close()
 
     # -- stream ------------------------------------------------------------------
 

@@ -24,9 +24,11 @@ from fillgate.venues.oanda.errors import OandaResponseError
 from fillgate.venues.types import (
     Instrument,
     PlaceRequest,
+    VenueAccount,
     VenueBalance,
     VenueFill,
     VenuePosition,
+    VenueQuote,
 )
 
 Json = dict[str, Any]
@@ -234,3 +236,34 @@ def sinceid_page(answer: Json, start: int) -> tuple[list[Json], int, bool]:
         return [], start, True
     last = int(txns[-1]["id"])
     return txns, last, last >= int(answer.get("lastTransactionID") or 0) or last <= start
+
+
+@reads_venue
+def quotes(answer: Json, symbols: SymbolMap) -> list[VenueQuote]:
+    """Read ``/pricing``: each instrument's best bid and ask, and OANDA's time of the price."""
+    result: list[VenueQuote] = []
+    for price in answer.get("prices") or ():
+        bids, asks = price.get("bids") or (), price.get("asks") or ()
+        result.append(
+            VenueQuote(
+                symbol=symbols.ours(price["instrument"]),
+                bid=dec(bids[0]["price"]) if bids else None,
+                ask=dec(asks[0]["price"]) if asks else None,
+                ts_ns=time_ns(price.get("time")),
+            )
+        )
+    return result
+
+
+@reads_venue
+def account_values(answer: Json) -> VenueAccount:
+    """Read ``/summary``: balance, NAV and margin, in the account currency."""
+    account = answer["account"]
+    return VenueAccount(
+        currency=str(account.get("currency") or ""),
+        cash=dec(account["balance"]),
+        equity=dec(account["NAV"]),
+        buying_power=dec(account["marginAvailable"]),
+        margin_used=dec(account["marginUsed"]),
+        margin_available=dec(account["marginAvailable"]),
+    )

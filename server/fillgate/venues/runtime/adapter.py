@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,7 +24,14 @@ from fillgate.venues.runtime.pump import StreamPump
 from fillgate.venues.runtime.replace import replace_order
 from fillgate.venues.runtime.resolve import Resolver
 from fillgate.venues.runtime.sync import Backfill
-from fillgate.venues.types import VenueOrder, VenuePosition
+from fillgate.venues.types import (
+    QuoteHeartbeat,
+    StreamStatus,
+    VenueAccount,
+    VenueOrder,
+    VenuePosition,
+    VenueQuote,
+)
 
 log = logging.getLogger("fillgate.venues")
 
@@ -146,6 +154,35 @@ class RemoteVenue:
 
     async def positions(self, account: str = "") -> list[VenuePosition] | None:
         return await self._caller.call(self.driver.fetch_positions, retry_unknown=True)
+
+    async def account_state(self) -> VenueAccount | None:
+        """The account's money as the venue reports it (None if its driver cannot say)."""
+        fetch = getattr(self.driver, "fetch_account", None)
+        if fetch is None:
+            return None
+        await self._connected().ctx.ensure_open()
+        answer: VenueAccount = await self._caller.call(fetch, retry_unknown=True)
+        return answer
+
+    async def quotes(self, symbols: list[str]) -> list[VenueQuote]:
+        """The venue's current quotes of ``symbols`` over REST ([] if its driver has none)."""
+        fetch = getattr(self.driver, "fetch_quotes", None)
+        if fetch is None:
+            return []
+        await self._connected().ctx.ensure_open()
+        answer: list[VenueQuote] = await self._caller.call(fetch, symbols, retry_unknown=True)
+        return answer
+
+    async def quote_stream(
+        self, symbols: list[str]
+    ) -> AsyncIterator[VenueQuote | QuoteHeartbeat | StreamStatus]:
+        """The venue's streamed quotes of ``symbols`` (nothing if its driver has no stream)."""
+        stream = getattr(self.driver, "quote_stream", None)
+        if stream is None:
+            return
+        await self._connected().ctx.ensure_open()
+        async for item in stream(symbols):
+            yield item
 
     def foreign_orders(self, account: str = "") -> list[VenueOrder]:
         """Open orders the venue reported that fillgate did not place."""

@@ -1,0 +1,115 @@
+"""Live quotes in, marks out: what the engine does with a quote.
+
+A quote is folded (``QuoteUpdated``) into the quote book and never journaled:
+a tick log is not the journal's job. What rebuilding P&L exactly after a
+restart needs is the mark of every symbol someone holds, so a mark change
+(``MarkMoved``) is journaled at once while any account holds the symbol. For a
+symbol nobody holds a mark changes no P&L: only the latest such mark is kept
+aside, and journaled just before the next fill in that symbol (the fill that
+opens a position values it at that mark, in a replay as live) or a snapshot.
+
+Why every change of a held symbol's mark, not the last one now and then: an
+answer (``GetPositions``) may show the P&L at that mark, and no answer may
+show what a crash could take back. The cost is one short record per mark
+change of a held symbol; quotes that leave the mark unchanged write nothing.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from fillgate.domain import events as ev
+from fillgate.domain.errors import Violations
+from fillgate.engine.fold import fold
+from fillgate.marketdata.quotes import FEED, Quote
+
+if TYPE_CHECKING:
+    from fillgate.engine.engine import Engine
+
+
+class Marks:
+    """Applies live quotes for one engine, on its single writer."""
+
+    __slots__ = ("_engine", "unjournaled")
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        #: Per symbol, a mark applied but not yet journaled (nobody held the symbol).
+        self.unjournaled: dict[str, ev.MarkMoved] = {}
+
+    def on_quote(
+        self,
+        symbol: str,
+        *,
+        bid: Decimal | None,
+        ask: Decimal | None,
+        last: Decimal | None = None,
+        ts_ns: int = 0,
+        source: str = FEED,
+    ) -> Quote:
+        """Apply a quote; move the mark when it changed. ``ts_ns``: the venue's time (0: now).
+
+        A quote that does not make sense (unknown symbol, a price not positive,
+        bid above ask, no price at all) raises ``InvalidArgument`` and changes nothing.
+        """
+        engine = self._engine
+        v = Violations()
+        if symbol not in engine.universe.symbols:
+            v.add("symbol", f"unknown symbol {symbol!r}")
+        for name, price in (("bid", bid), ("ask", ask), ("last", last)):
+            if price is not None and not (price.is_finite() and price > 0):
+                v.add(name, f"{name} {price} must be a positive number")
+        if bid is not None and ask is not None and bid > ask:
+            v.add("bid", f"bid {bid} is above ask {ask} (a crossed quote)")
+        if bid is None and ask is None and last is None:
+            v.add("bid", "a quote needs a bid and an ask, or a last price")
+        v.raise_if_any()
+        now = engine.clock.now_ns()
+        state = engine.state
+        fold(
+            state,
+            ev.QuoteUpdated(
+                symbol=symbol, bid=bid, ask=ask, last=last, source=source, ts_ns=ts_ns or now
+            ),
+        )
+        quote = state.quotes.quote(symbol)
+        assert quote is not None
+        if quote.mark != state.book.mark(symbol):
+            self._move(ev.MarkMoved(symbol=symbol, mark=quote.mark, ts_ns=now), source)
+        return quote
+
+    def _move(self, moved: ev.MarkMoved, source: str) -> None:
+        engine = self._engine
+        fold(engine.state, moved)
+        if engine.journal is not None:
+            if engine.book.held(moved.symbol):
+                self.unjournaled.pop(moved.symbol, None)
+                engine.journal.append(moved)
+            else:
+                self.unjournaled[moved.symbol] = moved
+        if engine.risk is not None:
+            engine.risk.on_mark(moved.symbol, moved.mark)
+        if source == FEED:  # the paper feed drives paper matching as `fillgate price` does
+            for venue in engine.adapters():
+                hook = getattr(venue, "on_reference_price", None)
+                if hook is not None:
+                    hook(moved.symbol, moved.mark)
+
+    def before_fill(self, order_id: str) -> None:
+        """Journal the mark kept aside for the order's symbol, ahead of its fill."""
+        order = self._engine.order(order_id)
+        if order is None:
+            return
+        pending = self.unjournaled.pop(order.symbol, None)
+        journal = self._engine.journal
+        if pending is not None and journal is not None:
+            journal.append(pending)
+
+    def flush(self) -> None:
+        """Journal every mark kept aside (before a snapshot's capture)."""
+        journal = self._engine.journal
+        pending, self.unjournaled = self.unjournaled, {}
+        if journal is not None:
+            for moved in pending.values():
+                journal.append(moved)

@@ -1,0 +1,1 @@
+"""Market data: quotes and marks per symbol, their age, and the paper price feed."""

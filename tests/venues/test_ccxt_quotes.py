@@ -1,0 +1,85 @@
+"""Binance quotes (issue 12): ``/ticker/bookTicker`` through ccxt against the Binance fake.
+
+Read over REST every ``venue_quote_interval_s`` (no ccxt quote stream yet);
+a venue that stops answering leaves its quotes to go stale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes.binance import FakeBinance
+
+from fillgate.app import FillgateServer, create_server
+from fillgate.config import config_from_dict
+from fillgate.domain.values import SystemClock
+from fillgate.venues.ccxt import build_driver
+from fillgate_client import AsyncFillgateClient
+from fillgate_client.errors import FailedPreconditionError
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def make_fake() -> FakeBinance:
+    return FakeBinance()
+
+
+def make_driver(fake: FakeBinance) -> Any:
+    return build_driver(fake.settings(), fake.credentials(), clock=SystemClock())
+
+
+async def test_ccxt_fetch_quotes_reads_book_ticker_exactly(fake, driver):
+    fake.set_price(Decimal("51234.57"))
+
+    (quote,) = await driver.fetch_quotes(["BTC-USD", "ETH-USD"])  # ETH: not mapped here
+
+    assert (quote.symbol, quote.bid, quote.ask) == (
+        "BTC-USD",
+        Decimal("51234.57"),
+        Decimal("51234.57"),
+    )
+
+
+@pytest.fixture
+async def server(fake, tmp_path: Path, monkeypatch) -> AsyncIterator[FillgateServer]:
+    for key, value in fake.environment().items():
+        monkeypatch.setenv(key, value)
+    config = config_from_dict(
+        {
+            "accounts": {"crypto": fake.account_table()},
+            "symbols": {fake.symbol: fake.symbol_table},
+            "journal": {"path": str(tmp_path / "j.log")},
+            "server": {
+                "admission_max_in_flight_orders": 0,
+                "admission_max_loop_lag_ms": 0,
+                "admission_max_queue_delay_ms": 0,
+            },
+            "risk": {"max_order_notional": "1000000"},
+            "marketdata": {"venue_quote_interval_s": 0.1, "max_quote_age_s": 0.6},
+        }
+    )
+    running = await create_server(config, listen="127.0.0.1:0")
+    try:
+        yield running
+    finally:
+        await running.stop(grace=0.5)
+
+
+async def test_ccxt_quotes_move_mark_then_silent_venue_goes_stale(fake, server):
+    async with AsyncFillgateClient(f"127.0.0.1:{server.port}", timeout=10) as client:
+        fake.set_price(Decimal("52000"))
+        async with asyncio.timeout(5):
+            while (await client.get_quotes("BTC-USD")).quotes[0].mark != Decimal(52000):
+                await asyncio.sleep(0.05)
+        fake.fail("GET", "/api/v3/ticker/bookTicker", 503, times=10_000)
+        await asyncio.sleep(0.8)
+
+        with pytest.raises(FailedPreconditionError) as info:
+            await client.submit_order("crypto", "BTC-USD", "buy", "0.001")
+
+    assert info.value.reason == "QUOTE_STALE"
