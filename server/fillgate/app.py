@@ -17,7 +17,8 @@ from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 from fillgate.api.admission import Admission
 from fillgate.api.audit_servicer import AuditServicer
-from fillgate.api.edge import add_services
+from fillgate.api.edge import Wrap, add_services
+from fillgate.api.errors import Refused
 from fillgate.api.library import add_library_service
 from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
@@ -32,6 +33,8 @@ from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import rebuild
 from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
+from fillgate.metrics.gauges import Restriction, Sources
+from fillgate.metrics.wiring import Observability
 from fillgate.risk.checks import RiskChecks
 from fillgate.streams.bus import EventBus
 from fillgate.v1 import (
@@ -145,6 +148,8 @@ class FillgateServer:
         self.admission = admission
         #: Takes the journal's snapshots (None without a journal).
         self.snapshotter: Snapshotter | None = None
+        #: Metrics and /metrics (None unless ``[metrics] listen`` is set).
+        self.observability: Observability | None = None
 
     @property
     def address(self) -> str:
@@ -156,6 +161,8 @@ class FillgateServer:
         grace = self.parts.config.server.shutdown_grace_s if grace is None else grace
         await self._health.enter_graceful_shutdown()
         await self.admission.stop()  # its probe would only meet a closing server
+        if self.observability is not None:
+            await self.observability.stop()
         stopping = asyncio.ensure_future(self.server.stop(grace))
         await asyncio.sleep(0)
         self.parts.engine.bus.close()
@@ -195,6 +202,16 @@ async def create_server(
         max_queue_delay_s=config.server.admission_max_queue_delay_ms / 1e3,
         retry_after_ms=config.server.admission_retry_after_ms,
     )
+    observability = _observe(parts, journal, admission)
+    wrap: Wrap = admission.wrap
+    if observability is not None:
+        grpc_metrics = observability.grpc
+
+        def measured(path: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+            return grpc_metrics.wrap(path, admission.wrap(path, handler))
+
+        wrap = measured
+
     server = grpc.aio.server(
         options=[
             ("grpc.so_reuseport", 0),
@@ -211,13 +228,13 @@ async def create_server(
             AuditServicer(parts.engine),
             RiskServicer(parts.engine),
         ],
-        wrap=admission.wrap,
+        wrap=wrap,
     )
     health_servicer = health.aio.HealthServicer()
     add_library_service(
         server,
         lambda s: health_pb2_grpc.add_HealthServicer_to_server(health_servicer, s),
-        admission.wrap,
+        wrap,
     )
     names = (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME)
     add_library_service(
@@ -233,12 +250,44 @@ async def create_server(
     await parts.engine.start()
     await parts.reconciler.start()
     await server.start()
+    if observability is not None:
+        await observability.start()
     admission.start(_local_target(address, port))
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     running = FillgateServer(server, port, parts, health_servicer, admission)
     running.snapshotter = snapshotter
+    running.observability = observability
     return running
+
+
+def _observe(
+    parts: Components, journal: Journal | None, admission: Admission
+) -> Observability | None:
+    """Build the metrics and hook them in, when ``[metrics] listen`` is set."""
+    listen = parts.config.metrics.listen
+    if not listen:
+        return None
+    obs = Observability(listen, Refused)
+    engine = parts.engine
+    engine.observer = obs.orders.on_event
+    if journal is not None:
+        journal.on_batch = obs.on_journal_batch
+        journal.on_fsync = obs.on_journal_fsync
+    obs.watch(
+        Sources(
+            loop_lag_s=admission.lag.current,
+            stream_depths=engine.bus.queue_depths,
+            stream_cut_offs=lambda: engine.bus.cut_offs,
+            restrictions=lambda: [
+                Restriction(r.scope.name, r.target, r.mode.name)
+                for r in engine.trading.restrictions()
+            ],
+            shed=lambda: admission.shed,
+            open_orders=lambda: {key: len(ids) for key, ids in engine.state.orders.open.items()},
+        )
+    )
+    return obs
 
 
 def _local_target(listen: str, port: int) -> str:
@@ -284,6 +333,10 @@ async def _serve(config: Config, listen: str | None) -> int:
         journal.policy.value if journal is not None else "-",
     )
     print(f"fillgate listening on {running.address}", flush=True)
+    if running.observability is not None:
+        host = config.metrics.listen.rpartition(":")[0]
+        port = running.observability.exporter.port
+        log.info("event=metrics_listening address=%s:%s path=/metrics", host, port)
     await stop.wait()
     freezer.stop()
     log.info("event=shutdown_started grace_s=%s", config.server.shutdown_grace_s)
@@ -293,7 +346,10 @@ async def _serve(config: Config, listen: str | None) -> int:
 
 
 def run_server(
-    config_path: str | None = None, listen: str | None = None, journal: str | None = None
+    config_path: str | None = None,
+    listen: str | None = None,
+    journal: str | None = None,
+    metrics: str | None = None,
 ) -> int:
     """Run the server until SIGTERM/SIGINT; return the process exit code."""
     logging.basicConfig(
@@ -316,6 +372,14 @@ def run_server(
             else _replace(config.journal, enabled=True, path=journal)
         )
         config = _replace(config, journal=setting)
+    if metrics is not None:
+        from dataclasses import replace as _replace_metrics
+
+        config = _replace_metrics(config, metrics=_replace_metrics(config.metrics, listen=metrics))
+        problem = config.metrics.problem()
+        if problem is not None:
+            print(f"error: --metrics {problem}", file=sys.stderr)
+            return 2
     import uvloop
 
     try:

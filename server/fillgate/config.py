@@ -34,6 +34,7 @@ from typing import Any
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
+from fillgate.metrics.settings import MetricsConfig
 from fillgate.risk.settings import (
     AccountLimits,
     BreakersConfig,
@@ -156,6 +157,7 @@ class Config:
     streams: StreamConfig = field(default_factory=StreamConfig)
     journal: JournalConfig = field(default_factory=JournalConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
 
     def universe(self) -> Universe:
         """The accounts (with their venue) and symbols, as the engine and risk see them."""
@@ -179,7 +181,11 @@ def load_config(path: str | Path | None = None) -> Config:
 
 def config_from_dict(raw: Mapping[str, Any]) -> Config:
     """Build a :class:`Config` from parsed TOML, rejecting unknown keys and bad values."""
-    _check_keys("", raw, {"server", "accounts", "symbols", "paper", "streams", "journal", "risk"})
+    _check_keys(
+        "",
+        raw,
+        {"server", "accounts", "symbols", "paper", "streams", "journal", "risk", "metrics"},
+    )
     defaults = Config()
     accounts = defaults.accounts
     if "accounts" in raw:
@@ -205,6 +211,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         streams=_section(StreamConfig, "streams", raw.get("streams", {})),
         journal=_section(JournalConfig, "journal", raw.get("journal", {})),
         risk=_risk(raw.get("risk", {})),
+        metrics=_section(MetricsConfig, "metrics", raw.get("metrics", {})),
     )
     _validate(config)
     return config
@@ -338,6 +345,9 @@ def _validate(config: Config) -> None:
         raise ConfigError("journal.snapshot_every: must be 0 (off) or a number of records")
     if config.streams.retain < 1 or config.streams.subscriber_queue < 1:
         raise ConfigError("streams: retain and subscriber_queue must be at least 1")
+    problem = config.metrics.problem()
+    if problem is not None:
+        raise ConfigError(f"metrics.listen: {problem}")
     _validate_risk(config)
 
 

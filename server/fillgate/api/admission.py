@@ -61,6 +61,7 @@ from google.rpc import error_details_pb2
 from fillgate.api import limits
 from fillgate.api.errors import to_status
 from fillgate.domain.errors import ResourceExhausted
+from fillgate.metrics.grpc_wrap import PROBE_METADATA
 from fillgate.v1 import admin_service_pb2, execution_service_pb2
 
 REASON = "SERVER_OVERLOADED"
@@ -165,7 +166,7 @@ class QueueDelay:
                 # A failure (shutting down, a deadline) needs no handling: the probe's age,
                 # read while it was out, told the story.
                 with contextlib.suppress(grpc.aio.AioRpcError):
-                    await probe(PROBE_BODY, timeout=10)
+                    await probe(PROBE_BODY, timeout=10, metadata=(PROBE_METADATA,))
                 self.last_s = time.monotonic() - self._sent
                 self._sent = 0.0
                 await asyncio.sleep(self.interval_s)
