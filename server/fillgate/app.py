@@ -34,6 +34,7 @@ from fillgate.engine.recovery import rebuild
 from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
 from fillgate.metrics.gauges import Restriction, Sources
+from fillgate.metrics.venues import measured
 from fillgate.metrics.wiring import Observability
 from fillgate.risk.checks import RiskChecks
 from fillgate.streams.bus import EventBus
@@ -271,6 +272,7 @@ def _observe(
     obs = Observability(listen, Refused)
     engine = parts.engine
     engine.observer = obs.orders.on_event
+    engine.venues = measured(engine.venues, obs.metrics)
     if journal is not None:
         journal.on_batch = obs.on_journal_batch
         journal.on_fsync = obs.on_journal_fsync

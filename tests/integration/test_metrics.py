@@ -94,6 +94,8 @@ async def test_metrics_submit_order_counts_grpc_call_and_order_outcome(observed,
     assert samples[("fillgate_fills_total", order)] == 1
     assert samples[("fillgate_order_first_fill_seconds_count", (("venue", "paper"),))] == 1
     assert samples[("fillgate_order_ack_seconds_count", (("venue", "paper"),))] == 1
+    submit = (("method", "submit"), ("venue", "paper"))
+    assert samples[("fillgate_venue_call_seconds_count", submit)] == 1
 
 
 async def test_metrics_invalid_request_counted_with_its_status_code(observed, client):
@@ -159,7 +161,13 @@ async def test_metrics_admission_probe_calls_not_counted(tmp_path):
     # Every method's series exist from the start (at 0), as go-grpc-prometheus does.
     assert samples[("grpc_server_started_total", grpc_labels("SubmitOrder"))] == 0
     assert after[("grpc_server_started_total", grpc_labels("SubmitOrder"))] == 1
-    assert after[("grpc_server_handled_total", grpc_labels("SubmitOrder", "INVALID_ARGUMENT"))] == 1
+    # One call handled, whatever its code (a loaded machine may shed it): the probe's are not.
+    handled = [
+        v
+        for (name, labels), v in after.items()
+        if name == "grpc_server_handled_total" and ("grpc_method", "SubmitOrder") in labels
+    ]
+    assert sum(handled) == 1
 
 
 async def test_metrics_off_by_default_exports_nothing(server):
