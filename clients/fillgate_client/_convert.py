@@ -122,6 +122,7 @@ def order_from_proto(m: Any) -> Order:
         version=m.version,
         create_time=_time(m, "create_time"),
         update_time=_time(m, "update_time"),
+        arrival_price=_opt_dec(m.arrival_price),
     )
 
 

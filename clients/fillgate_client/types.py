@@ -194,6 +194,8 @@ class Order:
     version: int
     create_time: datetime | None
     update_time: datetime | None
+    #: The symbol's mid when the order was accepted; None when unknown.
+    arrival_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

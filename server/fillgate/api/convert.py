@@ -64,6 +64,7 @@ def order(o: Order) -> order_pb.Order:
         version=o.version,
         create_time=timestamp(o.created_ns),
         update_time=timestamp(o.updated_ns),
+        arrival_price=fmt(o.arrival_price),
     )
 
 

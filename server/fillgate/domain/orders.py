@@ -38,6 +38,8 @@ class Order:
     version: int = 0
     created_ns: int = 0
     updated_ns: int = 0
+    #: The symbol's mid at acceptance (the reference price for now); None when unknown.
+    arrival_price: Decimal | None = None
 
     def evolve(self, changes: dict[str, object]) -> Order:
         """Return a copy with ``changes`` applied (2x faster than dataclasses.replace)."""

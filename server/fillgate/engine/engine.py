@@ -235,6 +235,7 @@ class Engine:
             venue=self.universe.accounts[cmd.account],
             created_ns=now,
             updated_ns=now,
+            arrival_price=self._arrival_price(cmd.symbol),
         )
         self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order))
         venue = self.venues[cmd.account]
@@ -393,6 +394,11 @@ class Engine:
         return order
 
     # -- reference prices ---------------------------------------------------
+
+    def _arrival_price(self, symbol: str) -> Decimal | None:
+        """The symbol's mid now: its reference price until live quotes exist (None if none)."""
+        state = self.state.prices.get(symbol)
+        return None if state is None else state.reference_price
 
     def symbol(self, name: str) -> SymbolState:
         state = self.state.prices.get(name)

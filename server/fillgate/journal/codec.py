@@ -81,7 +81,7 @@ def _S(text: str) -> str:
 
 
 def _order_fields(o: Order) -> list[Any]:
-    return [
+    row = [
         o.order_id,
         o.client_order_id,
         o.account,
@@ -98,9 +98,19 @@ def _order_fields(o: Order) -> list[Any]:
         o.venue,
         o.created_ns,
     ]
+    # Data added later goes into one optional trailing object with namespaced keys,
+    # written only when non-empty, so older journals (without it) still decode.
+    ext: dict[str, Any] = {}
+    if o.arrival_price is not None:
+        ext["md.arrival_price"] = str(o.arrival_price)
+    if ext:
+        row.append(ext)
+    return row
 
 
 def _order_from(f: list[Any], ts_ns: int) -> Order:
+    ext = f[15] if len(f) > 15 else {}
+    arrival = ext.get("md.arrival_price")
     return Order(
         order_id=f[0],
         client_order_id=f[1],
@@ -119,6 +129,7 @@ def _order_from(f: list[Any], ts_ns: int) -> Order:
         state=OrderState.PENDING_NEW,
         created_ns=f[14],
         updated_ns=ts_ns,
+        arrival_price=None if arrival is None else _dec(arrival),
     )
 
 

@@ -71,6 +71,7 @@ def order_proto(order_id: str = "ord-1") -> Any:
         version=3,
         create_time=stamp(T1),
         update_time=stamp(T2),
+        arrival_price="100.40",
     )
 
 
