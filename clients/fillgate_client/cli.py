@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
-from . import _output, cli_audit, cli_risk
+from . import _output, cli_audit, cli_report, cli_risk
 from ._channel import DEFAULT_TARGET, TARGET_ENV
 from .errors import FillgateError
 from .sync_client import FillgateClient
@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("ping", _ping, "measure one empty round trip")
     cli_risk.register(command)
     cli_audit.register(command)
+    cli_report.register(command)
     return parser
 
 

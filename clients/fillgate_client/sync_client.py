@@ -9,7 +9,7 @@ from typing import Any, Self
 
 import grpc
 
-from . import _audit, _convert, _requests
+from . import _audit, _convert, _requests, report
 from ._channel import merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
@@ -260,6 +260,21 @@ class FillgateClient:
         with translate_errors():
             response = self._risk.GetRiskState(request, timeout=self._timeout)
         return risk_state_from_proto(response)
+
+    def execution_quality(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        by: str = "venue",
+        account: str | None = None,
+    ) -> list[report.QualityRow]:
+        """Execution quality of the orders accepted in a window, one row per group."""
+        stub = report.report_grpc.ReportServiceStub(self._channel)
+        request = report.quality_request(since, until, by, account)
+        with translate_errors():
+            response = stub.ExecutionQuality(request, timeout=self._timeout)
+        return [report.quality_row_from_proto(m) for m in response.rows]
 
     def list_executions(
         self,

@@ -20,6 +20,7 @@ from fillgate.api.audit_servicer import AuditServicer
 from fillgate.api.edge import Wrap, add_services
 from fillgate.api.errors import Refused
 from fillgate.api.library import add_library_service
+from fillgate.api.report_servicer import ReportServicer
 from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
 from fillgate.config import Config, ConfigError, load_config
@@ -42,6 +43,7 @@ from fillgate.v1 import (
     admin_service_pb2,
     audit_service_pb2,
     execution_service_pb2,
+    report_service_pb2,
     risk_service_pb2,
 )
 from fillgate.venues.base import VenueAdapter
@@ -55,6 +57,7 @@ SERVICE_NAMES = (
     admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
     risk_service_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
     audit_service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
+    report_service_pb2.DESCRIPTOR.services_by_name["ReportService"].full_name,
 )
 
 
@@ -228,6 +231,7 @@ async def create_server(
             AdminServicer(parts.engine),
             AuditServicer(parts.engine),
             RiskServicer(parts.engine),
+            ReportServicer(parts.engine),
         ],
         wrap=wrap,
     )

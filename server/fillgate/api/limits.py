@@ -81,6 +81,8 @@ LIMITS: dict[str, Limit] = {
     _P + "ListExecutionsRequest.symbol": Limit(NAME),
     _P + "ListExecutionsRequest.order_id": Limit(ID),
     _P + "ListExecutionsRequest.page_token": Limit(TOKEN),
+    # ReportService
+    _P + "ExecutionQualityRequest.account": Limit(NAME),
 }
 
 #: A field missing from the table (the table test fails first) is still bounded.

@@ -1,0 +1,130 @@
+"""Execution-quality reports (ReportService.ExecutionQuality): request, types, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ._convert import _dec, _opt_dec, format_decimal
+from ._pb import _load
+
+report_pb: Any = _load("report_service_pb2")
+report_grpc: Any = _load("report_service_pb2_grpc")
+
+GROUPS = ("venue", "account", "symbol", "strategy")
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """Count, mean, median and 95th percentile (None when there were no values)."""
+
+    count: int
+    mean: Decimal | None
+    p50: Decimal | None
+    p95: Decimal | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QualityRow:
+    """One group's execution quality (see the server's ``engine/quality.py``)."""
+
+    key: str
+    orders: int
+    filled_orders: int
+    rejected_orders: int
+    canceled_orders: int
+    fills: int
+    fill_rate: Decimal
+    reject_rate: Decimal
+    cancel_rate: Decimal
+    slippage_arrival_bps: Distribution
+    slippage_limit_bps: Distribution
+    slippage_arrival_money: Decimal
+    implementation_shortfall: Decimal
+    ack_ms: Distribution
+    first_fill_ms: Distribution
+
+
+def quality_request(
+    since: datetime | None, until: datetime | None, by: str, account: str | None
+) -> Any:
+    """Build the request; times must be timezone-aware, ``by`` one of :data:`GROUPS`."""
+    if by not in GROUPS:
+        raise ValueError(f"by must be one of {', '.join(GROUPS)}")
+    request = report_pb.ExecutionQualityRequest(
+        group_by=report_pb.QualityGrouping.Value(f"QUALITY_GROUPING_{by.upper()}"),
+        account=account or "",
+    )
+    for field, value in (("start_time", since), ("end_time", until)):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError(f"{field} must be timezone-aware")
+            getattr(request, field).FromDatetime(value)
+    return request
+
+
+def _distribution(m: Any) -> Distribution:
+    return Distribution(m.count, _opt_dec(m.mean), _opt_dec(m.p50), _opt_dec(m.p95))
+
+
+def quality_row_from_proto(m: Any) -> QualityRow:
+    return QualityRow(
+        key=m.key,
+        orders=m.orders,
+        filled_orders=m.filled_orders,
+        rejected_orders=m.rejected_orders,
+        canceled_orders=m.canceled_orders,
+        fills=m.fills,
+        fill_rate=_dec(m.fill_rate),
+        reject_rate=_dec(m.reject_rate),
+        cancel_rate=_dec(m.cancel_rate),
+        slippage_arrival_bps=_distribution(m.slippage_arrival_bps),
+        slippage_limit_bps=_distribution(m.slippage_limit_bps),
+        slippage_arrival_money=_dec(m.slippage_arrival_money),
+        implementation_shortfall=_dec(m.implementation_shortfall),
+        ack_ms=_distribution(m.ack_ms),
+        first_fill_ms=_distribution(m.first_fill_ms),
+    )
+
+
+#: Table and CSV columns: (header, value of a row).
+COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("key", lambda r: r.key),
+    ("orders", lambda r: r.orders),
+    ("filled", lambda r: r.filled_orders),
+    ("fill_rate", lambda r: r.fill_rate),
+    ("reject_rate", lambda r: r.reject_rate),
+    ("cancel_rate", lambda r: r.cancel_rate),
+    ("fills", lambda r: r.fills),
+    ("slip_bps_mean", lambda r: r.slippage_arrival_bps.mean),
+    ("slip_bps_p50", lambda r: r.slippage_arrival_bps.p50),
+    ("slip_bps_p95", lambda r: r.slippage_arrival_bps.p95),
+    ("slip_money", lambda r: r.slippage_arrival_money),
+    ("vs_limit_bps_mean", lambda r: r.slippage_limit_bps.mean),
+    ("shortfall", lambda r: r.implementation_shortfall),
+    ("ack_ms_p50", lambda r: r.ack_ms.p50),
+    ("ack_ms_p95", lambda r: r.ack_ms.p95),
+    ("fill_ms_p50", lambda r: r.first_fill_ms.p50),
+    ("fill_ms_p95", lambda r: r.first_fill_ms.p95),
+)
+
+
+def table_rows(rows: Iterable[QualityRow]) -> list[list[object]]:
+    return [[get(r) for _, get in COLUMNS] for r in rows]
+
+
+def to_csv(rows: Iterable[QualityRow]) -> str:
+    """The rows as CSV with a header; decimals stay exact strings, none is empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([name for name, _ in COLUMNS])
+    for row in table_rows(rows):
+        writer.writerow(
+            ["" if v is None else format_decimal(v) if isinstance(v, Decimal) else v for v in row]
+        )
+    return buffer.getvalue()

@@ -1,0 +1,88 @@
+"""fillgate.v1.ReportService: execution quality read back from the journal."""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from typing import ClassVar
+
+from google.protobuf.descriptor import ServiceDescriptor
+
+from fillgate.api.commands import _time_ns
+from fillgate.api.errors import Context, translated
+from fillgate.domain.errors import Violations
+from fillgate.domain.values import fmt
+from fillgate.engine.engine import Engine
+from fillgate.engine.quality import (
+    Distribution,
+    GroupBy,
+    QualityBook,
+    QualityRow,
+    execution_quality,
+)
+from fillgate.v1 import report_service_pb2 as pb
+from fillgate.v1 import report_service_pb2_grpc as pb_grpc
+
+_GROUPS = {
+    pb.QUALITY_GROUPING_UNSPECIFIED: GroupBy.VENUE,
+    pb.QUALITY_GROUPING_VENUE: GroupBy.VENUE,
+    pb.QUALITY_GROUPING_ACCOUNT: GroupBy.ACCOUNT,
+    pb.QUALITY_GROUPING_SYMBOL: GroupBy.SYMBOL,
+    pb.QUALITY_GROUPING_STRATEGY: GroupBy.STRATEGY,
+}
+
+
+def quality_book(req: pb.ExecutionQualityRequest, accounts: Container[str]) -> QualityBook:
+    """The request as a :class:`QualityBook`, or InvalidArgument naming each bad field."""
+    v = Violations()
+    start = _time_ns(v, "start_time", req.start_time) if req.HasField("start_time") else None
+    end = _time_ns(v, "end_time", req.end_time) if req.HasField("end_time") else None
+    group = _GROUPS.get(req.group_by)
+    if group is None:
+        v.add("group_by", f"{req.group_by} is not a known QualityGrouping")
+    if req.account:
+        v.require_known("account", [req.account], accounts, "account")
+    v.raise_if_any()
+    assert group is not None
+    return QualityBook(group, account=req.account, start_ns=start, end_ns=end)
+
+
+def _distribution(d: Distribution) -> pb.Distribution:
+    return pb.Distribution(count=d.count, mean=fmt(d.mean), p50=fmt(d.p50), p95=fmt(d.p95))
+
+
+def quality_row(r: QualityRow) -> pb.QualityRow:
+    return pb.QualityRow(
+        key=r.key,
+        orders=r.orders,
+        filled_orders=r.filled,
+        rejected_orders=r.rejected,
+        canceled_orders=r.canceled,
+        fills=r.fills,
+        fill_rate=fmt(r.fill_rate),
+        reject_rate=fmt(r.reject_rate),
+        cancel_rate=fmt(r.cancel_rate),
+        slippage_arrival_bps=_distribution(r.slippage_arrival_bps),
+        slippage_limit_bps=_distribution(r.slippage_limit_bps),
+        slippage_arrival_money=fmt(r.slippage_arrival_money),
+        implementation_shortfall=fmt(r.implementation_shortfall),
+        ack_ms=_distribution(r.ack_ms),
+        first_fill_ms=_distribution(r.first_fill_ms),
+    )
+
+
+class ReportServicer(pb_grpc.ReportServiceServicer):  # type: ignore[misc]
+    """fillgate.v1.ReportService."""
+
+    service: ClassVar[ServiceDescriptor] = pb.DESCRIPTOR.services_by_name["ReportService"]
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @translated
+    async def ExecutionQuality(
+        self, request: pb.ExecutionQualityRequest, context: Context
+    ) -> pb.ExecutionQualityResponse:
+        engine = self._engine
+        book = quality_book(request, engine.universe.accounts)
+        await execution_quality(engine.journal, engine.state.blank(), book)
+        return pb.ExecutionQualityResponse(rows=[quality_row(r) for r in book.rows()])
