@@ -1,17 +1,18 @@
-"""Execution-quality reports (ReportService.ExecutionQuality): request, types, CSV."""
+"""ReportService: execution quality and risk denials; requests, types, CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ._convert import _dec, _opt_dec, format_decimal
+from ._convert import _dec, _enum, _opt_dec, _time, format_decimal
 from ._pb import _load
+from .types import OrderType, Side
 
 report_pb: Any = _load("report_service_pb2")
 report_grpc: Any = _load("report_service_pb2_grpc")
@@ -127,4 +128,80 @@ def to_csv(rows: Iterable[QualityRow]) -> str:
         writer.writerow(
             ["" if v is None else format_decimal(v) if isinstance(v, Decimal) else v for v in row]
         )
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Denial:
+    """An order refused before any venue saw it (a halt, a risk limit, a breaker)."""
+
+    time: datetime | None
+    account: str
+    symbol: str
+    side: Side
+    quantity: Decimal
+    type: OrderType
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    client_order_id: str
+    strategy_id: str
+    reason: str
+    message: str
+    metadata: Mapping[str, str]
+
+
+def denials_request(
+    account: str | None, since: datetime | None, until: datetime | None, limit: int
+) -> Any:
+    request = report_pb.ListDenialsRequest(account=account or "", limit=limit)
+    for field, value in (("start_time", since), ("end_time", until)):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError(f"{field} must be timezone-aware")
+            getattr(request, field).FromDatetime(value)
+    return request
+
+
+def denial_from_proto(m: Any) -> Denial:
+    return Denial(
+        time=_time(m, "time"),
+        account=m.account,
+        symbol=m.symbol,
+        side=_enum(Side, m.side),
+        quantity=_dec(m.quantity),
+        type=_enum(OrderType, m.type),
+        limit_price=_opt_dec(m.limit_price),
+        stop_price=_opt_dec(m.stop_price),
+        client_order_id=m.client_order_id,
+        strategy_id=m.strategy_id,
+        reason=m.reason,
+        message=m.message,
+        metadata=dict(m.metadata),
+    )
+
+
+DENIAL_FIELDS = (
+    *("time", "account", "symbol", "side", "quantity", "type", "limit_price", "stop_price"),
+    *("client_order_id", "strategy_id", "reason", "message"),
+)
+
+
+def denials_csv(denials: Iterable[Denial]) -> str:
+    """The denials as CSV with a header; decimals stay exact strings."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(DENIAL_FIELDS)
+    for d in denials:
+        row = []
+        for name in DENIAL_FIELDS:
+            value = getattr(d, name)
+            if value is None:
+                row.append("")
+            elif isinstance(value, Decimal):
+                row.append(format_decimal(value))
+            elif isinstance(value, datetime):
+                row.append(value.isoformat())
+            else:
+                row.append(getattr(value, "name", None) or str(value))
+        writer.writerow(row)
     return buffer.getvalue()

@@ -276,6 +276,21 @@ class FillgateClient:
             response = stub.ExecutionQuality(request, timeout=self._timeout)
         return [report.quality_row_from_proto(m) for m in response.rows]
 
+    def list_denials(
+        self,
+        account: str | None = None,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[report.Denial]:
+        """The newest ``limit`` risk denials in the journal, oldest first."""
+        stub = report.report_grpc.ReportServiceStub(self._channel)
+        request = report.denials_request(account, since, until, limit)
+        with translate_errors():
+            response = stub.ListDenials(request, timeout=self._timeout)
+        return [report.denial_from_proto(m) for m in response.denials]
+
     def list_executions(
         self,
         account: str | None = None,

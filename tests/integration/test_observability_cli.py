@@ -134,3 +134,32 @@ def test_dashboard_queries_only_metrics_the_server_exports(served):
     exported = scrape(url)
     missing = sorted(dashboard_metrics() - exported)
     assert not missing, f"the dashboard queries metrics the server does not export: {missing}"
+
+
+def test_cli_audit_denied_lists_refused_order(served):
+    target, _ = served
+    assert cli(target, "halt", "--account", "paper", "--reason", "drill").returncode == 0
+    refused = cli(target, "submit", "paper", "BTC-USD", "buy", "0.5")
+
+    table = cli(target, "audit", "--denied")
+    as_csv = cli(target, "audit", "--denied", "--csv")
+
+    assert refused.returncode != 0
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.split()[:8] == [
+        "TIME",
+        "ACCOUNT",
+        "SYMBOL",
+        "SIDE",
+        "QTY",
+        "TYPE",
+        "REASON",
+        "CLIENT_ORDER_ID",
+    ]
+    (row,) = csv.DictReader(io.StringIO(as_csv.stdout))
+    assert (row["account"], row["side"], row["quantity"], row["reason"]) == (
+        "paper",
+        "BUY",
+        "0.5",
+        "TRADING_HALTED",
+    )

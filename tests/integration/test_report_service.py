@@ -52,3 +52,36 @@ async def test_execution_quality_unknown_grouping_is_invalid_argument(stub):
         await stub.ExecutionQuality(pb.ExecutionQualityRequest(group_by=99))  # type: ignore[arg-type]
     assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert "group_by" in err.value.details()
+
+
+async def test_list_denials_returns_refused_orders_with_reason(client, stub):
+    await client.halt("account", "alpha", reason="drill")
+    with pytest.raises(Exception):  # noqa: B017 - the client's error type is not the subject
+        await client.submit_order("alpha", "BTC-USD", "sell", D("0.25"), client_order_id="d-1")
+    await client.submit_order("paper", "BTC-USD", "buy", D("0.1"))
+
+    response = await stub.ListDenials(pb.ListDenialsRequest())
+    only_paper = await stub.ListDenials(pb.ListDenialsRequest(account="paper"))
+
+    (denial,) = response.denials
+    assert (denial.account, denial.symbol, denial.quantity) == ("alpha", "BTC-USD", "0.25")
+    assert (denial.reason, denial.client_order_id) == ("TRADING_HALTED", "d-1")
+    assert not response.truncated
+    assert list(only_paper.denials) == []
+
+
+async def test_list_denials_limit_keeps_newest_and_says_truncated(client, stub):
+    await client.halt("account", "alpha", reason="drill")
+    for i in range(3):
+        with pytest.raises(Exception):  # noqa: B017
+            await client.submit_order("alpha", "BTC-USD", "buy", D(1), client_order_id=f"d-{i}")
+    response = await stub.ListDenials(pb.ListDenialsRequest(limit=2))
+    assert [d.client_order_id for d in response.denials] == ["d-1", "d-2"]
+    assert response.truncated
+
+
+async def test_list_denials_limit_over_maximum_is_invalid_argument(stub):
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.ListDenials(pb.ListDenialsRequest(limit=10_001))
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "limit" in err.value.details()

@@ -83,6 +83,7 @@ LIMITS: dict[str, Limit] = {
     _P + "ListExecutionsRequest.page_token": Limit(TOKEN),
     # ReportService
     _P + "ExecutionQualityRequest.account": Limit(NAME),
+    _P + "ListDenialsRequest.account": Limit(NAME),
 }
 
 #: A field missing from the table (the table test fails first) is still bounded.

@@ -1,4 +1,4 @@
-"""fillgate.v1.ReportService: execution quality read back from the journal."""
+"""fillgate.v1.ReportService: execution quality and risk denials read back from the journal."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import ClassVar
 from google.protobuf.descriptor import ServiceDescriptor
 
 from fillgate.api.commands import _time_ns
+from fillgate.api.convert import timestamp
 from fillgate.api.errors import Context, translated
+from fillgate.domain import events as ev
 from fillgate.domain.errors import Violations
 from fillgate.domain.values import fmt
 from fillgate.engine.engine import Engine
@@ -18,6 +20,7 @@ from fillgate.engine.quality import (
     QualityBook,
     QualityRow,
     execution_quality,
+    list_denials,
 )
 from fillgate.v1 import report_service_pb2 as pb
 from fillgate.v1 import report_service_pb2_grpc as pb_grpc
@@ -44,6 +47,28 @@ def quality_book(req: pb.ExecutionQualityRequest, accounts: Container[str]) -> Q
     v.raise_if_any()
     assert group is not None
     return QualityBook(group, account=req.account, start_ns=start, end_ns=end)
+
+
+DENIALS_LIMIT = (1000, 10_000)  # default, maximum
+
+
+def denial(d: ev.OrderDenied) -> pb.Denial:
+    c = d.command
+    return pb.Denial(
+        time=timestamp(d.ts_ns),
+        account=c.account,
+        symbol=c.symbol,
+        side=int(c.side),  # type: ignore[arg-type]
+        quantity=fmt(c.quantity),
+        type=int(c.type),  # type: ignore[arg-type]
+        limit_price=fmt(c.limit_price),
+        stop_price=fmt(c.stop_price),
+        client_order_id=c.client_order_id,
+        strategy_id=c.strategy_id,
+        reason=d.reason,
+        message=d.message,
+        metadata=dict(d.metadata),
+    )
 
 
 def _distribution(d: Distribution) -> pb.Distribution:
@@ -86,3 +111,26 @@ class ReportServicer(pb_grpc.ReportServiceServicer):  # type: ignore[misc]
         book = quality_book(request, engine.universe.accounts)
         await execution_quality(engine.journal, engine.state.blank(), book)
         return pb.ExecutionQualityResponse(rows=[quality_row(r) for r in book.rows()])
+
+    @translated
+    async def ListDenials(
+        self, request: pb.ListDenialsRequest, context: Context
+    ) -> pb.ListDenialsResponse:
+        v = Violations()
+        req = request
+        start = _time_ns(v, "start_time", req.start_time) if req.HasField("start_time") else None
+        end = _time_ns(v, "end_time", req.end_time) if req.HasField("end_time") else None
+        if req.account:
+            v.require_known("account", [req.account], self._engine.universe.accounts, "account")
+        default, maximum = DENIALS_LIMIT
+        if req.limit > maximum:
+            v.add("limit", f"must be at most {maximum}")
+        v.raise_if_any()
+        found, truncated = await list_denials(
+            self._engine.journal,
+            account=req.account,
+            start_ns=start,
+            end_ns=end,
+            limit=req.limit or default,
+        )
+        return pb.ListDenialsResponse(denials=[denial(d) for d in found], truncated=truncated)

@@ -27,6 +27,7 @@ Every value is a Decimal; percentiles are nearest-rank (p50, p95).
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -39,7 +40,9 @@ from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
 from fillgate.engine.fold import State
 from fillgate.engine.history import CHUNK, iter_stream_events
+from fillgate.journal.codec import decode
 from fillgate.journal.journal import Journal
+from fillgate.journal.log import read_bodies
 
 ZERO = Decimal(0)
 BPS = Decimal(10_000)
@@ -237,3 +240,34 @@ async def execution_quality(journal: Journal | None, blank: State, book: Quality
             await asyncio.sleep(0)
         if item is not None and isinstance(item.payload, ExecutionReport):
             book.add(item.payload)
+
+
+async def list_denials(
+    journal: Journal | None,
+    *,
+    account: str = "",
+    start_ns: int | None = None,
+    end_ns: int | None = None,
+    limit: int,
+) -> tuple[list[ev.OrderDenied], bool]:
+    """The newest ``limit`` journaled denials matching the filter, oldest first; truncated?"""
+    if journal is None:
+        raise FailedPrecondition("JOURNAL_OFF", "the journal is off: there is no history to report")
+    await journal.durable()
+    kept: deque[ev.OrderDenied] = deque(maxlen=limit)
+    seen = 0
+    for index, body in enumerate(read_bodies(journal.path)):
+        if index % CHUNK == 0:
+            await asyncio.sleep(0)
+        event = decode(body).event
+        if type(event) is not ev.OrderDenied:
+            continue
+        if account and event.command.account != account:
+            continue
+        if (start_ns is not None and event.ts_ns < start_ns) or (
+            end_ns is not None and event.ts_ns >= end_ns
+        ):
+            continue
+        seen += 1
+        kept.append(event)
+    return list(kept), seen > len(kept)

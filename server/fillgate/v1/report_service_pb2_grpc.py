@@ -40,6 +40,11 @@ class ReportServiceStub:
                 request_serializer=fillgate_dot_v1_dot_report__service__pb2.ExecutionQualityRequest.SerializeToString,
                 response_deserializer=fillgate_dot_v1_dot_report__service__pb2.ExecutionQualityResponse.FromString,
                 _registered_method=True)
+        self.ListDenials = channel.unary_unary(
+                '/fillgate.v1.ReportService/ListDenials',
+                request_serializer=fillgate_dot_v1_dot_report__service__pb2.ListDenialsRequest.SerializeToString,
+                response_deserializer=fillgate_dot_v1_dot_report__service__pb2.ListDenialsResponse.FromString,
+                _registered_method=True)
 
 
 class ReportServiceServicer:
@@ -54,6 +59,14 @@ class ReportServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListDenials(self, request, context):
+        """ListDenials returns the orders refused before any venue saw them (halts, risk limits,
+        breakers), newest last, from the journal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -61,6 +74,11 @@ def add_ReportServiceServicer_to_server(servicer, server):
                     servicer.ExecutionQuality,
                     request_deserializer=fillgate_dot_v1_dot_report__service__pb2.ExecutionQualityRequest.FromString,
                     response_serializer=fillgate_dot_v1_dot_report__service__pb2.ExecutionQualityResponse.SerializeToString,
+            ),
+            'ListDenials': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDenials,
+                    request_deserializer=fillgate_dot_v1_dot_report__service__pb2.ListDenialsRequest.FromString,
+                    response_serializer=fillgate_dot_v1_dot_report__service__pb2.ListDenialsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -91,6 +109,33 @@ class ReportService:
             '/fillgate.v1.ReportService/ExecutionQuality',
             fillgate_dot_v1_dot_report__service__pb2.ExecutionQualityRequest.SerializeToString,
             fillgate_dot_v1_dot_report__service__pb2.ExecutionQualityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDenials(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fillgate.v1.ReportService/ListDenials',
+            fillgate_dot_v1_dot_report__service__pb2.ListDenialsRequest.SerializeToString,
+            fillgate_dot_v1_dot_report__service__pb2.ListDenialsResponse.FromString,
             options,
             channel_credentials,
             insecure,
