@@ -18,6 +18,8 @@ from .risk import AccountRisk, BreakerStatus, RiskLimit, RiskState
 from .types import (
     AccountPositions,
     AccountTotals,
+    Alert,
+    AlertKind,
     BreakerKind,
     BreakerState,
     DriftKind,
@@ -47,6 +49,8 @@ __all__ = [
     "AccountPositions",
     "AccountRisk",
     "AccountTotals",
+    "Alert",
+    "AlertKind",
     "AlreadyExistsError",
     "AsyncFillgateClient",
     "BreakerKind",

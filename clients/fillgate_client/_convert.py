@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from ._pb import (
     admin_pb,
+    alert_pb,
     exec_pb,
     execution_pb,
     order_pb,
@@ -26,6 +27,8 @@ from ._pb import (
 from .types import (
     AccountPositions,
     AccountTotals,
+    Alert,
+    AlertKind,
     BreakerKind,
     DriftKind,
     ExecType,
@@ -293,6 +296,20 @@ def venue_drift_from_proto(m: Any) -> VenueDrift:
     )
 
 
+def alert_from_proto(m: Any) -> Alert:
+    """Convert a ``fillgate.v1.Alert``."""
+    return Alert(
+        sequence=m.sequence,
+        kind=_enum(AlertKind, m.kind),
+        account=m.account,
+        symbol=m.symbol,
+        value=_dec(m.value),
+        threshold=_dec(m.threshold),
+        message=m.message,
+        alert_time=_time(m, "alert_time"),
+    )
+
+
 def stream_event_from_proto(m: Any) -> StreamEvent | None:
     """Convert a ``StreamFillsResponse``; ``None`` for an event kind this client predates."""
     kind = m.WhichOneof("event")
@@ -308,6 +325,8 @@ def stream_event_from_proto(m: Any) -> StreamEvent | None:
         return risk_alert_from_proto(m.risk_alert)
     if kind == "venue_drift":
         return venue_drift_from_proto(m.venue_drift)
+    if kind == "alert":
+        return alert_from_proto(m.alert)
     return None
 
 
@@ -328,6 +347,7 @@ _PROTO_CLASSES: Mapping[type[Any], Any] = {
     SymbolInfo: admin_pb.SymbolInfo,
     RiskAlert: risk_pb.RiskAlert,
     VenueDrift: venue_pb.VenueDrift,
+    Alert: alert_pb.Alert,
 }
 
 _STREAM_ONEOF: Mapping[type[Any], str] = {
@@ -337,6 +357,7 @@ _STREAM_ONEOF: Mapping[type[Any], str] = {
     Heartbeat: "heartbeat",
     RiskAlert: "risk_alert",
     VenueDrift: "venue_drift",
+    Alert: "alert",
 }
 
 

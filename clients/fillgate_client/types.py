@@ -394,14 +394,54 @@ class VenueDrift:
     detected_time: datetime | None
 
 
+class AlertKind(ProtoEnum):
+    """What an operator alert is about."""
+
+    UNSPECIFIED = 0
+    SLIPPAGE = 1
+    """A fill's slippage against the arrival price exceeded the threshold."""
+    RECONCILE_FAILED = 2
+    """A venue could not be read: its account takes no new orders."""
+    BREAKER_TRIPPED = 3
+    """A circuit breaker tripped."""
+    AUTH_FAILURES = 4
+    """A burst of authentication failures from one peer."""
+    JOURNAL_FSYNC_SLOW = 5
+    """A journal fsync took longer than the bound."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Alert:
+    """Stream event: an operator alert. It changes nothing by itself."""
+
+    sequence: int
+    kind: AlertKind
+    account: str
+    symbol: str
+    value: Decimal
+    """The measured value (basis points, milliseconds, a count)."""
+    threshold: Decimal
+    """The configured bound the value crossed."""
+    message: str
+    alert_time: datetime | None
+
+
 StreamEvent: TypeAlias = (
-    SubscriptionAck | ExecutionReport | TradingStateChanged | RiskAlert | VenueDrift | Heartbeat
+    SubscriptionAck
+    | ExecutionReport
+    | TradingStateChanged
+    | RiskAlert
+    | VenueDrift
+    | Alert
+    | Heartbeat
 )
 """One message of a fill stream."""
 
 __all__ = [
     "AccountPositions",
     "AccountTotals",
+    "Alert",
+    "AlertKind",
     "BreakerKind",
     "BreakerState",
     "DriftKind",

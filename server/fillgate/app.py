@@ -34,9 +34,8 @@ from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import rebuild
 from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
-from fillgate.metrics.gauges import Restriction, Sources
-from fillgate.metrics.venues import measured
-from fillgate.metrics.wiring import Observability
+from fillgate.metrics.alerts import Alerter
+from fillgate.metrics.wiring import Observability, alert, observe
 from fillgate.risk.checks import RiskChecks
 from fillgate.streams.bus import EventBus
 from fillgate.v1 import (
@@ -154,6 +153,8 @@ class FillgateServer:
         self.snapshotter: Snapshotter | None = None
         #: Metrics and /metrics (None unless ``[metrics] listen`` is set).
         self.observability: Observability | None = None
+        #: Operator alerts (None when ``[alerts] enabled`` is false).
+        self.alerter: Alerter | None = None
 
     @property
     def address(self) -> str:
@@ -167,6 +168,8 @@ class FillgateServer:
         await self.admission.stop()  # its probe would only meet a closing server
         if self.observability is not None:
             await self.observability.stop()
+        if self.alerter is not None and self.alerter.webhook is not None:
+            await self.alerter.webhook.stop()
         stopping = asyncio.ensure_future(self.server.stop(grace))
         await asyncio.sleep(0)
         self.parts.engine.bus.close()
@@ -206,7 +209,10 @@ async def create_server(
         max_queue_delay_s=config.server.admission_max_queue_delay_ms / 1e3,
         retry_after_ms=config.server.admission_retry_after_ms,
     )
-    observability = _observe(parts, journal, admission)
+    observability = None
+    if config.metrics.listen:
+        observability = observe(parts.engine, journal, admission, config.metrics.listen, Refused)
+    alerter = alert(config.alerts, parts.engine, journal, parts.clock, observability)
     wrap: Wrap = admission.wrap
     if observability is not None:
         grpc_metrics = observability.grpc
@@ -257,43 +263,16 @@ async def create_server(
     await server.start()
     if observability is not None:
         await observability.start()
+    if alerter is not None and alerter.webhook is not None:
+        alerter.webhook.start()
     admission.start(_local_target(address, port))
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     running = FillgateServer(server, port, parts, health_servicer, admission)
     running.snapshotter = snapshotter
     running.observability = observability
+    running.alerter = alerter
     return running
-
-
-def _observe(
-    parts: Components, journal: Journal | None, admission: Admission
-) -> Observability | None:
-    """Build the metrics and hook them in, when ``[metrics] listen`` is set."""
-    listen = parts.config.metrics.listen
-    if not listen:
-        return None
-    obs = Observability(listen, Refused)
-    engine = parts.engine
-    engine.observer = obs.orders.on_event
-    engine.venues = measured(engine.venues, obs.metrics)
-    if journal is not None:
-        journal.on_batch = obs.on_journal_batch
-        journal.on_fsync = obs.on_journal_fsync
-    obs.watch(
-        Sources(
-            loop_lag_s=admission.lag.current,
-            stream_depths=engine.bus.queue_depths,
-            stream_cut_offs=lambda: engine.bus.cut_offs,
-            restrictions=lambda: [
-                Restriction(r.scope.name, r.target, r.mode.name)
-                for r in engine.trading.restrictions()
-            ],
-            shed=lambda: admission.shed,
-            open_orders=lambda: {key: len(ids) for key, ids in engine.state.orders.open.items()},
-        )
-    )
-    return obs
 
 
 def _local_target(listen: str, port: int) -> str:

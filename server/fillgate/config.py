@@ -34,7 +34,7 @@ from typing import Any
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
-from fillgate.metrics.settings import MetricsConfig
+from fillgate.metrics.settings import AlertsConfig, MetricsConfig
 from fillgate.risk.settings import (
     AccountLimits,
     BreakersConfig,
@@ -158,6 +158,7 @@ class Config:
     journal: JournalConfig = field(default_factory=JournalConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
 
     def universe(self) -> Universe:
         """The accounts (with their venue) and symbols, as the engine and risk see them."""
@@ -184,7 +185,17 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
     _check_keys(
         "",
         raw,
-        {"server", "accounts", "symbols", "paper", "streams", "journal", "risk", "metrics"},
+        {
+            "server",
+            "accounts",
+            "symbols",
+            "paper",
+            "streams",
+            "journal",
+            "risk",
+            "metrics",
+            "alerts",
+        },
     )
     defaults = Config()
     accounts = defaults.accounts
@@ -212,6 +223,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         journal=_section(JournalConfig, "journal", raw.get("journal", {})),
         risk=_risk(raw.get("risk", {})),
         metrics=_section(MetricsConfig, "metrics", raw.get("metrics", {})),
+        alerts=_section(AlertsConfig, "alerts", raw.get("alerts", {})),
     )
     _validate(config)
     return config
@@ -318,6 +330,10 @@ def _coerce(where: str, kind: str, value: Any) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: must be a string (got {value!r})")
         return value
+    if kind == "tuple[str, ...]":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: must be a list of strings (got {value!r})")
+        return tuple(value)
     raise ConfigError(f"{where}: unsupported setting")
 
 
@@ -345,9 +361,12 @@ def _validate(config: Config) -> None:
         raise ConfigError("journal.snapshot_every: must be 0 (off) or a number of records")
     if config.streams.retain < 1 or config.streams.subscriber_queue < 1:
         raise ConfigError("streams: retain and subscriber_queue must be at least 1")
-    problem = config.metrics.problem()
-    if problem is not None:
-        raise ConfigError(f"metrics.listen: {problem}")
+    for where, problem in (
+        ("metrics.listen", config.metrics.problem()),
+        ("alerts.webhook_urls", config.alerts.problem()),
+    ):
+        if problem is not None:
+            raise ConfigError(f"{where}: {problem}")
     _validate_risk(config)
 
 

@@ -172,7 +172,7 @@ async def test_metrics_admission_probe_calls_not_counted(tmp_path):
 
 async def test_metrics_off_by_default_exports_nothing(server):
     assert server.observability is None
-    assert server.parts.engine.observer is None
+    assert server.alerter is not None  # alerts are on by default, metrics are not
 
 
 def test_metrics_listen_without_port_is_config_error():

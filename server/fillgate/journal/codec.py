@@ -22,6 +22,7 @@ import orjson
 from fillgate.domain import events as ev
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import (
+    AlertKind,
     Breaker,
     HaltScope,
     OrderState,
@@ -187,6 +188,15 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
             event.venue,
             event.message,
         ]
+    elif kind is ev.AlertRaised:
+        body = [
+            int(event.kind),
+            event.account,
+            event.symbol,
+            str(event.value),
+            str(event.threshold),
+            event.message,
+        ]
     elif kind is ev.OrderDenied:
         c = event.command
         body = [
@@ -284,6 +294,16 @@ def decode_row(r: list[Any]) -> Record:
             message=f[5],
             ts_ns=ts,
         )
+    elif cls is ev.AlertRaised:
+        event = ev.AlertRaised(
+            kind=AlertKind(f[0]),
+            account=f[1],
+            symbol=f[2],
+            value=Decimal(f[3]),
+            threshold=Decimal(f[4]),
+            message=f[5],
+            ts_ns=ts,
+        )
     else:  # OrderDenied
         command = SubmitOrder(
             account=f[0],
@@ -335,5 +355,6 @@ _KIND_OF: dict[type, str] = {
     ev.ReferencePriceMoved: "price",
     ev.BreakerTripped: "breaker_tripped",
     ev.VenueDrift: "venue_drift",
+    ev.AlertRaised: "mx.alert",
 }
 _CLASS_OF = {kind: cls for cls, kind in _KIND_OF.items()}

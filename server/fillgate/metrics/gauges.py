@@ -35,6 +35,8 @@ class Sources:
     restrictions: Callable[[], Iterable[Restriction]]
     shed: Callable[[], Mapping[str, int]]
     open_orders: Callable[[], Mapping[tuple[str, str], int]]
+    #: Alert webhook deliveries: delivered, failed, dropped (None without a webhook).
+    webhook: Callable[[], Mapping[str, int]] | None = None
 
 
 class ScrapeCollector(Collector):
@@ -89,3 +91,11 @@ class ScrapeCollector(Collector):
         for (account, symbol), count in sorted(s.open_orders().items()):
             open_orders.add_metric((account, symbol), count)
         yield open_orders
+        webhook = CounterMetricFamily(
+            "fillgate_alert_webhook",
+            "Alert webhook deliveries by outcome (dropped: the queue was full).",
+            labels=("outcome",),
+        )
+        for outcome, count in sorted((s.webhook() if s.webhook else {}).items()):
+            webhook.add_metric((outcome,), count)
+        yield webhook

@@ -99,6 +99,9 @@ class Metrics:
             ("venue", "method", "reason"),
             registry=r,
         )
+        self.alerts = Counter(
+            "fillgate_alerts", "Operator alerts raised, by kind.", ("kind",), registry=r
+        )
         # The journal.
         self.journal_batch = Histogram(
             "fillgate_journal_batch_records",

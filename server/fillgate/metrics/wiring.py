@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fillgate.domain.enums import AlertKind
+from fillgate.metrics.alerts import Alerter
 from fillgate.metrics.exporter import Exporter
-from fillgate.metrics.gauges import ScrapeCollector, Sources
+from fillgate.metrics.gauges import Restriction, ScrapeCollector, Sources
 from fillgate.metrics.grpc_wrap import GrpcMetrics
 from fillgate.metrics.orders import OrderMetrics
 from fillgate.metrics.registry import Metrics
+from fillgate.metrics.settings import AlertsConfig
+from fillgate.metrics.venues import measured
+from fillgate.metrics.webhook import Webhook
 
 
 class Observability:
@@ -17,6 +25,8 @@ class Observability:
         self.grpc = GrpcMetrics(self.metrics, refused)
         self.orders = OrderMetrics(self.metrics)
         self.exporter = Exporter(self.metrics.registry, listen)
+        #: Alert webhook delivery counts, set by the app when a webhook is configured.
+        self.webhook_counts: Callable[[], Mapping[str, int]] = dict
 
     def watch(self, sources: Sources) -> None:
         """Add the values read at scrape time."""
@@ -33,3 +43,78 @@ class Observability:
 
     async def stop(self) -> None:
         await self.exporter.stop()
+
+
+# The app wires these into its components. They are passed in, not imported (this room
+# sits below the engine and the api), and used only by the attributes named here.
+
+
+def observe(engine: Any, journal: Any, admission: Any, listen: str, refused: type) -> Observability:
+    """Build the metrics and hook them into the engine, its venues and the journal."""
+    obs = Observability(listen, refused)
+    engine.observer = obs.orders.on_event
+    engine.venues = measured(engine.venues, obs.metrics)
+    if journal is not None:
+        journal.on_batch = obs.on_journal_batch
+        journal.on_fsync = obs.on_journal_fsync
+    obs.watch(
+        Sources(
+            loop_lag_s=admission.lag.current,
+            stream_depths=engine.bus.queue_depths,
+            stream_cut_offs=lambda: engine.bus.cut_offs,
+            restrictions=lambda: [
+                Restriction(r.scope.name, r.target, r.mode.name)
+                for r in engine.trading.restrictions()
+            ],
+            shed=lambda: admission.shed,
+            open_orders=lambda: {key: len(ids) for key, ids in engine.state.orders.open.items()},
+            webhook=lambda: obs.webhook_counts(),
+        )
+    )
+    return obs
+
+
+def alert(
+    settings: AlertsConfig, engine: Any, journal: Any, clock: Any, obs: Observability | None
+) -> Alerter | None:
+    """Build the alerter and hook it in after the metrics, when ``[alerts]`` is enabled."""
+    if not settings.enabled:
+        return None
+    webhook = None
+    if settings.webhook_urls:
+        webhook = Webhook(
+            settings.webhook_urls,
+            queue_size=settings.webhook_queue,
+            retries=settings.webhook_retries,
+            timeout_s=settings.webhook_timeout_s,
+        )
+    counted = None
+    if obs is not None:
+        alerts = obs.metrics.alerts
+
+        def counted(kind: AlertKind) -> None:
+            alerts.labels(kind.name).inc()
+
+    alerter = Alerter(settings, engine.emit, clock.now_ns, webhook, counted)
+    engine.observer = _both(engine.observer, alerter.on_event)
+    if journal is not None:
+        journal.on_fsync = _both(journal.on_fsync, alerter.on_fsync)
+    if obs is not None and webhook is not None:
+        obs.webhook_counts = lambda: {
+            "delivered": webhook.delivered,
+            "failed": webhook.failed,
+            "dropped": webhook.dropped,
+        }
+    return alerter
+
+
+def _both(first: Callable[..., None] | None, second: Callable[..., None]) -> Callable[..., None]:
+    """Call ``first`` (when there is one), then ``second``, with the same arguments."""
+    if first is None:
+        return second
+
+    def both(*args: Any) -> None:
+        first(*args)
+        second(*args)
+
+    return both
