@@ -1,13 +1,14 @@
-"""Operator alerts end to end: a costly fill raises an alert on the stream, durable in the journal."""
+"""Operator alerts end to end: a costly fill raises an alert on the stream, kept in the journal."""
 
 from __future__ import annotations
 
 from decimal import Decimal as D
 
+from integration.conftest import CONFIG, StreamReader
+
 from fillgate.app import create_server
 from fillgate.config import config_from_dict
 from fillgate_client import Alert, AlertKind, AsyncFillgateClient, ExecType
-from integration.conftest import CONFIG, StreamReader
 
 
 async def test_alert_stop_order_filled_far_from_arrival_streams_slippage_alert(client, open_stream):

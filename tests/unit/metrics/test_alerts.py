@@ -120,7 +120,7 @@ async def test_alert_slow_fsync_raises_once_per_quiet_period():
 
 
 async def test_alert_auth_failure_burst_raises_once_per_window():
-    alerter, raised, clock = make(AlertsConfig(auth_failures=3, auth_window_s=10))
+    alerter, raised, _ = make(AlertsConfig(auth_failures=3, auth_window_s=10))
     for _ in range(5):
         alerter.auth_failure("10.0.0.1:5000")
     alerter.auth_failure("10.0.0.2:5000")
