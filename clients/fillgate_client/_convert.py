@@ -30,6 +30,7 @@ from .types import (
     Alert,
     AlertKind,
     BreakerKind,
+    Denial,
     DriftKind,
     ExecType,
     ExecutionReport,
@@ -310,6 +311,25 @@ def alert_from_proto(m: Any) -> Alert:
     )
 
 
+def denial_from_proto(m: Any) -> Denial:
+    """Convert a ``fillgate.v1.Denial``."""
+    return Denial(
+        time=_time(m, "time"),
+        account=m.account,
+        symbol=m.symbol,
+        side=_enum(Side, m.side),
+        quantity=_dec(m.quantity),
+        type=_enum(OrderType, m.type),
+        limit_price=_opt_dec(m.limit_price),
+        stop_price=_opt_dec(m.stop_price),
+        client_order_id=m.client_order_id,
+        strategy_id=m.strategy_id,
+        reason=m.reason,
+        message=m.message,
+        metadata=dict(m.metadata),
+    )
+
+
 def stream_event_from_proto(m: Any) -> StreamEvent | None:
     """Convert a ``StreamFillsResponse``; ``None`` for an event kind this client predates."""
     kind = m.WhichOneof("event")
@@ -327,6 +347,7 @@ def stream_event_from_proto(m: Any) -> StreamEvent | None:
         return venue_drift_from_proto(m.venue_drift)
     if kind == "alert":
         return alert_from_proto(m.alert)
+
     return None
 
 
@@ -348,6 +369,7 @@ _PROTO_CLASSES: Mapping[type[Any], Any] = {
     RiskAlert: risk_pb.RiskAlert,
     VenueDrift: venue_pb.VenueDrift,
     Alert: alert_pb.Alert,
+    Denial: alert_pb.Denial,
 }
 
 _STREAM_ONEOF: Mapping[type[Any], str] = {

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ._convert import _dec, _enum, _opt_dec, _time, format_decimal
+from ._convert import _dec, _opt_dec, denial_from_proto, format_decimal
 from ._pb import _load
-from .types import OrderType, Side
+from .types import Denial
+
+__all__ = [
+    "COLUMNS",
+    "DENIAL_FIELDS",
+    "GROUPS",
+    "Denial",
+    "Distribution",
+    "QualityRow",
+    "denial_from_proto",
+    "denials_csv",
+    "denials_request",
+    "quality_request",
+    "quality_row_from_proto",
+    "table_rows",
+    "to_csv",
+]
 
 report_pb: Any = _load("report_service_pb2")
 report_grpc: Any = _load("report_service_pb2_grpc")
@@ -131,25 +147,6 @@ def to_csv(rows: Iterable[QualityRow]) -> str:
     return buffer.getvalue()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Denial:
-    """An order refused before any venue saw it (a halt, a risk limit, a breaker)."""
-
-    time: datetime | None
-    account: str
-    symbol: str
-    side: Side
-    quantity: Decimal
-    type: OrderType
-    limit_price: Decimal | None
-    stop_price: Decimal | None
-    client_order_id: str
-    strategy_id: str
-    reason: str
-    message: str
-    metadata: Mapping[str, str]
-
-
 def denials_request(
     account: str | None, since: datetime | None, until: datetime | None, limit: int
 ) -> Any:
@@ -160,24 +157,6 @@ def denials_request(
                 raise ValueError(f"{field} must be timezone-aware")
             getattr(request, field).FromDatetime(value)
     return request
-
-
-def denial_from_proto(m: Any) -> Denial:
-    return Denial(
-        time=_time(m, "time"),
-        account=m.account,
-        symbol=m.symbol,
-        side=_enum(Side, m.side),
-        quantity=_dec(m.quantity),
-        type=_enum(OrderType, m.type),
-        limit_price=_opt_dec(m.limit_price),
-        stop_price=_opt_dec(m.stop_price),
-        client_order_id=m.client_order_id,
-        strategy_id=m.strategy_id,
-        reason=m.reason,
-        message=m.message,
-        metadata=dict(m.metadata),
-    )
 
 
 DENIAL_FIELDS = (

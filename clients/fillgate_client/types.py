@@ -426,6 +426,25 @@ class Alert:
     alert_time: datetime | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Denial:
+    """An order refused before any venue saw it (a halt, a risk limit, a breaker)."""
+
+    time: datetime | None
+    account: str
+    symbol: str
+    side: Side
+    quantity: Decimal
+    type: OrderType
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    client_order_id: str
+    strategy_id: str
+    reason: str
+    message: str
+    metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+
 StreamEvent: TypeAlias = (
     SubscriptionAck
     | ExecutionReport
@@ -444,6 +463,7 @@ __all__ = [
     "AlertKind",
     "BreakerKind",
     "BreakerState",
+    "Denial",
     "DriftKind",
     "ExecType",
     "ExecutionReport",

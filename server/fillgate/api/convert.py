@@ -171,6 +171,25 @@ def alert(item: BusEvent) -> alert_pb2.Alert:
     )
 
 
+def denial(d: ev.OrderDenied) -> alert_pb2.Denial:
+    c = d.command
+    return alert_pb2.Denial(
+        time=timestamp(d.ts_ns),
+        account=c.account,
+        symbol=c.symbol,
+        side=int(c.side),  # type: ignore[arg-type]
+        quantity=fmt(c.quantity),
+        type=int(c.type),  # type: ignore[arg-type]
+        limit_price=fmt(c.limit_price),
+        stop_price=fmt(c.stop_price),
+        client_order_id=c.client_order_id,
+        strategy_id=c.strategy_id,
+        reason=d.reason,
+        message=d.message,
+        metadata=dict(d.metadata),
+    )
+
+
 def subscription_ack(opened: Opened) -> svc_pb.StreamFillsResponse:
     return svc_pb.StreamFillsResponse(
         subscribed=svc_pb.SubscriptionAck(
@@ -197,6 +216,7 @@ def stream_message(item: BusEvent) -> svc_pb.StreamFillsResponse:
         return svc_pb.StreamFillsResponse(venue_drift=venue_drift(item))
     if isinstance(payload, ev.AlertRaised):
         return svc_pb.StreamFillsResponse(alert=alert(item))
+
     if isinstance(payload, ev.TradingStateChanged):
         return svc_pb.StreamFillsResponse(trading_state_changed=trading_state_changed(item))
     raise TypeError(f"no stream message for {type(payload).__name__}")

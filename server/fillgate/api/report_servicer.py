@@ -8,9 +8,8 @@ from typing import ClassVar
 from google.protobuf.descriptor import ServiceDescriptor
 
 from fillgate.api.commands import _time_ns
-from fillgate.api.convert import timestamp
+from fillgate.api.convert import denial
 from fillgate.api.errors import Context, translated
-from fillgate.domain import events as ev
 from fillgate.domain.errors import Violations
 from fillgate.domain.values import fmt
 from fillgate.engine.engine import Engine
@@ -50,25 +49,6 @@ def quality_book(req: pb.ExecutionQualityRequest, accounts: Container[str]) -> Q
 
 
 DENIALS_LIMIT = (1000, 10_000)  # default, maximum
-
-
-def denial(d: ev.OrderDenied) -> pb.Denial:
-    c = d.command
-    return pb.Denial(
-        time=timestamp(d.ts_ns),
-        account=c.account,
-        symbol=c.symbol,
-        side=int(c.side),  # type: ignore[arg-type]
-        quantity=fmt(c.quantity),
-        type=int(c.type),  # type: ignore[arg-type]
-        limit_price=fmt(c.limit_price),
-        stop_price=fmt(c.stop_price),
-        client_order_id=c.client_order_id,
-        strategy_id=c.strategy_id,
-        reason=d.reason,
-        message=d.message,
-        metadata=dict(d.metadata),
-    )
 
 
 def _distribution(d: Distribution) -> pb.Distribution:

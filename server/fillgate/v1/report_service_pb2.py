@@ -22,21 +22,19 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
-from fillgate.v1 import order_pb2 as fillgate_dot_v1_dot_order__pb2
+from fillgate.v1 import alert_pb2 as fillgate_dot_v1_dot_alert__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n fillgate/v1/report_service.proto\x12\x0b\x66illgate.v1\x1a\x17\x66illgate/v1/order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb8\x01\n\x17\x45xecutionQualityRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\x08group_by\x18\x03 \x01(\x0e\x32\x1c.fillgate.v1.QualityGrouping\x12\x0f\n\x07\x61\x63\x63ount\x18\x04 \x01(\t\"E\n\x0c\x44istribution\x12\r\n\x05\x63ount\x18\x01 \x01(\r\x12\x0c\n\x04mean\x18\x02 \x01(\t\x12\x0b\n\x03p50\x18\x03 \x01(\t\x12\x0b\n\x03p95\x18\x04 \x01(\t\"\xcd\x03\n\nQualityRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0e\n\x06orders\x18\x02 \x01(\r\x12\x15\n\rfilled_orders\x18\x03 \x01(\r\x12\x17\n\x0frejected_orders\x18\x04 \x01(\r\x12\x17\n\x0f\x63\x61nceled_orders\x18\x05 \x01(\r\x12\r\n\x05\x66ills\x18\x06 \x01(\r\x12\x11\n\tfill_rate\x18\x07 \x01(\t\x12\x13\n\x0breject_rate\x18\x08 \x01(\t\x12\x13\n\x0b\x63\x61ncel_rate\x18\t \x01(\t\x12\x37\n\x14slippage_arrival_bps\x18\n \x01(\x0b\x32\x19.fillgate.v1.Distribution\x12\x35\n\x12slippage_limit_bps\x18\x0b \x01(\x0b\x32\x19.fillgate.v1.Distribution\x12\x1e\n\x16slippage_arrival_money\x18\x0c \x01(\t\x12 \n\x18implementation_shortfall\x18\r \x01(\t\x12)\n\x06\x61\x63k_ms\x18\x0e \x01(\x0b\x32\x19.fillgate.v1.Distribution\x12\x30\n\rfirst_fill_ms\x18\x0f \x01(\x0b\x32\x19.fillgate.v1.Distribution\"A\n\x18\x45xecutionQualityResponse\x12%\n\x04rows\x18\x01 \x03(\x0b\x32\x17.fillgate.v1.QualityRow\"\x92\x01\n\x12ListDenialsRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x04 \x01(\r\"\x8a\x03\n\x06\x44\x65nial\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61\x63\x63ount\x18\x02 \x01(\t\x12\x0e\n\x06symbol\x18\x03 \x01(\t\x12\x1f\n\x04side\x18\x04 \x01(\x0e\x32\x11.fillgate.v1.Side\x12\x10\n\x08quantity\x18\x05 \x01(\t\x12$\n\x04type\x18\x06 \x01(\x0e\x32\x16.fillgate.v1.OrderType\x12\x13\n\x0blimit_price\x18\x07 \x01(\t\x12\x12\n\nstop_price\x18\x08 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\t \x01(\t\x12\x13\n\x0bstrategy_id\x18\n \x01(\t\x12\x0e\n\x06reason\x18\x0b \x01(\t\x12\x0f\n\x07message\x18\x0c \x01(\t\x12\x33\n\x08metadata\x18\r \x03(\x0b\x32!.fillgate.v1.Denial.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"N\n\x13ListDenialsResponse\x12$\n\x07\x64\x65nials\x18\x01 \x03(\x0b\x32\x13.fillgate.v1.Denial\x12\x11\n\ttruncated\x18\x02 \x01(\x08*\xa9\x01\n\x0fQualityGrouping\x12 \n\x1cQUALITY_GROUPING_UNSPECIFIED\x10\x00\x12\x1a\n\x16QUALITY_GROUPING_VENUE\x10\x01\x12\x1c\n\x18QUALITY_GROUPING_ACCOUNT\x10\x02\x12\x1b\n\x17QUALITY_GROUPING_SYMBOL\x10\x03\x12\x1d\n\x19QUALITY_GROUPING_STRATEGY\x10\x04\x32\xc2\x01\n\rReportService\x12_\n\x10\x45xecutionQuality\x12$.fillgate.v1.ExecutionQualityRequest\x1a%.fillgate.v1.ExecutionQualityResponse\x12P\n\x0bListDenials\x12\x1f.fillgate.v1.ListDenialsRequest\x1a .fillgate.v1.ListDenialsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n fillgate/v1/report_service.proto\x12\x0b\x66illgate.v1\x1a\x17\x66illgate/v1/alert.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb8\x01\n\x17\x45xecutionQualityRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\x08group_by\x18\x03 \x01(\x0e\x32\x1c.fillgate.v1.QualityGrouping\x12\x0f\n\x07\x61\x63\x63ount\x18\x04 \x01(\t\"E\n\x0c\x44istribution\x12\r\n\x05\x63ount\x18\x01 \x01(\r\x12\x0c\n\x04mean\x18\x02 \x01(\t\x12\x0b\n\x03p50\x18\x03 \x01(\t\x12\x0b\n\x03p95\x18\x04 \x01(\t\"\xcd\x03\n\nQualityRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0e\n\x06orders\x18\x02 \x01(\r\x12\x15\n\rfilled_orders\x18\x03 \x01(\r\x12\x17\n\x0frejected_orders\x18\x04 \x01(\r\x12\x17\n\x0f\x63\x61nceled_orders\x18\x05 \x01(\r\x12\r\n\x05\x66ills\x18\x06 \x01(\r\x12\x11\n\tfill_rate\x18\x07 \x01(\t\x12\x13\n\x0breject_rate\x18\x08 \x01(\t\x12\x13\n\x0b\x63\x61ncel_rate\x18\t \x01(\t\x12\x37\n\x14slippage_arrival_bps\x18\n \x01(\x0b\x32\x19.fillgate.v1.Distribution\x12\x35\n\x12slippage_limit_bps\x18\x0b \x01(\x0b\x32\x19.fillgate.v1.Distribution\x12\x1e\n\x16slippage_arrival_money\x18\x0c \x01(\t\x12 \n\x18implementation_shortfall\x18\r \x01(\t\x12)\n\x06\x61\x63k_ms\x18\x0e \x01(\x0b\x32\x19.fillgate.v1.Distribution\x12\x30\n\rfirst_fill_ms\x18\x0f \x01(\x0b\x32\x19.fillgate.v1.Distribution\"A\n\x18\x45xecutionQualityResponse\x12%\n\x04rows\x18\x01 \x03(\x0b\x32\x17.fillgate.v1.QualityRow\"\x92\x01\n\x12ListDenialsRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05limit\x18\x04 \x01(\r\"N\n\x13ListDenialsResponse\x12$\n\x07\x64\x65nials\x18\x01 \x03(\x0b\x32\x13.fillgate.v1.Denial\x12\x11\n\ttruncated\x18\x02 \x01(\x08*\xa9\x01\n\x0fQualityGrouping\x12 \n\x1cQUALITY_GROUPING_UNSPECIFIED\x10\x00\x12\x1a\n\x16QUALITY_GROUPING_VENUE\x10\x01\x12\x1c\n\x18QUALITY_GROUPING_ACCOUNT\x10\x02\x12\x1b\n\x17QUALITY_GROUPING_SYMBOL\x10\x03\x12\x1d\n\x19QUALITY_GROUPING_STRATEGY\x10\x04\x32\xc2\x01\n\rReportService\x12_\n\x10\x45xecutionQuality\x12$.fillgate.v1.ExecutionQualityRequest\x1a%.fillgate.v1.ExecutionQualityResponse\x12P\n\x0bListDenials\x12\x1f.fillgate.v1.ListDenialsRequest\x1a .fillgate.v1.ListDenialsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fillgate.v1.report_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_DENIAL_METADATAENTRY']._loaded_options = None
-  _globals['_DENIAL_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_QUALITYGROUPING']._serialized_start=1523
-  _globals['_QUALITYGROUPING']._serialized_end=1692
+  _globals['_QUALITYGROUPING']._serialized_start=1126
+  _globals['_QUALITYGROUPING']._serialized_end=1295
   _globals['_EXECUTIONQUALITYREQUEST']._serialized_start=108
   _globals['_EXECUTIONQUALITYREQUEST']._serialized_end=292
   _globals['_DISTRIBUTION']._serialized_start=294
@@ -47,12 +45,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EXECUTIONQUALITYRESPONSE']._serialized_end=894
   _globals['_LISTDENIALSREQUEST']._serialized_start=897
   _globals['_LISTDENIALSREQUEST']._serialized_end=1043
-  _globals['_DENIAL']._serialized_start=1046
-  _globals['_DENIAL']._serialized_end=1440
-  _globals['_DENIAL_METADATAENTRY']._serialized_start=1393
-  _globals['_DENIAL_METADATAENTRY']._serialized_end=1440
-  _globals['_LISTDENIALSRESPONSE']._serialized_start=1442
-  _globals['_LISTDENIALSRESPONSE']._serialized_end=1520
-  _globals['_REPORTSERVICE']._serialized_start=1695
-  _globals['_REPORTSERVICE']._serialized_end=1889
+  _globals['_LISTDENIALSRESPONSE']._serialized_start=1045
+  _globals['_LISTDENIALSRESPONSE']._serialized_end=1123
+  _globals['_REPORTSERVICE']._serialized_start=1298
+  _globals['_REPORTSERVICE']._serialized_end=1492
 # @@protoc_insertion_point(module_scope)

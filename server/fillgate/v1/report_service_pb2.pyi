@@ -1,6 +1,6 @@
 import datetime
 
-from fillgate.v1 import order_pb2 as _order_pb2
+from fillgate.v1 import alert_pb2 as _alert_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -100,47 +100,10 @@ class ListDenialsRequest(_message.Message):
     limit: int
     def __init__(self, account: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ...) -> None: ...
 
-class Denial(_message.Message):
-    __slots__ = ("time", "account", "symbol", "side", "quantity", "type", "limit_price", "stop_price", "client_order_id", "strategy_id", "reason", "message", "metadata")
-    class MetadataEntry(_message.Message):
-        __slots__ = ("key", "value")
-        KEY_FIELD_NUMBER: _ClassVar[int]
-        VALUE_FIELD_NUMBER: _ClassVar[int]
-        key: str
-        value: str
-        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
-    TIME_FIELD_NUMBER: _ClassVar[int]
-    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
-    SYMBOL_FIELD_NUMBER: _ClassVar[int]
-    SIDE_FIELD_NUMBER: _ClassVar[int]
-    QUANTITY_FIELD_NUMBER: _ClassVar[int]
-    TYPE_FIELD_NUMBER: _ClassVar[int]
-    LIMIT_PRICE_FIELD_NUMBER: _ClassVar[int]
-    STOP_PRICE_FIELD_NUMBER: _ClassVar[int]
-    CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
-    STRATEGY_ID_FIELD_NUMBER: _ClassVar[int]
-    REASON_FIELD_NUMBER: _ClassVar[int]
-    MESSAGE_FIELD_NUMBER: _ClassVar[int]
-    METADATA_FIELD_NUMBER: _ClassVar[int]
-    time: _timestamp_pb2.Timestamp
-    account: str
-    symbol: str
-    side: _order_pb2.Side
-    quantity: str
-    type: _order_pb2.OrderType
-    limit_price: str
-    stop_price: str
-    client_order_id: str
-    strategy_id: str
-    reason: str
-    message: str
-    metadata: _containers.ScalarMap[str, str]
-    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., quantity: _Optional[str] = ..., type: _Optional[_Union[_order_pb2.OrderType, str]] = ..., limit_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., client_order_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
-
 class ListDenialsResponse(_message.Message):
     __slots__ = ("denials", "truncated")
     DENIALS_FIELD_NUMBER: _ClassVar[int]
     TRUNCATED_FIELD_NUMBER: _ClassVar[int]
-    denials: _containers.RepeatedCompositeFieldContainer[Denial]
+    denials: _containers.RepeatedCompositeFieldContainer[_alert_pb2.Denial]
     truncated: bool
-    def __init__(self, denials: _Optional[_Iterable[_Union[Denial, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...
+    def __init__(self, denials: _Optional[_Iterable[_Union[_alert_pb2.Denial, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...
