@@ -16,11 +16,16 @@ from .types import Denial
 
 __all__ = [
     "COLUMNS",
+    "DAILY_FIELDS",
     "DENIAL_FIELDS",
     "GROUPS",
+    "DailyRow",
     "Denial",
     "Distribution",
     "QualityRow",
+    "daily_csv",
+    "daily_row_from_proto",
+    "daily_table_rows",
     "denial_from_proto",
     "denials_csv",
     "denials_request",
@@ -183,4 +188,61 @@ def denials_csv(denials: Iterable[Denial]) -> str:
             else:
                 row.append(getattr(value, "name", None) or str(value))
         writer.writerow(row)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DailyRow:
+    """One account and symbol's day (ReportService.DailyReport)."""
+
+    account: str
+    symbol: str
+    trades: int
+    bought: Decimal
+    sold: Decimal
+    volume: Decimal
+    notional: Decimal
+    fees: Decimal
+    realized_pnl: Decimal
+    average_buy_price: Decimal | None
+    average_sell_price: Decimal | None
+    max_drawdown: Decimal
+
+
+def daily_row_from_proto(m: Any) -> DailyRow:
+    return DailyRow(
+        account=m.account,
+        symbol=m.symbol,
+        trades=m.trades,
+        bought=_dec(m.bought),
+        sold=_dec(m.sold),
+        volume=_dec(m.volume),
+        notional=_dec(m.notional),
+        fees=_dec(m.fees),
+        realized_pnl=_dec(m.realized_pnl),
+        average_buy_price=_opt_dec(m.average_buy_price),
+        average_sell_price=_opt_dec(m.average_sell_price),
+        max_drawdown=_dec(m.max_drawdown),
+    )
+
+
+DAILY_FIELDS = (
+    *("account", "symbol", "trades", "bought", "sold", "volume", "notional", "fees"),
+    *("realized_pnl", "average_buy_price", "average_sell_price", "max_drawdown"),
+)
+
+
+def daily_table_rows(rows: Iterable[DailyRow]) -> list[list[object]]:
+    return [[getattr(r, name) for name in DAILY_FIELDS] for r in rows]
+
+
+def daily_csv(rows: Iterable[DailyRow]) -> str:
+    """The rows as CSV with a header; decimals stay exact strings."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(DAILY_FIELDS)
+    for row in daily_table_rows(rows):
+        writer.writerow(
+            ["" if v is None else format_decimal(v) if isinstance(v, Decimal) else v for v in row]
+        )
     return buffer.getvalue()

@@ -276,6 +276,16 @@ class FillgateClient:
             response = stub.ExecutionQuality(request, timeout=self._timeout)
         return [report.quality_row_from_proto(m) for m in response.rows]
 
+    def daily_report(
+        self, day: str | None = None, account: str | None = None
+    ) -> tuple[str, list[report.DailyRow]]:
+        """One UTC day's (YYYY-MM-DD; default today) fills per account and symbol."""
+        stub = report.report_grpc.ReportServiceStub(self._channel)
+        request = report.report_pb.DailyReportRequest(date=day or "", account=account or "")
+        with translate_errors():
+            response = stub.DailyReport(request, timeout=self._timeout)
+        return response.date, [report.daily_row_from_proto(m) for m in response.rows]
+
     def list_denials(
         self,
         account: str | None = None,

@@ -163,3 +163,22 @@ def test_cli_audit_denied_lists_refused_order(served):
         "0.5",
         "TRADING_HALTED",
     )
+
+
+def test_cli_report_daily_table_and_csv(served):
+    target, _ = served
+    assert cli(target, "submit", "paper", "BTC-USD", "buy", "0.5").returncode == 0
+    assert cli(target, "submit", "paper", "BTC-USD", "sell", "0.2").returncode == 0
+
+    table = cli(target, "report", "daily")
+    as_csv = cli(target, "report", "daily", "--csv", "--account", "paper")
+
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[1].split()[:3] == ["account", "symbol", "trades"]
+    (row,) = csv.DictReader(io.StringIO(as_csv.stdout))
+    assert (row["symbol"], row["trades"], row["bought"], row["sold"]) == (
+        "BTC-USD",
+        "2",
+        "0.5",
+        "0.2",
+    )

@@ -85,3 +85,30 @@ async def test_list_denials_limit_over_maximum_is_invalid_argument(stub):
         await stub.ListDenials(pb.ListDenialsRequest(limit=10_001))
     assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert "limit" in err.value.details()
+
+
+async def test_daily_report_realized_pnl_averages_and_drawdown(client, stub):
+    bought = await client.submit_order("paper", "BTC-USD", "buy", D("0.5"))
+    await client.set_reference_price("BTC-USD", D(49000))  # P&L -500: the day's trough
+    await client.set_reference_price("BTC-USD", D(51000))
+    sold = await client.submit_order("paper", "BTC-USD", "sell", D("0.5"))
+
+    response = await stub.DailyReport(pb.DailyReportRequest())
+
+    (row,) = response.rows
+    assert (row.account, row.symbol, row.trades) == ("paper", "BTC-USD", 2)
+    assert (row.bought, row.sold, row.volume, row.notional) == ("0.5", "0.5", "1", "50500")
+    assert (row.average_buy_price, row.average_sell_price) == ("50000", "51000")
+    assert row.realized_pnl == "500"
+    assert row.max_drawdown == "500"
+    assert D(row.fees) == bought.order.fees + sold.order.fees
+
+
+async def test_daily_report_other_day_is_empty_and_bad_date_is_invalid(client, stub):
+    await client.submit_order("paper", "BTC-USD", "buy", D("0.5"))
+    empty = await stub.DailyReport(pb.DailyReportRequest(date="2001-01-01"))
+    assert (empty.date, list(empty.rows)) == ("2001-01-01", [])
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stub.DailyReport(pb.DailyReportRequest(date="01/02/2001"))
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "date" in err.value.details()

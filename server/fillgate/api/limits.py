@@ -84,6 +84,8 @@ LIMITS: dict[str, Limit] = {
     # ReportService
     _P + "ExecutionQualityRequest.account": Limit(NAME),
     _P + "ListDenialsRequest.account": Limit(NAME),
+    _P + "DailyReportRequest.date": Limit(16),
+    _P + "DailyReportRequest.account": Limit(NAME),
 }
 
 #: A field missing from the table (the table test fails first) is still bounded.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Container
+from datetime import UTC, date, datetime
 from typing import ClassVar
 
 from google.protobuf.descriptor import ServiceDescriptor
@@ -12,6 +13,7 @@ from fillgate.api.convert import denial
 from fillgate.api.errors import Context, translated
 from fillgate.domain.errors import Violations
 from fillgate.domain.values import fmt
+from fillgate.engine.daily import DailyRow, daily_report
 from fillgate.engine.engine import Engine
 from fillgate.engine.quality import (
     Distribution,
@@ -49,6 +51,40 @@ def quality_book(req: pb.ExecutionQualityRequest, accounts: Container[str]) -> Q
 
 
 DENIALS_LIMIT = (1000, 10_000)  # default, maximum
+
+
+_DAY_NS = 86_400 * 1_000_000_000
+
+
+def day_window(text: str, now_ns: int) -> tuple[str, int, int]:
+    """The day named ``text`` (YYYY-MM-DD, "" for today's UTC date) as [start, end) in ns."""
+    v = Violations()
+    try:
+        day = date.fromisoformat(text) if text else datetime.fromtimestamp(now_ns / 1e9, UTC).date()
+    except ValueError:
+        v.add("date", f"{text!r} is not a date as YYYY-MM-DD")
+        day = date(1970, 1, 1)
+    v.raise_if_any()
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    start_ns = int(start.timestamp()) * 1_000_000_000
+    return day.isoformat(), start_ns, start_ns + _DAY_NS
+
+
+def daily_row(r: DailyRow) -> pb.DailyRow:
+    return pb.DailyRow(
+        account=r.account,
+        symbol=r.symbol,
+        trades=r.trades,
+        bought=fmt(r.bought),
+        sold=fmt(r.sold),
+        volume=fmt(r.volume),
+        notional=fmt(r.notional),
+        fees=fmt(r.fees),
+        realized_pnl=fmt(r.realized_pnl),
+        average_buy_price=fmt(r.average_buy_price),
+        average_sell_price=fmt(r.average_sell_price),
+        max_drawdown=fmt(r.max_drawdown),
+    )
 
 
 def _distribution(d: Distribution) -> pb.Distribution:
@@ -114,3 +150,16 @@ class ReportServicer(pb_grpc.ReportServiceServicer):  # type: ignore[misc]
             limit=req.limit or default,
         )
         return pb.ListDenialsResponse(denials=[denial(d) for d in found], truncated=truncated)
+
+    @translated
+    async def DailyReport(
+        self, request: pb.DailyReportRequest, context: Context
+    ) -> pb.DailyReportResponse:
+        engine = self._engine
+        day, start, end = day_window(request.date, engine.clock.now_ns())
+        if request.account:
+            v = Violations()
+            v.require_known("account", [request.account], engine.universe.accounts, "account")
+            v.raise_if_any()
+        rows = await daily_report(engine.journal, engine.state.blank(), start, end, request.account)
+        return pb.DailyReportResponse(date=day, rows=[daily_row(r) for r in rows])

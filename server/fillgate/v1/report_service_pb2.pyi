@@ -107,3 +107,47 @@ class ListDenialsResponse(_message.Message):
     denials: _containers.RepeatedCompositeFieldContainer[_alert_pb2.Denial]
     truncated: bool
     def __init__(self, denials: _Optional[_Iterable[_Union[_alert_pb2.Denial, _Mapping]]] = ..., truncated: _Optional[bool] = ...) -> None: ...
+
+class DailyReportRequest(_message.Message):
+    __slots__ = ("date", "account")
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    account: str
+    def __init__(self, date: _Optional[str] = ..., account: _Optional[str] = ...) -> None: ...
+
+class DailyRow(_message.Message):
+    __slots__ = ("account", "symbol", "trades", "bought", "sold", "volume", "notional", "fees", "realized_pnl", "average_buy_price", "average_sell_price", "max_drawdown")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    TRADES_FIELD_NUMBER: _ClassVar[int]
+    BOUGHT_FIELD_NUMBER: _ClassVar[int]
+    SOLD_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_FIELD_NUMBER: _ClassVar[int]
+    NOTIONAL_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
+    REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_BUY_PRICE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_SELL_PRICE_FIELD_NUMBER: _ClassVar[int]
+    MAX_DRAWDOWN_FIELD_NUMBER: _ClassVar[int]
+    account: str
+    symbol: str
+    trades: int
+    bought: str
+    sold: str
+    volume: str
+    notional: str
+    fees: str
+    realized_pnl: str
+    average_buy_price: str
+    average_sell_price: str
+    max_drawdown: str
+    def __init__(self, account: _Optional[str] = ..., symbol: _Optional[str] = ..., trades: _Optional[int] = ..., bought: _Optional[str] = ..., sold: _Optional[str] = ..., volume: _Optional[str] = ..., notional: _Optional[str] = ..., fees: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., average_buy_price: _Optional[str] = ..., average_sell_price: _Optional[str] = ..., max_drawdown: _Optional[str] = ...) -> None: ...
+
+class DailyReportResponse(_message.Message):
+    __slots__ = ("date", "rows")
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    rows: _containers.RepeatedCompositeFieldContainer[DailyRow]
+    def __init__(self, date: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[DailyRow, _Mapping]]] = ...) -> None: ...

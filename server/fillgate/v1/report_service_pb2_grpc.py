@@ -45,6 +45,11 @@ class ReportServiceStub:
                 request_serializer=fillgate_dot_v1_dot_report__service__pb2.ListDenialsRequest.SerializeToString,
                 response_deserializer=fillgate_dot_v1_dot_report__service__pb2.ListDenialsResponse.FromString,
                 _registered_method=True)
+        self.DailyReport = channel.unary_unary(
+                '/fillgate.v1.ReportService/DailyReport',
+                request_serializer=fillgate_dot_v1_dot_report__service__pb2.DailyReportRequest.SerializeToString,
+                response_deserializer=fillgate_dot_v1_dot_report__service__pb2.DailyReportResponse.FromString,
+                _registered_method=True)
 
 
 class ReportServiceServicer:
@@ -67,6 +72,14 @@ class ReportServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DailyReport(self, request, context):
+        """DailyReport summarizes one UTC day's fills per account and symbol: trades, volume,
+        notional, realized P&L, fees, average prices and the day's max drawdown.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ReportServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -79,6 +92,11 @@ def add_ReportServiceServicer_to_server(servicer, server):
                     servicer.ListDenials,
                     request_deserializer=fillgate_dot_v1_dot_report__service__pb2.ListDenialsRequest.FromString,
                     response_serializer=fillgate_dot_v1_dot_report__service__pb2.ListDenialsResponse.SerializeToString,
+            ),
+            'DailyReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.DailyReport,
+                    request_deserializer=fillgate_dot_v1_dot_report__service__pb2.DailyReportRequest.FromString,
+                    response_serializer=fillgate_dot_v1_dot_report__service__pb2.DailyReportResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -136,6 +154,33 @@ class ReportService:
             '/fillgate.v1.ReportService/ListDenials',
             fillgate_dot_v1_dot_report__service__pb2.ListDenialsRequest.SerializeToString,
             fillgate_dot_v1_dot_report__service__pb2.ListDenialsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DailyReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fillgate.v1.ReportService/DailyReport',
+            fillgate_dot_v1_dot_report__service__pb2.DailyReportRequest.SerializeToString,
+            fillgate_dot_v1_dot_report__service__pb2.DailyReportResponse.FromString,
             options,
             channel_credentials,
             insecure,
