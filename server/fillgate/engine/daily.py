@@ -5,7 +5,7 @@ live trading), so realized P&L uses the book's own average-cost accounting and
 carries positions opened before the day. Per (account, symbol):
 
 - trades, bought and sold quantity, volume (both sides), notional, fees;
-- average buy and sell prices (exact quotients, 34 significant digits);
+- average buy and sell prices (the quotient rounded half-even to 10 decimal places);
 - realized P&L over the day (fees not deducted: they are their own column);
 - max drawdown: the largest fall of the position's P&L (realized + unrealized at
   the latest mark) from its running peak, sampled at each fill and price move
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from fillgate.domain import events as ev
 from fillgate.domain.enums import Side
@@ -29,6 +29,7 @@ from fillgate.journal.journal import Journal
 from fillgate.journal.log import read_bodies
 
 ZERO = Decimal(0)
+_AVERAGE_PLACES = Decimal("1E-10")
 Key = tuple[str, str]
 
 
@@ -56,17 +57,23 @@ class DailyRow:
 
     @property
     def average_buy_price(self) -> Decimal | None:
-        return ratio(self.buy_notional, self.bought) if self.bought else None
+        return _average(self.buy_notional, self.bought)
 
     @property
     def average_sell_price(self) -> Decimal | None:
-        return ratio(self.sell_notional, self.sold) if self.sold else None
+        return _average(self.sell_notional, self.sold)
 
     def sample(self, pnl: Decimal) -> None:
         """Track the running peak of the position's P&L and the deepest fall from it."""
         if self._peak is None or pnl > self._peak:
             self._peak = pnl
         self.max_drawdown = max(self.max_drawdown, self._peak - pnl)
+
+
+def _average(notional: Decimal, quantity: Decimal) -> Decimal | None:
+    if not quantity:
+        return None
+    return ratio(notional, quantity).quantize(_AVERAGE_PLACES, ROUND_HALF_EVEN)
 
 
 def _pnl(state: State, key: Key) -> Decimal:
