@@ -36,7 +36,20 @@ class OrderMetrics:
         #: order_id -> when it was accepted, until its first fill or its end.
         self._accepted: dict[str, float] = {}
         self._acked: set[str] = set()
+        # Metric children by label values, resolved once: labels() takes a lock and hashes.
         self._children: dict[tuple[str, str, str, str], Any] = {}
+        self._fills: dict[tuple[str, str, str], Any] = {}
+        self._ack: dict[str, Any] = {}
+        self._first_fill: dict[str, Any] = {}
+
+    @staticmethod
+    def _child(cache: dict[Any, Any], metric: Any, key: Any) -> Any:
+        child = cache.get(key)
+        if child is None:
+            child = cache[key] = (
+                metric.labels(*key) if isinstance(key, tuple) else metric.labels(key)
+            )
+        return child
 
     def _count(self, outcome: str, account: str, venue: str, symbol: str) -> None:
         key = (outcome, account, venue, symbol)
@@ -58,13 +71,16 @@ class OrderMetrics:
             start = self._accepted.get(order_id)
             if start is not None and order_id not in self._acked:
                 self._acked.add(order_id)
-                self._m.ack_seconds.labels(order.venue).observe(self._now() - start)
+                ack = self._child(self._ack, self._m.ack_seconds, order.venue)
+                ack.observe(self._now() - start)
             return
         if kind is ev.OrderFilled:
-            self._m.fills.labels(order.account, order.venue, order.symbol).inc()
+            key = (order.account, order.venue, order.symbol)
+            self._child(self._fills, self._m.fills, key).inc()
             start = self._accepted.pop(order_id, None)
             if start is not None:
-                self._m.first_fill_seconds.labels(order.venue).observe(self._now() - start)
+                first = self._child(self._first_fill, self._m.first_fill_seconds, order.venue)
+                first.observe(self._now() - start)
                 self._acked.discard(order_id)
             if not order.is_open:
                 self._count("filled", order.account, order.venue, order.symbol)
