@@ -178,3 +178,25 @@ async def test_metrics_off_by_default_exports_nothing(server):
 def test_metrics_listen_without_port_is_config_error():
     with pytest.raises(ConfigError, match=r"metrics\.listen"):
         config_from_dict({"metrics": {"listen": "localhost"}})
+
+
+async def test_metrics_rate_limit_headroom_shows_account_bucket(tmp_path):
+    config = config_from_dict(
+        {
+            **CONFIG,
+            "journal": {"path": str(tmp_path / "journal.log")},
+            "server": NO_ADMISSION,
+            "metrics": {"listen": "127.0.0.1:0"},
+            "risk": {"orders_per_second": "0.001", "order_burst": 5},
+        }
+    )
+    running = await create_server(config, listen="127.0.0.1:0")
+    try:
+        async with AsyncFillgateClient(f"127.0.0.1:{running.port}", timeout=10) as c:
+            for _ in range(2):
+                await c.submit_order("paper", "BTC-USD", "buy", D("0.01"))
+        samples = await scrape(running)
+    finally:
+        await running.stop(grace=0.5)
+    headroom = samples[("fillgate_rate_limit_headroom", (("name", "paper"), ("scope", "account")))]
+    assert 3 <= headroom < 3.1  # a burst of 5, two spent, refilling at one per 1,000 s

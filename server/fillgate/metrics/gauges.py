@@ -37,6 +37,9 @@ class Sources:
     open_orders: Callable[[], Mapping[tuple[str, str], int]]
     #: Alert webhook deliveries: delivered, failed, dropped (None without a webhook).
     webhook: Callable[[], Mapping[str, int]] | None = None
+    #: Tokens free in each rate-limit bucket, by (scope, name): scope is ``venue`` (request
+    #: pacing), ``account`` or ``strategy`` (risk's order-rate limits).
+    rate_headroom: Callable[[], Mapping[tuple[str, str], float]] | None = None
 
 
 class ScrapeCollector(Collector):
@@ -99,3 +102,11 @@ class ScrapeCollector(Collector):
         for outcome, count in sorted((s.webhook() if s.webhook else {}).items()):
             webhook.add_metric((outcome,), count)
         yield webhook
+        headroom = GaugeMetricFamily(
+            "fillgate_rate_limit_headroom",
+            "Tokens free in a rate-limit bucket (negative: calls waiting for one).",
+            labels=("scope", "name"),
+        )
+        for (scope, name), tokens in sorted((s.rate_headroom() if s.rate_headroom else {}).items()):
+            headroom.add_metric((scope, name), tokens)
+        yield headroom

@@ -69,9 +69,28 @@ def observe(engine: Any, journal: Any, admission: Any, listen: str, refused: typ
             shed=lambda: admission.shed,
             open_orders=lambda: {key: len(ids) for key, ids in engine.state.orders.open.items()},
             webhook=lambda: obs.webhook_counts(),
+            rate_headroom=lambda: _rate_headroom(engine),
         )
     )
     return obs
+
+
+def _rate_headroom(engine: Any) -> dict[tuple[str, str], float]:
+    """Every rate-limit bucket's free tokens: the venues' request pacing, risk's order rates."""
+    out: dict[tuple[str, str], float] = {}
+    for venue in {id(v): v for v in engine.venues.values()}.values():
+        headroom = getattr(venue, "rate_headroom", None)
+        if headroom is not None:
+            out[("venue", venue.name)] = headroom()
+    risk = engine.risk
+    if risk is not None:
+        for scope, buckets in (
+            ("account", risk.account_buckets),
+            ("strategy", risk.strategy_buckets),
+        ):
+            for name, bucket in buckets.items():
+                out[(scope, name)] = bucket.available()
+    return out
 
 
 def alert(

@@ -137,6 +137,10 @@ class RemoteVenue:
         """Open orders the venue reported that fillgate did not place."""
         return list(self._connected().ctx.legs.foreign.values())
 
+    def rate_headroom(self) -> float:
+        """Requests free in the venue's rate-limit bucket now (negative: calls queued)."""
+        return self._caller.bucket.available()
+
     def _connected(self) -> _Connected:
         assert self._run is not None, "venue used before connect()"
         return self._run
