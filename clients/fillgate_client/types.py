@@ -408,6 +408,8 @@ class AlertKind(ProtoEnum):
     """A burst of authentication failures from one peer."""
     JOURNAL_FSYNC_SLOW = 5
     """A journal fsync took longer than the bound."""
+    VENUE_DISCONNECTED = 6
+    """A venue's event stream has been down longer than the bound."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

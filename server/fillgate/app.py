@@ -168,8 +168,8 @@ class FillgateServer:
         await self.admission.stop()  # its probe would only meet a closing server
         if self.observability is not None:
             await self.observability.stop()
-        if self.alerter is not None and self.alerter.webhook is not None:
-            await self.alerter.webhook.stop()
+        if self.alerter is not None:
+            await self.alerter.stop()
         stopping = asyncio.ensure_future(self.server.stop(grace))
         await asyncio.sleep(0)
         self.parts.engine.bus.close()
@@ -263,8 +263,10 @@ async def create_server(
     await server.start()
     if observability is not None:
         await observability.start()
-    if alerter is not None and alerter.webhook is not None:
-        alerter.webhook.start()
+    if alerter is not None:
+        if alerter.webhook is not None:
+            alerter.webhook.start()
+        alerter.watch_venues(parts.engine.adapters())
     admission.start(_local_target(address, port))
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

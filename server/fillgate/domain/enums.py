@@ -106,3 +106,4 @@ class AlertKind(IntEnum):
     BREAKER_TRIPPED = 3
     AUTH_FAILURES = 4
     JOURNAL_FSYNC_SLOW = 5
+    VENUE_DISCONNECTED = 6

@@ -10,18 +10,21 @@ publish.
 
 Raised for: a fill whose slippage against the arrival price costs more than
 ``slippage_bps`` (alert only; the slippage breaker acts on its own); a
-breaker trip; a failed reconciliation with a venue; a journal fsync slower
-than ``journal_fsync_ms``; and, once authentication exists, a burst of
-failures from one peer: its check calls :meth:`Alerter.auth_failure`.
+breaker trip; a failed reconciliation with a venue; a venue whose event
+stream stays down longer than ``venue_down_s`` (a watchdog reads each remote
+adapter's ``stream_up()`` every second; once per outage); a journal fsync
+slower than ``journal_fsync_ms``; and, once authentication exists, a burst
+of failures from one peer: its check calls :meth:`Alerter.auth_failure`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -38,6 +41,8 @@ log = logging.getLogger("fillgate.alerts")
 BPS = Decimal(10_000)
 #: A slow-fsync alert is raised at most once per this many seconds.
 FSYNC_QUIET_S = 60.0
+#: How often the watchdog looks at the venues' streams.
+WATCH_S = 1.0
 
 
 def slippage_bps(side: Side, price: Decimal, arrival: Decimal) -> Decimal:
@@ -66,6 +71,53 @@ class Alerter:
         self._monotonic = monotonic
         self._fsync_quiet_until = 0.0
         self._auth: dict[str, deque[float]] = {}
+        #: Venue name -> when its stream was first seen down (None: alerted already).
+        self._down_since: dict[str, float | None] = {}
+        self._watchdog: asyncio.Task[None] | None = None
+
+    # -- the venue watchdog ---------------------------------------------------------
+
+    def watch_venues(self, venues: Iterable[Any], interval_s: float = WATCH_S) -> None:
+        """Start checking every adapter that reports ``stream_up()`` (remote venues)."""
+        streams = [v for v in venues if getattr(v, "stream_up", None) is not None]
+        if streams:
+            loop = asyncio.get_running_loop()
+            self._watchdog = loop.create_task(self._watch(streams, interval_s))
+
+    async def _watch(self, venues: list[Any], interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            self.check_venues(venues)
+
+    def check_venues(self, venues: Iterable[Any]) -> None:
+        """One watchdog round: alert on a venue down longer than ``venue_down_s``."""
+        now = self._monotonic()
+        for venue in venues:
+            name = venue.name
+            if venue.stream_up():
+                self._down_since.pop(name, None)
+                continue
+            since = self._down_since.setdefault(name, now)
+            if since is not None and now - since >= self._config.venue_down_s:
+                self._down_since[name] = None  # once per outage
+                seconds = Decimal(str(round(now - since, 3)))
+                self.raise_alert(
+                    AlertKind.VENUE_DISCONNECTED,
+                    "",
+                    "",
+                    seconds,
+                    Decimal(str(self._config.venue_down_s)),
+                    f"venue {name}'s event stream has been down for {fmt(seconds)} s",
+                )
+
+    async def stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
+            self._watchdog = None
+        if self.webhook is not None:
+            await self.webhook.stop()
 
     # -- hooks ----------------------------------------------------------------
 

@@ -40,6 +40,8 @@ class Sources:
     #: Tokens free in each rate-limit bucket, by (scope, name): scope is ``venue`` (request
     #: pacing), ``account`` or ``strategy`` (risk's order-rate limits).
     rate_headroom: Callable[[], Mapping[tuple[str, str], float]] | None = None
+    #: Whether each remote venue's event stream is connected.
+    venue_streams: Callable[[], Mapping[str, bool]] | None = None
 
 
 class ScrapeCollector(Collector):
@@ -110,3 +112,11 @@ class ScrapeCollector(Collector):
         for (scope, name), tokens in sorted((s.rate_headroom() if s.rate_headroom else {}).items()):
             headroom.add_metric((scope, name), tokens)
         yield headroom
+        streams = GaugeMetricFamily(
+            "fillgate_venue_stream_up",
+            "1 while a remote venue's event stream is connected, 0 while it is down.",
+            labels=("venue",),
+        )
+        for venue, up in sorted((s.venue_streams() if s.venue_streams else {}).items()):
+            streams.add_metric((venue,), 1 if up else 0)
+        yield streams

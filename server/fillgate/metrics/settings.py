@@ -33,6 +33,8 @@ class AlertsConfig:
     slippage_bps: Decimal = Decimal(50)
     #: A journal fsync slower than this raises an alert (at most one per minute).
     journal_fsync_ms: float = 250.0
+    #: A venue whose event stream stays down this long raises an alert (once per outage).
+    venue_down_s: float = 10.0
     #: This many authentication failures from one peer within auth_window_s raise an alert.
     auth_failures: int = 20
     auth_window_s: float = 60.0

@@ -70,6 +70,9 @@ def observe(engine: Any, journal: Any, admission: Any, listen: str, refused: typ
             open_orders=lambda: {key: len(ids) for key, ids in engine.state.orders.open.items()},
             webhook=lambda: obs.webhook_counts(),
             rate_headroom=lambda: _rate_headroom(engine),
+            venue_streams=lambda: {
+                v.name: v.stream_up() for v in engine.adapters() if hasattr(v, "stream_up")
+            },
         )
     )
     return obs

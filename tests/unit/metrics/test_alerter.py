@@ -148,3 +148,39 @@ def test_alert_json_has_decimals_as_strings():
         "message": "m",
         "time_ns": 5,
     }
+
+
+class Venue:
+    """What the watchdog reads of a remote adapter: its name and whether its stream is up."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.up = True
+
+    def stream_up(self) -> bool:
+        return self.up
+
+
+async def test_alert_venue_stream_down_past_bound_raises_once_per_outage():
+    alerter, raised, clock = make(AlertsConfig(venue_down_s=10))
+    venue = Venue("binance")
+    venue.up = False
+    alerter.check_venues([venue])  # first seen down
+    clock.now += 9
+    alerter.check_venues([venue])
+    await settle()
+    assert raised == []
+    clock.now += 1
+    alerter.check_venues([venue])
+    clock.now += 30
+    alerter.check_venues([venue])  # the same outage: no second alert
+    await settle()
+    assert [(a.kind, a.value) for a in raised] == [(AlertKind.VENUE_DISCONNECTED, D(10))]
+    venue.up = True
+    alerter.check_venues([venue])
+    venue.up = False
+    alerter.check_venues([venue])
+    clock.now += 10
+    alerter.check_venues([venue])  # a new outage alerts again
+    await settle()
+    assert len(raised) == 2
