@@ -112,3 +112,19 @@ async def test_daily_report_other_day_is_empty_and_bad_date_is_invalid(client, s
         await stub.DailyReport(pb.DailyReportRequest(date="01/02/2001"))
     assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert "date" in err.value.details()
+
+
+async def test_async_client_reports_convert_rows_to_decimals(client):
+    await client.submit_order("paper", "BTC-USD", "buy", D("0.5"))
+    await client.halt("account", "alpha", reason="drill")
+    with pytest.raises(Exception):  # noqa: B017 - the client's error type is not the subject
+        await client.submit_order("alpha", "ETH-USD", "buy", D(1))
+
+    (quality,) = await client.execution_quality(by="account", account="paper")
+    day, (daily,) = await client.daily_report(account="paper")
+    (denial,) = await client.list_denials()
+
+    assert (quality.key, quality.fill_rate, quality.slippage_arrival_bps.p50) == ("paper", 1, 0)
+    assert (daily.bought, daily.average_buy_price, daily.max_drawdown) == (D("0.5"), 50000, 0)
+    assert len(day) == 10
+    assert (denial.account, denial.quantity, denial.reason) == ("alpha", D(1), "TRADING_HALTED")
