@@ -94,6 +94,8 @@ async def test_metrics_submit_order_counts_grpc_call_and_order_outcome(observed,
     assert samples[("fillgate_fills_total", order)] == 1
     assert samples[("fillgate_order_first_fill_seconds_count", (("venue", "paper"),))] == 1
     assert samples[("fillgate_order_ack_seconds_count", (("venue", "paper"),))] == 1
+    assert samples[("fillgate_fill_slippage_bps_count", (("venue", "paper"),))] == 1
+    assert samples[("fillgate_fill_slippage_bps_bucket", (("le", "0.0"), ("venue", "paper")))] == 1
     submit = (("method", "submit"), ("venue", "paper"))
     assert samples[("fillgate_venue_call_seconds_count", submit)] == 1
 

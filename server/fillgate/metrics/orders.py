@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fillgate.domain import events as ev
+from fillgate.metrics.alerts import slippage_bps
 from fillgate.metrics.registry import Metrics
 
 log = logging.getLogger("fillgate.metrics")
@@ -41,6 +42,7 @@ class OrderMetrics:
         self._fills: dict[tuple[str, str, str], Any] = {}
         self._ack: dict[str, Any] = {}
         self._first_fill: dict[str, Any] = {}
+        self._slippage: dict[str, Any] = {}
 
     @staticmethod
     def _child(cache: dict[Any, Any], metric: Any, key: Any) -> Any:
@@ -77,6 +79,11 @@ class OrderMetrics:
         if kind is ev.OrderFilled:
             key = (order.account, order.venue, order.symbol)
             self._child(self._fills, self._m.fills, key).inc()
+            arrival = order.arrival_price
+            if arrival:
+                # A metric sample is a float by nature; the reports keep exact decimals.
+                bps = float(slippage_bps(order.side, event.price, arrival))
+                self._child(self._slippage, self._m.slippage_bps, order.venue).observe(bps)
             start = self._accepted.pop(order_id, None)
             if start is not None:
                 first = self._child(self._first_fill, self._m.first_fill_seconds, order.venue)

@@ -22,6 +22,8 @@ LATENCY_BUCKETS = (
     *(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05),
     *(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+#: Slippage against the arrival price, in basis points (negative: price improvement).
+SLIPPAGE_BUCKETS = (-100, -50, -20, -10, -5, -1, 0, 1, 5, 10, 20, 50, 100, 200, 500)
 #: Records written per group commit.
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 
@@ -84,6 +86,13 @@ class Metrics:
             "Time from fillgate's acceptance of an order to its first fill.",
             ("venue",),
             buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.slippage_bps = Histogram(
+            "fillgate_fill_slippage_bps",
+            "Each fill's cost against its order's arrival price, in basis points.",
+            ("venue",),
+            buckets=SLIPPAGE_BUCKETS,
             registry=r,
         )
         self.venue_seconds = Histogram(
