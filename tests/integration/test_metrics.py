@@ -202,3 +202,26 @@ async def test_metrics_rate_limit_headroom_shows_account_bucket(tmp_path):
         await running.stop(grace=0.5)
     headroom = samples[("fillgate_rate_limit_headroom", (("name", "paper"), ("scope", "account")))]
     assert 3 <= headroom < 3.1  # a burst of 5, two spent, refilling at one per 1,000 s
+
+
+async def test_metrics_breaker_tripped_gauge_follows_a_daily_loss_trip(tmp_path):
+    config = config_from_dict(
+        {
+            **CONFIG,
+            "journal": {"path": str(tmp_path / "journal.log")},
+            "server": NO_ADMISSION,
+            "metrics": {"listen": "127.0.0.1:0"},
+            "risk": {"breakers": {"daily_loss": {"limit": "1000"}}},
+        }
+    )
+    running = await create_server(config, listen="127.0.0.1:0")
+    key = ("fillgate_breaker_tripped", (("account", "paper"), ("breaker", "DAILY_LOSS")))
+    try:
+        before = await scrape(running)
+        async with AsyncFillgateClient(f"127.0.0.1:{running.port}", timeout=10) as c:
+            await c.submit_order("paper", "BTC-USD", "buy", D(1))
+            await c.set_reference_price("BTC-USD", D(48000))  # loses 2000
+        after = await scrape(running)
+    finally:
+        await running.stop(grace=0.5)
+    assert (before[key], after[key]) == (0, 1)

@@ -42,6 +42,8 @@ class Sources:
     rate_headroom: Callable[[], Mapping[tuple[str, str], float]] | None = None
     #: Whether each remote venue's event stream is connected.
     venue_streams: Callable[[], Mapping[str, bool]] | None = None
+    #: Whether each circuit breaker is tripped today, by (account, breaker).
+    breakers: Callable[[], Mapping[tuple[str, str], bool]] | None = None
 
 
 class ScrapeCollector(Collector):
@@ -120,3 +122,11 @@ class ScrapeCollector(Collector):
         for venue, up in sorted((s.venue_streams() if s.venue_streams else {}).items()):
             streams.add_metric((venue,), 1 if up else 0)
         yield streams
+        breakers = GaugeMetricFamily(
+            "fillgate_breaker_tripped",
+            "1 while an account's circuit breaker is tripped (until resumed or the day ends).",
+            labels=("account", "breaker"),
+        )
+        for (account, breaker), tripped in sorted((s.breakers() if s.breakers else {}).items()):
+            breakers.add_metric((account, breaker), 1 if tripped else 0)
+        yield breakers

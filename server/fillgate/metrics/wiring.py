@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fillgate.domain.enums import AlertKind
+from fillgate.domain.enums import AlertKind, Breaker
 from fillgate.metrics.alerts import Alerter
 from fillgate.metrics.exporter import Exporter
 from fillgate.metrics.gauges import Restriction, ScrapeCollector, Sources
@@ -73,9 +73,22 @@ def observe(engine: Any, journal: Any, admission: Any, listen: str, refused: typ
             venue_streams=lambda: {
                 v.name: v.stream_up() for v in engine.adapters() if hasattr(v, "stream_up")
             },
+            breakers=lambda: _breakers(engine),
         )
     )
     return obs
+
+
+def _breakers(engine: Any) -> dict[tuple[str, str], bool]:
+    """Each account's breakers, tripped or not (none when risk checks are off)."""
+    if engine.risk is None:
+        return {}
+    breakers = engine.risk.breakers
+    return {
+        (account, kind.name): kind in breakers.day(account).tripped
+        for account in engine.universe.accounts
+        for kind in Breaker
+    }
 
 
 def _rate_headroom(engine: Any) -> dict[tuple[str, str], float]:
