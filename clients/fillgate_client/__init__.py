@@ -11,7 +11,9 @@ from .errors import (
     NotFoundError,
     OtherRpcError,
     OutOfRangeError,
+    PermissionDeniedError,
     ResourceExhaustedError,
+    UnauthenticatedError,
     UnavailableError,
 )
 from .risk import AccountRisk, BreakerStatus, RiskLimit, RiskState
@@ -74,6 +76,7 @@ __all__ = [
     "OrderType",
     "OtherRpcError",
     "OutOfRangeError",
+    "PermissionDeniedError",
     "Position",
     "ResourceExhaustedError",
     "RiskAlert",
@@ -88,6 +91,7 @@ __all__ = [
     "TradingMode",
     "TradingRestriction",
     "TradingStateChanged",
+    "UnauthenticatedError",
     "UnavailableError",
     "VenueDrift",
 ]

@@ -31,6 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from fillgate.auth.settings import AuthSettings, AuthSettingsError, parse_auth
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
@@ -159,6 +160,7 @@ class Config:
     risk: RiskConfig = field(default_factory=RiskConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
     def universe(self) -> Universe:
         """The accounts (with their venue) and symbols, as the engine and risk see them."""
@@ -193,6 +195,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
             "streams",
             "journal",
             "risk",
+            "auth",
             "metrics",
             "alerts",
         },
@@ -222,11 +225,19 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         streams=_section(StreamConfig, "streams", raw.get("streams", {})),
         journal=_section(JournalConfig, "journal", raw.get("journal", {})),
         risk=_risk(raw.get("risk", {})),
+        auth=_auth(raw.get("auth", {})),
         metrics=_section(MetricsConfig, "metrics", raw.get("metrics", {})),
         alerts=_section(AlertsConfig, "alerts", raw.get("alerts", {})),
     )
     _validate(config)
     return config
+
+
+def _auth(raw: Any) -> AuthSettings:
+    try:
+        return parse_auth(_table("auth", raw))
+    except AuthSettingsError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 _ACCOUNT_KEYS = {"venue", "starting_cash"}

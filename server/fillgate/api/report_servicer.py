@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from google.protobuf.descriptor import ServiceDescriptor
 
+from fillgate.api.authorization import current, readable_accounts
 from fillgate.api.commands import _time_ns
 from fillgate.api.convert import denial
 from fillgate.api.errors import Context, translated
@@ -47,7 +48,16 @@ def quality_book(req: pb.ExecutionQualityRequest, accounts: Container[str]) -> Q
         v.require_known("account", [req.account], accounts, "account")
     v.raise_if_any()
     assert group is not None
-    return QualityBook(group, account=req.account, start_ns=start, end_ns=end)
+    return QualityBook(group, accounts=_readable(req.account, accounts), start_ns=start, end_ns=end)
+
+
+def _readable(account: str, configured: Container[str]) -> frozenset[str]:
+    """The accounts a report may show the caller: the one asked for, else all it may read.
+
+    Empty means every account (a caller who reads everything, or authentication off).
+    """
+    requested = [account] if account else []
+    return frozenset(readable_accounts(current(), requested, configured))  # type: ignore[arg-type]
 
 
 DENIALS_LIMIT = (1000, 10_000)  # default, maximum
@@ -144,7 +154,7 @@ class ReportServicer(pb_grpc.ReportServiceServicer):  # type: ignore[misc]
         v.raise_if_any()
         found, truncated = await list_denials(
             self._engine.journal,
-            account=req.account,
+            accounts=_readable(req.account, self._engine.universe.accounts),
             start_ns=start,
             end_ns=end,
             limit=req.limit or default,
@@ -161,5 +171,6 @@ class ReportServicer(pb_grpc.ReportServiceServicer):  # type: ignore[misc]
             v = Violations()
             v.require_known("account", [request.account], engine.universe.accounts, "account")
             v.raise_if_any()
-        rows = await daily_report(engine.journal, engine.state.blank(), start, end, request.account)
+        accounts = _readable(request.account, engine.universe.accounts)
+        rows = await daily_report(engine.journal, engine.state.blank(), start, end, accounts)
         return pb.DailyReportResponse(date=day, rows=[daily_row(r) for r in rows])

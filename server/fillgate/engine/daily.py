@@ -82,9 +82,16 @@ def _pnl(state: State, key: Key) -> Decimal:
 
 
 async def daily_report(
-    journal: Journal | None, blank: State, start_ns: int, end_ns: int, account: str = ""
+    journal: Journal | None,
+    blank: State,
+    start_ns: int,
+    end_ns: int,
+    accounts: frozenset[str] = frozenset(),
 ) -> list[DailyRow]:
-    """The rows for fills with ``start_ns <= time < end_ns``, sorted by account and symbol."""
+    """The rows for fills with ``start_ns <= time < end_ns``, sorted by account and symbol.
+
+    ``accounts`` keeps only those accounts' rows (empty: every account).
+    """
     if journal is None:
         raise FailedPrecondition("JOURNAL_OFF", "the journal is off: there is no history to report")
     await journal.durable()
@@ -98,7 +105,7 @@ async def daily_report(
         if inside and type(event) is ev.OrderFilled:
             order = blank.orders.orders[event.order_id]
             key = (order.account, order.symbol)
-            if account and key[0] != account:
+            if accounts and key[0] not in accounts:
                 fold(blank, event)
                 continue
             row = rows.get(key)

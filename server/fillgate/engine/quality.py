@@ -143,12 +143,12 @@ class QualityBook:
         self,
         group_by: GroupBy,
         *,
-        account: str = "",
+        accounts: frozenset[str] = frozenset(),
         start_ns: int | None = None,
         end_ns: int | None = None,
     ) -> None:
         self._group_by = group_by
-        self._account = account
+        self._accounts = accounts  # empty: every account
         self._start = start_ns
         self._end = end_ns
         self._tracks: dict[str, _Track] = {}
@@ -156,7 +156,7 @@ class QualityBook:
     def add(self, report: ExecutionReport) -> None:
         event, order = report.event, report.order
         if type(event) is ev.OrderAccepted:
-            if self._account and order.account != self._account:
+            if self._accounts and order.account not in self._accounts:
                 return
             ts = event.ts_ns
             if (self._start is not None and ts < self._start) or (
@@ -245,7 +245,7 @@ async def execution_quality(journal: Journal | None, blank: State, book: Quality
 async def list_denials(
     journal: Journal | None,
     *,
-    account: str = "",
+    accounts: frozenset[str] = frozenset(),
     start_ns: int | None = None,
     end_ns: int | None = None,
     limit: int,
@@ -262,7 +262,7 @@ async def list_denials(
         event = decode(body).event
         if type(event) is not ev.OrderDenied:
             continue
-        if account and event.command.account != account:
+        if accounts and event.command.account not in accounts:
             continue
         if (start_ns is not None and event.ts_ns < start_ns) or (
             end_ns is not None and event.ts_ns >= end_ns

@@ -77,6 +77,12 @@ class Alerter:
 
     # -- the venue watchdog ---------------------------------------------------------
 
+    def start(self, venues: Iterable[Any]) -> None:
+        """Start the webhook's delivery and the venue watchdog."""
+        if self.webhook is not None:
+            self.webhook.start()
+        self.watch_venues(venues)
+
     def watch_venues(self, venues: Iterable[Any], interval_s: float = WATCH_S) -> None:
         """Start checking every adapter that reports ``stream_up()`` (remote venues)."""
         streams = [v for v in venues if getattr(v, "stream_up", None) is not None]

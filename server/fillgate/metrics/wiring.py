@@ -16,6 +16,8 @@ from fillgate.metrics.settings import AlertsConfig
 from fillgate.metrics.venues import measured
 from fillgate.metrics.webhook import Webhook
 
+Wrap = Callable[[str, Any], Any]
+
 
 class Observability:
     """Everything ``[metrics]`` turns on; the app wires its hooks (see ``fillgate.app``)."""
@@ -27,6 +29,15 @@ class Observability:
         self.exporter = Exporter(self.metrics.registry, listen)
         #: Alert webhook delivery counts, set by the app when a webhook is configured.
         self.webhook_counts: Callable[[], Mapping[str, int]] = dict
+
+    def measured(self, inner: Wrap) -> Wrap:
+        """A registration wrapper: the gRPC metrics around whatever ``inner`` puts on."""
+        grpc_metrics = self.grpc
+
+        def wrap(path: str, handler: Any) -> Any:
+            return grpc_metrics.wrap(path, inner(path, handler))
+
+        return wrap
 
     def watch(self, sources: Sources) -> None:
         """Add the values read at scrape time."""

@@ -195,6 +195,7 @@ def test_main_serve_calls_run_server_with_options(monkeypatch: pytest.MonkeyPatc
         "listen": "0.0.0.0:1",
         "journal": "off",
         "metrics": "127.0.0.1:9464",
+        "insecure": False,
     }
 
 

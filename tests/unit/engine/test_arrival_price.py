@@ -43,3 +43,13 @@ async def test_arrival_price_snapshot_row_round_trips_and_old_row_loads_as_none(
     values = snapshot_load._Values()
     assert snapshot_load._order_from(row, values) == order
     assert snapshot_load._order_from(row[:-1], values).arrival_price is None
+
+
+async def test_arrival_price_shares_the_one_trailing_object_with_auth_by(harness):
+    order = await harness.submit_order(type=OrderType.LIMIT, limit_price=99)
+    event = ev.OrderAccepted(order_id=order.order_id, ts_ns=1, order=order, by="alice")
+    row = encode_row(event, 1)
+    assert row[-1] == {"md.arrival_price": "100", "auth.by": "alice"}
+    assert not isinstance(row[-2], dict)  # one trailing object, not two
+    decoded = decode_row(row).event
+    assert (decoded.order.arrival_price, decoded.by) == (D(100), "alice")
