@@ -16,6 +16,7 @@ from .errors import (
     UnauthenticatedError,
     UnavailableError,
 )
+from .market import MarketStatus
 from .risk import AccountRisk, BreakerStatus, RiskLimit, RiskState
 from .types import (
     AccountPositions,
@@ -36,6 +37,8 @@ from .types import (
     OrderType,
     Position,
     RiskAlert,
+    SessionEvent,
+    SessionPhase,
     Side,
     StreamEvent,
     SubmitResult,
@@ -70,6 +73,7 @@ __all__ = [
     "HaltScope",
     "Heartbeat",
     "InvalidArgumentError",
+    "MarketStatus",
     "NotFoundError",
     "Order",
     "OrderState",
@@ -82,6 +86,8 @@ __all__ = [
     "RiskAlert",
     "RiskLimit",
     "RiskState",
+    "SessionEvent",
+    "SessionPhase",
     "Side",
     "StreamEvent",
     "SubmitResult",

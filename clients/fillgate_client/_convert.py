@@ -21,6 +21,7 @@ from ._pb import (
     order_pb,
     position_pb,
     risk_pb,
+    session_pb,
     trading_state_pb,
     venue_pb,
 )
@@ -43,6 +44,8 @@ from .types import (
     Position,
     ProtoEnum,
     RiskAlert,
+    SessionEvent,
+    SessionPhase,
     Side,
     StreamEvent,
     SubmitResult,
@@ -127,6 +130,8 @@ def order_from_proto(m: Any) -> Order:
         create_time=_time(m, "create_time"),
         update_time=_time(m, "update_time"),
         arrival_price=_opt_dec(m.arrival_price),
+        release_time=_time(m, "release_time"),
+        extended_hours=m.extended_hours,
     )
 
 
@@ -331,6 +336,19 @@ def denial_from_proto(m: Any) -> Denial:
     )
 
 
+def session_event_from_proto(m: Any) -> SessionEvent:
+    """Convert a ``fillgate.v1.SessionEvent``."""
+    return SessionEvent(
+        sequence=m.sequence,
+        symbol=m.symbol,
+        calendar=m.calendar,
+        phase=_enum(SessionPhase, m.phase),
+        next_open=_time(m, "next_open"),
+        next_close=_time(m, "next_close"),
+        event_time=_time(m, "event_time"),
+    )
+
+
 def stream_event_from_proto(m: Any) -> StreamEvent | None:
     """Convert a ``StreamFillsResponse``; ``None`` for an event kind this client predates."""
     kind = m.WhichOneof("event")
@@ -349,6 +367,8 @@ def stream_event_from_proto(m: Any) -> StreamEvent | None:
     if kind == "alert":
         return alert_from_proto(m.alert)
 
+    if kind == "session":
+        return session_event_from_proto(m.session)
     return None
 
 
@@ -371,6 +391,7 @@ _PROTO_CLASSES: Mapping[type[Any], Any] = {
     VenueDrift: venue_pb.VenueDrift,
     Alert: alert_pb.Alert,
     Denial: alert_pb.Denial,
+    SessionEvent: session_pb.SessionEvent,
 }
 
 _STREAM_ONEOF: Mapping[type[Any], str] = {
@@ -381,6 +402,7 @@ _STREAM_ONEOF: Mapping[type[Any], str] = {
     RiskAlert: "risk_alert",
     VenueDrift: "venue_drift",
     Alert: "alert",
+    SessionEvent: "session",
 }
 
 

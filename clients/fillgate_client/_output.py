@@ -24,6 +24,7 @@ from .types import (
     Order,
     ProtoEnum,
     RiskAlert,
+    SessionEvent,
     StreamEvent,
     SubscriptionAck,
     SymbolInfo,
@@ -40,6 +41,7 @@ _EVENT_NAMES: Mapping[type[Any], str] = {
     RiskAlert: "risk_alert",
     VenueDrift: "venue_drift",
     Alert: "alert",
+    SessionEvent: "session",
 }
 
 
@@ -253,6 +255,11 @@ def event_line(event: StreamEvent) -> str:
         return (
             f"{event.sequence:>6}  {format_value(event.alert_time)}  ALERT "
             f"{event.kind.label}{where}: {event.message}"
+        )
+    if isinstance(event, SessionEvent):
+        return (
+            f"{event.sequence:>6}  {format_value(event.event_time)}  MARKET {event.symbol} "
+            f"({event.calendar}) -> {event.phase.label}"
         )
     if isinstance(event, SubscriptionAck):
         return (

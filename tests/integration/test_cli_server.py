@@ -30,9 +30,11 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     env = {**os.environ, "FILLGATE_LOG_LEVEL": "WARNING"}
     config = tmp_path / "fillgate.toml"
     config.write_text(ADMISSION_OFF)
-    argv = [str(BIN), "serve", "--listen", "127.0.0.1:0", "--config", str(config)]
     proc = subprocess.Popen(
-        [*argv, "--journal", str(tmp_path / "j.log")],
+        [
+            *(str(BIN), "serve", "--listen", "127.0.0.1:0", "--config", str(config)),
+            *("--journal", str(tmp_path / "j.log")),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -83,6 +83,8 @@ RULES: dict[str, Rule] = {
     "/fillgate.v1.ReportService/ExecutionQuality": read("account"),
     "/fillgate.v1.ReportService/DailyReport": read("account"),
     "/fillgate.v1.ReportService/ListDenials": read("account"),
+    # Market hours are the same for every caller: no account is read.
+    "/fillgate.v1.SessionService/GetMarketStatus": Rule(AUTHENTICATED),
     # Open: load balancers and orchestrators probe health without credentials; reflection
     # shows only the public contract (turn it off with [auth] reflection = false).
     "/grpc.health.v1.Health/Check": Rule(OPEN),

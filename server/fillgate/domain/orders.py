@@ -40,6 +40,10 @@ class Order:
     updated_ns: int = 0
     #: The symbol's mid at acceptance (the reference price for now); None when unknown.
     arrival_price: Decimal | None = None
+    #: A queued order's release time (its market's next open), ns; 0 if never queued.
+    release_ns: int = 0
+    #: Eligible in the pre-market and after-hours sessions.
+    extended_hours: bool = False
 
     def evolve(self, changes: dict[str, object]) -> Order:
         """Return a copy with ``changes`` applied (2x faster than dataclasses.replace)."""

@@ -96,16 +96,20 @@ _GET = {name: getattr(Order, name).__get__ for name in ORDER_FIELDS}
     _p_quantity, _p_limit, _p_stop, _p_strategy, _p_tags, _p_reduce_only, _p_venue,
     _p_state, _p_venue_order_id, _p_filled_quantity, _p_filled_notional, _p_fees,
     _p_triggered, _p_reason, _p_version, _p_created_ns, _p_updated_ns, _p_arrival_price,
+    _p_release_ns, _p_extended_hours,
 ) = (_PUT[name] for name in ORDER_FIELDS)  # fmt: skip
 assert [ORDER_FIELDS[i] for i in (7, 8, 9, 14, 15, 16, 17, 18, 19, 20, 21, 23)] == MUTABLE
+#: Fields of a row written before the sessions' release_ns was appended.
+_ROW_BEFORE_SESSIONS = 24
 _COPY_FIXED = tuple((_GET[ORDER_FIELDS[i]], _PUT[ORDER_FIELDS[i]]) for i in FIXED_AT)
 
 
 def _order_from(r: list[Any], values: _Values) -> Order:
     """Build an Order from a full row."""
     dec, text = values.dec, values.text
-    # A snapshot written before arrival_price existed has one field fewer.
-    if len(r) not in (len(ORDER_FIELDS), len(ORDER_FIELDS) - 1):
+    # Rows written before sessions and arrival prices have 24 fields; any other length is
+    # a format this build does not read (the caller falls back to a full replay).
+    if len(r) not in (_ROW_BEFORE_SESSIONS, len(ORDER_FIELDS)):
         raise ValueError(f"an order row has {len(r)} fields, not {len(ORDER_FIELDS)}")
     o = _new(Order)
     _p_order_id(o, r[0])
@@ -132,7 +136,10 @@ def _order_from(r: list[Any], values: _Values) -> Order:
     _p_version(o, r[21])
     _p_created_ns(o, r[22])
     _p_updated_ns(o, r[23])
-    _p_arrival_price(o, dec(r[24]) if len(r) > 24 and r[24] is not None else None)
+    full = len(r) > _ROW_BEFORE_SESSIONS
+    _p_arrival_price(o, dec(r[24]) if full and r[24] is not None else None)
+    _p_release_ns(o, r[25] if full else 0)
+    _p_extended_hours(o, r[26] if full else False)
     return o
 
 

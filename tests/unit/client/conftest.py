@@ -73,6 +73,8 @@ def order_proto(order_id: str = "ord-1") -> Any:
         create_time=stamp(T1),
         update_time=stamp(T2),
         arrival_price="100.40",
+        release_time=stamp(T2),
+        extended_hours=True,
     )
 
 

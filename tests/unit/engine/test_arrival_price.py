@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import pytest
+
 from fillgate.domain import events as ev
 from fillgate.domain.enums import OrderType
 from fillgate.engine import snapshot_load
@@ -42,7 +44,15 @@ async def test_arrival_price_snapshot_row_round_trips_and_old_row_loads_as_none(
     row = _order_row(order)
     values = snapshot_load._Values()
     assert snapshot_load._order_from(row, values) == order
-    assert snapshot_load._order_from(row[:-1], values).arrival_price is None
+    # A row written before arrival prices and sessions (24 fields) loads as unknown.
+    assert snapshot_load._order_from(row[:24], values).arrival_price is None
+
+
+async def test_arrival_price_snapshot_row_of_other_length_is_refused(harness):
+    order = await harness.submit_order(type=OrderType.LIMIT, limit_price=99)
+    row = _order_row(order)
+    with pytest.raises(ValueError):  # the caller falls back to a full replay
+        snapshot_load._order_from(row[:26], snapshot_load._Values())
 
 
 async def test_arrival_price_shares_the_one_trailing_object_with_auth_by(harness):
