@@ -35,7 +35,7 @@ from fillgate.v1 import order_pb2 as order_pb
 PERCENTILES = (50, 90, 99, 99.9)
 
 
-def start_server(journal: str) -> tuple[subprocess.Popen[str], str]:
+def start_server(journal: str, *extra: str) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "FILLGATE_LOG_LEVEL": "WARNING"}
     proc = subprocess.Popen(
         [
@@ -43,6 +43,9 @@ def start_server(journal: str) -> tuple[subprocess.Popen[str], str]:
             "serve",
             "--listen",
             "127.0.0.1:0",
+            "--journal",
+            journal,
+            *extra,
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -113,12 +116,20 @@ def main() -> int:
         action="store_true",
         help="also run a server with the journal off and compare",
     )
+    parser.add_argument(
+        "--compare-metrics",
+        action="store_true",
+        help="also run a server with Prometheus metrics on (serve --metrics) and compare",
+    )
     ns = parser.parse_args()
     scratch = tempfile.mkdtemp(prefix="fillgate-bench-")
     journals = {"(journal on)": ns.journal or os.path.join(scratch, "journal.log")}
     if ns.compare_journal_off:
         journals["(journal off)"] = "off"
     servers = {name: start_server(path) for name, path in journals.items()}
+    if ns.compare_metrics:
+        path = os.path.join(scratch, "journal-metrics.log")
+        servers["(metrics on)"] = start_server(path, "--metrics", "127.0.0.1:0")
     try:
         samples = uvloop.run(
             measure({n: target for n, (_, target) in servers.items()}, ns.calls, ns.warmup)
@@ -142,6 +153,11 @@ def main() -> int:
         r50 = on.get_value_at_percentile(50) / off.get_value_at_percentile(50)
         r99 = on.get_value_at_percentile(99) / off.get_value_at_percentile(99)
         print(f"journal on/off: p50 {r50:.2f}x  p99 {r99:.2f}x")
+    if ns.compare_metrics:
+        on, off = hists["SubmitOrder (metrics on)"], hists["SubmitOrder (journal on)"]
+        r50 = on.get_value_at_percentile(50) / off.get_value_at_percentile(50)
+        r99 = on.get_value_at_percentile(99) / off.get_value_at_percentile(99)
+        print(f"metrics on/off: p50 {r50:.2f}x  p99 {r99:.2f}x")
     return 0
 
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from ._pb import (
     admin_pb,
+    alert_pb,
     exec_pb,
     execution_pb,
     order_pb,
@@ -27,7 +28,10 @@ from ._pb import (
 from .types import (
     AccountPositions,
     AccountTotals,
+    Alert,
+    AlertKind,
     BreakerKind,
+    Denial,
     DriftKind,
     ExecType,
     ExecutionReport,
@@ -300,6 +304,39 @@ def venue_drift_from_proto(m: Any) -> VenueDrift:
     )
 
 
+def alert_from_proto(m: Any) -> Alert:
+    """Convert a ``fillgate.v1.Alert``."""
+    return Alert(
+        sequence=m.sequence,
+        kind=_enum(AlertKind, m.kind),
+        account=m.account,
+        symbol=m.symbol,
+        value=_dec(m.value),
+        threshold=_dec(m.threshold),
+        message=m.message,
+        alert_time=_time(m, "alert_time"),
+    )
+
+
+def denial_from_proto(m: Any) -> Denial:
+    """Convert a ``fillgate.v1.Denial``."""
+    return Denial(
+        time=_time(m, "time"),
+        account=m.account,
+        symbol=m.symbol,
+        side=_enum(Side, m.side),
+        quantity=_dec(m.quantity),
+        type=_enum(OrderType, m.type),
+        limit_price=_opt_dec(m.limit_price),
+        stop_price=_opt_dec(m.stop_price),
+        client_order_id=m.client_order_id,
+        strategy_id=m.strategy_id,
+        reason=m.reason,
+        message=m.message,
+        metadata=dict(m.metadata),
+    )
+
+
 def session_event_from_proto(m: Any) -> SessionEvent:
     """Convert a ``fillgate.v1.SessionEvent``."""
     return SessionEvent(
@@ -328,6 +365,9 @@ def stream_event_from_proto(m: Any) -> StreamEvent | None:
         return risk_alert_from_proto(m.risk_alert)
     if kind == "venue_drift":
         return venue_drift_from_proto(m.venue_drift)
+    if kind == "alert":
+        return alert_from_proto(m.alert)
+
     if kind == "session":
         return session_event_from_proto(m.session)
     return None
@@ -350,6 +390,8 @@ _PROTO_CLASSES: Mapping[type[Any], Any] = {
     SymbolInfo: admin_pb.SymbolInfo,
     RiskAlert: risk_pb.RiskAlert,
     VenueDrift: venue_pb.VenueDrift,
+    Alert: alert_pb.Alert,
+    Denial: alert_pb.Denial,
     SessionEvent: session_pb.SessionEvent,
 }
 
@@ -360,6 +402,7 @@ _STREAM_ONEOF: Mapping[type[Any], str] = {
     Heartbeat: "heartbeat",
     RiskAlert: "risk_alert",
     VenueDrift: "venue_drift",
+    Alert: "alert",
     SessionEvent: "session",
 }
 

@@ -17,6 +17,7 @@ from ._convert import format_decimal
 from .errors import FillgateError
 from .types import (
     AccountPositions,
+    Alert,
     ExecutionReport,
     HaltResult,
     Heartbeat,
@@ -39,6 +40,7 @@ _EVENT_NAMES: Mapping[type[Any], str] = {
     Heartbeat: "heartbeat",
     RiskAlert: "risk_alert",
     VenueDrift: "venue_drift",
+    Alert: "alert",
     SessionEvent: "session",
 }
 
@@ -298,6 +300,12 @@ def event_line(event: StreamEvent) -> str:
         )
     if isinstance(event, VenueDrift):
         return _drift_line(event)
+    if isinstance(event, Alert):
+        where = "".join(f" {x}" for x in (event.account, event.symbol) if x)
+        return (
+            f"{event.sequence:>6}  {format_value(event.alert_time)}  ALERT "
+            f"{event.kind.label}{where}: {event.message}"
+        )
     if isinstance(event, SessionEvent):
         return (
             f"{event.sequence:>6}  {format_value(event.event_time)}  MARKET {event.symbol} "

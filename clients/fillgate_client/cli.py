@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
-from . import _output, cli_audit, cli_market, cli_quotes, cli_risk, cli_token
+from . import _output, cli_audit, cli_market, cli_quotes, cli_report, cli_risk, cli_token
 from ._channel import DEFAULT_TARGET, TARGET_ENV
 from .errors import FillgateError
 from .sync_client import FillgateClient
@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--journal", metavar="PATH|off", help="journal file (default from config), or off"
     )
+    p.add_argument("--metrics", metavar="HOST:PORT", help="serve Prometheus /metrics here")
     p.add_argument(
         "--insecure",
         action="store_true",
@@ -173,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("ping", _ping, "measure one empty round trip")
     cli_risk.register(command)
     cli_audit.register(command)
+    cli_report.register(command)
     cli_market.register(command)
     cli_quotes.register(command)
     cli_token.register(command)
@@ -253,6 +255,7 @@ def _serve(args: argparse.Namespace) -> int:
             config_path=args.config,
             listen=args.listen,
             journal=args.journal,
+            metrics=args.metrics,
             insecure=args.insecure,
         )
     )

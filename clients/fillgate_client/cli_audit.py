@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from . import _audit, _output
+from . import _audit, _output, cli_denials
 from .sync_client import FillgateClient
 
 Handler = Callable[[FillgateClient, argparse.Namespace, TextIO], int]
@@ -32,11 +32,14 @@ def register(command: Command) -> None:
     p.add_argument("--since", type=_when, metavar="TIME", help="ISO 8601, inclusive (UTC)")
     p.add_argument("--until", type=_when, metavar="TIME", help="ISO 8601, exclusive (UTC)")
     p.add_argument("--trades", action="store_true", help="fills only")
+    p.add_argument("--denied", action="store_true", help="orders refused by risk checks or halts")
     p.add_argument("--csv", action="store_true", help="CSV with a header row")
     p.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout")
 
 
 def _audit_command(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    if args.denied:
+        return cli_denials.show(client, args, out)
     reports = client.list_executions(
         args.account,
         args.symbol,

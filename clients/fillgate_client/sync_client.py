@@ -9,7 +9,7 @@ from typing import Any, Self
 
 import grpc
 
-from . import _audit, _convert, _requests, market
+from . import _audit, _convert, _requests, market, report
 from ._channel import Credentials, merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
@@ -307,6 +307,48 @@ class FillgateClient:
                 request, timeout=self._timeout, metadata=self._metadata
             )
         return risk_state_from_proto(response)
+
+    def execution_quality(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        by: str = "venue",
+        account: str | None = None,
+    ) -> list[report.QualityRow]:
+        """Execution quality of the orders accepted in a window, one row per group."""
+        stub = report.report_grpc.ReportServiceStub(self._channel)
+        request = report.quality_request(since, until, by, account)
+        with translate_errors():
+            response = stub.ExecutionQuality(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
+        return [report.quality_row_from_proto(m) for m in response.rows]
+
+    def daily_report(
+        self, day: str | None = None, account: str | None = None
+    ) -> tuple[str, list[report.DailyRow]]:
+        """One UTC day's (YYYY-MM-DD; default today) fills per account and symbol."""
+        stub = report.report_grpc.ReportServiceStub(self._channel)
+        request = report.report_pb.DailyReportRequest(date=day or "", account=account or "")
+        with translate_errors():
+            response = stub.DailyReport(request, timeout=self._timeout, metadata=self._metadata)
+        return response.date, [report.daily_row_from_proto(m) for m in response.rows]
+
+    def list_denials(
+        self,
+        account: str | None = None,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[report.Denial]:
+        """The newest ``limit`` risk denials in the journal, oldest first."""
+        stub = report.report_grpc.ReportServiceStub(self._channel)
+        request = report.denials_request(account, since, until, limit)
+        with translate_errors():
+            response = stub.ListDenials(request, timeout=self._timeout, metadata=self._metadata)
+        return [report.denial_from_proto(m) for m in response.denials]
 
     def get_market_status(self, symbols: Iterable[str] | str = ()) -> list[market.MarketStatus]:
         """Return each symbol's market (all configured symbols when none are named)."""

@@ -410,6 +410,59 @@ class VenueDrift:
     detected_time: datetime | None
 
 
+class AlertKind(ProtoEnum):
+    """What an operator alert is about."""
+
+    UNSPECIFIED = 0
+    SLIPPAGE = 1
+    """A fill's slippage against the arrival price exceeded the threshold."""
+    RECONCILE_FAILED = 2
+    """A venue could not be read: its account takes no new orders."""
+    BREAKER_TRIPPED = 3
+    """A circuit breaker tripped."""
+    AUTH_FAILURES = 4
+    """A burst of authentication failures from one peer."""
+    JOURNAL_FSYNC_SLOW = 5
+    """A journal fsync took longer than the bound."""
+    VENUE_DISCONNECTED = 6
+    """A venue's event stream has been down longer than the bound."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Alert:
+    """Stream event: an operator alert. It changes nothing by itself."""
+
+    sequence: int
+    kind: AlertKind
+    account: str
+    symbol: str
+    value: Decimal
+    """The measured value (basis points, milliseconds, a count)."""
+    threshold: Decimal
+    """The configured bound the value crossed."""
+    message: str
+    alert_time: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Denial:
+    """An order refused before any venue saw it (a halt, a risk limit, a breaker)."""
+
+    time: datetime | None
+    account: str
+    symbol: str
+    side: Side
+    quantity: Decimal
+    type: OrderType
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    client_order_id: str
+    strategy_id: str
+    reason: str
+    message: str
+    metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+
 class SessionPhase(ProtoEnum):
     """Where a market is in its trading day."""
 
@@ -440,6 +493,7 @@ StreamEvent: TypeAlias = (
     | TradingStateChanged
     | RiskAlert
     | VenueDrift
+    | Alert
     | SessionEvent
     | Heartbeat
 )
@@ -448,8 +502,11 @@ StreamEvent: TypeAlias = (
 __all__ = [
     "AccountPositions",
     "AccountTotals",
+    "Alert",
+    "AlertKind",
     "BreakerKind",
     "BreakerState",
+    "Denial",
     "DriftKind",
     "ExecType",
     "ExecutionReport",

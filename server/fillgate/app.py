@@ -19,9 +19,11 @@ from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 from fillgate.api.admission import Admission
 from fillgate.api.audit_servicer import AuditServicer
 from fillgate.api.commands import order_ref
-from fillgate.api.edge import add_services
+from fillgate.api.edge import Wrap, add_services
+from fillgate.api.errors import Refused
 from fillgate.api.library import add_library_service
 from fillgate.api.market_data_servicer import MarketDataServicer
+from fillgate.api.report_servicer import ReportServicer
 from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.security import Security, build_security, check_exposure
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
@@ -45,6 +47,8 @@ from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
 from fillgate.marketdata.feed import FeedError, FeedQuote, PriceFeed, load_feed
 from fillgate.marketdata.quotes import FEED
+from fillgate.metrics.alerts import Alerter
+from fillgate.metrics.wiring import Observability, alert, observe
 from fillgate.risk.checks import RiskChecks
 from fillgate.sessions.market import Sessions
 from fillgate.streams.bus import EventBus
@@ -53,6 +57,7 @@ from fillgate.v1 import (
     audit_service_pb2,
     execution_service_pb2,
     market_data_service_pb2,
+    report_service_pb2,
     risk_service_pb2,
     session_service_pb2,
 )
@@ -67,6 +72,7 @@ SERVICE_NAMES = (
     admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
     risk_service_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
     audit_service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
+    report_service_pb2.DESCRIPTOR.services_by_name["ReportService"].full_name,
     session_service_pb2.DESCRIPTOR.services_by_name["SessionService"].full_name,
     market_data_service_pb2.DESCRIPTOR.services_by_name["MarketDataService"].full_name,
 )
@@ -257,6 +263,10 @@ class FillgateServer:
         self.security = security
         #: Takes the journal's snapshots (None without a journal).
         self.snapshotter: Snapshotter | None = None
+        #: Metrics and /metrics (None unless ``[metrics] listen`` is set).
+        self.observability: Observability | None = None
+        #: Operator alerts (None when ``[alerts] enabled`` is false).
+        self.alerter: Alerter | None = None
 
     @property
     def address(self) -> str:
@@ -268,6 +278,10 @@ class FillgateServer:
         grace = self.parts.config.server.shutdown_grace_s if grace is None else grace
         await self._health.enter_graceful_shutdown()
         await self.admission.stop()  # its probe would only meet a closing server
+        if self.observability is not None:
+            await self.observability.stop()
+        if self.alerter is not None:
+            await self.alerter.stop()
         stopping = asyncio.ensure_future(self.server.stop(grace))
         await asyncio.sleep(0)
         self.parts.engine.bus.close()
@@ -333,6 +347,8 @@ async def create_server(
         max_queue_delay_s=config.server.admission_max_queue_delay_ms / 1e3,
         retry_after_ms=config.server.admission_retry_after_ms,
     )
+    observability, alerter = _observing(parts, journal, admission, security)
+    wrap, open_wrap = _wrappers(admission, security, observability)
     server = grpc.aio.server(
         options=[
             ("grpc.so_reuseport", 0),
@@ -348,18 +364,19 @@ async def create_server(
             AdminServicer(parts.engine),
             AuditServicer(parts.engine),
             RiskServicer(parts.engine),
+            ReportServicer(parts.engine),
             SessionServicer(parts.engine, parts.sessions),
             MarketDataServicer(
                 parts.engine, config.marketdata.max_quote_age_s, config.marketdata.equity_drift_pct
             ),
         ],
-        wrap=lambda method, handler: admission.wrap(method, security.guard.wrap(method, handler)),
+        wrap=wrap,
     )
     health_servicer = health.aio.HealthServicer()
     add_library_service(
         server,
         lambda s: health_pb2_grpc.add_HealthServicer_to_server(health_servicer, s),
-        admission.wrap,
+        open_wrap,
     )
     if config.auth.reflection:
         names = (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME)
@@ -397,12 +414,50 @@ async def create_server(
     if parts.accounts is not None:
         parts.accounts.start()
     await server.start()
+    if observability is not None:
+        await observability.start()
+    if alerter is not None:
+        alerter.start(parts.engine.adapters())
     admission.start(probe_target, security.probe_access())
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     running = FillgateServer(server, port, parts, health_servicer, admission, security)
     running.snapshotter = snapshotter
+    running.observability = observability
+    running.alerter = alerter
     return running
+
+
+def _observing(
+    parts: Components, journal: Journal | None, admission: Admission, security: Security
+) -> tuple[Observability | None, Alerter | None]:
+    """Metrics (when ``[metrics] listen`` is set) and alerts, hooked into the components."""
+    config = parts.config
+    observability = None
+    if config.metrics.listen:
+        observability = observe(parts.engine, journal, admission, config.metrics.listen, Refused)
+    alerter = alert(config.alerts, parts.engine, journal, parts.clock, observability)
+    if alerter is not None and security.authenticator is not None:
+        security.authenticator.on_failure = alerter.auth_failure
+    return observability, alerter
+
+
+def _wrappers(
+    admission: Admission, security: Security, observability: Observability | None
+) -> tuple[Wrap, Wrap]:
+    """What goes around each handler at registration: ours, and the open health checks."""
+    guard = security.guard
+
+    def guarded(path: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
+        return admission.wrap(path, guard.wrap(path, handler))
+
+    wrap: Wrap = guarded
+    open_wrap: Wrap = admission.wrap  # health checks: no authentication
+    if observability is not None:
+        # Metrics outermost: they count every call, shed or refused ones too.
+        wrap = observability.measured(wrap)
+        open_wrap = observability.measured(open_wrap)
+    return wrap, open_wrap
 
 
 def _local_target(listen: str, port: int) -> str:
@@ -454,6 +509,10 @@ async def _serve(config: Config, listen: str | None, insecure: bool = False) -> 
     mode = config.auth.mode if config.auth.enabled else "off (loopback only)"
     tls = "mutual" if config.auth.tls_client_ca else ("on" if config.auth.tls else "off")
     print(f"fillgate listening on {running.address} (auth {mode}, tls {tls})", flush=True)
+    if running.observability is not None:
+        host = config.metrics.listen.rpartition(":")[0]
+        port = running.observability.exporter.port
+        log.info("event=metrics_listening address=%s:%s path=/metrics", host, port)
     await stop.wait()
     freezer.stop()
     log.info("event=shutdown_started grace_s=%s", config.server.shutdown_grace_s)
@@ -467,6 +526,7 @@ def run_server(
     listen: str | None = None,
     journal: str | None = None,
     insecure: bool = False,
+    metrics: str | None = None,
 ) -> int:
     """Run the server until SIGTERM/SIGINT; return the process exit code."""
     logging.basicConfig(
@@ -489,6 +549,14 @@ def run_server(
             else _replace(config.journal, enabled=True, path=journal)
         )
         config = _replace(config, journal=setting)
+    if metrics is not None:
+        from dataclasses import replace as _replace_metrics
+
+        config = _replace_metrics(config, metrics=_replace_metrics(config.metrics, listen=metrics))
+        problem = config.metrics.problem()
+        if problem is not None:
+            print(f"error: --metrics {problem}", file=sys.stderr)
+            return 2
     import uvloop
 
     try:

@@ -36,6 +36,7 @@ from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
 from fillgate.marketdata.settings import MARK_SOURCES, MarketDataConfig
+from fillgate.metrics.settings import AlertsConfig, MetricsConfig
 from fillgate.risk.settings import (
     AccountLimits,
     BreakersConfig,
@@ -162,6 +163,8 @@ class Config:
     risk: RiskConfig = field(default_factory=RiskConfig)
     sessions: SessionsConfig = field(default_factory=SessionsConfig)
     marketdata: MarketDataConfig = field(default_factory=MarketDataConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
     auth: AuthSettings = field(default_factory=AuthSettings)
 
     def universe(self) -> Universe:
@@ -200,6 +203,8 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
             "sessions",
             "marketdata",
             "auth",
+            "metrics",
+            "alerts",
         },
     )
     defaults = Config()
@@ -230,6 +235,8 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         sessions=_sessions(raw.get("sessions", {})),
         marketdata=_section(MarketDataConfig, "marketdata", raw.get("marketdata", {})),
         auth=_auth(raw.get("auth", {})),
+        metrics=_section(MetricsConfig, "metrics", raw.get("metrics", {})),
+        alerts=_section(AlertsConfig, "alerts", raw.get("alerts", {})),
     )
     _validate(config)
     return config
@@ -343,6 +350,10 @@ def _coerce(where: str, kind: str, value: Any) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{where}: must be a string (got {value!r})")
         return value
+    if kind == "tuple[str, ...]":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: must be a list of strings (got {value!r})")
+        return tuple(value)
     raise ConfigError(f"{where}: unsupported setting")
 
 
@@ -372,8 +383,21 @@ def _validate(config: Config) -> None:
         raise ConfigError("streams: retain and subscriber_queue must be at least 1")
     _validate_risk(config)
     _validate_sessions(config)
+    _validate_rooms(config)
+
+
+def _validate_rooms(config: Config) -> None:
+    """The market-data, metrics and alerts sections."""
+    mark_problem = None
     if config.marketdata.mark not in MARK_SOURCES:
-        raise ConfigError(f"marketdata.mark: must be one of {', '.join(MARK_SOURCES)}")
+        mark_problem = f"must be one of {', '.join(MARK_SOURCES)}"
+    for where, problem in (
+        ("marketdata.mark", mark_problem),
+        ("metrics.listen", config.metrics.problem()),
+        ("alerts.webhook_urls", config.alerts.problem()),
+    ):
+        if problem is not None:
+            raise ConfigError(f"{where}: {problem}")
 
 
 # -- [risk] ------------------------------------------------------------------

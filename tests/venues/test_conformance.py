@@ -277,6 +277,17 @@ async def test_venue_fill_during_stream_drop_arrives_by_backfill_once(venue: Ven
     assert sum(f.quantity for f in venue.fills(order.order_id)) == venue.fake.quantity
 
 
+async def test_venue_stream_up_reports_a_stream_drop_and_the_reconnect(venue: Venue) -> None:
+    venue.need_network()
+    adapter = venue.engine.venues[ACCOUNT]
+    await eventually(adapter.stream_up)  # what the venue-disconnected alert watches
+
+    await venue.fake.drop_streams(refuse_s=1.0)
+
+    await eventually(lambda: not adapter.stream_up())
+    await eventually(adapter.stream_up, timeout=10)
+
+
 async def test_venue_fills_reported_again_by_backfill_count_once(venue: Venue) -> None:
     order = await venue.submit("dup-1")
     await venue.until(order.order_id, OrderState.FILLED)

@@ -80,6 +80,9 @@ RULES: dict[str, Rule] = {
     _ADMIN + "Ping": Rule(AUTHENTICATED),
     "/fillgate.v1.AuditService/ListExecutions": read("account"),
     "/fillgate.v1.RiskService/GetRiskState": read("accounts[]"),
+    "/fillgate.v1.ReportService/ExecutionQuality": read("account"),
+    "/fillgate.v1.ReportService/DailyReport": read("account"),
+    "/fillgate.v1.ReportService/ListDenials": read("account"),
     # Market hours are the same for every caller: no account is read.
     "/fillgate.v1.SessionService/GetMarketStatus": Rule(AUTHENTICATED),
     "/fillgate.v1.MarketDataService/GetQuotes": Rule(AUTHENTICATED),

@@ -19,11 +19,11 @@ from fillgate.risk.trading_state import Restriction
 from fillgate.streams.bus import BusEvent
 from fillgate.streams.subscribe import Opened, Quiet
 from fillgate.v1 import admin_service_pb2 as admin_pb
+from fillgate.v1 import alert_pb2, risk_pb2, session_pb2, venue_pb2
 from fillgate.v1 import execution_pb2 as exec_pb
 from fillgate.v1 import execution_service_pb2 as svc_pb
 from fillgate.v1 import order_pb2 as order_pb
 from fillgate.v1 import position_pb2 as pos_pb
-from fillgate.v1 import risk_pb2, session_pb2, venue_pb2
 from fillgate.v1 import trading_state_pb2 as ts_pb
 
 E = TypeVar("E", bound=IntEnum)
@@ -166,6 +166,39 @@ def venue_drift(item: BusEvent) -> venue_pb2.VenueDrift:
     )
 
 
+def alert(item: BusEvent) -> alert_pb2.Alert:
+    a: ev.AlertRaised = item.payload
+    return alert_pb2.Alert(
+        sequence=item.sequence,
+        kind=int(a.kind),  # type: ignore[arg-type]
+        account=a.account,
+        symbol=a.symbol,
+        value=fmt(a.value),
+        threshold=fmt(a.threshold),
+        message=a.message,
+        alert_time=timestamp(a.ts_ns),
+    )
+
+
+def denial(d: ev.OrderDenied) -> alert_pb2.Denial:
+    c = d.command
+    return alert_pb2.Denial(
+        time=timestamp(d.ts_ns),
+        account=c.account,
+        symbol=c.symbol,
+        side=int(c.side),  # type: ignore[arg-type]
+        quantity=fmt(c.quantity),
+        type=int(c.type),  # type: ignore[arg-type]
+        limit_price=fmt(c.limit_price),
+        stop_price=fmt(c.stop_price),
+        client_order_id=c.client_order_id,
+        strategy_id=c.strategy_id,
+        reason=d.reason,
+        message=d.message,
+        metadata=dict(d.metadata),
+    )
+
+
 def subscription_ack(opened: Opened) -> svc_pb.StreamFillsResponse:
     return svc_pb.StreamFillsResponse(
         subscribed=svc_pb.SubscriptionAck(
@@ -206,6 +239,9 @@ def stream_message(item: BusEvent) -> svc_pb.StreamFillsResponse:
         return svc_pb.StreamFillsResponse(risk_alert=risk_alert(item))
     if isinstance(payload, ev.VenueDrift):
         return svc_pb.StreamFillsResponse(venue_drift=venue_drift(item))
+    if isinstance(payload, ev.AlertRaised):
+        return svc_pb.StreamFillsResponse(alert=alert(item))
+
     if isinstance(payload, ev.TradingStateChanged):
         return svc_pb.StreamFillsResponse(trading_state_changed=trading_state_changed(item))
     if isinstance(payload, ev.SessionChanged):

@@ -122,6 +122,8 @@ class Authenticator:
         self._internal = self.internal_token.encode()
         self._throttle = LogThrottle(LOG_INTERVAL_S)
         self.failures = 0
+        #: Told each failure's peer host (the alerter's burst detection, fillgate.metrics.alerts).
+        self.on_failure: Callable[[str], None] | None = None
         self._refused = ResourceExhausted(
             "AUTH_RATE_LIMITED",
             f"too many failed authentications from this host; retry in {limiter.window_s:g} s",
@@ -139,6 +141,8 @@ class Authenticator:
         self.failures += 1
         host = peer_host(context)
         limiter.failed(host, time.monotonic())
+        if self.on_failure is not None:
+            self.on_failure(host)
         if self._throttle.allow():
             log.warning(
                 "event=auth_failed peer=%s method=%s reason=%s suppressed=%d",

@@ -85,6 +85,11 @@ LIMITS: dict[str, Limit] = {
     _P + "ListExecutionsRequest.symbol": Limit(NAME),
     _P + "ListExecutionsRequest.order_id": Limit(ID),
     _P + "ListExecutionsRequest.page_token": Limit(TOKEN),
+    # ReportService
+    _P + "ExecutionQualityRequest.account": Limit(NAME),
+    _P + "ListDenialsRequest.account": Limit(NAME),
+    _P + "DailyReportRequest.date": Limit(16),
+    _P + "DailyReportRequest.account": Limit(NAME),
 }
 
 #: A field missing from the table (the table test fails first) is still bounded.

@@ -109,3 +109,14 @@ class BreakerState(IntEnum):
     ARMED = 1
     TRIPPED = 2
     DISABLED = 3
+
+
+class AlertKind(IntEnum):
+    """What an operator alert is about (the contract's AlertKind)."""
+
+    SLIPPAGE = 1
+    RECONCILE_FAILED = 2
+    BREAKER_TRIPPED = 3
+    AUTH_FAILURES = 4
+    JOURNAL_FSYNC_SLOW = 5
+    VENUE_DISCONNECTED = 6

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from fillgate.domain.commands import SubmitOrder
-from fillgate.domain.enums import Breaker, HaltScope, SessionPhase, TradingMode
+from fillgate.domain.enums import AlertKind, Breaker, HaltScope, SessionPhase, TradingMode
 from fillgate.domain.orders import Order
 
 
@@ -292,5 +292,20 @@ class VenueDrift:
     ours: str
     #: The venue's value.
     venue: str
+    message: str
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertRaised:
+    """An operator alert (``fillgate.metrics.alerts``): streamed and journaled, no state change."""
+
+    kind: AlertKind
+    #: The account and symbol concerned, "" when none.
+    account: str
+    symbol: str
+    #: The measured value and the bound it crossed (bps, ms, a count).
+    value: Decimal
+    threshold: Decimal
     message: str
     ts_ns: int

@@ -13,7 +13,7 @@ may interleave with others, so state is re-read after every await.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -98,6 +98,9 @@ class Engine:
         self._orders = state.orders.orders
         #: Accounts refused new orders, with why (reconciliation failed or pending).
         self.blocked: dict[str, str] = {}
+        #: Called after each live event is applied, with the order after it (None for
+        #: events about no order): metrics (``fillgate.metrics.orders``) watch here.
+        self.observer: Callable[[object, Order | None], None] | None = None
         #: Orders queued while their market is closed, and their release at the open.
         self.held = HeldOrders(self)
         #: Live quotes in, marks moved (and journaled where they matter).
@@ -227,6 +230,18 @@ class Engine:
                 bypass_halt=bypass_halt,
             )
         except (FailedPrecondition, ResourceExhausted) as exc:
+            log.info(
+                "event=order_denied account=%s symbol=%s side=%s quantity=%s "
+                "client_order_id=%r strategy=%r reason=%s detail=%r",
+                cmd.account,
+                cmd.symbol,
+                cmd.side.name,
+                cmd.quantity,
+                cmd.client_order_id,
+                cmd.strategy_id,
+                exc.reason,
+                exc.message,
+            )
             self.emit(
                 ev.OrderDenied(
                     command=cmd,
@@ -444,6 +459,8 @@ class Engine:
         return applied
 
     def _publish(self, event: object, applied: Applied, exec_id: str = "") -> None:
+        if self.observer is not None:
+            self.observer(event, applied.order)
         if applied.payload is None:
             if self.journal is not None:
                 self.journal.append(event)

@@ -270,7 +270,7 @@ def fold(state: State, event: Any, exec_id: str = "", monotonic_ns: int = 0) -> 
         return Applied(event, event.account, event.symbol)
     if isinstance(event, ev.SessionChanged):
         return Applied(event, "", event.symbol)  # an announcement: streamed, no state
-    if isinstance(event, ev.BreakerTripped | ev.VenueDrift):
+    if isinstance(event, ev.BreakerTripped | ev.VenueDrift | ev.AlertRaised):
         return Applied(event, event.account, event.symbol)  # an alert: streamed, no state
     if isinstance(event, ev.OrderDenied):
         state.denied += 1

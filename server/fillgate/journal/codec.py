@@ -23,6 +23,7 @@ import orjson
 from fillgate.domain import events as ev
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import (
+    AlertKind,
     Breaker,
     HaltScope,
     OrderState,
@@ -417,10 +418,35 @@ def _session_from(f: list[Any], ts: int) -> ev.SessionChanged:
     )
 
 
+def _alert_row(event: ev.AlertRaised) -> list[Any]:
+    """An operator alert (issue 16, kind ``mx.alert``)."""
+    return [
+        int(event.kind),
+        event.account,
+        event.symbol,
+        str(event.value),
+        str(event.threshold),
+        event.message,
+    ]
+
+
+def _alert_from(f: list[Any], ts: int) -> ev.AlertRaised:
+    return ev.AlertRaised(
+        kind=AlertKind(f[0]),
+        account=f[1],
+        symbol=f[2],
+        value=Decimal(f[3]),
+        threshold=Decimal(f[4]),
+        message=f[5],
+        ts_ns=ts,
+    )
+
+
 _ROWS: dict[type, tuple[Callable[[Any], list[Any]], Callable[[list[Any], int], Any]]] = {
     ev.OrderAccepted: (_accepted_row, _accepted_from),
     ev.OrderQueued: (_queued_row, _queued_from),
     ev.SessionChanged: (_session_row, _session_from),
+    ev.AlertRaised: (_alert_row, _alert_from),
 }
 
 _REASONED = (
@@ -453,6 +479,7 @@ _KIND_OF: dict[type, str] = {
     ev.EquityBaselined: "md.equity_baseline",
     ev.BreakerTripped: "breaker_tripped",
     ev.VenueDrift: "venue_drift",
+    ev.AlertRaised: "mx.alert",
     # Trading sessions (issue 15): an order held while its market is closed, and its release.
     ev.OrderQueued: "ss.queued",
     ev.OrderReleased: "ss.released",

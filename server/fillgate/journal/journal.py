@@ -23,6 +23,7 @@ import asyncio
 import fcntl
 import logging
 import os
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -83,6 +84,9 @@ class Journal:
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.on_durable: Callable[[int], None] = lambda stream_seq: None
+        #: Observers for metrics: records per group commit, seconds per batch fsync.
+        self.on_batch: Callable[[int], None] | None = None
+        self.on_fsync: Callable[[float], None] | None = None
         self.batches = 0
         self.records = 0
         # Where the file ends once everything appended is written, and the last frame:
@@ -244,6 +248,8 @@ class Journal:
             return
         self.batches += 1
         self.records += count
+        if self.on_batch is not None:
+            self.on_batch(count)
         if self.policy is FsyncPolicy.BATCH:
             assert self._loop is not None
             if waiters is None:
@@ -252,17 +258,24 @@ class Journal:
                 waiters = self._loop.create_future()
             self._syncing = True
             self._inflight = waiters
+            began = time.perf_counter()
             synced = self._loop.run_in_executor(self._pool, os.fsync, self._fd)
-            synced.add_done_callback(lambda f: self._synced(f, waiters, stream_max))
+            synced.add_done_callback(lambda f: self._synced(f, waiters, stream_max, began))
         else:
             self._dirty = True
             self._complete(waiters, stream_max)
 
     def _synced(
-        self, result: asyncio.Future[None], waiters: asyncio.Future[None] | None, stream_max: int
+        self,
+        result: asyncio.Future[None],
+        waiters: asyncio.Future[None] | None,
+        stream_max: int,
+        began: float,
     ) -> None:
         self._syncing = False
         self._inflight = None
+        if self.on_fsync is not None:
+            self.on_fsync(time.perf_counter() - began)
         if result.exception() is not None:
             self._fail(result.exception(), waiters)  # type: ignore[arg-type]
             return

@@ -122,6 +122,8 @@ class EventBus:
         self._subscribers: dict[str, Subscription] = {}
         self._ids = itertools.count(1)
         self._closed = False
+        #: Consumers cut off, by reason (overflow, shutdown).
+        self.cut_offs: dict[str, int] = {}
 
     @property
     def head(self) -> int:
@@ -238,7 +240,12 @@ class EventBus:
         events = [*self._ring, *self._held]
         return events[-self.retain :] if len(events) > self.retain else events
 
+    def queue_depths(self) -> list[int]:
+        """Events waiting in each live consumer's queue (metrics: stream lag)."""
+        return [sub.queue.qsize() for sub in self._subscribers.values()]
+
     def _cut_off(self, sub: Subscription, reason: str) -> None:
+        self.cut_offs[reason] = self.cut_offs.get(reason, 0) + 1
         self._subscribers.pop(sub.id, None)
         sub.closed_reason = reason
         if not sub.queue.full():  # a full queue means the consumer is not waiting

@@ -1,5 +1,6 @@
 import datetime
 
+from fillgate.v1 import alert_pb2 as _alert_pb2
 from fillgate.v1 import execution_pb2 as _execution_pb2
 from fillgate.v1 import order_pb2 as _order_pb2
 from fillgate.v1 import position_pb2 as _position_pb2
@@ -150,7 +151,7 @@ class StreamFillsRequest(_message.Message):
     def __init__(self, accounts: _Optional[_Iterable[str]] = ..., symbols: _Optional[_Iterable[str]] = ..., from_sequence: _Optional[int] = ..., heartbeat_interval_ms: _Optional[int] = ...) -> None: ...
 
 class StreamFillsResponse(_message.Message):
-    __slots__ = ("subscribed", "execution_report", "trading_state_changed", "heartbeat", "risk_alert", "venue_drift", "session")
+    __slots__ = ("subscribed", "execution_report", "trading_state_changed", "heartbeat", "risk_alert", "venue_drift", "session", "alert")
     SUBSCRIBED_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_REPORT_FIELD_NUMBER: _ClassVar[int]
     TRADING_STATE_CHANGED_FIELD_NUMBER: _ClassVar[int]
@@ -158,6 +159,7 @@ class StreamFillsResponse(_message.Message):
     RISK_ALERT_FIELD_NUMBER: _ClassVar[int]
     VENUE_DRIFT_FIELD_NUMBER: _ClassVar[int]
     SESSION_FIELD_NUMBER: _ClassVar[int]
+    ALERT_FIELD_NUMBER: _ClassVar[int]
     subscribed: SubscriptionAck
     execution_report: _execution_pb2.ExecutionReport
     trading_state_changed: _trading_state_pb2.TradingStateChanged
@@ -165,7 +167,8 @@ class StreamFillsResponse(_message.Message):
     risk_alert: _risk_pb2.RiskAlert
     venue_drift: _venue_pb2.VenueDrift
     session: _session_pb2.SessionEvent
-    def __init__(self, subscribed: _Optional[_Union[SubscriptionAck, _Mapping]] = ..., execution_report: _Optional[_Union[_execution_pb2.ExecutionReport, _Mapping]] = ..., trading_state_changed: _Optional[_Union[_trading_state_pb2.TradingStateChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., risk_alert: _Optional[_Union[_risk_pb2.RiskAlert, _Mapping]] = ..., venue_drift: _Optional[_Union[_venue_pb2.VenueDrift, _Mapping]] = ..., session: _Optional[_Union[_session_pb2.SessionEvent, _Mapping]] = ...) -> None: ...
+    alert: _alert_pb2.Alert
+    def __init__(self, subscribed: _Optional[_Union[SubscriptionAck, _Mapping]] = ..., execution_report: _Optional[_Union[_execution_pb2.ExecutionReport, _Mapping]] = ..., trading_state_changed: _Optional[_Union[_trading_state_pb2.TradingStateChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., risk_alert: _Optional[_Union[_risk_pb2.RiskAlert, _Mapping]] = ..., venue_drift: _Optional[_Union[_venue_pb2.VenueDrift, _Mapping]] = ..., session: _Optional[_Union[_session_pb2.SessionEvent, _Mapping]] = ..., alert: _Optional[_Union[_alert_pb2.Alert, _Mapping]] = ...) -> None: ...
 
 class SubscriptionAck(_message.Message):
     __slots__ = ("subscription_id", "head_sequence", "first_sequence")

@@ -14,6 +14,7 @@ import pytest
 
 from fillgate.v1 import (
     admin_service_pb2,
+    alert_pb2,
     execution_pb2,
     execution_service_pb2,
     order_pb2,
@@ -237,6 +238,20 @@ def venue_drift_proto(sequence: int = 11) -> Any:
     )
 
 
+def alert_proto(sequence: int = 12) -> Any:
+    """Return an Alert with every field set."""
+    return alert_pb2.Alert(
+        sequence=sequence,
+        kind=alert_pb2.ALERT_KIND_SLIPPAGE,
+        account="paper",
+        symbol="BTC-USD",
+        value="80",
+        threshold="50",
+        message="filled 80 bps worse than arrival",
+        alert_time=stamp(T2),
+    )
+
+
 def risk_state_proto() -> Any:
     """Return a GetRiskStateResponse whose messages have every field set."""
     limit = risk_pb2.RiskLimit(
@@ -284,6 +299,7 @@ def pb() -> SimpleNamespace:
         symbol=symbol_proto,
         risk_alert=risk_alert_proto,
         venue_drift=venue_drift_proto,
+        alert=alert_proto,
         risk_state=risk_state_proto,
         stamp=stamp,
         assert_all_set=assert_all_set,

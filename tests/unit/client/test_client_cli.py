@@ -202,11 +202,13 @@ def test_main_serve_calls_run_server_with_options(monkeypatch: pytest.MonkeyPatc
     module.run_server = run_server  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "fillgate.app", module)
     argv = ["serve", "--config", "c.toml", "--listen", "0.0.0.0:1", "--journal", "off"]
+    argv += ["--metrics", "127.0.0.1:9464"]
     assert cli.main(argv) == 3
     assert seen == {
         "config_path": "c.toml",
         "listen": "0.0.0.0:1",
         "journal": "off",
+        "metrics": "127.0.0.1:9464",
         "insecure": False,
     }
 

@@ -11,6 +11,7 @@ import pytest
 from fillgate.v1 import execution_pb2, execution_service_pb2, order_pb2
 from fillgate_client import _convert
 from fillgate_client.types import (
+    Alert,
     ExecType,
     ExecutionReport,
     HaltScope,
@@ -40,6 +41,7 @@ CONVERTERS = [
     ("symbol", _convert.symbol_info_from_proto),
     ("risk_alert", _convert.risk_alert_from_proto),
     ("venue_drift", _convert.venue_drift_from_proto),
+    ("alert", _convert.alert_from_proto),
 ]
 
 
@@ -139,6 +141,7 @@ def test_account_positions_from_proto_signed_quantity_kept(pb: SimpleNamespace) 
         ("heartbeat", "heartbeat", Heartbeat),
         ("risk_alert", "risk_alert", RiskAlert),
         ("venue_drift", "venue_drift", VenueDrift),
+        ("alert", "alert", Alert),
     ],
 )
 def test_stream_event_from_proto_each_kind_returns_typed_event(

@@ -101,3 +101,8 @@ def test_fills_follow_json_venue_drift_printed_as_tagged_object(pb: SimpleNamesp
 
     assert [d["event"] for d in docs] == ["subscribed", "execution_report", "venue_drift"]
     assert docs[2]["sequence"] == 11
+
+
+def test_alert_event_line_names_kind_where_and_message(pb: SimpleNamespace) -> None:
+    line = _output.event_line(_convert.alert_from_proto(pb.alert()))
+    assert "ALERT slippage paper BTC-USD: filled 80 bps worse than arrival" in line

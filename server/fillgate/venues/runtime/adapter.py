@@ -188,6 +188,14 @@ class RemoteVenue:
         """Open orders the venue reported that fillgate did not place."""
         return list(self._connected().ctx.legs.foreign.values())
 
+    def stream_up(self) -> bool:
+        """Whether the venue's event stream is connected now (False before connect)."""
+        return self._run is not None and self._run.pump.up
+
+    def rate_headroom(self) -> float:
+        """Requests free in the venue's rate-limit bucket now (negative: calls queued)."""
+        return self._caller.bucket.available()
+
     def _connected(self) -> _Connected:
         assert self._run is not None, "venue used before connect()"
         return self._run
