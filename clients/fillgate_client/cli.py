@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--journal", metavar="PATH|off", help="journal file (default from config), or off"
     )
+    p.add_argument("--console", metavar="HOST:PORT", help="also serve the web console there")
 
     p = command("submit", _submit, "submit an order and print it")
     p.add_argument("account")
@@ -220,7 +221,11 @@ def scope_of(args: argparse.Namespace) -> tuple[HaltScope, str]:
 def _serve(args: argparse.Namespace) -> int:
     # Imported by name: the server's dependencies load only for this subcommand.
     app = importlib.import_module("fillgate.app")
-    return int(app.run_server(config_path=args.config, listen=args.listen, journal=args.journal))
+    return int(
+        app.run_server(
+            config_path=args.config, listen=args.listen, journal=args.journal, console=args.console
+        )
+    )
 
 
 def _emit(out: TextIO, args: argparse.Namespace, value: Any, text: str) -> None:

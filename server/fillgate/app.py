@@ -22,6 +22,8 @@ from fillgate.api.library import add_library_service
 from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
 from fillgate.config import Config, ConfigError, load_config
+from fillgate.console.auth import Verify
+from fillgate.console.server import ConsoleServer
 from fillgate.domain.errors import FillgateError
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
 from fillgate.engine.checkpoints import Snapshotter
@@ -145,6 +147,8 @@ class FillgateServer:
         self.admission = admission
         #: Takes the journal's snapshots (None without a journal).
         self.snapshotter: Snapshotter | None = None
+        #: The web console (None unless enabled).
+        self.console: ConsoleServer | None = None
 
     @property
     def address(self) -> str:
@@ -155,6 +159,8 @@ class FillgateServer:
         """Stop accepting calls, end streams (clients resume), drain in-flight calls."""
         grace = self.parts.config.server.shutdown_grace_s if grace is None else grace
         await self._health.enter_graceful_shutdown()
+        if self.console is not None:
+            await self.console.stop()
         await self.admission.stop()  # its probe would only meet a closing server
         stopping = asyncio.ensure_future(self.server.stop(grace))
         await asyncio.sleep(0)
@@ -170,15 +176,34 @@ class FillgateServer:
 
 
 async def create_server(
-    config: Config, *, listen: str | None = None, clock: Clock | None = None
+    config: Config,
+    *,
+    listen: str | None = None,
+    clock: Clock | None = None,
+    console_auth: Verify | None = None,
 ) -> FillgateServer:
     """Build, bind and start a server; ``listen`` overrides the config (port 0 = any free).
+
+    With ``[console] enabled`` the web console starts too; ``console_auth``
+    verifies its login tokens (without it the console is read-only, loopback only).
 
     With the journal on, the state is rebuilt before the port opens: from the
     newest usable snapshot and the records after it, or from every record.
     """
     journal = open_journal(config)
     parts = build(config, clock, journal)
+    console = (  # built first: it refuses a non-loopback address without auth
+        ConsoleServer(
+            config.console,
+            engine=parts.engine,
+            kill_switch=parts.kill_switch,
+            clock=parts.clock,
+            verify=console_auth,
+            reconciled=parts.reconciler.last_reconciled_ns,
+        )
+        if config.console.enabled
+        else None
+    )
     snapshotter = None
     if journal is not None:
         rebuild(parts.engine, journal, snapshots=config.journal.snapshot_every > 0)
@@ -238,6 +263,9 @@ async def create_server(
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     running = FillgateServer(server, port, parts, health_servicer, admission)
     running.snapshotter = snapshotter
+    if console is not None:
+        running.console = console
+        await console.start()
     return running
 
 
@@ -284,6 +312,9 @@ async def _serve(config: Config, listen: str | None) -> int:
         journal.policy.value if journal is not None else "-",
     )
     print(f"fillgate listening on {running.address}", flush=True)
+    if running.console is not None:
+        host = config.console.listen.rsplit(":", 1)[0]
+        print(f"fillgate console on http://{host}:{running.console.port}/", flush=True)
     await stop.wait()
     freezer.stop()
     log.info("event=shutdown_started grace_s=%s", config.server.shutdown_grace_s)
@@ -293,7 +324,10 @@ async def _serve(config: Config, listen: str | None) -> int:
 
 
 def run_server(
-    config_path: str | None = None, listen: str | None = None, journal: str | None = None
+    config_path: str | None = None,
+    listen: str | None = None,
+    journal: str | None = None,
+    console: str | None = None,
 ) -> int:
     """Run the server until SIGTERM/SIGINT; return the process exit code."""
     logging.basicConfig(
@@ -316,10 +350,19 @@ def run_server(
             else _replace(config.journal, enabled=True, path=journal)
         )
         config = _replace(config, journal=setting)
+    if console is not None:  # serve --console HOST:PORT
+        from dataclasses import replace as _replace_console
+
+        config = _replace_console(
+            config, console=_replace_console(config.console, enabled=True, listen=console)
+        )
     import uvloop
 
     try:
         return uvloop.run(_serve(config, listen))
+    except ValueError as exc:  # the console refuses a non-loopback address without auth
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except FillgateError as exc:  # a start-up refusal (journal in use or corrupt): no traceback
         log.error("event=startup_failed reason=%s detail=%r", exc.reason, exc.message)
         print(f"error: {exc.reason}: {exc.message}", file=sys.stderr)

@@ -31,6 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from fillgate.console.settings import ConsoleConfig, split_listen
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
@@ -156,6 +157,7 @@ class Config:
     streams: StreamConfig = field(default_factory=StreamConfig)
     journal: JournalConfig = field(default_factory=JournalConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
+    console: ConsoleConfig = field(default_factory=ConsoleConfig)
 
     def universe(self) -> Universe:
         """The accounts (with their venue) and symbols, as the engine and risk see them."""
@@ -179,7 +181,11 @@ def load_config(path: str | Path | None = None) -> Config:
 
 def config_from_dict(raw: Mapping[str, Any]) -> Config:
     """Build a :class:`Config` from parsed TOML, rejecting unknown keys and bad values."""
-    _check_keys("", raw, {"server", "accounts", "symbols", "paper", "streams", "journal", "risk"})
+    _check_keys(
+        "",
+        raw,
+        {"server", "accounts", "symbols", "paper", "streams", "journal", "risk", "console"},
+    )
     defaults = Config()
     accounts = defaults.accounts
     if "accounts" in raw:
@@ -205,8 +211,10 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         streams=_section(StreamConfig, "streams", raw.get("streams", {})),
         journal=_section(JournalConfig, "journal", raw.get("journal", {})),
         risk=_risk(raw.get("risk", {})),
+        console=_section(ConsoleConfig, "console", raw.get("console", {})),
     )
     _validate(config)
+    _validate_console(config.console)
     return config
 
 
@@ -339,6 +347,17 @@ def _validate(config: Config) -> None:
     if config.streams.retain < 1 or config.streams.subscriber_queue < 1:
         raise ConfigError("streams: retain and subscriber_queue must be at least 1")
     _validate_risk(config)
+
+
+def _validate_console(c: ConsoleConfig) -> None:
+    try:
+        split_listen(c.listen)
+    except ValueError as exc:
+        raise ConfigError(f"console.listen: {exc}") from None
+    if c.session_ttl_s <= 0 or c.heartbeat_s <= 0 or c.equity_sample_s <= 0:
+        raise ConfigError("console: session_ttl_s, heartbeat_s and equity_sample_s must be > 0")
+    if c.tape_size < 1:
+        raise ConfigError("console.tape_size must be at least 1")
 
 
 # -- [risk] ------------------------------------------------------------------
