@@ -51,7 +51,8 @@ log = logging.getLogger("fillgate.console")
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "fillgate_console"
-_WHO = "fillgate.console.who"  # the request's principal, set by the guard
+#: The request's principal, set by the guard (None: not logged in).
+_WHO: web.RequestKey[Principal | None] = web.RequestKey("who")
 
 #: Domain error -> (HTTP status, the gRPC code name the body carries).
 _STATUS: tuple[tuple[type[FillgateError], int, str], ...] = (
@@ -130,7 +131,7 @@ class ConsoleServer:
         )
         self._runner: web.AppRunner | None = None
         self.port = 0
-        self._streams: set[web.Request] = set()
+        self._streams: dict[int, web.Request] = {}
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -171,7 +172,7 @@ class ConsoleServer:
 
     def drop_streams(self) -> None:
         """Close every open event stream's connection (browsers reconnect and resume)."""
-        for request in tuple(self._streams):
+        for request in tuple(self._streams.values()):
             if request.transport is not None:
                 request.transport.close()
 
@@ -331,7 +332,7 @@ class ConsoleServer:
         if not readable:
             raise actions.PermissionDenied("PERMISSION_DENIED", f"{who.name} may read no account")
         every = len(readable) == len(self._engine.universe.accounts)
-        self._streams.add(request)
+        self._streams[id(request)] = request
         try:
             return await feed.stream(
                 request,
@@ -340,7 +341,7 @@ class ConsoleServer:
                 self.settings.heartbeat_s,
             )
         finally:
-            self._streams.discard(request)
+            self._streams.pop(id(request), None)
 
     # -- controls -------------------------------------------------------------
 

@@ -173,7 +173,7 @@ function renderRisk(snap) {
     for (const x of a.limits) rows.push(el("tr", {}, el("td", {}, a.account), el("td", { class: "text" }, x.name), el("td", { class: "text" }, x.subject), el("td", {}, x.usage ?? ""), el("td", {}, x.limit), bar(x.limit, x.usage)));
     for (const b of a.breakers) rows.push(el("tr", {}, el("td", {}, a.account), el("td", { class: "text" }, `breaker ${b.breaker}`), el("td", { class: `text ${b.state}` }, b.state), el("td", {}, b.value), el("td", {}, b.limit ?? ""), el("td", { class: "text" }, b.tripped ? b.tripped.message : "")));
   }
-  const table = el("table", {}, el("thead", {}, el("tr", {}, ...["Account", "Limit", "Subject", "Usage", "Limit", ""].map((h) => el("th", {}, h)))), el("tbody", {}, ...rows));
+  const table = el("table", {}, el("thead", {}, el("tr", {}, ...["Account", "Limit", "Subject", "Usage", "Maximum", ""].map((h) => el("th", {}, h)))), el("tbody", {}, ...rows));
   box.replaceChildren(table);
 }
 
@@ -191,10 +191,11 @@ function plot(svg, series, colors) {
   const all = series.flatMap((s) => s.points);
   if (all.length) {
     const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]);
-    const [x0, x1] = [Math.min(...xs), Math.max(...xs)], [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+    const [x0, x1] = [Math.min(...xs), Math.max(...xs) + (all.length === 1 ? 1 : 0)], [y0, y1] = [Math.min(...ys), Math.max(...ys)];
     const sx = (x) => (x1 > x0 ? ((x - x0) / (x1 - x0)) * 396 + 2 : 200);
     const sy = (y) => (y1 > y0 ? 116 - ((y - y0) / (y1 - y0)) * 112 : 60);
     series.forEach((s, i) => {
+      if (s.points.length === 1) s.points.push([s.points[0][0] + 1, s.points[0][1]]);  // one sample: a level
       const line = document.createElementNS(NS, "polyline");
       line.setAttribute("points", s.points.map((p) => `${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(" "));
       line.setAttribute("stroke", colors[i % colors.length]);
