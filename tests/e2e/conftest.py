@@ -29,8 +29,6 @@ FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-#: Where the run leaves its screenshots (the README's is docs/console.png).
-SHOTS = Path(os.environ.get("FILLGATE_E2E_SHOTS", "build/e2e"))
 
 CONFIG = {
     "accounts": {"paper": {"starting_cash": "1000000"}, "alpha": {"starting_cash": "50000"}},
@@ -79,9 +77,7 @@ def chromium_path() -> Path:
 
 async def _server(tmp_path: Path, auth: bool) -> FillgateServer:
     config = config_from_dict({**CONFIG, "journal": {"path": str(tmp_path / "journal.log")}})
-    return await create_server(
-        config, listen="127.0.0.1:0", console_auth=verify if auth else None
-    )
+    return await create_server(config, listen="127.0.0.1:0", console_auth=verify if auth else None)
 
 
 @pytest_asyncio.fixture
@@ -120,15 +116,3 @@ async def browser(chromium_path: Path) -> AsyncIterator[object]:
             yield launched
         finally:
             await launched.close()
-
-
-def console_url(server: FillgateServer) -> str:
-    assert server.console is not None
-    return f"http://127.0.0.1:{server.console.port}/"
-
-
-async def login(page, server: FillgateServer, token: str) -> None:  # type: ignore[no-untyped-def]
-    await page.goto(console_url(server))
-    await page.fill("#token", token)
-    await page.click("#login-form button[type=submit]")
-    await page.wait_for_selector("#feed.live")

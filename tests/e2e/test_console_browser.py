@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+from pathlib import Path
 
 import grpc
 import pytest
-from conftest import SHOTS, console_url, login
 
 from fillgate.app import FillgateServer
 from fillgate_client import AsyncFillgateClient
 from fillgate_client.errors import FillgateError
+
+#: Where the run leaves its screenshots (the README's is docs/console.png).
+SHOTS = Path(os.environ.get("FILLGATE_E2E_SHOTS", "build/e2e"))
+
+
+def console_url(server: FillgateServer) -> str:
+    assert server.console is not None
+    return f"http://127.0.0.1:{server.console.port}/"
+
+
+async def login(page, server: FillgateServer, token: str) -> None:  # type: ignore[no-untyped-def]
+    await page.goto(console_url(server))
+    await page.fill("#token", token)
+    await page.click("#login-form button[type=submit]")
+    await page.wait_for_selector("#feed.live")
 
 
 async def _seen(page) -> list[int]:  # type: ignore[no-untyped-def]
@@ -41,11 +57,11 @@ async def test_console_fill_appears_in_tape_within_a_second(
     async with AsyncFillgateClient(f"127.0.0.1:{readonly_server.port}", timeout=10) as client:
         started = time.monotonic()
         result = await client.submit_order("alpha", "ETH-USD", "sell", "1.5")
-        await page.locator(f"#tape tr[data-order='{result.order.order_id}']").wait_for(
-            timeout=1000
-        )
+        await page.locator(f"#tape tr[data-order='{result.order.order_id}']").wait_for(timeout=1000)
     assert time.monotonic() - started < 1.0
-    cells = await page.locator(f"#tape tr[data-order='{result.order.order_id}'] td").all_inner_texts()
+    cells = await page.locator(
+        f"#tape tr[data-order='{result.order.order_id}'] td"
+    ).all_inner_texts()
     assert cells[2:7] == ["alpha", "ETH-USD", "SELL", "1.5", "3000"]
 
 
@@ -116,7 +132,12 @@ async def test_console_realistic_state_screenshot_is_saved(
     await client.submit_order("paper", "BTC-USD", "sell", "0.2")
     for i, price in enumerate(("49000", "48500")):
         await client.submit_order(
-            "paper", "BTC-USD", "buy", "0.1", type="limit", limit_price=price,
+            "paper",
+            "BTC-USD",
+            "buy",
+            "0.1",
+            type="limit",
+            limit_price=price,
             client_order_id=f"rest{i}",
         )
     await client.halt("symbol", "ETH-USD", mode="reducing", reason="earnings window")
