@@ -55,6 +55,9 @@ class Monitor:
             maxlen=max(1, int(86_400 / equity_sample_s))
         )
         self._tasks: list[asyncio.Task[None]] = []
+        #: The last latency summary and when it was made: every viewer reads it, so it is
+        #: computed at most once a second (sorting the window is not free on the loop).
+        self._summary: tuple[int, dict[str, Any]] | None = None
 
     def start(self) -> None:
         self._tasks = [
@@ -119,6 +122,12 @@ class Monitor:
     def latency(self, window_ns: int = 5 * _MINUTE_NS) -> dict[str, Any]:
         """Percentiles over the last ``window_ns``, and per-minute p50/p99 for the plot."""
         now = self._engine.clock.now_ns()
+        if self._summary is not None and now - self._summary[0] < 1_000_000_000:
+            return self._summary[1]
+        self._summary = (now, self._latency_now(now, window_ns))
+        return self._summary[1]
+
+    def _latency_now(self, now: int, window_ns: int) -> dict[str, Any]:
         while self._latency and self._latency[0][0] < now - WINDOW_NS:
             self._latency.popleft()
         recent = sorted(lat for ts, lat in self._latency if ts >= now - window_ns)

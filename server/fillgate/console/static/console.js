@@ -256,7 +256,7 @@ function onEvent(kind, message) {
     renderOrders();
     if (data.fill) { state.tape.set(seq, data.fill); renderTape(); }
   }
-  scheduleRefresh(150);
+  scheduleRefresh(1000);  // positions and totals: at most one snapshot a second while busy
 }
 
 function openFeed(after) {
