@@ -115,3 +115,31 @@ class Sessions:
 
     def close(self, session_id: str) -> None:
         self._by_hash.pop(self._key(session_id), None)
+
+
+class LoginThrottle:
+    """Refuse logins from an address after ``limit`` failures within ``window_s``.
+
+    Tokens are long random secrets, so this is not what keeps them safe; it
+    keeps a guessing loop from burning the event loop's time.
+    """
+
+    def __init__(self, clock: Clock, limit: int = 5, window_s: float = 60.0) -> None:
+        self._clock = clock
+        self._limit = limit
+        self._window_ns = int(window_s * 1e9)
+        self._failures: dict[str, list[int]] = {}
+
+    def blocked(self, remote: str) -> bool:
+        now = self._clock.now_ns()
+        recent = [t for t in self._failures.get(remote, ()) if t > now - self._window_ns]
+        if recent:
+            self._failures[remote] = recent
+        else:
+            self._failures.pop(remote, None)
+        return len(recent) >= self._limit
+
+    def failed(self, remote: str) -> None:
+        if len(self._failures) > 10_000:  # bounded: forget everyone rather than grow
+            self._failures.clear()
+        self._failures.setdefault(remote, []).append(self._clock.now_ns())

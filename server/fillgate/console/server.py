@@ -43,7 +43,7 @@ from fillgate.engine.engine import Engine
 from fillgate.engine.kill_switch import KillSwitch
 
 from . import actions, feed, views
-from .auth import LOOPBACK_VIEWER, Principal, Sessions, Verify, can_read
+from .auth import LOOPBACK_VIEWER, LoginThrottle, Principal, Sessions, Verify, can_read
 from .monitor import Monitor
 from .settings import ConsoleConfig, is_loopback, split_listen
 
@@ -126,6 +126,7 @@ class ConsoleServer:
         self._verify = verify
         self._reconciled = reconciled if reconciled is not None else {}
         self.sessions = Sessions(clock, settings.session_ttl_s)
+        self._throttle = LoginThrottle(clock)
         self.monitor = Monitor(
             engine, tape_size=settings.tape_size, equity_sample_s=settings.equity_sample_s
         )
@@ -261,13 +262,19 @@ class ConsoleServer:
                 "AUTH_NOT_CONFIGURED",
                 "authentication is not configured: the console is read-only",
             )
+        remote = request.remote or ""
+        if self._throttle.blocked(remote):
+            return _refuse(
+                429, "RESOURCE_EXHAUSTED", "TOO_MANY_LOGIN_FAILURES", "too many failed logins; wait"
+            )
         body = await _body(request)
         token = body.get("token")
         if not isinstance(token, str) or not token:
             raise InvalidArgument([("token", "is required")])
         who = self._verify(token)
         if who is None:
-            log.warning("event=console_login_refused remote=%s", request.remote)
+            self._throttle.failed(remote)
+            log.warning("event=console_login_refused remote=%s", remote)
             return _refuse(401, "UNAUTHENTICATED", "TOKEN_INVALID", "the token is not valid")
         session_id, session = self.sessions.open(who)
         log.info("event=console_login principal=%s", who.name)

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from fillgate.console.auth import LOOPBACK_VIEWER, Sessions, can_change_state, can_read
+from fillgate.console.auth import (
+    LOOPBACK_VIEWER,
+    LoginThrottle,
+    Sessions,
+    can_change_state,
+    can_read,
+)
 from fillgate.console.settings import is_loopback, split_listen
 from fillgate.domain.enums import HaltScope
 from fillgate.domain.values import ManualClock
@@ -66,3 +72,15 @@ def test_listen_without_port_is_refused() -> None:
         except ValueError:
             continue
         raise AssertionError(bad)
+
+
+def test_login_throttle_after_failures_blocks_until_window_passes() -> None:
+    clock = ManualClock()
+    throttle = LoginThrottle(clock, limit=2, window_s=60)
+    throttle.failed("1.2.3.4")
+    assert not throttle.blocked("1.2.3.4")
+    throttle.failed("1.2.3.4")
+    assert throttle.blocked("1.2.3.4")
+    assert not throttle.blocked("5.6.7.8")
+    clock.advance(61_000_000_000)
+    assert not throttle.blocked("1.2.3.4")
