@@ -176,6 +176,9 @@ async def test_console_cancel_all_cancels_the_accounts_open_orders(authed: Fillg
             assert r.status == 200
             assert len((await r.json())["canceled"]) == 2
     assert authed.parts.engine.open_orders_of("alpha") == []
+    journal = authed.parts.engine.journal
+    assert journal is not None
+    assert journal.path.read_bytes().count(b'{"cs.by":"console:at"}') == 2  # who, per cancel
 
 
 async def test_console_feed_resume_older_than_memory_is_served_from_journal(

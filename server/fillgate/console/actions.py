@@ -2,8 +2,8 @@
 
 Each parses a JSON body, checks the principal's scope, acts through the same
 engine and kill switch the gRPC API uses, and is recorded with who did it:
-halts and resumes carry ``requested_by`` into the journal; every action is
-also logged as one structured line. Every answer waits until what it reports
+halts, resumes and cancel requests carry ``requested_by`` into the journal;
+every action is also logged as one structured line. Every answer waits until what it reports
 is durable (the engine's calls do).
 """
 
@@ -154,7 +154,9 @@ async def cancel(engine: Engine, who: Principal, order_id: str) -> dict[str, Any
         raise engine_not_found(order_id)
     if not can_trade(who, order.account):
         raise _deny(who, f"cancel orders of account {order.account}")
-    done = await engine.cancel(CancelOrder(ref=OrderRef(order_id=order_id)))
+    done = await engine.cancel(
+        CancelOrder(ref=OrderRef(order_id=order_id), requested_by=recorded_as(who))
+    )
     log.warning(
         "event=console_action action=cancel by=%s account=%s order_id=%s state=%s",
         recorded_as(who),
@@ -178,7 +180,9 @@ async def cancel_all(engine: Engine, who: Principal, account: str) -> dict[str, 
     canceled, skipped = [], []
     for order in engine.open_orders_of(account):
         try:
-            done = await engine.cancel(CancelOrder(ref=OrderRef(order_id=order.order_id)))
+            done = await engine.cancel(
+                CancelOrder(ref=OrderRef(order_id=order.order_id), requested_by=recorded_as(who))
+            )
         except FailedPrecondition:  # filled or being replaced meanwhile
             skipped.append(order.order_id)
             continue

@@ -55,6 +55,9 @@ class OrderTriggered(OrderEvent):
 class OrderCancelRequested(OrderEvent):
     """fillgate sent a cancel to the venue."""
 
+    #: Who asked for it ("" when not recorded); journaled as "cs.by".
+    requested_by: str = ""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderCanceled(OrderEvent):

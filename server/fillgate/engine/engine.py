@@ -255,7 +255,11 @@ class Engine:
                 f"order {order.order_id} has a replace in flight; retry the cancel",
                 {"order_id": order.order_id, "state": order.state.name},
             )
-        self._apply(ev.OrderCancelRequested(order_id=order.order_id, ts_ns=self.clock.now_ns()))
+        self._apply(
+            ev.OrderCancelRequested(
+                order_id=order.order_id, ts_ns=self.clock.now_ns(), requested_by=cmd.requested_by
+            )
+        )
         await self.venues[order.account].cancel(self._orders[order.order_id])
         return self._orders[order.order_id]
 

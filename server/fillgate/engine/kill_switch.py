@@ -174,7 +174,11 @@ class KillSwitch:
                 continue
             try:
                 canceled.append(
-                    await self._engine.cancel(CancelOrder(ref=OrderRef(order_id=order.order_id)))
+                    await self._engine.cancel(
+                        CancelOrder(
+                            ref=OrderRef(order_id=order.order_id), requested_by=cmd.requested_by
+                        )
+                    )
                 )
             except FailedPrecondition as exc:  # filled or replaced meanwhile: report and go on
                 log.warning(

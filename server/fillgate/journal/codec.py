@@ -143,8 +143,12 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
         body = _order_fields(event.order)
     elif kind is ev.OrderAcknowledged:
         body = [event.order_id, event.venue_order_id]
-    elif kind in (ev.OrderTriggered, ev.OrderCancelRequested):
+    elif kind is ev.OrderTriggered:
         body = [event.order_id]
+    elif kind is ev.OrderCancelRequested:
+        body = [event.order_id]
+        if event.requested_by:  # the trailing object, written only when non-empty
+            body.append({"cs.by": event.requested_by})
     elif kind in _REASONED:
         body = [event.order_id, event.reason]
     elif kind in (ev.OrderReplaceRequested, ev.OrderReplaced):
@@ -224,8 +228,11 @@ def decode_row(r: list[Any]) -> Record:
         event = ev.OrderAccepted(order_id=f[0], ts_ns=ts, order=_order_from(f, ts))
     elif cls is ev.OrderAcknowledged:
         event = ev.OrderAcknowledged(order_id=f[0], ts_ns=ts, venue_order_id=f[1])
-    elif cls in (ev.OrderTriggered, ev.OrderCancelRequested):
+    elif cls is ev.OrderTriggered:
         event = cls(order_id=f[0], ts_ns=ts)
+    elif cls is ev.OrderCancelRequested:
+        ext = f[1] if len(f) > 1 else {}
+        event = cls(order_id=f[0], ts_ns=ts, requested_by=ext.get("cs.by", ""))
     elif cls in _REASONED:
         event = cls(order_id=f[0], ts_ns=ts, reason=f[1])
     elif cls in (ev.OrderReplaceRequested, ev.OrderReplaced):
