@@ -10,11 +10,18 @@ from pathlib import Path
 import aiohttp
 import pytest
 import pytest_asyncio
-from conftest import CONFIG
 
 from fillgate.app import FillgateServer, create_server
 from fillgate.config import config_from_dict
 from fillgate_client import AsyncFillgateClient
+
+CONFIG = {
+    "accounts": {"paper": {"starting_cash": "1000000"}, "alpha": {"starting_cash": "50000"}},
+    "symbols": {
+        "BTC-USD": {"reference_price": "50000", "price_precision": 2, "quantity_precision": 6},
+        "ETH-USD": {"reference_price": "3000", "price_precision": 2, "quantity_precision": 5},
+    },
+}
 
 
 @dataclass(frozen=True)

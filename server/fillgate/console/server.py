@@ -42,7 +42,7 @@ from fillgate.domain.values import Clock
 from fillgate.engine.engine import Engine
 from fillgate.engine.kill_switch import KillSwitch
 
-from . import actions, feed, views
+from . import actions, feed, page
 from .auth import LOOPBACK_VIEWER, LoginThrottle, Principal, Sessions, Verify, can_read
 from .monitor import Monitor
 from .settings import ConsoleConfig, is_loopback, split_listen
@@ -301,37 +301,12 @@ class ConsoleServer:
 
     async def _snapshot(self, request: web.Request) -> web.Response:
         who = self._reader(request)
+        await self._engine.durable()  # like every answer: show nothing a crash could take back
         return _json(self.snapshot(self._readable(who)))
 
     def snapshot(self, accounts: list[str]) -> dict[str, Any]:
         """Everything the page shows for ``accounts``, consistent (nothing awaits)."""
-        engine = self._engine
-        now = engine.clock.now_ns()
-        wanted = set(accounts)
-        snaps = engine.book.snapshots(accounts) if accounts else []
-        return {
-            "head": engine.bus.head,
-            "now_ns": now,
-            "accounts": [views.account(engine, s, views.buying_power(engine, s)) for s in snaps],
-            "positions": [
-                views.position(p, now)
-                for s in snaps
-                for p in s.positions.values()
-                if p.quantity or p.realized_pnl
-            ],
-            "orders": [
-                views.order(o)
-                for o in sorted(engine.open_orders(), key=lambda o: o.created_ns)
-                if o.account in wanted
-            ],
-            "fills": [f for f in self.monitor.tape if f["account"] in wanted],
-            "restrictions": [views.restriction(r) for r in engine.trading.restrictions()],
-            "risk": views.risk(engine, accounts),
-            "venues": views.venues(engine, accounts, dict(self._reconciled)),
-            "symbols": views.symbols(engine, now),
-            "latency": self.monitor.latency(),
-            "equity_curve": self.monitor.equity_curve(wanted),
-        }
+        return page.snapshot(self._engine, self.monitor, accounts, dict(self._reconciled))
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         who = self._reader(request)

@@ -17,7 +17,7 @@ from fillgate.domain import events as ev
 from fillgate.domain.enums import HaltScope, TradingMode
 from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
-from fillgate.domain.values import ZERO, fmt
+from fillgate.domain.values import EXACT, ZERO, fmt
 from fillgate.engine.engine import Engine
 from fillgate.risk.report import risk_state
 from fillgate.risk.trading_state import Restriction
@@ -123,7 +123,7 @@ def buying_power(engine: Engine, snap: AccountSnapshot) -> Decimal:
         if snap.account in (risk.exposure.accounts)
         else ZERO
     )
-    return snap.equity - margin if margin else snap.cash
+    return EXACT.subtract(snap.equity, margin) if margin else snap.cash
 
 
 def risk(engine: Engine, accounts: Iterable[str]) -> dict[str, Any]:

@@ -188,8 +188,14 @@ def test_main_serve_calls_run_server_with_options(monkeypatch: pytest.MonkeyPatc
     module.run_server = run_server  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "fillgate.app", module)
     argv = ["serve", "--config", "c.toml", "--listen", "0.0.0.0:1", "--journal", "off"]
+    argv += ["--console", "127.0.0.1:8080"]
     assert cli.main(argv) == 3
-    assert seen == {"config_path": "c.toml", "listen": "0.0.0.0:1", "journal": "off"}
+    assert seen == {
+        "config_path": "c.toml",
+        "listen": "0.0.0.0:1",
+        "journal": "off",
+        "console": "127.0.0.1:8080",
+    }
 
 
 def reports(pb: SimpleNamespace, *sequences: int) -> list[StreamEvent]:
