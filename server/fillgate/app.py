@@ -199,7 +199,7 @@ async def create_server(
             kill_switch=parts.kill_switch,
             clock=parts.clock,
             verify=console_auth,
-            reconciled=parts.reconciler.last_reconciled_ns,
+            reconciler=parts.reconciler,
         )
         if config.console.enabled
         else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections import OrderedDict, deque
 from typing import Any
 
@@ -38,7 +39,7 @@ def percentile(sorted_ns: list[int], q: float) -> float:
     """The q-quantile (nearest rank) of sorted samples, in milliseconds."""
     if not sorted_ns:
         return 0.0
-    rank = max(0, min(len(sorted_ns) - 1, round(q * len(sorted_ns) + 0.5) - 1))
+    rank = max(0, min(len(sorted_ns) - 1, math.ceil(q * len(sorted_ns)) - 1))
     return sorted_ns[rank] / 1e6
 
 

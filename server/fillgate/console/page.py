@@ -6,13 +6,14 @@ from typing import Any
 
 from fillgate.domain.enums import HaltScope
 from fillgate.engine.engine import Engine
+from fillgate.engine.reconcile import Reconciler
 
 from . import views
 from .monitor import Monitor
 
 
 def snapshot(
-    engine: Engine, monitor: Monitor, accounts: list[str], reconciled: dict[str, int]
+    engine: Engine, monitor: Monitor, accounts: list[str], reconciler: Reconciler | None
 ) -> dict[str, Any]:
     """Everything the page shows for ``accounts``, consistent (nothing awaits)."""
     now = engine.clock.now_ns()
@@ -40,7 +41,7 @@ def snapshot(
             if r.scope is not HaltScope.ACCOUNT or r.target in wanted
         ],
         "risk": views.risk(engine, accounts),
-        "venues": views.venues(engine, accounts, reconciled),
+        "venues": views.venues(engine, accounts, reconciler),
         "symbols": views.symbols(engine, now),
         "latency": monitor.latency(),
         "equity_curve": monitor.equity_curve(wanted),

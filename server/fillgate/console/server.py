@@ -21,7 +21,7 @@ every POST must be ``application/json`` from the console's own origin.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from fillgate.domain.errors import (
 from fillgate.domain.values import Clock
 from fillgate.engine.engine import Engine
 from fillgate.engine.kill_switch import KillSwitch
+from fillgate.engine.reconcile import Reconciler
 
 from . import actions, feed, page
 from .auth import LOOPBACK_VIEWER, LoginThrottle, Principal, Sessions, Verify, can_read
@@ -112,7 +113,7 @@ class ConsoleServer:
         kill_switch: KillSwitch,
         clock: Clock,
         verify: Verify | None = None,
-        reconciled: Mapping[str, int] | None = None,
+        reconciler: Reconciler | None = None,
     ) -> None:
         host, _ = split_listen(settings.listen)
         if verify is None and not is_loopback(host):
@@ -124,7 +125,7 @@ class ConsoleServer:
         self._engine = engine
         self._kill_switch = kill_switch
         self._verify = verify
-        self._reconciled = reconciled if reconciled is not None else {}
+        self._reconciler = reconciler
         self.sessions = Sessions(clock, settings.session_ttl_s)
         self._throttle = LoginThrottle(clock)
         self.monitor = Monitor(
@@ -306,7 +307,7 @@ class ConsoleServer:
 
     def snapshot(self, accounts: list[str]) -> dict[str, Any]:
         """Everything the page shows for ``accounts``, consistent (nothing awaits)."""
-        return page.snapshot(self._engine, self.monitor, accounts, dict(self._reconciled))
+        return page.snapshot(self._engine, self.monitor, accounts, self._reconciler)
 
     async def _events(self, request: web.Request) -> web.StreamResponse:
         who = self._reader(request)

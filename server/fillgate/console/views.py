@@ -19,6 +19,7 @@ from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
 from fillgate.domain.values import EXACT, ZERO, fmt
 from fillgate.engine.engine import Engine
+from fillgate.engine.reconcile import Reconciler
 from fillgate.risk.report import risk_state
 from fillgate.risk.trading_state import Restriction
 from fillgate.streams.bus import BusEvent
@@ -133,18 +134,30 @@ def risk(engine: Engine, accounts: Iterable[str]) -> dict[str, Any]:
     return {"enabled": True, **plain(state)}
 
 
-def venues(engine: Engine, accounts: Iterable[str], reconciled: dict[str, int]) -> list[Any]:
-    """Per account: its venue, whether it takes orders, and its last reconciliation."""
+def venues(engine: Engine, accounts: Iterable[str], reconciler: Reconciler | None) -> list[Any]:
+    """Per account: its venue, whether it takes orders, drift, and its last reconciliation.
+
+    DOWN: the venue cannot be read (no new orders); DEGRADED: it answers but
+    disagrees with fillgate (drift reported); CONNECTED otherwise.
+    """
     rows = []
     for name in accounts:
         blocked = engine.blocked.get(name)
+        drifts = reconciler.drifting(name) if reconciler is not None else 0
+        status, detail = "CONNECTED", ""
+        if blocked:
+            status, detail = "DOWN", blocked
+        elif drifts:
+            status, detail = "DEGRADED", f"{drifts} drift(s) reported"
         rows.append(
             {
                 "account": name,
                 "venue": engine.universe.accounts[name],
-                "status": "DOWN" if blocked else "CONNECTED",
-                "detail": blocked or "",
-                "last_reconciled_ns": reconciled.get(name),
+                "status": status,
+                "detail": detail,
+                "last_reconciled_ns": (
+                    reconciler.last_reconciled_ns.get(name) if reconciler is not None else None
+                ),
             }
         )
     return rows

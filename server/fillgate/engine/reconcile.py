@@ -183,6 +183,10 @@ class Reconciler:
         self._reported[key] = value
         return True
 
+    def drifting(self, account: str) -> int:
+        """How many drifts the last reconciliation of ``account`` still found (for the console)."""
+        return sum(1 for key in self._reported if key[0] == account)
+
     @staticmethod
     def _still(key: tuple[str, str, str], drifts: list[ev.VenueDrift]) -> bool:
         return any((d.account, d.symbol, d.kind) == key for d in drifts)
