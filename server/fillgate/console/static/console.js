@@ -187,17 +187,19 @@ function renderVenues(snap) {
 
 const NS = "http://www.w3.org/2000/svg";
 function plot(svg, series, colors) {
+  // One sample (one minute, one equity reading) is drawn as a level across the plot.
+  const padded = series.map((s) => (s.points.length === 1 ? [s.points[0], [s.points[0][0] + 1, s.points[0][1]]] : s.points));
+  const all = padded.flat();
   const lines = [];
-  const all = series.flatMap((s) => s.points);
   if (all.length) {
     const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]);
-    const [x0, x1] = [Math.min(...xs), Math.max(...xs) + (all.length === 1 ? 1 : 0)], [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+    const [x0, x1] = [Math.min(...xs), Math.max(...xs)], [y0, y1] = [Math.min(...ys), Math.max(...ys)];
     const sx = (x) => (x1 > x0 ? ((x - x0) / (x1 - x0)) * 396 + 2 : 200);
     const sy = (y) => (y1 > y0 ? 116 - ((y - y0) / (y1 - y0)) * 112 : 60);
-    series.forEach((s, i) => {
-      if (s.points.length === 1) s.points.push([s.points[0][0] + 1, s.points[0][1]]);  // one sample: a level
+    padded.forEach((points, i) => {
+      if (!points.length) return;
       const line = document.createElementNS(NS, "polyline");
-      line.setAttribute("points", s.points.map((p) => `${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(" "));
+      line.setAttribute("points", points.map((p) => `${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(" "));
       line.setAttribute("stroke", colors[i % colors.length]);
       lines.push(line);
     });
