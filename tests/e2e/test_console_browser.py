@@ -150,3 +150,20 @@ async def test_console_realistic_state_screenshot_is_saved(
     await page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
     assert await page.locator("#orders tr[data-order]").count() == 2
+
+
+async def test_console_feed_refused_resume_point_starts_over_from_snapshot(
+    readonly_server: FillgateServer, browser
+) -> None:  # type: ignore[no-untyped-def]
+    page = await browser.new_page()
+    await page.goto(console_url(readonly_server))
+    await page.wait_for_selector("#feed.live")
+    # As after a restart without the journal: the browser's resume point is ahead of the head.
+    await page.evaluate("window.fillgate.source.close(); openFeed(999999)")
+    await page.wait_for_selector("#feed.down")
+    await page.wait_for_selector("#feed.live", timeout=5000)
+    head = readonly_server.parts.engine.bus.head
+    assert (
+        await page.evaluate("window.fillgate.source.url")
+        == console_url(readonly_server) + f"api/events?after={head}"
+    )

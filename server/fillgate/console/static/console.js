@@ -268,7 +268,23 @@ function openFeed(after) {
   for (const kind of ["execution", "trading_state", "breaker", "venue_drift", "other"]) {
     source.addEventListener(kind, (message) => onEvent(kind, message));
   }
-  source.onerror = () => { $("feed").textContent = "reconnecting…"; $("feed").className = "badge down"; };
+  source.onerror = () => {
+    $("feed").textContent = "reconnecting…"; $("feed").className = "badge down";
+    // A dropped connection is retried by the browser with Last-Event-ID. A refused one
+    // (the resume point is gone: the server restarted without its journal, or the session
+    // ended) closes the source: start over from a fresh snapshot, or the login.
+    if (source.readyState === EventSource.CLOSED) setTimeout(restart, 1000);
+  };
+}
+
+async function restart() {
+  try {
+    const snap = await api("GET", "/api/snapshot");
+    render(snap);
+    openFeed(snap.head);
+  } catch (exc) {
+    window.location.reload();
+  }
 }
 
 // -- start -----------------------------------------------------------------
