@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -47,13 +47,21 @@ CONFIG = {
 
 @dataclass(frozen=True)
 class Principal:
-    """What the auth room's Principal looks like to the console: a name and scopes."""
+    """Shaped like the auth room's Principal: a name and scopes (``*`` = every account)."""
 
     name: str
-    scopes: frozenset[str] = field(default_factory=frozenset)
+    scopes: frozenset[str] = frozenset()
 
-    def allows(self, scope: str) -> bool:
-        return scope in self.scopes
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.scopes
+
+    def can_read(self, account: str) -> bool:
+        s = self.scopes
+        return bool({"admin", "audit", f"read:{account}", "read:*"} & s) or self.can_trade(account)
+
+    def can_trade(self, account: str) -> bool:
+        return bool({"admin", f"trade:{account}", "trade:*"} & self.scopes)
 
 
 TOKENS = {

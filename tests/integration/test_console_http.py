@@ -26,11 +26,21 @@ CONFIG = {
 
 @dataclass(frozen=True)
 class Principal:
-    name: str
-    scopes: frozenset[str]
+    """Shaped like the auth room's Principal: a name and scopes (``*`` = every account)."""
 
-    def allows(self, scope: str) -> bool:
-        return scope in self.scopes
+    name: str
+    scopes: frozenset[str] = frozenset()
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.scopes
+
+    def can_read(self, account: str) -> bool:
+        s = self.scopes
+        return bool({"admin", "audit", f"read:{account}", "read:*"} & s) or self.can_trade(account)
+
+    def can_trade(self, account: str) -> bool:
+        return bool({"admin", f"trade:{account}", "trade:*"} & self.scopes)
 
 
 TOKENS = {

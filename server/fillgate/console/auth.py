@@ -1,10 +1,14 @@
 """Who is looking at the console, and what they may do.
 
 The console uses the gRPC API's principals and scopes (``read:<account>``,
-``trade:<account>``, ``admin``) through a small protocol of its own, so any
-token verifier plugs in with a one-line adapter::
+``trade:<account>``, ``admin``, ``audit``; ``*`` for every account) through a
+small protocol of its own that the auth room's ``Principal`` fits as it is,
+so a token store plugs in with a one-line adapter::
 
-    ConsoleAuth = lambda token: token_store.verify(token, clock.now_ns())  # the idea
+    verify = lambda token: token_store.verify(token, clock.now_ns())
+
+The rules are the gRPC API's: reading an account needs read (or trade) on it,
+canceling its orders needs trade on it, halt and resume need admin.
 
 Without a verifier the console is read-only and serves loopback only: every
 visitor is :data:`LOOPBACK_VIEWER`, who may read every account and act on none.
@@ -29,12 +33,17 @@ from fillgate.domain.values import Clock
 
 
 class Principal(Protocol):
-    """Anything with a name and scopes (the auth room's Principal fits as is)."""
+    """An authenticated caller (the auth room's Principal fits as is)."""
 
     @property
     def name(self) -> str: ...
 
-    def allows(self, scope: str) -> bool: ...
+    @property
+    def is_admin(self) -> bool: ...
+
+    def can_read(self, account: str) -> bool: ...
+
+    def can_trade(self, account: str) -> bool: ...
 
 
 #: Verify a presented token: the principal it names, or None.
@@ -46,27 +55,29 @@ class Viewer:
     """A principal that may read every account and do nothing else."""
 
     name: str
+    is_admin: bool = False
 
-    def allows(self, scope: str) -> bool:
-        return scope.startswith("read:")
+    def can_read(self, account: str) -> bool:
+        return True
+
+    def can_trade(self, account: str) -> bool:
+        return False
 
 
 LOOPBACK_VIEWER = Viewer("loopback-viewer")
 
 
 def can_read(who: Principal, account: str) -> bool:
-    return who.allows(f"read:{account}") or can_trade(who, account)
+    return who.can_read(account) or who.can_trade(account) or who.is_admin
 
 
 def can_trade(who: Principal, account: str) -> bool:
-    return who.allows(f"trade:{account}") or who.allows("admin")
+    return who.can_trade(account) or who.is_admin
 
 
 def can_change_state(who: Principal, scope: HaltScope, target: str) -> bool:
-    """Halting or resuming one account is a trader's call; anything wider is an admin's."""
-    if scope is HaltScope.ACCOUNT:
-        return can_trade(who, target)
-    return who.allows("admin")
+    """Halt and resume, of any scope, are an admin's (as Halt and Resume over gRPC)."""
+    return who.is_admin
 
 
 @dataclass(slots=True)

@@ -18,8 +18,15 @@ class _P:
     def __init__(self, *scopes: str) -> None:
         self.scopes = set(scopes)
 
-    def allows(self, scope: str) -> bool:
-        return scope in self.scopes
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.scopes
+
+    def can_read(self, account: str) -> bool:
+        return f"read:{account}" in self.scopes
+
+    def can_trade(self, account: str) -> bool:
+        return f"trade:{account}" in self.scopes
 
 
 def test_session_after_ttl_is_gone() -> None:
@@ -56,11 +63,13 @@ def test_loopback_viewer_reads_but_cannot_change_state() -> None:
     assert not can_change_state(LOOPBACK_VIEWER, HaltScope.ACCOUNT, "paper")
 
 
-def test_trader_changes_own_account_not_all() -> None:
+def test_trader_cannot_halt_even_own_account_admin_can() -> None:
     trader = _P("trade:alpha")
-    assert can_change_state(trader, HaltScope.ACCOUNT, "alpha")
-    assert not can_change_state(trader, HaltScope.ACCOUNT, "paper")
-    assert not can_change_state(trader, HaltScope.ALL, "")
+    assert can_read(trader, "alpha") and not can_read(trader, "paper")
+    assert not can_change_state(
+        trader, HaltScope.ACCOUNT, "alpha"
+    )  # Halt needs admin over gRPC too
+    assert can_change_state(_P("admin"), HaltScope.ALL, "")
 
 
 def test_listen_without_port_is_refused() -> None:
