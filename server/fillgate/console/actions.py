@@ -154,9 +154,7 @@ async def cancel(engine: Engine, who: Principal, order_id: str) -> dict[str, Any
         raise engine_not_found(order_id)
     if not can_trade(who, order.account):
         raise _deny(who, f"cancel orders of account {order.account}")
-    done = await engine.cancel(
-        CancelOrder(ref=OrderRef(order_id=order_id), requested_by=recorded_as(who))
-    )
+    done = await engine.cancel(CancelOrder(ref=OrderRef(order_id=order_id), by=recorded_as(who)))
     log.warning(
         "event=console_action action=cancel by=%s account=%s order_id=%s state=%s",
         recorded_as(who),
@@ -181,7 +179,7 @@ async def cancel_all(engine: Engine, who: Principal, account: str) -> dict[str, 
     for order in engine.open_orders_of(account):
         try:
             done = await engine.cancel(
-                CancelOrder(ref=OrderRef(order_id=order.order_id), requested_by=recorded_as(who))
+                CancelOrder(ref=OrderRef(order_id=order.order_id), by=recorded_as(who))
             )
         except FailedPrecondition:  # filled or being replaced meanwhile
             skipped.append(order.order_id)

@@ -40,8 +40,8 @@ class CancelOrder:
     """Cancel a working order."""
 
     ref: OrderRef
-    #: Who asked (the console records "console:<name>"); journaled on the cancel request.
-    requested_by: str = ""
+    #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -55,8 +55,8 @@ class OrderTriggered(OrderEvent):
 class OrderCancelRequested(OrderEvent):
     """fillgate sent a cancel to the venue."""
 
-    #: Who asked for it ("" when not recorded); journaled as "cs.by".
-    requested_by: str = ""
+    #: The principal whose command caused it ("auth.by" in the journal); "" = the system.
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

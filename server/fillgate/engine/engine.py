@@ -256,9 +256,7 @@ class Engine:
                 {"order_id": order.order_id, "state": order.state.name},
             )
         self._apply(
-            ev.OrderCancelRequested(
-                order_id=order.order_id, ts_ns=self.clock.now_ns(), requested_by=cmd.requested_by
-            )
+            ev.OrderCancelRequested(order_id=order.order_id, ts_ns=self.clock.now_ns(), by=cmd.by)
         )
         await self.venues[order.account].cancel(self._orders[order.order_id])
         return self._orders[order.order_id]

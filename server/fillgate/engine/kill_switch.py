@@ -175,9 +175,7 @@ class KillSwitch:
             try:
                 canceled.append(
                     await self._engine.cancel(
-                        CancelOrder(
-                            ref=OrderRef(order_id=order.order_id), requested_by=cmd.requested_by
-                        )
+                        CancelOrder(ref=OrderRef(order_id=order.order_id), by=cmd.requested_by)
                     )
                 )
             except FailedPrecondition as exc:  # filled or replaced meanwhile: report and go on

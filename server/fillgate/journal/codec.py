@@ -147,8 +147,8 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
         body = [event.order_id]
     elif kind is ev.OrderCancelRequested:
         body = [event.order_id]
-        if event.requested_by:  # the trailing object, written only when non-empty
-            body.append({"cs.by": event.requested_by})
+        if event.by:  # the trailing object, written only when non-empty
+            body.append({"cs.by": event.by})
     elif kind in _REASONED:
         body = [event.order_id, event.reason]
     elif kind in (ev.OrderReplaceRequested, ev.OrderReplaced):
@@ -232,7 +232,7 @@ def decode_row(r: list[Any]) -> Record:
         event = cls(order_id=f[0], ts_ns=ts)
     elif cls is ev.OrderCancelRequested:
         ext = f[1] if len(f) > 1 else {}
-        event = cls(order_id=f[0], ts_ns=ts, requested_by=ext.get("cs.by", ""))
+        event = cls(order_id=f[0], ts_ns=ts, by=ext.get("cs.by", ""))
     elif cls in _REASONED:
         event = cls(order_id=f[0], ts_ns=ts, reason=f[1])
     elif cls in (ev.OrderReplaceRequested, ev.OrderReplaced):

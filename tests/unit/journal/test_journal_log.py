@@ -58,7 +58,7 @@ EVENTS = [
     ),
     ev.OrderTriggered(order_id="O-1", ts_ns=10),
     ev.OrderCancelRequested(order_id="O-1", ts_ns=11),
-    ev.OrderCancelRequested(order_id="O-1", ts_ns=11, requested_by="console:ops"),
+    ev.OrderCancelRequested(order_id="O-1", ts_ns=11, by="console:ops"),
     ev.OrderCanceled(order_id="O-1", ts_ns=12, reason="asked"),
     ev.OrderCancelRejected(order_id="O-1", ts_ns=12, reason="late"),
     ev.OrderReplaceRequested(
