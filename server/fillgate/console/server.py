@@ -20,6 +20,7 @@ every POST must be ``application/json`` from the console's own origin.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -349,7 +350,9 @@ class ConsoleServer:
                 return _refuse(
                     403, "PERMISSION_DENIED", "CSRF_TOKEN_INVALID", "missing or wrong X-CSRF-Token"
                 )
-            return _json(await action(request, session.principal))
+            # Shielded: a browser that goes away mid-halt must not leave the halt half done
+            # (the server cancels a handler whose client disconnects, which ends idle feeds).
+            return _json(await asyncio.shield(action(request, session.principal)))
 
         return handler
 
