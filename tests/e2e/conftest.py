@@ -41,7 +41,12 @@ CONFIG = {
         "admission_max_loop_lag_ms": 0,
         "admission_max_queue_delay_ms": 0,
     },
-    "console": {"enabled": True, "listen": "127.0.0.1:0", "heartbeat_s": 1.0},
+    "console": {
+        "enabled": True,
+        "listen": "127.0.0.1:0",
+        "heartbeat_s": 1.0,
+        "equity_sample_s": 0.1,  # the screenshot's equity curve gets a few points
+    },
 }
 
 

@@ -127,6 +127,10 @@ async def test_console_realistic_state_screenshot_is_saved(
     await client.submit_order("paper", "BTC-USD", "buy", "0.5")
     await client.submit_order("paper", "ETH-USD", "buy", "4")
     await client.submit_order("alpha", "ETH-USD", "sell", "2")
+    for btc, eth in (("50120", "3010"), ("49870.5", "2995"), ("50260", "2979.5")):
+        await client.set_reference_price("BTC-USD", btc)
+        await client.set_reference_price("ETH-USD", eth)
+        await asyncio.sleep(0.15)  # an equity sample at each price
     await client.set_reference_price("BTC-USD", "50420.50")
     await client.set_reference_price("ETH-USD", "2987.25")
     await client.submit_order("paper", "BTC-USD", "sell", "0.2")

@@ -186,18 +186,22 @@ function renderVenues(snap) {
 }
 
 const NS = "http://www.w3.org/2000/svg";
-function plot(svg, series, colors) {
-  // One sample (one minute, one equity reading) is drawn as a level across the plot.
+// Draw polylines; with ``ownScale`` each series gets its own y-range (accounts of very
+// different size still show their shape). One sample is drawn as a level.
+function plot(svg, series, colors, ownScale) {
   const padded = series.map((s) => (s.points.length === 1 ? [s.points[0], [s.points[0][0] + 1, s.points[0][1]]] : s.points));
   const all = padded.flat();
   const lines = [];
   if (all.length) {
-    const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]);
-    const [x0, x1] = [Math.min(...xs), Math.max(...xs)], [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+    const xs = all.map((p) => p[0]);
+    const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
     const sx = (x) => (x1 > x0 ? ((x - x0) / (x1 - x0)) * 396 + 2 : 200);
-    const sy = (y) => (y1 > y0 ? 116 - ((y - y0) / (y1 - y0)) * 112 : 60);
+    const range = (points) => [Math.min(...points.map((p) => p[1])), Math.max(...points.map((p) => p[1]))];
+    const shared = range(all);
     padded.forEach((points, i) => {
       if (!points.length) return;
+      const [y0, y1] = ownScale ? range(points) : shared;
+      const sy = (y) => (y1 > y0 ? 116 - ((y - y0) / (y1 - y0)) * 112 : 60);
       const line = document.createElementNS(NS, "polyline");
       line.setAttribute("points", points.map((p) => `${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`).join(" "));
       line.setAttribute("stroke", colors[i % colors.length]);
@@ -220,10 +224,16 @@ function renderLatency(snap) {
 
 function renderEquity(snap) {
   const names = snap.accounts.map((a) => a.account);
-  plot($("equity-plot"), names.map((n) => ({
+  const series = names.map((n) => ({
     points: snap.equity_curve.filter((s) => n in s.equity).map((s) => [s.ts_ns / 1e9, Number(s.equity[n])]),
-  })), COLORS);
-  $("equity-legend").textContent = names.map((n, i) => `${n}: ${["blue", "red", "green", "amber", "violet"][i % 5]}`).join(" · ");
+  }));
+  plot($("equity-plot"), series, COLORS, true);
+  // Numbers in the legend come from the server's decimal strings, not from the plot's floats.
+  $("equity-legend").textContent = names.map((n, i) => {
+    const values = snap.equity_curve.filter((s) => n in s.equity).map((s) => s.equity[n]);
+    const span = values.length ? `${values[0]} → ${values[values.length - 1]}` : "";
+    return `${n} (${["blue", "red", "green", "amber", "violet"][i % 5]}): ${span}`;
+  }).join(" · ") + " — each line on its own scale";
 }
 
 function render(snap) {
