@@ -9,6 +9,7 @@ A first connection names its start with ``?after=<head of the snapshot>``.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
@@ -58,8 +59,29 @@ def frame(event: str, data: Any, sequence: int | None = None) -> bytes:
     return f"{head}event: {event}\n".encode() + b"data: " + orjson.dumps(data) + b"\n\n"
 
 
+class Frames:
+    """Each event's SSE frame, encoded once for every open feed (the last ``keep``)."""
+
+    def __init__(self, keep: int = 4096) -> None:
+        self._keep = keep
+        self._by_sequence: OrderedDict[int, bytes] = OrderedDict()
+
+    def of(self, item: BusEvent) -> bytes:
+        data = self._by_sequence.get(item.sequence)
+        if data is None:
+            name, body = views.event(item)
+            data = self._by_sequence[item.sequence] = frame(name, body, item.sequence)
+            if len(self._by_sequence) > self._keep:
+                self._by_sequence.popitem(last=False)
+        return data
+
+
 async def stream(
-    request: web.Request, engine: Engine, accounts: frozenset[str], heartbeat_s: float
+    request: web.Request,
+    engine: Engine,
+    accounts: frozenset[str],
+    heartbeat_s: float,
+    frames: Frames,
 ) -> web.StreamResponse:
     """Serve the feed for ``accounts`` (empty: every account) until the client goes."""
     query = StreamQuery(
@@ -83,8 +105,7 @@ async def stream(
         await response.write(f"retry: {RETRY_MS}\n\n".encode() + frame("hello", hello))
         async for item in items:
             if type(item) is BusEvent:
-                name, data = views.event(item)
-                await response.write(frame(name, data, item.sequence))
+                await response.write(frames.of(item))
             else:
                 await response.write(f": keep-alive head={getattr(item, 'head', 0)}\n\n".encode())
     except (ResourceExhausted, Unavailable):

@@ -135,6 +135,7 @@ class ConsoleServer:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._streams: dict[int, web.Request] = {}
+        self._frames = feed.Frames()
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -323,6 +324,7 @@ class ConsoleServer:
                 self._engine,
                 frozenset() if every else frozenset(readable),
                 self.settings.heartbeat_s,
+                self._frames,
             )
         finally:
             self._streams.pop(id(request), None)
