@@ -11,7 +11,9 @@ from .errors import (
     NotFoundError,
     OtherRpcError,
     OutOfRangeError,
+    PermissionDeniedError,
     ResourceExhaustedError,
+    UnauthenticatedError,
     UnavailableError,
 )
 from .risk import AccountRisk, BreakerStatus, RiskLimit, RiskState
@@ -68,6 +70,7 @@ __all__ = [
     "OrderType",
     "OtherRpcError",
     "OutOfRangeError",
+    "PermissionDeniedError",
     "Position",
     "ResourceExhaustedError",
     "RiskAlert",
@@ -82,6 +85,7 @@ __all__ = [
     "TradingMode",
     "TradingRestriction",
     "TradingStateChanged",
+    "UnauthenticatedError",
     "UnavailableError",
     "VenueDrift",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -195,7 +196,7 @@ async def test_console_cancel_all_cancels_the_accounts_open_orders(authed: Fillg
     assert authed.parts.engine.open_orders_of("alpha") == []
     journal = authed.parts.engine.journal
     assert journal is not None
-    assert journal.path.read_bytes().count(b'{"cs.by":"console:at"}') == 2  # who, per cancel
+    assert journal.path.read_bytes().count(b'{"auth.by":"console:at"}') == 2  # who, per cancel
 
 
 async def test_console_feed_resume_older_than_memory_is_served_from_journal(
@@ -251,3 +252,44 @@ async def test_console_without_auth_on_public_address_refuses_to_start(tmp_path:
     )
     with pytest.raises(ValueError, match="loopback only"):
         await create_server(config, listen="127.0.0.1:0")
+
+
+async def test_console_login_with_auth_token_file_acts_as_that_principal(tmp_path: Path) -> None:
+    from fillgate.auth.tokens import TokenStore
+
+    store = TokenStore(tmp_path / "tokens.json")
+    now = time.time_ns()
+    ops, _ = store.create(name="ops", scopes=["admin"], now_ns=now)
+    reader, _ = store.create(name="reader", scopes=["read:*"], now_ns=now)
+    store.save()
+    config = config_from_dict(
+        {
+            **CONFIG,
+            "journal": {"enabled": False},
+            "auth": {"mode": "token", "token_file": str(tmp_path / "tokens.json")},
+            "console": {"enabled": True, "listen": "127.0.0.1:0"},
+        }
+    )
+    running = await create_server(config, listen="127.0.0.1:0")  # no console_auth: [auth]'s
+    base = _base(running)
+    try:
+        async with _http() as http:
+            csrf = await _login(http, base, reader)
+            async with http.post(
+                f"{base}/api/halt",
+                json={"scope": "ALL", "reason": "x"},
+                headers={"X-CSRF-Token": csrf},
+            ) as r:
+                assert r.status == 403  # read:* may look, not halt
+        async with _http() as http:
+            csrf = await _login(http, base, ops)
+            async with http.post(
+                f"{base}/api/halt",
+                json={"scope": "ALL", "reason": "drill"},
+                headers={"X-CSRF-Token": csrf},
+            ) as r:
+                assert r.status == 200
+        (restriction,) = running.parts.engine.trading.restrictions()
+        assert restriction.requested_by == "console:ops"
+    finally:
+        await running.stop(grace=0.5)

@@ -24,6 +24,8 @@ class SubmitOrder:
     strategy_id: str = ""
     tags: tuple[tuple[str, str], ...] = ()
     reduce_only: bool = False
+    #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +54,8 @@ class ReplaceOrder:
     quantity: Decimal | None = None
     limit_price: Decimal | None = None
     stop_price: Decimal | None = None
+    #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +66,7 @@ class Halt:
     target: str
     mode: TradingMode
     reason: str
+    #: The authenticated principal that asked (no longer free text once auth is on).
     requested_by: str = ""
     cancel_open_orders: bool = False
     flatten_positions: bool = False
@@ -83,3 +88,5 @@ class SetReferencePrice:
 
     symbol: str
     price: Decimal
+    #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
+    by: str = ""

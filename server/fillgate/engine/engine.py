@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from fillgate.book.positions import PositionBook
@@ -160,7 +160,8 @@ class Engine:
     async def _submit(self, cmd: SubmitOrder, bypass_halt: bool) -> SubmitResult:
         existing = self._store.by_client.get((cmd.account, cmd.client_order_id))
         if existing is not None:
-            if command_of(self._store.submitted[existing]) != cmd:
+            # Who sent it is not part of the idempotency key's contents.
+            if command_of(self._store.submitted[existing]) != replace(cmd, by=""):
                 raise AlreadyExists(
                     "CLIENT_ORDER_ID_REUSED",
                     f"client_order_id {cmd.client_order_id!r} already names order {existing} "
@@ -221,7 +222,7 @@ class Engine:
             created_ns=now,
             updated_ns=now,
         )
-        self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order))
+        self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order, by=cmd.by))
         venue = self.venues[cmd.account]
         try:
             await venue.submit(order)
@@ -312,6 +313,7 @@ class Engine:
                 quantity=quantity,
                 limit_price=limit,
                 stop_price=stop,
+                by=cmd.by,
             )
         )
         await venue.replace(self._orders[order.order_id], quantity, limit, stop)
@@ -399,7 +401,9 @@ class Engine:
         v.raise_if_any()
         # Journaled before the fills it causes, so a replay meets them in the same order.
         self.emit(
-            ev.ReferencePriceMoved(symbol=cmd.symbol, price=cmd.price, ts_ns=self.clock.now_ns())
+            ev.ReferencePriceMoved(
+                symbol=cmd.symbol, price=cmd.price, ts_ns=self.clock.now_ns(), by=cmd.by
+            )
         )
         if self.risk is not None:
             self.risk.on_mark(cmd.symbol, cmd.price)

@@ -218,6 +218,7 @@ class KillSwitch:
                         strategy_id=FLATTEN_STRATEGY,
                         tags=(("halt_reason", cmd.reason[:256]),),
                         reduce_only=False,
+                        by=cmd.requested_by,
                     )
                     try:
                         result = await engine.submit(flatten, bypass_halt=True)

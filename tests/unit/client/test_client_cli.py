@@ -194,6 +194,7 @@ def test_main_serve_calls_run_server_with_options(monkeypatch: pytest.MonkeyPatc
         "config_path": "c.toml",
         "listen": "0.0.0.0:1",
         "journal": "off",
+        "insecure": False,
         "console": "127.0.0.1:8080",
     }
 

@@ -112,9 +112,9 @@ def test_codec_every_event_round_trips_exactly(event):
 
 
 def test_codec_cancel_request_without_who_decodes_from_old_record():
-    old = b'["cancel_requested",5,11,3,"X-1","O-1"]'  # written before "cs.by" existed
+    old = b'["cancel_requested",5,11,3,"X-1","O-1"]'  # written before "auth.by" existed
     assert decode(old).event == ev.OrderCancelRequested(order_id="O-1", ts_ns=11)
-    assert b"cs.by" not in encode(ev.OrderCancelRequested(order_id="O-1", ts_ns=11), 5)
+    assert b"auth.by" not in encode(ev.OrderCancelRequested(order_id="O-1", ts_ns=11), 5)
 
 
 async def _written(path, events, policy=FsyncPolicy.BATCH):
