@@ -16,6 +16,7 @@ from .errors import (
     UnauthenticatedError,
     UnavailableError,
 )
+from .market import MarketStatus
 from .risk import AccountRisk, BreakerStatus, RiskLimit, RiskState
 from .types import (
     AccountPositions,
@@ -33,6 +34,8 @@ from .types import (
     OrderType,
     Position,
     RiskAlert,
+    SessionEvent,
+    SessionPhase,
     Side,
     StreamEvent,
     SubmitResult,
@@ -64,6 +67,7 @@ __all__ = [
     "HaltScope",
     "Heartbeat",
     "InvalidArgumentError",
+    "MarketStatus",
     "NotFoundError",
     "Order",
     "OrderState",
@@ -76,6 +80,8 @@ __all__ = [
     "RiskAlert",
     "RiskLimit",
     "RiskState",
+    "SessionEvent",
+    "SessionPhase",
     "Side",
     "StreamEvent",
     "SubmitResult",

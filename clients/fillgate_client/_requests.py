@@ -98,6 +98,7 @@ def submit_order(
     strategy_id: str | None = None,
     tags: Mapping[str, str] | None = None,
     reduce_only: bool = False,
+    extended_hours: bool = False,
 ) -> Any:
     """Build a ``SubmitOrderRequest``; a missing client order id is generated."""
     return exec_pb.SubmitOrderRequest(
@@ -113,6 +114,7 @@ def submit_order(
         strategy_id=strategy_id or "",
         tags=dict(tags or {}),
         reduce_only=reduce_only,
+        extended_hours=extended_hours,
     )
 
 

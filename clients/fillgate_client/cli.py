@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
-from . import _output, cli_audit, cli_risk, cli_token
+from . import _output, cli_audit, cli_market, cli_risk, cli_token
 from ._channel import DEFAULT_TARGET, TARGET_ENV
 from .errors import FillgateError
 from .sync_client import FillgateClient
@@ -124,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategy", metavar="ID")
     p.add_argument("--tag", metavar="K=V", action="append", type=_tag, default=[])
     p.add_argument("--reduce-only", action="store_true")
+    p.add_argument(
+        "--extended-hours",
+        action="store_true",
+        help="eligible in pre-market and after hours (LIMIT + DAY only)",
+    )
 
     p = command("cancel", _cancel, "cancel an order (by ORDER_ID or --account/--client-order-id)")
     _order_ref_args(p)
@@ -169,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("ping", _ping, "measure one empty round trip")
     cli_risk.register(command)
     cli_audit.register(command)
+    cli_market.register(command)
     cli_token.register(command)
     return parser
 
@@ -271,6 +277,7 @@ def _submit(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> in
         strategy_id=args.strategy,
         tags=dict(args.tag),
         reduce_only=args.reduce_only,
+        extended_hours=args.extended_hours,
     )
     text = _output.order_fields(result.order)
     if result.duplicate:

@@ -16,7 +16,7 @@ from typing import Any, Self
 import grpc
 import grpc.aio
 
-from . import _audit, _convert, _requests
+from . import _audit, _convert, _requests, market
 from ._channel import Credentials, merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
@@ -127,6 +127,7 @@ class AsyncFillgateClient:
         strategy_id: str | None = None,
         tags: Mapping[str, str] | None = None,
         reduce_only: bool = False,
+        extended_hours: bool = False,
     ) -> SubmitResult:
         """Place an order; a repeat with the same client_order_id returns the stored one."""
         request = _requests.submit_order(
@@ -142,6 +143,7 @@ class AsyncFillgateClient:
             strategy_id=strategy_id,
             tags=tags,
             reduce_only=reduce_only,
+            extended_hours=extended_hours,
         )
         return _convert.submit_result_from_proto(await self._exec("SubmitOrder", request))
 
@@ -308,6 +310,17 @@ class AsyncFillgateClient:
                 _requests.get_risk_state(accounts), timeout=self._timeout, metadata=self._metadata
             )
         return risk_state_from_proto(response)
+
+    async def get_market_status(
+        self, symbols: Iterable[str] | str = ()
+    ) -> list[market.MarketStatus]:
+        """Return each symbol's market (all configured symbols when none are named)."""
+        stub = market.session_grpc.SessionServiceStub(self._stubs_channel())
+        with translate_errors():
+            response = await stub.GetMarketStatus(
+                market.get_market_status_request(symbols), timeout=self._timeout
+            )
+        return [market.market_status_from_proto(m) for m in response.markets]
 
     async def list_executions(
         self,

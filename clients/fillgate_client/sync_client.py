@@ -9,7 +9,7 @@ from typing import Any, Self
 
 import grpc
 
-from . import _audit, _convert, _requests
+from . import _audit, _convert, _requests, market
 from ._channel import Credentials, merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
@@ -108,6 +108,7 @@ class FillgateClient:
         strategy_id: str | None = None,
         tags: Mapping[str, str] | None = None,
         reduce_only: bool = False,
+        extended_hours: bool = False,
     ) -> SubmitResult:
         """Place an order; a repeat with the same client_order_id returns the stored one."""
         request = _requests.submit_order(
@@ -123,6 +124,7 @@ class FillgateClient:
             strategy_id=strategy_id,
             tags=tags,
             reduce_only=reduce_only,
+            extended_hours=extended_hours,
         )
         return _convert.submit_result_from_proto(self._exec("SubmitOrder", request))
 
@@ -279,6 +281,15 @@ class FillgateClient:
                 request, timeout=self._timeout, metadata=self._metadata
             )
         return risk_state_from_proto(response)
+
+    def get_market_status(self, symbols: Iterable[str] | str = ()) -> list[market.MarketStatus]:
+        """Return each symbol's market (all configured symbols when none are named)."""
+        stub = market.session_grpc.SessionServiceStub(self._channel)
+        with translate_errors():
+            response = stub.GetMarketStatus(
+                market.get_market_status_request(symbols), timeout=self._timeout
+            )
+        return [market.market_status_from_proto(m) for m in response.markets]
 
     def list_executions(
         self,

@@ -32,14 +32,8 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     config.write_text(ADMISSION_OFF)
     proc = subprocess.Popen(
         [
-            str(BIN),
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--config",
-            str(config),
-            "--journal",
-            str(tmp_path / "j.log"),
+            *(str(BIN), "serve", "--listen", "127.0.0.1:0", "--config", str(config)),
+            *("--journal", str(tmp_path / "j.log")),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

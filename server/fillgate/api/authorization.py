@@ -80,6 +80,8 @@ RULES: dict[str, Rule] = {
     _ADMIN + "Ping": Rule(AUTHENTICATED),
     "/fillgate.v1.AuditService/ListExecutions": read("account"),
     "/fillgate.v1.RiskService/GetRiskState": read("accounts[]"),
+    # Market hours are the same for every caller: no account is read.
+    "/fillgate.v1.SessionService/GetMarketStatus": Rule(AUTHENTICATED),
     # Open: load balancers and orchestrators probe health without credentials; reflection
     # shows only the public contract (turn it off with [auth] reflection = false).
     "/grpc.health.v1.Health/Check": Rule(OPEN),

@@ -97,6 +97,7 @@ def submit_order(
         strategy_id=strategy_id or req.strategy_id,
         tags=tuple(sorted(req.tags.items())),
         reduce_only=req.reduce_only,
+        extended_hours=req.extended_hours,
         by=by,
     )
 

@@ -38,6 +38,10 @@ class Order:
     version: int = 0
     created_ns: int = 0
     updated_ns: int = 0
+    #: A queued order's release time (its market's next open), ns; 0 if never queued.
+    release_ns: int = 0
+    #: Eligible in the pre-market and after-hours sessions.
+    extended_hours: bool = False
 
     def evolve(self, changes: dict[str, object]) -> Order:
         """Return a copy with ``changes`` applied (2x faster than dataclasses.replace)."""

@@ -50,7 +50,7 @@ ORDER_FIELDS = [
     *("order_id", "client_order_id", "account", "symbol", "side", "type", "time_in_force"),
     *("quantity", "limit_price", "stop_price", "strategy_id", "tags", "reduce_only", "venue"),
     *("state", "venue_order_id", "filled_quantity", "filled_notional", "fees", "triggered"),
-    *("reason", "version", "created_ns", "updated_ns"),
+    *("reason", "version", "created_ns", "updated_ns", "release_ns", "extended_hours"),
 ]
 assert [f.name for f in fields(Order)] == ORDER_FIELDS, "Order changed: update engine/snapshot.py"
 
@@ -169,6 +169,8 @@ def _order_row(o: Order) -> list[Any]:
         o.version,
         o.created_ns,
         o.updated_ns,
+        o.release_ns,
+        o.extended_hours,
     ]
 
 
