@@ -164,14 +164,25 @@ def venues(engine: Engine, accounts: Iterable[str], reconciler: Reconciler | Non
 
 
 def symbols(engine: Engine, now_ns: int) -> list[Any]:
-    return [
-        {
+    """Each symbol's reference price, its age, and its market phase (sessions)."""
+    rows = []
+    for s in engine.symbols():
+        row: dict[str, Any] = {
             "symbol": s.config.name,
             "reference_price": fmt(s.reference_price),
             "quote_age_s": (now_ns - s.updated_ns) / 1e9 if s.updated_ns else None,
+            "market": None,
         }
-        for s in engine.symbols()
-    ]
+        if engine.sessions is not None:
+            m = engine.sessions.status(s.config.name, now_ns)
+            row["market"] = {
+                "phase": m.phase.name,
+                "calendar": m.calendar,
+                "next_open_ns": m.next_open_ns,
+                "next_close_ns": m.next_close_ns,
+            }
+        rows.append(row)
+    return rows
 
 
 def event(item: BusEvent) -> tuple[str, dict[str, Any]]:

@@ -60,6 +60,14 @@ async def test_trading_state_strictest_of_all_and_account(harness) -> None:  # t
     assert views.trading_state(harness.engine, "acct-a")["mode"] == "HALTED"
 
 
+async def test_symbols_show_market_phase(harness) -> None:  # type: ignore[no-untyped-def]
+    assert harness.engine.sessions is not None
+    (row,) = [r for r in views.symbols(harness.engine, 0) if r["symbol"] == "XYZ"]
+    market = harness.engine.sessions.status("XYZ", 0)
+    assert row["market"]["phase"] == market.phase.name
+    assert row["market"]["calendar"] == market.calendar
+
+
 async def test_venue_with_drift_is_degraded(harness) -> None:  # type: ignore[no-untyped-def]
     rows = views.venues(harness.engine, ["acct-a"], _Reconciler({"acct-a": 2}))  # type: ignore[arg-type]
     assert rows[0]["status"] == "DEGRADED" and rows[0]["last_reconciled_ns"] == 7

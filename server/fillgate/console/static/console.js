@@ -181,8 +181,10 @@ function renderVenues(snap) {
   fill($("venues").tBodies[0], snap.venues.map((v) => el("tr", {},
     el("td", {}, v.account), el("td", { class: "text" }, v.venue), el("td", { class: `text ${v.status}` }, v.status),
     el("td", {}, time(v.last_reconciled_ns)), el("td", { class: "text" }, v.detail))));
-  fill($("symbols").tBodies[0], snap.symbols.map((s) => el("tr", {},
-    el("td", {}, s.symbol), el("td", {}, s.reference_price), el("td", {}, age(s.quote_age_s)))));
+  fill($("symbols").tBodies[0], snap.symbols.map((s) => el("tr", { "data-symbol": s.symbol },
+    el("td", {}, s.symbol), el("td", {}, s.reference_price), el("td", {}, age(s.quote_age_s)),
+    el("td", { class: `text market-${s.market ? s.market.phase : ""}` }, s.market ? s.market.phase : ""),
+    el("td", {}, s.market ? time(s.market.phase === "REGULAR" ? s.market.next_close_ns : s.market.next_open_ns) : ""))));
 }
 
 const NS = "http://www.w3.org/2000/svg";
