@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a non-loopback address without TLS and authentication (warns loudly)",
     )
+    p.add_argument("--console", metavar="HOST:PORT", help="also serve the web console there")
 
     p = command("submit", _submit, "submit an order and print it")
     p.add_argument("account")
@@ -257,6 +258,7 @@ def _serve(args: argparse.Namespace) -> int:
             journal=args.journal,
             metrics=args.metrics,
             insecure=args.insecure,
+            console=args.console,
         )
     )
 

@@ -29,6 +29,8 @@ from fillgate.api.security import Security, build_security, check_exposure
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
 from fillgate.api.session_servicer import SessionServicer
 from fillgate.config import Config, ConfigError, load_config
+from fillgate.console.auth import Verify
+from fillgate.console.server import ConsoleServer
 from fillgate.domain.errors import FillgateError
 from fillgate.domain.orders import Order
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
@@ -267,6 +269,8 @@ class FillgateServer:
         self.observability: Observability | None = None
         #: Operator alerts (None when ``[alerts] enabled`` is false).
         self.alerter: Alerter | None = None
+        #: The web console (None unless enabled).
+        self.console: ConsoleServer | None = None
 
     @property
     def address(self) -> str:
@@ -277,6 +281,8 @@ class FillgateServer:
         """Stop accepting calls, end streams (clients resume), drain in-flight calls."""
         grace = self.parts.config.server.shutdown_grace_s if grace is None else grace
         await self._health.enter_graceful_shutdown()
+        if self.console is not None:
+            await self.console.stop()
         await self.admission.stop()  # its probe would only meet a closing server
         if self.observability is not None:
             await self.observability.stop()
@@ -310,11 +316,16 @@ async def create_server(
     listen: str | None = None,
     clock: Clock | None = None,
     insecure: bool = False,
+    console_auth: Verify | None = None,
 ) -> FillgateServer:
     """Build, bind and start a server; ``listen`` overrides the config (port 0 = any free).
 
     A non-loopback address without TLS and authentication is refused unless
     ``insecure`` (``api/security.py``).
+
+    With ``[console] enabled`` the web console starts too. Its logins are the
+    ``[auth]`` bearer tokens (``console_auth`` replaces that verifier, for tests);
+    without a verifier the console is read-only and serves loopback only.
 
     With the journal on, the state is rebuilt before the port opens: from the
     newest usable snapshot and the records after it, or from every record.
@@ -331,6 +342,18 @@ async def create_server(
             return None
 
     security = build_security(config.auth, find_order, parts.clock.now_ns)
+    console = (  # built first: it refuses a non-loopback address without auth
+        ConsoleServer(
+            config.console,
+            engine=parts.engine,
+            kill_switch=parts.kill_switch,
+            clock=parts.clock,
+            verify=console_auth or _token_verifier(security, parts.clock),
+            reconciler=parts.reconciler,
+        )
+        if config.console.enabled
+        else None
+    )
     snapshotter = None
     if journal is not None:
         rebuild(parts.engine, journal, snapshots=config.journal.snapshot_every > 0)
@@ -387,7 +410,28 @@ async def create_server(
             ),
             security.guard.wrap,
         )
-    address = parts.config.server.listen
+    port, probe_target = _bind(server, parts.config.server.listen, security)
+    await _start_parts(parts)
+    await server.start()
+    if observability is not None:
+        await observability.start()
+    if alerter is not None:
+        alerter.start(parts.engine.adapters())
+    admission.start(probe_target, security.probe_access())
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    running = FillgateServer(server, port, parts, health_servicer, admission, security)
+    running.snapshotter = snapshotter
+    running.observability = observability
+    running.alerter = alerter
+    if console is not None:
+        running.console = console
+        await console.start()
+    return running
+
+
+def _bind(server: grpc.aio.Server, address: str, security: Security) -> tuple[int, str]:
+    """Open the listening port; return it and the address the admission probe calls."""
     if security.credentials is None:
         port = server.add_insecure_port(address)
     else:
@@ -402,30 +446,19 @@ async def create_server(
             "127.0.0.1:0", grpc.local_server_credentials(grpc.LocalConnectionType.LOCAL_TCP)
         )
         probe_target = f"127.0.0.1:{local}"
+    return port, probe_target
+
+
+async def _start_parts(parts: Components) -> None:
+    """Start the engine and what runs beside it: reconciliation, sessions, market data."""
     await parts.engine.start()
     await parts.reconciler.start()
     await parts.venue_sessions.start()
     parts.closing.start()
     parts.session_events.start()
-    if parts.feed is not None:
-        parts.feed.start()
-    if parts.quotes is not None:
-        parts.quotes.start()
-    if parts.accounts is not None:
-        parts.accounts.start()
-    await server.start()
-    if observability is not None:
-        await observability.start()
-    if alerter is not None:
-        alerter.start(parts.engine.adapters())
-    admission.start(probe_target, security.probe_access())
-    for name in ("", *SERVICE_NAMES):
-        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    running = FillgateServer(server, port, parts, health_servicer, admission, security)
-    running.snapshotter = snapshotter
-    running.observability = observability
-    running.alerter = alerter
-    return running
+    for task in (parts.feed, parts.quotes, parts.accounts):
+        if task is not None:
+            task.start()
 
 
 def _observing(
@@ -458,6 +491,14 @@ def _wrappers(
         wrap = observability.measured(wrap)
         open_wrap = observability.measured(open_wrap)
     return wrap, open_wrap
+
+
+def _token_verifier(security: Security, clock: Clock) -> Verify | None:
+    """The console's logins: the same bearer tokens as the gRPC API (None without tokens)."""
+    tokens = security.tokens
+    if tokens is None:
+        return None
+    return lambda presented: tokens.verify(presented, clock.now_ns())
 
 
 def _local_target(listen: str, port: int) -> str:
@@ -513,6 +554,9 @@ async def _serve(config: Config, listen: str | None, insecure: bool = False) -> 
         host = config.metrics.listen.rpartition(":")[0]
         port = running.observability.exporter.port
         log.info("event=metrics_listening address=%s:%s path=/metrics", host, port)
+    if running.console is not None:
+        host = config.console.listen.rsplit(":", 1)[0]
+        print(f"fillgate console on http://{host}:{running.console.port}/", flush=True)
     await stop.wait()
     freezer.stop()
     log.info("event=shutdown_started grace_s=%s", config.server.shutdown_grace_s)
@@ -527,6 +571,7 @@ def run_server(
     journal: str | None = None,
     insecure: bool = False,
     metrics: str | None = None,
+    console: str | None = None,
 ) -> int:
     """Run the server until SIGTERM/SIGINT; return the process exit code."""
     logging.basicConfig(
@@ -557,11 +602,19 @@ def run_server(
         if problem is not None:
             print(f"error: --metrics {problem}", file=sys.stderr)
             return 2
+    if console is not None:  # serve --console HOST:PORT
+        from dataclasses import replace as _replace_console
+
+        config = _replace_console(
+            config, console=_replace_console(config.console, enabled=True, listen=console)
+        )
     import uvloop
 
     try:
         return uvloop.run(_serve(config, listen, insecure))
-    except ConfigError as exc:  # a file the config names is unusable (the price feed)
+    # A file the config names is unusable (the price feed), or the console refuses a
+    # non-loopback address without auth.
+    except (ConfigError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except FillgateError as exc:  # a start-up refusal (journal in use or corrupt): no traceback

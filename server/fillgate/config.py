@@ -32,6 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from fillgate.auth.settings import AuthSettings, AuthSettingsError, parse_auth
+from fillgate.console.settings import ConsoleConfig, split_listen
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
@@ -166,6 +167,7 @@ class Config:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     auth: AuthSettings = field(default_factory=AuthSettings)
+    console: ConsoleConfig = field(default_factory=ConsoleConfig)
 
     def universe(self) -> Universe:
         """The accounts (with their venue) and symbols, as the engine and risk see them."""
@@ -205,6 +207,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
             "auth",
             "metrics",
             "alerts",
+            "console",
         },
     )
     defaults = Config()
@@ -237,8 +240,10 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         auth=_auth(raw.get("auth", {})),
         metrics=_section(MetricsConfig, "metrics", raw.get("metrics", {})),
         alerts=_section(AlertsConfig, "alerts", raw.get("alerts", {})),
+        console=_section(ConsoleConfig, "console", raw.get("console", {})),
     )
     _validate(config)
+    _validate_console(config.console)
     return config
 
 
@@ -398,6 +403,17 @@ def _validate_rooms(config: Config) -> None:
     ):
         if problem is not None:
             raise ConfigError(f"{where}: {problem}")
+
+
+def _validate_console(c: ConsoleConfig) -> None:
+    try:
+        split_listen(c.listen)
+    except ValueError as exc:
+        raise ConfigError(f"console.listen: {exc}") from None
+    if c.session_ttl_s <= 0 or c.heartbeat_s <= 0 or c.equity_sample_s <= 0:
+        raise ConfigError("console: session_ttl_s, heartbeat_s and equity_sample_s must be > 0")
+    if c.tape_size < 1:
+        raise ConfigError("console.tape_size must be at least 1")
 
 
 # -- [risk] ------------------------------------------------------------------

@@ -56,6 +56,8 @@ class Reconciler:
         self._reported: dict[tuple[str, str, str], tuple[str, str]] = {}
         self._baseline: dict[tuple[str, str], Decimal] = {}
         self._failed: set[str] = set()
+        #: When each account last reconciled cleanly (wall ns), for the console.
+        self.last_reconciled_ns: dict[str, int] = {}
 
     async def start(self) -> None:
         """Reconcile every account once (remote accounts are gated until then), then schedule."""
@@ -99,6 +101,7 @@ class Reconciler:
             log.warning("event=reconcile_failed account=%s detail=%r", account, reason)
             return []
         engine.blocked.pop(account, None)
+        self.last_reconciled_ns[account] = self._clock.now_ns()
         drifts: list[ev.VenueDrift] = []
         if positions is not None:
             drifts += self._positions(account, venue, {p.symbol: p.quantity for p in positions})
@@ -179,6 +182,10 @@ class Reconciler:
             return False
         self._reported[key] = value
         return True
+
+    def drifting(self, account: str) -> int:
+        """How many drifts the last reconciliation of ``account`` still found (for the console)."""
+        return sum(1 for key in self._reported if key[0] == account)
 
     @staticmethod
     def _still(key: tuple[str, str, str], drifts: list[ev.VenueDrift]) -> bool:

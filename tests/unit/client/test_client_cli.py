@@ -203,6 +203,7 @@ def test_main_serve_calls_run_server_with_options(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(sys.modules, "fillgate.app", module)
     argv = ["serve", "--config", "c.toml", "--listen", "0.0.0.0:1", "--journal", "off"]
     argv += ["--metrics", "127.0.0.1:9464"]
+    argv += ["--console", "127.0.0.1:8080"]
     assert cli.main(argv) == 3
     assert seen == {
         "config_path": "c.toml",
@@ -210,6 +211,7 @@ def test_main_serve_calls_run_server_with_options(monkeypatch: pytest.MonkeyPatc
         "journal": "off",
         "metrics": "127.0.0.1:9464",
         "insecure": False,
+        "console": "127.0.0.1:8080",
     }
 
 

@@ -58,6 +58,7 @@ EVENTS = [
     ),
     ev.OrderTriggered(order_id="O-1", ts_ns=10),
     ev.OrderCancelRequested(order_id="O-1", ts_ns=11),
+    ev.OrderCancelRequested(order_id="O-1", ts_ns=11, by="console:ops"),
     ev.OrderCanceled(order_id="O-1", ts_ns=12, reason="asked"),
     ev.OrderCancelRejected(order_id="O-1", ts_ns=12, reason="late"),
     ev.OrderReplaceRequested(
@@ -108,6 +109,12 @@ def test_codec_every_event_round_trips_exactly(event):
     record = decode(encode(event, 42, 7, "X-1"))
     assert (record.journal_seq, record.stream_seq, record.exec_id) == (42, 7, "X-1")
     assert record.event == event
+
+
+def test_codec_cancel_request_without_who_decodes_from_old_record():
+    old = b'["cancel_requested",5,11,3,"X-1","O-1"]'  # written before "auth.by" existed
+    assert decode(old).event == ev.OrderCancelRequested(order_id="O-1", ts_ns=11)
+    assert b"auth.by" not in encode(ev.OrderCancelRequested(order_id="O-1", ts_ns=11), 5)
 
 
 async def _written(path, events, policy=FsyncPolicy.BATCH):

@@ -1,0 +1,42 @@
+"""``[console]``: the web console's settings (off unless enabled or ``serve --console``)."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsoleConfig:
+    """The web console's listener and limits."""
+
+    #: Off by default: the console opens a second port only when asked to.
+    enabled: bool = False
+    #: host:port of the console's HTTP listener; port 0 picks a free port.
+    listen: str = "127.0.0.1:8080"
+    #: Seconds a login session lasts (the HttpOnly cookie's lifetime).
+    session_ttl_s: float = 8 * 3600.0
+    #: Seconds of silence after which the event stream sends a keep-alive comment.
+    heartbeat_s: float = 15.0
+    #: Seconds between the equity curve's samples.
+    equity_sample_s: float = 10.0
+    #: Fills kept for the tape shown at first paint.
+    tape_size: int = 200
+
+
+def split_listen(listen: str) -> tuple[str, int]:
+    """Return (host, port) of ``host:port``; raises ValueError when it is not one."""
+    host, sep, port = listen.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"{listen!r} is not host:port")
+    return host.strip("[]"), int(port)
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (what may serve a console without auth)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
