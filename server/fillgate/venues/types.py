@@ -75,6 +75,9 @@ class PlaceRequest:
     quantity: Decimal
     limit_price: Decimal | None = None
     stop_price: Decimal | None = None
+    #: Only reduce a position, also at fill time; sent natively where the venue
+    #: has it (OANDA ``positionFill: REDUCE_ONLY``), else guarded by fillgate at submit.
+    reduce_only: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -135,6 +135,7 @@ class VenueContext:
             quantity=quantity,
             limit_price=limit,
             stop_price=stop,
+            reduce_only=order.reduce_only,
         )
 
     def check_terms(
