@@ -22,6 +22,7 @@ from fillgate.api.library import add_library_service
 from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
 from fillgate.config import Config, ConfigError, load_config
+from fillgate.contingent.expiry import Expiries
 from fillgate.domain.errors import FillgateError
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
 from fillgate.engine.checkpoints import Snapshotter
@@ -30,6 +31,7 @@ from fillgate.engine.fold import State
 from fillgate.engine.kill_switch import KillSwitch
 from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import rebuild
+from fillgate.engine.time_limits import attach_time_limits
 from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
 from fillgate.risk.checks import RiskChecks
@@ -64,6 +66,8 @@ class Components:
     kill_switch: KillSwitch
     paper: PaperVenue
     reconciler: Reconciler
+    #: Order time limits (expire_time / expire_after).
+    expiries: Expiries | None = None
 
 
 def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
@@ -124,7 +128,8 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
             if a.connection is not None
         },
     )
-    return Components(config, clock, engine, kill_switch, paper, reconciler)
+    expiries = attach_time_limits(engine)
+    return Components(config, clock, engine, kill_switch, paper, reconciler, expiries)
 
 
 class FillgateServer:

@@ -24,6 +24,10 @@ class SubmitOrder:
     strategy_id: str = ""
     tags: tuple[tuple[str, str], ...] = ()
     reduce_only: bool = False
+    #: Good-till-date, ns since the epoch; 0 for none (see ``Order.expire_time_ns``).
+    expire_time_ns: int = 0
+    #: A time limit counted from acceptance, ns; 0 for none.
+    expire_after_ns: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from fillgate.book.positions import PositionBook
 from fillgate.domain import events as ev
@@ -55,6 +56,19 @@ _WORKING = (OrderState.NEW, OrderState.PARTIALLY_FILLED)
 __all__ = ["Engine", "SubmitResult", "SymbolState"]
 
 
+class OrderWatcher(Protocol):
+    """Something that follows orders as they change (time limits, contingent orders)."""
+
+    def on_start(self, open_orders: list[Order]) -> None:
+        """Take the open orders once state is rebuilt and the venues are connected."""
+
+    def on_order(self, order: Order, event: ev.OrderEvent) -> None:
+        """Follow one applied order event (called after the fold, never during replay)."""
+
+    def on_stop(self) -> None:
+        """Stop timers: the engine is shutting down."""
+
+
 @dataclass(frozen=True, slots=True)
 class SubmitResult:
     order: Order
@@ -90,6 +104,7 @@ class Engine:
         self._orders = state.orders.orders
         #: Accounts refused new orders, with why (reconciliation failed or pending).
         self.blocked: dict[str, str] = {}
+        self.watchers: list[OrderWatcher] = []
 
     async def start(self) -> None:
         """Connect the venues and hand each its open orders (after a replay)."""
@@ -114,6 +129,8 @@ class Engine:
             reattach = getattr(venue, "reattach", None)
             if reattach is not None:
                 await reattach([o for o in self.open_orders() if o.account in accounts])
+        for watcher in self.watchers:
+            watcher.on_start(self.open_orders())
 
     def adapters(self) -> list[VenueAdapter]:
         """Each distinct venue adapter once (paper accounts share one)."""
@@ -140,6 +157,8 @@ class Engine:
             await self.journal.durable()
 
     async def stop(self) -> None:
+        for watcher in self.watchers:
+            watcher.on_stop()
         for venue in self.adapters():
             await venue.close()
 
@@ -168,7 +187,7 @@ class Engine:
                     {"client_order_id": cmd.client_order_id, "order_id": existing},
                 )
             return SubmitResult(self._orders[existing], True)
-        check_submit(cmd, self.universe.accounts, self.universe.symbols)
+        check_submit(cmd, self.universe.accounts, self.universe.symbols, self.clock.now_ns())
         try:
             blocked = self.blocked.get(cmd.account)
             if blocked is not None:
@@ -220,6 +239,8 @@ class Engine:
             venue=self.universe.accounts[cmd.account],
             created_ns=now,
             updated_ns=now,
+            expire_time_ns=cmd.expire_time_ns,
+            expire_after_ns=cmd.expire_after_ns,
         )
         self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order))
         venue = self.venues[cmd.account]
@@ -373,6 +394,8 @@ class Engine:
         assert order is not None
         if self.risk is not None:
             self.risk.on_order(applied.previous, order, event)
+        for watcher in self.watchers:
+            watcher.on_order(order, event)
         return order
 
     # -- reference prices ---------------------------------------------------

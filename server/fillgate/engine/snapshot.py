@@ -51,6 +51,7 @@ ORDER_FIELDS = [
     *("quantity", "limit_price", "stop_price", "strategy_id", "tags", "reduce_only", "venue"),
     *("state", "venue_order_id", "filled_quantity", "filled_notional", "fees", "triggered"),
     *("reason", "version", "created_ns", "updated_ns"),
+    *("expire_time_ns", "expire_after_ns"),
 ]
 assert [f.name for f in fields(Order)] == ORDER_FIELDS, "Order changed: update engine/snapshot.py"
 
@@ -169,6 +170,8 @@ def _order_row(o: Order) -> list[Any]:
         o.version,
         o.created_ns,
         o.updated_ns,
+        o.expire_time_ns,
+        o.expire_after_ns,
     ]
 
 

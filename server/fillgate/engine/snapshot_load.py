@@ -96,6 +96,7 @@ _GET = {name: getattr(Order, name).__get__ for name in ORDER_FIELDS}
     _p_quantity, _p_limit, _p_stop, _p_strategy, _p_tags, _p_reduce_only, _p_venue,
     _p_state, _p_venue_order_id, _p_filled_quantity, _p_filled_notional, _p_fees,
     _p_triggered, _p_reason, _p_version, _p_created_ns, _p_updated_ns,
+    _p_expire_time_ns, _p_expire_after_ns,
 ) = (_PUT[name] for name in ORDER_FIELDS)  # fmt: skip
 assert [ORDER_FIELDS[i] for i in (7, 8, 9, 14, 15, 16, 17, 18, 19, 20, 21, 23)] == MUTABLE
 _COPY_FIXED = tuple((_GET[ORDER_FIELDS[i]], _PUT[ORDER_FIELDS[i]]) for i in FIXED_AT)
@@ -131,6 +132,8 @@ def _order_from(r: list[Any], values: _Values) -> Order:
     _p_version(o, r[21])
     _p_created_ns(o, r[22])
     _p_updated_ns(o, r[23])
+    _p_expire_time_ns(o, r[24])
+    _p_expire_after_ns(o, r[25])
     return o
 
 

@@ -100,7 +100,27 @@ def _order_fields(o: Order) -> list[Any]:
     ]
 
 
+def _accepted_fields(o: Order) -> list[Any]:
+    """The OrderAccepted body: the order's fields, then one optional trailing object."""
+    body = _order_fields(o)
+    ext = _time_limits(o.expire_time_ns, o.expire_after_ns)
+    if ext:
+        body.append(ext)
+    return body
+
+
+def _time_limits(expire_time_ns: int, expire_after_ns: int) -> dict[str, Any]:
+    """The trailing-object keys of an order's time limits (empty when it has none)."""
+    ext: dict[str, Any] = {}
+    if expire_time_ns:
+        ext["ct.expire_time_ns"] = expire_time_ns
+    if expire_after_ns:
+        ext["ct.expire_after_ns"] = expire_after_ns
+    return ext
+
+
 def _order_from(f: list[Any], ts_ns: int) -> Order:
+    ext = f[15] if len(f) > 15 else {}
     return Order(
         order_id=f[0],
         client_order_id=f[1],
@@ -119,6 +139,8 @@ def _order_from(f: list[Any], ts_ns: int) -> Order:
         state=OrderState.PENDING_NEW,
         created_ns=f[14],
         updated_ns=ts_ns,
+        expire_time_ns=ext.get("ct.expire_time_ns", 0),
+        expire_after_ns=ext.get("ct.expire_after_ns", 0),
     )
 
 
@@ -140,7 +162,7 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
             str(event.fee),
         ]
     elif kind is ev.OrderAccepted:
-        body = _order_fields(event.order)
+        body = _accepted_fields(event.order)
     elif kind is ev.OrderAcknowledged:
         body = [event.order_id, event.venue_order_id]
     elif kind in (ev.OrderTriggered, ev.OrderCancelRequested):
@@ -195,6 +217,9 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
             event.message,
             [list(t) for t in event.metadata],
         ]
+        ext = _time_limits(c.expire_time_ns, c.expire_after_ns)
+        if ext:
+            body.append(ext)
     else:
         raise TypeError(f"no journal encoding for {kind.__name__}")
     return head + body
@@ -274,6 +299,7 @@ def decode_row(r: list[Any]) -> Record:
             ts_ns=ts,
         )
     else:  # OrderDenied
+        ext = f[15] if len(f) > 15 else {}
         command = SubmitOrder(
             account=f[0],
             symbol=f[1],
@@ -287,6 +313,8 @@ def decode_row(r: list[Any]) -> Record:
             strategy_id=f[9],
             tags=tuple((k, v) for k, v in f[10]),
             reduce_only=f[11],
+            expire_time_ns=ext.get("ct.expire_time_ns", 0),
+            expire_after_ns=ext.get("ct.expire_after_ns", 0),
         )
         event = ev.OrderDenied(
             command=command,
