@@ -14,6 +14,7 @@ from __future__ import annotations
 import getpass
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias, TypeVar
 
@@ -98,9 +99,11 @@ def submit_order(
     strategy_id: str | None = None,
     tags: Mapping[str, str] | None = None,
     reduce_only: bool = False,
+    expire_time: datetime | None = None,
+    expire_after: timedelta | None = None,
 ) -> Any:
     """Build a ``SubmitOrderRequest``; a missing client order id is generated."""
-    return exec_pb.SubmitOrderRequest(
+    request = exec_pb.SubmitOrderRequest(
         account=account,
         symbol=symbol,
         side=enum_number(Side, side, "side"),
@@ -114,6 +117,15 @@ def submit_order(
         tags=dict(tags or {}),
         reduce_only=reduce_only,
     )
+    if expire_time is not None:
+        if expire_time.tzinfo is None:
+            raise ValueError("expire_time must be timezone-aware (e.g. datetime.now(UTC))")
+        request.expire_time.FromDatetime(expire_time)
+    if expire_after is not None:
+        if expire_after <= timedelta(0):
+            raise ValueError("expire_after must be a positive duration")
+        request.expire_after.FromTimedelta(expire_after)
+    return request
 
 
 def order_ref(

@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
@@ -103,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategy", metavar="ID")
     p.add_argument("--tag", metavar="K=V", action="append", type=_tag, default=[])
     p.add_argument("--reduce-only", action="store_true")
+    p.add_argument(
+        "--expire-after",
+        metavar="DURATION",
+        type=_duration,
+        help="cancel if still open this long after acceptance: 500ms, 60s, 5m, 2h",
+    )
 
     p = command("cancel", _cancel, "cancel an order (by ORDER_ID or --account/--client-order-id)")
     _order_ref_args(p)
@@ -173,6 +180,31 @@ def _sequence(text: str) -> int:
     return int(text)
 
 
+#: Microseconds per duration unit.
+_UNITS = {"ms": 1_000, "s": 1_000_000, "m": 60_000_000, "h": 3_600_000_000}
+
+
+def _duration(text: str) -> timedelta:
+    """Parse "500ms", "60s", "5m", "2h" (a bare number is seconds)."""
+    number, unit = text, "s"
+    for suffix in ("ms", "s", "m", "h"):
+        if text.endswith(suffix):
+            number, unit = text[: -len(suffix)], suffix
+            break
+    try:
+        if not number.isascii():
+            raise InvalidOperation
+        value = Decimal(number)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 60s, 5m)") from None
+    if not value.is_finite() or value <= 0:
+        raise argparse.ArgumentTypeError(f"duration must be positive: {text!r}")
+    try:
+        return timedelta(microseconds=int(value * _UNITS[unit]))
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"duration too long: {text!r}") from None
+
+
 def _tag(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
@@ -241,6 +273,7 @@ def _submit(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> in
         strategy_id=args.strategy,
         tags=dict(args.tag),
         reduce_only=args.reduce_only,
+        expire_after=args.expire_after,
     )
     text = _output.order_fields(result.order)
     if result.duplicate:

@@ -9,7 +9,7 @@ raised as a ``fillgate_client.errors.FillgateError``.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -111,8 +111,14 @@ class AsyncFillgateClient:
         strategy_id: str | None = None,
         tags: Mapping[str, str] | None = None,
         reduce_only: bool = False,
+        expire_time: datetime | None = None,
+        expire_after: timedelta | None = None,
     ) -> SubmitResult:
-        """Place an order; a repeat with the same client_order_id returns the stored one."""
+        """Place an order; a repeat with the same client_order_id returns the stored one.
+
+        ``expire_time`` (aware datetime) and ``expire_after`` are time limits:
+        fillgate cancels the order if it is still open then.
+        """
         request = _requests.submit_order(
             account,
             symbol,
@@ -126,6 +132,8 @@ class AsyncFillgateClient:
             strategy_id=strategy_id,
             tags=tags,
             reduce_only=reduce_only,
+            expire_time=expire_time,
+            expire_after=expire_after,
         )
         return _convert.submit_result_from_proto(await self._exec("SubmitOrder", request))
 

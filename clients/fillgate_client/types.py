@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Self, TypeAlias
 
@@ -194,6 +194,12 @@ class Order:
     version: int
     create_time: datetime | None
     update_time: datetime | None
+    #: The good-till-date the order was submitted with, if any.
+    expire_time: datetime | None = None
+    #: The time limit from acceptance the order was submitted with, if any.
+    expire_after: timedelta | None = None
+    #: When a time limit (the earlier of the two) ends the order if still open.
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

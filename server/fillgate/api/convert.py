@@ -38,6 +38,17 @@ def timestamp(ns: int) -> Timestamp:
 
 
 def order(o: Order) -> order_pb.Order:
+    msg = _order(o)
+    if o.expire_time_ns:
+        msg.expire_time.CopyFrom(timestamp(o.expire_time_ns))
+    if o.expire_after_ns:
+        msg.expire_after.FromNanoseconds(o.expire_after_ns)
+    if o.expires_ns:
+        msg.expires_at.CopyFrom(timestamp(o.expires_ns))
+    return msg
+
+
+def _order(o: Order) -> order_pb.Order:
     return order_pb.Order(
         order_id=o.order_id,
         client_order_id=o.client_order_id,

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from google.protobuf.duration_pb2 import Duration
 
 from fillgate.v1 import (
     admin_service_pb2,
@@ -71,6 +72,9 @@ def order_proto(order_id: str = "ord-1") -> Any:
         version=3,
         create_time=stamp(T1),
         update_time=stamp(T2),
+        expire_time=stamp(T2),
+        expire_after=Duration(seconds=60),
+        expires_at=stamp(T2),
     )
 
 
