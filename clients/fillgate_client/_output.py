@@ -49,6 +49,8 @@ def format_value(value: object) -> str:
         return format_decimal(value)
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    if isinstance(value, timedelta):
+        return duration_text(value)
     if isinstance(value, ProtoEnum):
         return value.label
     if isinstance(value, bool):

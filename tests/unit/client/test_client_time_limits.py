@@ -69,3 +69,9 @@ def test_duration_text_writes_protobuf_json_seconds():
         "60s",
         "1.5s",
     ]
+
+
+def test_order_text_shows_expire_after_as_seconds():
+    from fillgate_client._output import format_value
+
+    assert format_value(timedelta(seconds=60)) == "60s"
