@@ -25,6 +25,7 @@ from fillgate.config import Config, ConfigError, load_config
 from fillgate.contingent.expiry import Expiries
 from fillgate.domain.errors import FillgateError
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
+from fillgate.engine.brackets import Brackets
 from fillgate.engine.checkpoints import Snapshotter
 from fillgate.engine.engine import Engine
 from fillgate.engine.fold import State
@@ -68,6 +69,8 @@ class Components:
     reconciler: Reconciler
     #: Order time limits (expire_time / expire_after).
     expiries: Expiries | None = None
+    #: Brackets: entry + stop-loss + take-profits, emulated by fillgate.
+    brackets: Brackets | None = None
 
 
 def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
@@ -129,7 +132,8 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         },
     )
     expiries = attach_time_limits(engine)
-    return Components(config, clock, engine, kill_switch, paper, reconciler, expiries)
+    brackets = Brackets(engine)
+    return Components(config, clock, engine, kill_switch, paper, reconciler, expiries, brackets)
 
 
 class FillgateServer:

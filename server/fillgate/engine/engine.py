@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from fillgate.book.positions import PositionBook
+from fillgate.contingent.bracket import list_of
 from fillgate.domain import events as ev
 from fillgate.domain.commands import (
     CancelOrder,
@@ -209,6 +210,7 @@ class Engine:
                 limit_price=cmd.limit_price,
                 stop_price=cmd.stop_price,
                 bypass_halt=bypass_halt,
+                list_id=list_of(cmd.tags) if cmd.reduce_only and cmd.tags else "",
             )
         except (FailedPrecondition, ResourceExhausted) as exc:
             self.emit(
@@ -323,6 +325,7 @@ class Engine:
                 limit_price=limit,
                 stop_price=stop,
                 exclude=order.order_id,
+                list_id=list_of(order.tags) if order.reduce_only and order.tags else "",
             )
         self._apply(
             ev.OrderReplaceRequested(

@@ -1,0 +1,277 @@
+"""Run brackets (``contingent/bracket.py``): converge each list's members on its plan.
+
+The runner is an engine :class:`~fillgate.engine.engine.OrderWatcher`. Any
+event on a bracket's entry or members marks the list; one task per list then
+plans and acts (submit, resize, cancel, each an ordinary engine command that
+passes the guard and risk and is journaled), and plans again until nothing
+is left to do. A plan never acts while a member waits for a venue answer, so
+two passes cannot place the same member twice; member client order ids are
+derived from the list id, so even a repeated submit is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from fillgate.contingent.bracket import (
+    BASIS,
+    LIST,
+    MAX_TAKE_PROFITS,
+    ROLE,
+    Action,
+    BracketSpec,
+    Cancel,
+    ExitKind,
+    Resize,
+    Submit,
+    basis_of,
+    plan,
+    role_of,
+    spec_of,
+)
+from fillgate.domain import events as ev
+from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, SubmitOrder
+from fillgate.domain.enums import OrderType, TimeInForce
+from fillgate.domain.errors import FillgateError, NotFound, Violations
+from fillgate.domain.orders import Order
+from fillgate.domain.values import ZERO, decimal_places, fmt
+from fillgate.engine.engine import Engine
+
+log = logging.getLogger("fillgate.brackets")
+
+#: Passes per wake-up before giving up on a list that does not settle (logged).
+MAX_ROUNDS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class OrderList:
+    """A bracket as the api shows it: its state, entry and members."""
+
+    list_id: str
+    state: str  # "ACTIVE", "DONE" or "CANCELED"
+    entry: Order
+    members: tuple[Order, ...]
+
+
+class Brackets:
+    """Every bracket's members, and the tasks that keep them in step with the plan."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        #: list id (the entry's order id) -> member order ids, in creation order.
+        self._members: dict[str, list[str]] = {}
+        self._dirty: set[str] = set()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        engine.watchers.append(self)
+
+    # -- engine.OrderWatcher ------------------------------------------------------
+
+    def on_start(self, open_orders: list[Order]) -> None:
+        """Index every list (members of ended lists too: GetOrderList shows them), re-arm."""
+        for _, order in self._engine.orders():
+            self._index(order)
+        for list_id in self._members:
+            self._mark(list_id)
+
+    def on_order(self, order: Order, event: ev.OrderEvent) -> None:
+        if type(event) is ev.OrderAccepted:
+            self._index(order)
+        if order.order_id in self._members:
+            self._mark(order.order_id)
+        elif order.tags:
+            list_id = role_of(order)[0]
+            if list_id in self._members:
+                self._mark(list_id)
+
+    def on_stop(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+
+    # -- the api's side -------------------------------------------------------------
+
+    async def submit(self, cmd: SubmitOrder, spec: BracketSpec) -> OrderList:
+        """Validate and place a bracket's entry; answer once its first plan is carried out."""
+        self._check(cmd, spec)
+        tagged = SubmitOrder(
+            **{
+                **{f: getattr(cmd, f) for f in SubmitOrder.__dataclass_fields__},
+                "tags": (*cmd.tags, *spec.tags()),
+            }
+        )
+        result = await self._engine.submit(tagged)
+        list_id = result.order.order_id
+        await self.settle(list_id)
+        await self._engine.durable()
+        return self.get(list_id)
+
+    def get(self, list_id: str) -> OrderList:
+        members = self._members.get(list_id)
+        entry = self._engine.order(list_id)
+        if members is None or entry is None:
+            raise NotFound("ORDER_LIST_NOT_FOUND", f"no order list {list_id}", {"list_id": list_id})
+        orders = tuple(self._engine.order(i) for i in members)
+        found = tuple(o for o in orders if o is not None)
+        if entry.is_open or any(o.is_open for o in found):
+            state = "ACTIVE"
+        elif not entry.filled_quantity:
+            state = "CANCELED"
+        else:
+            state = "DONE"
+        return OrderList(list_id, state, entry, found)
+
+    async def settle(self, list_id: str | None = None) -> None:
+        """Wait until the list (or every list) has nothing left to do."""
+        while True:
+            tasks = [t for k, t in self._tasks.items() if list_id is None or k == list_id]
+            if not tasks:
+                return
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- converging -------------------------------------------------------------------
+
+    def _index(self, order: Order) -> None:
+        if not order.tags:
+            return
+        if spec_of(order.tags) is not None:
+            self._members.setdefault(order.order_id, [])
+            return
+        list_id = role_of(order)[0]
+        if list_id:
+            members = self._members.setdefault(list_id, [])
+            if order.order_id not in members:
+                members.append(order.order_id)
+
+    def _order(self, order_id: str) -> Order:
+        order = self._engine.order(order_id)
+        assert order is not None, order_id
+        return order
+
+    def _orders(self, list_id: str) -> list[Order]:
+        return [self._order(i) for i in self._members[list_id]]
+
+    def _mark(self, list_id: str) -> None:
+        self._dirty.add(list_id)
+        if list_id not in self._tasks:
+            task = asyncio.get_running_loop().create_task(self._converge(list_id))
+            self._tasks[list_id] = task
+
+    async def _converge(self, list_id: str) -> None:
+        try:
+            for _ in range(MAX_ROUNDS):
+                if list_id not in self._dirty:
+                    return
+                self._dirty.discard(list_id)
+                for action in self._plan(list_id):
+                    await self._act(list_id, action)
+            log.error("event=bracket_not_settling list_id=%s rounds=%d", list_id, MAX_ROUNDS)
+        finally:
+            del self._tasks[list_id]
+
+    def _plan(self, list_id: str) -> list[Action]:
+        entry = self._engine.order(list_id)
+        spec = None if entry is None else spec_of(entry.tags)
+        if entry is None or spec is None:
+            return []
+        sym = self._engine.universe.symbols[entry.symbol]
+        members = self._orders(list_id)
+        return plan(
+            entry,
+            members,
+            spec,
+            price_places=sym.price_precision,
+            quantity_places=sym.quantity_precision,
+        )
+
+    async def _act(self, list_id: str, action: Action) -> None:
+        engine = self._engine
+        try:
+            if isinstance(action, Submit):
+                await engine.submit(self._member(list_id, action))
+            elif isinstance(action, Resize):
+                ref = OrderRef(order_id=action.order_id)
+                await engine.replace(ReplaceOrder(ref=ref, quantity=action.quantity))
+            elif isinstance(action, Cancel):
+                await engine.cancel(CancelOrder(ref=OrderRef(order_id=action.order_id)))
+        except FillgateError as exc:
+            log.error(
+                "event=bracket_action_refused list_id=%s action=%s reason=%s detail=%r",
+                list_id,
+                type(action).__name__,
+                exc.reason,
+                exc.message,
+            )
+
+    def _member(self, list_id: str, action: Submit) -> SubmitOrder:
+        entry = self._order(list_id)
+        members = self._orders(list_id)
+        n = 1 + sum(1 for m in members if role_of(m)[1] == action.role)
+        basis = basis_of(entry, members)
+        if action.role == "fix":
+            log.warning(
+                "event=bracket_overfill list_id=%s excess=%s closing=reduce_only_market",
+                list_id,
+                fmt(action.quantity),
+            )
+        return SubmitOrder(
+            account=entry.account,
+            symbol=entry.symbol,
+            side=action.side,
+            quantity=action.quantity,
+            type=action.type,
+            time_in_force=TimeInForce.IOC if action.type is OrderType.MARKET else TimeInForce.GTC,
+            client_order_id=f"{list_id}.{action.role}.{n}",
+            limit_price=action.price if action.type is OrderType.LIMIT else None,
+            stop_price=action.price if action.type is OrderType.STOP else None,
+            strategy_id=entry.strategy_id,
+            tags=((LIST, list_id), (ROLE, action.role), (BASIS, fmt(basis))),
+            reduce_only=True,
+        )
+
+    def _check(self, cmd: SubmitOrder, spec: BracketSpec) -> None:
+        """Name every field of a bracket the plan cannot work with."""
+        v = Violations()
+        sym = self._engine.universe.symbols.get(cmd.symbol)
+        if cmd.reduce_only:
+            v.add("entry.reduce_only", "a bracket's entry opens a position: not reduce-only")
+        if cmd.type is not OrderType.MARKET and cmd.type is not OrderType.LIMIT:
+            v.add("entry.type", "a bracket's entry is a market or limit order")
+        if len(spec.take_profits) > MAX_TAKE_PROFITS:
+            v.add("take_profits", f"at most {MAX_TAKE_PROFITS} take-profits")
+        if len(cmd.tags) + 1 + len(spec.take_profits) > 16:
+            v.add("entry.tags", "too many tags: a bracket needs one per exit")
+        if any(k.startswith("ct.") for k, _ in cmd.tags):
+            v.add("entry.tags", "keys starting with 'ct.' are fillgate's")
+        exits = [("stop_loss", spec.stop_loss)] + [
+            (f"take_profits[{i}]", tp.exit) for i, tp in enumerate(spec.take_profits)
+        ]
+        for field, exit_ in exits:
+            if exit_.kind is ExitKind.PERCENT and exit_.value >= 100 and field == "stop_loss":
+                v.add(field, "a stop-loss percent must be below 100")
+            elif (
+                sym is not None
+                and exit_.kind is not ExitKind.PERCENT
+                and decimal_places(exit_.value) > sym.price_precision
+            ):
+                places = sym.price_precision
+                v.add(field, f"has more than the {places} decimal places of {sym.name}")
+        fractions = sum((tp.fraction or ZERO for tp in spec.take_profits), ZERO)
+        quantities = sum((tp.quantity or ZERO for tp in spec.take_profits), ZERO)
+        if fractions > 1:
+            v.add("take_profits", "fractions add up to more than 1")
+        if quantities > cmd.quantity:
+            v.add("take_profits", "quantities add up to more than the entry quantity")
+        for i, tp in enumerate(spec.take_profits):
+            size = tp.quantity if tp.quantity is not None else tp.fraction
+            if size is None or size <= 0:
+                v.add(f"take_profits[{i}]", "give a positive quantity or fraction")
+            elif tp.fraction is not None and tp.fraction > 1:
+                v.add(f"take_profits[{i}].fraction", "must be at most 1")
+            elif (
+                sym is not None
+                and tp.quantity is not None
+                and decimal_places(tp.quantity) > sym.quantity_precision
+            ):
+                v.add(f"take_profits[{i}].quantity", "has too many decimal places")
+        v.raise_if_any()
