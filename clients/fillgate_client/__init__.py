@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .client import AsyncFillgateClient, FillgateClient
+from .contingent import OrderList
 from .errors import (
     AlreadyExistsError,
     FailedPreconditionError,
@@ -64,6 +65,7 @@ __all__ = [
     "InvalidArgumentError",
     "NotFoundError",
     "Order",
+    "OrderList",
     "OrderState",
     "OrderType",
     "OtherRpcError",

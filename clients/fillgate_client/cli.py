@@ -17,7 +17,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
-from . import _output, cli_audit, cli_risk
+from . import _output, cli_audit, cli_contingent, cli_risk
 from ._channel import DEFAULT_TARGET, TARGET_ENV
 from .errors import FillgateError
 from .sync_client import FillgateClient
@@ -155,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("ping", _ping, "measure one empty round trip")
     cli_risk.register(command)
     cli_audit.register(command)
+    cli_contingent.register(command)
     return parser
 
 

@@ -16,10 +16,11 @@ from typing import Any, Self
 import grpc
 import grpc.aio
 
-from . import _audit, _convert, _requests
+from . import _audit, _convert, _requests, contingent
 from ._channel import merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
+from .contingent import OrderList
 from .errors import translate_errors
 from .risk import RiskState, risk_state_from_proto
 from .sync_client import FillgateClient
@@ -325,6 +326,54 @@ class AsyncFillgateClient:
             token = response.next_page_token
             if not token:
                 return out
+
+    async def submit_bracket(
+        self,
+        account: str,
+        symbol: str,
+        side: Side | str,
+        quantity: DecimalLike,
+        *,
+        stop_loss: str,
+        take_profits: Sequence[str] = (),
+        type: OrderType | str = OrderType.MARKET,
+        limit_price: DecimalLike | None = None,
+        time_in_force: TimeInForce | str = TimeInForce.GTC,
+        client_order_id: str | None = None,
+        strategy_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> OrderList:
+        """Place an entry protected by a stop-loss and take-profits (see ``contingent``).
+
+        Exits are text: ``offset:5``, ``percent:2``, ``price:95``; take-profits add
+        a size: ``percent:1@0.5`` (half the entry), ``price:110@qty:0.3``.
+        """
+        request = contingent.submit_bracket_request(
+            account,
+            symbol,
+            side,
+            quantity,
+            stop_loss=stop_loss,
+            take_profits=take_profits,
+            type=type,
+            limit_price=limit_price,
+            time_in_force=time_in_force,
+            client_order_id=client_order_id,
+            strategy_id=strategy_id,
+            tags=tags,
+        )
+        stub = contingent.contingent_grpc.ContingentServiceStub(self._stubs_channel())
+        with translate_errors():
+            response = await stub.SubmitBracket(request, timeout=self._timeout)
+        return contingent.order_list_from_proto(response.order_list)
+
+    async def get_order_list(self, list_id: str) -> OrderList:
+        """Return an order list (a bracket) with its entry and members."""
+        stub = contingent.contingent_grpc.ContingentServiceStub(self._stubs_channel())
+        request = contingent.contingent_pb.GetOrderListRequest(list_id=list_id)
+        with translate_errors():
+            response = await stub.GetOrderList(request, timeout=self._timeout)
+        return contingent.order_list_from_proto(response.order_list)
 
     def _stubs_channel(self) -> Any:
         self._stubs()

@@ -9,10 +9,11 @@ from typing import Any, Self
 
 import grpc
 
-from . import _audit, _convert, _requests
+from . import _audit, _convert, _requests, contingent
 from ._channel import merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
+from .contingent import OrderList
 from .errors import translate_errors
 from .risk import RiskState, risk_state_from_proto
 from .types import (
@@ -293,3 +294,47 @@ class FillgateClient:
             token = response.next_page_token
             if not token:
                 return out
+
+    def submit_bracket(
+        self,
+        account: str,
+        symbol: str,
+        side: Side | str,
+        quantity: DecimalLike,
+        *,
+        stop_loss: str,
+        take_profits: Sequence[str] = (),
+        type: OrderType | str = OrderType.MARKET,
+        limit_price: DecimalLike | None = None,
+        time_in_force: TimeInForce | str = TimeInForce.GTC,
+        client_order_id: str | None = None,
+        strategy_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> OrderList:
+        """Place an entry protected by a stop-loss and take-profits (see ``contingent``)."""
+        request = contingent.submit_bracket_request(
+            account,
+            symbol,
+            side,
+            quantity,
+            stop_loss=stop_loss,
+            take_profits=take_profits,
+            type=type,
+            limit_price=limit_price,
+            time_in_force=time_in_force,
+            client_order_id=client_order_id,
+            strategy_id=strategy_id,
+            tags=tags,
+        )
+        stub = contingent.contingent_grpc.ContingentServiceStub(self._channel)
+        with translate_errors():
+            response = stub.SubmitBracket(request, timeout=self._timeout)
+        return contingent.order_list_from_proto(response.order_list)
+
+    def get_order_list(self, list_id: str) -> OrderList:
+        """Return an order list (a bracket) with its entry and members."""
+        stub = contingent.contingent_grpc.ContingentServiceStub(self._channel)
+        request = contingent.contingent_pb.GetOrderListRequest(list_id=list_id)
+        with translate_errors():
+            response = stub.GetOrderList(request, timeout=self._timeout)
+        return contingent.order_list_from_proto(response.order_list)

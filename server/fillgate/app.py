@@ -17,6 +17,7 @@ from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 from fillgate.api.admission import Admission
 from fillgate.api.audit_servicer import AuditServicer
+from fillgate.api.contingent_servicer import ContingentServicer
 from fillgate.api.edge import add_services
 from fillgate.api.library import add_library_service
 from fillgate.api.risk_servicer import RiskServicer
@@ -40,6 +41,7 @@ from fillgate.streams.bus import EventBus
 from fillgate.v1 import (
     admin_service_pb2,
     audit_service_pb2,
+    contingent_service_pb2,
     execution_service_pb2,
     risk_service_pb2,
 )
@@ -54,6 +56,7 @@ SERVICE_NAMES = (
     admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
     risk_service_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
     audit_service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
+    contingent_service_pb2.DESCRIPTOR.services_by_name["ContingentService"].full_name,
 )
 
 
@@ -68,9 +71,9 @@ class Components:
     paper: PaperVenue
     reconciler: Reconciler
     #: Order time limits (expire_time / expire_after).
-    expiries: Expiries | None = None
+    expiries: Expiries
     #: Brackets: entry + stop-loss + take-profits, emulated by fillgate.
-    brackets: Brackets | None = None
+    brackets: Brackets
 
 
 def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
@@ -219,6 +222,7 @@ async def create_server(
             AdminServicer(parts.engine),
             AuditServicer(parts.engine),
             RiskServicer(parts.engine),
+            ContingentServicer(parts.engine, parts.brackets),
         ],
         wrap=admission.wrap,
     )

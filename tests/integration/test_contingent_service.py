@@ -1,0 +1,99 @@
+"""ContingentService end to end: brackets through a real server and the typed client."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal as D
+
+import grpc
+import pytest
+
+from fillgate_client import InvalidArgumentError, NotFoundError, OrderState
+from fillgate_client.contingent import contingent_grpc, contingent_pb
+
+
+def _roles(order_list):
+    return {m.tags["ct.role"]: m for m in order_list.members}
+
+
+async def test_submit_bracket_market_entry_comes_back_protected(client):
+    placed = await client.submit_bracket(
+        "paper", "BTC-USD", "buy", D("0.2"), stop_loss="percent:2",
+        take_profits=["offset:1000@0.5", "offset:2000@0.5"],
+    )  # fmt: skip
+
+    assert placed.state == "ACTIVE"
+    assert placed.entry.state is OrderState.FILLED
+    roles = _roles(placed)
+    assert (roles["sl"].stop_price, roles["sl"].quantity) == (D(49000), D("0.2"))
+    assert [(roles[r].limit_price, roles[r].quantity) for r in ("tp.1", "tp.2")] == [
+        (D(51000), D("0.1")),
+        (D(52000), D("0.1")),
+    ]
+    assert all(m.reduce_only and m.tags["ct.list"] == placed.list_id for m in placed.members)
+
+
+async def test_bracket_take_profit_fill_shrinks_the_stop_seen_through_get_order_list(client):
+    placed = await client.submit_bracket(
+        "paper", "BTC-USD", "buy", D("0.2"), stop_loss="offset:1000",
+        take_profits=["offset:1000@0.5", "offset:2000@0.5"],
+    )  # fmt: skip
+
+    await client.set_reference_price("BTC-USD", D(51000))
+    stop = await _stop_quantity(client, placed.list_id, D("0.1"))
+
+    assert stop == D("0.1")
+
+
+async def _stop_quantity(client, list_id, want, tries=100):
+    for _ in range(tries):
+        found = await client.get_order_list(list_id)
+        quantity = _roles(found)["sl"].quantity
+        if quantity == want:
+            return quantity
+        await asyncio.sleep(0.02)
+    return quantity
+
+
+async def test_bracket_member_links_show_in_get_order(client):
+    placed = await client.submit_bracket(
+        "paper", "BTC-USD", "sell", D("0.1"), stop_loss="offset:500"
+    )
+
+    stop = await client.get_order(placed.members[0].order_id)
+
+    assert stop.tags["ct.list"] == placed.list_id
+    assert stop.tags["ct.role"] == "sl"
+    assert stop.stop_price == D(50500)
+
+
+async def test_submit_bracket_without_stop_loss_is_invalid_argument_naming_it(client):
+    request = contingent_pb.SubmitBracketRequest(
+        account="paper", symbol="BTC-USD", side=1, quantity="0.1", type=1, time_in_force=1,
+        client_order_id="no-stop",
+    )  # fmt: skip
+
+    async with grpc.aio.insecure_channel(client.target) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await contingent_grpc.ContingentServiceStub(channel).SubmitBracket(request)
+
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "stop_loss" in err.value.details()
+    assert await client.list_orders(account="paper") == []
+
+
+async def test_submit_bracket_fractions_over_one_is_invalid_argument(client):
+    with pytest.raises(InvalidArgumentError) as err:
+        await client.submit_bracket(
+            "paper", "BTC-USD", "buy", D("0.1"), stop_loss="offset:10",
+            take_profits=["offset:10@0.7", "offset:20@0.7"],
+        )  # fmt: skip
+
+    assert {f for f, _ in err.value.field_violations} == {"take_profits"}
+
+
+async def test_get_order_list_unknown_id_is_not_found(client):
+    with pytest.raises(NotFoundError) as err:
+        await client.get_order_list("O-nope-1")
+
+    assert err.value.reason == "ORDER_LIST_NOT_FOUND"
