@@ -57,6 +57,9 @@ class Stamp:
     def on_stop(self) -> None:
         pass
 
+    def on_mark(self, symbol: str, price: Decimal) -> None:
+        pass
+
     def on_order(self, order: Order, event: ev.OrderEvent) -> None:
         if role_of(order)[1] != "sl":
             return

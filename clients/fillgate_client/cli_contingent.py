@@ -27,7 +27,7 @@ def register(command: Command) -> None:
         "--stop",
         required=True,
         metavar="EXIT",
-        help="stop-loss: offset:5, percent:2 or price:95 (from the entry's fill price)",
+        help="stop-loss: offset:5, percent:2, price:95, or trailing trail:5, trail_percent:2",
     )
     p.add_argument(
         "--take-profit",

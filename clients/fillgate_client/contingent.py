@@ -1,7 +1,8 @@
 """Brackets and order lists (ContingentService): requests, exits written as text, results.
 
 An exit is written ``KIND:VALUE``: ``price:95``, ``offset:5`` (a price distance
-from the entry's fill price) or ``percent:2``. A take-profit may add its size
+from the entry's fill price) or ``percent:2``; a stop-loss may trail the best
+mark since the entry filled: ``trail:5`` or ``trail_percent:2``. A take-profit may add its size
 after ``@``: ``@0.5`` or ``@frac:0.5`` (a fraction of the entry's fill),
 ``@qty:0.3`` (a quantity); without one a single take-profit closes everything.
 """
@@ -26,7 +27,7 @@ from .types import Order, OrderType, Side, TimeInForce
 contingent_pb: Any = _load("contingent_service_pb2")
 contingent_grpc: Any = _load("contingent_service_pb2_grpc")
 
-_KINDS = ("price", "offset", "percent")
+_KINDS = ("price", "offset", "percent", "trail", "trail_percent")
 _STATES = {1: "ACTIVE", 2: "DONE", 3: "CANCELED"}
 
 
@@ -46,7 +47,7 @@ def exit_price(text: str) -> Any:
     """Build an ``ExitPrice`` from ``KIND:VALUE``; ValueError when malformed."""
     kind, sep, value = text.partition(":")
     if not sep or kind not in _KINDS:
-        raise ValueError(f"an exit is price:X, offset:X or percent:X, not {text!r}")
+        raise ValueError(f"an exit is {', '.join(k + ':X' for k in _KINDS)}; not {text!r}")
     return contingent_pb.ExitPrice(**{kind: decimal_string(value, kind)})
 
 

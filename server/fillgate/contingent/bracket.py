@@ -39,8 +39,10 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import Enum
 
 from fillgate.domain.enums import OrderState, OrderType, Side
+from fillgate.domain.errors import Violations
 from fillgate.domain.orders import Order
-from fillgate.domain.values import ZERO, exact_add, exact_sub
+from fillgate.domain.symbols import SymbolConfig
+from fillgate.domain.values import ZERO, decimal_places, exact_add, exact_sub
 
 LIST = "ct.list"
 ROLE = "ct.role"
@@ -61,6 +63,13 @@ class ExitKind(Enum):
     PRICE = "price"
     OFFSET = "offset"
     PERCENT = "percent"
+    #: A trailing stop: ``offset`` / ``percent`` from the best mark since the entry filled.
+    TRAIL = "trail"
+    TRAIL_PERCENT = "trail_percent"
+
+    @property
+    def trailing(self) -> bool:
+        return self in (ExitKind.TRAIL, ExitKind.TRAIL_PERCENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +86,8 @@ class Exit:
         """The exit price for an entry filled at ``entry_price``; ``up`` is above it."""
         if self.kind is ExitKind.PRICE:
             return self.value
-        step = self.value if self.kind is ExitKind.OFFSET else entry_price * self.value / _HUNDRED
+        by_amount = self.kind in (ExitKind.OFFSET, ExitKind.TRAIL)
+        step = self.value if by_amount else entry_price * self.value / _HUNDRED
         raw = entry_price + step if up else entry_price - step
         return raw.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
 
@@ -158,6 +168,43 @@ def role_of(order: Order) -> tuple[str, str]:
     return found.get(LIST, ""), found.get(ROLE, "")
 
 
+def check_spec(
+    v: Violations, spec: BracketSpec, quantity: Decimal, sym: SymbolConfig | None
+) -> None:
+    """Add a violation for every exit and take-profit size the plan cannot work with."""
+    if len(spec.take_profits) > MAX_TAKE_PROFITS:
+        v.add("take_profits", f"at most {MAX_TAKE_PROFITS} take-profits")
+    exits = [("stop_loss", spec.stop_loss)] + [
+        (f"take_profits[{i}]", tp.exit) for i, tp in enumerate(spec.take_profits)
+    ]
+    for field, exit_ in exits:
+        percent = exit_.kind in (ExitKind.PERCENT, ExitKind.TRAIL_PERCENT)
+        if exit_.kind.trailing and field != "stop_loss":
+            v.add(field, "only the stop-loss can trail")
+        elif percent and exit_.value >= 100 and field == "stop_loss":
+            v.add(field, "a stop-loss percent must be below 100")
+        elif sym is not None and not percent and decimal_places(exit_.value) > sym.price_precision:
+            v.add(field, f"has more than the {sym.price_precision} decimal places of {sym.name}")
+    fractions = sum((tp.fraction or ZERO for tp in spec.take_profits), ZERO)
+    quantities = sum((tp.quantity or ZERO for tp in spec.take_profits), ZERO)
+    if fractions > 1:
+        v.add("take_profits", "fractions add up to more than 1")
+    if quantities > quantity:
+        v.add("take_profits", "quantities add up to more than the entry quantity")
+    for i, tp in enumerate(spec.take_profits):
+        size = tp.quantity if tp.quantity is not None else tp.fraction
+        if size is None or size <= 0:
+            v.add(f"take_profits[{i}]", "give a positive quantity or fraction")
+        elif tp.fraction is not None and tp.fraction > 1:
+            v.add(f"take_profits[{i}].fraction", "must be at most 1")
+        elif (
+            sym is not None
+            and tp.quantity is not None
+            and decimal_places(tp.quantity) > sym.quantity_precision
+        ):
+            v.add(f"take_profits[{i}].quantity", "has too many decimal places")
+
+
 # -- the plan --------------------------------------------------------------------------
 
 
@@ -183,7 +230,15 @@ class Cancel:
     order_id: str
 
 
-Action = Submit | Resize | Cancel
+@dataclass(frozen=True, slots=True)
+class Trail:
+    """Move a trailing stop's price up behind a long (down behind a short)."""
+
+    order_id: str
+    stop_price: Decimal
+
+
+Action = Submit | Resize | Cancel | Trail
 
 
 def exit_side(entry: Order) -> Side:
@@ -197,8 +252,12 @@ def plan(
     *,
     price_places: int,
     quantity_places: int,
+    mark: Decimal | None = None,
 ) -> list[Action]:
-    """What to do now so the members match the entry's fills (empty when they do)."""
+    """What to do now so the members match the entry's fills (empty when they do).
+
+    ``mark`` is the symbol's current mark: a trailing stop follows it.
+    """
     filled = entry.filled_quantity
     if not filled:
         return []
@@ -228,6 +287,12 @@ def plan(
         want = exact_add(stop.filled_quantity, open_qty)
         if stop.quantity != want:
             actions.append(Resize(stop.order_id, want))
+        elif spec.stop_loss.kind.trailing and mark is not None and not stop.triggered:
+            # The stop's own price is the trail's memory: it only ever moves toward the mark.
+            behind = spec.stop_loss.price(mark, up=not long, places=price_places)
+            assert stop.stop_price is not None
+            if (behind > stop.stop_price) if long else (behind < stop.stop_price):
+                actions.append(Trail(stop.order_id, behind))
     step = Decimal(1).scaleb(-quantity_places)
     for i, rung in enumerate(spec.take_profits, 1):
         role = f"tp.{i}"

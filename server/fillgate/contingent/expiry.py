@@ -56,6 +56,9 @@ class Expiries:
     def on_stop(self) -> None:
         self.close()
 
+    def on_mark(self, symbol: str, price: object) -> None:
+        """Time limits do not follow prices."""
+
     # -- the queue ------------------------------------------------------------------
 
     def add(self, order_id: str, deadline_ns: int) -> None:

@@ -14,19 +14,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 
 from fillgate.contingent.bracket import (
     BASIS,
     LIST,
-    MAX_TAKE_PROFITS,
     ROLE,
     Action,
     BracketSpec,
     Cancel,
-    ExitKind,
     Resize,
     Submit,
+    Trail,
     basis_of,
+    check_spec,
     plan,
     role_of,
     spec_of,
@@ -36,7 +37,7 @@ from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, Submit
 from fillgate.domain.enums import OrderType, TimeInForce
 from fillgate.domain.errors import FillgateError, NotFound, Violations
 from fillgate.domain.orders import Order
-from fillgate.domain.values import ZERO, decimal_places, fmt
+from fillgate.domain.values import ZERO, fmt
 from fillgate.engine.engine import Engine
 
 log = logging.getLogger("fillgate.brackets")
@@ -64,6 +65,8 @@ class Brackets:
         self._members: dict[str, list[str]] = {}
         self._dirty: set[str] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        #: symbol -> ids of the open lists whose stop trails the mark.
+        self._trailing: dict[str, set[str]] = {}
         engine.watchers.append(self)
 
     # -- engine.OrderWatcher ------------------------------------------------------
@@ -89,6 +92,11 @@ class Brackets:
         for task in self._tasks.values():
             task.cancel()
 
+    def on_mark(self, symbol: str, price: Decimal) -> None:
+        """A mark moved: trailing stops on ``symbol`` may follow it."""
+        for list_id in self._trailing.get(symbol, ()):
+            self._mark(list_id)
+
     # -- the api's side -------------------------------------------------------------
 
     async def submit(self, cmd: SubmitOrder, spec: BracketSpec) -> OrderList:
@@ -113,8 +121,9 @@ class Brackets:
             raise NotFound("ORDER_LIST_NOT_FOUND", f"no order list {list_id}", {"list_id": list_id})
         orders = tuple(self._engine.order(i) for i in members)
         found = tuple(o for o in orders if o is not None)
-        if entry.is_open or any(o.is_open for o in found):
-            state = "ACTIVE"
+        exited = sum((o.filled_quantity for o in found), ZERO)
+        if entry.is_open or any(o.is_open for o in found) or exited != entry.filled_quantity:
+            state = "ACTIVE"  # (a position not yet protected is active too: arming is due)
         elif not entry.filled_quantity:
             state = "CANCELED"
         else:
@@ -134,8 +143,11 @@ class Brackets:
     def _index(self, order: Order) -> None:
         if not order.tags:
             return
-        if spec_of(order.tags) is not None:
+        spec = spec_of(order.tags)
+        if spec is not None:
             self._members.setdefault(order.order_id, [])
+            if spec.stop_loss.kind.trailing:
+                self._trailing.setdefault(order.symbol, set()).add(order.order_id)
             return
         list_id = role_of(order)[0]
         if list_id:
@@ -176,13 +188,23 @@ class Brackets:
             return []
         sym = self._engine.universe.symbols[entry.symbol]
         members = self._orders(list_id)
+        if spec.stop_loss.kind.trailing and self.get(list_id).state != "ACTIVE":
+            self._trailing.get(entry.symbol, set()).discard(list_id)
         return plan(
             entry,
             members,
             spec,
             price_places=sym.price_precision,
             quantity_places=sym.quantity_precision,
+            mark=self.mark_of(entry.symbol),
         )
+
+    def mark_of(self, symbol: str) -> Decimal:
+        """The one price trailing stops follow: today the engine's reference price.
+
+        Point this at live marks (quotes) when a symbol has them.
+        """
+        return self._engine.symbol(symbol).reference_price
 
     async def _act(self, list_id: str, action: Action) -> None:
         engine = self._engine
@@ -194,6 +216,9 @@ class Brackets:
                 await engine.replace(ReplaceOrder(ref=ref, quantity=action.quantity))
             elif isinstance(action, Cancel):
                 await engine.cancel(CancelOrder(ref=OrderRef(order_id=action.order_id)))
+            elif isinstance(action, Trail):
+                ref = OrderRef(order_id=action.order_id)
+                await engine.replace(ReplaceOrder(ref=ref, stop_price=action.stop_price))
         except FillgateError as exc:
             log.error(
                 "event=bracket_action_refused list_id=%s action=%s reason=%s detail=%r",
@@ -232,46 +257,13 @@ class Brackets:
     def _check(self, cmd: SubmitOrder, spec: BracketSpec) -> None:
         """Name every field of a bracket the plan cannot work with."""
         v = Violations()
-        sym = self._engine.universe.symbols.get(cmd.symbol)
         if cmd.reduce_only:
             v.add("entry.reduce_only", "a bracket's entry opens a position: not reduce-only")
         if cmd.type is not OrderType.MARKET and cmd.type is not OrderType.LIMIT:
             v.add("entry.type", "a bracket's entry is a market or limit order")
-        if len(spec.take_profits) > MAX_TAKE_PROFITS:
-            v.add("take_profits", f"at most {MAX_TAKE_PROFITS} take-profits")
         if len(cmd.tags) + 1 + len(spec.take_profits) > 16:
             v.add("entry.tags", "too many tags: a bracket needs one per exit")
         if any(k.startswith("ct.") for k, _ in cmd.tags):
             v.add("entry.tags", "keys starting with 'ct.' are fillgate's")
-        exits = [("stop_loss", spec.stop_loss)] + [
-            (f"take_profits[{i}]", tp.exit) for i, tp in enumerate(spec.take_profits)
-        ]
-        for field, exit_ in exits:
-            if exit_.kind is ExitKind.PERCENT and exit_.value >= 100 and field == "stop_loss":
-                v.add(field, "a stop-loss percent must be below 100")
-            elif (
-                sym is not None
-                and exit_.kind is not ExitKind.PERCENT
-                and decimal_places(exit_.value) > sym.price_precision
-            ):
-                places = sym.price_precision
-                v.add(field, f"has more than the {places} decimal places of {sym.name}")
-        fractions = sum((tp.fraction or ZERO for tp in spec.take_profits), ZERO)
-        quantities = sum((tp.quantity or ZERO for tp in spec.take_profits), ZERO)
-        if fractions > 1:
-            v.add("take_profits", "fractions add up to more than 1")
-        if quantities > cmd.quantity:
-            v.add("take_profits", "quantities add up to more than the entry quantity")
-        for i, tp in enumerate(spec.take_profits):
-            size = tp.quantity if tp.quantity is not None else tp.fraction
-            if size is None or size <= 0:
-                v.add(f"take_profits[{i}]", "give a positive quantity or fraction")
-            elif tp.fraction is not None and tp.fraction > 1:
-                v.add(f"take_profits[{i}].fraction", "must be at most 1")
-            elif (
-                sym is not None
-                and tp.quantity is not None
-                and decimal_places(tp.quantity) > sym.quantity_precision
-            ):
-                v.add(f"take_profits[{i}].quantity", "has too many decimal places")
+        check_spec(v, spec, cmd.quantity, self._engine.universe.symbols.get(cmd.symbol))
         v.raise_if_any()

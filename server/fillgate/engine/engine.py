@@ -69,6 +69,9 @@ class OrderWatcher(Protocol):
     def on_stop(self) -> None:
         """Stop timers: the engine is shutting down."""
 
+    def on_mark(self, symbol: str, price: Decimal) -> None:
+        """Follow a symbol's mark (the reference price), after the venues matched on it."""
+
 
 @dataclass(frozen=True, slots=True)
 class SubmitResult:
@@ -431,4 +434,6 @@ class Engine:
             hook = getattr(venue, "on_reference_price", None)
             if hook is not None:
                 hook(cmd.symbol, cmd.price)
+        for watcher in self.watchers:
+            watcher.on_mark(cmd.symbol, cmd.price)
         return self.state.prices[cmd.symbol]

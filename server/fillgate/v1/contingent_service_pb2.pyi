@@ -20,14 +20,18 @@ ORDER_LIST_STATE_DONE: OrderListState
 ORDER_LIST_STATE_CANCELED: OrderListState
 
 class ExitPrice(_message.Message):
-    __slots__ = ("price", "offset", "percent")
+    __slots__ = ("price", "offset", "percent", "trail", "trail_percent")
     PRICE_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     PERCENT_FIELD_NUMBER: _ClassVar[int]
+    TRAIL_FIELD_NUMBER: _ClassVar[int]
+    TRAIL_PERCENT_FIELD_NUMBER: _ClassVar[int]
     price: str
     offset: str
     percent: str
-    def __init__(self, price: _Optional[str] = ..., offset: _Optional[str] = ..., percent: _Optional[str] = ...) -> None: ...
+    trail: str
+    trail_percent: str
+    def __init__(self, price: _Optional[str] = ..., offset: _Optional[str] = ..., percent: _Optional[str] = ..., trail: _Optional[str] = ..., trail_percent: _Optional[str] = ...) -> None: ...
 
 class TakeProfit(_message.Message):
     __slots__ = ("exit", "quantity", "fraction")

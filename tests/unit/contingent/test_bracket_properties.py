@@ -65,16 +65,17 @@ def _check(parts: Any, list_id: str, side: Side) -> None:
     quantity=st.integers(1, 9).map(D),
     liquidity=st.sampled_from([None, "1", "2"]),
     stop_offset=st.integers(1, 8).map(D),
+    stop_kind=st.sampled_from([ExitKind.OFFSET, ExitKind.TRAIL]),
     rungs=ladders,
     path=paths,
 )
 def test_bracket_never_unprotected_and_never_flips(
-    side, quantity, liquidity, stop_offset, rungs, path
+    side, quantity, liquidity, stop_offset, stop_kind, rungs, path
 ):
     async def scenario() -> None:
         parts = await _started(liquidity)
         spec = BracketSpec(
-            Exit(ExitKind.OFFSET, stop_offset),
+            Exit(stop_kind, stop_offset),
             tuple(TakeProfit(Exit(ExitKind.OFFSET, o), fraction=f) for o, f in rungs),
         )
         entry = SubmitOrder(
