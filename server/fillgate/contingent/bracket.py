@@ -253,10 +253,16 @@ def plan(
     price_places: int,
     quantity_places: int,
     mark: Decimal | None = None,
+    emulate_stop: bool = False,
 ) -> list[Action]:
     """What to do now so the members match the entry's fills (empty when they do).
 
-    ``mark`` is the symbol's current mark: a trailing stop follows it.
+    ``mark`` is the symbol's current mark: a trailing stop follows it, and an
+    emulated stop triggers on it. ``emulate_stop`` keeps the stop in fillgate
+    instead of resting it at the venue: for venues where every resting sell
+    holds the balance it sells (spot), so a stop and a take-profit cannot
+    both rest. When the mark reaches the stop, the take-profits are canceled
+    and a reduce-only market order closes what is open.
     """
     filled = entry.filled_quantity
     if not filled:
@@ -268,32 +274,90 @@ def plan(
     if any(m.state in _WAITING for m in members):
         return []  # an answer is on its way: plan again once it is in
     live = [m for m in members if m.is_open]
-    side = exit_side(entry)
     if open_qty < 0:
         return [Submit(FIX_ROLE, entry.side, OrderType.MARKET, -open_qty, None)]
     if open_qty == 0:
         return [Cancel(m.order_id) for m in live]
     basis = basis_of(entry, members)
+    places = price_places
+    if emulate_stop:
+        closing = _emulated_stop(entry, members, live, spec, open_qty, basis, places, mark)
+        if closing is not None:
+            return closing
+        actions: list[Action] = []
+    else:
+        actions = _resting_stop(entry, members, live, spec, open_qty, basis, places, mark)
+    return actions + _ladder(entry, members, spec, basis, places, quantity_places)
+
+
+def _resting_stop(
+    entry: Order,
+    members: Sequence[Order],
+    live: list[Order],
+    spec: BracketSpec,
+    open_qty: Decimal,
+    basis: Decimal,
+    places: int,
+    mark: Decimal | None,
+) -> list[Action]:
+    """The stop as a reduce-only STOP at the venue: place it, size it, trail it."""
     long = entry.side is Side.BUY
-    actions: list[Action] = []
     stops = [m for m in live if role_of(m)[1] == STOP_ROLE]
     if not stops:
         price = _member_price(members, STOP_ROLE) or spec.stop_loss.price(
-            basis, up=not long, places=price_places
+            basis, up=not long, places=places
         )
-        actions.append(Submit(STOP_ROLE, side, OrderType.STOP, open_qty, price))
-    else:
-        stop = stops[0]
-        want = exact_add(stop.filled_quantity, open_qty)
-        if stop.quantity != want:
-            actions.append(Resize(stop.order_id, want))
-        elif spec.stop_loss.kind.trailing and mark is not None and not stop.triggered:
-            # The stop's own price is the trail's memory: it only ever moves toward the mark.
-            behind = spec.stop_loss.price(mark, up=not long, places=price_places)
-            assert stop.stop_price is not None
-            if (behind > stop.stop_price) if long else (behind < stop.stop_price):
-                actions.append(Trail(stop.order_id, behind))
+        return [Submit(STOP_ROLE, exit_side(entry), OrderType.STOP, open_qty, price)]
+    stop = stops[0]
+    want = exact_add(stop.filled_quantity, open_qty)
+    if stop.quantity != want:
+        return [Resize(stop.order_id, want)]
+    if spec.stop_loss.kind.trailing and mark is not None and not stop.triggered:
+        # The stop's own price is the trail's memory: it only ever moves toward the mark.
+        behind = spec.stop_loss.price(mark, up=not long, places=places)
+        assert stop.stop_price is not None
+        if (behind > stop.stop_price) if long else (behind < stop.stop_price):
+            return [Trail(stop.order_id, behind)]
+    return []
+
+
+def _emulated_stop(
+    entry: Order,
+    members: Sequence[Order],
+    live: list[Order],
+    spec: BracketSpec,
+    open_qty: Decimal,
+    basis: Decimal,
+    places: int,
+    mark: Decimal | None,
+) -> list[Action] | None:
+    """The stop kept in fillgate; None until the mark reaches it, then the closing steps."""
+    long = entry.side is Side.BUY
+    stop_price = spec.stop_loss.price(basis, up=not long, places=places)
+    reached = mark is not None and (mark <= stop_price if long else mark >= stop_price)
+    if not reached and not any(role_of(m)[1] == STOP_ROLE for m in members):
+        return None
+    targets = [m for m in live if role_of(m)[1] != STOP_ROLE]
+    if targets:
+        return [Cancel(m.order_id) for m in targets]  # they hold the balance the stop sells
+    if any(role_of(m)[1] == STOP_ROLE for m in live):
+        return []
+    return [Submit(STOP_ROLE, exit_side(entry), OrderType.MARKET, open_qty, None)]
+
+
+def _ladder(
+    entry: Order,
+    members: Sequence[Order],
+    spec: BracketSpec,
+    basis: Decimal,
+    places: int,
+    quantity_places: int,
+) -> list[Action]:
+    """The take-profits: each sized to its share of what the entry has filled so far."""
+    filled = entry.filled_quantity
+    long = entry.side is Side.BUY
     step = Decimal(1).scaleb(-quantity_places)
+    actions: list[Action] = []
     for i, rung in enumerate(spec.take_profits, 1):
         role = f"tp.{i}"
         target = (
@@ -304,8 +368,8 @@ def plan(
         mine = [m for m in members if role_of(m)[1] == role]
         if not mine:
             if target > 0:
-                price = rung.exit.price(basis, up=long, places=price_places)
-                actions.append(Submit(role, side, OrderType.LIMIT, target, price))
+                price = rung.exit.price(basis, up=long, places=places)
+                actions.append(Submit(role, exit_side(entry), OrderType.LIMIT, target, price))
             continue
         current = mine[-1]
         if current.is_open and current.quantity < target:

@@ -65,7 +65,7 @@ class Brackets:
         self._members: dict[str, list[str]] = {}
         self._dirty: set[str] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        #: symbol -> ids of the open lists whose stop trails the mark.
+        #: symbol -> ids of the open lists that follow the mark (trailing or emulated stops).
         self._trailing: dict[str, set[str]] = {}
         engine.watchers.append(self)
 
@@ -146,7 +146,7 @@ class Brackets:
         spec = spec_of(order.tags)
         if spec is not None:
             self._members.setdefault(order.order_id, [])
-            if spec.stop_loss.kind.trailing:
+            if spec.stop_loss.kind.trailing or self.emulates_stops(order.account):
                 self._trailing.setdefault(order.symbol, set()).add(order.order_id)
             return
         list_id = role_of(order)[0]
@@ -188,7 +188,7 @@ class Brackets:
             return []
         sym = self._engine.universe.symbols[entry.symbol]
         members = self._orders(list_id)
-        if spec.stop_loss.kind.trailing and self.get(list_id).state != "ACTIVE":
+        if self.get(list_id).state != "ACTIVE":
             self._trailing.get(entry.symbol, set()).discard(list_id)
         return plan(
             entry,
@@ -197,7 +197,13 @@ class Brackets:
             price_places=sym.price_precision,
             quantity_places=sym.quantity_precision,
             mark=self.mark_of(entry.symbol),
+            emulate_stop=self.emulates_stops(entry.account),
         )
+
+    def emulates_stops(self, account: str) -> bool:
+        """True where a stop cannot rest beside a take-profit: spot venues, whose resting
+        sells each hold the balance they sell (the stop then lives in fillgate)."""
+        return bool(getattr(self._engine.venues[account], "sells_hold_balance", False))
 
     def mark_of(self, symbol: str) -> Decimal:
         """The one price trailing stops follow: today the engine's reference price.
