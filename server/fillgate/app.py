@@ -135,7 +135,7 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         },
     )
     expiries = attach_time_limits(engine)
-    brackets = Brackets(engine)
+    brackets = Brackets(engine, config.contingent)
     return Components(config, clock, engine, kill_switch, paper, reconciler, expiries, brackets)
 
 
@@ -218,7 +218,7 @@ async def create_server(
     add_services(
         server,
         [
-            ExecutionServicer(parts.engine, parts.kill_switch),
+            ExecutionServicer(parts.engine, parts.kill_switch, parts.brackets),
             AdminServicer(parts.engine),
             AuditServicer(parts.engine),
             RiskServicer(parts.engine),

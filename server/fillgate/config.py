@@ -31,6 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from fillgate.contingent.settings import POLICIES, ContingentConfig
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
@@ -156,6 +157,7 @@ class Config:
     streams: StreamConfig = field(default_factory=StreamConfig)
     journal: JournalConfig = field(default_factory=JournalConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
+    contingent: ContingentConfig = field(default_factory=ContingentConfig)
 
     def universe(self) -> Universe:
         """The accounts (with their venue) and symbols, as the engine and risk see them."""
@@ -179,7 +181,11 @@ def load_config(path: str | Path | None = None) -> Config:
 
 def config_from_dict(raw: Mapping[str, Any]) -> Config:
     """Build a :class:`Config` from parsed TOML, rejecting unknown keys and bad values."""
-    _check_keys("", raw, {"server", "accounts", "symbols", "paper", "streams", "journal", "risk"})
+    _check_keys(
+        "",
+        raw,
+        {"server", "accounts", "symbols", "paper", "streams", "journal", "risk", "contingent"},
+    )
     defaults = Config()
     accounts = defaults.accounts
     if "accounts" in raw:
@@ -205,6 +211,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         streams=_section(StreamConfig, "streams", raw.get("streams", {})),
         journal=_section(JournalConfig, "journal", raw.get("journal", {})),
         risk=_risk(raw.get("risk", {})),
+        contingent=_section(ContingentConfig, "contingent", raw.get("contingent", {})),
     )
     _validate(config)
     return config
@@ -339,6 +346,16 @@ def _validate(config: Config) -> None:
     if config.streams.retain < 1 or config.streams.subscriber_queue < 1:
         raise ConfigError("streams: retain and subscriber_queue must be at least 1")
     _validate_risk(config)
+    _validate_contingent(config.contingent)
+
+
+def _validate_contingent(c: ContingentConfig) -> None:
+    if c.require_stop_loss not in POLICIES:
+        raise ConfigError(f"contingent.require_stop_loss: one of {', '.join(POLICIES)}")
+    if not 0 < c.default_stop_pct < 100:
+        raise ConfigError("contingent.default_stop_pct: must be above 0 and below 100")
+    if c.take_profit_risk_reward is not None and c.take_profit_risk_reward <= 0:
+        raise ConfigError("contingent.take_profit_risk_reward: must be above 0")
 
 
 # -- [risk] ------------------------------------------------------------------

@@ -8,7 +8,15 @@ from decimal import Decimal as D
 import grpc
 import pytest
 
-from fillgate_client import InvalidArgumentError, NotFoundError, OrderState
+from fillgate.app import create_server
+from fillgate.config import config_from_dict
+from fillgate_client import (
+    AsyncFillgateClient,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NotFoundError,
+    OrderState,
+)
 from fillgate_client.contingent import contingent_grpc, contingent_pb
 
 
@@ -97,3 +105,28 @@ async def test_get_order_list_unknown_id_is_not_found(client):
         await client.get_order_list("O-nope-1")
 
     assert err.value.reason == "ORDER_LIST_NOT_FOUND"
+
+
+async def test_submit_order_under_require_stop_loss_deny_is_failed_precondition(tmp_path):
+    config = config_from_dict(
+        {
+            "accounts": {"paper": {"starting_cash": "1000000"}},
+            "symbols": {"BTC-USD": {"reference_price": "50000", "price_precision": 2}},
+            "journal": {"path": str(tmp_path / "journal.log")},
+            "server": {"admission_max_loop_lag_ms": 0, "admission_max_queue_delay_ms": 0},
+            "contingent": {"require_stop_loss": "deny"},
+        }
+    )
+    running = await create_server(config, listen="127.0.0.1:0")
+    try:
+        async with AsyncFillgateClient(f"127.0.0.1:{running.port}", timeout=10) as client:
+            with pytest.raises(FailedPreconditionError) as err:
+                await client.submit_order("paper", "BTC-USD", "buy", D("0.1"))
+            placed = await client.submit_bracket(
+                "paper", "BTC-USD", "buy", D("0.1"), stop_loss="percent:1"
+            )
+    finally:
+        await running.stop(grace=0.5)
+
+    assert err.value.reason == "STOP_LOSS_REQUIRED"
+    assert placed.entry.state is OrderState.FILLED and len(placed.members) == 1

@@ -12,6 +12,7 @@ from fillgate.api import commands, convert
 from fillgate.api.errors import Context, stateless, translated, translated_stream
 from fillgate.book.positions import AccountSnapshot
 from fillgate.domain.commands import CancelOrder
+from fillgate.engine.brackets import Brackets
 from fillgate.engine.engine import Engine
 from fillgate.engine.history import stream_events_between
 from fillgate.engine.kill_switch import KillSwitch
@@ -32,9 +33,13 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
 
     service: ClassVar[ServiceDescriptor] = pb.DESCRIPTOR.services_by_name["ExecutionService"]
 
-    def __init__(self, engine: Engine, kill_switch: KillSwitch) -> None:
+    def __init__(
+        self, engine: Engine, kill_switch: KillSwitch, brackets: Brackets | None = None
+    ) -> None:
         self._engine = engine
         self._kill_switch = kill_switch
+        #: Submits under the ``require_stop_loss`` policy (None: straight to the engine).
+        self._submit = engine.submit if brackets is None else brackets.submit_order
         # GetPositions answers from immutable snapshots, so a snapshot's proto can be reused.
         self._positions_cache: dict[
             tuple[str, bool], tuple[AccountSnapshot, pos_pb.AccountPositions]
@@ -54,7 +59,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     async def SubmitOrder(
         self, request: pb.SubmitOrderRequest, context: Context
     ) -> pb.SubmitOrderResponse:
-        result = await self._engine.submit(commands.submit_order(request))
+        result = await self._submit(commands.submit_order(request))
         return pb.SubmitOrderResponse(order=convert.order(result.order), duplicate=result.duplicate)
 
     @translated
