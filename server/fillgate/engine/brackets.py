@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from fillgate.contingent.bracket import (
@@ -35,14 +35,33 @@ from fillgate.contingent.bracket import (
     role_of,
     spec_of,
 )
+from fillgate.contingent.order_list import (
+    KINDS,
+    MAX_LEGS,
+    CancelLeg,
+    CutLeg,
+    Leg,
+    ListAction,
+    PlaceLeg,
+    kind_of,
+    list_tags,
+    plan_list,
+)
 from fillgate.contingent.settings import ContingentConfig
 from fillgate.domain import events as ev
 from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, SubmitOrder
 from fillgate.domain.enums import OrderType, TimeInForce
-from fillgate.domain.errors import FailedPrecondition, FillgateError, NotFound, Violations
+from fillgate.domain.errors import (
+    FailedPrecondition,
+    FillgateError,
+    InvalidArgument,
+    NotFound,
+    Violations,
+)
 from fillgate.domain.orders import Order
 from fillgate.domain.values import ZERO, fmt
 from fillgate.engine.engine import Engine, SubmitResult
+from fillgate.engine.validation import check_submit
 from fillgate.risk.trading_state import reduces_exposure
 
 log = logging.getLogger("fillgate.brackets")
@@ -170,13 +189,14 @@ class Brackets:
             raise NotFound("ORDER_LIST_NOT_FOUND", f"no order list {list_id}", {"list_id": list_id})
         orders = tuple(self._engine.order(i) for i in members)
         found = tuple(o for o in orders if o is not None)
-        exited = sum((o.filled_quantity for o in found), ZERO)
-        if entry.is_open or any(o.is_open for o in found) or exited != entry.filled_quantity:
+        live = entry.is_open or any(o.is_open for o in found)
+        if kind_of(entry.tags)[0]:  # OCO / OUO: every leg is an entry
+            traded = entry.filled_quantity or any(o.filled_quantity for o in found)
+            state = "ACTIVE" if live else ("DONE" if traded else "CANCELED")
+        elif live or sum((o.filled_quantity for o in found), ZERO) != entry.filled_quantity:
             state = "ACTIVE"  # (a position not yet protected is active too: arming is due)
-        elif not entry.filled_quantity:
-            state = "CANCELED"
         else:
-            state = "DONE"
+            state = "DONE" if entry.filled_quantity else "CANCELED"
         return OrderList(list_id, state, entry, found)
 
     async def settle(self, list_id: str | None = None) -> None:
@@ -191,6 +211,9 @@ class Brackets:
 
     def _index(self, order: Order) -> None:
         if not order.tags:
+            return
+        if kind_of(order.tags)[0]:
+            self._members.setdefault(order.order_id, [])
             return
         spec = spec_of(order.tags)
         if spec is not None:
@@ -230,8 +253,14 @@ class Brackets:
         finally:
             del self._tasks[list_id]
 
-    def _plan(self, list_id: str) -> list[Action]:
+    def _plan(self, list_id: str) -> list[Action | ListAction]:
         entry = self._engine.order(list_id)
+        kind, terms = ("", {}) if entry is None else kind_of(entry.tags)
+        if entry is not None and kind:
+            legs = {1: entry} | {int(role_of(m)[1][4:]): m for m in self._orders(list_id)}
+            first = self._engine.state.orders.submitted[list_id].quantity
+            original = {1: first} | {n: leg.quantity for n, leg in terms.items()}
+            return list(plan_list(kind, legs, original, terms))
         spec = None if entry is None else spec_of(entry.tags)
         if entry is None or spec is None:
             return []
@@ -239,14 +268,16 @@ class Brackets:
         members = self._orders(list_id)
         if self.get(list_id).state != "ACTIVE":
             self._trailing.get(entry.symbol, set()).discard(list_id)
-        return plan(
-            entry,
-            members,
-            spec,
-            price_places=sym.price_precision,
-            quantity_places=sym.quantity_precision,
-            mark=self.mark_of(entry.symbol),
-            emulate_stop=self.emulates_stops(entry.account),
+        return list(
+            plan(
+                entry,
+                members,
+                spec,
+                price_places=sym.price_precision,
+                quantity_places=sym.quantity_precision,
+                mark=self.mark_of(entry.symbol),
+                emulate_stop=self.emulates_stops(entry.account),
+            )
         )
 
     def emulates_stops(self, account: str) -> bool:
@@ -261,15 +292,17 @@ class Brackets:
         """
         return self._engine.symbol(symbol).reference_price
 
-    async def _act(self, list_id: str, action: Action) -> None:
+    async def _act(self, list_id: str, action: Action | ListAction) -> None:
         engine = self._engine
         try:
             if isinstance(action, Submit):
                 await engine.submit(self._member(list_id, action))
-            elif isinstance(action, Resize):
+            elif isinstance(action, PlaceLeg):
+                await engine.submit(self._leg(list_id, action))
+            elif isinstance(action, Resize | CutLeg):
                 ref = OrderRef(order_id=action.order_id)
                 await engine.replace(ReplaceOrder(ref=ref, quantity=action.quantity))
-            elif isinstance(action, Cancel):
+            elif isinstance(action, Cancel | CancelLeg):
                 await engine.cancel(CancelOrder(ref=OrderRef(order_id=action.order_id)))
             elif isinstance(action, Trail):
                 ref = OrderRef(order_id=action.order_id)
@@ -282,6 +315,55 @@ class Brackets:
                 exc.reason,
                 exc.message,
             )
+
+    def _leg(
+        self, list_id: str, action: PlaceLeg, first: Order | SubmitOrder | None = None
+    ) -> SubmitOrder:
+        if first is None:
+            first = self._order(list_id)
+        leg = action.leg
+        return SubmitOrder(
+            account=first.account,
+            symbol=first.symbol,
+            side=leg.side,
+            quantity=action.quantity,
+            type=leg.type,
+            time_in_force=leg.time_in_force,
+            client_order_id=f"{list_id}.leg.{action.number}",
+            limit_price=leg.limit_price,
+            stop_price=leg.stop_price,
+            strategy_id=first.strategy_id,
+            tags=((LIST, list_id), (ROLE, f"leg.{action.number}")),
+        )
+
+    async def submit_list(self, kind: str, first: SubmitOrder, legs: list[Leg]) -> OrderList:
+        """Place an OCO or OUO list: its first leg now, the others as the plan says."""
+        v = Violations()
+        if kind not in KINDS:
+            v.add("contingency", "is required: OCO or OUO")
+        if not 1 <= len(legs) < MAX_LEGS:
+            v.add("legs", f"a list has 2 to {MAX_LEGS} legs")
+        if len(first.tags) + 1 + len(legs) > 16:
+            v.add("tags", "too many tags: a list needs one per leg")
+        if any(k.startswith("ct.") for k, _ in first.tags):
+            v.add("tags", "keys starting with 'ct.' are fillgate's")
+        v.raise_if_any()
+        for n, leg in enumerate(legs, 2):
+            try:  # each leg must pass the checks its own submit would, before anything is placed
+                check_submit(
+                    self._leg("L", PlaceLeg(n, leg, leg.quantity), first),
+                    self._engine.universe.accounts,
+                    self._engine.universe.symbols,
+                )
+            except InvalidArgument as exc:
+                raise InvalidArgument(
+                    [(f"legs[{n - 1}].{f}", t) for f, t in exc.violations], exc.reason
+                ) from None
+        tagged = replace(first, tags=(*first.tags, *list_tags(kind, legs)))
+        list_id = (await self._engine.submit(tagged)).order.order_id
+        await self.settle(list_id)
+        await self._engine.durable()
+        return self.get(list_id)
 
     def _member(self, list_id: str, action: Submit) -> SubmitOrder:
         entry = self._order(list_id)
