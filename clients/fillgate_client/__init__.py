@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .client import AsyncFillgateClient, FillgateClient
-from .contingent import OrderList
+from .contingent import ListLeg, OrderList
 from .errors import (
     AlreadyExistsError,
     FailedPreconditionError,
@@ -63,6 +63,7 @@ __all__ = [
     "HaltScope",
     "Heartbeat",
     "InvalidArgumentError",
+    "ListLeg",
     "NotFoundError",
     "Order",
     "OrderList",

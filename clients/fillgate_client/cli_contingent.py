@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TextIO
 
 from . import _output
-from .contingent import OrderList
+from .contingent import ListLeg, OrderList, parse_leg
 from .sync_client import FillgateClient
 from .types import OrderType, Side, TimeInForce
 
@@ -40,6 +40,19 @@ def register(command: Command) -> None:
     p.add_argument("--tif", choices=[t.label for t in TimeInForce if t.value], default="gtc")
     p.add_argument("--client-order-id", metavar="ID")
     p.add_argument("--strategy", metavar="ID")
+    for kind, what in (("oco", "one fill cancels the others"), ("ouo", "a fill cuts the others")):
+        p = command(kind, _order_list, f"submit an {kind.upper()} list: {what}")
+        p.add_argument("account")
+        p.add_argument("symbol")
+        p.add_argument(
+            "legs",
+            metavar="LEG",
+            nargs="+",
+            type=_leg,
+            help="SIDE:TYPE:QTY[:PRICE[:STOP]], e.g. sell:limit:2:110 sell:stop:2:95",
+        )
+        p.add_argument("--client-order-id", metavar="ID")
+        p.add_argument("--strategy", metavar="ID")
     p = command("orderlist", _orderlist, "show an order list (a bracket) and its members")
     p.add_argument("list_id", metavar="LIST_ID")
 
@@ -77,6 +90,29 @@ def _bracket(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> i
     return 0
 
 
+def _leg(text: str) -> ListLeg:
+    try:
+        return parse_leg(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _order_list(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        placed = client.submit_order_list(
+            args.account,
+            args.symbol,
+            args.command,
+            args.legs,
+            client_order_id=args.client_order_id,
+            strategy_id=args.strategy,
+        )
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    _emit(out, args, placed)
+    return 0
+
+
 def _orderlist(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
     _emit(out, args, client.get_order_list(args.list_id))
     return 0
@@ -88,7 +124,8 @@ def _emit(out: TextIO, args: argparse.Namespace, found: OrderList) -> None:
 
 def order_list_text(found: OrderList) -> str:
     """Return a list as text: its id and state, then the entry and members as a table."""
-    rows = [("entry", found.entry)] + [(m.tags.get("ct.role", ""), m) for m in found.members]
+    first = "entry" if found.contingency == "BRACKET" else "leg.1"
+    rows = [(first, found.entry)] + [(m.tags.get("ct.role", ""), m) for m in found.members]
     table = _output.format_table(
         ["ROLE", "ORDER_ID", "SIDE", "TYPE", "QTY", "PRICE", "FILLED", "STATE"],
         [
@@ -105,4 +142,4 @@ def order_list_text(found: OrderList) -> str:
             for role, o in rows
         ],
     )
-    return f"order list {found.list_id}  {found.state}\n{table}"
+    return f"order list {found.list_id}  {found.contingency}  {found.state}\n{table}"

@@ -20,7 +20,7 @@ from . import _audit, _convert, _requests, contingent
 from ._channel import merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
-from .contingent import OrderList
+from .contingent import ListLeg, OrderList
 from .errors import translate_errors
 from .risk import RiskState, risk_state_from_proto
 from .sync_client import FillgateClient
@@ -373,6 +373,26 @@ class AsyncFillgateClient:
         request = contingent.contingent_pb.GetOrderListRequest(list_id=list_id)
         with translate_errors():
             response = await stub.GetOrderList(request, timeout=self._timeout)
+        return contingent.order_list_from_proto(response.order_list)
+
+    async def submit_order_list(
+        self,
+        account: str,
+        symbol: str,
+        contingency: str,
+        legs: Sequence[ListLeg],
+        *,
+        client_order_id: str | None = None,
+        strategy_id: str | None = None,
+    ) -> OrderList:
+        """Place an OCO or OUO list (``contingency`` "oco" or "ouo") of 2 to 8 legs."""
+        request = contingent.submit_order_list_request(
+            account, symbol, contingency, legs,
+            client_order_id=client_order_id, strategy_id=strategy_id,
+        )  # fmt: skip
+        stub = contingent.contingent_grpc.ContingentServiceStub(self._stubs_channel())
+        with translate_errors():
+            response = await stub.SubmitOrderList(request, timeout=self._timeout)
         return contingent.order_list_from_proto(response.order_list)
 
     def _stubs_channel(self) -> Any:

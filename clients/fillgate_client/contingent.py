@@ -29,6 +29,7 @@ contingent_grpc: Any = _load("contingent_service_pb2_grpc")
 
 _KINDS = ("price", "offset", "percent", "trail", "trail_percent")
 _STATES = {1: "ACTIVE", 2: "DONE", 3: "CANCELED"}
+_CONTINGENCIES = {1: "OCO", 2: "OUO", 3: "BRACKET"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,8 +40,78 @@ class OrderList:
     #: "ACTIVE", "DONE" or "CANCELED" ("UNSPECIFIED" from a newer server).
     state: str
     entry: Order
-    #: The stop-loss and take-profit orders placed so far (tag ``ct.role`` says which).
+    #: The stop-loss and take-profit orders placed so far (tag ``ct.role`` says which),
+    #: or a list's legs after the first.
     members: tuple[Order, ...]
+    #: "BRACKET", "OCO" or "OUO".
+    contingency: str = "BRACKET"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListLeg:
+    """One leg of an OCO or OUO list (account, symbol and strategy are the list's)."""
+
+    side: Side | str
+    quantity: DecimalLike
+    type: OrderType | str = OrderType.LIMIT
+    limit_price: DecimalLike | None = None
+    stop_price: DecimalLike | None = None
+    time_in_force: TimeInForce | str = TimeInForce.GTC
+
+
+def parse_leg(text: str) -> ListLeg:
+    """Parse ``SIDE:TYPE:QTY[:PRICE[:STOP]]``: ``sell:limit:2:110``, ``sell:stop:2:95``,
+    ``sell:stop-limit:2:94:95`` (limit, then stop)."""
+    parts = text.split(":")
+    if not 3 <= len(parts) <= 5:
+        raise ValueError(f"a leg is SIDE:TYPE:QTY[:PRICE[:STOP]], not {text!r}")
+    side, kind, quantity, *prices = parts
+    order_type = OrderType.parse(kind)
+    padded: list[str | None] = [*prices, None, None]
+    limit: str | None = None
+    stop: str | None = None
+    if order_type is OrderType.STOP:
+        stop = padded[0]
+    elif order_type is OrderType.STOP_LIMIT:
+        limit, stop = padded[0], padded[1]
+    else:
+        limit = padded[0]
+    return ListLeg(
+        side=side, quantity=quantity, type=order_type, limit_price=limit, stop_price=stop
+    )
+
+
+def submit_order_list_request(
+    account: str,
+    symbol: str,
+    contingency: str,
+    legs: Sequence[ListLeg],
+    *,
+    client_order_id: str | None = None,
+    strategy_id: str | None = None,
+) -> Any:
+    """Build a ``SubmitOrderListRequest``; ``contingency`` is "oco" or "ouo"."""
+    kinds = {"oco": 1, "ouo": 2}
+    if contingency.lower() not in kinds:
+        raise ValueError(f"contingency is oco or ouo, not {contingency!r}")
+    return contingent_pb.SubmitOrderListRequest(
+        account=account,
+        symbol=symbol,
+        contingency=kinds[contingency.lower()],
+        client_order_id=client_order_id or new_client_order_id(),
+        strategy_id=strategy_id or "",
+        legs=[
+            contingent_pb.ListLeg(
+                side=enum_number(Side, leg.side, "side"),
+                quantity=decimal_string(leg.quantity, "quantity"),
+                type=enum_number(OrderType, leg.type, "type"),
+                limit_price=optional_decimal_string(leg.limit_price, "limit_price"),
+                stop_price=optional_decimal_string(leg.stop_price, "stop_price"),
+                time_in_force=enum_number(TimeInForce, leg.time_in_force, "time_in_force"),
+            )
+            for leg in legs
+        ],
+    )
 
 
 def exit_price(text: str) -> Any:
@@ -110,4 +181,5 @@ def order_list_from_proto(m: Any) -> OrderList:
         state=_STATES.get(m.state, "UNSPECIFIED"),
         entry=order_from_proto(m.entry),
         members=tuple(order_from_proto(o) for o in m.members),
+        contingency=_CONTINGENCIES.get(m.contingency, "UNSPECIFIED"),
     )

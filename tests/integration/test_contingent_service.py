@@ -14,6 +14,7 @@ from fillgate_client import (
     AsyncFillgateClient,
     FailedPreconditionError,
     InvalidArgumentError,
+    ListLeg,
     NotFoundError,
     OrderState,
 )
@@ -130,3 +131,37 @@ async def test_submit_order_under_require_stop_loss_deny_is_failed_precondition(
 
     assert err.value.reason == "STOP_LOSS_REQUIRED"
     assert placed.entry.state is OrderState.FILLED and len(placed.members) == 1
+
+
+async def test_submit_order_list_oco_one_fill_cancels_the_other(client):
+    await client.submit_order("paper", "BTC-USD", "buy", D("0.2"))
+    placed = await client.submit_order_list(
+        "paper",
+        "BTC-USD",
+        "oco",
+        [
+            ListLeg(side="sell", quantity="0.2", type="limit", limit_price="51000"),
+            ListLeg(side="sell", quantity="0.2", type="stop", stop_price="49000"),
+        ],
+    )
+    assert (placed.contingency, placed.state, len(placed.members)) == ("OCO", "ACTIVE", 1)
+
+    await client.set_reference_price("BTC-USD", D(51000))
+    for _ in range(200):
+        found = await client.get_order_list(placed.list_id)
+        if found.state == "DONE":
+            break
+        await asyncio.sleep(0.02)
+
+    assert found.entry.state is OrderState.FILLED
+    assert found.members[0].state is OrderState.CANCELED
+    assert found.members[0].tags == {"ct.list": placed.list_id, "ct.role": "leg.2"}
+
+
+async def test_submit_order_list_one_leg_is_invalid_argument_naming_legs(client):
+    with pytest.raises(InvalidArgumentError) as err:
+        await client.submit_order_list(
+            "paper", "BTC-USD", "ouo", [ListLeg(side="sell", quantity="1", limit_price="1")]
+        )
+
+    assert {f for f, _ in err.value.field_violations} == {"legs"}

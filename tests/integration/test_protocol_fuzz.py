@@ -55,7 +55,7 @@ MAX_TRAILERS = 8192
 #: RPCs that change state: every fuzzed request to them must be refused.
 MUTATING = {
     *("SubmitOrder", "CancelOrder", "ReplaceOrder", "Halt", "Resume", "SetReferencePrice"),
-    "SubmitBracket",
+    *("SubmitBracket", "SubmitOrderList"),
 }
 DECIMAL_FIELDS = {"quantity", "limit_price", "stop_price", "price"}
 #: The resting order the fuzz tries to cancel and replace (by client id: bodies never vary).
@@ -170,6 +170,28 @@ def _bases() -> dict[str, Message]:
             time_in_force=order_pb.TIME_IN_FORCE_GTC,
             client_order_id="fz-b",
             stop_loss=contingent_pb.ExitPrice(offset="100"),
+        ),
+        "SubmitOrderList": contingent_pb.SubmitOrderListRequest(
+            account="paper",
+            symbol="BTC-USD",
+            contingency=contingent_pb.CONTINGENCY_OCO,
+            client_order_id="fz-l",
+            legs=[
+                contingent_pb.ListLeg(
+                    side=order_pb.SIDE_BUY,
+                    quantity="0.1",
+                    type=order_pb.ORDER_TYPE_LIMIT,
+                    limit_price="40000",
+                    time_in_force=order_pb.TIME_IN_FORCE_GTC,
+                ),
+                contingent_pb.ListLeg(
+                    side=order_pb.SIDE_BUY,
+                    quantity="0.1",
+                    type=order_pb.ORDER_TYPE_STOP,
+                    stop_price="60000",
+                    time_in_force=order_pb.TIME_IN_FORCE_GTC,
+                ),
+            ],
         ),
         "ListExecutions": audit_pb.ListExecutionsRequest(
             account="paper",

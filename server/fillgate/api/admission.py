@@ -20,8 +20,8 @@ early:
 ============  ==================================================  ===========================
 class         methods                                             refused when
 ============  ==================================================  ===========================
-orders        SubmitOrder, ReplaceOrder, SubmitBracket            orders in flight >= limit,
-                                                                  event-loop lag >= limit, or
+orders        SubmitOrder, ReplaceOrder, SubmitBracket,           orders in flight >= limit,
+              SubmitOrderList                                     event-loop lag >= limit, or
                                                                   queue delay >= limit
 essential     CancelOrder, Halt, Resume, GetTradingState, Ping,   never: a trader under
               Health.Check                                        overload must cancel
@@ -85,7 +85,9 @@ def _paths(descriptor: Any, service: str, *methods: str) -> frozenset[str]:
 
 ORDER_METHODS = _paths(
     execution_service_pb2.DESCRIPTOR, "ExecutionService", "SubmitOrder", "ReplaceOrder"
-) | _paths(contingent_service_pb2.DESCRIPTOR, "ContingentService", "SubmitBracket")
+) | _paths(
+    contingent_service_pb2.DESCRIPTOR, "ContingentService", "SubmitBracket", "SubmitOrderList"
+)
 #: The queue-delay probe's method: calls queue per method in gRPC core, so it must be an order.
 (PROBE_METHOD,) = _paths(execution_service_pb2.DESCRIPTOR, "ExecutionService", "SubmitOrder")
 #: The probe's body: an account name over the contract's limit, so the edge refuses it

@@ -10,6 +10,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 from fillgate.api import commands, convert
 from fillgate.api.errors import Context, translated
 from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
+from fillgate.contingent.order_list import MAX_LEGS, Leg, kind_of
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.errors import InvalidArgument, Violations
 from fillgate.domain.values import DecimalFormatError, parse_decimal
@@ -44,6 +45,14 @@ class ContingentServicer(pb_grpc.ContingentServiceServicer):  # type: ignore[mis
         return pb.SubmitBracketResponse(order_list=order_list(placed))
 
     @translated
+    async def SubmitOrderList(
+        self, request: pb.SubmitOrderListRequest, context: Context
+    ) -> pb.SubmitOrderListResponse:
+        kind, first, legs = order_list_request(request)
+        placed = await self._brackets.submit_list(kind, first, legs)
+        return pb.SubmitOrderListResponse(order_list=order_list(placed))
+
+    @translated
     async def GetOrderList(
         self, request: pb.GetOrderListRequest, context: Context
     ) -> pb.GetOrderListResponse:
@@ -53,6 +62,51 @@ class ContingentServicer(pb_grpc.ContingentServiceServicer):  # type: ignore[mis
             v.raise_if_any()
         found = self._brackets.get(request.list_id)
         return pb.GetOrderListResponse(order_list=order_list(found))
+
+
+_KINDS = {pb.CONTINGENCY_OCO: "oco", pb.CONTINGENCY_OUO: "ouo"}
+
+
+def order_list_request(request: pb.SubmitOrderListRequest) -> tuple[str, SubmitOrder, list[Leg]]:
+    """Convert a request: the kind, the first leg as a SubmitOrder, the other legs' terms."""
+    v = Violations()
+    kind = _KINDS.get(request.contingency, "")
+    if not kind:
+        v.add("contingency", "is required: CONTINGENCY_OCO or CONTINGENCY_OUO")
+    if not 2 <= len(request.legs) <= MAX_LEGS:
+        v.add("legs", f"a list has 2 to {MAX_LEGS} legs")
+    commands_: list[SubmitOrder] = []
+    for i, leg in enumerate(request.legs[:MAX_LEGS]):
+        try:
+            commands_.append(
+                commands.submit_order(
+                    exec_pb.SubmitOrderRequest(
+                        account=request.account,
+                        symbol=request.symbol,
+                        side=leg.side,
+                        quantity=leg.quantity,
+                        type=leg.type,
+                        limit_price=leg.limit_price,
+                        stop_price=leg.stop_price,
+                        time_in_force=leg.time_in_force,
+                        client_order_id=request.client_order_id,
+                        strategy_id=request.strategy_id,
+                    )
+                )
+            )
+        except InvalidArgument as exc:
+            for field, text in exc.violations:
+                v.add(field if field in _LIST_FIELDS else f"legs[{i}].{field}", text)
+    v.raise_if_any()
+    first, *rest = commands_
+    legs = [
+        Leg(c.side, c.type, c.quantity, c.time_in_force, c.limit_price, c.stop_price) for c in rest
+    ]
+    return kind, first, legs
+
+
+#: Fields of a leg's SubmitOrder that come from the list itself.
+_LIST_FIELDS = frozenset({"account", "symbol", "client_order_id", "strategy_id"})
 
 
 def bracket(request: pb.SubmitBracketRequest) -> tuple[SubmitOrder, BracketSpec]:
@@ -116,9 +170,13 @@ def _exit(v: Violations, field: str, message: pb.ExitPrice | None) -> Exit | Non
 
 
 def order_list(found: OrderList) -> pb.OrderList:
+    kind = kind_of(found.entry.tags)[0]
     return pb.OrderList(
         list_id=found.list_id,
         state=_STATES[found.state],
+        contingency={"oco": pb.CONTINGENCY_OCO, "ouo": pb.CONTINGENCY_OUO}.get(
+            kind, pb.CONTINGENCY_BRACKET
+        ),
         entry=convert.order(found.entry),
         members=[convert.order(m) for m in found.members],
     )

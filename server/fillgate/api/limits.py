@@ -17,6 +17,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from fillgate.contingent.bracket import MAX_TAKE_PROFITS
+from fillgate.contingent.order_list import MAX_LEGS
 from fillgate.engine.validation import MAX_ID_LENGTH, MAX_TAG_KEY, MAX_TAG_VALUE, MAX_TAGS
 
 ID = MAX_ID_LENGTH  # client_order_id, order_id, strategy_id
@@ -101,6 +102,14 @@ LIMITS: dict[str, Limit] = {
     _P + "TakeProfit.quantity": Limit(DECIMAL),
     _P + "TakeProfit.fraction": Limit(DECIMAL),
     _P + "GetOrderListRequest.list_id": Limit(ID),
+    _P + "SubmitOrderListRequest.account": Limit(NAME),
+    _P + "SubmitOrderListRequest.symbol": Limit(NAME),
+    _P + "SubmitOrderListRequest.client_order_id": Limit(ID),
+    _P + "SubmitOrderListRequest.strategy_id": Limit(ID),
+    _P + "SubmitOrderListRequest.legs": Limit(items=MAX_LEGS),
+    _P + "ListLeg.quantity": Limit(DECIMAL),
+    _P + "ListLeg.limit_price": Limit(DECIMAL),
+    _P + "ListLeg.stop_price": Limit(DECIMAL),
 }
 
 #: A field missing from the table (the table test fails first) is still bounded.

@@ -48,6 +48,11 @@ class ContingentServiceStub:
                 request_serializer=fillgate_dot_v1_dot_contingent__service__pb2.GetOrderListRequest.SerializeToString,
                 response_deserializer=fillgate_dot_v1_dot_contingent__service__pb2.GetOrderListResponse.FromString,
                 _registered_method=True)
+        self.SubmitOrderList = channel.unary_unary(
+                '/fillgate.v1.ContingentService/SubmitOrderList',
+                request_serializer=fillgate_dot_v1_dot_contingent__service__pb2.SubmitOrderListRequest.SerializeToString,
+                response_deserializer=fillgate_dot_v1_dot_contingent__service__pb2.SubmitOrderListResponse.FromString,
+                _registered_method=True)
 
 
 class ContingentServiceServicer:
@@ -74,6 +79,16 @@ class ContingentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitOrderList(self, request, context):
+        """SubmitOrderList places an OCO or OUO list: the first leg at once, the others right
+        after it unless a fill already decided (OCO: one fill cancels the other legs; OUO: a
+        fill on one leg cuts the others by the same quantity). The list's id is the first
+        leg's order id; the other legs are tagged "ct.list" and "ct.role" = "leg.N".
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ContingentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -86,6 +101,11 @@ def add_ContingentServiceServicer_to_server(servicer, server):
                     servicer.GetOrderList,
                     request_deserializer=fillgate_dot_v1_dot_contingent__service__pb2.GetOrderListRequest.FromString,
                     response_serializer=fillgate_dot_v1_dot_contingent__service__pb2.GetOrderListResponse.SerializeToString,
+            ),
+            'SubmitOrderList': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitOrderList,
+                    request_deserializer=fillgate_dot_v1_dot_contingent__service__pb2.SubmitOrderListRequest.FromString,
+                    response_serializer=fillgate_dot_v1_dot_contingent__service__pb2.SubmitOrderListResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -146,6 +166,33 @@ class ContingentService:
             '/fillgate.v1.ContingentService/GetOrderList',
             fillgate_dot_v1_dot_contingent__service__pb2.GetOrderListRequest.SerializeToString,
             fillgate_dot_v1_dot_contingent__service__pb2.GetOrderListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitOrderList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fillgate.v1.ContingentService/SubmitOrderList',
+            fillgate_dot_v1_dot_contingent__service__pb2.SubmitOrderListRequest.SerializeToString,
+            fillgate_dot_v1_dot_contingent__service__pb2.SubmitOrderListResponse.FromString,
             options,
             channel_credentials,
             insecure,
