@@ -33,6 +33,7 @@ from fillgate.engine.fold import State
 from fillgate.engine.kill_switch import KillSwitch
 from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import rebuild
+from fillgate.engine.stop_policy import StopLossPolicy
 from fillgate.engine.time_limits import attach_time_limits
 from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
@@ -135,7 +136,7 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         },
     )
     expiries = attach_time_limits(engine)
-    brackets = Brackets(engine, config.contingent)
+    brackets = Brackets(engine)
     return Components(config, clock, engine, kill_switch, paper, reconciler, expiries, brackets)
 
 
@@ -218,7 +219,11 @@ async def create_server(
     add_services(
         server,
         [
-            ExecutionServicer(parts.engine, parts.kill_switch, parts.brackets),
+            ExecutionServicer(
+                parts.engine,
+                parts.kill_switch,
+                StopLossPolicy(parts.engine, parts.brackets, parts.config.contingent).submit,
+            ),
             AdminServicer(parts.engine),
             AuditServicer(parts.engine),
             RiskServicer(parts.engine),

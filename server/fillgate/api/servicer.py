@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import ClassVar
 
 from google.protobuf.descriptor import ServiceDescriptor
@@ -11,9 +11,8 @@ from google.protobuf.descriptor import ServiceDescriptor
 from fillgate.api import commands, convert
 from fillgate.api.errors import Context, stateless, translated, translated_stream
 from fillgate.book.positions import AccountSnapshot
-from fillgate.domain.commands import CancelOrder
-from fillgate.engine.brackets import Brackets
-from fillgate.engine.engine import Engine
+from fillgate.domain.commands import CancelOrder, SubmitOrder
+from fillgate.engine.engine import Engine, SubmitResult
 from fillgate.engine.history import stream_events_between
 from fillgate.engine.kill_switch import KillSwitch
 from fillgate.engine.queries import list_orders
@@ -34,12 +33,15 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     service: ClassVar[ServiceDescriptor] = pb.DESCRIPTOR.services_by_name["ExecutionService"]
 
     def __init__(
-        self, engine: Engine, kill_switch: KillSwitch, brackets: Brackets | None = None
+        self,
+        engine: Engine,
+        kill_switch: KillSwitch,
+        submit: Callable[[SubmitOrder], Awaitable[SubmitResult]] | None = None,
     ) -> None:
         self._engine = engine
         self._kill_switch = kill_switch
-        #: Submits under the ``require_stop_loss`` policy (None: straight to the engine).
-        self._submit = engine.submit if brackets is None else brackets.submit_order
+        #: A client's SubmitOrder: under the ``require_stop_loss`` policy when given.
+        self._submit = submit or engine.submit
         # GetPositions answers from immutable snapshots, so a snapshot's proto can be reused.
         self._positions_cache: dict[
             tuple[str, bool], tuple[AccountSnapshot, pos_pb.AccountPositions]

@@ -23,11 +23,8 @@ from fillgate.contingent.bracket import (
     Action,
     BracketSpec,
     Cancel,
-    Exit,
-    ExitKind,
     Resize,
     Submit,
-    TakeProfit,
     Trail,
     basis_of,
     check_spec,
@@ -47,12 +44,10 @@ from fillgate.contingent.order_list import (
     list_tags,
     plan_list,
 )
-from fillgate.contingent.settings import ContingentConfig
 from fillgate.domain import events as ev
 from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, SubmitOrder
 from fillgate.domain.enums import OrderType, TimeInForce
 from fillgate.domain.errors import (
-    FailedPrecondition,
     FillgateError,
     InvalidArgument,
     NotFound,
@@ -60,13 +55,11 @@ from fillgate.domain.errors import (
 )
 from fillgate.domain.orders import Order
 from fillgate.domain.values import ZERO, fmt
-from fillgate.engine.engine import Engine, SubmitResult
+from fillgate.engine.engine import Engine
 from fillgate.engine.validation import check_submit
-from fillgate.risk.trading_state import reduces_exposure
 
 log = logging.getLogger("fillgate.brackets")
 
-ONE = Decimal(1)
 
 #: Passes per wake-up before giving up on a list that does not settle (logged).
 MAX_ROUNDS = 20
@@ -85,9 +78,8 @@ class OrderList:
 class Brackets:
     """Every bracket's members, and the tasks that keep them in step with the plan."""
 
-    def __init__(self, engine: Engine, policy: ContingentConfig | None = None) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._policy = policy or ContingentConfig()
         #: list id (the entry's order id) -> member order ids, in creation order.
         self._members: dict[str, list[str]] = {}
         self._dirty: set[str] = set()
@@ -140,47 +132,6 @@ class Brackets:
         await self.settle(list_id)
         await self._engine.durable()
         return self.get(list_id)
-
-    async def submit_order(self, cmd: SubmitOrder) -> SubmitResult:
-        """A client's SubmitOrder under the ``require_stop_loss`` policy (``[contingent]``).
-
-        An order that can only reduce a position passes as it is; one that
-        could open or grow it is denied ("deny") or becomes a bracket with the
-        default stop-loss and take-profit ("attach").
-        """
-        policy = self._policy.require_stop_loss
-        if policy == "off" or cmd.reduce_only or self._reduces(cmd):
-            return await self._engine.submit(cmd)
-        if policy == "attach" and cmd.type in (OrderType.MARKET, OrderType.LIMIT):
-            known = self._engine.state.orders.by_client.get((cmd.account, cmd.client_order_id))
-            placed = await self.submit(cmd, self._default_spec())
-            return SubmitResult(placed.entry, known is not None)
-        self._engine.emit(
-            ev.OrderDenied(
-                command=cmd,
-                reason="STOP_LOSS_REQUIRED",
-                message="this account requires a stop-loss",
-                metadata=(),
-                ts_ns=self._engine.clock.now_ns(),
-            )
-        )
-        await self._engine.durable()
-        raise FailedPrecondition(
-            "STOP_LOSS_REQUIRED",
-            "an order that opens or grows a position needs a stop-loss here: use SubmitBracket"
-            + (" (attach takes market and limit entries only)" if policy == "attach" else ""),
-            {"account": cmd.account, "policy": policy},
-        )
-
-    def _reduces(self, cmd: SubmitOrder) -> bool:
-        position = self._engine.book.quantity(cmd.account, cmd.symbol)
-        return reduces_exposure(position, cmd.side, cmd.quantity, ZERO)
-
-    def _default_spec(self) -> BracketSpec:
-        pct = self._policy.default_stop_pct
-        rr = self._policy.take_profit_risk_reward
-        rungs = () if rr is None else (TakeProfit(Exit(ExitKind.PERCENT, pct * rr), fraction=ONE),)
-        return BracketSpec(Exit(ExitKind.PERCENT, pct), rungs)
 
     def get(self, list_id: str) -> OrderList:
         members = self._members.get(list_id)

@@ -14,6 +14,7 @@ from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.errors import FailedPrecondition
 from fillgate.domain.values import ManualClock
+from fillgate.engine.stop_policy import StopLossPolicy
 
 
 def _config(**contingent: Any):
@@ -26,6 +27,10 @@ def _config(**contingent: Any):
             "contingent": contingent,
         }
     )
+
+
+def _policy(parts: Any) -> StopLossPolicy:
+    return StopLossPolicy(parts.engine, parts.brackets, parts.config.contingent)
 
 
 @pytest.fixture
@@ -60,7 +65,7 @@ async def test_require_stop_loss_deny_refuses_an_opening_order(started):
     parts = await started(require_stop_loss="deny")
 
     with pytest.raises(FailedPrecondition) as info:
-        await parts.brackets.submit_order(_cmd("c-1"))
+        await _policy(parts).submit(_cmd("c-1"))
 
     assert info.value.reason == "STOP_LOSS_REQUIRED"
     assert list(parts.engine.orders()) == []
@@ -71,7 +76,7 @@ async def test_require_stop_loss_deny_lets_a_reducing_order_through(started):
     parts = await started(require_stop_loss="deny")
     await parts.engine.submit(_cmd("open"))  # opened before the policy applied
 
-    result = await parts.brackets.submit_order(_cmd("close", Side.SELL, "1"))
+    result = await _policy(parts).submit(_cmd("close", Side.SELL, "1"))
 
     assert result.order.state is OrderState.FILLED
 
@@ -81,7 +86,7 @@ async def test_require_stop_loss_attach_turns_the_order_into_a_bracket(started):
         require_stop_loss="attach", default_stop_pct="3", take_profit_risk_reward="2"
     )
 
-    result = await parts.brackets.submit_order(_cmd("c-1"))
+    result = await _policy(parts).submit(_cmd("c-1"))
     await parts.brackets.settle()
 
     members = {role_of(m)[1]: m for m in parts.brackets.get(result.order.order_id).members}
@@ -91,9 +96,9 @@ async def test_require_stop_loss_attach_turns_the_order_into_a_bracket(started):
 
 async def test_require_stop_loss_attach_repeat_is_a_duplicate(started):
     parts = await started(require_stop_loss="attach")
-    first = await parts.brackets.submit_order(_cmd("c-1"))
+    first = await _policy(parts).submit(_cmd("c-1"))
 
-    again = await parts.brackets.submit_order(_cmd("c-1"))
+    again = await _policy(parts).submit(_cmd("c-1"))
 
     assert again.duplicate and again.order.order_id == first.order.order_id
 
@@ -101,7 +106,7 @@ async def test_require_stop_loss_attach_repeat_is_a_duplicate(started):
 async def test_require_stop_loss_off_submits_plain_orders(started):
     parts = await started()
 
-    result = await parts.brackets.submit_order(_cmd("c-1"))
+    result = await _policy(parts).submit(_cmd("c-1"))
 
     assert result.order.state is OrderState.FILLED
     assert dict(result.order.tags) == {}
