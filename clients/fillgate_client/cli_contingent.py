@@ -40,7 +40,11 @@ def register(command: Command) -> None:
     p.add_argument("--tif", choices=[t.label for t in TimeInForce if t.value], default="gtc")
     p.add_argument("--client-order-id", metavar="ID")
     p.add_argument("--strategy", metavar="ID")
-    for kind, what in (("oco", "one fill cancels the others"), ("ouo", "a fill cuts the others")):
+    for kind, what in (
+        ("oco", "one fill cancels the others"),
+        ("ouo", "a fill cuts the others"),
+        ("oto", "the first leg's fills place the others"),
+    ):
         p = command(kind, _order_list, f"submit an {kind.upper()} list: {what}")
         p.add_argument("account")
         p.add_argument("symbol")

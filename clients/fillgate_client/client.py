@@ -385,7 +385,7 @@ class AsyncFillgateClient:
         client_order_id: str | None = None,
         strategy_id: str | None = None,
     ) -> OrderList:
-        """Place an OCO or OUO list (``contingency`` "oco" or "ouo") of 2 to 8 legs."""
+        """Place an OCO, OUO or OTO list (``contingency`` "oco", "ouo", "oto"), 2 to 8 legs."""
         request = contingent.submit_order_list_request(
             account, symbol, contingency, legs,
             client_order_id=client_order_id, strategy_id=strategy_id,

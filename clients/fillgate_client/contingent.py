@@ -29,7 +29,7 @@ contingent_grpc: Any = _load("contingent_service_pb2_grpc")
 
 _KINDS = ("price", "offset", "percent", "trail", "trail_percent")
 _STATES = {1: "ACTIVE", 2: "DONE", 3: "CANCELED"}
-_CONTINGENCIES = {1: "OCO", 2: "OUO", 3: "BRACKET"}
+_CONTINGENCIES = {1: "OCO", 2: "OUO", 3: "BRACKET", 4: "OTO"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -43,7 +43,7 @@ class OrderList:
     #: The stop-loss and take-profit orders placed so far (tag ``ct.role`` says which),
     #: or a list's legs after the first.
     members: tuple[Order, ...]
-    #: "BRACKET", "OCO" or "OUO".
+    #: "BRACKET", "OCO", "OUO" or "OTO".
     contingency: str = "BRACKET"
 
 
@@ -90,10 +90,10 @@ def submit_order_list_request(
     client_order_id: str | None = None,
     strategy_id: str | None = None,
 ) -> Any:
-    """Build a ``SubmitOrderListRequest``; ``contingency`` is "oco" or "ouo"."""
-    kinds = {"oco": 1, "ouo": 2}
+    """Build a ``SubmitOrderListRequest``; ``contingency`` is "oco", "ouo" or "oto"."""
+    kinds = {"oco": 1, "ouo": 2, "oto": 4}
     if contingency.lower() not in kinds:
-        raise ValueError(f"contingency is oco or ouo, not {contingency!r}")
+        raise ValueError(f"contingency is oco, ouo or oto, not {contingency!r}")
     return contingent_pb.SubmitOrderListRequest(
         account=account,
         symbol=symbol,

@@ -64,7 +64,7 @@ class ContingentServicer(pb_grpc.ContingentServiceServicer):  # type: ignore[mis
         return pb.GetOrderListResponse(order_list=order_list(found))
 
 
-_KINDS = {pb.CONTINGENCY_OCO: "oco", pb.CONTINGENCY_OUO: "ouo"}
+_KINDS = {pb.CONTINGENCY_OCO: "oco", pb.CONTINGENCY_OUO: "ouo", pb.CONTINGENCY_OTO: "oto"}
 
 
 def order_list_request(request: pb.SubmitOrderListRequest) -> tuple[str, SubmitOrder, list[Leg]]:
@@ -72,7 +72,7 @@ def order_list_request(request: pb.SubmitOrderListRequest) -> tuple[str, SubmitO
     v = Violations()
     kind = _KINDS.get(request.contingency, "")
     if not kind:
-        v.add("contingency", "is required: CONTINGENCY_OCO or CONTINGENCY_OUO")
+        v.add("contingency", "is required: CONTINGENCY_OCO, _OUO or _OTO")
     if not 2 <= len(request.legs) <= MAX_LEGS:
         v.add("legs", f"a list has 2 to {MAX_LEGS} legs")
     commands_: list[SubmitOrder] = []
@@ -174,9 +174,7 @@ def order_list(found: OrderList) -> pb.OrderList:
     return pb.OrderList(
         list_id=found.list_id,
         state=_STATES[found.state],
-        contingency={"oco": pb.CONTINGENCY_OCO, "ouo": pb.CONTINGENCY_OUO}.get(
-            kind, pb.CONTINGENCY_BRACKET
-        ),
+        contingency={v: k for k, v in _KINDS.items()}.get(kind, pb.CONTINGENCY_BRACKET),
         entry=convert.order(found.entry),
         members=[convert.order(m) for m in found.members],
     )

@@ -1,4 +1,5 @@
-"""Generic order lists: OCO (one cancels the others) and OUO (one fill reduces the others).
+"""Generic order lists: OCO (one cancels the others), OUO (one fill reduces the others)
+and OTO (the first leg's fills activate the others).
 
 Like a bracket (``bracket.py``), a list keeps no state of its own. Its first
 leg is placed at once and carries the list in its tags: ``ct.kind`` (``oco``
@@ -10,14 +11,17 @@ from the legs' orders alone:
 - OCO: once any leg has a fill, every other open leg is canceled (and legs not
   yet placed never are);
 - OUO: each leg's quantity is cut by what the other legs filled (a leg with
-  nothing left is canceled; a leg not yet placed is placed with the rest).
+  nothing left is canceled; a leg not yet placed is placed with the rest);
+- OTO: the other legs wait for the first leg's fills; each is placed, then
+  grown, in proportion to what the first leg has filled (a first leg canceled
+  before any fill places none).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
@@ -25,7 +29,7 @@ from fillgate.domain.values import ZERO, exact_add, exact_sub, fmt
 
 KIND = "ct.kind"
 LEG = "ct.leg."
-KINDS = ("oco", "ouo")
+KINDS = ("oco", "ouo", "oto")
 #: Legs per list (the first leg's tags hold the others' terms; 16 tags per order).
 MAX_LEGS = 8
 
@@ -97,6 +101,8 @@ class PlaceLeg:
 
 @dataclass(frozen=True, slots=True)
 class CutLeg:
+    """Change a placed leg's quantity (cut it, or grow an OTO child as its parent fills)."""
+
     order_id: str
     quantity: Decimal
 
@@ -114,12 +120,15 @@ def plan_list(
     legs: Mapping[int, Order],
     original: Mapping[int, Decimal],
     terms: Mapping[int, Leg],
+    quantity_places: int = 8,
 ) -> list[ListAction]:
     """What to do now. ``legs``: the placed legs by number (1 is the first);
     ``original``: each placed leg's quantity as accepted; ``terms``: legs 2.. as planned."""
     if any(o.state in _WAITING for o in legs.values()):
         return []  # an answer is on its way: plan again once it is in
     filled = {n: o.filled_quantity for n, o in legs.items()}
+    if kind == "oto":
+        return _activate(legs, original, terms, quantity_places)
     if kind == "oco":
         if not any(filled.values()):
             return [PlaceLeg(n, leg, leg.quantity) for n, leg in terms.items() if n not in legs]
@@ -141,4 +150,27 @@ def plan_list(
             rest = exact_sub(leg.quantity, total)
             if rest > 0:
                 actions.append(PlaceLeg(n, leg, rest))
+    return actions
+
+
+def _activate(
+    legs: Mapping[int, Order],
+    original: Mapping[int, Decimal],
+    terms: Mapping[int, Leg],
+    quantity_places: int,
+) -> list[ListAction]:
+    """OTO: size each child to its share of what the parent (leg 1) has filled."""
+    done = legs[1].filled_quantity
+    if not done:
+        return []
+    step = Decimal(1).scaleb(-quantity_places)
+    actions: list[ListAction] = []
+    for n, leg in terms.items():
+        target = (leg.quantity * done / original[1]).quantize(step, rounding=ROUND_DOWN)
+        child = legs.get(n)
+        if child is None:
+            if target > 0:
+                actions.append(PlaceLeg(n, leg, target))
+        elif child.is_open and child.quantity < target:
+            actions.append(CutLeg(child.order_id, target))
     return actions

@@ -211,7 +211,8 @@ class Brackets:
             legs = {1: entry} | {int(role_of(m)[1][4:]): m for m in self._orders(list_id)}
             first = self._engine.state.orders.submitted[list_id].quantity
             original = {1: first} | {n: leg.quantity for n, leg in terms.items()}
-            return list(plan_list(kind, legs, original, terms))
+            places = self._engine.universe.symbols[entry.symbol].quantity_precision
+            return list(plan_list(kind, legs, original, terms, places))
         spec = None if entry is None else spec_of(entry.tags)
         if entry is None or spec is None:
             return []

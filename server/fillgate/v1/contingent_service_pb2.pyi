@@ -14,6 +14,7 @@ class Contingency(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONTINGENCY_OCO: _ClassVar[Contingency]
     CONTINGENCY_OUO: _ClassVar[Contingency]
     CONTINGENCY_BRACKET: _ClassVar[Contingency]
+    CONTINGENCY_OTO: _ClassVar[Contingency]
 
 class OrderListState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -25,6 +26,7 @@ CONTINGENCY_UNSPECIFIED: Contingency
 CONTINGENCY_OCO: Contingency
 CONTINGENCY_OUO: Contingency
 CONTINGENCY_BRACKET: Contingency
+CONTINGENCY_OTO: Contingency
 ORDER_LIST_STATE_UNSPECIFIED: OrderListState
 ORDER_LIST_STATE_ACTIVE: OrderListState
 ORDER_LIST_STATE_DONE: OrderListState

@@ -80,9 +80,10 @@ class ContingentServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SubmitOrderList(self, request, context):
-        """SubmitOrderList places an OCO or OUO list: the first leg at once, the others right
-        after it unless a fill already decided (OCO: one fill cancels the other legs; OUO: a
-        fill on one leg cuts the others by the same quantity). The list's id is the first
+        """SubmitOrderList places an OCO, OUO or OTO list: the first leg at once, the others
+        as the contingency says (OCO: right after it, and one fill cancels the other legs;
+        OUO: right after it, and a fill on one leg cuts the others by the same quantity; OTO:
+        once the first leg fills, in proportion to its fills). The list's id is the first
         leg's order id; the other legs are tagged "ct.list" and "ct.role" = "leg.N".
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

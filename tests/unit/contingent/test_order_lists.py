@@ -1,4 +1,4 @@
-"""OCO and OUO order lists on the paper venue."""
+"""OCO, OUO and OTO order lists on the paper venue."""
 
 from __future__ import annotations
 
@@ -112,6 +112,50 @@ async def test_list_bad_leg_raises_invalid_argument_naming_it_and_places_nothing
 
 async def test_list_unknown_kind_raises_invalid_argument(harness):
     with pytest.raises(InvalidArgument) as info:
-        await _list(harness, "oto", [_leg()])
+        await _list(harness, "xyz", [_leg()])
 
     assert [f for f, _ in info.value.violations] == ["contingency"]
+
+
+async def test_oto_children_wait_for_the_first_leg_to_fill(harness):
+    list_id = await _list(
+        harness, "oto", [_leg(kind=OrderType.STOP, stop=90)], side=Side.BUY, limit_price=95
+    )
+
+    assert harness.parts.brackets.get(list_id).members == ()
+
+
+async def test_oto_first_leg_fill_places_the_children(harness):
+    list_id = await _list(
+        harness, "oto", [_leg(kind=OrderType.STOP, stop=90)], side=Side.BUY, limit_price=95
+    )
+
+    await _move(harness, 95)
+
+    legs = _legs(harness, list_id)
+    assert (legs[2].quantity, legs[2].state, legs[2].stop_price) == (D(2), OrderState.NEW, D(90))
+
+
+async def test_oto_partial_first_leg_fills_size_and_grow_the_children(make_harness):
+    harness = await make_harness(liquidity={"XYZ": "1"})
+    list_id = await _list(
+        harness, "oto", [_leg(kind=OrderType.STOP, stop=90)], side=Side.BUY, limit_price=95
+    )
+
+    await _move(harness, 95)  # one of two fills
+    first = _legs(harness, list_id)[2].quantity
+    await _move(harness, "94.5")  # the second
+
+    assert (first, _legs(harness, list_id)[2].quantity) == (D(1), D(2))
+
+
+async def test_oto_first_leg_canceled_before_a_fill_places_nothing(harness):
+    list_id = await _list(
+        harness, "oto", [_leg(kind=OrderType.STOP, stop=90)], side=Side.BUY, limit_price=95
+    )
+
+    await harness.cancel(list_id)
+    await harness.parts.brackets.settle()
+
+    assert harness.parts.brackets.get(list_id).state == "CANCELED"
+    assert harness.parts.brackets.get(list_id).members == ()
