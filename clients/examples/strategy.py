@@ -1,6 +1,11 @@
 """Example strategy: follow fills, trade a little, cancel, show positions.
 
-    python clients/examples/strategy.py --target 127.0.0.1:50051 --account paper --symbol BTC-USD
+    FILLGATE_TOKEN=fgt_... python clients/examples/strategy.py --target 127.0.0.1:50051 \
+        --account paper --symbol BTC-USD
+
+It authenticates with a bearer token: ``--token``, else ``$FILLGATE_TOKEN`` (a token
+with ``trade:<account>``, made by ``fillgate token create``); ``--ca`` turns TLS on.
+Against a server without authentication (loopback only) no token is needed.
 
 It subscribes to the account's fill stream, submits a market buy and a limit
 sell 5% above the reference price (so the sell rests), prints every execution
@@ -91,9 +96,16 @@ async def wait_subscribed(book: ReportBook, stream: asyncio.Task[None]) -> None:
         raise TimeoutError
 
 
-async def run(target: str, account: str, symbol: str, quantity: Decimal) -> int:
+async def run(
+    target: str,
+    account: str,
+    symbol: str,
+    quantity: Decimal,
+    token: str | None = None,
+    ca: str | None = None,
+) -> int:
     """Run the example against the server at ``target``."""
-    async with AsyncFillgateClient(target, timeout=WAIT_S) as client:
+    async with AsyncFillgateClient(target, timeout=WAIT_S, token=token, ca=ca) as client:
         book = ReportBook()
         stream = asyncio.create_task(follow(client, account, book))
         try:
@@ -166,8 +178,12 @@ def main() -> int:
     parser.add_argument("--account", default="paper")
     parser.add_argument("--symbol", default="BTC-USD")
     parser.add_argument("--qty", type=_decimal, default=Decimal("0.01"))
+    parser.add_argument("--token", default=None, help="bearer token (default $FILLGATE_TOKEN)")
+    parser.add_argument("--ca", default=None, help="CA certificate of the server (TLS)")
     args = parser.parse_args()
-    return asyncio.run(run(args.target, args.account, args.symbol, args.qty))
+    return asyncio.run(
+        run(args.target, args.account, args.symbol, args.qty, token=args.token, ca=args.ca)
+    )
 
 
 if __name__ == "__main__":

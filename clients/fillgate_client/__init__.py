@@ -12,7 +12,9 @@ from .errors import (
     NotFoundError,
     OtherRpcError,
     OutOfRangeError,
+    PermissionDeniedError,
     ResourceExhaustedError,
+    UnauthenticatedError,
     UnavailableError,
 )
 from .risk import AccountRisk, BreakerStatus, RiskLimit, RiskState
@@ -71,6 +73,7 @@ __all__ = [
     "OrderType",
     "OtherRpcError",
     "OutOfRangeError",
+    "PermissionDeniedError",
     "Position",
     "ResourceExhaustedError",
     "RiskAlert",
@@ -85,6 +88,7 @@ __all__ = [
     "TradingMode",
     "TradingRestriction",
     "TradingStateChanged",
+    "UnauthenticatedError",
     "UnavailableError",
     "VenueDrift",
 ]

@@ -38,6 +38,7 @@ CSV_FIELDS = (
     "fee",
     "reason",
     "strategy_id",
+    "requested_by",
 )
 
 

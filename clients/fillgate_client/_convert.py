@@ -161,6 +161,7 @@ def execution_report_from_proto(m: Any) -> ExecutionReport:
         reason=m.reason,
         transact_time=_time(m, "transact_time"),
         monotonic_ns=m.monotonic_ns,
+        requested_by=m.requested_by,
     )
 
 

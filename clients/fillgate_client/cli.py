@@ -17,7 +17,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
-from . import _output, cli_audit, cli_contingent, cli_risk
+from . import _output, cli_audit, cli_contingent, cli_risk, cli_token
 from ._channel import DEFAULT_TARGET, TARGET_ENV
 from .errors import FillgateError
 from .sync_client import FillgateClient
@@ -51,9 +51,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     if args.command == "serve":
         return _serve(args)
+    if getattr(args, "local", None) is not None:  # token: edits a file, needs no server
+        return int(args.local(args, sys.stdout))
     handler: Handler = args.handler
     try:
-        with FillgateClient(args.target, timeout=RPC_TIMEOUT_S) as client:
+        with FillgateClient(
+            args.target,
+            timeout=RPC_TIMEOUT_S,
+            token=args.token,
+            ca=args.ca,
+            cert=args.cert,
+            key=args.key,
+        ) as client:
             return handler(client, args, sys.stdout)
     except FillgateError as exc:
         _output.print_error(exc, sys.stderr, as_json=args.json)
@@ -73,10 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--target", default=default_target, help=f"server (default {default_target})"
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--token", help="bearer token (default $FILLGATE_TOKEN)")
+    parser.add_argument("--ca", metavar="PEM", help="CA to verify the server (turns TLS on)")
+    parser.add_argument("--cert", metavar="PEM", help="client certificate (mutual TLS)")
+    parser.add_argument("--key", metavar="PEM", help="client certificate's private key")
     # The same options after the subcommand; SUPPRESS keeps them from resetting the above.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--target", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON")
+    for name in ("--token", "--ca", "--cert", "--key"):
+        common.add_argument(name, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, handler: Handler | None, help: str) -> argparse.ArgumentParser:
@@ -89,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--listen", metavar="HOST:PORT", help="address to listen on")
     p.add_argument(
         "--journal", metavar="PATH|off", help="journal file (default from config), or off"
+    )
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow a non-loopback address without TLS and authentication (warns loudly)",
     )
 
     p = command("submit", _submit, "submit an order and print it")
@@ -155,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("ping", _ping, "measure one empty round trip")
     cli_risk.register(command)
     cli_audit.register(command)
+    cli_token.register(command)
     cli_contingent.register(command)
     return parser
 
@@ -253,7 +274,14 @@ def scope_of(args: argparse.Namespace) -> tuple[HaltScope, str]:
 def _serve(args: argparse.Namespace) -> int:
     # Imported by name: the server's dependencies load only for this subcommand.
     app = importlib.import_module("fillgate.app")
-    return int(app.run_server(config_path=args.config, listen=args.listen, journal=args.journal))
+    return int(
+        app.run_server(
+            config_path=args.config,
+            listen=args.listen,
+            journal=args.journal,
+            insecure=args.insecure,
+        )
+    )
 
 
 def _emit(out: TextIO, args: argparse.Namespace, value: Any, text: str) -> None:

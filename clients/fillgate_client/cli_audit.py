@@ -63,6 +63,7 @@ def _audit_command(client: FillgateClient, args: argparse.Namespace, out: TextIO
                 "PRICE",
                 "CUM",
                 "ORDER_ID",
+                "BY",
             ],
             [
                 [
@@ -77,6 +78,7 @@ def _audit_command(client: FillgateClient, args: argparse.Namespace, out: TextIO
                     r.last_price,
                     r.cumulative_quantity,
                     r.order_id,
+                    r.requested_by,
                 ]
                 for r in reports
             ],

@@ -17,7 +17,7 @@ import grpc
 import grpc.aio
 
 from . import _audit, _convert, _requests, contingent
-from ._channel import merged_options, resolve_target
+from ._channel import Credentials, merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
 from .contingent import ListLeg, OrderList
@@ -55,9 +55,16 @@ class AsyncFillgateClient:
         *,
         channel_options: Sequence[tuple[str, Any]] | None = None,
         timeout: float | None = None,
+        token: str | None = None,
+        ca: str | None = None,
+        cert: str | None = None,
+        key: str | None = None,
     ) -> None:
         self.target = resolve_target(target)
         self._channel_options = merged_options(channel_options)
+        #: Bearer token (``token`` or $FILLGATE_TOKEN) and TLS files (``ca``, ``cert``, ``key``).
+        self._credentials = Credentials.resolve(token, ca, cert, key)
+        self._metadata = self._credentials.metadata
         self._timeout = timeout
         self._channel: grpc.aio.Channel | None = None
         self._execution: Any = None
@@ -83,7 +90,12 @@ class AsyncFillgateClient:
 
     def _stubs(self) -> tuple[Any, Any]:
         if self._channel is None:
-            self._channel = grpc.aio.insecure_channel(self.target, options=self._channel_options)
+            tls = self._credentials.channel_credentials()
+            self._channel = (
+                grpc.aio.insecure_channel(self.target, options=self._channel_options)
+                if tls is None
+                else grpc.aio.secure_channel(self.target, tls, options=self._channel_options)
+            )
             self._execution = exec_grpc.ExecutionServiceStub(self._channel)
             self._admin = admin_grpc.AdminServiceStub(self._channel)
             self._risk = risk_grpc.RiskServiceStub(self._channel)
@@ -91,11 +103,15 @@ class AsyncFillgateClient:
 
     async def _exec(self, method: str, request: Any) -> Any:
         with translate_errors():
-            return await getattr(self._stubs()[0], method)(request, timeout=self._timeout)
+            return await getattr(self._stubs()[0], method)(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
 
     async def _adm(self, method: str, request: Any) -> Any:
         with translate_errors():
-            return await getattr(self._stubs()[1], method)(request, timeout=self._timeout)
+            return await getattr(self._stubs()[1], method)(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
 
     async def submit_order(
         self,
@@ -219,7 +235,7 @@ class AsyncFillgateClient:
         return self._stream(request)
 
     async def _stream(self, request: Any) -> AsyncGenerator[StreamEvent, None]:
-        call = self._stubs()[0].StreamFills(request)
+        call = self._stubs()[0].StreamFills(request, metadata=self._metadata)
         try:
             with translate_errors():
                 async for message in call:
@@ -298,7 +314,7 @@ class AsyncFillgateClient:
         self._stubs()
         with translate_errors():
             response = await self._risk.GetRiskState(
-                _requests.get_risk_state(accounts), timeout=self._timeout
+                _requests.get_risk_state(accounts), timeout=self._timeout, metadata=self._metadata
             )
         return risk_state_from_proto(response)
 
@@ -321,7 +337,9 @@ class AsyncFillgateClient:
                 account, symbol, order_id, since, until, trades_only, token
             )
             with translate_errors():
-                response = await stub.ListExecutions(request, timeout=self._timeout)
+                response = await stub.ListExecutions(
+                    request, timeout=self._timeout, metadata=self._metadata
+                )
             out.extend(_convert.execution_report_from_proto(m) for m in response.executions)
             token = response.next_page_token
             if not token:

@@ -10,6 +10,8 @@ Every failed RPC is raised as one of these, never as a bare ``grpc.RpcError``::
     ├── ResourceExhaustedError      RESOURCE_EXHAUSTED: rate limit, stream consumer too slow
     ├── OutOfRangeError             OUT_OF_RANGE: e.g. a resume sequence no longer retained
     ├── UnavailableError            UNAVAILABLE: server unreachable or shutting down
+    ├── UnauthenticatedError        UNAUTHENTICATED: no token, or an invalid/expired/revoked one
+    ├── PermissionDeniedError       PERMISSION_DENIED: the token lacks the scope (metadata["scope"])
     └── OtherRpcError               any other status code (INTERNAL, DEADLINE_EXCEEDED, ...)
 
 The server attaches a ``google.rpc.Status`` in the ``grpc-status-details-bin``
@@ -95,6 +97,14 @@ class UnavailableError(FillgateError):
     """The server cannot be reached or is shutting down; the call may be retried."""
 
 
+class UnauthenticatedError(FillgateError):
+    """The server wants credentials, or the ones given are invalid, expired or revoked."""
+
+
+class PermissionDeniedError(FillgateError):
+    """The credentials lack the scope the call needs (``metadata["scope"]`` names it)."""
+
+
 class OtherRpcError(FillgateError):
     """A status code without a class of its own."""
 
@@ -107,6 +117,8 @@ _CLASSES: dict[grpc.StatusCode, type[FillgateError]] = {
     grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhaustedError,
     grpc.StatusCode.OUT_OF_RANGE: OutOfRangeError,
     grpc.StatusCode.UNAVAILABLE: UnavailableError,
+    grpc.StatusCode.UNAUTHENTICATED: UnauthenticatedError,
+    grpc.StatusCode.PERMISSION_DENIED: PermissionDeniedError,
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any, Self
 import grpc
 
 from . import _audit, _convert, _requests, contingent
-from ._channel import merged_options, resolve_target
+from ._channel import Credentials, merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
 from .contingent import ListLeg, OrderList
@@ -46,10 +46,23 @@ class FillgateClient:
         *,
         channel_options: Sequence[tuple[str, Any]] | None = None,
         timeout: float | None = None,
+        token: str | None = None,
+        ca: str | None = None,
+        cert: str | None = None,
+        key: str | None = None,
     ) -> None:
         self.target = resolve_target(target)
         self._timeout = timeout
-        self._channel = grpc.insecure_channel(self.target, options=merged_options(channel_options))
+        credentials = Credentials.resolve(token, ca, cert, key)
+        #: The bearer token's call metadata (``token`` or $FILLGATE_TOKEN), or None.
+        self._metadata = credentials.metadata
+        tls = credentials.channel_credentials()
+        options = merged_options(channel_options)
+        self._channel = (
+            grpc.insecure_channel(self.target, options=options)
+            if tls is None
+            else grpc.secure_channel(self.target, tls, options=options)
+        )
         self._execution: Any = exec_grpc.ExecutionServiceStub(self._channel)
         self._admin: Any = admin_grpc.AdminServiceStub(self._channel)
         self._risk: Any = risk_grpc.RiskServiceStub(self._channel)
@@ -71,11 +84,15 @@ class FillgateClient:
 
     def _exec(self, method: str, request: Any) -> Any:
         with translate_errors():
-            return getattr(self._execution, method)(request, timeout=self._timeout)
+            return getattr(self._execution, method)(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
 
     def _adm(self, method: str, request: Any) -> Any:
         with translate_errors():
-            return getattr(self._admin, method)(request, timeout=self._timeout)
+            return getattr(self._admin, method)(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
 
     def submit_order(
         self,
@@ -193,7 +210,7 @@ class FillgateClient:
         return self._stream(request)
 
     def _stream(self, request: Any) -> Generator[StreamEvent, None, None]:
-        call = self._execution.StreamFills(request)
+        call = self._execution.StreamFills(request, metadata=self._metadata)
         try:
             with translate_errors():
                 for message in call:
@@ -267,7 +284,9 @@ class FillgateClient:
         """Return every limit with its usage and every breaker with its state, per account."""
         request = _requests.get_risk_state(accounts)
         with translate_errors():
-            response = self._risk.GetRiskState(request, timeout=self._timeout)
+            response = self._risk.GetRiskState(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
         return risk_state_from_proto(response)
 
     def list_executions(
@@ -289,7 +308,9 @@ class FillgateClient:
                 account, symbol, order_id, since, until, trades_only, token
             )
             with translate_errors():
-                response = stub.ListExecutions(request, timeout=self._timeout)
+                response = stub.ListExecutions(
+                    request, timeout=self._timeout, metadata=self._metadata
+                )
             out.extend(_convert.execution_report_from_proto(m) for m in response.executions)
             token = response.next_page_token
             if not token:

@@ -242,6 +242,8 @@ class ExecutionReport:
     reason: str
     transact_time: datetime | None
     monotonic_ns: int
+    requested_by: str = ""
+    """The authenticated principal whose submit, cancel or replace this reports ("" if none)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,6 +9,7 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import grpc
 from google.protobuf.internal import api_implementation
@@ -17,14 +18,17 @@ from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 from fillgate.api.admission import Admission
 from fillgate.api.audit_servicer import AuditServicer
+from fillgate.api.commands import order_ref
 from fillgate.api.contingent_servicer import ContingentServicer
 from fillgate.api.edge import add_services
 from fillgate.api.library import add_library_service
 from fillgate.api.risk_servicer import RiskServicer
+from fillgate.api.security import Security, build_security, check_exposure
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
 from fillgate.config import Config, ConfigError, load_config
 from fillgate.contingent.expiry import Expiries
 from fillgate.domain.errors import FillgateError
+from fillgate.domain.orders import Order
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
 from fillgate.engine.brackets import Brackets
 from fillgate.engine.checkpoints import Snapshotter
@@ -150,12 +154,14 @@ class FillgateServer:
         parts: Components,
         health: health.aio.HealthServicer,
         admission: Admission,
+        security: Security | None = None,
     ) -> None:
         self.server = server
         self.port = port
         self.parts = parts
         self._health = health
         self.admission = admission
+        self.security = security
         #: Takes the journal's snapshots (None without a journal).
         self.snapshotter: Snapshotter | None = None
 
@@ -183,15 +189,32 @@ class FillgateServer:
 
 
 async def create_server(
-    config: Config, *, listen: str | None = None, clock: Clock | None = None
+    config: Config,
+    *,
+    listen: str | None = None,
+    clock: Clock | None = None,
+    insecure: bool = False,
 ) -> FillgateServer:
     """Build, bind and start a server; ``listen`` overrides the config (port 0 = any free).
+
+    A non-loopback address without TLS and authentication is refused unless
+    ``insecure`` (``api/security.py``).
 
     With the journal on, the state is rebuilt before the port opens: from the
     newest usable snapshot and the records after it, or from every record.
     """
+    check_exposure(listen or config.server.listen, config.auth, insecure)
     journal = open_journal(config)
     parts = build(config, clock, journal)
+    engine = parts.engine
+
+    def find_order(ref: Any) -> Order | None:
+        try:
+            return engine.resolve(order_ref(ref))
+        except FillgateError:
+            return None
+
+    security = build_security(config.auth, find_order, parts.clock.now_ns)
     snapshotter = None
     if journal is not None:
         rebuild(parts.engine, journal, snapshots=config.journal.snapshot_every > 0)
@@ -229,7 +252,7 @@ async def create_server(
             RiskServicer(parts.engine),
             ContingentServicer(parts.engine, parts.brackets),
         ],
-        wrap=admission.wrap,
+        wrap=lambda method, handler: admission.wrap(method, security.guard.wrap(method, handler)),
     )
     health_servicer = health.aio.HealthServicer()
     add_library_service(
@@ -237,24 +260,37 @@ async def create_server(
         lambda s: health_pb2_grpc.add_HealthServicer_to_server(health_servicer, s),
         admission.wrap,
     )
-    names = (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME)
-    add_library_service(
-        server,
-        lambda s: reflection_pb2_grpc.add_ServerReflectionServicer_to_server(
-            reflection.aio.ReflectionServicer(names), s
-        ),
-    )
+    if config.auth.reflection:
+        names = (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME)
+        add_library_service(
+            server,
+            lambda s: reflection_pb2_grpc.add_ServerReflectionServicer_to_server(
+                reflection.aio.ReflectionServicer(names), s
+            ),
+            security.guard.wrap,
+        )
     address = parts.config.server.listen
-    port = server.add_insecure_port(address)
+    if security.credentials is None:
+        port = server.add_insecure_port(address)
+    else:
+        port = server.add_secure_port(address, security.credentials)
     if port == 0:
         raise OSError(f"cannot listen on {address}")
+    probe_target = _local_target(address, port)
+    if security.credentials is not None:
+        # The admission probe cannot present a client certificate: it reaches the server
+        # on a second, loopback-only port with local credentials (and the internal token).
+        local = server.add_secure_port(
+            "127.0.0.1:0", grpc.local_server_credentials(grpc.LocalConnectionType.LOCAL_TCP)
+        )
+        probe_target = f"127.0.0.1:{local}"
     await parts.engine.start()
     await parts.reconciler.start()
     await server.start()
-    admission.start(_local_target(address, port))
+    admission.start(probe_target, security.probe_access())
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    running = FillgateServer(server, port, parts, health_servicer, admission)
+    running = FillgateServer(server, port, parts, health_servicer, admission, security)
     running.snapshotter = snapshotter
     return running
 
@@ -284,24 +320,30 @@ def _check_runtime() -> None:
         )
 
 
-async def _serve(config: Config, listen: str | None) -> int:
-    running = await create_server(config, listen=listen)
+async def _serve(config: Config, listen: str | None, insecure: bool = False) -> int:
+    running = await create_server(config, listen=listen, insecure=insecure)
     freezer = HeapFreezer(config.server.gc_freeze_interval_s, running.admission.busy)
     freezer.start()  # the replayed state is frozen at once, before clients are told the address
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if running.security is not None:  # revocation without a restart
+        loop.add_signal_handler(signal.SIGHUP, running.security.reload_tokens)
     journal = running.parts.engine.journal
     log.info(
-        "event=listening address=%s accounts=%s symbols=%s journal=%s fsync=%s",
+        "event=listening address=%s auth=%s tls=%s accounts=%s symbols=%s journal=%s fsync=%s",
         running.address,
+        config.auth.mode,
+        "mutual" if config.auth.tls_client_ca else config.auth.tls,
         ",".join(f"{name}:{a.venue}" for name, a in config.accounts.items()),
         ",".join(config.symbols),
         journal.path if journal is not None else "off",
         journal.policy.value if journal is not None else "-",
     )
-    print(f"fillgate listening on {running.address}", flush=True)
+    mode = config.auth.mode if config.auth.enabled else "off (loopback only)"
+    tls = "mutual" if config.auth.tls_client_ca else ("on" if config.auth.tls else "off")
+    print(f"fillgate listening on {running.address} (auth {mode}, tls {tls})", flush=True)
     await stop.wait()
     freezer.stop()
     log.info("event=shutdown_started grace_s=%s", config.server.shutdown_grace_s)
@@ -311,7 +353,10 @@ async def _serve(config: Config, listen: str | None) -> int:
 
 
 def run_server(
-    config_path: str | None = None, listen: str | None = None, journal: str | None = None
+    config_path: str | None = None,
+    listen: str | None = None,
+    journal: str | None = None,
+    insecure: bool = False,
 ) -> int:
     """Run the server until SIGTERM/SIGINT; return the process exit code."""
     logging.basicConfig(
@@ -337,7 +382,7 @@ def run_server(
     import uvloop
 
     try:
-        return uvloop.run(_serve(config, listen))
+        return uvloop.run(_serve(config, listen, insecure))
     except FillgateError as exc:  # a start-up refusal (journal in use or corrupt): no traceback
         log.error("event=startup_failed reason=%s detail=%r", exc.reason, exc.message)
         print(f"error: {exc.reason}: {exc.message}", file=sys.stderr)

@@ -31,6 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from fillgate.auth.settings import AuthSettings, AuthSettingsError, parse_auth
 from fillgate.contingent.settings import POLICIES, ContingentConfig
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
@@ -157,6 +158,7 @@ class Config:
     streams: StreamConfig = field(default_factory=StreamConfig)
     journal: JournalConfig = field(default_factory=JournalConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
+    auth: AuthSettings = field(default_factory=AuthSettings)
     contingent: ContingentConfig = field(default_factory=ContingentConfig)
 
     def universe(self) -> Universe:
@@ -184,7 +186,8 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
     _check_keys(
         "",
         raw,
-        {"server", "accounts", "symbols", "paper", "streams", "journal", "risk", "contingent"},
+        {"server", "accounts", "symbols", "paper", "streams", "journal", "risk", "auth"}
+        | {"contingent"},
     )
     defaults = Config()
     accounts = defaults.accounts
@@ -211,10 +214,18 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         streams=_section(StreamConfig, "streams", raw.get("streams", {})),
         journal=_section(JournalConfig, "journal", raw.get("journal", {})),
         risk=_risk(raw.get("risk", {})),
+        auth=_auth(raw.get("auth", {})),
         contingent=_section(ContingentConfig, "contingent", raw.get("contingent", {})),
     )
     _validate(config)
     return config
+
+
+def _auth(raw: Any) -> AuthSettings:
+    try:
+        return parse_auth(_table("auth", raw))
+    except AuthSettingsError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 _ACCOUNT_KEYS = {"venue", "starting_cash"}

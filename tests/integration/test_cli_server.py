@@ -15,13 +15,26 @@ from pathlib import Path
 import pytest
 
 BIN = Path(sys.executable).parent / "fillgate"
+# The embedded defaults, but admission control off: a loaded CI machine must not shed
+# these calls (test_admission.py and test_overload.py test shedding on their own servers).
+ADMISSION_OFF = """
+[server]
+admission_max_in_flight_orders = 0
+admission_max_loop_lag_ms = 0
+admission_max_queue_delay_ms = 0
+"""
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     env = {**os.environ, "FILLGATE_LOG_LEVEL": "WARNING"}
+    config = tmp_path / "fillgate.toml"
+    config.write_text(ADMISSION_OFF)
     proc = subprocess.Popen(
-        [str(BIN), "serve", "--listen", "127.0.0.1:0", "--journal", str(tmp_path / "j.log")],
+        [
+            *(str(BIN), "serve", "--listen", "127.0.0.1:0", "--config", str(config)),
+            *("--journal", str(tmp_path / "j.log")),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

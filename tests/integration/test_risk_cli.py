@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 
 BIN = Path(sys.executable).parent / "fillgate"
+# Admission control off: a loaded CI machine must not shed these calls (see conftest.py).
 CONFIG = """
+[server]
+admission_max_in_flight_orders = 0
+admission_max_loop_lag_ms = 0
+admission_max_queue_delay_ms = 0
 [risk]
 max_order_notional = "100000"
 [risk.symbols.BTC-USD]

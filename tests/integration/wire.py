@@ -77,19 +77,23 @@ class Answer:
 
 
 async def call(
-    channel: grpc.aio.Channel, method: MethodDescriptor, body: bytes, timeout: float = 10
+    channel: grpc.aio.Channel,
+    method: MethodDescriptor,
+    body: bytes,
+    timeout: float = 10,
+    metadata: tuple[tuple[str, str], ...] | None = None,
 ) -> Answer:
     """Send ``body`` as the request of ``method``; a stream is closed after its first message."""
     try:
         if method.server_streaming:
-            stream = channel.unary_stream(path(method))(body, timeout=timeout)
+            stream = channel.unary_stream(path(method))(body, timeout=timeout, metadata=metadata)
             try:
                 async with asyncio.timeout(timeout):
                     await stream.read()
             finally:
                 stream.cancel()
             return Answer(grpc.StatusCode.OK)
-        await channel.unary_unary(path(method))(body, timeout=timeout)
+        await channel.unary_unary(path(method))(body, timeout=timeout, metadata=metadata)
         return Answer(grpc.StatusCode.OK)
     except grpc.aio.AioRpcError as exc:
         return Answer(exc.code(), exc.details() or "", list(exc.trailing_metadata() or ()))

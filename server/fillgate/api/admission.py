@@ -52,6 +52,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -140,6 +141,16 @@ class LoopLag:
             self._handle = None
 
 
+@dataclass(frozen=True, slots=True)
+class ProbeAccess:
+    """How the probe reaches a server that wants credentials (see ``api/guard.py``)."""
+
+    #: Channel credentials (the server's loopback-only local port under TLS), or None.
+    credentials: grpc.ChannelCredentials | None
+    #: Call metadata: the server's internal bearer token.
+    metadata: tuple[tuple[str, str], ...]
+
+
 class QueueDelay:
     """How long an order waits before a handler runs, timed by a probe the server sends itself.
 
@@ -155,19 +166,25 @@ class QueueDelay:
         self._sent = 0.0  # when the probe in flight was sent; 0 when none is
         self._task: asyncio.Task[None] | None = None
 
-    def start(self, target: str) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(target))
+    def start(self, target: str, access: ProbeAccess | None = None) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(target, access))
 
-    async def _run(self, target: str) -> None:
+    async def _run(self, target: str, access: ProbeAccess | None) -> None:
         options = [("grpc.use_local_subchannel_pool", 1)]  # its own connection
-        async with grpc.aio.insecure_channel(target, options=options) as channel:
+        channel = (
+            grpc.aio.insecure_channel(target, options=options)
+            if access is None or access.credentials is None
+            else grpc.aio.secure_channel(target, access.credentials, options=options)
+        )
+        metadata = None if access is None else access.metadata
+        async with channel:
             probe = channel.unary_unary(PROBE_METHOD)  # bytes in and out: nothing to convert
             while True:
                 self._sent = time.monotonic()
                 # A failure (shutting down, a deadline) needs no handling: the probe's age,
                 # read while it was out, told the story.
                 with contextlib.suppress(grpc.aio.AioRpcError):
-                    await probe(PROBE_BODY, timeout=10)
+                    await probe(PROBE_BODY, timeout=10, metadata=metadata)
                 self.last_s = time.monotonic() - self._sent
                 self._sent = 0.0
                 await asyncio.sleep(self.interval_s)
@@ -243,11 +260,11 @@ class Admission:
         self._by_lag = refusal("loop_lag", f"{max_loop_lag_s * 1e3:g} ms", retry_after_ms)
         self._by_queue = refusal("queue_delay", f"{max_queue_delay_s * 1e3:g} ms", retry_after_ms)
 
-    def start(self, target: str) -> None:
+    def start(self, target: str, access: ProbeAccess | None = None) -> None:
         """Start sampling event-loop lag and queue delay (``target``: the server's address)."""
         self.lag.start()
         if self.max_queue_delay_s != float("inf"):
-            self.queue.start(target)
+            self.queue.start(target, access)
 
     async def stop(self) -> None:
         self.lag.stop()

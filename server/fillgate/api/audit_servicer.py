@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import ClassVar
 
 from google.protobuf.descriptor import ServiceDescriptor
 
 from fillgate.api import commands, convert
+from fillgate.api.authorization import current, readable_accounts
 from fillgate.api.errors import Context, translated
 from fillgate.engine.audit import list_executions
 from fillgate.engine.engine import Engine
@@ -28,6 +30,10 @@ class AuditServicer(pb_grpc.AuditServiceServicer):  # type: ignore[misc]
     ) -> pb.ListExecutionsResponse:
         query, page = commands.list_executions(request)
         engine = self._engine
+        if not query.account:
+            readable = readable_accounts(current(), (), engine.universe.accounts)
+            if readable:
+                query = replace(query, readable=frozenset(readable))
         found = await list_executions(engine.journal, engine.state.blank(), query, page)
         return pb.ListExecutionsResponse(
             executions=[convert.execution_report(item) for item in found.items],

@@ -72,7 +72,10 @@ def _time_ns(v: Violations, field: str, ts: Timestamp) -> int:
     return 0
 
 
-def submit_order(req: svc_pb.SubmitOrderRequest) -> cmd.SubmitOrder:
+def submit_order(
+    req: svc_pb.SubmitOrderRequest, by: str = "", strategy_id: str = ""
+) -> cmd.SubmitOrder:
+    """The command; ``by`` is the principal, ``strategy_id`` a bound strategy that wins."""
     v = Violations()
     side = _enum(v, "side", req.side, Side, "SIDE")
     type_ = _enum(v, "type", req.type, OrderType, "ORDER_TYPE")
@@ -94,9 +97,10 @@ def submit_order(req: svc_pb.SubmitOrderRequest) -> cmd.SubmitOrder:
         client_order_id=req.client_order_id,
         limit_price=limit,
         stop_price=stop,
-        strategy_id=req.strategy_id,
+        strategy_id=strategy_id or req.strategy_id,
         tags=tuple(sorted(req.tags.items())),
         reduce_only=req.reduce_only,
+        by=by,
         expire_time_ns=expire_time,
         expire_after_ns=expire_after,
     )
@@ -127,14 +131,14 @@ def order_ref(ref: svc_pb.OrderRef) -> cmd.OrderRef:
     )
 
 
-def replace_order(req: svc_pb.ReplaceOrderRequest) -> cmd.ReplaceOrder:
+def replace_order(req: svc_pb.ReplaceOrderRequest, by: str = "") -> cmd.ReplaceOrder:
     v = Violations()
     quantity = _decimal(v, "quantity", req.quantity, optional=True)
     limit = _decimal(v, "limit_price", req.limit_price, optional=True)
     stop = _decimal(v, "stop_price", req.stop_price, optional=True)
     v.raise_if_any()
     return cmd.ReplaceOrder(
-        ref=order_ref(req.order), quantity=quantity, limit_price=limit, stop_price=stop
+        ref=order_ref(req.order), quantity=quantity, limit_price=limit, stop_price=stop, by=by
     )
 
 

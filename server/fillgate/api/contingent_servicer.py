@@ -8,11 +8,12 @@ from typing import ClassVar
 from google.protobuf.descriptor import ServiceDescriptor
 
 from fillgate.api import commands, convert
+from fillgate.api.authorization import current, who
 from fillgate.api.errors import Context, translated
 from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.contingent.order_list import MAX_LEGS, Leg, kind_of
 from fillgate.domain.commands import SubmitOrder
-from fillgate.domain.errors import InvalidArgument, Violations
+from fillgate.domain.errors import InvalidArgument, NotFound, Violations
 from fillgate.domain.values import DecimalFormatError, parse_decimal
 from fillgate.engine.brackets import Brackets, OrderList
 from fillgate.engine.engine import Engine
@@ -61,6 +62,12 @@ class ContingentServicer(pb_grpc.ContingentServiceServicer):  # type: ignore[mis
             v.add("list_id", "is required")
             v.raise_if_any()
         found = self._brackets.get(request.list_id)
+        if not current().can_read(found.entry.account):  # as if it did not exist
+            raise NotFound(
+                "ORDER_LIST_NOT_FOUND",
+                f"no order list {request.list_id}",
+                {"list_id": request.list_id},
+            )
         return pb.GetOrderListResponse(order_list=order_list(found))
 
 
@@ -91,7 +98,9 @@ def order_list_request(request: pb.SubmitOrderListRequest) -> tuple[str, SubmitO
                         time_in_force=leg.time_in_force,
                         client_order_id=request.client_order_id,
                         strategy_id=request.strategy_id,
-                    )
+                    ),
+                    who(),
+                    current().strategy_id,
                 )
             )
         except InvalidArgument as exc:
@@ -136,7 +145,9 @@ def bracket(request: pb.SubmitBracketRequest) -> tuple[SubmitOrder, BracketSpec]
                 client_order_id=request.client_order_id,
                 strategy_id=request.strategy_id,
                 tags=request.tags,
-            )
+            ),
+            who(),
+            current().strategy_id,
         )
     except InvalidArgument as exc:  # the entry's own fields, reported with the exits'
         for field, text in exc.violations:

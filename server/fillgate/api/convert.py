@@ -111,6 +111,9 @@ def execution_report(item: BusEvent) -> exec_pb.ExecutionReport:
     reason = getattr(event, "reason", "")
     if reason:
         msg.reason = reason
+    by = getattr(event, "by", "")
+    if by:
+        msg.requested_by = by
     return msg
 
 

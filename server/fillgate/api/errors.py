@@ -40,6 +40,8 @@ _CODES: list[tuple[type[e.FillgateError], int]] = [
     (e.ResourceExhausted, code_pb2.RESOURCE_EXHAUSTED),
     (e.OutOfRange, code_pb2.OUT_OF_RANGE),
     (e.Unavailable, code_pb2.UNAVAILABLE),
+    (e.Unauthenticated, code_pb2.UNAUTHENTICATED),
+    (e.PermissionDenied, code_pb2.PERMISSION_DENIED),
 ]
 
 

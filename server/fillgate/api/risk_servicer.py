@@ -7,6 +7,7 @@ from typing import ClassVar
 from google.protobuf.descriptor import ServiceDescriptor
 
 from fillgate.api import commands
+from fillgate.api.authorization import current, readable_accounts
 from fillgate.api.convert import timestamp
 from fillgate.api.errors import Context, translated
 from fillgate.domain.values import fmt
@@ -31,6 +32,7 @@ class RiskServicer(pb_grpc.RiskServiceServicer):  # type: ignore[misc]
     ) -> pb.GetRiskStateResponse:
         config = self._engine.universe
         accounts = commands.accounts(request.accounts, config.accounts)
+        accounts = readable_accounts(current(), accounts, config.accounts) or accounts
         risk = self._engine.risk
         if risk is None:
             return pb.GetRiskStateResponse(enabled=False)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from typing import ClassVar
 
 from google.protobuf.descriptor import ServiceDescriptor
 
 from fillgate.api import commands, convert
+from fillgate.api.authorization import current, readable_accounts, who
 from fillgate.api.errors import Context, stateless, translated, translated_stream
 from fillgate.book.positions import AccountSnapshot
 from fillgate.domain.commands import CancelOrder, SubmitOrder
@@ -61,21 +63,25 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     async def SubmitOrder(
         self, request: pb.SubmitOrderRequest, context: Context
     ) -> pb.SubmitOrderResponse:
-        result = await self._submit(commands.submit_order(request))
+        # A strategy-bound principal stamps its strategy (the guard refused any other).
+        command = commands.submit_order(request, who(), current().strategy_id)
+        result = await self._submit(command)
         return pb.SubmitOrderResponse(order=convert.order(result.order), duplicate=result.duplicate)
 
     @translated
     async def CancelOrder(
         self, request: pb.CancelOrderRequest, context: Context
     ) -> pb.CancelOrderResponse:
-        order = await self._engine.cancel(CancelOrder(ref=commands.order_ref(request.order)))
+        order = await self._engine.cancel(
+            CancelOrder(ref=commands.order_ref(request.order), by=who())
+        )
         return pb.CancelOrderResponse(order=convert.order(order))
 
     @translated
     async def ReplaceOrder(
         self, request: pb.ReplaceOrderRequest, context: Context
     ) -> pb.ReplaceOrderResponse:
-        order = await self._engine.replace(commands.replace_order(request))
+        order = await self._engine.replace(commands.replace_order(request, who()))
         return pb.ReplaceOrderResponse(order=convert.order(order))
 
     @translated
@@ -88,6 +94,10 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
         self, request: pb.ListOrdersRequest, context: Context
     ) -> pb.ListOrdersResponse:
         query, page = commands.list_orders(request)
+        if not query.account:
+            readable = readable_accounts(current(), (), self._engine.universe.accounts)
+            if readable:
+                query = replace(query, readable=frozenset(readable))
         found = list_orders(self._engine, query, page)
         return pb.ListOrdersResponse(
             orders=[convert.order(o) for o in found.items],
@@ -100,6 +110,9 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     ) -> AsyncIterator[pb.StreamFillsResponse]:
         engine = self._engine
         query = commands.stream_fills(request, engine.universe.accounts, engine.universe.symbols)
+        readable = readable_accounts(current(), query.accounts, engine.universe.accounts)
+        if readable and not query.accounts:
+            query = replace(query, accounts=frozenset(readable))
         journal = engine.journal
         history = None
         if journal is not None:
@@ -120,7 +133,9 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     async def GetPositions(
         self, request: pb.GetPositionsRequest, context: Context
     ) -> pb.GetPositionsResponse:
-        accounts = commands.accounts(request.accounts, self._engine.universe.accounts)
+        configured = self._engine.universe.accounts
+        accounts = commands.accounts(request.accounts, configured)
+        accounts = readable_accounts(current(), accounts, configured) or accounts
         out = []
         for snap in self._engine.book.snapshots(accounts):
             key = (snap.account, request.include_flat)
@@ -133,7 +148,9 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
 
     @translated
     async def Halt(self, request: pb.HaltRequest, context: Context) -> pb.HaltResponse:
-        result = await self._kill_switch.halt(commands.halt(request))
+        result = await self._kill_switch.halt(
+            replace(commands.halt(request), requested_by=who() or request.requested_by)
+        )
         return pb.HaltResponse(
             restriction=convert.restriction(result.restriction),
             canceled_orders=[convert.order(o) for o in result.canceled],
@@ -142,7 +159,9 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
 
     @translated
     async def Resume(self, request: pb.ResumeRequest, context: Context) -> pb.ResumeResponse:
-        left = self._kill_switch.resume(commands.resume(request))
+        left = self._kill_switch.resume(
+            replace(commands.resume(request), requested_by=who() or request.requested_by)
+        )
         return pb.ResumeResponse(restrictions=[convert.restriction(r) for r in left])
 
     @translated
@@ -166,7 +185,9 @@ class AdminServicer(admin_grpc.AdminServiceServicer):  # type: ignore[misc]
     async def SetReferencePrice(
         self, request: admin_pb.SetReferencePriceRequest, context: Context
     ) -> admin_pb.SetReferencePriceResponse:
-        state = self._engine.set_reference_price(commands.set_reference_price(request))
+        state = self._engine.set_reference_price(
+            replace(commands.set_reference_price(request), by=who())
+        )
         return admin_pb.SetReferencePriceResponse(symbol=convert.symbol_info(state))
 
     @translated

@@ -24,6 +24,8 @@ class SubmitOrder:
     strategy_id: str = ""
     tags: tuple[tuple[str, str], ...] = ()
     reduce_only: bool = False
+    #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
+    by: str = ""
     #: Good-till-date, ns since the epoch; 0 for none (see ``Order.expire_time_ns``).
     expire_time_ns: int = 0
     #: A time limit counted from acceptance, ns; 0 for none.
@@ -44,6 +46,8 @@ class CancelOrder:
     """Cancel a working order."""
 
     ref: OrderRef
+    #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,6 +58,8 @@ class ReplaceOrder:
     quantity: Decimal | None = None
     limit_price: Decimal | None = None
     stop_price: Decimal | None = None
+    #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +70,7 @@ class Halt:
     target: str
     mode: TradingMode
     reason: str
+    #: The authenticated principal that asked (no longer free text once auth is on).
     requested_by: str = ""
     cancel_open_orders: bool = False
     flatten_positions: bool = False
@@ -85,3 +92,5 @@ class SetReferencePrice:
 
     symbol: str
     price: Decimal
+    #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
+    by: str = ""

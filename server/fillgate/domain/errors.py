@@ -8,7 +8,9 @@ FillgateError
 │   └── IllegalTransition  an event does not apply to the order's state (a bug or a venue race)
 ├── ResourceExhausted      a rate or a buffer limit was hit
 ├── OutOfRange             a resume point is no longer retained
-└── Unavailable            a dependency (venue, journal) cannot serve now
+├── Unavailable            a dependency (venue, journal) cannot serve now
+├── Unauthenticated        no credentials, or credentials that are invalid, expired or revoked
+└── PermissionDenied       the caller is known but lacks the scope the call needs
 """
 
 from __future__ import annotations
@@ -70,6 +72,14 @@ class OutOfRange(FillgateError):
 
 class Unavailable(FillgateError):
     """A dependency cannot serve the request now; retrying later may succeed."""
+
+
+class Unauthenticated(FillgateError):
+    """The caller presented no credentials, or ones that do not verify (never says which part)."""
+
+
+class PermissionDenied(FillgateError):
+    """The authenticated caller lacks the scope the call needs (``metadata["scope"]`` names it)."""
 
 
 class Violations:

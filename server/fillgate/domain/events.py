@@ -27,6 +27,8 @@ class OrderAccepted(OrderEvent):
     """fillgate accepted a new order; it now exists in PENDING_NEW."""
 
     order: Order
+    #: The principal whose command caused it ("auth.by" in the journal); "" = the system.
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -55,6 +57,9 @@ class OrderTriggered(OrderEvent):
 class OrderCancelRequested(OrderEvent):
     """fillgate sent a cancel to the venue."""
 
+    #: The principal whose command caused it ("auth.by" in the journal); "" = the system.
+    by: str = ""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderCanceled(OrderEvent):
@@ -77,6 +82,8 @@ class OrderReplaceRequested(OrderEvent):
     quantity: Decimal
     limit_price: Decimal | None
     stop_price: Decimal | None
+    #: The principal whose command caused it ("auth.by" in the journal); "" = the system.
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,6 +148,8 @@ class ReferencePriceMoved:
     symbol: str
     price: Decimal
     ts_ns: int
+    #: The principal whose command caused it ("auth.by" in the journal); "" = the system.
+    by: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -31,11 +31,14 @@ class ExecutionQuery:
     trades_only: bool = False
     start_ns: int | None = None
     end_ns: int | None = None
+    #: The accounts the caller may read (None: every account).
+    readable: frozenset[str] | None = None
 
     def matches(self, report: ExecutionReport) -> bool:
         order, ts = report.order, report.event.ts_ns
         return (
             (not self.account or order.account == self.account)
+            and (self.readable is None or order.account in self.readable)
             and (not self.symbol or order.symbol == self.symbol)
             and (not self.order_id or order.order_id == self.order_id)
             and (not self.trades_only or report.exec_type is ExecType.TRADE)

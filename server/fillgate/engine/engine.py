@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Protocol
 
@@ -183,7 +183,8 @@ class Engine:
     async def _submit(self, cmd: SubmitOrder, bypass_halt: bool) -> SubmitResult:
         existing = self._store.by_client.get((cmd.account, cmd.client_order_id))
         if existing is not None:
-            if command_of(self._store.submitted[existing]) != cmd:
+            # Who sent it is not part of the idempotency key's contents.
+            if command_of(self._store.submitted[existing]) != replace(cmd, by=""):
                 raise AlreadyExists(
                     "CLIENT_ORDER_ID_REUSED",
                     f"client_order_id {cmd.client_order_id!r} already names order {existing} "
@@ -247,7 +248,7 @@ class Engine:
             expire_time_ns=cmd.expire_time_ns,
             expire_after_ns=cmd.expire_after_ns,
         )
-        self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order))
+        self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order, by=cmd.by))
         venue = self.venues[cmd.account]
         try:
             await venue.submit(order)
@@ -281,7 +282,9 @@ class Engine:
                 f"order {order.order_id} has a replace in flight; retry the cancel",
                 {"order_id": order.order_id, "state": order.state.name},
             )
-        self._apply(ev.OrderCancelRequested(order_id=order.order_id, ts_ns=self.clock.now_ns()))
+        self._apply(
+            ev.OrderCancelRequested(order_id=order.order_id, ts_ns=self.clock.now_ns(), by=cmd.by)
+        )
         await self.venues[order.account].cancel(self._orders[order.order_id])
         return self._orders[order.order_id]
 
@@ -337,6 +340,7 @@ class Engine:
                 quantity=quantity,
                 limit_price=limit,
                 stop_price=stop,
+                by=cmd.by,
             )
         )
         await venue.replace(self._orders[order.order_id], quantity, limit, stop)
@@ -426,7 +430,9 @@ class Engine:
         v.raise_if_any()
         # Journaled before the fills it causes, so a replay meets them in the same order.
         self.emit(
-            ev.ReferencePriceMoved(symbol=cmd.symbol, price=cmd.price, ts_ns=self.clock.now_ns())
+            ev.ReferencePriceMoved(
+                symbol=cmd.symbol, price=cmd.price, ts_ns=self.clock.now_ns(), by=cmd.by
+            )
         )
         if self.risk is not None:
             self.risk.on_mark(cmd.symbol, cmd.price)

@@ -202,7 +202,9 @@ class KillSwitch:
                 continue
             try:
                 canceled.append(
-                    await self._engine.cancel(CancelOrder(ref=OrderRef(order_id=order.order_id)))
+                    await self._engine.cancel(
+                        CancelOrder(ref=OrderRef(order_id=order.order_id), by=cmd.requested_by)
+                    )
                 )
             except FailedPrecondition as exc:  # filled or replaced meanwhile: report and go on
                 log.warning(
@@ -244,6 +246,7 @@ class KillSwitch:
                         strategy_id=FLATTEN_STRATEGY,
                         tags=(("halt_reason", cmd.reason[:256]),),
                         reduce_only=False,
+                        by=cmd.requested_by,
                     )
                     try:
                         result = await engine.submit(flatten, bypass_halt=True)

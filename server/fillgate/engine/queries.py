@@ -22,10 +22,13 @@ class OrderQuery:
     symbol: str = ""
     states: frozenset[OrderState] = frozenset()
     open_only: bool = False
+    #: The accounts the caller may read (None: every account).
+    readable: frozenset[str] | None = None
 
     def matches(self, order: Order) -> bool:
         return (
             (not self.account or order.account == self.account)
+            and (self.readable is None or order.account in self.readable)
             and (not self.symbol or order.symbol == self.symbol)
             and (not self.states or order.state in self.states)
             and (not self.open_only or order.is_open)

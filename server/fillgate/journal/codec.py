@@ -80,6 +80,17 @@ def _S(text: str) -> str:
     return value
 
 
+def _by(by: str) -> dict[str, Any]:
+    """The trailing-object entry naming the principal behind a command (issue 14)."""
+    return {"auth.by": by} if by else {}
+
+
+def _trail(body: list[Any], ext: dict[str, Any]) -> None:
+    """Append the record's optional trailing JSON object, only when it has something."""
+    if ext:
+        body.append(ext)
+
+
 def _order_fields(o: Order) -> list[Any]:
     return [
         o.order_id,
@@ -98,15 +109,6 @@ def _order_fields(o: Order) -> list[Any]:
         o.venue,
         o.created_ns,
     ]
-
-
-def _accepted_fields(o: Order) -> list[Any]:
-    """The OrderAccepted body: the order's fields, then one optional trailing object."""
-    body = _order_fields(o)
-    ext = _time_limits(o.expire_time_ns, o.expire_after_ns)
-    if ext:
-        body.append(ext)
-    return body
 
 
 def _time_limits(expire_time_ns: int, expire_after_ns: int) -> dict[str, Any]:
@@ -162,21 +164,29 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
             str(event.fee),
         ]
     elif kind is ev.OrderAccepted:
-        body = _accepted_fields(event.order)
+        o = event.order
+        body = _order_fields(o)
+        _trail(body, {**_time_limits(o.expire_time_ns, o.expire_after_ns), **_by(event.by)})
     elif kind is ev.OrderAcknowledged:
         body = [event.order_id, event.venue_order_id]
-    elif kind in (ev.OrderTriggered, ev.OrderCancelRequested):
+    elif kind is ev.OrderTriggered:
         body = [event.order_id]
+    elif kind is ev.OrderCancelRequested:
+        body = [event.order_id]
+        _trail(body, _by(event.by))
     elif kind in _REASONED:
         body = [event.order_id, event.reason]
     elif kind in (ev.OrderReplaceRequested, ev.OrderReplaced):
         body = [event.order_id, str(event.quantity), _d(event.limit_price), _d(event.stop_price)]
-        if getattr(event, "venue_order_id", ""):
+        if kind is ev.OrderReplaceRequested:
+            _trail(body, _by(event.by))
+        elif event.venue_order_id:
             body.append(event.venue_order_id)
     elif kind is ev.TradingStateChanged:
         body = [int(event.scope), event.target, int(event.mode), event.reason, event.requested_by]
     elif kind is ev.ReferencePriceMoved:
         body = [event.symbol, str(event.price)]
+        _trail(body, _by(event.by))
     elif kind is ev.BreakerTripped:
         body = [
             int(event.breaker),
@@ -217,9 +227,7 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
             event.message,
             [list(t) for t in event.metadata],
         ]
-        ext = _time_limits(c.expire_time_ns, c.expire_after_ns)
-        if ext:
-            body.append(ext)
+        _trail(body, {**_time_limits(c.expire_time_ns, c.expire_after_ns), **_by(c.by)})
     else:
         raise TypeError(f"no journal encoding for {kind.__name__}")
     return head + body
@@ -246,16 +254,28 @@ def decode_row(r: list[Any]) -> Record:
             fee=_dec(f[4]),
         )
     elif cls is ev.OrderAccepted:
-        event = ev.OrderAccepted(order_id=f[0], ts_ns=ts, order=_order_from(f, ts))
+        ext = f[15] if len(f) > 15 else {}
+        event = ev.OrderAccepted(
+            order_id=f[0], ts_ns=ts, order=_order_from(f, ts), by=ext.get("auth.by", "")
+        )
     elif cls is ev.OrderAcknowledged:
         event = ev.OrderAcknowledged(order_id=f[0], ts_ns=ts, venue_order_id=f[1])
-    elif cls in (ev.OrderTriggered, ev.OrderCancelRequested):
+    elif cls is ev.OrderTriggered:
         event = cls(order_id=f[0], ts_ns=ts)
+    elif cls is ev.OrderCancelRequested:
+        ext = f[1] if len(f) > 1 else {}
+        event = cls(order_id=f[0], ts_ns=ts, by=ext.get("auth.by", ""))
     elif cls in _REASONED:
         event = cls(order_id=f[0], ts_ns=ts, reason=f[1])
     elif cls in (ev.OrderReplaceRequested, ev.OrderReplaced):
-        # A replace that created a new venue order carries its id as a 5th field.
-        extra = {"venue_order_id": f[4]} if len(f) > 4 else {}
+        # A replace that created a new venue order carries its id as a 5th field;
+        # a replace request, its trailing object there.
+        extra: dict[str, Any] = {}
+        if len(f) > 4:
+            if cls is ev.OrderReplaced:
+                extra["venue_order_id"] = f[4]
+            else:
+                extra["by"] = f[4].get("auth.by", "")
         event = cls(
             order_id=f[0],
             ts_ns=ts,
@@ -274,7 +294,10 @@ def decode_row(r: list[Any]) -> Record:
             ts_ns=ts,
         )
     elif cls is ev.ReferencePriceMoved:
-        event = ev.ReferencePriceMoved(symbol=f[0], price=Decimal(f[1]), ts_ns=ts)
+        ext = f[2] if len(f) > 2 else {}
+        event = ev.ReferencePriceMoved(
+            symbol=f[0], price=Decimal(f[1]), ts_ns=ts, by=ext.get("auth.by", "")
+        )
     elif cls is ev.BreakerTripped:
         event = ev.BreakerTripped(
             breaker=Breaker(f[0]),
@@ -315,6 +338,7 @@ def decode_row(r: list[Any]) -> Record:
             reduce_only=f[11],
             expire_time_ns=ext.get("ct.expire_time_ns", 0),
             expire_after_ns=ext.get("ct.expire_after_ns", 0),
+            by=ext.get("auth.by", ""),
         )
         event = ev.OrderDenied(
             command=command,

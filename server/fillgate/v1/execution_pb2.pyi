@@ -40,7 +40,7 @@ EXEC_TYPE_CANCEL_REJECTED: ExecType
 EXEC_TYPE_REPLACE_REJECTED: ExecType
 
 class ExecutionReport(_message.Message):
-    __slots__ = ("sequence", "exec_id", "exec_type", "order_state", "order_id", "client_order_id", "venue_order_id", "venue_exec_id", "account", "symbol", "side", "venue", "strategy_id", "order_quantity", "limit_price", "stop_price", "last_quantity", "last_price", "cumulative_quantity", "leaves_quantity", "average_price", "fee", "reason", "transact_time", "monotonic_ns")
+    __slots__ = ("sequence", "exec_id", "exec_type", "order_state", "order_id", "client_order_id", "venue_order_id", "venue_exec_id", "account", "symbol", "side", "venue", "strategy_id", "order_quantity", "limit_price", "stop_price", "last_quantity", "last_price", "cumulative_quantity", "leaves_quantity", "average_price", "fee", "reason", "transact_time", "monotonic_ns", "requested_by")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     EXEC_ID_FIELD_NUMBER: _ClassVar[int]
     EXEC_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -66,6 +66,7 @@ class ExecutionReport(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     TRANSACT_TIME_FIELD_NUMBER: _ClassVar[int]
     MONOTONIC_NS_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_BY_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     exec_id: str
     exec_type: ExecType
@@ -91,4 +92,5 @@ class ExecutionReport(_message.Message):
     reason: str
     transact_time: _timestamp_pb2.Timestamp
     monotonic_ns: int
-    def __init__(self, sequence: _Optional[int] = ..., exec_id: _Optional[str] = ..., exec_type: _Optional[_Union[ExecType, str]] = ..., order_state: _Optional[_Union[_order_pb2.OrderState, str]] = ..., order_id: _Optional[str] = ..., client_order_id: _Optional[str] = ..., venue_order_id: _Optional[str] = ..., venue_exec_id: _Optional[str] = ..., account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., venue: _Optional[str] = ..., strategy_id: _Optional[str] = ..., order_quantity: _Optional[str] = ..., limit_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., last_quantity: _Optional[str] = ..., last_price: _Optional[str] = ..., cumulative_quantity: _Optional[str] = ..., leaves_quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., fee: _Optional[str] = ..., reason: _Optional[str] = ..., transact_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., monotonic_ns: _Optional[int] = ...) -> None: ...
+    requested_by: str
+    def __init__(self, sequence: _Optional[int] = ..., exec_id: _Optional[str] = ..., exec_type: _Optional[_Union[ExecType, str]] = ..., order_state: _Optional[_Union[_order_pb2.OrderState, str]] = ..., order_id: _Optional[str] = ..., client_order_id: _Optional[str] = ..., venue_order_id: _Optional[str] = ..., venue_exec_id: _Optional[str] = ..., account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., venue: _Optional[str] = ..., strategy_id: _Optional[str] = ..., order_quantity: _Optional[str] = ..., limit_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., last_quantity: _Optional[str] = ..., last_price: _Optional[str] = ..., cumulative_quantity: _Optional[str] = ..., leaves_quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., fee: _Optional[str] = ..., reason: _Optional[str] = ..., transact_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., monotonic_ns: _Optional[int] = ..., requested_by: _Optional[str] = ...) -> None: ...

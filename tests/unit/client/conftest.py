@@ -106,6 +106,7 @@ def report_proto(sequence: int = 7) -> Any:
         reason="done",
         transact_time=stamp(T1),
         monotonic_ns=123456789,
+        requested_by="trader-1",
     )
 
 

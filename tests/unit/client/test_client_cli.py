@@ -189,7 +189,12 @@ def test_main_serve_calls_run_server_with_options(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(sys.modules, "fillgate.app", module)
     argv = ["serve", "--config", "c.toml", "--listen", "0.0.0.0:1", "--journal", "off"]
     assert cli.main(argv) == 3
-    assert seen == {"config_path": "c.toml", "listen": "0.0.0.0:1", "journal": "off"}
+    assert seen == {
+        "config_path": "c.toml",
+        "listen": "0.0.0.0:1",
+        "journal": "off",
+        "insecure": False,
+    }
 
 
 def reports(pb: SimpleNamespace, *sequences: int) -> list[StreamEvent]:
