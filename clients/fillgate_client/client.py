@@ -382,7 +382,9 @@ class AsyncFillgateClient:
         )
         stub = contingent.contingent_grpc.ContingentServiceStub(self._stubs_channel())
         with translate_errors():
-            response = await stub.SubmitBracket(request, timeout=self._timeout)
+            response = await stub.SubmitBracket(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
         return contingent.order_list_from_proto(response.order_list)
 
     async def get_order_list(self, list_id: str) -> OrderList:
@@ -390,7 +392,9 @@ class AsyncFillgateClient:
         stub = contingent.contingent_grpc.ContingentServiceStub(self._stubs_channel())
         request = contingent.contingent_pb.GetOrderListRequest(list_id=list_id)
         with translate_errors():
-            response = await stub.GetOrderList(request, timeout=self._timeout)
+            response = await stub.GetOrderList(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
         return contingent.order_list_from_proto(response.order_list)
 
     async def submit_order_list(
@@ -410,7 +414,9 @@ class AsyncFillgateClient:
         )  # fmt: skip
         stub = contingent.contingent_grpc.ContingentServiceStub(self._stubs_channel())
         with translate_errors():
-            response = await stub.SubmitOrderList(request, timeout=self._timeout)
+            response = await stub.SubmitOrderList(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
         return contingent.order_list_from_proto(response.order_list)
 
     def _stubs_channel(self) -> Any:

@@ -349,7 +349,7 @@ class FillgateClient:
         )
         stub = contingent.contingent_grpc.ContingentServiceStub(self._channel)
         with translate_errors():
-            response = stub.SubmitBracket(request, timeout=self._timeout)
+            response = stub.SubmitBracket(request, timeout=self._timeout, metadata=self._metadata)
         return contingent.order_list_from_proto(response.order_list)
 
     def get_order_list(self, list_id: str) -> OrderList:
@@ -357,7 +357,7 @@ class FillgateClient:
         stub = contingent.contingent_grpc.ContingentServiceStub(self._channel)
         request = contingent.contingent_pb.GetOrderListRequest(list_id=list_id)
         with translate_errors():
-            response = stub.GetOrderList(request, timeout=self._timeout)
+            response = stub.GetOrderList(request, timeout=self._timeout, metadata=self._metadata)
         return contingent.order_list_from_proto(response.order_list)
 
     def submit_order_list(
@@ -377,5 +377,5 @@ class FillgateClient:
         )  # fmt: skip
         stub = contingent.contingent_grpc.ContingentServiceStub(self._channel)
         with translate_errors():
-            response = stub.SubmitOrderList(request, timeout=self._timeout)
+            response = stub.SubmitOrderList(request, timeout=self._timeout, metadata=self._metadata)
         return contingent.order_list_from_proto(response.order_list)
