@@ -35,7 +35,9 @@ ENTRY = SubmitOrder(
 
 async def _start(path: Path, *, replay: bool) -> tuple[Any, Journal]:
     journal = Journal(path, FsyncPolicy.NEVER)
-    parts = build(config_from_dict(CONFIG), clock=ManualClock(), journal=journal)
+    # A restart is a later run: a later clock, so new order ids do not repeat the last run's.
+    clock = ManualClock(1_800_000_000_000_000_000) if replay else ManualClock()
+    parts = build(config_from_dict(CONFIG), clock=clock, journal=journal)
     if replay:
         rebuild(parts.engine, journal)
     else:
@@ -106,5 +108,34 @@ async def test_bracket_entry_filled_before_a_crash_is_armed_at_restart(tmp_path:
         assert roles["sl"].stop_price == D(95)
         assert roles["sl"].quantity == D(2)
         assert roles["tp.1"].limit_price == D(105)
+    finally:
+        await _stop(parts, journal)
+
+
+async def test_oco_first_leg_placed_before_a_crash_gets_its_other_leg_at_restart(tmp_path: Path):
+    from fillgate.contingent.order_list import Leg, list_tags
+
+    parts, journal = await _start(tmp_path / "j", replay=False)
+    parts.engine.watchers.remove(parts.brackets)  # the crash: leg 2 never placed
+    second = Leg(Side.SELL, OrderType.STOP, D(2), TimeInForce.GTC, None, D(90))
+    first = SubmitOrder(
+        account="acct-a",
+        symbol="XYZ",
+        side=Side.SELL,
+        quantity=D(2),
+        type=OrderType.LIMIT,
+        time_in_force=TimeInForce.GTC,
+        client_order_id="leg-1",
+        limit_price=D(110),
+        tags=list_tags("oco", [second]),
+    )
+    list_id = (await parts.engine.submit(first)).order.order_id
+    await _stop(parts, journal)
+
+    parts, journal = await _start(tmp_path / "j", replay=True)
+    await parts.brackets.settle()
+    try:
+        (leg,) = parts.brackets.get(list_id).members
+        assert (leg.type, leg.stop_price, leg.state) == (OrderType.STOP, D(90), OrderState.NEW)
     finally:
         await _stop(parts, journal)
