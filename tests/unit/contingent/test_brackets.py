@@ -195,3 +195,34 @@ async def test_bracket_under_reducing_halt_keeps_its_protection(harness):
     await harness.halt(TradingMode.REDUCING, HaltScope.ALL, cancel_open_orders=True)
 
     assert all(m.state is OrderState.NEW for m in _members(harness, list_id))
+
+
+async def test_bracket_canceled_stop_is_placed_again_while_the_position_is_open(harness):
+    list_id = await _bracket(harness, _spec((OFFSET, "5")), quantity=2)
+    (stop,) = _by_role(harness, list_id, "sl")
+
+    await harness.cancel(stop.order_id)
+    await _settle(harness)
+
+    live = [m for m in _by_role(harness, list_id, "sl") if m.is_open]
+    assert [(m.stop_price, m.quantity) for m in live] == [(D(95), D(2))]
+
+
+async def test_bracket_canceled_take_profit_stays_canceled(harness):
+    list_id = await _bracket(harness, _spec((OFFSET, "5"), (OFFSET, "5", "1", None)), quantity=2)
+    (tp,) = _by_role(harness, list_id, "tp.1")
+
+    await harness.cancel(tp.order_id)
+    await _settle(harness)
+
+    assert [m.state for m in _by_role(harness, list_id, "tp.1")] == [OrderState.CANCELED]
+
+
+async def test_bracket_stop_price_replaced_by_the_user_is_kept(harness):
+    list_id = await _bracket(harness, _spec((OFFSET, "5")), quantity=2)
+    (stop,) = _by_role(harness, list_id, "sl")
+
+    await harness.replace(stop.order_id, stop_price=97)
+    await _settle(harness)
+
+    assert harness.order(stop.order_id).stop_price == D(97)
