@@ -13,12 +13,12 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
 from . import _output, cli_audit, cli_contingent, cli_risk, cli_token
 from ._channel import DEFAULT_TARGET, TARGET_ENV
+from ._durations import duration as _duration
 from .errors import FillgateError
 from .sync_client import FillgateClient
 from .types import (
@@ -200,31 +200,6 @@ def _sequence(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"not a sequence number: {text!r}")
     return int(text)
-
-
-#: Microseconds per duration unit.
-_UNITS = {"ms": 1_000, "s": 1_000_000, "m": 60_000_000, "h": 3_600_000_000}
-
-
-def _duration(text: str) -> timedelta:
-    """Parse "500ms", "60s", "5m", "2h" (a bare number is seconds)."""
-    number, unit = text, "s"
-    for suffix in ("ms", "s", "m", "h"):
-        if text.endswith(suffix):
-            number, unit = text[: -len(suffix)], suffix
-            break
-    try:
-        if not number.isascii():
-            raise InvalidOperation
-        value = Decimal(number)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 60s, 5m)") from None
-    if not value.is_finite() or value <= 0:
-        raise argparse.ArgumentTypeError(f"duration must be positive: {text!r}")
-    try:
-        return timedelta(microseconds=int(value * _UNITS[unit]))
-    except OverflowError:
-        raise argparse.ArgumentTypeError(f"duration too long: {text!r}") from None
 
 
 def _tag(text: str) -> tuple[str, str]:

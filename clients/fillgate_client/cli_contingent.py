@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TextIO
 
 from . import _output
+from ._durations import duration
 from .contingent import ListLeg, OrderList, parse_leg
 from .sync_client import FillgateClient
 from .types import OrderType, Side, TimeInForce
@@ -40,6 +41,12 @@ def register(command: Command) -> None:
     p.add_argument("--tif", choices=[t.label for t in TimeInForce if t.value], default="gtc")
     p.add_argument("--client-order-id", metavar="ID")
     p.add_argument("--strategy", metavar="ID")
+    p.add_argument(
+        "--expire-after",
+        metavar="DURATION",
+        type=duration,
+        help="cancel the entry if still open this long after acceptance: 60s, 5m",
+    )
     for kind, what in (
         ("oco", "one fill cancels the others"),
         ("ouo", "a fill cuts the others"),
@@ -87,6 +94,7 @@ def _bracket(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> i
             time_in_force=TimeInForce.parse(args.tif),
             client_order_id=args.client_order_id,
             strategy_id=args.strategy,
+            expire_after=args.expire_after,
         )
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None

@@ -360,6 +360,7 @@ class AsyncFillgateClient:
         client_order_id: str | None = None,
         strategy_id: str | None = None,
         tags: Mapping[str, str] | None = None,
+        expire_after: timedelta | None = None,
     ) -> OrderList:
         """Place an entry protected by a stop-loss and take-profits (see ``contingent``).
 
@@ -379,6 +380,7 @@ class AsyncFillgateClient:
             client_order_id=client_order_id,
             strategy_id=strategy_id,
             tags=tags,
+            expire_after=expire_after,
         )
         stub = contingent.contingent_grpc.ContingentServiceStub(self._stubs_channel())
         with translate_errors():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from ._convert import order_from_proto
@@ -154,11 +155,12 @@ def submit_bracket_request(
     client_order_id: str | None = None,
     strategy_id: str | None = None,
     tags: Mapping[str, str] | None = None,
+    expire_after: timedelta | None = None,
 ) -> Any:
     """Build a ``SubmitBracketRequest``; a missing client order id is generated."""
     if len(take_profits) > 1 and any("@" not in tp for tp in take_profits):
         raise ValueError("with several take-profits, give each its size (@0.5, @qty:1)")
-    return contingent_pb.SubmitBracketRequest(
+    request = contingent_pb.SubmitBracketRequest(
         account=account,
         symbol=symbol,
         side=enum_number(Side, side, "side"),
@@ -172,6 +174,11 @@ def submit_bracket_request(
         stop_loss=exit_price(stop_loss),
         take_profits=[take_profit(tp) for tp in take_profits],
     )
+    if expire_after is not None:
+        if expire_after <= timedelta(0):
+            raise ValueError("expire_after must be a positive duration")
+        request.expire_after.FromTimedelta(expire_after)
+    return request
 
 
 def order_list_from_proto(m: Any) -> OrderList:

@@ -331,6 +331,7 @@ class FillgateClient:
         client_order_id: str | None = None,
         strategy_id: str | None = None,
         tags: Mapping[str, str] | None = None,
+        expire_after: timedelta | None = None,
     ) -> OrderList:
         """Place an entry protected by a stop-loss and take-profits (see ``contingent``)."""
         request = contingent.submit_bracket_request(
@@ -346,6 +347,7 @@ class FillgateClient:
             client_order_id=client_order_id,
             strategy_id=strategy_id,
             tags=tags,
+            expire_after=expire_after,
         )
         stub = contingent.contingent_grpc.ContingentServiceStub(self._channel)
         with translate_errors():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from decimal import Decimal as D
 
 import grpc
@@ -165,3 +166,19 @@ async def test_submit_order_list_one_leg_is_invalid_argument_naming_legs(client)
         )
 
     assert {f for f, _ in err.value.field_violations} == {"legs"}
+
+
+async def test_submit_bracket_entry_time_limit_cancels_an_unfilled_entry(client):
+    placed = await client.submit_bracket(
+        "paper", "BTC-USD", "buy", D("0.1"), stop_loss="offset:500", type="limit",
+        limit_price=D(40000), expire_after=timedelta(milliseconds=200),
+    )  # fmt: skip
+    assert placed.entry.expires_at is not None
+
+    for _ in range(200):
+        found = await client.get_order_list(placed.list_id)
+        if found.state == "CANCELED":
+            break
+        await asyncio.sleep(0.02)
+
+    assert found.state == "CANCELED" and found.members == ()

@@ -145,6 +145,7 @@ def bracket(request: pb.SubmitBracketRequest) -> tuple[SubmitOrder, BracketSpec]
                 client_order_id=request.client_order_id,
                 strategy_id=request.strategy_id,
                 tags=request.tags,
+                expire_after=request.expire_after,
             ),
             who(),
             current().strategy_id,

@@ -1,4 +1,7 @@
+import datetime
+
 from fillgate.v1 import order_pb2 as _order_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -95,7 +98,7 @@ class TakeProfit(_message.Message):
     def __init__(self, exit: _Optional[_Union[ExitPrice, _Mapping]] = ..., quantity: _Optional[str] = ..., fraction: _Optional[str] = ...) -> None: ...
 
 class SubmitBracketRequest(_message.Message):
-    __slots__ = ("account", "symbol", "side", "quantity", "type", "limit_price", "time_in_force", "client_order_id", "strategy_id", "tags", "stop_loss", "take_profits")
+    __slots__ = ("account", "symbol", "side", "quantity", "type", "limit_price", "time_in_force", "client_order_id", "strategy_id", "tags", "stop_loss", "take_profits", "expire_after")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -115,6 +118,7 @@ class SubmitBracketRequest(_message.Message):
     TAGS_FIELD_NUMBER: _ClassVar[int]
     STOP_LOSS_FIELD_NUMBER: _ClassVar[int]
     TAKE_PROFITS_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_AFTER_FIELD_NUMBER: _ClassVar[int]
     account: str
     symbol: str
     side: _order_pb2.Side
@@ -127,7 +131,8 @@ class SubmitBracketRequest(_message.Message):
     tags: _containers.ScalarMap[str, str]
     stop_loss: ExitPrice
     take_profits: _containers.RepeatedCompositeFieldContainer[TakeProfit]
-    def __init__(self, account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., quantity: _Optional[str] = ..., type: _Optional[_Union[_order_pb2.OrderType, str]] = ..., limit_price: _Optional[str] = ..., time_in_force: _Optional[_Union[_order_pb2.TimeInForce, str]] = ..., client_order_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., stop_loss: _Optional[_Union[ExitPrice, _Mapping]] = ..., take_profits: _Optional[_Iterable[_Union[TakeProfit, _Mapping]]] = ...) -> None: ...
+    expire_after: _duration_pb2.Duration
+    def __init__(self, account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., quantity: _Optional[str] = ..., type: _Optional[_Union[_order_pb2.OrderType, str]] = ..., limit_price: _Optional[str] = ..., time_in_force: _Optional[_Union[_order_pb2.TimeInForce, str]] = ..., client_order_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., stop_loss: _Optional[_Union[ExitPrice, _Mapping]] = ..., take_profits: _Optional[_Iterable[_Union[TakeProfit, _Mapping]]] = ..., expire_after: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class OrderList(_message.Message):
     __slots__ = ("list_id", "state", "entry", "members", "contingency")
