@@ -75,3 +75,23 @@ def test_order_text_shows_expire_after_as_seconds():
     from fillgate_client._output import format_value
 
     assert format_value(timedelta(seconds=60)) == "60s"
+
+
+def test_cli_bracket_expire_after_and_ladder_parse():
+    args = _parse(
+        "bracket", "paper", "BTC-USD", "buy", "0.1", "--limit", "49000", "--stop", "offset:500",
+        "--take-profit", "percent:1@0.5", "--take-profit", "percent:2@qty:0.05",
+        "--expire-after", "60s",
+    )  # fmt: skip
+
+    assert (args.expire_after, args.stop) == (timedelta(seconds=60), "offset:500")
+    assert args.take_profit == ["percent:1@0.5", "percent:2@qty:0.05"]
+
+
+def test_take_profit_text_sets_fraction_or_quantity():
+    from fillgate_client.contingent import take_profit
+
+    assert (take_profit("percent:1@0.5").fraction, take_profit("price:9@qty:2").quantity) == (
+        "0.5",
+        "2",
+    )
