@@ -17,6 +17,7 @@ from .errors import (
     UnauthenticatedError,
     UnavailableError,
 )
+from .market import MarketStatus
 from .risk import AccountRisk, BreakerStatus, RiskLimit, RiskState
 from .types import (
     AccountPositions,
@@ -34,6 +35,8 @@ from .types import (
     OrderType,
     Position,
     RiskAlert,
+    SessionEvent,
+    SessionPhase,
     Side,
     StreamEvent,
     SubmitResult,
@@ -66,6 +69,7 @@ __all__ = [
     "Heartbeat",
     "InvalidArgumentError",
     "ListLeg",
+    "MarketStatus",
     "NotFoundError",
     "Order",
     "OrderList",
@@ -79,6 +83,8 @@ __all__ = [
     "RiskAlert",
     "RiskLimit",
     "RiskState",
+    "SessionEvent",
+    "SessionPhase",
     "Side",
     "StreamEvent",
     "SubmitResult",

@@ -20,6 +20,7 @@ from ._pb import (
     order_pb,
     position_pb,
     risk_pb,
+    session_pb,
     trading_state_pb,
     venue_pb,
 )
@@ -39,6 +40,8 @@ from .types import (
     Position,
     ProtoEnum,
     RiskAlert,
+    SessionEvent,
+    SessionPhase,
     Side,
     StreamEvent,
     SubmitResult,
@@ -122,6 +125,8 @@ def order_from_proto(m: Any) -> Order:
         version=m.version,
         create_time=_time(m, "create_time"),
         update_time=_time(m, "update_time"),
+        release_time=_time(m, "release_time"),
+        extended_hours=m.extended_hours,
         expire_time=_time(m, "expire_time"),
         expire_after=m.expire_after.ToTimedelta() if m.HasField("expire_after") else None,
         expires_at=_time(m, "expires_at"),
@@ -296,6 +301,19 @@ def venue_drift_from_proto(m: Any) -> VenueDrift:
     )
 
 
+def session_event_from_proto(m: Any) -> SessionEvent:
+    """Convert a ``fillgate.v1.SessionEvent``."""
+    return SessionEvent(
+        sequence=m.sequence,
+        symbol=m.symbol,
+        calendar=m.calendar,
+        phase=_enum(SessionPhase, m.phase),
+        next_open=_time(m, "next_open"),
+        next_close=_time(m, "next_close"),
+        event_time=_time(m, "event_time"),
+    )
+
+
 def stream_event_from_proto(m: Any) -> StreamEvent | None:
     """Convert a ``StreamFillsResponse``; ``None`` for an event kind this client predates."""
     kind = m.WhichOneof("event")
@@ -311,6 +329,8 @@ def stream_event_from_proto(m: Any) -> StreamEvent | None:
         return risk_alert_from_proto(m.risk_alert)
     if kind == "venue_drift":
         return venue_drift_from_proto(m.venue_drift)
+    if kind == "session":
+        return session_event_from_proto(m.session)
     return None
 
 
@@ -331,6 +351,7 @@ _PROTO_CLASSES: Mapping[type[Any], Any] = {
     SymbolInfo: admin_pb.SymbolInfo,
     RiskAlert: risk_pb.RiskAlert,
     VenueDrift: venue_pb.VenueDrift,
+    SessionEvent: session_pb.SessionEvent,
 }
 
 _STREAM_ONEOF: Mapping[type[Any], str] = {
@@ -340,6 +361,7 @@ _STREAM_ONEOF: Mapping[type[Any], str] = {
     Heartbeat: "heartbeat",
     RiskAlert: "risk_alert",
     VenueDrift: "venue_drift",
+    SessionEvent: "session",
 }
 
 

@@ -23,6 +23,7 @@ from .types import (
     Order,
     ProtoEnum,
     RiskAlert,
+    SessionEvent,
     StreamEvent,
     SubscriptionAck,
     SymbolInfo,
@@ -38,6 +39,7 @@ _EVENT_NAMES: Mapping[type[Any], str] = {
     Heartbeat: "heartbeat",
     RiskAlert: "risk_alert",
     VenueDrift: "venue_drift",
+    SessionEvent: "session",
 }
 
 
@@ -257,6 +259,11 @@ def event_line(event: StreamEvent) -> str:
         )
     if isinstance(event, VenueDrift):
         return _drift_line(event)
+    if isinstance(event, SessionEvent):
+        return (
+            f"{event.sequence:>6}  {format_value(event.event_time)}  MARKET {event.symbol} "
+            f"({event.calendar}) -> {event.phase.label}"
+        )
     if isinstance(event, SubscriptionAck):
         return (
             f"subscribed {event.subscription_id}: head {event.head_sequence}, "

@@ -99,6 +99,7 @@ def submit_order(
     strategy_id: str | None = None,
     tags: Mapping[str, str] | None = None,
     reduce_only: bool = False,
+    extended_hours: bool = False,
     expire_time: datetime | None = None,
     expire_after: timedelta | None = None,
 ) -> Any:
@@ -116,6 +117,7 @@ def submit_order(
         strategy_id=strategy_id or "",
         tags=dict(tags or {}),
         reduce_only=reduce_only,
+        extended_hours=extended_hours,
     )
     if expire_time is not None:
         if expire_time.tzinfo is None:

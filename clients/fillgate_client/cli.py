@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
-from . import _output, cli_audit, cli_contingent, cli_risk, cli_token
+from . import _output, cli_audit, cli_contingent, cli_market, cli_risk, cli_token
 from ._channel import DEFAULT_TARGET, TARGET_ENV
 from ._durations import duration as _duration
 from .errors import FillgateError
@@ -125,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tag", metavar="K=V", action="append", type=_tag, default=[])
     p.add_argument("--reduce-only", action="store_true")
     p.add_argument(
+        "--extended-hours",
+        action="store_true",
+        help="eligible in pre-market and after hours (LIMIT + DAY only)",
+    )
+    p.add_argument(
         "--expire-after",
         metavar="DURATION",
         type=_duration,
@@ -175,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("ping", _ping, "measure one empty round trip")
     cli_risk.register(command)
     cli_audit.register(command)
+    cli_market.register(command)
     cli_token.register(command)
     cli_contingent.register(command)
     return parser
@@ -277,6 +283,7 @@ def _submit(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> in
         strategy_id=args.strategy,
         tags=dict(args.tag),
         reduce_only=args.reduce_only,
+        extended_hours=args.extended_hours,
         expire_after=args.expire_after,
     )
     text = _output.order_fields(result.order)

@@ -16,7 +16,7 @@ from typing import Any, Self
 import grpc
 import grpc.aio
 
-from . import _audit, _convert, _requests, contingent
+from . import _audit, _convert, _requests, contingent, market
 from ._channel import Credentials, merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
@@ -128,6 +128,7 @@ class AsyncFillgateClient:
         strategy_id: str | None = None,
         tags: Mapping[str, str] | None = None,
         reduce_only: bool = False,
+        extended_hours: bool = False,
         expire_time: datetime | None = None,
         expire_after: timedelta | None = None,
     ) -> SubmitResult:
@@ -149,6 +150,7 @@ class AsyncFillgateClient:
             strategy_id=strategy_id,
             tags=tags,
             reduce_only=reduce_only,
+            extended_hours=extended_hours,
             expire_time=expire_time,
             expire_after=expire_after,
         )
@@ -317,6 +319,17 @@ class AsyncFillgateClient:
                 _requests.get_risk_state(accounts), timeout=self._timeout, metadata=self._metadata
             )
         return risk_state_from_proto(response)
+
+    async def get_market_status(
+        self, symbols: Iterable[str] | str = ()
+    ) -> list[market.MarketStatus]:
+        """Return each symbol's market (all configured symbols when none are named)."""
+        stub = market.session_grpc.SessionServiceStub(self._stubs_channel())
+        with translate_errors():
+            response = await stub.GetMarketStatus(
+                market.get_market_status_request(symbols), timeout=self._timeout
+            )
+        return [market.market_status_from_proto(m) for m in response.markets]
 
     async def list_executions(
         self,

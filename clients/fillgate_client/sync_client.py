@@ -9,7 +9,7 @@ from typing import Any, Self
 
 import grpc
 
-from . import _audit, _convert, _requests, contingent
+from . import _audit, _convert, _requests, contingent, market
 from ._channel import Credentials, merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
@@ -109,6 +109,7 @@ class FillgateClient:
         strategy_id: str | None = None,
         tags: Mapping[str, str] | None = None,
         reduce_only: bool = False,
+        extended_hours: bool = False,
         expire_time: datetime | None = None,
         expire_after: timedelta | None = None,
     ) -> SubmitResult:
@@ -130,6 +131,7 @@ class FillgateClient:
             strategy_id=strategy_id,
             tags=tags,
             reduce_only=reduce_only,
+            extended_hours=extended_hours,
             expire_time=expire_time,
             expire_after=expire_after,
         )
@@ -288,6 +290,15 @@ class FillgateClient:
                 request, timeout=self._timeout, metadata=self._metadata
             )
         return risk_state_from_proto(response)
+
+    def get_market_status(self, symbols: Iterable[str] | str = ()) -> list[market.MarketStatus]:
+        """Return each symbol's market (all configured symbols when none are named)."""
+        stub = market.session_grpc.SessionServiceStub(self._channel)
+        with translate_errors():
+            response = stub.GetMarketStatus(
+                market.get_market_status_request(symbols), timeout=self._timeout
+            )
+        return [market.market_status_from_proto(m) for m in response.markets]
 
     def list_executions(
         self,

@@ -83,6 +83,8 @@ class OrderState(ProtoEnum):
     CANCELED = 7
     REJECTED = 8
     EXPIRED = 9
+    QUEUED = 20
+    """Held by fillgate while its market is closed, until ``Order.release_time``."""
 
     @property
     def is_terminal(self) -> bool:
@@ -111,6 +113,8 @@ class ExecType(ProtoEnum):
     TRIGGERED = 10
     CANCEL_REJECTED = 11
     REPLACE_REJECTED = 12
+    QUEUED = 30
+    RELEASED = 31
 
 
 class TradingMode(ProtoEnum):
@@ -163,6 +167,8 @@ class DriftKind(ProtoEnum):
     """The venue could not be read: the account takes no new orders until it reconciles."""
     RECONCILED = 4
     """The account reconciled again after a failure or a drift."""
+    SESSION = 55
+    """The venue's market calendar or clock disagrees with the configured calendar."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -194,6 +200,10 @@ class Order:
     version: int
     create_time: datetime | None
     update_time: datetime | None
+    release_time: datetime | None = None
+    """When a queued order goes to its venue (its market's open); None if never queued."""
+    extended_hours: bool = False
+    """Eligible in the pre-market and after-hours sessions."""
     #: The good-till-date the order was submitted with, if any.
     expire_time: datetime | None = None
     #: The time limit from acceptance the order was submitted with, if any.
@@ -400,8 +410,38 @@ class VenueDrift:
     detected_time: datetime | None
 
 
+class SessionPhase(ProtoEnum):
+    """Where a market is in its trading day."""
+
+    UNSPECIFIED = 0
+    CLOSED = 1
+    PRE_MARKET = 2
+    REGULAR = 3
+    POST_MARKET = 4
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionEvent:
+    """Stream event: a symbol's market opened, closed, or entered an extended session."""
+
+    sequence: int
+    symbol: str
+    calendar: str
+    phase: SessionPhase
+    """The market's phase from this event on."""
+    next_open: datetime | None
+    next_close: datetime | None
+    event_time: datetime | None
+
+
 StreamEvent: TypeAlias = (
-    SubscriptionAck | ExecutionReport | TradingStateChanged | RiskAlert | VenueDrift | Heartbeat
+    SubscriptionAck
+    | ExecutionReport
+    | TradingStateChanged
+    | RiskAlert
+    | VenueDrift
+    | SessionEvent
+    | Heartbeat
 )
 """One message of a fill stream."""
 

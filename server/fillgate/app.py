@@ -25,6 +25,7 @@ from fillgate.api.library import add_library_service
 from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.security import Security, build_security, check_exposure
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
+from fillgate.api.session_servicer import SessionServicer
 from fillgate.config import Config, ConfigError, load_config
 from fillgate.contingent.expiry import Expiries
 from fillgate.domain.errors import FillgateError
@@ -32,16 +33,20 @@ from fillgate.domain.orders import Order
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
 from fillgate.engine.brackets import Brackets
 from fillgate.engine.checkpoints import Snapshotter
+from fillgate.engine.closing import CloseActions
 from fillgate.engine.engine import Engine
 from fillgate.engine.fold import State
 from fillgate.engine.kill_switch import KillSwitch
 from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import rebuild
+from fillgate.engine.session_events import SessionEvents
 from fillgate.engine.stop_policy import StopLossPolicy
 from fillgate.engine.time_limits import attach_time_limits
+from fillgate.engine.venue_sessions import VenueSessions
 from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
 from fillgate.risk.checks import RiskChecks
+from fillgate.sessions.market import Sessions
 from fillgate.streams.bus import EventBus
 from fillgate.v1 import (
     admin_service_pb2,
@@ -49,6 +54,7 @@ from fillgate.v1 import (
     contingent_service_pb2,
     execution_service_pb2,
     risk_service_pb2,
+    session_service_pb2,
 )
 from fillgate.venues.base import VenueAdapter
 from fillgate.venues.factory import build_remote
@@ -61,6 +67,7 @@ SERVICE_NAMES = (
     admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
     risk_service_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name,
     audit_service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
+    session_service_pb2.DESCRIPTOR.services_by_name["SessionService"].full_name,
     contingent_service_pb2.DESCRIPTOR.services_by_name["ContingentService"].full_name,
 )
 
@@ -75,6 +82,10 @@ class Components:
     kill_switch: KillSwitch
     paper: PaperVenue
     reconciler: Reconciler
+    sessions: Sessions
+    venue_sessions: VenueSessions
+    closing: CloseActions
+    session_events: SessionEvents
     #: Order time limits (expire_time / expire_after).
     expiries: Expiries
     #: Brackets: entry + stop-loss + take-profits, emulated by fillgate.
@@ -85,7 +96,15 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
     """Wire the components; nothing starts yet. Without a journal, state lives in memory."""
     clock = clock or SystemClock()
     ids = IdGenerator(clock)
-    paper = PaperVenue(symbols=config.symbols, config=config.paper, clock=clock, ids=ids)
+    sessions = Sessions(config.sessions, config.symbols)
+    sessions.warm(clock.now_ns())
+    paper = PaperVenue(
+        symbols=config.symbols,
+        config=config.paper,
+        clock=clock,
+        ids=ids,
+        session_close=sessions.day_close_ns,
+    )
     venues: dict[str, VenueAdapter] = {}
     for name, account in config.accounts.items():
         if account.connection is None:
@@ -124,6 +143,7 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         bus=bus,
         journal=journal,
         risk=risk,
+        sessions=sessions,
     )
     if journal is not None:
         journal.on_durable = bus.release
@@ -139,9 +159,44 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
             if a.connection is not None
         },
     )
-    expiries = attach_time_limits(engine)
-    brackets = Brackets(engine)
-    return Components(config, clock, engine, kill_switch, paper, reconciler, expiries, brackets)
+    venue_sessions = VenueSessions(
+        engine,
+        sessions,
+        {
+            name: list(a.connection.symbols)
+            for name, a in config.accounts.items()
+            if a.connection is not None
+        },
+        config.sessions.venue_check_interval_s,
+    )
+    closing = CloseActions(
+        engine,
+        sessions,
+        {
+            name: s.cancel_at_close_s
+            for name, s in config.sessions.symbols.items()
+            if s.cancel_at_close_s is not None
+        },
+        {
+            name: a.flatten_before_close_s
+            for name, a in config.sessions.accounts.items()
+            if a.flatten_at_close
+        },
+    )
+    return Components(
+        config,
+        clock,
+        engine,
+        kill_switch,
+        paper,
+        reconciler,
+        sessions,
+        venue_sessions,
+        closing,
+        SessionEvents(engine, sessions),
+        expiries=attach_time_limits(engine),
+        brackets=Brackets(engine),
+    )
 
 
 class FillgateServer:
@@ -181,6 +236,9 @@ class FillgateServer:
         await stopping
         await self.parts.kill_switch.settle()  # a breaker's cancel/flatten in progress
         await self.parts.reconciler.stop()
+        await self.parts.venue_sessions.stop()
+        await self.parts.closing.stop()
+        self.parts.session_events.stop()
         await self.parts.engine.stop()
         if self.snapshotter is not None:
             await self.snapshotter.close()
@@ -250,6 +308,7 @@ async def create_server(
             AdminServicer(parts.engine),
             AuditServicer(parts.engine),
             RiskServicer(parts.engine),
+            SessionServicer(parts.engine, parts.sessions),
             ContingentServicer(parts.engine, parts.brackets),
         ],
         wrap=lambda method, handler: admission.wrap(method, security.guard.wrap(method, handler)),
@@ -286,6 +345,9 @@ async def create_server(
         probe_target = f"127.0.0.1:{local}"
     await parts.engine.start()
     await parts.reconciler.start()
+    await parts.venue_sessions.start()
+    parts.closing.start()
+    parts.session_events.start()
     await server.start()
     admission.start(probe_target, security.probe_access())
     for name in ("", *SERVICE_NAMES):

@@ -32,7 +32,8 @@ from types import MappingProxyType
 from typing import Any
 
 from fillgate.auth.settings import AuthSettings, AuthSettingsError, parse_auth
-from fillgate.contingent.settings import POLICIES, ContingentConfig
+from fillgate.contingent.settings import POLICIES as STOP_LOSS_POLICIES
+from fillgate.contingent.settings import ContingentConfig
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
@@ -43,6 +44,8 @@ from fillgate.risk.settings import (
     StrategyLimits,
     SymbolRules,
 )
+from fillgate.sessions.calendars import UnknownCalendar, make_calendar
+from fillgate.sessions.settings import POLICIES, AccountSession, SessionsConfig, SymbolSession
 from fillgate.venues.driver import VenueSettings
 from fillgate.venues.paper import PaperConfig
 from fillgate.venues.settings import (
@@ -158,6 +161,7 @@ class Config:
     streams: StreamConfig = field(default_factory=StreamConfig)
     journal: JournalConfig = field(default_factory=JournalConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
+    sessions: SessionsConfig = field(default_factory=SessionsConfig)
     auth: AuthSettings = field(default_factory=AuthSettings)
     contingent: ContingentConfig = field(default_factory=ContingentConfig)
 
@@ -186,8 +190,18 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
     _check_keys(
         "",
         raw,
-        {"server", "accounts", "symbols", "paper", "streams", "journal", "risk", "auth"}
-        | {"contingent"},
+        {
+            "server",
+            "accounts",
+            "symbols",
+            "paper",
+            "streams",
+            "journal",
+            "risk",
+            "sessions",
+            "auth",
+            "contingent",
+        },
     )
     defaults = Config()
     accounts = defaults.accounts
@@ -214,6 +228,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         streams=_section(StreamConfig, "streams", raw.get("streams", {})),
         journal=_section(JournalConfig, "journal", raw.get("journal", {})),
         risk=_risk(raw.get("risk", {})),
+        sessions=_sessions(raw.get("sessions", {})),
         auth=_auth(raw.get("auth", {})),
         contingent=_section(ContingentConfig, "contingent", raw.get("contingent", {})),
     )
@@ -357,12 +372,13 @@ def _validate(config: Config) -> None:
     if config.streams.retain < 1 or config.streams.subscriber_queue < 1:
         raise ConfigError("streams: retain and subscriber_queue must be at least 1")
     _validate_risk(config)
+    _validate_sessions(config)
     _validate_contingent(config.contingent)
 
 
 def _validate_contingent(c: ContingentConfig) -> None:
-    if c.require_stop_loss not in POLICIES:
-        raise ConfigError(f"contingent.require_stop_loss: one of {', '.join(POLICIES)}")
+    if c.require_stop_loss not in STOP_LOSS_POLICIES:
+        raise ConfigError(f"contingent.require_stop_loss: one of {', '.join(STOP_LOSS_POLICIES)}")
     if not 0 < c.default_stop_pct < 100:
         raise ConfigError("contingent.default_stop_pct: must be above 0 and below 100")
     if c.take_profit_risk_reward is not None and c.take_profit_risk_reward <= 0:
@@ -432,3 +448,45 @@ def _validate_risk(config: Config) -> None:
     for where, limits in buckets:
         if limits.orders_per_second == 0 or limits.order_burst == 0:
             raise ConfigError(f"{where}: orders_per_second and order_burst must be positive")
+
+
+# -- [sessions] --------------------------------------------------------------
+
+
+def _sessions(raw: Any) -> SessionsConfig:
+    """Parse ``[sessions]``: its settings, then its symbols and accounts tables."""
+    body = _table("sessions", raw)
+    _check_keys("sessions", body, {"symbols", "accounts", "venue_check_interval_s"})
+    top = {k: v for k, v in body.items() if k not in ("symbols", "accounts")}
+    general = _section(SessionsConfig, "sessions", top)
+    return SessionsConfig(
+        venue_check_interval_s=general.venue_check_interval_s,
+        symbols=MappingProxyType(
+            {
+                name: _section(SymbolSession, f"sessions.symbols.{name}", b)
+                for name, b in _table("sessions.symbols", body.get("symbols", {})).items()
+            }
+        ),
+        accounts=MappingProxyType(
+            {
+                name: _section(AccountSession, f"sessions.accounts.{name}", b)
+                for name, b in _table("sessions.accounts", body.get("accounts", {})).items()
+            }
+        ),
+    )
+
+
+def _validate_sessions(config: Config) -> None:
+    for name in config.sessions.accounts:
+        if name not in config.accounts:
+            raise ConfigError(f"sessions.accounts.{name}: unknown account")
+    for name, s in config.sessions.symbols.items():
+        where = f"sessions.symbols.{name}"
+        if name not in config.symbols:
+            raise ConfigError(f"{where}: unknown symbol")
+        if s.closed_policy not in POLICIES:
+            raise ConfigError(f"{where}.closed_policy: must be one of {', '.join(POLICIES)}")
+        try:
+            make_calendar(s.calendar, pre_market_s=s.pre_market_s, post_market_s=s.post_market_s)
+        except UnknownCalendar as exc:
+            raise ConfigError(f"{where}.calendar: {exc}") from None

@@ -197,3 +197,26 @@ async def test_admission_probe_with_auth_on_authenticates_and_times_queue(tmp_pa
         assert server.security.authenticator.failures == 0
     finally:
         await server.stop(grace=0.5)
+
+
+async def test_stream_opened_with_revoked_token_ends_unauthenticated(served) -> None:  # type: ignore[no-untyped-def]
+    from fillgate_client import AsyncFillgateClient, UnauthenticatedError
+
+    server, tokens = served
+    store = TokenStore.load(tokens.path)
+    reader, _ = store.create(name="watcher", scopes=["read:alpha"], now_ns=time.time_ns())
+    store.save()
+    server.security.reload_tokens()
+    async with AsyncFillgateClient(f"127.0.0.1:{server.port}", token=reader) as client:
+        stream = client.stream_fills(heartbeat_interval_ms=100)
+        await anext(stream)  # the subscription ack: the stream is open
+        store.revoke("watcher", time.time_ns())
+        store.save()
+        server.security.reload_tokens()
+        started = time.monotonic()
+        with pytest.raises(UnauthenticatedError) as ended:
+            async with asyncio.timeout(5):
+                async for _ in stream:
+                    pass
+    assert ended.value.reason == "CREDENTIALS_NO_LONGER_VALID"
+    assert time.monotonic() - started < 3

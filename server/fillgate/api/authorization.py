@@ -85,6 +85,8 @@ RULES: dict[str, Rule] = {
     _CT + "SubmitOrderList": trade("account"),
     # A list id names no account: the handler checks the list's account is readable.
     _CT + "GetOrderList": Rule(AUTHENTICATED),
+    # Market hours are the same for every caller: no account is read.
+    "/fillgate.v1.SessionService/GetMarketStatus": Rule(AUTHENTICATED),
     # Open: load balancers and orchestrators probe health without credentials; reflection
     # shows only the public contract (turn it off with [auth] reflection = false).
     "/grpc.health.v1.Health/Check": Rule(OPEN),

@@ -100,6 +100,7 @@ def submit_order(
         strategy_id=strategy_id or req.strategy_id,
         tags=tuple(sorted(req.tags.items())),
         reduce_only=req.reduce_only,
+        extended_hours=req.extended_hours,
         by=by,
         expire_time_ns=expire_time,
         expire_after_ns=expire_after,

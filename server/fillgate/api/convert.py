@@ -23,7 +23,7 @@ from fillgate.v1 import execution_pb2 as exec_pb
 from fillgate.v1 import execution_service_pb2 as svc_pb
 from fillgate.v1 import order_pb2 as order_pb
 from fillgate.v1 import position_pb2 as pos_pb
-from fillgate.v1 import risk_pb2, venue_pb2
+from fillgate.v1 import risk_pb2, session_pb2, venue_pb2
 from fillgate.v1 import trading_state_pb2 as ts_pb
 
 E = TypeVar("E", bound=IntEnum)
@@ -38,18 +38,7 @@ def timestamp(ns: int) -> Timestamp:
 
 
 def order(o: Order) -> order_pb.Order:
-    msg = _order(o)
-    if o.expire_time_ns:
-        msg.expire_time.CopyFrom(timestamp(o.expire_time_ns))
-    if o.expire_after_ns:
-        msg.expire_after.FromNanoseconds(o.expire_after_ns)
-    if o.expires_ns:
-        msg.expires_at.CopyFrom(timestamp(o.expires_ns))
-    return msg
-
-
-def _order(o: Order) -> order_pb.Order:
-    return order_pb.Order(
+    msg = order_pb.Order(
         order_id=o.order_id,
         client_order_id=o.client_order_id,
         venue_order_id=o.venue_order_id,
@@ -75,7 +64,17 @@ def _order(o: Order) -> order_pb.Order:
         version=o.version,
         create_time=timestamp(o.created_ns),
         update_time=timestamp(o.updated_ns),
+        extended_hours=o.extended_hours,
     )
+    if o.release_ns:
+        msg.release_time.CopyFrom(timestamp(o.release_ns))
+    if o.expire_time_ns:
+        msg.expire_time.CopyFrom(timestamp(o.expire_time_ns))
+    if o.expire_after_ns:
+        msg.expire_after.FromNanoseconds(o.expire_after_ns)
+    if o.expires_ns:
+        msg.expires_at.CopyFrom(timestamp(o.expires_ns))
+    return msg
 
 
 def execution_report(item: BusEvent) -> exec_pb.ExecutionReport:
@@ -153,6 +152,7 @@ _DRIFT_KINDS = {
     "unknown_order": venue_pb2.DRIFT_KIND_UNKNOWN_ORDER,
     "reconcile_failed": venue_pb2.DRIFT_KIND_RECONCILE_FAILED,
     "reconciled": venue_pb2.DRIFT_KIND_RECONCILED,
+    "session": venue_pb2.DRIFT_KIND_SESSION,
 }
 
 
@@ -186,6 +186,22 @@ def heartbeat(quiet: Quiet, now_ns: int) -> svc_pb.StreamFillsResponse:
     )
 
 
+def session_event(item: BusEvent) -> session_pb2.SessionEvent:
+    e: ev.SessionChanged = item.payload
+    msg = session_pb2.SessionEvent(
+        sequence=item.sequence,
+        symbol=e.symbol,
+        calendar=e.calendar,
+        phase=int(e.phase),  # type: ignore[arg-type]
+        event_time=timestamp(e.ts_ns),
+    )
+    if e.next_open_ns:
+        msg.next_open.CopyFrom(timestamp(e.next_open_ns))
+    if e.next_close_ns:
+        msg.next_close.CopyFrom(timestamp(e.next_close_ns))
+    return msg
+
+
 def stream_message(item: BusEvent) -> svc_pb.StreamFillsResponse:
     payload = item.payload
     if isinstance(payload, ExecutionReport):
@@ -196,6 +212,8 @@ def stream_message(item: BusEvent) -> svc_pb.StreamFillsResponse:
         return svc_pb.StreamFillsResponse(venue_drift=venue_drift(item))
     if isinstance(payload, ev.TradingStateChanged):
         return svc_pb.StreamFillsResponse(trading_state_changed=trading_state_changed(item))
+    if isinstance(payload, ev.SessionChanged):
+        return svc_pb.StreamFillsResponse(session=session_event(item))
     raise TypeError(f"no stream message for {type(payload).__name__}")
 
 

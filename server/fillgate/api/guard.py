@@ -12,7 +12,9 @@ or the mTLS client certificate's identity), refuse with ``UNAUTHENTICATED``
 when there is none or it does not verify, check the rule (``PERMISSION_DENIED``
 naming the scope needed), then run the handler with the principal bound
 (``authorization.current()``). A refusal is answered by setting the status,
-not by raising (see ``errors.answer_error``), and touches no state.
+not by raising (see ``errors.answer_error``), and touches no state. An open
+stream checks its credentials again every :data:`RECHECK_S`, so revoking a
+token (and SIGHUP) or its expiry also ends the streams opened with it.
 
 Failed authentications are counted per peer host: past ``max_failures`` in
 ``window_s`` the host is refused (``RESOURCE_EXHAUSTED``) without looking at its
@@ -92,7 +94,12 @@ _MISSING = Unauthenticated(
     "MISSING_CREDENTIALS", "this server needs credentials: a bearer token in 'authorization'"
 )
 _INVALID = Unauthenticated("INVALID_CREDENTIALS", "the credentials are invalid, expired or revoked")
-_NO_CERT = Unauthenticated("MISSING_CREDENTIALS", "this server needs a client certificate")
+_EXPIRED = Unauthenticated(
+    "CREDENTIALS_NO_LONGER_VALID",
+    "the credentials this stream was opened with expired or were revoked",
+)
+#: How often an open stream checks that its credentials are still valid.
+RECHECK_S = 1.0
 
 
 class Authenticator:
@@ -142,6 +149,11 @@ class Authenticator:
             )
             self._throttle.suppressed = 0
         return _MISSING if reason in ("missing", "no_certificate") else _INVALID
+
+    def recheck(self, context: Any) -> str | None:
+        """None while the call's credentials still verify, else why not (for open streams)."""
+        principal, reason = self._identify(context)
+        return None if principal is not None else reason or "invalid"
 
     def _identify(self, context: Any) -> tuple[Principal | None, str]:
         presented = None
@@ -226,11 +238,22 @@ class Guard:
     ) -> Callable[[Any, Any], AsyncIterator[Any]]:
         admit = self._admit
 
+        authenticator = self.authenticator
+        assert authenticator is not None
+
         async def guarded(request: Any, context: Any) -> AsyncIterator[Any]:
             error = admit(method, rule, request, context)
             if error is not None:
                 await abort(context, error)
+            # A stream outlives its credentials' check: look again every RECHECK_S (a
+            # stream carries a heartbeat at least every hour, by default every 5 s), so a
+            # token revoked (and reloaded) or expired ends the streams opened with it.
+            due = time.monotonic() + RECHECK_S
             async for item in behavior(request, context):
+                if time.monotonic() >= due:
+                    if authenticator.recheck(context) is not None:
+                        await abort(context, _EXPIRED)
+                    due = time.monotonic() + RECHECK_S
                 yield item
 
         return guarded

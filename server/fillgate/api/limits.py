@@ -78,6 +78,8 @@ LIMITS: dict[str, Limit] = {
     _P + "SetReferencePriceRequest.price": Limit(DECIMAL),
     # RiskService
     _P + "GetRiskStateRequest.accounts": Limit(NAME, FILTER),
+    # SessionService
+    _P + "GetMarketStatusRequest.symbols": Limit(NAME, FILTER),
     # AuditService
     _P + "ListExecutionsRequest.account": Limit(NAME),
     _P + "ListExecutionsRequest.symbol": Limit(NAME),

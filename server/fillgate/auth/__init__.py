@@ -1,0 +1,1 @@
+"""Authentication: principals and scopes, bearer tokens (hashed), [auth] settings, TLS."""

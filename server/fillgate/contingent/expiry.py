@@ -26,6 +26,9 @@ from fillgate.domain.values import Clock
 
 log = logging.getLogger("fillgate.contingent.expiry")
 
+#: The events that create an order: accepted at once, or queued while its market is closed.
+_NEW = (ev.OrderAccepted, ev.OrderQueued)
+
 #: Ends one order; raises nothing (the caller's callback logs its own refusals).
 Expire = Callable[[str], Coroutine[Any, Any, None]]
 
@@ -50,7 +53,7 @@ class Expiries:
         self.run_due()
 
     def on_order(self, order: Order, event: ev.OrderEvent) -> None:
-        if type(event) is ev.OrderAccepted and order.expires_ns:
+        if type(event) in _NEW and order.expires_ns:
             self.add(order.order_id, order.expires_ns)
 
     def on_stop(self) -> None:

@@ -24,6 +24,8 @@ class SubmitOrder:
     strategy_id: str = ""
     tags: tuple[tuple[str, str], ...] = ()
     reduce_only: bool = False
+    #: Eligible in the pre-market and after-hours sessions (LIMIT + DAY only).
+    extended_hours: bool = False
     #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
     by: str = ""
     #: Good-till-date, ns since the epoch; 0 for none (see ``Order.expire_time_ns``).

@@ -42,6 +42,8 @@ class OrderState(IntEnum):
     CANCELED = 7
     REJECTED = 8
     EXPIRED = 9
+    #: Held by fillgate while its market is closed; released to the venue at the open.
+    QUEUED = 20
 
     @property
     def is_terminal(self) -> bool:
@@ -66,6 +68,17 @@ class ExecType(IntEnum):
     TRIGGERED = 10
     CANCEL_REJECTED = 11
     REPLACE_REJECTED = 12
+    QUEUED = 30
+    RELEASED = 31
+
+
+class SessionPhase(IntEnum):
+    """Where a market is in its trading day (the contract's SessionPhase)."""
+
+    CLOSED = 1
+    PRE_MARKET = 2
+    REGULAR = 3
+    POST_MARKET = 4
 
 
 class TradingMode(IntEnum):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from fillgate.domain.commands import SubmitOrder
-from fillgate.domain.enums import Breaker, HaltScope, TradingMode
+from fillgate.domain.enums import Breaker, HaltScope, SessionPhase, TradingMode
 from fillgate.domain.orders import Order
 
 
@@ -29,6 +29,39 @@ class OrderAccepted(OrderEvent):
     order: Order
     #: The principal whose command caused it ("auth.by" in the journal); "" = the system.
     by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderQueued(OrderEvent):
+    """fillgate accepted a new order while its market was closed and holds it (QUEUED).
+
+    ``order.release_ns`` is when it goes to the venue (the market's next open).
+    """
+
+    order: Order
+    #: The principal whose command caused it ("auth.by" in the journal); "" = the system.
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderReleased(OrderEvent):
+    """A queued order passed the pre-trade checks at the open; it now goes to its venue."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionChanged:
+    """A symbol's market moved to another phase of its day (it opened, closed, ...).
+
+    Streamed to every subscriber of the symbol and journaled; it changes no state.
+    """
+
+    symbol: str
+    calendar: str
+    phase: SessionPhase
+    #: The next regular open and close after the change; 0 when there is none.
+    next_open_ns: int
+    next_close_ns: int
+    ts_ns: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,7 +224,8 @@ class VenueDrift:
     ``position`` (quantities differ), ``unknown_order`` (an open order at the
     venue that fillgate did not place), ``reconcile_failed`` (the venue could
     not be read: the account takes no new orders) and ``reconciled`` (the
-    account reconciled again after a failure or a drift).
+    account reconciled again after a failure or a drift), and ``session`` (the
+    venue's market calendar or clock disagrees with the symbol's calendar).
     """
 
     account: str

@@ -30,6 +30,7 @@ _REPLACED: Final = "replaced"
 _REPLACE_REJ: Final = "replace_rejected"
 _REJECTED: Final = "rejected"
 _EXPIRED: Final = "expired"
+_RELEASE: Final = "release"
 
 TRIGGERS: Final = (
     _ACK,
@@ -44,6 +45,7 @@ TRIGGERS: Final = (
     _REPLACE_REJ,
     _REJECTED,
     _EXPIRED,
+    _RELEASE,
 )
 
 _RESUME: Final = "resume"
@@ -85,6 +87,14 @@ TABLE: Final[dict[tuple[OrderState, str], OrderState | str]] = {
     (S.PENDING_REPLACE, _REPLACED): _RESUME,
     (S.PENDING_REPLACE, _REPLACE_REJ): _RESUME,
     (S.PENDING_REPLACE, _EXPIRED): S.EXPIRED,
+    # A queued order is fillgate's alone: no venue knows it, so a cancel or a replace
+    # completes at once, and a release that risk denies at the open rejects it.
+    (S.QUEUED, _RELEASE): S.PENDING_NEW,
+    (S.QUEUED, _CANCEL_REQ): S.QUEUED,  # records who asked; the cancel follows at once
+    (S.QUEUED, _CANCELED): S.CANCELED,
+    (S.QUEUED, _REPLACE_REQ): S.QUEUED,  # likewise for a replace
+    (S.QUEUED, _REPLACED): S.QUEUED,
+    (S.QUEUED, _REJECTED): S.REJECTED,
 }
 del S
 
@@ -102,6 +112,7 @@ _EXEC_TYPES: Final[dict[str, ExecType]] = {
     _REPLACE_REJ: ExecType.REPLACE_REJECTED,
     _REJECTED: ExecType.REJECTED,
     _EXPIRED: ExecType.EXPIRED,
+    _RELEASE: ExecType.RELEASED,
 }
 
 
@@ -139,14 +150,15 @@ def _working(order: Order) -> OrderState:
 
 def apply(order: Order | None, event: ev.OrderEvent) -> tuple[Order, ExecType]:
     """Return the order after ``event`` and the exec type it reports; raise if illegal."""
-    if isinstance(event, ev.OrderAccepted):
+    if isinstance(event, ev.OrderAccepted | ev.OrderQueued):
         if order is not None:
             raise IllegalTransition(
                 "ORDER_EXISTS",
                 f"order {event.order_id} was already accepted",
                 {"order_id": event.order_id},
             )
-        return event.order, ExecType.PENDING_NEW
+        queued = isinstance(event, ev.OrderQueued)  # held by fillgate while its market is closed
+        return event.order, ExecType.QUEUED if queued else ExecType.PENDING_NEW
     if order is None:
         raise IllegalTransition(
             "ORDER_UNKNOWN",
@@ -222,4 +234,5 @@ _TRIGGER_OF: Final[dict[type, str]] = {
     ev.OrderReplaceRejected: _REPLACE_REJ,
     ev.OrderRejected: _REJECTED,
     ev.OrderExpired: _EXPIRED,
+    ev.OrderReleased: _RELEASE,
 }

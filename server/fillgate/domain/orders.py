@@ -38,6 +38,10 @@ class Order:
     version: int = 0
     created_ns: int = 0
     updated_ns: int = 0
+    #: A queued order's release time (its market's next open), ns; 0 if never queued.
+    release_ns: int = 0
+    #: Eligible in the pre-market and after-hours sessions.
+    extended_hours: bool = False
     #: Good-till-date: the wall-clock time (ns) the order ends if still open; 0 for none.
     expire_time_ns: int = 0
     #: Ends the order this long (ns) after its acceptance if still open; 0 for none.

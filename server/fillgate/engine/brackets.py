@@ -61,6 +61,9 @@ from fillgate.engine.validation import check_submit
 log = logging.getLogger("fillgate.brackets")
 
 
+#: The events that create an order: accepted at once, or queued while its market is closed.
+_NEW = (ev.OrderAccepted, ev.OrderQueued)
+
 #: Passes per wake-up before giving up on a list that does not settle (logged).
 MAX_ROUNDS = 20
 
@@ -98,7 +101,7 @@ class Brackets:
             self._mark(list_id)
 
     def on_order(self, order: Order, event: ev.OrderEvent) -> None:
-        if type(event) is ev.OrderAccepted:
+        if type(event) in _NEW:
             self._index(order)
         if order.order_id in self._members:
             self._mark(order.order_id)

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from fillgate.book.positions import PositionBook
 from fillgate.contingent.bracket import list_of
@@ -43,10 +43,12 @@ from fillgate.domain.universe import Universe
 from fillgate.domain.values import Clock, IdGenerator
 from fillgate.engine.fold import Applied, State, SymbolState, fold
 from fillgate.engine.guard import guard
+from fillgate.engine.held import HeldOrders
 from fillgate.engine.validation import check_precision, check_replace, check_submit, command_of
 from fillgate.journal.journal import Journal
 from fillgate.risk.checks import RiskChecks
 from fillgate.risk.trading_state import TradingState
+from fillgate.sessions.market import Sessions
 from fillgate.streams.bus import EventBus
 from fillgate.venues.base import VenueAdapter
 
@@ -93,6 +95,7 @@ class Engine:
         bus: EventBus,
         journal: Journal | None = None,
         risk: RiskChecks | None = None,
+        sessions: Sessions | None = None,
     ) -> None:
         self.universe = universe
         self.state = state
@@ -102,18 +105,23 @@ class Engine:
         self.bus = bus
         self.journal = journal
         self.risk = risk  # pre-trade checks and breakers; None runs without them
+        #: Calendars and the closed-market gate; None treats every market as open.
+        self.sessions = sessions
         self.book: PositionBook = state.book
         self.trading: TradingState = state.trading
         self._store = state.orders
         self._orders = state.orders.orders
         #: Accounts refused new orders, with why (reconciliation failed or pending).
         self.blocked: dict[str, str] = {}
+        #: Orders queued while their market is closed, and their release at the open.
+        self.held = HeldOrders(self)
+        #: Followers of order events and marks (time limits, contingent orders).
         self.watchers: list[OrderWatcher] = []
 
     async def start(self) -> None:
         """Connect the venues and hand each its open orders (after a replay)."""
         if self.risk is not None:
-            self.risk.rebuild(self.open_orders())
+            self.risk.rebuild(self.working_orders())
         for venue in self.adapters():
             accounts = {a for a, v in self.venues.items() if v is venue}
             await venue.connect(self.on_venue_event, self)
@@ -132,7 +140,8 @@ class Engine:
                 )
             reattach = getattr(venue, "reattach", None)
             if reattach is not None:
-                await reattach([o for o in self.open_orders() if o.account in accounts])
+                await reattach([o for o in self.working_orders() if o.account in accounts])
+        self.held.start()
         for watcher in self.watchers:
             watcher.on_start(self.open_orders())
 
@@ -147,7 +156,13 @@ class Engine:
 
     def open_orders_of(self, account: str) -> list[Order]:
         open_ids = self._store.open
-        return [self._orders[i] for (a, _s), ids in open_ids.items() if a == account for i in ids]
+        return [
+            self._orders[i]
+            for (a, _s), ids in open_ids.items()
+            if a == account
+            for i in ids
+            if self._orders[i].state is not OrderState.QUEUED  # no venue knows a queued order
+        ]
 
     def exec_ids(self, order_id: str) -> frozenset[str] | set[str]:
         return self._store.memo.exec_ids(order_id)
@@ -163,6 +178,7 @@ class Engine:
     async def stop(self) -> None:
         for watcher in self.watchers:
             watcher.on_stop()
+        await self.held.stop()
         for venue in self.adapters():
             await venue.close()
 
@@ -202,6 +218,20 @@ class Engine:
                     f"reconciles: {blocked}",
                     {"account": cmd.account},
                 )
+            trading = getattr(self.venues[cmd.account], "trading", None)
+            if trading is not None and not trading(cmd.symbol):
+                raise FailedPrecondition(
+                    "SYMBOL_NOT_TRADING",
+                    f"the venue of account {cmd.account} halts {cmd.symbol}: no new orders",
+                    {"account": cmd.account, "symbol": cmd.symbol},
+                )
+            release_ns = 0
+            if self.sessions is not None:
+                release_ns = self.sessions.check_order(
+                    cmd.symbol, cmd.type, cmd.time_in_force, cmd.extended_hours, self.clock.now_ns()
+                )
+            if release_ns:
+                return SubmitResult(self.held.queue(cmd, release_ns), False)  # risk: at the open
             guard(
                 self.state,
                 self.risk,
@@ -228,7 +258,17 @@ class Engine:
             )
             raise
         now = self.clock.now_ns()
-        order = Order(
+        order = self._new_order(cmd, now)
+        self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order, by=cmd.by))
+        venue = self.venues[cmd.account]
+        try:
+            await venue.submit(order)
+        except FillgateError as exc:
+            self._reject(order.order_id, exc.message)
+        return SubmitResult(self._orders[order.order_id], False)
+
+    def _new_order(self, cmd: SubmitOrder, now: int, **extra: Any) -> Order:
+        return Order(
             order_id=self.ids.order_id(),
             client_order_id=cmd.client_order_id,
             account=cmd.account,
@@ -242,19 +282,32 @@ class Engine:
             strategy_id=cmd.strategy_id,
             tags=cmd.tags,
             reduce_only=cmd.reduce_only,
+            extended_hours=cmd.extended_hours,
             venue=self.universe.accounts[cmd.account],
             created_ns=now,
             updated_ns=now,
             expire_time_ns=cmd.expire_time_ns,
             expire_after_ns=cmd.expire_after_ns,
+            **extra,
         )
-        self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order, by=cmd.by))
-        venue = self.venues[cmd.account]
-        try:
-            await venue.submit(order)
-        except FillgateError as exc:
-            self._reject(order.order_id, exc.message)
-        return SubmitResult(self._orders[order.order_id], False)
+
+    def _guard_order(self, order: Order, quantity: Decimal | None = None, **terms: Any) -> None:
+        """The halt guard and risk for ``order`` (with new terms, for a replace)."""
+        guard(
+            self.state,
+            self.risk,
+            account=order.account,
+            symbol=order.symbol,
+            strategy=order.strategy_id,
+            side=order.side,
+            quantity=order.quantity if quantity is None else quantity,
+            reduce_only=order.reduce_only,
+            limit_price=terms.get("limit_price", order.limit_price),
+            stop_price=terms.get("stop_price", order.stop_price),
+            exclude=order.order_id,
+            # A bracket member is not counted against its own siblings (see guard.py).
+            list_id=list_of(order.tags) if order.reduce_only and order.tags else "",
+        )
 
     async def cancel(self, cmd: CancelOrder) -> Order:
         """Ask the venue to cancel; canceling a canceled order returns it unchanged.
@@ -270,6 +323,16 @@ class Engine:
         order = self.resolve(cmd.ref)
         if order.state in (OrderState.CANCELED, OrderState.PENDING_CANCEL):
             return order
+        if order.state is OrderState.QUEUED:  # only fillgate holds it: canceled at once
+            now = self.clock.now_ns()
+            self._apply(ev.OrderCancelRequested(order_id=order.order_id, ts_ns=now, by=cmd.by))
+            return self._apply(
+                ev.OrderCanceled(
+                    order_id=order.order_id,
+                    ts_ns=self.clock.now_ns(),
+                    reason="canceled while queued",
+                )
+            )
         if order.state.is_terminal:
             raise FailedPrecondition(
                 "ORDER_NOT_OPEN",
@@ -298,6 +361,30 @@ class Engine:
     async def _replace(self, cmd: ReplaceOrder) -> Order:
         order = self.resolve(cmd.ref)
         check_replace(cmd, order, self.universe.symbols[order.symbol])
+        if order.state is OrderState.QUEUED:  # new terms at once; risk judges them at release
+            now = self.clock.now_ns()
+            quantity = order.quantity if cmd.quantity is None else cmd.quantity
+            limit = order.limit_price if cmd.limit_price is None else cmd.limit_price
+            stop = order.stop_price if cmd.stop_price is None else cmd.stop_price
+            self._apply(
+                ev.OrderReplaceRequested(
+                    order_id=order.order_id,
+                    ts_ns=now,
+                    quantity=quantity,
+                    limit_price=limit,
+                    stop_price=stop,
+                    by=cmd.by,
+                )
+            )
+            return self._apply(
+                ev.OrderReplaced(
+                    order_id=order.order_id,
+                    ts_ns=now,
+                    quantity=quantity,
+                    limit_price=limit,
+                    stop_price=stop,
+                )
+            )
         if order.state not in _WORKING:
             raise FailedPrecondition(
                 "ORDER_NOT_REPLACEABLE",
@@ -319,19 +406,8 @@ class Engine:
         if (limit, stop) != (order.limit_price, order.stop_price) or quantity > order.quantity:
             # Only a pure size cut is always allowed; anything else is judged like a
             # new order for the remaining quantity, so a replace cannot dodge a halt.
-            guard(
-                self.state,
-                self.risk,
-                account=order.account,
-                symbol=order.symbol,
-                strategy=order.strategy_id,
-                side=order.side,
-                quantity=quantity - order.filled_quantity,
-                reduce_only=order.reduce_only,
-                limit_price=limit,
-                stop_price=stop,
-                exclude=order.order_id,
-                list_id=list_of(order.tags) if order.reduce_only and order.tags else "",
+            self._guard_order(
+                order, quantity - order.filled_quantity, limit_price=limit, stop_price=stop
             )
         self._apply(
             ev.OrderReplaceRequested(
@@ -358,6 +434,10 @@ class Engine:
 
     def open_orders(self) -> list[Order]:
         return self._store.open_orders()
+
+    def working_orders(self) -> list[Order]:
+        """Open orders a venue knows (every open order but the queued ones)."""
+        return [o for o in self._store.open_orders() if o.state is not OrderState.QUEUED]
 
     # -- events ---------------------------------------------------------------
 
@@ -403,7 +483,13 @@ class Engine:
         order = applied.order
         assert order is not None
         if self.risk is not None:
-            self.risk.on_order(applied.previous, order, event)
+            previous = applied.previous
+            if previous is not None and previous.state is OrderState.QUEUED:
+                # Risk meets a queued order at its release, as if it were new then.
+                if type(event) is ev.OrderReleased:
+                    self.risk.on_order(None, order, event)
+            elif order.state is not OrderState.QUEUED:
+                self.risk.on_order(previous, order, event)
         for watcher in self.watchers:
             watcher.on_order(order, event)
         return order

@@ -199,6 +199,8 @@ def fold(state: State, event: Any, exec_id: str = "", monotonic_ns: int = 0) -> 
                 )
             )
         return Applied(event, event.account, event.symbol)
+    if isinstance(event, ev.SessionChanged):
+        return Applied(event, "", event.symbol)  # an announcement: streamed, no state
     if isinstance(event, ev.BreakerTripped | ev.VenueDrift):
         return Applied(event, event.account, event.symbol)  # an alert: streamed, no state
     if isinstance(event, ev.OrderDenied):

@@ -50,7 +50,7 @@ ORDER_FIELDS = [
     *("order_id", "client_order_id", "account", "symbol", "side", "type", "time_in_force"),
     *("quantity", "limit_price", "stop_price", "strategy_id", "tags", "reduce_only", "venue"),
     *("state", "venue_order_id", "filled_quantity", "filled_notional", "fees", "triggered"),
-    *("reason", "version", "created_ns", "updated_ns"),
+    *("reason", "version", "created_ns", "updated_ns", "release_ns", "extended_hours"),
     *("expire_time_ns", "expire_after_ns"),
 ]
 assert [f.name for f in fields(Order)] == ORDER_FIELDS, "Order changed: update engine/snapshot.py"
@@ -170,6 +170,8 @@ def _order_row(o: Order) -> list[Any]:
         o.version,
         o.created_ns,
         o.updated_ns,
+        o.release_ns,
+        o.extended_hours,
         o.expire_time_ns,
         o.expire_after_ns,
     ]

@@ -95,17 +95,19 @@ _GET = {name: getattr(Order, name).__get__ for name in ORDER_FIELDS}
     _p_order_id, _p_client_order_id, _p_account, _p_symbol, _p_side, _p_type, _p_tif,
     _p_quantity, _p_limit, _p_stop, _p_strategy, _p_tags, _p_reduce_only, _p_venue,
     _p_state, _p_venue_order_id, _p_filled_quantity, _p_filled_notional, _p_fees,
-    _p_triggered, _p_reason, _p_version, _p_created_ns, _p_updated_ns,
-    _p_expire_time_ns, _p_expire_after_ns,
+    _p_triggered, _p_reason, _p_version, _p_created_ns, _p_updated_ns, _p_release_ns,
+    _p_extended_hours, _p_expire_time_ns, _p_expire_after_ns,
 ) = (_PUT[name] for name in ORDER_FIELDS)  # fmt: skip
 assert [ORDER_FIELDS[i] for i in (7, 8, 9, 14, 15, 16, 17, 18, 19, 20, 21, 23)] == MUTABLE
+#: Fields of a row written before the sessions' release_ns was appended.
+_ROW_BEFORE_SESSIONS = 24
 _COPY_FIXED = tuple((_GET[ORDER_FIELDS[i]], _PUT[ORDER_FIELDS[i]]) for i in FIXED_AT)
 
 
 def _order_from(r: list[Any], values: _Values) -> Order:
     """Build an Order from a full row."""
     dec, text = values.dec, values.text
-    if len(r) != len(ORDER_FIELDS):
+    if not _ROW_BEFORE_SESSIONS <= len(r) <= len(ORDER_FIELDS):
         raise ValueError(f"an order row has {len(r)} fields, not {len(ORDER_FIELDS)}")
     o = _new(Order)
     _p_order_id(o, r[0])
@@ -132,8 +134,10 @@ def _order_from(r: list[Any], values: _Values) -> Order:
     _p_version(o, r[21])
     _p_created_ns(o, r[22])
     _p_updated_ns(o, r[23])
-    _p_expire_time_ns(o, r[24])
-    _p_expire_after_ns(o, r[25])
+    _p_release_ns(o, r[24] if len(r) > 24 else 0)  # rows written before sessions lack it
+    _p_extended_hours(o, r[25] if len(r) > 25 else False)
+    _p_expire_time_ns(o, r[26] if len(r) > 26 else 0)  # rows written before time limits
+    _p_expire_after_ns(o, r[27] if len(r) > 27 else 0)
     return o
 
 

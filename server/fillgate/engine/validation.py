@@ -6,12 +6,13 @@ from collections.abc import Container, Mapping
 from decimal import Decimal
 
 from fillgate.domain.commands import ReplaceOrder, SubmitOrder
-from fillgate.domain.enums import TimeInForce
+from fillgate.domain.enums import OrderType, TimeInForce
 from fillgate.domain.errors import Violations
 from fillgate.domain.orders import Order
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.values import decimal_places, fmt
 
+DAY = TimeInForce.DAY
 MAX_ID_LENGTH = 64
 MAX_TAGS = 16
 MAX_TAG_KEY = 64
@@ -67,6 +68,8 @@ def check_submit(
         check_precision(v, "quantity", cmd.quantity, sym.quantity_precision, sym.name)
         check_precision(v, "limit_price", cmd.limit_price, sym.price_precision, sym.name)
         check_precision(v, "stop_price", cmd.stop_price, sym.price_precision, sym.name)
+    if cmd.extended_hours and (cmd.type is not OrderType.LIMIT or cmd.time_in_force is not DAY):
+        v.add("extended_hours", "is for LIMIT orders with time in force DAY only")
     if len(cmd.tags) > MAX_TAGS:
         v.add("tags", f"has more than {MAX_TAGS} entries")
     for key, value in cmd.tags:
@@ -122,6 +125,7 @@ def command_of(order: Order) -> SubmitOrder:
         strategy_id=order.strategy_id,
         tags=order.tags,
         reduce_only=order.reduce_only,
+        extended_hours=order.extended_hours,
         expire_time_ns=order.expire_time_ns,
         expire_after_ns=order.expire_after_ns,
     )

@@ -13,7 +13,8 @@ record stays readable with ``fillgate audit`` or plain ``less``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,7 @@ from fillgate.domain.enums import (
     HaltScope,
     OrderState,
     OrderType,
+    SessionPhase,
     Side,
     TimeInForce,
     TradingMode,
@@ -111,8 +113,13 @@ def _order_fields(o: Order) -> list[Any]:
     ]
 
 
+def _ss(extended_hours: bool) -> dict[str, Any]:
+    """The trailing-object entry of an order marked for extended hours (issue 15)."""
+    return {"ss.extended_hours": True} if extended_hours else {}
+
+
 def _time_limits(expire_time_ns: int, expire_after_ns: int) -> dict[str, Any]:
-    """The trailing-object keys of an order's time limits (empty when it has none)."""
+    """The trailing-object keys of an order's time limits (issue 13; empty when none)."""
     ext: dict[str, Any] = {}
     if expire_time_ns:
         ext["ct.expire_time_ns"] = expire_time_ns
@@ -121,8 +128,24 @@ def _time_limits(expire_time_ns: int, expire_after_ns: int) -> dict[str, Any]:
     return ext
 
 
+def _order_ext(o: Order, by: str) -> dict[str, Any]:
+    """The trailing object of a record that carries a whole order."""
+    return {**_by(by), **_ss(o.extended_hours), **_time_limits(o.expire_time_ns, o.expire_after_ns)}
+
+
+def _with_ext(order: Order, ext: dict[str, Any]) -> Order:
+    """An order decoded from its fields, with what its record's trailing object adds."""
+    changes: dict[str, object] = {}
+    if ext.get("ss.extended_hours"):
+        changes["extended_hours"] = True
+    if ext.get("ct.expire_time_ns"):
+        changes["expire_time_ns"] = ext["ct.expire_time_ns"]
+    if ext.get("ct.expire_after_ns"):
+        changes["expire_after_ns"] = ext["ct.expire_after_ns"]
+    return order.evolve(changes) if changes else order
+
+
 def _order_from(f: list[Any], ts_ns: int) -> Order:
-    ext = f[15] if len(f) > 15 else {}
     return Order(
         order_id=f[0],
         client_order_id=f[1],
@@ -141,8 +164,6 @@ def _order_from(f: list[Any], ts_ns: int) -> Order:
         state=OrderState.PENDING_NEW,
         created_ns=f[14],
         updated_ns=ts_ns,
-        expire_time_ns=ext.get("ct.expire_time_ns", 0),
-        expire_after_ns=ext.get("ct.expire_after_ns", 0),
     )
 
 
@@ -155,21 +176,21 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
     """Return the record as the JSON array it is written as (snapshots embed it)."""
     kind = type(event)
     head: list[Any] = [_KIND_OF[kind], journal_seq, event.ts_ns, stream_seq, exec_id]
-    if kind is ev.OrderFilled:
-        body: list[Any] = [
+    body: list[Any]
+    rows = _ROWS.get(kind)
+    if rows is not None:
+        body = rows[0](event)
+    elif kind is ev.OrderFilled:
+        body = [
             event.order_id,
             event.venue_exec_id,
             str(event.quantity),
             str(event.price),
             str(event.fee),
         ]
-    elif kind is ev.OrderAccepted:
-        o = event.order
-        body = _order_fields(o)
-        _trail(body, {**_time_limits(o.expire_time_ns, o.expire_after_ns), **_by(event.by)})
     elif kind is ev.OrderAcknowledged:
         body = [event.order_id, event.venue_order_id]
-    elif kind is ev.OrderTriggered:
+    elif kind in (ev.OrderTriggered, ev.OrderReleased):
         body = [event.order_id]
     elif kind is ev.OrderCancelRequested:
         body = [event.order_id]
@@ -227,7 +248,8 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
             event.message,
             [list(t) for t in event.metadata],
         ]
-        _trail(body, {**_time_limits(c.expire_time_ns, c.expire_after_ns), **_by(c.by)})
+        limits = _time_limits(c.expire_time_ns, c.expire_after_ns)
+        _trail(body, {**_by(c.by), **_ss(c.extended_hours), **limits})
     else:
         raise TypeError(f"no journal encoding for {kind.__name__}")
     return head + body
@@ -244,7 +266,10 @@ def decode_row(r: list[Any]) -> Record:
     f = r[5:]
     cls = _CLASS_OF[kind]
     event: Any
-    if cls is ev.OrderFilled:
+    rows = _ROWS.get(cls)
+    if rows is not None:
+        event = rows[1](f, ts)
+    elif cls is ev.OrderFilled:
         event = ev.OrderFilled(
             order_id=f[0],
             ts_ns=ts,
@@ -253,14 +278,9 @@ def decode_row(r: list[Any]) -> Record:
             price=_dec(f[3]),
             fee=_dec(f[4]),
         )
-    elif cls is ev.OrderAccepted:
-        ext = f[15] if len(f) > 15 else {}
-        event = ev.OrderAccepted(
-            order_id=f[0], ts_ns=ts, order=_order_from(f, ts), by=ext.get("auth.by", "")
-        )
     elif cls is ev.OrderAcknowledged:
         event = ev.OrderAcknowledged(order_id=f[0], ts_ns=ts, venue_order_id=f[1])
-    elif cls is ev.OrderTriggered:
+    elif cls in (ev.OrderTriggered, ev.OrderReleased):
         event = cls(order_id=f[0], ts_ns=ts)
     elif cls is ev.OrderCancelRequested:
         ext = f[1] if len(f) > 1 else {}
@@ -339,6 +359,7 @@ def decode_row(r: list[Any]) -> Record:
             expire_time_ns=ext.get("ct.expire_time_ns", 0),
             expire_after_ns=ext.get("ct.expire_after_ns", 0),
             by=ext.get("auth.by", ""),
+            extended_hours=bool(ext.get("ss.extended_hours")),
         )
         event = ev.OrderDenied(
             command=command,
@@ -349,6 +370,58 @@ def decode_row(r: list[Any]) -> Record:
         )
     return Record(jseq, sseq, exec_id, event)
 
+
+# -- records with an order, and the sessions' records (each: encode, decode) ---------
+
+
+def _accepted_row(event: ev.OrderAccepted) -> list[Any]:
+    body = _order_fields(event.order)
+    _trail(body, _order_ext(event.order, event.by))
+    return body
+
+
+def _accepted_from(f: list[Any], ts: int) -> ev.OrderAccepted:
+    ext = f[15] if len(f) > 15 else {}
+    order = _with_ext(_order_from(f, ts), ext)
+    return ev.OrderAccepted(order_id=f[0], ts_ns=ts, order=order, by=ext.get("auth.by", ""))
+
+
+def _queued_row(event: ev.OrderQueued) -> list[Any]:
+    body = [*_order_fields(event.order), event.order.release_ns]
+    _trail(body, _order_ext(event.order, event.by))
+    return body
+
+
+def _queued_from(f: list[Any], ts: int) -> ev.OrderQueued:
+    ext = f[16] if len(f) > 16 else {}
+    queued = replace(
+        _with_ext(_order_from(f, ts), ext),
+        state=OrderState.QUEUED,
+        release_ns=f[15],
+    )
+    return ev.OrderQueued(order_id=f[0], ts_ns=ts, order=queued, by=ext.get("auth.by", ""))
+
+
+def _session_row(event: ev.SessionChanged) -> list[Any]:
+    return [event.symbol, event.calendar, int(event.phase), event.next_open_ns, event.next_close_ns]
+
+
+def _session_from(f: list[Any], ts: int) -> ev.SessionChanged:
+    return ev.SessionChanged(
+        symbol=f[0],
+        calendar=f[1],
+        phase=SessionPhase(f[2]),
+        next_open_ns=f[3],
+        next_close_ns=f[4],
+        ts_ns=ts,
+    )
+
+
+_ROWS: dict[type, tuple[Callable[[Any], list[Any]], Callable[[list[Any], int], Any]]] = {
+    ev.OrderAccepted: (_accepted_row, _accepted_from),
+    ev.OrderQueued: (_queued_row, _queued_from),
+    ev.SessionChanged: (_session_row, _session_from),
+}
 
 _REASONED = (
     ev.OrderCanceled,
@@ -376,5 +449,9 @@ _KIND_OF: dict[type, str] = {
     ev.ReferencePriceMoved: "price",
     ev.BreakerTripped: "breaker_tripped",
     ev.VenueDrift: "venue_drift",
+    # Trading sessions (issue 15): an order held while its market is closed, and its release.
+    ev.OrderQueued: "ss.queued",
+    ev.OrderReleased: "ss.released",
+    ev.SessionChanged: "ss.session",
 }
 _CLASS_OF = {kind: cls for cls, kind in _KIND_OF.items()}

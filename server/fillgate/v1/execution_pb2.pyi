@@ -25,6 +25,8 @@ class ExecType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EXEC_TYPE_TRIGGERED: _ClassVar[ExecType]
     EXEC_TYPE_CANCEL_REJECTED: _ClassVar[ExecType]
     EXEC_TYPE_REPLACE_REJECTED: _ClassVar[ExecType]
+    EXEC_TYPE_QUEUED: _ClassVar[ExecType]
+    EXEC_TYPE_RELEASED: _ClassVar[ExecType]
 EXEC_TYPE_UNSPECIFIED: ExecType
 EXEC_TYPE_PENDING_NEW: ExecType
 EXEC_TYPE_NEW: ExecType
@@ -38,6 +40,8 @@ EXEC_TYPE_EXPIRED: ExecType
 EXEC_TYPE_TRIGGERED: ExecType
 EXEC_TYPE_CANCEL_REJECTED: ExecType
 EXEC_TYPE_REPLACE_REJECTED: ExecType
+EXEC_TYPE_QUEUED: ExecType
+EXEC_TYPE_RELEASED: ExecType
 
 class ExecutionReport(_message.Message):
     __slots__ = ("sequence", "exec_id", "exec_type", "order_state", "order_id", "client_order_id", "venue_order_id", "venue_exec_id", "account", "symbol", "side", "venue", "strategy_id", "order_quantity", "limit_price", "stop_price", "last_quantity", "last_price", "cumulative_quantity", "leaves_quantity", "average_price", "fee", "reason", "transact_time", "monotonic_ns", "requested_by")

@@ -4,6 +4,7 @@ from fillgate.v1 import execution_pb2 as _execution_pb2
 from fillgate.v1 import order_pb2 as _order_pb2
 from fillgate.v1 import position_pb2 as _position_pb2
 from fillgate.v1 import risk_pb2 as _risk_pb2
+from fillgate.v1 import session_pb2 as _session_pb2
 from fillgate.v1 import trading_state_pb2 as _trading_state_pb2
 from fillgate.v1 import venue_pb2 as _venue_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
@@ -17,7 +18,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class SubmitOrderRequest(_message.Message):
-    __slots__ = ("account", "symbol", "side", "quantity", "type", "limit_price", "stop_price", "time_in_force", "client_order_id", "strategy_id", "tags", "reduce_only", "expire_time", "expire_after")
+    __slots__ = ("account", "symbol", "side", "quantity", "type", "limit_price", "stop_price", "time_in_force", "client_order_id", "strategy_id", "tags", "reduce_only", "expire_time", "expire_after", "extended_hours")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -39,6 +40,7 @@ class SubmitOrderRequest(_message.Message):
     REDUCE_ONLY_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_AFTER_FIELD_NUMBER: _ClassVar[int]
+    EXTENDED_HOURS_FIELD_NUMBER: _ClassVar[int]
     account: str
     symbol: str
     side: _order_pb2.Side
@@ -53,7 +55,8 @@ class SubmitOrderRequest(_message.Message):
     reduce_only: bool
     expire_time: _timestamp_pb2.Timestamp
     expire_after: _duration_pb2.Duration
-    def __init__(self, account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., quantity: _Optional[str] = ..., type: _Optional[_Union[_order_pb2.OrderType, str]] = ..., limit_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., time_in_force: _Optional[_Union[_order_pb2.TimeInForce, str]] = ..., client_order_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., reduce_only: _Optional[bool] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_after: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    extended_hours: bool
+    def __init__(self, account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., quantity: _Optional[str] = ..., type: _Optional[_Union[_order_pb2.OrderType, str]] = ..., limit_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., time_in_force: _Optional[_Union[_order_pb2.TimeInForce, str]] = ..., client_order_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., reduce_only: _Optional[bool] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_after: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., extended_hours: _Optional[bool] = ...) -> None: ...
 
 class SubmitOrderResponse(_message.Message):
     __slots__ = ("order", "duplicate")
@@ -152,20 +155,22 @@ class StreamFillsRequest(_message.Message):
     def __init__(self, accounts: _Optional[_Iterable[str]] = ..., symbols: _Optional[_Iterable[str]] = ..., from_sequence: _Optional[int] = ..., heartbeat_interval_ms: _Optional[int] = ...) -> None: ...
 
 class StreamFillsResponse(_message.Message):
-    __slots__ = ("subscribed", "execution_report", "trading_state_changed", "heartbeat", "risk_alert", "venue_drift")
+    __slots__ = ("subscribed", "execution_report", "trading_state_changed", "heartbeat", "risk_alert", "venue_drift", "session")
     SUBSCRIBED_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_REPORT_FIELD_NUMBER: _ClassVar[int]
     TRADING_STATE_CHANGED_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
     RISK_ALERT_FIELD_NUMBER: _ClassVar[int]
     VENUE_DRIFT_FIELD_NUMBER: _ClassVar[int]
+    SESSION_FIELD_NUMBER: _ClassVar[int]
     subscribed: SubscriptionAck
     execution_report: _execution_pb2.ExecutionReport
     trading_state_changed: _trading_state_pb2.TradingStateChanged
     heartbeat: Heartbeat
     risk_alert: _risk_pb2.RiskAlert
     venue_drift: _venue_pb2.VenueDrift
-    def __init__(self, subscribed: _Optional[_Union[SubscriptionAck, _Mapping]] = ..., execution_report: _Optional[_Union[_execution_pb2.ExecutionReport, _Mapping]] = ..., trading_state_changed: _Optional[_Union[_trading_state_pb2.TradingStateChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., risk_alert: _Optional[_Union[_risk_pb2.RiskAlert, _Mapping]] = ..., venue_drift: _Optional[_Union[_venue_pb2.VenueDrift, _Mapping]] = ...) -> None: ...
+    session: _session_pb2.SessionEvent
+    def __init__(self, subscribed: _Optional[_Union[SubscriptionAck, _Mapping]] = ..., execution_report: _Optional[_Union[_execution_pb2.ExecutionReport, _Mapping]] = ..., trading_state_changed: _Optional[_Union[_trading_state_pb2.TradingStateChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., risk_alert: _Optional[_Union[_risk_pb2.RiskAlert, _Mapping]] = ..., venue_drift: _Optional[_Union[_venue_pb2.VenueDrift, _Mapping]] = ..., session: _Optional[_Union[_session_pb2.SessionEvent, _Mapping]] = ...) -> None: ...
 
 class SubscriptionAck(_message.Message):
     __slots__ = ("subscription_id", "head_sequence", "first_sequence")

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x66illgate/v1/venue.proto\x12\x0b\x66illgate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc6\x01\n\nVenueDrift\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x0f\n\x07\x61\x63\x63ount\x18\x02 \x01(\t\x12\x0e\n\x06symbol\x18\x03 \x01(\t\x12$\n\x04kind\x18\x04 \x01(\x0e\x32\x16.fillgate.v1.DriftKind\x12\x0c\n\x04ours\x18\x05 \x01(\t\x12\r\n\x05venue\x18\x06 \x01(\t\x12\x0f\n\x07message\x18\x07 \x01(\t\x12\x31\n\rdetected_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\x9a\x01\n\tDriftKind\x12\x1a\n\x16\x44RIFT_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44RIFT_KIND_POSITION\x10\x01\x12\x1c\n\x18\x44RIFT_KIND_UNKNOWN_ORDER\x10\x02\x12\x1f\n\x1b\x44RIFT_KIND_RECONCILE_FAILED\x10\x03\x12\x19\n\x15\x44RIFT_KIND_RECONCILED\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x66illgate/v1/venue.proto\x12\x0b\x66illgate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc6\x01\n\nVenueDrift\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12\x0f\n\x07\x61\x63\x63ount\x18\x02 \x01(\t\x12\x0e\n\x06symbol\x18\x03 \x01(\t\x12$\n\x04kind\x18\x04 \x01(\x0e\x32\x16.fillgate.v1.DriftKind\x12\x0c\n\x04ours\x18\x05 \x01(\t\x12\r\n\x05venue\x18\x06 \x01(\t\x12\x0f\n\x07message\x18\x07 \x01(\t\x12\x31\n\rdetected_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xb2\x01\n\tDriftKind\x12\x1a\n\x16\x44RIFT_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44RIFT_KIND_POSITION\x10\x01\x12\x1c\n\x18\x44RIFT_KIND_UNKNOWN_ORDER\x10\x02\x12\x1f\n\x1b\x44RIFT_KIND_RECONCILE_FAILED\x10\x03\x12\x19\n\x15\x44RIFT_KIND_RECONCILED\x10\x04\x12\x16\n\x12\x44RIFT_KIND_SESSION\x10\x37\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,7 +33,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fillgate.v1.venue_pb2', _gl
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DRIFTKIND']._serialized_start=275
-  _globals['_DRIFTKIND']._serialized_end=429
+  _globals['_DRIFTKIND']._serialized_end=453
   _globals['_VENUEDRIFT']._serialized_start=74
   _globals['_VENUEDRIFT']._serialized_end=272
 # @@protoc_insertion_point(module_scope)

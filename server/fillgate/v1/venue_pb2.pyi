@@ -16,11 +16,13 @@ class DriftKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DRIFT_KIND_UNKNOWN_ORDER: _ClassVar[DriftKind]
     DRIFT_KIND_RECONCILE_FAILED: _ClassVar[DriftKind]
     DRIFT_KIND_RECONCILED: _ClassVar[DriftKind]
+    DRIFT_KIND_SESSION: _ClassVar[DriftKind]
 DRIFT_KIND_UNSPECIFIED: DriftKind
 DRIFT_KIND_POSITION: DriftKind
 DRIFT_KIND_UNKNOWN_ORDER: DriftKind
 DRIFT_KIND_RECONCILE_FAILED: DriftKind
 DRIFT_KIND_RECONCILED: DriftKind
+DRIFT_KIND_SESSION: DriftKind
 
 class VenueDrift(_message.Message):
     __slots__ = ("sequence", "account", "symbol", "kind", "ours", "venue", "message", "detected_time")

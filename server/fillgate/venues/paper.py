@@ -15,7 +15,10 @@ Rules (the reference price is P, per symbol):
   the rest of a market or limit order keeps working and fills on later price
   moves. Unlimited by default; tests use it for partial fills;
 - IOC fills what it can at once and expires the rest; FOK fills completely at
-  once or expires with no fill; DAY orders expire at the configured day end;
+  once or expires with no fill; a DAY order expires at the close of its
+  symbol's trading session (``session_close``: the calendar's real close, half
+  days included; in the post-market session, that session's end), or, for a
+  symbol that never closes, at ``day_end_utc_s`` of the UTC day;
 - fees are ``fee_rate`` x notional;
 - reduce-only holds at fill time too: such an order fills at most the
   venue's position on the other side, and its remainder is canceled with a
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -49,8 +52,14 @@ class PaperConfig:
 
     #: Fee charged per fill as a fraction of its notional.
     fee_rate: Decimal = Decimal(0)
-    #: Seconds after UTC midnight at which DAY orders expire.
+    #: Seconds after UTC midnight at which DAY orders expire, for symbols whose market
+    #: never closes (24/7); other symbols' DAY orders expire at their session's close.
     day_end_utc_s: int = 0
+
+
+#: (symbol, time ns) -> the end of the trading day an order placed then belongs to;
+#: None for a market that never closes.
+SessionClose = Callable[[str, int], int | None]
 
 
 @dataclass(slots=True)
@@ -83,8 +92,10 @@ class PaperVenue:
         config: PaperConfig,
         clock: Clock,
         ids: IdGenerator,
+        session_close: SessionClose | None = None,
     ) -> None:
         self._config = config
+        self._session_close = session_close
         self._clock = clock
         self._ids = ids
         self._prices = {name: s.reference_price for name, s in symbols.items()}
@@ -96,17 +107,19 @@ class PaperVenue:
         self._positions: dict[tuple[str, str], Decimal] = {}
         self._sink: ReportSink | None = None
         self._day_timer: asyncio.TimerHandle | None = None
+        self._day_due: int | None = None  # when the timer fires (ns)
 
     # -- adapter protocol ---------------------------------------------------
 
     async def connect(self, sink: ReportSink, view: OrderView | None = None) -> None:
         self._sink = sink
-        self._schedule_day_end()
+        self._rearm()
 
     async def close(self) -> None:
         if self._day_timer is not None:
             self._day_timer.cancel()
             self._day_timer = None
+            self._day_due = None
 
     async def submit(self, order: Order) -> None:
         w = _Working(
@@ -122,8 +135,10 @@ class PaperVenue:
         self._emit(ev.OrderAcknowledged, w, venue_order_id=w.venue_order_id)
         if w.is_stop and not self._stop_reached(w):
             self._working[order.order_id] = w
-            return
-        self._activate(w, on_arrival=True)
+        else:
+            self._activate(w, on_arrival=True)
+        if order.time_in_force is TimeInForce.DAY and order.order_id in self._working:
+            self._arm(self.day_due_ns(order))
 
     async def cancel(self, order: Order) -> None:
         w = self._working.pop(order.order_id, None)
@@ -214,6 +229,7 @@ class PaperVenue:
             if order.state is OrderState.PENDING_REPLACE:
                 self._emit(ev.OrderReplaceRejected, w, reason="venue restarted during replace")
             self._working[order.order_id] = w
+        self._rearm()  # a DAY order whose close passed while we were down expires now
 
     # -- paper-only controls ------------------------------------------------
 
@@ -256,13 +272,30 @@ class PaperVenue:
         if w.leaves and not self._cancel_reduce_only_excess(w):
             self._working[w.order.order_id] = w
 
-    def expire_day_orders(self) -> int:
-        """Expire every working DAY order (the venue's end of day); return how many."""
-        expired = [w for w in self._working.values() if w.order.time_in_force is TimeInForce.DAY]
+    def expire_day_orders(self, now_ns: int | None = None) -> int:
+        """Expire working DAY orders whose day has ended by ``now_ns`` (None: every one).
+
+        Return how many expired.
+        """
+        expired = [
+            w
+            for w in self._working.values()
+            if w.order.time_in_force is TimeInForce.DAY
+            and (now_ns is None or self.day_due_ns(w.order) <= now_ns)
+        ]
         for w in expired:
             del self._working[w.order.order_id]
             self._emit(ev.OrderExpired, w, reason="end of trading day")
         return len(expired)
+
+    def day_due_ns(self, order: Order) -> int:
+        """When a DAY order expires: its session's close, else the configured UTC day end."""
+        placed = order.created_ns
+        close = None if self._session_close is None else self._session_close(order.symbol, placed)
+        if close is not None:
+            return close
+        offset = self._config.day_end_utc_s * 1_000_000_000
+        return ((placed - offset) // _DAY_NS + 1) * _DAY_NS + offset
 
     @property
     def working_count(self) -> int:
@@ -372,15 +405,27 @@ class PaperVenue:
         assert self._sink is not None, "paper venue used before connect()"
         self._sink(kind(order_id=order.order_id, ts_ns=self._clock.now_ns(), **fields))
 
-    def _schedule_day_end(self) -> None:
-        now = self._clock.now_ns()
-        offset = self._config.day_end_utc_s * 1_000_000_000
-        next_end = ((now - offset) // _DAY_NS + 1) * _DAY_NS + offset
-        delay = (next_end - now) / 1e9
-        loop = asyncio.get_running_loop()
-        self._day_timer = loop.call_later(delay, self._on_day_end)
+    def _arm(self, due_ns: int) -> None:
+        """Make the expiry timer fire by ``due_ns`` (one timer: the earliest due DAY order)."""
+        if self._sink is None or (self._day_due is not None and self._day_due <= due_ns):
+            return
+        if self._day_timer is not None:
+            self._day_timer.cancel()
+        delay = max(0.0, (due_ns - self._clock.now_ns()) / 1e9)
+        self._day_due = due_ns
+        self._day_timer = asyncio.get_running_loop().call_later(delay, self._on_day_end)
+
+    def _rearm(self) -> None:
+        dues = [
+            self.day_due_ns(w.order)
+            for w in self._working.values()
+            if w.order.time_in_force is TimeInForce.DAY
+        ]
+        if dues:
+            self._arm(min(dues))
 
     def _on_day_end(self) -> None:
-        count = self.expire_day_orders()
+        self._day_timer = self._day_due = None
+        count = self.expire_day_orders(self._clock.now_ns())
         log.info("event=paper_day_end expired=%d", count)
-        self._schedule_day_end()
+        self._rearm()

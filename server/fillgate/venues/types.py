@@ -59,6 +59,10 @@ class Instrument:
     quantity_increment: Decimal
     #: Smallest order quantity (0 when the venue states none).
     min_quantity: Decimal = ZERO
+    #: False while the venue halts the symbol (Alpaca asset not tradable or not active,
+    #: a Binance symbol whose status is not TRADING): new orders are denied
+    #: SYMBOL_NOT_TRADING.
+    trading: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +79,8 @@ class PlaceRequest:
     quantity: Decimal
     limit_price: Decimal | None = None
     stop_price: Decimal | None = None
+    #: Eligible in the pre-market and after-hours sessions (Alpaca ``extended_hours``).
+    extended_hours: bool = False
     #: Only reduce a position, also at fill time; sent natively where the venue
     #: has it (OANDA ``positionFill: REDUCE_ONLY``), else guarded by fillgate at submit.
     reduce_only: bool = False

@@ -72,6 +72,8 @@ def order_proto(order_id: str = "ord-1") -> Any:
         version=3,
         create_time=stamp(T1),
         update_time=stamp(T2),
+        release_time=stamp(T2),
+        extended_hours=True,
         expire_time=stamp(T2),
         expire_after=Duration(seconds=60),
         expires_at=stamp(T2),

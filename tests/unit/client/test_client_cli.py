@@ -95,6 +95,20 @@ def test_parse_submit_all_options_typed_values() -> None:
     assert args.tag == [("a", "1"), ("b", "x=y")]
 
 
+def test_parse_submit_extended_hours_flag_sets_it() -> None:
+    args = parse(
+        "submit", "paper", "AAPL", "buy", "1", "--type", "limit", "--limit", "190",
+        "--tif", "day", "--extended-hours",
+    )  # fmt: skip
+    assert args.extended_hours is True
+    assert parse("submit", "paper", "AAPL", "buy", "1").extended_hours is False
+
+
+def test_parse_market_symbols_optional() -> None:
+    assert parse("market").symbols == []
+    assert parse("market", "AAPL", "EUR-USD").symbols == ["AAPL", "EUR-USD"]
+
+
 def test_parse_global_options_after_subcommand_are_honoured() -> None:
     args = parse("orders", "--json", "--target", "h:1")
     assert (args.json, args.target) == (True, "h:1")

@@ -63,6 +63,7 @@ def event_for(trigger: str, order: Order) -> ev.OrderEvent:
         "replace_rejected": lambda: ev.OrderReplaceRejected(**common, reason="no"),
         "rejected": lambda: ev.OrderRejected(**common, reason="no funds"),
         "expired": lambda: ev.OrderExpired(**common, reason="day end"),
+        "release": lambda: ev.OrderReleased(**common),
     }[trigger]()
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from fakes.alpaca_book import ORDER_TYPES, TIME_IN_FORCE, ZERO, Book, Order, asset, plain
+from fakes.alpaca_market import MarketHours
 from fakes.alpaca_stream import StreamHub
 from fakes.base import FakeOrder
 from fakes.rest import RestFake
@@ -62,6 +63,7 @@ class FakeAlpaca(RestFake):
         self.book = Book()
         self.prices: dict[str, Decimal] = {"AAPL": self.price, "BTC/USD": Decimal("60000")}
         self.stream = StreamHub(key, secret, binary_frames=binary_frames)
+        self.market = MarketHours()
         self._reject_next = False
         self._lose_next: int | None = None
         self._timers: set[asyncio.TimerHandle] = set()
@@ -85,6 +87,8 @@ class FakeAlpaca(RestFake):
         r.add_get("/v2/account", self._account)
         r.add_get("/v2/assets/{symbol:.+}", self._asset)
         r.add_get("/v2/account/activities/FILL", self._fills)
+        r.add_get("/v2/clock", self.market.handle_clock)
+        r.add_get("/v2/calendar", self.market.handle_calendar)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -220,6 +224,8 @@ class FakeAlpaca(RestFake):
             or (kind in ("stop", "stop_limit")) != (stop is not None)
         ):
             return _error(422, 40010001, "invalid order request")
+        if body.get("extended_hours") and (kind, tif) != ("limit", "day"):
+            return _error(422, 42210000, "extended hours order must be DAY limit orders")
         client_id = str(body.get("client_order_id") or uuid.uuid4())
         if len(client_id) > 128:
             return _error(422, 40010001, "client_order_id must be no more than 128 characters")

@@ -26,15 +26,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.market_days import MarketClock, MarketDay
 from fillgate.domain.values import Clock
 from fillgate.venues.alpaca import translate
 from fillgate.venues.alpaca.errors import classify
+from fillgate.venues.alpaca.market_clock import market_clock, market_days
 from fillgate.venues.alpaca.sdk import (
     AlpacaTimeInForce,
+    GetCalendarRequest,
     GetOrdersRequest,
     LimitOrderRequest,
     MarketOrderRequest,
@@ -141,6 +146,10 @@ class AlpacaDriver:
     async def open(self) -> Mapping[str, Instrument]:
         """Check the keys (GET /v2/account), then load each mapped symbol's asset."""
         await self._call(self._client.get_account)
+        return await self.fetch_instruments()
+
+    async def fetch_instruments(self) -> Mapping[str, Instrument]:
+        """Each mapped symbol's asset (GET /v2/assets/{symbol}): increments, and halts."""
         instruments: dict[str, Instrument] = {}
         for ours in self._symbols.configured:
             venue = self._symbols.venue(ours)
@@ -154,9 +163,13 @@ class AlpacaDriver:
                     ) from None
                 raise
             asset = translate.mapping(answer)
-            if asset.get("tradable") is False:
-                raise VenueFailure(ErrorKind.FATAL, f"alpaca asset {venue!r} is not tradable")
-            instruments[ours] = translate.instrument(ours, asset)
+            instrument = translate.instrument(ours, asset)
+            if asset.get("tradable") is False or asset.get("status", "active") != "active":
+                # A halt, not a wrong configuration: the account still connects, and
+                # new orders in this symbol are denied SYMBOL_NOT_TRADING.
+                log.warning("event=venue_symbol_halted venue=alpaca symbol=%s", venue)
+                instrument = replace(instrument, trading=False)
+            instruments[ours] = instrument
         return instruments
 
     async def close(self) -> None:
@@ -186,6 +199,8 @@ class AlpacaDriver:
             fields["limit_price"] = _to_float("limit price", request.limit_price)
         if request.type.needs_stop and request.stop_price is not None:
             fields["stop_price"] = _to_float("stop price", request.stop_price)
+        if request.extended_hours:  # fillgate checked Alpaca's rule: LIMIT + DAY
+            fields["extended_hours"] = True
         order_request = _ORDER_MODELS[request.type](**fields)
         raw = await self._call(self._client.submit_order, order_request)
         return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
@@ -252,6 +267,16 @@ class AlpacaDriver:
                 break
             params["page_token"] = page[-1]["id"]
         return fills
+
+    async def fetch_market_days(self, start: date, end: date) -> list[MarketDay]:
+        """The venue's trading days from ``start`` to ``end`` (GET /v2/calendar)."""
+        raw = await self._call(self._client.get_calendar, GetCalendarRequest(start=start, end=end))
+        return market_days(translate.mappings(raw))
+
+    async def fetch_market_clock(self) -> MarketClock:
+        """The venue's market clock (GET /v2/clock)."""
+        raw: object = await self._call(self._client.get_clock)
+        return market_clock(translate.mapping(raw))
 
     async def fetch_positions(self) -> list[VenuePosition]:
         raw = await self._call(self._client.get_all_positions)

@@ -19,6 +19,7 @@ with warnings.catch_warnings():
     from alpaca.trading.enums import OrderSide, QueryOrderStatus
     from alpaca.trading.enums import TimeInForce as AlpacaTimeInForce
     from alpaca.trading.requests import (
+        GetCalendarRequest,
         GetOrdersRequest,
         LimitOrderRequest,
         MarketOrderRequest,
@@ -30,6 +31,7 @@ with warnings.catch_warnings():
 
 __all__ = [
     "AlpacaTimeInForce",
+    "GetCalendarRequest",
     "GetOrdersRequest",
     "LimitOrderRequest",
     "MarketOrderRequest",

@@ -151,6 +151,9 @@ class CcxtDriver:
                 else self._increment(market, "amount")
             ),
             min_quantity=translate.dec(lot.get("minQty") or self._min_amount(market)),
+            # Binance's symbol status (TRADING, HALT, BREAK); ccxt's active flag elsewhere.
+            trading=info.get("status", "TRADING") == "TRADING"
+            and market.get("active") is not False,
         )
 
     def _increment(self, market: Mapping[str, Any], key: str) -> Decimal:

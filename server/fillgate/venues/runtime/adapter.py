@@ -105,6 +105,20 @@ class RemoteVenue:
         if run is not None:
             run.ctx.connected = False
 
+    async def refresh_instruments(self) -> None:
+        """Read the instruments again where the driver can (a halt starts or ends intraday)."""
+        fetch = getattr(self.driver, "fetch_instruments", None)
+        run = self._run
+        if fetch is None or run is None or not run.ctx.connected:
+            return
+        run.ctx.instruments = await self._caller.call(fetch, retry_unknown=True)
+
+    def trading(self, symbol: str) -> bool:
+        """False while the venue halts ``symbol`` (as of its last open); True when unknown."""
+        run = self._run
+        inst = None if run is None else run.ctx.instruments.get(symbol)
+        return inst is None or inst.trading
+
     async def reattach(self, orders: list[Order]) -> None:
         """Take back the open orders of a previous run (see :meth:`.Backfill.reattach`)."""
         self._connected().backfill.reattach(orders)

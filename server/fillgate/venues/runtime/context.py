@@ -135,6 +135,7 @@ class VenueContext:
             quantity=quantity,
             limit_price=limit,
             stop_price=stop,
+            extended_hours=order.extended_hours,
             reduce_only=order.reduce_only,
         )
 

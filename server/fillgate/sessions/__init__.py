@@ -1,0 +1,1 @@
+"""Trading sessions: calendars per symbol, market status, the closed-market policy."""
