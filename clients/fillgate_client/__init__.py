@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .client import AsyncFillgateClient, FillgateClient
+from .contingent import ListLeg, OrderList
 from .errors import (
     AlreadyExistsError,
     FailedPreconditionError,
@@ -73,9 +74,11 @@ __all__ = [
     "HaltScope",
     "Heartbeat",
     "InvalidArgumentError",
+    "ListLeg",
     "MarketStatus",
     "NotFoundError",
     "Order",
+    "OrderList",
     "OrderState",
     "OrderType",
     "OtherRpcError",

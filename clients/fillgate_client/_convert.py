@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -132,6 +132,9 @@ def order_from_proto(m: Any) -> Order:
         arrival_price=_opt_dec(m.arrival_price),
         release_time=_time(m, "release_time"),
         extended_hours=m.extended_hours,
+        expire_time=_time(m, "expire_time"),
+        expire_after=m.expire_after.ToTimedelta() if m.HasField("expire_after") else None,
+        expires_at=_time(m, "expires_at"),
     )
 
 
@@ -432,6 +435,8 @@ def _fill(message: Any, value: Any) -> None:
             setattr(message, f.name, item.value)
         elif isinstance(item, datetime):
             getattr(message, f.name).FromDatetime(item)
+        elif isinstance(item, timedelta):
+            getattr(message, f.name).FromTimedelta(item)
         elif isinstance(item, Mapping):
             getattr(message, f.name).update(item)
         elif isinstance(item, tuple):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -53,6 +53,8 @@ def format_value(value: object) -> str:
         return format_decimal(value)
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    if isinstance(value, timedelta):
+        return duration_text(value)
     if isinstance(value, ProtoEnum):
         return value.label
     if isinstance(value, bool):
@@ -93,6 +95,13 @@ def format_fields(pairs: Iterable[tuple[str, object]]) -> str:
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in shown)
 
 
+def duration_text(value: timedelta) -> str:
+    """A duration as protobuf's JSON mapping writes it: "60s", "0.5s"."""
+    micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    seconds, fraction = divmod(micros, 1_000_000)
+    return f"{seconds}.{fraction:06d}".rstrip("0").rstrip(".") + "s"
+
+
 def to_jsonable(value: Any) -> Any:
     """Return ``value`` as plain JSON types: Decimals as strings, enums by name."""
     if value is None or isinstance(value, bool | int | str):
@@ -101,6 +110,8 @@ def to_jsonable(value: Any) -> Any:
         return format_decimal(value)
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        return duration_text(value)
     if isinstance(value, ProtoEnum):
         return value.name
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

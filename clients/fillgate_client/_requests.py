@@ -14,6 +14,7 @@ from __future__ import annotations
 import getpass
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias, TypeVar
 
@@ -99,9 +100,11 @@ def submit_order(
     tags: Mapping[str, str] | None = None,
     reduce_only: bool = False,
     extended_hours: bool = False,
+    expire_time: datetime | None = None,
+    expire_after: timedelta | None = None,
 ) -> Any:
     """Build a ``SubmitOrderRequest``; a missing client order id is generated."""
-    return exec_pb.SubmitOrderRequest(
+    request = exec_pb.SubmitOrderRequest(
         account=account,
         symbol=symbol,
         side=enum_number(Side, side, "side"),
@@ -116,6 +119,15 @@ def submit_order(
         reduce_only=reduce_only,
         extended_hours=extended_hours,
     )
+    if expire_time is not None:
+        if expire_time.tzinfo is None:
+            raise ValueError("expire_time must be timezone-aware (e.g. datetime.now(UTC))")
+        request.expire_time.FromDatetime(expire_time)
+    if expire_after is not None:
+        if expire_after <= timedelta(0):
+            raise ValueError("expire_after must be a positive duration")
+        request.expire_after.FromTimedelta(expire_after)
+    return request
 
 
 def order_ref(

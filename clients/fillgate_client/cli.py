@@ -16,8 +16,18 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
-from . import _output, cli_audit, cli_market, cli_quotes, cli_report, cli_risk, cli_token
+from . import (
+    _output,
+    cli_audit,
+    cli_contingent,
+    cli_market,
+    cli_quotes,
+    cli_report,
+    cli_risk,
+    cli_token,
+)
 from ._channel import DEFAULT_TARGET, TARGET_ENV
+from ._durations import duration as _duration
 from .errors import FillgateError
 from .sync_client import FillgateClient
 from .types import (
@@ -130,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="eligible in pre-market and after hours (LIMIT + DAY only)",
     )
+    p.add_argument(
+        "--expire-after",
+        metavar="DURATION",
+        type=_duration,
+        help="cancel if still open this long after acceptance: 500ms, 60s, 5m, 2h",
+    )
 
     p = command("cancel", _cancel, "cancel an order (by ORDER_ID or --account/--client-order-id)")
     _order_ref_args(p)
@@ -179,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_market.register(command)
     cli_quotes.register(command)
     cli_token.register(command)
+    cli_contingent.register(command)
     return parser
 
 
@@ -282,6 +299,7 @@ def _submit(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> in
         tags=dict(args.tag),
         reduce_only=args.reduce_only,
         extended_hours=args.extended_hours,
+        expire_after=args.expire_after,
     )
     text = _output.order_fields(result.order)
     if result.duplicate:

@@ -9,17 +9,18 @@ raised as a ``fillgate_client.errors.FillgateError``.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
 import grpc
 import grpc.aio
 
-from . import _audit, _convert, _requests, market, report
+from . import _audit, _convert, _requests, contingent, market, report
 from ._channel import Credentials, merged_options, resolve_target
 from ._pb import admin_grpc, exec_grpc, risk_grpc
 from ._requests import DecimalLike
+from .contingent import ListLeg, OrderList
 from .errors import translate_errors
 from .quotes import (
     AccountState,
@@ -139,8 +140,14 @@ class AsyncFillgateClient:
         tags: Mapping[str, str] | None = None,
         reduce_only: bool = False,
         extended_hours: bool = False,
+        expire_time: datetime | None = None,
+        expire_after: timedelta | None = None,
     ) -> SubmitResult:
-        """Place an order; a repeat with the same client_order_id returns the stored one."""
+        """Place an order; a repeat with the same client_order_id returns the stored one.
+
+        ``expire_time`` (aware datetime) and ``expire_after`` are time limits:
+        fillgate cancels the order if it is still open then.
+        """
         request = _requests.submit_order(
             account,
             symbol,
@@ -155,6 +162,8 @@ class AsyncFillgateClient:
             tags=tags,
             reduce_only=reduce_only,
             extended_hours=extended_hours,
+            expire_time=expire_time,
+            expire_after=expire_after,
         )
         return _convert.submit_result_from_proto(await self._exec("SubmitOrder", request))
 
@@ -423,6 +432,82 @@ class AsyncFillgateClient:
                 request, timeout=self._timeout, metadata=self._metadata
             )
         return [report.denial_from_proto(m) for m in response.denials]
+
+    async def submit_bracket(
+        self,
+        account: str,
+        symbol: str,
+        side: Side | str,
+        quantity: DecimalLike,
+        *,
+        stop_loss: str,
+        take_profits: Sequence[str] = (),
+        type: OrderType | str = OrderType.MARKET,
+        limit_price: DecimalLike | None = None,
+        time_in_force: TimeInForce | str = TimeInForce.GTC,
+        client_order_id: str | None = None,
+        strategy_id: str | None = None,
+        tags: Mapping[str, str] | None = None,
+        expire_after: timedelta | None = None,
+    ) -> OrderList:
+        """Place an entry protected by a stop-loss and take-profits (see ``contingent``).
+
+        Exits are text: ``offset:5``, ``percent:2``, ``price:95``; take-profits add
+        a size: ``percent:1@0.5`` (half the entry), ``price:110@qty:0.3``.
+        """
+        request = contingent.submit_bracket_request(
+            account,
+            symbol,
+            side,
+            quantity,
+            stop_loss=stop_loss,
+            take_profits=take_profits,
+            type=type,
+            limit_price=limit_price,
+            time_in_force=time_in_force,
+            client_order_id=client_order_id,
+            strategy_id=strategy_id,
+            tags=tags,
+            expire_after=expire_after,
+        )
+        stub = contingent.contingent_grpc.ContingentServiceStub(self._stubs_channel())
+        with translate_errors():
+            response = await stub.SubmitBracket(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
+        return contingent.order_list_from_proto(response.order_list)
+
+    async def get_order_list(self, list_id: str) -> OrderList:
+        """Return an order list (a bracket) with its entry and members."""
+        stub = contingent.contingent_grpc.ContingentServiceStub(self._stubs_channel())
+        request = contingent.contingent_pb.GetOrderListRequest(list_id=list_id)
+        with translate_errors():
+            response = await stub.GetOrderList(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
+        return contingent.order_list_from_proto(response.order_list)
+
+    async def submit_order_list(
+        self,
+        account: str,
+        symbol: str,
+        contingency: str,
+        legs: Sequence[ListLeg],
+        *,
+        client_order_id: str | None = None,
+        strategy_id: str | None = None,
+    ) -> OrderList:
+        """Place an OCO, OUO or OTO list (``contingency`` "oco", "ouo", "oto"), 2 to 8 legs."""
+        request = contingent.submit_order_list_request(
+            account, symbol, contingency, legs,
+            client_order_id=client_order_id, strategy_id=strategy_id,
+        )  # fmt: skip
+        stub = contingent.contingent_grpc.ContingentServiceStub(self._stubs_channel())
+        with translate_errors():
+            response = await stub.SubmitOrderList(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
+        return contingent.order_list_from_proto(response.order_list)
 
     def _stubs_channel(self) -> Any:
         self._stubs()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Self, TypeAlias
 
@@ -208,6 +208,12 @@ class Order:
     """When a queued order goes to its venue (its market's open); None if never queued."""
     extended_hours: bool = False
     """Eligible in the pre-market and after-hours sessions."""
+    #: The good-till-date the order was submitted with, if any.
+    expire_time: datetime | None = None
+    #: The time limit from acceptance the order was submitted with, if any.
+    expire_after: timedelta | None = None
+    #: When a time limit (the earlier of the two) ends the order if still open.
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

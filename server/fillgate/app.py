@@ -19,6 +19,7 @@ from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 from fillgate.api.admission import Admission
 from fillgate.api.audit_servicer import AuditServicer
 from fillgate.api.commands import order_ref
+from fillgate.api.contingent_servicer import ContingentServicer
 from fillgate.api.edge import Wrap, add_services
 from fillgate.api.errors import Refused
 from fillgate.api.library import add_library_service
@@ -31,10 +32,12 @@ from fillgate.api.session_servicer import SessionServicer
 from fillgate.config import Config, ConfigError, load_config
 from fillgate.console.auth import Verify
 from fillgate.console.server import ConsoleServer
+from fillgate.contingent.expiry import Expiries
 from fillgate.domain.errors import FillgateError
 from fillgate.domain.orders import Order
 from fillgate.domain.values import Clock, IdGenerator, SystemClock
 from fillgate.engine.account_watch import AccountWatch
+from fillgate.engine.brackets import Brackets
 from fillgate.engine.checkpoints import Snapshotter
 from fillgate.engine.closing import CloseActions
 from fillgate.engine.engine import Engine
@@ -44,6 +47,8 @@ from fillgate.engine.quote_poller import QuotePoller
 from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import rebuild
 from fillgate.engine.session_events import SessionEvents
+from fillgate.engine.stop_policy import StopLossPolicy
+from fillgate.engine.time_limits import attach_time_limits
 from fillgate.engine.venue_sessions import VenueSessions
 from fillgate.heap import HeapFreezer
 from fillgate.journal.journal import FsyncPolicy, Journal
@@ -57,6 +62,7 @@ from fillgate.streams.bus import EventBus
 from fillgate.v1 import (
     admin_service_pb2,
     audit_service_pb2,
+    contingent_service_pb2,
     execution_service_pb2,
     market_data_service_pb2,
     report_service_pb2,
@@ -77,6 +83,7 @@ SERVICE_NAMES = (
     report_service_pb2.DESCRIPTOR.services_by_name["ReportService"].full_name,
     session_service_pb2.DESCRIPTOR.services_by_name["SessionService"].full_name,
     market_data_service_pb2.DESCRIPTOR.services_by_name["MarketDataService"].full_name,
+    contingent_service_pb2.DESCRIPTOR.services_by_name["ContingentService"].full_name,
 )
 
 
@@ -94,6 +101,10 @@ class Components:
     venue_sessions: VenueSessions
     closing: CloseActions
     session_events: SessionEvents
+    #: Order time limits (expire_time / expire_after).
+    expiries: Expiries
+    #: Brackets: entry + stop-loss + take-profits, emulated by fillgate.
+    brackets: Brackets
     #: The paper price feed ([marketdata] feed), None when none is configured.
     feed: PriceFeed | None = None
     #: Remote venues' quotes, read over REST ([marketdata] venue_quote_interval_s).
@@ -223,9 +234,11 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         venue_sessions,
         closing,
         SessionEvents(engine, sessions),
-        _feed(config, engine),
-        quotes,
-        accounts,
+        expiries=attach_time_limits(engine),
+        brackets=Brackets(engine),
+        feed=_feed(config, engine),
+        quotes=quotes,
+        accounts=accounts,
     )
 
 
@@ -383,7 +396,11 @@ async def create_server(
     add_services(
         server,
         [
-            ExecutionServicer(parts.engine, parts.kill_switch),
+            ExecutionServicer(
+                parts.engine,
+                parts.kill_switch,
+                StopLossPolicy(parts.engine, parts.brackets, parts.config.contingent).submit,
+            ),
             AdminServicer(parts.engine),
             AuditServicer(parts.engine),
             RiskServicer(parts.engine),
@@ -392,6 +409,7 @@ async def create_server(
             MarketDataServicer(
                 parts.engine, config.marketdata.max_quote_age_s, config.marketdata.equity_drift_pct
             ),
+            ContingentServicer(parts.engine, parts.brackets),
         ],
         wrap=wrap,
     )

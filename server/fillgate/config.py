@@ -33,6 +33,8 @@ from typing import Any
 
 from fillgate.auth.settings import AuthSettings, AuthSettingsError, parse_auth
 from fillgate.console.settings import ConsoleConfig, split_listen
+from fillgate.contingent.settings import POLICIES as STOP_LOSS_POLICIES
+from fillgate.contingent.settings import ContingentConfig
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
@@ -168,6 +170,7 @@ class Config:
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     auth: AuthSettings = field(default_factory=AuthSettings)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    contingent: ContingentConfig = field(default_factory=ContingentConfig)
 
     def universe(self) -> Universe:
         """The accounts (with their venue) and symbols, as the engine and risk see them."""
@@ -208,6 +211,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
             "metrics",
             "alerts",
             "console",
+            "contingent",
         },
     )
     defaults = Config()
@@ -241,6 +245,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         metrics=_section(MetricsConfig, "metrics", raw.get("metrics", {})),
         alerts=_section(AlertsConfig, "alerts", raw.get("alerts", {})),
         console=_section(ConsoleConfig, "console", raw.get("console", {})),
+        contingent=_section(ContingentConfig, "contingent", raw.get("contingent", {})),
     )
     _validate(config)
     _validate_console(config.console)
@@ -389,6 +394,7 @@ def _validate(config: Config) -> None:
     _validate_risk(config)
     _validate_sessions(config)
     _validate_rooms(config)
+    _validate_contingent(config.contingent)
 
 
 def _validate_rooms(config: Config) -> None:
@@ -414,6 +420,15 @@ def _validate_console(c: ConsoleConfig) -> None:
         raise ConfigError("console: session_ttl_s, heartbeat_s and equity_sample_s must be > 0")
     if c.tape_size < 1:
         raise ConfigError("console.tape_size must be at least 1")
+
+
+def _validate_contingent(c: ContingentConfig) -> None:
+    if c.require_stop_loss not in STOP_LOSS_POLICIES:
+        raise ConfigError(f"contingent.require_stop_loss: one of {', '.join(STOP_LOSS_POLICIES)}")
+    if not 0 < c.default_stop_pct < 100:
+        raise ConfigError("contingent.default_stop_pct: must be above 0 and below 100")
+    if c.take_profit_risk_reward is not None and c.take_profit_risk_reward <= 0:
+        raise ConfigError("contingent.take_profit_risk_reward: must be above 0")
 
 
 # -- [risk] ------------------------------------------------------------------

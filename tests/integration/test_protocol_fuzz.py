@@ -38,6 +38,7 @@ from wire import CHANNEL_OPTIONS, Answer, call, methods
 from fillgate.app import FillgateServer
 from fillgate.v1 import admin_service_pb2 as admin_pb
 from fillgate.v1 import audit_service_pb2 as audit_pb
+from fillgate.v1 import contingent_service_pb2 as contingent_pb
 from fillgate.v1 import execution_service_pb2 as pb
 from fillgate.v1 import order_pb2 as order_pb
 from fillgate.v1 import risk_service_pb2 as risk_pb
@@ -52,7 +53,10 @@ COMBINATIONS = 1100
 MAX_TRAILERS = 8192
 
 #: RPCs that change state: every fuzzed request to them must be refused.
-MUTATING = {"SubmitOrder", "CancelOrder", "ReplaceOrder", "Halt", "Resume", "SetReferencePrice"}
+MUTATING = {
+    *("SubmitOrder", "CancelOrder", "ReplaceOrder", "Halt", "Resume", "SetReferencePrice"),
+    *("SubmitBracket", "SubmitOrderList"),
+}
 DECIMAL_FIELDS = {"quantity", "limit_price", "stop_price", "price"}
 #: The resting order the fuzz tries to cancel and replace (by client id: bodies never vary).
 REST_REF = pb.OrderRef(account="paper", client_order_id="rest")
@@ -156,6 +160,39 @@ def _bases() -> dict[str, Message]:
         "Resume": pb.ResumeRequest(scope=ts_pb.HALT_SCOPE_SYMBOL, target="ETH-USD", reason="fz"),
         "SetReferencePrice": admin_pb.SetReferencePriceRequest(symbol="BTC-USD", price="50000"),
         "GetRiskState": risk_pb.GetRiskStateRequest(accounts=["paper"]),
+        "SubmitBracket": contingent_pb.SubmitBracketRequest(
+            account="paper",
+            symbol="BTC-USD",
+            side=order_pb.SIDE_BUY,
+            quantity="0.1",
+            type=order_pb.ORDER_TYPE_LIMIT,
+            limit_price="40000",
+            time_in_force=order_pb.TIME_IN_FORCE_GTC,
+            client_order_id="fz-b",
+            stop_loss=contingent_pb.ExitPrice(offset="100"),
+        ),
+        "SubmitOrderList": contingent_pb.SubmitOrderListRequest(
+            account="paper",
+            symbol="BTC-USD",
+            contingency=contingent_pb.CONTINGENCY_OCO,
+            client_order_id="fz-l",
+            legs=[
+                contingent_pb.ListLeg(
+                    side=order_pb.SIDE_BUY,
+                    quantity="0.1",
+                    type=order_pb.ORDER_TYPE_LIMIT,
+                    limit_price="40000",
+                    time_in_force=order_pb.TIME_IN_FORCE_GTC,
+                ),
+                contingent_pb.ListLeg(
+                    side=order_pb.SIDE_BUY,
+                    quantity="0.1",
+                    type=order_pb.ORDER_TYPE_STOP,
+                    stop_price="60000",
+                    time_in_force=order_pb.TIME_IN_FORCE_GTC,
+                ),
+            ],
+        ),
         "ListExecutions": audit_pb.ListExecutionsRequest(
             account="paper",
             start_time=Timestamp(seconds=0),
@@ -207,6 +244,11 @@ def _bad_values(path: list[FieldDescriptor], base: Message) -> Iterator[tuple[st
                 target = getattr(owner, leaf.name)
                 target.clear()
                 target.update(value)
+            elif leaf.is_repeated and kind is not None:  # repeated messages: add empty ones
+                target = getattr(owner, leaf.name)
+                del target[:]
+                for _ in range(value):  # type: ignore[call-overload]
+                    target.add()
             elif leaf.is_repeated:
                 target = getattr(owner, leaf.name)
                 del target[:]
@@ -230,6 +272,9 @@ def _bad_values(path: list[FieldDescriptor], base: Message) -> Iterator[tuple[st
             ("empty key", {"": "v"}),
         ]:
             yield f"{name}: {label}", setter(value)
+    elif kind is not None and field.is_repeated:
+        for count in (1, 17, 1000):
+            yield f"{name}: {count} empty items", setter(count)
     elif kind is not None:
         for value in BAD_TIMESTAMPS:
             yield f"{name}: timestamp {value}", setter(value)

@@ -20,12 +20,20 @@ import pytest
 
 from fillgate.app import Components, build
 from fillgate.config import config_from_dict
+from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain import events as ev
-from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, SubmitOrder
+from fillgate.domain.commands import (
+    CancelOrder,
+    OrderRef,
+    ReplaceOrder,
+    SetReferencePrice,
+    SubmitOrder,
+)
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.errors import FailedPrecondition
 from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
+from fillgate.venues.runtime.client_ids import venue_client_id
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -326,3 +334,112 @@ async def test_reconcile_unreachable_venue_refuses_new_orders(
     with pytest.raises(FailedPrecondition) as denied:
         await venue.submit("blocked-1")
     assert denied.value.reason == "VENUE_NOT_RECONCILED"
+
+
+# -- brackets (issue 13): members are ordinary orders at every venue ------------------
+#
+# Where a resting sell holds the balance it sells (ccxt spot), the stop lives in
+# fillgate and triggers on the mark; elsewhere it rests at the venue as a stop order.
+
+
+async def _bracket(venue: Venue, client_order_id: str, limit: Decimal | None = None) -> str:
+    spec = BracketSpec(
+        Exit(ExitKind.PERCENT, Decimal(5)),
+        (TakeProfit(Exit(ExitKind.PERCENT, Decimal(5)), fraction=Decimal(1)),),
+    )
+    entry = SubmitOrder(
+        account=ACCOUNT,
+        symbol=venue.fake.symbol,
+        side=Side.BUY,
+        quantity=venue.fake.quantity,
+        type=OrderType.MARKET if limit is None else OrderType.LIMIT,
+        time_in_force=TimeInForce.GTC,
+        client_order_id=client_order_id,
+        limit_price=limit,
+    )
+    return (await venue.parts.brackets.submit(entry, spec)).list_id
+
+
+def _member(venue: Venue, list_id: str, role: str) -> Order | None:
+    found = venue.parts.brackets.get(list_id).members
+    return next((m for m in found if role_of(m)[1] == role), None)
+
+
+def _venue_id(venue: Venue, order: Order) -> str:
+    """The client id the fake venue knows the order by."""
+    driver = getattr(venue.engine.venues[ACCOUNT], "driver", None)
+    if driver is None:  # the paper venue keeps ours
+        return order.client_order_id
+    return venue_client_id(driver.client_ids, ACCOUNT, order.client_order_id, order.version)
+
+
+async def _armed(venue: Venue, list_id: str) -> tuple[Order | None, Order]:
+    await venue.until(list_id, OrderState.FILLED)
+    await eventually(lambda: _member(venue, list_id, "tp.1") is not None)
+    target = _member(venue, list_id, "tp.1")
+    assert target is not None
+    await venue.until(target.order_id, OrderState.NEW)
+    stop = _member(venue, list_id, "sl")
+    if stop is not None:
+        await venue.until(stop.order_id, OrderState.NEW)
+    return stop, target
+
+
+async def test_venue_bracket_entry_fill_places_its_protection(venue: Venue) -> None:
+    list_id = await _bracket(venue, "brk-1")
+
+    stop, target = await _armed(venue, list_id)
+
+    assert target.reduce_only and target.quantity == venue.fake.quantity
+    if venue.parts.brackets.emulates_stops(ACCOUNT):
+        assert stop is None  # held by fillgate: the take-profit holds the balance
+    else:
+        assert stop is not None and stop.reduce_only
+        assert stop.quantity == venue.fake.quantity
+
+
+async def test_venue_bracket_take_profit_fill_ends_the_list(venue: Venue) -> None:
+    list_id = await _bracket(venue, "brk-2")
+    stop, target = await _armed(venue, list_id)
+
+    assert target.limit_price is not None
+    venue.fake.fill(_venue_id(venue, target), venue.fake.quantity, target.limit_price)
+    await venue.until(target.order_id, OrderState.FILLED)
+
+    if stop is not None:
+        await venue.until(stop.order_id, OrderState.CANCELED)
+    await venue.parts.brackets.settle()
+    assert venue.parts.brackets.get(list_id).state == "DONE"
+    assert venue.engine.book.quantity(ACCOUNT, venue.fake.symbol) == 0
+
+
+async def test_venue_bracket_entry_canceled_before_a_fill_arms_nothing(venue: Venue) -> None:
+    list_id = await _bracket(venue, "brk-3", limit=venue.resting_price())
+    await venue.until(list_id, OrderState.NEW)
+
+    await venue.engine.cancel(CancelOrder(ref=OrderRef(order_id=list_id)))
+    await venue.until(list_id, OrderState.CANCELED)
+    await venue.parts.brackets.settle()
+
+    assert venue.parts.brackets.get(list_id).state == "CANCELED"
+    assert venue.parts.brackets.get(list_id).members == ()
+
+
+async def test_venue_bracket_emulated_stop_closes_on_the_mark(venue: Venue) -> None:
+    if not venue.parts.brackets.emulates_stops(ACCOUNT):
+        pytest.skip(f"{venue.fake.venue}: the stop rests at the venue, which triggers it")
+    list_id = await _bracket(venue, "brk-4")
+    _, target = await _armed(venue, list_id)
+    fill = venue.order(list_id).average_fill_price
+    assert fill is not None
+
+    venue.engine.set_reference_price(
+        SetReferencePrice(symbol=venue.fake.symbol, price=(fill * Decimal("0.9")).quantize(fill))
+    )
+
+    await venue.until(target.order_id, OrderState.CANCELED)
+    await eventually(lambda: _member(venue, list_id, "sl") is not None)
+    stop = _member(venue, list_id, "sl")
+    assert stop is not None and stop.type is OrderType.MARKET and stop.reduce_only
+    await venue.until(stop.order_id, OrderState.FILLED)
+    assert venue.engine.book.quantity(ACCOUNT, venue.fake.symbol) == 0

@@ -138,6 +138,26 @@ async def test_place_body_carries_client_id_and_exact_decimal_strings(
     }
 
 
+async def test_place_reduce_only_sends_native_position_fill_reduce_only(
+    driver: OandaDriver, fake: FakeOanda
+) -> None:
+    request = limit("lim-ro", price="1.10000")
+    await driver.place(
+        PlaceRequest(
+            client_id=request.client_id,
+            symbol=request.symbol,
+            side=request.side,
+            type=request.type,
+            time_in_force=request.time_in_force,
+            quantity=request.quantity,
+            limit_price=request.limit_price,
+            reduce_only=True,
+        )
+    )
+    (order,) = sent_orders(fake)
+    assert order["positionFill"] == "REDUCE_ONLY"
+
+
 async def test_place_limit_not_marketable_rests_as_new(driver: OandaDriver) -> None:
     report = await driver.place(limit("lim-1"))
     assert report.order is not None

@@ -20,8 +20,8 @@ early:
 ============  ==================================================  ===========================
 class         methods                                             refused when
 ============  ==================================================  ===========================
-orders        SubmitOrder, ReplaceOrder                           orders in flight >= limit,
-                                                                  event-loop lag >= limit, or
+orders        SubmitOrder, ReplaceOrder, SubmitBracket,           orders in flight >= limit,
+              SubmitOrderList                                     event-loop lag >= limit, or
                                                                   queue delay >= limit
 essential     CancelOrder, Halt, Resume, GetTradingState, Ping,   never: a trader under
               Health.Check                                        overload must cancel
@@ -63,7 +63,7 @@ from fillgate.api import limits
 from fillgate.api.errors import to_status
 from fillgate.domain.errors import ResourceExhausted
 from fillgate.metrics.grpc_wrap import PROBE_METADATA
-from fillgate.v1 import admin_service_pb2, execution_service_pb2
+from fillgate.v1 import admin_service_pb2, contingent_service_pb2, execution_service_pb2
 
 REASON = "SERVER_OVERLOADED"
 #: How often the event-loop lag is sampled.
@@ -87,6 +87,8 @@ def _paths(descriptor: Any, service: str, *methods: str) -> frozenset[str]:
 
 ORDER_METHODS = _paths(
     execution_service_pb2.DESCRIPTOR, "ExecutionService", "SubmitOrder", "ReplaceOrder"
+) | _paths(
+    contingent_service_pb2.DESCRIPTOR, "ContingentService", "SubmitBracket", "SubmitOrderList"
 )
 #: The queue-delay probe's method: calls queue per method in gRPC core, so it must be an order.
 (PROBE_METHOD,) = _paths(execution_service_pb2.DESCRIPTOR, "ExecutionService", "SubmitOrder")

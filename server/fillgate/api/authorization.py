@@ -62,6 +62,7 @@ def trade(field: str) -> Rule:
 
 _EXEC = "/fillgate.v1.ExecutionService/"
 _ADMIN = "/fillgate.v1.AdminService/"
+_CT = "/fillgate.v1.ContingentService/"
 
 # fmt: off
 RULES: dict[str, Rule] = {
@@ -83,6 +84,10 @@ RULES: dict[str, Rule] = {
     "/fillgate.v1.ReportService/ExecutionQuality": read("account"),
     "/fillgate.v1.ReportService/DailyReport": read("account"),
     "/fillgate.v1.ReportService/ListDenials": read("account"),
+    _CT + "SubmitBracket": trade("account"),
+    _CT + "SubmitOrderList": trade("account"),
+    # A list id names no account: the handler checks the list's account is readable.
+    _CT + "GetOrderList": Rule(AUTHENTICATED),
     # Market hours are the same for every caller: no account is read.
     "/fillgate.v1.SessionService/GetMarketStatus": Rule(AUTHENTICATED),
     "/fillgate.v1.MarketDataService/GetQuotes": Rule(AUTHENTICATED),

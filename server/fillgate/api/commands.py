@@ -10,6 +10,7 @@ from decimal import Decimal
 from enum import IntEnum
 from typing import TypeVar
 
+from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from fillgate.api.paging import page_request
@@ -82,6 +83,8 @@ def submit_order(
     quantity = _decimal(v, "quantity", req.quantity)
     limit = _decimal(v, "limit_price", req.limit_price, optional=True)
     stop = _decimal(v, "stop_price", req.stop_price, optional=True)
+    expire_time = _time_ns(v, "expire_time", req.expire_time) if req.HasField("expire_time") else 0
+    expire_after = _duration_ns(v, "expire_after", req.expire_after)
     v.raise_if_any()
     assert quantity is not None
     return cmd.SubmitOrder(
@@ -99,7 +102,28 @@ def submit_order(
         reduce_only=req.reduce_only,
         extended_hours=req.extended_hours,
         by=by,
+        expire_time_ns=expire_time,
+        expire_after_ns=expire_after,
     )
+
+
+# A time limit longer than this is a mistake, not a plan (and stays far inside int64 ns).
+_MAX_DURATION_S = 366 * 86_400
+
+
+def _duration_ns(v: Violations, field: str, d: Duration) -> int:
+    """A positive duration in ns; zero (unset) means none."""
+    if d.seconds == 0 and d.nanos == 0:
+        return 0
+    if d.seconds < 0 or d.nanos < 0:
+        v.add(field, "must be a positive duration")
+    elif d.nanos > 999_999_999:
+        v.add(field, "nanos must be from 0 to 999999999")
+    elif d.seconds > _MAX_DURATION_S:
+        v.add(field, f"must be at most {_MAX_DURATION_S} seconds (366 days)")
+    else:
+        return int(d.seconds) * 1_000_000_000 + int(d.nanos)
+    return 0
 
 
 def order_ref(ref: svc_pb.OrderRef) -> cmd.OrderRef:

@@ -69,6 +69,12 @@ def order(o: Order) -> order_pb.Order:
     )
     if o.release_ns:
         msg.release_time.CopyFrom(timestamp(o.release_ns))
+    if o.expire_time_ns:
+        msg.expire_time.CopyFrom(timestamp(o.expire_time_ns))
+    if o.expire_after_ns:
+        msg.expire_after.FromNanoseconds(o.expire_after_ns)
+    if o.expires_ns:
+        msg.expires_at.CopyFrom(timestamp(o.expires_ns))
     return msg
 
 

@@ -16,6 +16,8 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from fillgate.contingent.bracket import MAX_TAKE_PROFITS
+from fillgate.contingent.order_list import MAX_LEGS
 from fillgate.engine.validation import MAX_ID_LENGTH, MAX_TAG_KEY, MAX_TAG_VALUE, MAX_TAGS
 
 ID = MAX_ID_LENGTH  # client_order_id, order_id, strategy_id
@@ -90,6 +92,33 @@ LIMITS: dict[str, Limit] = {
     _P + "ListDenialsRequest.account": Limit(NAME),
     _P + "DailyReportRequest.date": Limit(16),
     _P + "DailyReportRequest.account": Limit(NAME),
+    # ContingentService
+    _P + "SubmitBracketRequest.account": Limit(NAME),
+    _P + "SubmitBracketRequest.symbol": Limit(NAME),
+    _P + "SubmitBracketRequest.quantity": Limit(DECIMAL),
+    _P + "SubmitBracketRequest.limit_price": Limit(DECIMAL),
+    _P + "SubmitBracketRequest.client_order_id": Limit(ID),
+    _P + "SubmitBracketRequest.strategy_id": Limit(ID),
+    _P + "SubmitBracketRequest.tags": Limit(items=MAX_TAGS),
+    _P + "SubmitBracketRequest.TagsEntry.key": Limit(MAX_TAG_KEY),
+    _P + "SubmitBracketRequest.TagsEntry.value": Limit(MAX_TAG_VALUE),
+    _P + "SubmitBracketRequest.take_profits": Limit(items=MAX_TAKE_PROFITS),
+    _P + "ExitPrice.price": Limit(DECIMAL),
+    _P + "ExitPrice.offset": Limit(DECIMAL),
+    _P + "ExitPrice.percent": Limit(DECIMAL),
+    _P + "ExitPrice.trail": Limit(DECIMAL),
+    _P + "ExitPrice.trail_percent": Limit(DECIMAL),
+    _P + "TakeProfit.quantity": Limit(DECIMAL),
+    _P + "TakeProfit.fraction": Limit(DECIMAL),
+    _P + "GetOrderListRequest.list_id": Limit(ID),
+    _P + "SubmitOrderListRequest.account": Limit(NAME),
+    _P + "SubmitOrderListRequest.symbol": Limit(NAME),
+    _P + "SubmitOrderListRequest.client_order_id": Limit(ID),
+    _P + "SubmitOrderListRequest.strategy_id": Limit(ID),
+    _P + "SubmitOrderListRequest.legs": Limit(items=MAX_LEGS),
+    _P + "ListLeg.quantity": Limit(DECIMAL),
+    _P + "ListLeg.limit_price": Limit(DECIMAL),
+    _P + "ListLeg.stop_price": Limit(DECIMAL),
 }
 
 #: A field missing from the table (the table test fails first) is still bounded.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import ClassVar
 
@@ -13,8 +13,8 @@ from fillgate.api import commands, convert
 from fillgate.api.authorization import current, readable_accounts, who
 from fillgate.api.errors import Context, stateless, translated, translated_stream
 from fillgate.book.positions import AccountSnapshot
-from fillgate.domain.commands import CancelOrder
-from fillgate.engine.engine import Engine
+from fillgate.domain.commands import CancelOrder, SubmitOrder
+from fillgate.engine.engine import Engine, SubmitResult
 from fillgate.engine.history import stream_events_between
 from fillgate.engine.kill_switch import KillSwitch
 from fillgate.engine.queries import list_orders
@@ -34,9 +34,16 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
 
     service: ClassVar[ServiceDescriptor] = pb.DESCRIPTOR.services_by_name["ExecutionService"]
 
-    def __init__(self, engine: Engine, kill_switch: KillSwitch) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        kill_switch: KillSwitch,
+        submit: Callable[[SubmitOrder], Awaitable[SubmitResult]] | None = None,
+    ) -> None:
         self._engine = engine
         self._kill_switch = kill_switch
+        #: A client's SubmitOrder: under the ``require_stop_loss`` policy when given.
+        self._submit = submit or engine.submit
         # GetPositions answers from immutable snapshots, so a snapshot's proto can be reused.
         self._positions_cache: dict[
             tuple[str, bool], tuple[AccountSnapshot, pos_pb.AccountPositions]
@@ -58,7 +65,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     ) -> pb.SubmitOrderResponse:
         # A strategy-bound principal stamps its strategy (the guard refused any other).
         command = commands.submit_order(request, who(), current().strategy_id)
-        result = await self._engine.submit(command)
+        result = await self._submit(command)
         return pb.SubmitOrderResponse(order=convert.order(result.order), duplicate=result.duplicate)
 
     @translated

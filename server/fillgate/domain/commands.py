@@ -28,6 +28,10 @@ class SubmitOrder:
     extended_hours: bool = False
     #: The authenticated principal that sent it (journaled as "auth.by"); "" = the system.
     by: str = ""
+    #: Good-till-date, ns since the epoch; 0 for none (see ``Order.expire_time_ns``).
+    expire_time_ns: int = 0
+    #: A time limit counted from acceptance, ns; 0 for none.
+    expire_after_ns: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

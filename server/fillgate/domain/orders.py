@@ -45,6 +45,10 @@ class Order:
     release_ns: int = 0
     #: Eligible in the pre-market and after-hours sessions.
     extended_hours: bool = False
+    #: Good-till-date: the wall-clock time (ns) the order ends if still open; 0 for none.
+    expire_time_ns: int = 0
+    #: Ends the order this long (ns) after its acceptance if still open; 0 for none.
+    expire_after_ns: int = 0
 
     def evolve(self, changes: dict[str, object]) -> Order:
         """Return a copy with ``changes`` applied (2x faster than dataclasses.replace)."""
@@ -58,6 +62,14 @@ class Order:
     @property
     def is_open(self) -> bool:
         return not self.state.is_terminal
+
+    @property
+    def expires_ns(self) -> int:
+        """When a time limit ends the order (the earlier of the two); 0 when it has none."""
+        after = self.created_ns + self.expire_after_ns if self.expire_after_ns else 0
+        if self.expire_time_ns and after:
+            return min(self.expire_time_ns, after)
+        return self.expire_time_ns or after
 
     @property
     def leaves_quantity(self) -> Decimal:

@@ -16,9 +16,10 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from fillgate.book.positions import PositionBook
+from fillgate.contingent.bracket import list_of
 from fillgate.domain import events as ev
 from fillgate.domain.commands import (
     CancelOrder,
@@ -58,6 +59,22 @@ log = logging.getLogger("fillgate.engine")
 _WORKING = (OrderState.NEW, OrderState.PARTIALLY_FILLED)
 
 __all__ = ["Engine", "SubmitResult", "SymbolState"]
+
+
+class OrderWatcher(Protocol):
+    """Something that follows orders as they change (time limits, contingent orders)."""
+
+    def on_start(self, open_orders: list[Order]) -> None:
+        """Take the open orders once state is rebuilt and the venues are connected."""
+
+    def on_order(self, order: Order, event: ev.OrderEvent) -> None:
+        """Follow one applied order event (called after the fold, never during replay)."""
+
+    def on_stop(self) -> None:
+        """Stop timers: the engine is shutting down."""
+
+    def on_mark(self, symbol: str, price: Decimal) -> None:
+        """Follow a symbol's mark (the reference price), after the venues matched on it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +122,8 @@ class Engine:
         self.held = HeldOrders(self)
         #: Live quotes in, marks moved (and journaled where they matter).
         self.marks = Marks(self)
+        #: Followers of order events and marks (time limits, contingent orders).
+        self.watchers: list[OrderWatcher] = []
 
     async def start(self) -> None:
         """Connect the venues and hand each its open orders (after a replay)."""
@@ -130,6 +149,8 @@ class Engine:
             if reattach is not None:
                 await reattach([o for o in self.working_orders() if o.account in accounts])
         self.held.start()
+        for watcher in self.watchers:
+            watcher.on_start(self.open_orders())
 
     def adapters(self) -> list[VenueAdapter]:
         """Each distinct venue adapter once (paper accounts share one)."""
@@ -162,6 +183,8 @@ class Engine:
             await self.journal.durable()
 
     async def stop(self) -> None:
+        for watcher in self.watchers:
+            watcher.on_stop()
         await self.held.stop()
         for venue in self.adapters():
             await venue.close()
@@ -192,7 +215,7 @@ class Engine:
                     {"client_order_id": cmd.client_order_id, "order_id": existing},
                 )
             return SubmitResult(self._orders[existing], True)
-        check_submit(cmd, self.universe.accounts, self.universe.symbols)
+        check_submit(cmd, self.universe.accounts, self.universe.symbols, self.clock.now_ns())
         try:
             blocked = self.blocked.get(cmd.account)
             if blocked is not None:
@@ -228,6 +251,7 @@ class Engine:
                 limit_price=cmd.limit_price,
                 stop_price=cmd.stop_price,
                 bypass_halt=bypass_halt,
+                list_id=list_of(cmd.tags) if cmd.reduce_only and cmd.tags else "",
             )
         except (FailedPrecondition, ResourceExhausted) as exc:
             log.info(
@@ -282,6 +306,8 @@ class Engine:
             created_ns=now,
             updated_ns=now,
             arrival_price=self._arrival_price(cmd.symbol),
+            expire_time_ns=cmd.expire_time_ns,
+            expire_after_ns=cmd.expire_after_ns,
             **extra,
         )
 
@@ -299,6 +325,8 @@ class Engine:
             limit_price=terms.get("limit_price", order.limit_price),
             stop_price=terms.get("stop_price", order.stop_price),
             exclude=order.order_id,
+            # A bracket member is not counted against its own siblings (see guard.py).
+            list_id=list_of(order.tags) if order.reduce_only and order.tags else "",
         )
 
     async def cancel(self, cmd: CancelOrder) -> Order:
@@ -486,6 +514,8 @@ class Engine:
                     self.risk.on_order(None, order, event)
             elif order.state is not OrderState.QUEUED:
                 self.risk.on_order(previous, order, event)
+        for watcher in self.watchers:
+            watcher.on_order(order, event)
         return order
 
     # -- reference prices ---------------------------------------------------
@@ -522,6 +552,8 @@ class Engine:
             hook = getattr(venue, "on_reference_price", None)
             if hook is not None:
                 hook(cmd.symbol, cmd.price)
+        for watcher in self.watchers:
+            watcher.on_mark(cmd.symbol, cmd.price)
         return self.state.prices[cmd.symbol]
 
     # -- quotes and marks -------------------------------------------------------

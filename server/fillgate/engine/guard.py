@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from fillgate.contingent.bracket import LIST
 from fillgate.domain.enums import Side
 from fillgate.domain.errors import FailedPrecondition
 from fillgate.domain.values import ZERO, exact_add, fmt
@@ -30,17 +31,22 @@ def guard(
     stop_price: Decimal | None = None,
     bypass_halt: bool = False,
     exclude: str = "",
+    list_id: str = "",
 ) -> None:
     """Apply reduce-only, the halt guard, then the risk checks to ``quantity`` more.
 
     Exposure is computed only when a restriction or reduce-only asks for it.
-    ``exclude`` leaves an order being replaced out of the open quantity.
+    ``exclude`` leaves an order being replaced out of the open quantity, and
+    ``list_id`` the other members of the same order list: a bracket's stop and
+    take-profits each cover the position, only one of them can close it, and
+    the fill-time check (or the venue's own reduce-only) keeps the rest from
+    flipping it.
     Flattening orders (``bypass_halt``) pass the halt, not the risk sanity checks.
     """
     restriction = None if bypass_halt else state.trading.strictest(account, symbol, strategy)
     if restriction is not None or reduce_only:
         position = state.book.quantity(account, symbol)
-        pending = open_quantity(state.orders, account, symbol, side, exclude)
+        pending = open_quantity(state.orders, account, symbol, side, exclude, list_id)
         reduces = reduces_exposure(position, side, quantity, pending)
         if reduce_only and not reduces:
             raise FailedPrecondition(
@@ -68,12 +74,15 @@ def guard(
 
 
 def open_quantity(
-    store: OrderStore, account: str, symbol: str, side: Side, exclude: str = ""
+    store: OrderStore, account: str, symbol: str, side: Side, exclude: str = "", list_id: str = ""
 ) -> Decimal:
-    """The leaves quantity of the open orders on one side (but ``exclude``)."""
+    """The leaves quantity of the open orders on one side (but ``exclude`` and ``list_id``'s)."""
     total = ZERO
+    sibling = (LIST, list_id)
     for order_id in store.open.get((account, symbol), ()):
         order = store.orders[order_id]
         if order.side is side and order_id != exclude:
+            if list_id and sibling in order.tags:
+                continue
             total = exact_add(total, order.leaves_quantity)
     return total

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 
 from fillgate.domain import events as ev
 from fillgate.domain.commands import CancelOrder, Halt, OrderRef, Resume, SubmitOrder
 from fillgate.domain.enums import HaltScope, OrderState, OrderType, Side, TimeInForce, TradingMode
 from fillgate.domain.errors import FailedPrecondition, NotFound, ResourceExhausted, Violations
 from fillgate.domain.orders import Order
+from fillgate.domain.values import ZERO, exact_add
 from fillgate.engine.engine import Engine
-from fillgate.risk.trading_state import Restriction
+from fillgate.risk.trading_state import Restriction, reduces_exposure
 
 log = logging.getLogger("fillgate.kill_switch")
 
@@ -165,10 +167,36 @@ class KillSwitch:
             ]
         )
 
+    def _reducing(self) -> set[str]:
+        """Ids of the open orders that can only reduce exposure.
+
+        A reduce-only order on the closing side always counts (the venue, or
+        the paper venue's fill-time check, keeps it from flipping); other
+        closing-side orders count while together they stay within the position.
+        """
+        engine = self._engine
+        keep: set[str] = set()
+        used: dict[tuple[str, str], Decimal] = {}
+        for order in engine.open_orders():
+            position = engine.book.quantity(order.account, order.symbol)
+            if not reduces_exposure(position, order.side, ZERO, ZERO):
+                continue
+            if order.reduce_only:
+                keep.add(order.order_id)
+                continue
+            key = (order.account, order.symbol)
+            total = exact_add(used.get(key, ZERO), order.leaves_quantity)
+            if total <= abs(position):
+                used[key] = total
+                keep.add(order.order_id)
+        return keep
+
     async def _cancel_open(self, cmd: Halt) -> list[Order]:
+        """Cancel the open orders in scope; under REDUCING, keep those that reduce exposure."""
         canceled = []
+        keep = self._reducing() if cmd.mode is TradingMode.REDUCING else set()
         for order in self._engine.open_orders():
-            if not self._in_scope(
+            if order.order_id in keep or not self._in_scope(
                 cmd.scope, cmd.target, order.account, order.symbol, order.strategy_id
             ):
                 continue

@@ -52,7 +52,7 @@ ORDER_FIELDS = [
     *("state", "venue_order_id", "filled_quantity", "filled_notional", "fees", "triggered"),
     *("reason", "version", "created_ns", "updated_ns"),
     # Appended since the first snapshot format: rows written before them are 24 long.
-    *("arrival_price", "release_ns", "extended_hours"),
+    *("arrival_price", "release_ns", "extended_hours", "expire_time_ns", "expire_after_ns"),
 ]
 assert [f.name for f in fields(Order)] == ORDER_FIELDS, "Order changed: update engine/snapshot.py"
 
@@ -182,6 +182,8 @@ def _order_row(o: Order) -> list[Any]:
         _d(o.arrival_price),
         o.release_ns,
         o.extended_hours,
+        o.expire_time_ns,
+        o.expire_after_ns,
     ]
 
 

@@ -98,10 +98,10 @@ _GET = {name: getattr(Order, name).__get__ for name in ORDER_FIELDS}
     _p_quantity, _p_limit, _p_stop, _p_strategy, _p_tags, _p_reduce_only, _p_venue,
     _p_state, _p_venue_order_id, _p_filled_quantity, _p_filled_notional, _p_fees,
     _p_triggered, _p_reason, _p_version, _p_created_ns, _p_updated_ns,
-    _p_arrival_price, _p_release_ns, _p_extended_hours,
+    _p_arrival_price, _p_release_ns, _p_extended_hours, _p_expire_time_ns, _p_expire_after_ns,
 ) = (_PUT[name] for name in ORDER_FIELDS)  # fmt: skip
 assert [ORDER_FIELDS[i] for i in (7, 8, 9, 14, 15, 16, 17, 18, 19, 20, 21, 23)] == MUTABLE
-#: Fields of a row written before arrival_price, release_ns and extended_hours were
+#: Fields of a row written before arrival_price, release_ns, extended_hours and the time limits were
 #: appended (such a row loads them as None, 0 and False).
 _ROW_BEFORE_APPENDED = 24
 _COPY_FIXED = tuple((_GET[ORDER_FIELDS[i]], _PUT[ORDER_FIELDS[i]]) for i in FIXED_AT)
@@ -141,10 +141,14 @@ def _order_from(r: list[Any], values: _Values) -> Order:
         _p_arrival_price(o, None)
         _p_release_ns(o, 0)
         _p_extended_hours(o, False)
+        _p_expire_time_ns(o, 0)
+        _p_expire_after_ns(o, 0)
         return o
     _p_arrival_price(o, None if r[24] is None else dec(r[24]))
     _p_release_ns(o, r[25])
     _p_extended_hours(o, r[26])
+    _p_expire_time_ns(o, r[27])
+    _p_expire_after_ns(o, r[28])
     return o
 
 

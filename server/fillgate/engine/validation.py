@@ -42,9 +42,11 @@ def check_submit(
     cmd: SubmitOrder,
     accounts: Container[str],
     symbols: Mapping[str, SymbolConfig],
+    now_ns: int = 0,
 ) -> None:
     """Raise InvalidArgument naming every field of ``cmd`` that is wrong."""
     v = Violations()
+    check_time_limits(v, cmd, now_ns)
     if cmd.account not in accounts:
         v.add("account", f"unknown account {cmd.account!r}" if cmd.account else "is required")
     sym = symbols.get(cmd.symbol)
@@ -76,6 +78,19 @@ def check_submit(
         if len(value) > MAX_TAG_VALUE:
             v.add(f"tags[{key}]", f"values must be at most {MAX_TAG_VALUE} characters")
     v.raise_if_any()
+
+
+def check_time_limits(v: Violations, cmd: SubmitOrder, now_ns: int) -> None:
+    """A time limit is for an order that can rest, and must lie ahead."""
+    if not (cmd.expire_time_ns or cmd.expire_after_ns):
+        return
+    if cmd.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
+        field = "expire_time" if cmd.expire_time_ns else "expire_after"
+        v.add(field, f"an {cmd.time_in_force.name} order never rests: it takes no time limit")
+    if cmd.expire_time_ns and cmd.expire_time_ns <= now_ns:
+        v.add("expire_time", "must be in the future")
+    if cmd.expire_after_ns < 0:
+        v.add("expire_after", "must be a positive duration")
 
 
 def check_replace(cmd: ReplaceOrder, order: Order, sym: SymbolConfig) -> None:
@@ -111,4 +126,6 @@ def command_of(order: Order) -> SubmitOrder:
         tags=order.tags,
         reduce_only=order.reduce_only,
         extended_hours=order.extended_hours,
+        expire_time_ns=order.expire_time_ns,
+        expire_after_ns=order.expire_after_ns,
     )

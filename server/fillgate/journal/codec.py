@@ -119,9 +119,19 @@ def _ss(extended_hours: bool) -> dict[str, Any]:
     return {"ss.extended_hours": True} if extended_hours else {}
 
 
+def _time_limits(expire_time_ns: int, expire_after_ns: int) -> dict[str, Any]:
+    """The trailing-object keys of an order's time limits (issue 13; empty when none)."""
+    ext: dict[str, Any] = {}
+    if expire_time_ns:
+        ext["ct.expire_time_ns"] = expire_time_ns
+    if expire_after_ns:
+        ext["ct.expire_after_ns"] = expire_after_ns
+    return ext
+
+
 def _order_ext(o: Order) -> dict[str, Any]:
     """An order record's trailing object: namespaced extras, only those set."""
-    ext = _ss(o.extended_hours)
+    ext = _ss(o.extended_hours) | _time_limits(o.expire_time_ns, o.expire_after_ns)
     if o.arrival_price is not None:
         ext["md.arrival_price"] = str(o.arrival_price)
     return ext
@@ -150,6 +160,8 @@ def _order_from(f: list[Any], ts_ns: int, ext: dict[str, Any]) -> Order:
         updated_ns=ts_ns,
         arrival_price=None if arrival is None else _dec(arrival),
         extended_hours=bool(ext.get("ss.extended_hours")),
+        expire_time_ns=ext.get("ct.expire_time_ns", 0),
+        expire_after_ns=ext.get("ct.expire_after_ns", 0),
     )
 
 
@@ -233,7 +245,8 @@ def encode_row(event: Any, journal_seq: int, stream_seq: int = 0, exec_id: str =
             event.message,
             [list(t) for t in event.metadata],
         ]
-        _trail(body, {**_by(c.by), **_ss(c.extended_hours)})
+        limits = _time_limits(c.expire_time_ns, c.expire_after_ns)
+        _trail(body, {**_by(c.by), **_ss(c.extended_hours), **limits})
     else:
         raise TypeError(f"no journal encoding for {kind.__name__}")
     return head + body
@@ -362,6 +375,8 @@ def decode_row(r: list[Any]) -> Record:
             strategy_id=f[9],
             tags=tuple((k, v) for k, v in f[10]),
             reduce_only=f[11],
+            expire_time_ns=ext.get("ct.expire_time_ns", 0),
+            expire_after_ns=ext.get("ct.expire_after_ns", 0),
             by=ext.get("auth.by", ""),
             extended_hours=bool(ext.get("ss.extended_hours")),
         )

@@ -159,5 +159,4 @@ class QuoteBook:
         """Load :meth:`image` (after the reference prices) into a fresh book."""
         for symbol, mark, ts_ns in image:
             if symbol in self._quotes:
-                self._marked[symbol] = (mark, ts_ns)
-                self.on_quote(symbol, bid=None, ask=None, last=mark, ts_ns=ts_ns, source=JOURNAL)
+                self.on_mark(symbol, mark, ts_ns)  # exactly as a replay applies it

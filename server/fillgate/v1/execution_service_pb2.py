@@ -30,10 +30,11 @@ from fillgate.v1 import risk_pb2 as fillgate_dot_v1_dot_risk__pb2
 from fillgate.v1 import session_pb2 as fillgate_dot_v1_dot_session__pb2
 from fillgate.v1 import trading_state_pb2 as fillgate_dot_v1_dot_trading__state__pb2
 from fillgate.v1 import venue_pb2 as fillgate_dot_v1_dot_venue__pb2
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#fillgate/v1/execution_service.proto\x12\x0b\x66illgate.v1\x1a\x17\x66illgate/v1/alert.proto\x1a\x1b\x66illgate/v1/execution.proto\x1a\x17\x66illgate/v1/order.proto\x1a\x1a\x66illgate/v1/position.proto\x1a\x16\x66illgate/v1/risk.proto\x1a\x19\x66illgate/v1/session.proto\x1a\x1f\x66illgate/v1/trading_state.proto\x1a\x17\x66illgate/v1/venue.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa9\x03\n\x12SubmitOrderRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x1f\n\x04side\x18\x03 \x01(\x0e\x32\x11.fillgate.v1.Side\x12\x10\n\x08quantity\x18\x04 \x01(\t\x12$\n\x04type\x18\x05 \x01(\x0e\x32\x16.fillgate.v1.OrderType\x12\x13\n\x0blimit_price\x18\x06 \x01(\t\x12\x12\n\nstop_price\x18\x07 \x01(\t\x12/\n\rtime_in_force\x18\x08 \x01(\x0e\x32\x18.fillgate.v1.TimeInForce\x12\x17\n\x0f\x63lient_order_id\x18\t \x01(\t\x12\x13\n\x0bstrategy_id\x18\n \x01(\t\x12\x37\n\x04tags\x18\x0b \x03(\x0b\x32).fillgate.v1.SubmitOrderRequest.TagsEntry\x12\x13\n\x0breduce_only\x18\x0c \x01(\x08\x12\x16\n\x0e\x65xtended_hours\x18( \x01(\x08\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"K\n\x13SubmitOrderResponse\x12!\n\x05order\x18\x01 \x01(\x0b\x32\x12.fillgate.v1.Order\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"F\n\x08OrderRef\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x02 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\x03 \x01(\t\":\n\x12\x43\x61ncelOrderRequest\x12$\n\x05order\x18\x01 \x01(\x0b\x32\x15.fillgate.v1.OrderRef\"8\n\x13\x43\x61ncelOrderResponse\x12!\n\x05order\x18\x01 \x01(\x0b\x32\x12.fillgate.v1.Order\"v\n\x13ReplaceOrderRequest\x12$\n\x05order\x18\x01 \x01(\x0b\x32\x15.fillgate.v1.OrderRef\x12\x10\n\x08quantity\x18\x02 \x01(\t\x12\x13\n\x0blimit_price\x18\x03 \x01(\t\x12\x12\n\nstop_price\x18\x04 \x01(\t\"9\n\x14ReplaceOrderResponse\x12!\n\x05order\x18\x01 \x01(\x0b\x32\x12.fillgate.v1.Order\"7\n\x0fGetOrderRequest\x12$\n\x05order\x18\x01 \x01(\x0b\x32\x15.fillgate.v1.OrderRef\"5\n\x10GetOrderResponse\x12!\n\x05order\x18\x01 \x01(\x0b\x32\x12.fillgate.v1.Order\"\x97\x01\n\x11ListOrdersRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\'\n\x06states\x18\x03 \x03(\x0e\x32\x17.fillgate.v1.OrderState\x12\x11\n\topen_only\x18\x04 \x01(\x08\x12\x11\n\tpage_size\x18\x05 \x01(\r\x12\x12\n\npage_token\x18\x06 \x01(\t\"Q\n\x12ListOrdersResponse\x12\"\n\x06orders\x18\x01 \x03(\x0b\x32\x12.fillgate.v1.Order\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x84\x01\n\x12StreamFillsRequest\x12\x10\n\x08\x61\x63\x63ounts\x18\x01 \x03(\t\x12\x0f\n\x07symbols\x18\x02 \x03(\t\x12\x1a\n\rfrom_sequence\x18\x03 \x01(\x04H\x00\x88\x01\x01\x12\x1d\n\x15heartbeat_interval_ms\x18\x04 \x01(\rB\x10\n\x0e_from_sequence\"\xad\x03\n\x13StreamFillsResponse\x12\x32\n\nsubscribed\x18\x01 \x01(\x0b\x32\x1c.fillgate.v1.SubscriptionAckH\x00\x12\x38\n\x10\x65xecution_report\x18\x02 \x01(\x0b\x32\x1c.fillgate.v1.ExecutionReportH\x00\x12\x41\n\x15trading_state_changed\x18\x03 \x01(\x0b\x32 .fillgate.v1.TradingStateChangedH\x00\x12+\n\theartbeat\x18\x04 \x01(\x0b\x32\x16.fillgate.v1.HeartbeatH\x00\x12,\n\nrisk_alert\x18\x05 \x01(\x0b\x32\x16.fillgate.v1.RiskAlertH\x00\x12.\n\x0bvenue_drift\x18\x06 \x01(\x0b\x32\x17.fillgate.v1.VenueDriftH\x00\x12,\n\x07session\x18\x19 \x01(\x0b\x32\x19.fillgate.v1.SessionEventH\x00\x12#\n\x05\x61lert\x18\x1e \x01(\x0b\x32\x12.fillgate.v1.AlertH\x00\x42\x07\n\x05\x65vent\"Y\n\x0fSubscriptionAck\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\t\x12\x15\n\rhead_sequence\x18\x02 \x01(\x04\x12\x16\n\x0e\x66irst_sequence\x18\x03 \x01(\x04\"S\n\tHeartbeat\x12\x15\n\rhead_sequence\x18\x01 \x01(\x04\x12/\n\x0bserver_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"=\n\x13GetPositionsRequest\x12\x10\n\x08\x61\x63\x63ounts\x18\x01 \x03(\t\x12\x14\n\x0cinclude_flat\x18\x02 \x01(\x08\"G\n\x14GetPositionsResponse\x12/\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1d.fillgate.v1.AccountPositions\"\xc9\x01\n\x0bHaltRequest\x12%\n\x05scope\x18\x01 \x01(\x0e\x32\x16.fillgate.v1.HaltScope\x12\x0e\n\x06target\x18\x02 \x01(\t\x12&\n\x04mode\x18\x03 \x01(\x0e\x32\x18.fillgate.v1.TradingMode\x12\x1a\n\x12\x63\x61ncel_open_orders\x18\x04 \x01(\x08\x12\x19\n\x11\x66latten_positions\x18\x05 \x01(\x08\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x14\n\x0crequested_by\x18\x07 \x01(\t\"\x9d\x01\n\x0cHaltResponse\x12\x34\n\x0brestriction\x18\x01 \x01(\x0b\x32\x1f.fillgate.v1.TradingRestriction\x12+\n\x0f\x63\x61nceled_orders\x18\x02 \x03(\x0b\x32\x12.fillgate.v1.Order\x12*\n\x0e\x66latten_orders\x18\x03 \x03(\x0b\x32\x12.fillgate.v1.Order\"l\n\rResumeRequest\x12%\n\x05scope\x18\x01 \x01(\x0e\x32\x16.fillgate.v1.HaltScope\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x14\n\x0crequested_by\x18\x04 \x01(\t\"G\n\x0eResumeResponse\x12\x35\n\x0crestrictions\x18\x01 \x03(\x0b\x32\x1f.fillgate.v1.TradingRestriction\"\x18\n\x16GetTradingStateRequest\"P\n\x17GetTradingStateResponse\x12\x35\n\x0crestrictions\x18\x01 \x03(\x0b\x32\x1f.fillgate.v1.TradingRestriction2\xaa\x06\n\x10\x45xecutionService\x12P\n\x0bSubmitOrder\x12\x1f.fillgate.v1.SubmitOrderRequest\x1a .fillgate.v1.SubmitOrderResponse\x12P\n\x0b\x43\x61ncelOrder\x12\x1f.fillgate.v1.CancelOrderRequest\x1a .fillgate.v1.CancelOrderResponse\x12S\n\x0cReplaceOrder\x12 .fillgate.v1.ReplaceOrderRequest\x1a!.fillgate.v1.ReplaceOrderResponse\x12G\n\x08GetOrder\x12\x1c.fillgate.v1.GetOrderRequest\x1a\x1d.fillgate.v1.GetOrderResponse\x12M\n\nListOrders\x12\x1e.fillgate.v1.ListOrdersRequest\x1a\x1f.fillgate.v1.ListOrdersResponse\x12R\n\x0bStreamFills\x12\x1f.fillgate.v1.StreamFillsRequest\x1a .fillgate.v1.StreamFillsResponse0\x01\x12S\n\x0cGetPositions\x12 .fillgate.v1.GetPositionsRequest\x1a!.fillgate.v1.GetPositionsResponse\x12;\n\x04Halt\x12\x18.fillgate.v1.HaltRequest\x1a\x19.fillgate.v1.HaltResponse\x12\x41\n\x06Resume\x12\x1a.fillgate.v1.ResumeRequest\x1a\x1b.fillgate.v1.ResumeResponse\x12\\\n\x0fGetTradingState\x12#.fillgate.v1.GetTradingStateRequest\x1a$.fillgate.v1.GetTradingStateResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#fillgate/v1/execution_service.proto\x12\x0b\x66illgate.v1\x1a\x17\x66illgate/v1/alert.proto\x1a\x1b\x66illgate/v1/execution.proto\x1a\x17\x66illgate/v1/order.proto\x1a\x1a\x66illgate/v1/position.proto\x1a\x16\x66illgate/v1/risk.proto\x1a\x19\x66illgate/v1/session.proto\x1a\x1f\x66illgate/v1/trading_state.proto\x1a\x17\x66illgate/v1/venue.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8b\x04\n\x12SubmitOrderRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x1f\n\x04side\x18\x03 \x01(\x0e\x32\x11.fillgate.v1.Side\x12\x10\n\x08quantity\x18\x04 \x01(\t\x12$\n\x04type\x18\x05 \x01(\x0e\x32\x16.fillgate.v1.OrderType\x12\x13\n\x0blimit_price\x18\x06 \x01(\t\x12\x12\n\nstop_price\x18\x07 \x01(\t\x12/\n\rtime_in_force\x18\x08 \x01(\x0e\x32\x18.fillgate.v1.TimeInForce\x12\x17\n\x0f\x63lient_order_id\x18\t \x01(\t\x12\x13\n\x0bstrategy_id\x18\n \x01(\t\x12\x37\n\x04tags\x18\x0b \x03(\x0b\x32).fillgate.v1.SubmitOrderRequest.TagsEntry\x12\x13\n\x0breduce_only\x18\x0c \x01(\x08\x12/\n\x0b\x65xpire_time\x18\x14 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0c\x65xpire_after\x18\x15 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x16\n\x0e\x65xtended_hours\x18( \x01(\x08\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"K\n\x13SubmitOrderResponse\x12!\n\x05order\x18\x01 \x01(\x0b\x32\x12.fillgate.v1.Order\x12\x11\n\tduplicate\x18\x02 \x01(\x08\"F\n\x08OrderRef\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x02 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\x03 \x01(\t\":\n\x12\x43\x61ncelOrderRequest\x12$\n\x05order\x18\x01 \x01(\x0b\x32\x15.fillgate.v1.OrderRef\"8\n\x13\x43\x61ncelOrderResponse\x12!\n\x05order\x18\x01 \x01(\x0b\x32\x12.fillgate.v1.Order\"v\n\x13ReplaceOrderRequest\x12$\n\x05order\x18\x01 \x01(\x0b\x32\x15.fillgate.v1.OrderRef\x12\x10\n\x08quantity\x18\x02 \x01(\t\x12\x13\n\x0blimit_price\x18\x03 \x01(\t\x12\x12\n\nstop_price\x18\x04 \x01(\t\"9\n\x14ReplaceOrderResponse\x12!\n\x05order\x18\x01 \x01(\x0b\x32\x12.fillgate.v1.Order\"7\n\x0fGetOrderRequest\x12$\n\x05order\x18\x01 \x01(\x0b\x32\x15.fillgate.v1.OrderRef\"5\n\x10GetOrderResponse\x12!\n\x05order\x18\x01 \x01(\x0b\x32\x12.fillgate.v1.Order\"\x97\x01\n\x11ListOrdersRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\'\n\x06states\x18\x03 \x03(\x0e\x32\x17.fillgate.v1.OrderState\x12\x11\n\topen_only\x18\x04 \x01(\x08\x12\x11\n\tpage_size\x18\x05 \x01(\r\x12\x12\n\npage_token\x18\x06 \x01(\t\"Q\n\x12ListOrdersResponse\x12\"\n\x06orders\x18\x01 \x03(\x0b\x32\x12.fillgate.v1.Order\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x84\x01\n\x12StreamFillsRequest\x12\x10\n\x08\x61\x63\x63ounts\x18\x01 \x03(\t\x12\x0f\n\x07symbols\x18\x02 \x03(\t\x12\x1a\n\rfrom_sequence\x18\x03 \x01(\x04H\x00\x88\x01\x01\x12\x1d\n\x15heartbeat_interval_ms\x18\x04 \x01(\rB\x10\n\x0e_from_sequence\"\xad\x03\n\x13StreamFillsResponse\x12\x32\n\nsubscribed\x18\x01 \x01(\x0b\x32\x1c.fillgate.v1.SubscriptionAckH\x00\x12\x38\n\x10\x65xecution_report\x18\x02 \x01(\x0b\x32\x1c.fillgate.v1.ExecutionReportH\x00\x12\x41\n\x15trading_state_changed\x18\x03 \x01(\x0b\x32 .fillgate.v1.TradingStateChangedH\x00\x12+\n\theartbeat\x18\x04 \x01(\x0b\x32\x16.fillgate.v1.HeartbeatH\x00\x12,\n\nrisk_alert\x18\x05 \x01(\x0b\x32\x16.fillgate.v1.RiskAlertH\x00\x12.\n\x0bvenue_drift\x18\x06 \x01(\x0b\x32\x17.fillgate.v1.VenueDriftH\x00\x12,\n\x07session\x18\x19 \x01(\x0b\x32\x19.fillgate.v1.SessionEventH\x00\x12#\n\x05\x61lert\x18\x1e \x01(\x0b\x32\x12.fillgate.v1.AlertH\x00\x42\x07\n\x05\x65vent\"Y\n\x0fSubscriptionAck\x12\x17\n\x0fsubscription_id\x18\x01 \x01(\t\x12\x15\n\rhead_sequence\x18\x02 \x01(\x04\x12\x16\n\x0e\x66irst_sequence\x18\x03 \x01(\x04\"S\n\tHeartbeat\x12\x15\n\rhead_sequence\x18\x01 \x01(\x04\x12/\n\x0bserver_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"=\n\x13GetPositionsRequest\x12\x10\n\x08\x61\x63\x63ounts\x18\x01 \x03(\t\x12\x14\n\x0cinclude_flat\x18\x02 \x01(\x08\"G\n\x14GetPositionsResponse\x12/\n\x08\x61\x63\x63ounts\x18\x01 \x03(\x0b\x32\x1d.fillgate.v1.AccountPositions\"\xc9\x01\n\x0bHaltRequest\x12%\n\x05scope\x18\x01 \x01(\x0e\x32\x16.fillgate.v1.HaltScope\x12\x0e\n\x06target\x18\x02 \x01(\t\x12&\n\x04mode\x18\x03 \x01(\x0e\x32\x18.fillgate.v1.TradingMode\x12\x1a\n\x12\x63\x61ncel_open_orders\x18\x04 \x01(\x08\x12\x19\n\x11\x66latten_positions\x18\x05 \x01(\x08\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x14\n\x0crequested_by\x18\x07 \x01(\t\"\x9d\x01\n\x0cHaltResponse\x12\x34\n\x0brestriction\x18\x01 \x01(\x0b\x32\x1f.fillgate.v1.TradingRestriction\x12+\n\x0f\x63\x61nceled_orders\x18\x02 \x03(\x0b\x32\x12.fillgate.v1.Order\x12*\n\x0e\x66latten_orders\x18\x03 \x03(\x0b\x32\x12.fillgate.v1.Order\"l\n\rResumeRequest\x12%\n\x05scope\x18\x01 \x01(\x0e\x32\x16.fillgate.v1.HaltScope\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x14\n\x0crequested_by\x18\x04 \x01(\t\"G\n\x0eResumeResponse\x12\x35\n\x0crestrictions\x18\x01 \x03(\x0b\x32\x1f.fillgate.v1.TradingRestriction\"\x18\n\x16GetTradingStateRequest\"P\n\x17GetTradingStateResponse\x12\x35\n\x0crestrictions\x18\x01 \x03(\x0b\x32\x1f.fillgate.v1.TradingRestriction2\xaa\x06\n\x10\x45xecutionService\x12P\n\x0bSubmitOrder\x12\x1f.fillgate.v1.SubmitOrderRequest\x1a .fillgate.v1.SubmitOrderResponse\x12P\n\x0b\x43\x61ncelOrder\x12\x1f.fillgate.v1.CancelOrderRequest\x1a .fillgate.v1.CancelOrderResponse\x12S\n\x0cReplaceOrder\x12 .fillgate.v1.ReplaceOrderRequest\x1a!.fillgate.v1.ReplaceOrderResponse\x12G\n\x08GetOrder\x12\x1c.fillgate.v1.GetOrderRequest\x1a\x1d.fillgate.v1.GetOrderResponse\x12M\n\nListOrders\x12\x1e.fillgate.v1.ListOrdersRequest\x1a\x1f.fillgate.v1.ListOrdersResponse\x12R\n\x0bStreamFills\x12\x1f.fillgate.v1.StreamFillsRequest\x1a .fillgate.v1.StreamFillsResponse0\x01\x12S\n\x0cGetPositions\x12 .fillgate.v1.GetPositionsRequest\x1a!.fillgate.v1.GetPositionsResponse\x12;\n\x04Halt\x12\x18.fillgate.v1.HaltRequest\x1a\x19.fillgate.v1.HaltResponse\x12\x41\n\x06Resume\x12\x1a.fillgate.v1.ResumeRequest\x1a\x1b.fillgate.v1.ResumeResponse\x12\\\n\x0fGetTradingState\x12#.fillgate.v1.GetTradingStateRequest\x1a$.fillgate.v1.GetTradingStateResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,54 +43,54 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_SUBMITORDERREQUEST_TAGSENTRY']._loaded_options = None
   _globals['_SUBMITORDERREQUEST_TAGSENTRY']._serialized_options = b'8\001'
-  _globals['_SUBMITORDERREQUEST']._serialized_start=302
-  _globals['_SUBMITORDERREQUEST']._serialized_end=727
-  _globals['_SUBMITORDERREQUEST_TAGSENTRY']._serialized_start=684
-  _globals['_SUBMITORDERREQUEST_TAGSENTRY']._serialized_end=727
-  _globals['_SUBMITORDERRESPONSE']._serialized_start=729
-  _globals['_SUBMITORDERRESPONSE']._serialized_end=804
-  _globals['_ORDERREF']._serialized_start=806
-  _globals['_ORDERREF']._serialized_end=876
-  _globals['_CANCELORDERREQUEST']._serialized_start=878
-  _globals['_CANCELORDERREQUEST']._serialized_end=936
-  _globals['_CANCELORDERRESPONSE']._serialized_start=938
-  _globals['_CANCELORDERRESPONSE']._serialized_end=994
-  _globals['_REPLACEORDERREQUEST']._serialized_start=996
-  _globals['_REPLACEORDERREQUEST']._serialized_end=1114
-  _globals['_REPLACEORDERRESPONSE']._serialized_start=1116
-  _globals['_REPLACEORDERRESPONSE']._serialized_end=1173
-  _globals['_GETORDERREQUEST']._serialized_start=1175
-  _globals['_GETORDERREQUEST']._serialized_end=1230
-  _globals['_GETORDERRESPONSE']._serialized_start=1232
-  _globals['_GETORDERRESPONSE']._serialized_end=1285
-  _globals['_LISTORDERSREQUEST']._serialized_start=1288
-  _globals['_LISTORDERSREQUEST']._serialized_end=1439
-  _globals['_LISTORDERSRESPONSE']._serialized_start=1441
-  _globals['_LISTORDERSRESPONSE']._serialized_end=1522
-  _globals['_STREAMFILLSREQUEST']._serialized_start=1525
-  _globals['_STREAMFILLSREQUEST']._serialized_end=1657
-  _globals['_STREAMFILLSRESPONSE']._serialized_start=1660
-  _globals['_STREAMFILLSRESPONSE']._serialized_end=2089
-  _globals['_SUBSCRIPTIONACK']._serialized_start=2091
-  _globals['_SUBSCRIPTIONACK']._serialized_end=2180
-  _globals['_HEARTBEAT']._serialized_start=2182
-  _globals['_HEARTBEAT']._serialized_end=2265
-  _globals['_GETPOSITIONSREQUEST']._serialized_start=2267
-  _globals['_GETPOSITIONSREQUEST']._serialized_end=2328
-  _globals['_GETPOSITIONSRESPONSE']._serialized_start=2330
-  _globals['_GETPOSITIONSRESPONSE']._serialized_end=2401
-  _globals['_HALTREQUEST']._serialized_start=2404
-  _globals['_HALTREQUEST']._serialized_end=2605
-  _globals['_HALTRESPONSE']._serialized_start=2608
-  _globals['_HALTRESPONSE']._serialized_end=2765
-  _globals['_RESUMEREQUEST']._serialized_start=2767
-  _globals['_RESUMEREQUEST']._serialized_end=2875
-  _globals['_RESUMERESPONSE']._serialized_start=2877
-  _globals['_RESUMERESPONSE']._serialized_end=2948
-  _globals['_GETTRADINGSTATEREQUEST']._serialized_start=2950
-  _globals['_GETTRADINGSTATEREQUEST']._serialized_end=2974
-  _globals['_GETTRADINGSTATERESPONSE']._serialized_start=2976
-  _globals['_GETTRADINGSTATERESPONSE']._serialized_end=3056
-  _globals['_EXECUTIONSERVICE']._serialized_start=3059
-  _globals['_EXECUTIONSERVICE']._serialized_end=3869
+  _globals['_SUBMITORDERREQUEST']._serialized_start=334
+  _globals['_SUBMITORDERREQUEST']._serialized_end=857
+  _globals['_SUBMITORDERREQUEST_TAGSENTRY']._serialized_start=814
+  _globals['_SUBMITORDERREQUEST_TAGSENTRY']._serialized_end=857
+  _globals['_SUBMITORDERRESPONSE']._serialized_start=859
+  _globals['_SUBMITORDERRESPONSE']._serialized_end=934
+  _globals['_ORDERREF']._serialized_start=936
+  _globals['_ORDERREF']._serialized_end=1006
+  _globals['_CANCELORDERREQUEST']._serialized_start=1008
+  _globals['_CANCELORDERREQUEST']._serialized_end=1066
+  _globals['_CANCELORDERRESPONSE']._serialized_start=1068
+  _globals['_CANCELORDERRESPONSE']._serialized_end=1124
+  _globals['_REPLACEORDERREQUEST']._serialized_start=1126
+  _globals['_REPLACEORDERREQUEST']._serialized_end=1244
+  _globals['_REPLACEORDERRESPONSE']._serialized_start=1246
+  _globals['_REPLACEORDERRESPONSE']._serialized_end=1303
+  _globals['_GETORDERREQUEST']._serialized_start=1305
+  _globals['_GETORDERREQUEST']._serialized_end=1360
+  _globals['_GETORDERRESPONSE']._serialized_start=1362
+  _globals['_GETORDERRESPONSE']._serialized_end=1415
+  _globals['_LISTORDERSREQUEST']._serialized_start=1418
+  _globals['_LISTORDERSREQUEST']._serialized_end=1569
+  _globals['_LISTORDERSRESPONSE']._serialized_start=1571
+  _globals['_LISTORDERSRESPONSE']._serialized_end=1652
+  _globals['_STREAMFILLSREQUEST']._serialized_start=1655
+  _globals['_STREAMFILLSREQUEST']._serialized_end=1787
+  _globals['_STREAMFILLSRESPONSE']._serialized_start=1790
+  _globals['_STREAMFILLSRESPONSE']._serialized_end=2219
+  _globals['_SUBSCRIPTIONACK']._serialized_start=2221
+  _globals['_SUBSCRIPTIONACK']._serialized_end=2310
+  _globals['_HEARTBEAT']._serialized_start=2312
+  _globals['_HEARTBEAT']._serialized_end=2395
+  _globals['_GETPOSITIONSREQUEST']._serialized_start=2397
+  _globals['_GETPOSITIONSREQUEST']._serialized_end=2458
+  _globals['_GETPOSITIONSRESPONSE']._serialized_start=2460
+  _globals['_GETPOSITIONSRESPONSE']._serialized_end=2531
+  _globals['_HALTREQUEST']._serialized_start=2534
+  _globals['_HALTREQUEST']._serialized_end=2735
+  _globals['_HALTRESPONSE']._serialized_start=2738
+  _globals['_HALTRESPONSE']._serialized_end=2895
+  _globals['_RESUMEREQUEST']._serialized_start=2897
+  _globals['_RESUMEREQUEST']._serialized_end=3005
+  _globals['_RESUMERESPONSE']._serialized_start=3007
+  _globals['_RESUMERESPONSE']._serialized_end=3078
+  _globals['_GETTRADINGSTATEREQUEST']._serialized_start=3080
+  _globals['_GETTRADINGSTATEREQUEST']._serialized_end=3104
+  _globals['_GETTRADINGSTATERESPONSE']._serialized_start=3106
+  _globals['_GETTRADINGSTATERESPONSE']._serialized_end=3186
+  _globals['_EXECUTIONSERVICE']._serialized_start=3189
+  _globals['_EXECUTIONSERVICE']._serialized_end=3999
 # @@protoc_insertion_point(module_scope)

@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x66illgate/v1/order.proto\x12\x0b\x66illgate.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xab\x06\n\x05Order\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\x02 \x01(\t\x12\x16\n\x0evenue_order_id\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x04 \x01(\t\x12\x0e\n\x06symbol\x18\x05 \x01(\t\x12\x1f\n\x04side\x18\x06 \x01(\x0e\x32\x11.fillgate.v1.Side\x12$\n\x04type\x18\x07 \x01(\x0e\x32\x16.fillgate.v1.OrderType\x12/\n\rtime_in_force\x18\x08 \x01(\x0e\x32\x18.fillgate.v1.TimeInForce\x12\x10\n\x08quantity\x18\t \x01(\t\x12\x13\n\x0blimit_price\x18\n \x01(\t\x12\x12\n\nstop_price\x18\x0b \x01(\t\x12\x13\n\x0bstrategy_id\x18\x0c \x01(\t\x12*\n\x04tags\x18\r \x03(\x0b\x32\x1c.fillgate.v1.Order.TagsEntry\x12\x13\n\x0breduce_only\x18\x0e \x01(\x08\x12&\n\x05state\x18\x0f \x01(\x0e\x32\x17.fillgate.v1.OrderState\x12\x17\n\x0f\x66illed_quantity\x18\x10 \x01(\t\x12\x17\n\x0fleaves_quantity\x18\x11 \x01(\t\x12\x1a\n\x12\x61verage_fill_price\x18\x12 \x01(\t\x12\x0c\n\x04\x66\x65\x65s\x18\x13 \x01(\t\x12\r\n\x05venue\x18\x14 \x01(\t\x12\x11\n\ttriggered\x18\x15 \x01(\x08\x12\x0e\n\x06reason\x18\x16 \x01(\t\x12\x0f\n\x07version\x18\x17 \x01(\r\x12/\n\x0b\x63reate_time\x18\x18 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x19 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0crelease_time\x18\x32 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x65xtended_hours\x18\x33 \x01(\x08\x12\x15\n\rarrival_price\x18\x1e \x01(\t\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*9\n\x04Side\x12\x14\n\x10SIDE_UNSPECIFIED\x10\x00\x12\x0c\n\x08SIDE_BUY\x10\x01\x12\r\n\tSIDE_SELL\x10\x02*\x84\x01\n\tOrderType\x12\x1a\n\x16ORDER_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11ORDER_TYPE_MARKET\x10\x01\x12\x14\n\x10ORDER_TYPE_LIMIT\x10\x02\x12\x13\n\x0fORDER_TYPE_STOP\x10\x03\x12\x19\n\x15ORDER_TYPE_STOP_LIMIT\x10\x04*\x88\x01\n\x0bTimeInForce\x12\x1d\n\x19TIME_IN_FORCE_UNSPECIFIED\x10\x00\x12\x15\n\x11TIME_IN_FORCE_GTC\x10\x01\x12\x15\n\x11TIME_IN_FORCE_IOC\x10\x02\x12\x15\n\x11TIME_IN_FORCE_FOK\x10\x03\x12\x15\n\x11TIME_IN_FORCE_DAY\x10\x04*\xbb\x02\n\nOrderState\x12\x1b\n\x17ORDER_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17ORDER_STATE_PENDING_NEW\x10\x01\x12\x13\n\x0fORDER_STATE_NEW\x10\x02\x12 \n\x1cORDER_STATE_PARTIALLY_FILLED\x10\x03\x12\x16\n\x12ORDER_STATE_FILLED\x10\x04\x12\x1e\n\x1aORDER_STATE_PENDING_CANCEL\x10\x05\x12\x1f\n\x1bORDER_STATE_PENDING_REPLACE\x10\x06\x12\x18\n\x14ORDER_STATE_CANCELED\x10\x07\x12\x18\n\x14ORDER_STATE_REJECTED\x10\x08\x12\x17\n\x13ORDER_STATE_EXPIRED\x10\t\x12\x16\n\x12ORDER_STATE_QUEUED\x10\x14\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x66illgate/v1/order.proto\x12\x0b\x66illgate.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbd\x07\n\x05Order\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\x02 \x01(\t\x12\x16\n\x0evenue_order_id\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x63\x63ount\x18\x04 \x01(\t\x12\x0e\n\x06symbol\x18\x05 \x01(\t\x12\x1f\n\x04side\x18\x06 \x01(\x0e\x32\x11.fillgate.v1.Side\x12$\n\x04type\x18\x07 \x01(\x0e\x32\x16.fillgate.v1.OrderType\x12/\n\rtime_in_force\x18\x08 \x01(\x0e\x32\x18.fillgate.v1.TimeInForce\x12\x10\n\x08quantity\x18\t \x01(\t\x12\x13\n\x0blimit_price\x18\n \x01(\t\x12\x12\n\nstop_price\x18\x0b \x01(\t\x12\x13\n\x0bstrategy_id\x18\x0c \x01(\t\x12*\n\x04tags\x18\r \x03(\x0b\x32\x1c.fillgate.v1.Order.TagsEntry\x12\x13\n\x0breduce_only\x18\x0e \x01(\x08\x12&\n\x05state\x18\x0f \x01(\x0e\x32\x17.fillgate.v1.OrderState\x12\x17\n\x0f\x66illed_quantity\x18\x10 \x01(\t\x12\x17\n\x0fleaves_quantity\x18\x11 \x01(\t\x12\x1a\n\x12\x61verage_fill_price\x18\x12 \x01(\t\x12\x0c\n\x04\x66\x65\x65s\x18\x13 \x01(\t\x12\r\n\x05venue\x18\x14 \x01(\t\x12\x11\n\ttriggered\x18\x15 \x01(\x08\x12\x0e\n\x06reason\x18\x16 \x01(\t\x12\x0f\n\x07version\x18\x17 \x01(\r\x12/\n\x0b\x63reate_time\x18\x18 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x19 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18# \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0c\x65xpire_after\x18$ \x01(\x0b\x32\x19.google.protobuf.Duration\x12.\n\nexpires_at\x18% \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0crelease_time\x18\x32 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x65xtended_hours\x18\x33 \x01(\x08\x12\x15\n\rarrival_price\x18\x1e \x01(\t\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*9\n\x04Side\x12\x14\n\x10SIDE_UNSPECIFIED\x10\x00\x12\x0c\n\x08SIDE_BUY\x10\x01\x12\r\n\tSIDE_SELL\x10\x02*\x84\x01\n\tOrderType\x12\x1a\n\x16ORDER_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11ORDER_TYPE_MARKET\x10\x01\x12\x14\n\x10ORDER_TYPE_LIMIT\x10\x02\x12\x13\n\x0fORDER_TYPE_STOP\x10\x03\x12\x19\n\x15ORDER_TYPE_STOP_LIMIT\x10\x04*\x88\x01\n\x0bTimeInForce\x12\x1d\n\x19TIME_IN_FORCE_UNSPECIFIED\x10\x00\x12\x15\n\x11TIME_IN_FORCE_GTC\x10\x01\x12\x15\n\x11TIME_IN_FORCE_IOC\x10\x02\x12\x15\n\x11TIME_IN_FORCE_FOK\x10\x03\x12\x15\n\x11TIME_IN_FORCE_DAY\x10\x04*\xbb\x02\n\nOrderState\x12\x1b\n\x17ORDER_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17ORDER_STATE_PENDING_NEW\x10\x01\x12\x13\n\x0fORDER_STATE_NEW\x10\x02\x12 \n\x1cORDER_STATE_PARTIALLY_FILLED\x10\x03\x12\x16\n\x12ORDER_STATE_FILLED\x10\x04\x12\x1e\n\x1aORDER_STATE_PENDING_CANCEL\x10\x05\x12\x1f\n\x1bORDER_STATE_PENDING_REPLACE\x10\x06\x12\x18\n\x14ORDER_STATE_CANCELED\x10\x07\x12\x18\n\x14ORDER_STATE_REJECTED\x10\x08\x12\x17\n\x13ORDER_STATE_EXPIRED\x10\t\x12\x16\n\x12ORDER_STATE_QUEUED\x10\x14\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,16 +35,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ORDER_TAGSENTRY']._loaded_options = None
   _globals['_ORDER_TAGSENTRY']._serialized_options = b'8\001'
-  _globals['_SIDE']._serialized_start=887
-  _globals['_SIDE']._serialized_end=944
-  _globals['_ORDERTYPE']._serialized_start=947
-  _globals['_ORDERTYPE']._serialized_end=1079
-  _globals['_TIMEINFORCE']._serialized_start=1082
-  _globals['_TIMEINFORCE']._serialized_end=1218
-  _globals['_ORDERSTATE']._serialized_start=1221
-  _globals['_ORDERSTATE']._serialized_end=1536
-  _globals['_ORDER']._serialized_start=74
-  _globals['_ORDER']._serialized_end=885
-  _globals['_ORDER_TAGSENTRY']._serialized_start=842
-  _globals['_ORDER_TAGSENTRY']._serialized_end=885
+  _globals['_SIDE']._serialized_start=1065
+  _globals['_SIDE']._serialized_end=1122
+  _globals['_ORDERTYPE']._serialized_start=1125
+  _globals['_ORDERTYPE']._serialized_end=1257
+  _globals['_TIMEINFORCE']._serialized_start=1260
+  _globals['_TIMEINFORCE']._serialized_end=1396
+  _globals['_ORDERSTATE']._serialized_start=1399
+  _globals['_ORDERSTATE']._serialized_end=1714
+  _globals['_ORDER']._serialized_start=106
+  _globals['_ORDER']._serialized_end=1063
+  _globals['_ORDER_TAGSENTRY']._serialized_start=1020
+  _globals['_ORDER_TAGSENTRY']._serialized_end=1063
 # @@protoc_insertion_point(module_scope)

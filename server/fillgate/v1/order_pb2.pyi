@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -71,7 +72,7 @@ ORDER_STATE_EXPIRED: OrderState
 ORDER_STATE_QUEUED: OrderState
 
 class Order(_message.Message):
-    __slots__ = ("order_id", "client_order_id", "venue_order_id", "account", "symbol", "side", "type", "time_in_force", "quantity", "limit_price", "stop_price", "strategy_id", "tags", "reduce_only", "state", "filled_quantity", "leaves_quantity", "average_fill_price", "fees", "venue", "triggered", "reason", "version", "create_time", "update_time", "release_time", "extended_hours", "arrival_price")
+    __slots__ = ("order_id", "client_order_id", "venue_order_id", "account", "symbol", "side", "type", "time_in_force", "quantity", "limit_price", "stop_price", "strategy_id", "tags", "reduce_only", "state", "filled_quantity", "leaves_quantity", "average_fill_price", "fees", "venue", "triggered", "reason", "version", "create_time", "update_time", "expire_time", "expire_after", "expires_at", "release_time", "extended_hours", "arrival_price")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -104,6 +105,9 @@ class Order(_message.Message):
     VERSION_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_AFTER_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     RELEASE_TIME_FIELD_NUMBER: _ClassVar[int]
     EXTENDED_HOURS_FIELD_NUMBER: _ClassVar[int]
     ARRIVAL_PRICE_FIELD_NUMBER: _ClassVar[int]
@@ -132,7 +136,10 @@ class Order(_message.Message):
     version: int
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
+    expire_time: _timestamp_pb2.Timestamp
+    expire_after: _duration_pb2.Duration
+    expires_at: _timestamp_pb2.Timestamp
     release_time: _timestamp_pb2.Timestamp
     extended_hours: bool
     arrival_price: str
-    def __init__(self, order_id: _Optional[str] = ..., client_order_id: _Optional[str] = ..., venue_order_id: _Optional[str] = ..., account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., type: _Optional[_Union[OrderType, str]] = ..., time_in_force: _Optional[_Union[TimeInForce, str]] = ..., quantity: _Optional[str] = ..., limit_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., strategy_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., reduce_only: _Optional[bool] = ..., state: _Optional[_Union[OrderState, str]] = ..., filled_quantity: _Optional[str] = ..., leaves_quantity: _Optional[str] = ..., average_fill_price: _Optional[str] = ..., fees: _Optional[str] = ..., venue: _Optional[str] = ..., triggered: _Optional[bool] = ..., reason: _Optional[str] = ..., version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extended_hours: _Optional[bool] = ..., arrival_price: _Optional[str] = ...) -> None: ...
+    def __init__(self, order_id: _Optional[str] = ..., client_order_id: _Optional[str] = ..., venue_order_id: _Optional[str] = ..., account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[Side, str]] = ..., type: _Optional[_Union[OrderType, str]] = ..., time_in_force: _Optional[_Union[TimeInForce, str]] = ..., quantity: _Optional[str] = ..., limit_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., strategy_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., reduce_only: _Optional[bool] = ..., state: _Optional[_Union[OrderState, str]] = ..., filled_quantity: _Optional[str] = ..., leaves_quantity: _Optional[str] = ..., average_fill_price: _Optional[str] = ..., fees: _Optional[str] = ..., venue: _Optional[str] = ..., triggered: _Optional[bool] = ..., reason: _Optional[str] = ..., version: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_after: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., release_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extended_hours: _Optional[bool] = ..., arrival_price: _Optional[str] = ...) -> None: ...

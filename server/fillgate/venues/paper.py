@@ -19,7 +19,10 @@ Rules (the reference price is P, per symbol):
   symbol's trading session (``session_close``: the calendar's real close, half
   days included; in the post-market session, that session's end), or, for a
   symbol that never closes, at ``day_end_utc_s`` of the UTC day;
-- fees are ``fee_rate`` x notional.
+- fees are ``fee_rate`` x notional;
+- reduce-only holds at fill time too: such an order fills at most the
+  venue's position on the other side, and its remainder is canceled with a
+  reason that says so (a resting protective order never flips a position).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from fillgate.domain import events as ev
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.domain.symbols import SymbolConfig
-from fillgate.domain.values import EXACT, ZERO, Clock, IdGenerator
+from fillgate.domain.values import EXACT, ZERO, Clock, IdGenerator, fmt
 from fillgate.venues.base import OrderView, ReportSink
 from fillgate.venues.types import VenueOrder, VenuePosition
 
@@ -262,9 +265,12 @@ class PaperVenue:
             raise KeyError(f"no working paper order {client_order_id!r} in {account}")
         if quantity > w.leaves:
             raise ValueError(f"{quantity} exceeds the order's {w.leaves} leaves")
-        self._fill(w, quantity, price)
-        if not w.leaves:
-            del self._working[w.order.order_id]
+        del self._working[w.order.order_id]
+        quantity = self._reducible(w, quantity)
+        if quantity:
+            self._fill(w, quantity, price)
+        if w.leaves and not self._cancel_reduce_only_excess(w):
+            self._working[w.order.order_id] = w
 
     def expire_day_orders(self, now_ns: int | None = None) -> int:
         """Expire working DAY orders whose day has ended by ``now_ns`` (None: every one).
@@ -330,18 +336,47 @@ class PaperVenue:
         quantity = ZERO
         if fill_price:
             quantity = w.leaves if available is None else min(w.leaves, available)
+            quantity = self._reducible(w, quantity)
         tif = w.order.time_in_force
         if tif is TimeInForce.FOK and quantity < w.leaves:
             self._emit(ev.OrderExpired, w, reason="fill or kill: not enough liquidity at once")
             return
         if quantity:
             self._fill(w, quantity, fill_price)
-        if not w.leaves:
+        if not w.leaves or (fill_price and self._cancel_reduce_only_excess(w)):
             return
         if tif in (TimeInForce.IOC, TimeInForce.FOK):
             self._emit(ev.OrderExpired, w, reason="immediate or cancel: remainder expired")
             return
         self._working[w.order.order_id] = w
+
+    def _position_against(self, w: _Working) -> Decimal:
+        """How much of the venue's position ``w`` can close (0 when flat or same side)."""
+        held = self._positions.get((w.order.account, w.order.symbol), ZERO)
+        if w.order.side is Side.SELL:
+            return held if held > 0 else ZERO
+        return -held if held < 0 else ZERO
+
+    def _reducible(self, w: _Working, quantity: Decimal) -> Decimal:
+        """Cap a reduce-only order's fill at the position it closes."""
+        if not w.order.reduce_only:
+            return quantity
+        return min(quantity, self._position_against(w))
+
+    def _cancel_reduce_only_excess(self, w: _Working) -> bool:
+        """Cancel a reduce-only order's leaves beyond the position; True when canceled."""
+        if not w.order.reduce_only or self._position_against(w):
+            return False
+        held = self._positions.get((w.order.account, w.order.symbol), ZERO)
+        self._emit(
+            ev.OrderCanceled,
+            w,
+            reason=(
+                f"reduce-only: position is {'flat' if not held else fmt(held)}; "
+                f"remaining {fmt(w.leaves)} canceled so the position cannot flip"
+            ),
+        )
+        return True
 
     def _fill(self, w: _Working, quantity: Decimal, price: Decimal) -> None:
         w.leaves = EXACT.subtract(w.leaves, quantity)

@@ -81,6 +81,9 @@ class PlaceRequest:
     stop_price: Decimal | None = None
     #: Eligible in the pre-market and after-hours sessions (Alpaca ``extended_hours``).
     extended_hours: bool = False
+    #: Only reduce a position, also at fill time; sent natively where the venue
+    #: has it (OANDA ``positionFill: REDUCE_ONLY``), else guarded by fillgate at submit.
+    reduce_only: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

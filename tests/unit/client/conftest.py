@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from google.protobuf.duration_pb2 import Duration
 
 from fillgate.v1 import (
     admin_service_pb2,
@@ -75,6 +76,9 @@ def order_proto(order_id: str = "ord-1") -> Any:
         arrival_price="100.375",
         release_time=stamp(T2),
         extended_hours=True,
+        expire_time=stamp(T2),
+        expire_after=Duration(seconds=60),
+        expires_at=stamp(T2),
     )
 
 

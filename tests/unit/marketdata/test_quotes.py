@@ -54,3 +54,17 @@ def test_quote_book_reference_after_journaled_mark_forgets_the_mark() -> None:
 
     assert book.image() == []
     assert book.quote("XYZ").mark == D(101)  # type: ignore[union-attr]
+
+
+def test_quote_book_restored_mark_equal_to_reference_keeps_reference_quote_as_replay_does() -> None:
+    # A replay applies a journaled mark with on_mark; a snapshot's image must load the same
+    # way (found by the snapshot-equivalence property test: a mark equal to the reference
+    # price left the reference quote in a replay but a "journal" quote from a snapshot).
+    replayed = QuoteBook({"XYZ": D(100)})
+    replayed.on_reference("XYZ", D(100), 0)
+    replayed.on_mark("XYZ", D("100.00"), 3)
+    restored = QuoteBook({"XYZ": D(100)})
+    restored.on_reference("XYZ", D(100), 0)
+    restored.restore([("XYZ", D("100.00"), 3)])
+    assert restored.quotes() == replayed.quotes()
+    assert restored.image() == replayed.image()

@@ -54,6 +54,7 @@ class Order:
     price: Decimal | None
     create_time: str
     replaces: str = ""
+    position_fill: str = "DEFAULT"
     state: str = "PENDING"
     filled: Decimal = Decimal(0)  # unsigned
     extra: Json = field(default_factory=dict)
@@ -66,7 +67,7 @@ class Order:
             "instrument": self.instrument,
             "units": str(self.units),
             "timeInForce": self.time_in_force,
-            "positionFill": "DEFAULT",
+            "positionFill": self.position_fill,
             "state": self.state,
         }
         if self.price is not None:
@@ -186,6 +187,7 @@ class FakeAccount:
             price=_decimal(order.get("price")),
             create_time=create["time"],
             replaces=replaces,
+            position_fill=order.get("positionFill", "DEFAULT"),
         )
         return create
 

@@ -67,6 +67,9 @@ class CcxtDriver:
     native_replace = False
     limits = BINANCE_LIMITS
     client_ids = BINANCE_CLIENT_IDS
+    #: Spot: a resting sell locks the base asset it sells (Binance: "insufficient balance"
+    #: for a second sell of the same coins), so brackets keep their stop in fillgate.
+    sells_hold_balance = True
 
     def __init__(self, settings: VenueSettings, credentials: Credentials) -> None:
         if settings.environment not in ("", *RULES.environments):

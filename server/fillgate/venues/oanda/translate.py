@@ -119,7 +119,8 @@ def order_body(request: PlaceRequest, instrument: str) -> Json:
             "(OANDA has no stop-limit; stops rest GTC or DAY)",
             code="UNSUPPORTED_ORDER",
         )
-    order["positionFill"] = "DEFAULT"
+    # REDUCE_ONLY: OANDA itself never lets the order open or grow a position.
+    order["positionFill"] = "REDUCE_ONLY" if request.reduce_only else "DEFAULT"
     order["clientExtensions"] = {"id": request.client_id}
     return {"order": order}
 

@@ -70,6 +70,9 @@ class RemoteVenue:
         self._run: _Connected | None = None
         #: Spot venues report balances as positions (see engine.reconcile).
         self.positions_are_balances = bool(getattr(driver, "positions_are_balances", False))
+        #: Spot: every resting sell holds the balance it sells, so a bracket's stop and
+        #: take-profit cannot both rest (fillgate keeps the stop; see contingent/bracket.py).
+        self.sells_hold_balance = bool(getattr(driver, "sells_hold_balance", False))
 
     # -- lifecycle --------------------------------------------------------------
 

@@ -136,6 +136,7 @@ class VenueContext:
             limit_price=limit,
             stop_price=stop,
             extended_hours=order.extended_hours,
+            reduce_only=order.reduce_only,
         )
 
     def check_terms(

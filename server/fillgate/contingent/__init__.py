@@ -1,0 +1,1 @@
+"""Contingent orders: time limits (expiries) now; order lists and brackets to follow."""

@@ -1,0 +1,396 @@
+"""Brackets: an entry order protected by a stop-loss and one or more take-profits.
+
+A bracket is an order list whose every member is an ordinary order, linked
+by tags (so the links are journaled, snapshotted and visible in
+``GetOrder``/``ListOrders``/the stream like any other field):
+
+- the **entry** carries the plan: ``ct.sl`` (the stop-loss) and ``ct.tp.N``
+  (the take-profit ladder); the list's id is the entry's order id;
+- each **member** carries ``ct.list`` (the list id) and ``ct.role``
+  (``sl``, ``tp.N``, or ``fix`` for an overfill correction).
+
+There is no separate list state to keep in step: :func:`plan` derives what
+the members should be from the entry's fills and the members' fills, and the
+runner (``engine/brackets.py``) converges on it by submitting, resizing and
+canceling members through the engine. That makes it restart-proof: after a
+replay the same orders give the same plan, and whatever a crash interrupted
+is simply done then.
+
+The plan, with ``open`` = entry filled - members filled (the bracket's own
+position, never the account's):
+
+- stop-loss: one reduce-only STOP for ``open`` at the price fixed when the
+  entry first filled (the average fill price then, moved by the offset or
+  percent); resized as the entry fills and as take-profits fill;
+- take-profits: reduce-only LIMITs, each sized to its quantity or fraction
+  of what the entry has filled so far (a partial entry fill arms a partial
+  ladder), at prices fixed from the same entry price;
+- once ``open`` is zero (the stop or the ladder closed it): cancel what is
+  left; when ``open`` turns negative (an OCO race filled both sides at a
+  venue without reduce-only at fill time): close the excess with a
+  reduce-only market order (role ``fix``) and report it in the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
+from enum import Enum
+
+from fillgate.domain.enums import OrderState, OrderType, Side
+from fillgate.domain.errors import Violations
+from fillgate.domain.orders import Order
+from fillgate.domain.symbols import SymbolConfig
+from fillgate.domain.values import ZERO, decimal_places, exact_add, exact_sub
+
+LIST = "ct.list"
+ROLE = "ct.role"
+#: On members: the entry price the exits were measured from, fixed when first armed.
+BASIS = "ct.basis"
+STOP_LOSS = "ct.sl"
+TAKE_PROFIT = "ct.tp."
+STOP_ROLE = "sl"
+FIX_ROLE = "fix"
+#: At most this many take-profits per bracket (tags are limited to 16 per order).
+MAX_TAKE_PROFITS = 8
+
+_HUNDRED = Decimal(100)
+_WAITING = (OrderState.PENDING_NEW, OrderState.PENDING_CANCEL, OrderState.PENDING_REPLACE)
+
+
+class ExitKind(Enum):
+    PRICE = "price"
+    OFFSET = "offset"
+    PERCENT = "percent"
+    #: A trailing stop: ``offset`` / ``percent`` from the best mark since the entry filled.
+    TRAIL = "trail"
+    TRAIL_PERCENT = "trail_percent"
+
+    @property
+    def trailing(self) -> bool:
+        return self in (ExitKind.TRAIL, ExitKind.TRAIL_PERCENT)
+
+
+@dataclass(frozen=True, slots=True)
+class Exit:
+    """Where an exit sits: an absolute price, or an offset or percent from the entry price."""
+
+    kind: ExitKind
+    value: Decimal
+
+    def text(self) -> str:
+        return f"{self.kind.value}:{self.value}"
+
+    def price(self, entry_price: Decimal, up: bool, places: int) -> Decimal:
+        """The exit price for an entry filled at ``entry_price``; ``up`` is above it."""
+        if self.kind is ExitKind.PRICE:
+            return self.value
+        by_amount = self.kind in (ExitKind.OFFSET, ExitKind.TRAIL)
+        step = self.value if by_amount else entry_price * self.value / _HUNDRED
+        raw = entry_price + step if up else entry_price - step
+        return raw.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+
+
+@dataclass(frozen=True, slots=True)
+class TakeProfit:
+    """One rung of the ladder: where, and how much (a quantity, or a fraction of the entry)."""
+
+    exit: Exit
+    quantity: Decimal | None = None
+    fraction: Decimal | None = None
+
+    def text(self) -> str:
+        size = f"qty:{self.quantity}" if self.quantity is not None else f"frac:{self.fraction}"
+        return f"{self.exit.text()}|{size}"
+
+
+@dataclass(frozen=True, slots=True)
+class BracketSpec:
+    stop_loss: Exit
+    take_profits: tuple[TakeProfit, ...] = ()
+
+    def tags(self) -> tuple[tuple[str, str], ...]:
+        """The entry's tags that carry this plan."""
+        tags = [(STOP_LOSS, self.stop_loss.text())]
+        tags += [(f"{TAKE_PROFIT}{i}", tp.text()) for i, tp in enumerate(self.take_profits, 1)]
+        return tuple(tags)
+
+
+def parse_exit(text: str) -> Exit:
+    """Parse ``kind:value`` ("offset:5", "percent:2", "price:95"); ValueError when malformed."""
+    kind, _, value = text.partition(":")
+    try:
+        number = Decimal(value)
+        exit_kind = ExitKind(kind)
+    except (InvalidOperation, ValueError):
+        raise ValueError(f"not an exit: {text!r}") from None
+    if not number.is_finite() or number <= 0:
+        raise ValueError(f"an exit's {kind} must be positive: {text!r}")
+    return Exit(exit_kind, number)
+
+
+def spec_of(tags: Mapping[str, str] | Sequence[tuple[str, str]]) -> BracketSpec | None:
+    """Read the plan from an entry's tags; None when the order is not a bracket entry."""
+    found = dict(tags)
+    stop = found.get(STOP_LOSS)
+    if stop is None:
+        return None
+    rungs = []
+    for i in range(1, MAX_TAKE_PROFITS + 1):
+        text = found.get(f"{TAKE_PROFIT}{i}")
+        if text is None:
+            break
+        where, _, size = text.partition("|")
+        kind, _, amount = size.partition(":")
+        value = Decimal(amount)
+        rungs.append(
+            TakeProfit(
+                parse_exit(where),
+                quantity=value if kind == "qty" else None,
+                fraction=value if kind == "frac" else None,
+            )
+        )
+    return BracketSpec(parse_exit(stop), tuple(rungs))
+
+
+def list_of(tags: Sequence[tuple[str, str]]) -> str:
+    """The order list an order's tags link it to; "" for none."""
+    for key, value in tags:
+        if key == LIST:
+            return value
+    return ""
+
+
+def role_of(order: Order) -> tuple[str, str]:
+    """(list id, role) of a member; ("", "") for any other order."""
+    found = dict(order.tags)
+    return found.get(LIST, ""), found.get(ROLE, "")
+
+
+def check_spec(
+    v: Violations, spec: BracketSpec, quantity: Decimal, sym: SymbolConfig | None
+) -> None:
+    """Add a violation for every exit and take-profit size the plan cannot work with."""
+    if len(spec.take_profits) > MAX_TAKE_PROFITS:
+        v.add("take_profits", f"at most {MAX_TAKE_PROFITS} take-profits")
+    exits = [("stop_loss", spec.stop_loss)] + [
+        (f"take_profits[{i}]", tp.exit) for i, tp in enumerate(spec.take_profits)
+    ]
+    for field, exit_ in exits:
+        percent = exit_.kind in (ExitKind.PERCENT, ExitKind.TRAIL_PERCENT)
+        if exit_.kind.trailing and field != "stop_loss":
+            v.add(field, "only the stop-loss can trail")
+        elif percent and exit_.value >= 100 and field == "stop_loss":
+            v.add(field, "a stop-loss percent must be below 100")
+        elif sym is not None and not percent and decimal_places(exit_.value) > sym.price_precision:
+            v.add(field, f"has more than the {sym.price_precision} decimal places of {sym.name}")
+    fractions = sum((tp.fraction or ZERO for tp in spec.take_profits), ZERO)
+    quantities = sum((tp.quantity or ZERO for tp in spec.take_profits), ZERO)
+    if fractions > 1:
+        v.add("take_profits", "fractions add up to more than 1")
+    if quantities > quantity:
+        v.add("take_profits", "quantities add up to more than the entry quantity")
+    for i, tp in enumerate(spec.take_profits):
+        size = tp.quantity if tp.quantity is not None else tp.fraction
+        if size is None or size <= 0:
+            v.add(f"take_profits[{i}]", "give a positive quantity or fraction")
+        elif tp.fraction is not None and tp.fraction > 1:
+            v.add(f"take_profits[{i}].fraction", "must be at most 1")
+        elif (
+            sym is not None
+            and tp.quantity is not None
+            and decimal_places(tp.quantity) > sym.quantity_precision
+        ):
+            v.add(f"take_profits[{i}].quantity", "has too many decimal places")
+
+
+# -- the plan --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Submit:
+    """Place a new member."""
+
+    role: str
+    side: Side
+    type: OrderType
+    quantity: Decimal
+    price: Decimal | None  # the stop price of a stop, the limit of a take-profit
+
+
+@dataclass(frozen=True, slots=True)
+class Resize:
+    order_id: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trail:
+    """Move a trailing stop's price up behind a long (down behind a short)."""
+
+    order_id: str
+    stop_price: Decimal
+
+
+Action = Submit | Resize | Cancel | Trail
+
+
+def exit_side(entry: Order) -> Side:
+    return Side.SELL if entry.side is Side.BUY else Side.BUY
+
+
+def plan(
+    entry: Order,
+    members: Sequence[Order],
+    spec: BracketSpec,
+    *,
+    price_places: int,
+    quantity_places: int,
+    mark: Decimal | None = None,
+    emulate_stop: bool = False,
+) -> list[Action]:
+    """What to do now so the members match the entry's fills (empty when they do).
+
+    ``mark`` is the symbol's current mark: a trailing stop follows it, and an
+    emulated stop triggers on it. ``emulate_stop`` keeps the stop in fillgate
+    instead of resting it at the venue: for venues where every resting sell
+    holds the balance it sells (spot), so a stop and a take-profit cannot
+    both rest. When the mark reaches the stop, the take-profits are canceled
+    and a reduce-only market order closes what is open.
+    """
+    filled = entry.filled_quantity
+    if not filled:
+        return []
+    exited = ZERO
+    for m in members:
+        exited = exact_add(exited, m.filled_quantity)
+    open_qty = exact_sub(filled, exited)
+    if any(m.state in _WAITING for m in members):
+        return []  # an answer is on its way: plan again once it is in
+    live = [m for m in members if m.is_open]
+    if open_qty < 0:
+        return [Submit(FIX_ROLE, entry.side, OrderType.MARKET, -open_qty, None)]
+    if open_qty == 0:
+        return [Cancel(m.order_id) for m in live]
+    basis = basis_of(entry, members)
+    places = price_places
+    if emulate_stop:
+        closing = _emulated_stop(entry, members, live, spec, open_qty, basis, places, mark)
+        if closing is not None:
+            return closing
+        actions: list[Action] = []
+    else:
+        actions = _resting_stop(entry, members, live, spec, open_qty, basis, places, mark)
+    return actions + _ladder(entry, members, spec, basis, places, quantity_places)
+
+
+def _resting_stop(
+    entry: Order,
+    members: Sequence[Order],
+    live: list[Order],
+    spec: BracketSpec,
+    open_qty: Decimal,
+    basis: Decimal,
+    places: int,
+    mark: Decimal | None,
+) -> list[Action]:
+    """The stop as a reduce-only STOP at the venue: place it, size it, trail it."""
+    long = entry.side is Side.BUY
+    stops = [m for m in live if role_of(m)[1] == STOP_ROLE]
+    if not stops:
+        price = _member_price(members, STOP_ROLE) or spec.stop_loss.price(
+            basis, up=not long, places=places
+        )
+        return [Submit(STOP_ROLE, exit_side(entry), OrderType.STOP, open_qty, price)]
+    stop = stops[0]
+    want = exact_add(stop.filled_quantity, open_qty)
+    if stop.quantity != want:
+        return [Resize(stop.order_id, want)]
+    if spec.stop_loss.kind.trailing and mark is not None and not stop.triggered:
+        # The stop's own price is the trail's memory: it only ever moves toward the mark.
+        behind = spec.stop_loss.price(mark, up=not long, places=places)
+        assert stop.stop_price is not None
+        if (behind > stop.stop_price) if long else (behind < stop.stop_price):
+            return [Trail(stop.order_id, behind)]
+    return []
+
+
+def _emulated_stop(
+    entry: Order,
+    members: Sequence[Order],
+    live: list[Order],
+    spec: BracketSpec,
+    open_qty: Decimal,
+    basis: Decimal,
+    places: int,
+    mark: Decimal | None,
+) -> list[Action] | None:
+    """The stop kept in fillgate; None until the mark reaches it, then the closing steps."""
+    long = entry.side is Side.BUY
+    stop_price = spec.stop_loss.price(basis, up=not long, places=places)
+    reached = mark is not None and (mark <= stop_price if long else mark >= stop_price)
+    if not reached and not any(role_of(m)[1] == STOP_ROLE for m in members):
+        return None
+    targets = [m for m in live if role_of(m)[1] != STOP_ROLE]
+    if targets:
+        return [Cancel(m.order_id) for m in targets]  # they hold the balance the stop sells
+    if any(role_of(m)[1] == STOP_ROLE for m in live):
+        return []
+    return [Submit(STOP_ROLE, exit_side(entry), OrderType.MARKET, open_qty, None)]
+
+
+def _ladder(
+    entry: Order,
+    members: Sequence[Order],
+    spec: BracketSpec,
+    basis: Decimal,
+    places: int,
+    quantity_places: int,
+) -> list[Action]:
+    """The take-profits: each sized to its share of what the entry has filled so far."""
+    filled = entry.filled_quantity
+    long = entry.side is Side.BUY
+    step = Decimal(1).scaleb(-quantity_places)
+    actions: list[Action] = []
+    for i, rung in enumerate(spec.take_profits, 1):
+        role = f"tp.{i}"
+        target = (
+            min(rung.quantity, filled)
+            if rung.quantity is not None
+            else (filled * (rung.fraction or ZERO)).quantize(step, rounding=ROUND_DOWN)
+        )
+        mine = [m for m in members if role_of(m)[1] == role]
+        if not mine:
+            if target > 0:
+                price = rung.exit.price(basis, up=long, places=places)
+                actions.append(Submit(role, exit_side(entry), OrderType.LIMIT, target, price))
+            continue
+        current = mine[-1]
+        if current.is_open and current.quantity < target:
+            actions.append(Resize(current.order_id, target))
+    return actions
+
+
+def basis_of(entry: Order, members: Sequence[Order]) -> Decimal:
+    """The entry price exits are measured from: the average fill price when first armed."""
+    for m in members:
+        text = dict(m.tags).get(BASIS)
+        if text:
+            return Decimal(text)
+    average = entry.average_fill_price
+    assert average is not None
+    return average
+
+
+def _member_price(members: Sequence[Order], role: str) -> Decimal | None:
+    """A replacement member keeps its predecessor's price (fixed when first armed)."""
+    for m in members:
+        if role_of(m)[1] == role:
+            return m.stop_price if m.type is OrderType.STOP else m.limit_price
+    return None

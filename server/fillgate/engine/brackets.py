@@ -1,0 +1,361 @@
+"""Run brackets (``contingent/bracket.py``): converge each list's members on its plan.
+
+The runner is an engine :class:`~fillgate.engine.engine.OrderWatcher`. Any
+event on a bracket's entry or members marks the list; one task per list then
+plans and acts (submit, resize, cancel, each an ordinary engine command that
+passes the guard and risk and is journaled), and plans again until nothing
+is left to do. A plan never acts while a member waits for a venue answer, so
+two passes cannot place the same member twice; member client order ids are
+derived from the list id, so even a repeated submit is idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from fillgate.contingent.bracket import (
+    BASIS,
+    LIST,
+    ROLE,
+    Action,
+    BracketSpec,
+    Cancel,
+    Resize,
+    Submit,
+    Trail,
+    basis_of,
+    check_spec,
+    plan,
+    role_of,
+    spec_of,
+)
+from fillgate.contingent.order_list import (
+    KINDS,
+    MAX_LEGS,
+    CancelLeg,
+    CutLeg,
+    Leg,
+    ListAction,
+    PlaceLeg,
+    kind_of,
+    list_tags,
+    plan_list,
+)
+from fillgate.domain import events as ev
+from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, SubmitOrder
+from fillgate.domain.enums import OrderType, TimeInForce
+from fillgate.domain.errors import (
+    FillgateError,
+    InvalidArgument,
+    NotFound,
+    Violations,
+)
+from fillgate.domain.orders import Order
+from fillgate.domain.values import ZERO, fmt
+from fillgate.engine.engine import Engine
+from fillgate.engine.validation import check_submit
+
+log = logging.getLogger("fillgate.brackets")
+
+
+#: The events that create an order: accepted at once, or queued while its market is closed.
+_NEW = (ev.OrderAccepted, ev.OrderQueued)
+
+#: Passes per wake-up before giving up on a list that does not settle (logged).
+MAX_ROUNDS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class OrderList:
+    """A bracket as the api shows it: its state, entry and members."""
+
+    list_id: str
+    state: str  # "ACTIVE", "DONE" or "CANCELED"
+    entry: Order
+    members: tuple[Order, ...]
+
+
+class Brackets:
+    """Every bracket's members, and the tasks that keep them in step with the plan."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        #: list id (the entry's order id) -> member order ids, in creation order.
+        self._members: dict[str, list[str]] = {}
+        self._dirty: set[str] = set()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        #: symbol -> ids of the open lists that follow the mark (trailing or emulated stops).
+        self._trailing: dict[str, set[str]] = {}
+        engine.watchers.append(self)
+
+    # -- engine.OrderWatcher ------------------------------------------------------
+
+    def on_start(self, open_orders: list[Order]) -> None:
+        """Index every list (members of ended lists too: GetOrderList shows them), re-arm."""
+        for _, order in self._engine.orders():
+            self._index(order)
+        for list_id in self._members:
+            self._mark(list_id)
+
+    def on_order(self, order: Order, event: ev.OrderEvent) -> None:
+        if type(event) in _NEW:
+            self._index(order)
+        if order.order_id in self._members:
+            self._mark(order.order_id)
+        elif order.tags:
+            list_id = role_of(order)[0]
+            if list_id in self._members:
+                self._mark(list_id)
+
+    def on_stop(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+
+    def on_mark(self, symbol: str, price: Decimal) -> None:
+        """A mark moved: trailing stops on ``symbol`` may follow it."""
+        for list_id in self._trailing.get(symbol, ()):
+            self._mark(list_id)
+
+    # -- the api's side -------------------------------------------------------------
+
+    async def submit(self, cmd: SubmitOrder, spec: BracketSpec) -> OrderList:
+        """Validate and place a bracket's entry; answer once its first plan is carried out."""
+        self._check(cmd, spec)
+        tagged = SubmitOrder(
+            **{
+                **{f: getattr(cmd, f) for f in SubmitOrder.__dataclass_fields__},
+                "tags": (*cmd.tags, *spec.tags()),
+            }
+        )
+        result = await self._engine.submit(tagged)
+        list_id = result.order.order_id
+        await self.settle(list_id)
+        await self._engine.durable()
+        return self.get(list_id)
+
+    def get(self, list_id: str) -> OrderList:
+        members = self._members.get(list_id)
+        entry = self._engine.order(list_id)
+        if members is None or entry is None:
+            raise NotFound("ORDER_LIST_NOT_FOUND", f"no order list {list_id}", {"list_id": list_id})
+        orders = tuple(self._engine.order(i) for i in members)
+        found = tuple(o for o in orders if o is not None)
+        live = entry.is_open or any(o.is_open for o in found)
+        if kind_of(entry.tags)[0]:  # OCO / OUO: every leg is an entry
+            traded = entry.filled_quantity or any(o.filled_quantity for o in found)
+            state = "ACTIVE" if live else ("DONE" if traded else "CANCELED")
+        elif live or sum((o.filled_quantity for o in found), ZERO) != entry.filled_quantity:
+            state = "ACTIVE"  # (a position not yet protected is active too: arming is due)
+        else:
+            state = "DONE" if entry.filled_quantity else "CANCELED"
+        return OrderList(list_id, state, entry, found)
+
+    async def settle(self, list_id: str | None = None) -> None:
+        """Wait until the list (or every list) has nothing left to do."""
+        while True:
+            tasks = [t for k, t in self._tasks.items() if list_id is None or k == list_id]
+            if not tasks:
+                return
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- converging -------------------------------------------------------------------
+
+    def _index(self, order: Order) -> None:
+        if not order.tags:
+            return
+        if kind_of(order.tags)[0]:
+            self._members.setdefault(order.order_id, [])
+            return
+        spec = spec_of(order.tags)
+        if spec is not None:
+            self._members.setdefault(order.order_id, [])
+            if spec.stop_loss.kind.trailing or self.emulates_stops(order.account):
+                self._trailing.setdefault(order.symbol, set()).add(order.order_id)
+            return
+        list_id = role_of(order)[0]
+        if list_id:
+            members = self._members.setdefault(list_id, [])
+            if order.order_id not in members:
+                members.append(order.order_id)
+
+    def _order(self, order_id: str) -> Order:
+        order = self._engine.order(order_id)
+        assert order is not None, order_id
+        return order
+
+    def _orders(self, list_id: str) -> list[Order]:
+        return [self._order(i) for i in self._members[list_id]]
+
+    def _mark(self, list_id: str) -> None:
+        self._dirty.add(list_id)
+        if list_id not in self._tasks:
+            task = asyncio.get_running_loop().create_task(self._converge(list_id))
+            self._tasks[list_id] = task
+
+    async def _converge(self, list_id: str) -> None:
+        try:
+            for _ in range(MAX_ROUNDS):
+                if list_id not in self._dirty:
+                    return
+                self._dirty.discard(list_id)
+                for action in self._plan(list_id):
+                    await self._act(list_id, action)
+            log.error("event=bracket_not_settling list_id=%s rounds=%d", list_id, MAX_ROUNDS)
+        finally:
+            del self._tasks[list_id]
+
+    def _plan(self, list_id: str) -> list[Action | ListAction]:
+        entry = self._engine.order(list_id)
+        kind, terms = ("", {}) if entry is None else kind_of(entry.tags)
+        if entry is not None and kind:
+            legs = {1: entry} | {int(role_of(m)[1][4:]): m for m in self._orders(list_id)}
+            first = self._engine.state.orders.submitted[list_id].quantity
+            original = {1: first} | {n: leg.quantity for n, leg in terms.items()}
+            places = self._engine.universe.symbols[entry.symbol].quantity_precision
+            return list(plan_list(kind, legs, original, terms, places))
+        spec = None if entry is None else spec_of(entry.tags)
+        if entry is None or spec is None:
+            return []
+        sym = self._engine.universe.symbols[entry.symbol]
+        members = self._orders(list_id)
+        if self.get(list_id).state != "ACTIVE":
+            self._trailing.get(entry.symbol, set()).discard(list_id)
+        return list(
+            plan(
+                entry,
+                members,
+                spec,
+                price_places=sym.price_precision,
+                quantity_places=sym.quantity_precision,
+                mark=self.mark_of(entry.symbol),
+                emulate_stop=self.emulates_stops(entry.account),
+            )
+        )
+
+    def emulates_stops(self, account: str) -> bool:
+        """True where a stop cannot rest beside a take-profit: spot venues, whose resting
+        sells each hold the balance they sell (the stop then lives in fillgate)."""
+        return bool(getattr(self._engine.venues[account], "sells_hold_balance", False))
+
+    def mark_of(self, symbol: str) -> Decimal:
+        """The one price trailing stops follow: today the engine's reference price.
+
+        Point this at live marks (quotes) when a symbol has them.
+        """
+        return self._engine.symbol(symbol).reference_price
+
+    async def _act(self, list_id: str, action: Action | ListAction) -> None:
+        engine = self._engine
+        try:
+            if isinstance(action, Submit):
+                await engine.submit(self._member(list_id, action))
+            elif isinstance(action, PlaceLeg):
+                await engine.submit(self._leg(list_id, action))
+            elif isinstance(action, Resize | CutLeg):
+                ref = OrderRef(order_id=action.order_id)
+                await engine.replace(ReplaceOrder(ref=ref, quantity=action.quantity))
+            elif isinstance(action, Cancel | CancelLeg):
+                await engine.cancel(CancelOrder(ref=OrderRef(order_id=action.order_id)))
+            elif isinstance(action, Trail):
+                ref = OrderRef(order_id=action.order_id)
+                await engine.replace(ReplaceOrder(ref=ref, stop_price=action.stop_price))
+        except FillgateError as exc:
+            log.error(
+                "event=bracket_action_refused list_id=%s action=%s reason=%s detail=%r",
+                list_id,
+                type(action).__name__,
+                exc.reason,
+                exc.message,
+            )
+
+    def _leg(
+        self, list_id: str, action: PlaceLeg, first: Order | SubmitOrder | None = None
+    ) -> SubmitOrder:
+        if first is None:
+            first = self._order(list_id)
+        leg = action.leg
+        return SubmitOrder(
+            account=first.account,
+            symbol=first.symbol,
+            side=leg.side,
+            quantity=action.quantity,
+            type=leg.type,
+            time_in_force=leg.time_in_force,
+            client_order_id=f"{list_id}.leg.{action.number}",
+            limit_price=leg.limit_price,
+            stop_price=leg.stop_price,
+            strategy_id=first.strategy_id,
+            tags=((LIST, list_id), (ROLE, f"leg.{action.number}")),
+        )
+
+    async def submit_list(self, kind: str, first: SubmitOrder, legs: list[Leg]) -> OrderList:
+        """Place an OCO or OUO list: its first leg now, the others as the plan says."""
+        v = Violations()
+        if kind not in KINDS:
+            v.add("contingency", "is required: OCO or OUO")
+        if not 1 <= len(legs) < MAX_LEGS:
+            v.add("legs", f"a list has 2 to {MAX_LEGS} legs")
+        if len(first.tags) + 1 + len(legs) > 16:
+            v.add("tags", "too many tags: a list needs one per leg")
+        if any(k.startswith("ct.") for k, _ in first.tags):
+            v.add("tags", "keys starting with 'ct.' are fillgate's")
+        v.raise_if_any()
+        for n, leg in enumerate(legs, 2):
+            try:  # each leg must pass the checks its own submit would, before anything is placed
+                check_submit(
+                    self._leg("L", PlaceLeg(n, leg, leg.quantity), first),
+                    self._engine.universe.accounts,
+                    self._engine.universe.symbols,
+                )
+            except InvalidArgument as exc:
+                raise InvalidArgument(
+                    [(f"legs[{n - 1}].{f}", t) for f, t in exc.violations], exc.reason
+                ) from None
+        tagged = replace(first, tags=(*first.tags, *list_tags(kind, legs)))
+        list_id = (await self._engine.submit(tagged)).order.order_id
+        await self.settle(list_id)
+        await self._engine.durable()
+        return self.get(list_id)
+
+    def _member(self, list_id: str, action: Submit) -> SubmitOrder:
+        entry = self._order(list_id)
+        members = self._orders(list_id)
+        n = 1 + sum(1 for m in members if role_of(m)[1] == action.role)
+        basis = basis_of(entry, members)
+        if action.role == "fix":
+            log.warning(
+                "event=bracket_overfill list_id=%s excess=%s closing=reduce_only_market",
+                list_id,
+                fmt(action.quantity),
+            )
+        return SubmitOrder(
+            account=entry.account,
+            symbol=entry.symbol,
+            side=action.side,
+            quantity=action.quantity,
+            type=action.type,
+            time_in_force=TimeInForce.IOC if action.type is OrderType.MARKET else TimeInForce.GTC,
+            client_order_id=f"{list_id}.{action.role}.{n}",
+            limit_price=action.price if action.type is OrderType.LIMIT else None,
+            stop_price=action.price if action.type is OrderType.STOP else None,
+            strategy_id=entry.strategy_id,
+            tags=((LIST, list_id), (ROLE, action.role), (BASIS, fmt(basis))),
+            reduce_only=True,
+        )
+
+    def _check(self, cmd: SubmitOrder, spec: BracketSpec) -> None:
+        """Name every field of a bracket the plan cannot work with."""
+        v = Violations()
+        if cmd.reduce_only:
+            v.add("entry.reduce_only", "a bracket's entry opens a position: not reduce-only")
+        if cmd.type is not OrderType.MARKET and cmd.type is not OrderType.LIMIT:
+            v.add("entry.type", "a bracket's entry is a market or limit order")
+        if len(cmd.tags) + 1 + len(spec.take_profits) > 16:
+            v.add("entry.tags", "too many tags: a bracket needs one per exit")
+        if any(k.startswith("ct.") for k, _ in cmd.tags):
+            v.add("entry.tags", "keys starting with 'ct.' are fillgate's")
+        check_spec(v, spec, cmd.quantity, self._engine.universe.symbols.get(cmd.symbol))
+        v.raise_if_any()
