@@ -32,6 +32,8 @@ from fillgate.v1 import execution_service_pb2 as pb
 from fillgate.v1 import execution_service_pb2_grpc as pbgrpc
 
 TRADE = execution_pb2.EXEC_TYPE_TRADE
+#: Events per message, as the project's clients ask by default (fillgate_client DEFAULT_MAX_BATCH).
+MAX_BATCH = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,8 @@ class _Stream:
 
     async def run(self) -> None:
         while True:
-            request = pb.StreamFillsRequest(heartbeat_interval_ms=1000)
+            # Batches, as the project's clients ask for them (they unpack them).
+            request = pb.StreamFillsRequest(heartbeat_interval_ms=1000, max_batch=MAX_BATCH)
             if self.last_sequence is not None:
                 request.from_sequence = self.last_sequence
             call = self.stub.StreamFills(request)
@@ -79,18 +82,26 @@ class _Stream:
                     if message is grpc.aio.EOF:
                         self.errors["EOF"] += 1
                         break
-                    if message.HasField("execution_report"):
-                        report = message.execution_report
-                        self.last_sequence = report.sequence
-                        if report.exec_type == TRADE:
-                            self._fill(report.client_order_id, received)
-                    elif message.HasField("subscribed"):
+                    kind = message.WhichOneof("event")
+                    if kind == "batch":
+                        for event in message.batch.events:
+                            self._event(event, received)
+                    elif kind == "subscribed":
                         self.subscribed.set()
+                    else:
+                        self._event(message, received)
             except grpc.aio.AioRpcError as exc:
                 if exc.code() == grpc.StatusCode.CANCELLED:
                     return
                 self.errors[exc.code().name] += 1
                 await asyncio.sleep(0.05)
+
+    def _event(self, message: Any, received: int) -> None:
+        if message.HasField("execution_report"):
+            report = message.execution_report
+            self.last_sequence = report.sequence
+            if report.exec_type == TRADE:
+                self._fill(report.client_order_id, received)
 
     def _fill(self, client_order_id: str, received: int) -> None:
         label, _, rest = client_order_id.partition(".")

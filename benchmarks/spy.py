@@ -18,6 +18,11 @@ from types import TracebackType
 RATE_HZ = 200
 
 
+#: ``FILLGATE_SPY_NATIVE=1`` also samples native frames (gRPC core, protobuf, uvloop);
+#: py-spy then pauses the process per sample (``--native`` excludes ``--nonblocking``).
+NATIVE = ["--native"] if os.environ.get("FILLGATE_SPY_NATIVE") == "1" else ["--nonblocking"]
+
+
 def py_spy() -> str | None:
     path = os.path.join(os.path.dirname(sys.executable), "py-spy")
     return path if os.path.exists(path) else None
@@ -52,7 +57,7 @@ class Profiler:
                         str(RATE_HZ),
                         "--duration",
                         str(self.seconds),
-                        "--nonblocking",
+                        *NATIVE,
                         "--format",
                         fmt,
                         "--output",

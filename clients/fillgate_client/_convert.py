@@ -353,6 +353,15 @@ def session_event_from_proto(m: Any) -> SessionEvent:
     )
 
 
+def stream_events_from_proto(m: Any) -> list[StreamEvent]:
+    """Convert a ``StreamFillsResponse`` into its events: one, a batch's, or none (unknown)."""
+    if m.WhichOneof("event") == "batch":
+        events = (stream_event_from_proto(e) for e in m.batch.events)
+        return [e for e in events if e is not None]
+    event = stream_event_from_proto(m)
+    return [] if event is None else [event]
+
+
 def stream_event_from_proto(m: Any) -> StreamEvent | None:
     """Convert a ``StreamFillsResponse``; ``None`` for an event kind this client predates."""
     kind = m.WhichOneof("event")

@@ -11,6 +11,7 @@ Everything else is left for the server to validate.
 
 from __future__ import annotations
 
+import enum
 import getpass
 import uuid
 from collections.abc import Iterable, Mapping
@@ -20,7 +21,17 @@ from typing import Any, TypeAlias, TypeVar
 
 from ._convert import format_decimal
 from ._pb import admin_pb, exec_pb, risk_svc_pb
-from .types import HaltScope, OrderState, OrderType, ProtoEnum, Side, TimeInForce, TradingMode
+from .types import (
+    ExecType,
+    HaltScope,
+    OrderState,
+    OrderType,
+    ProtoEnum,
+    Side,
+    StreamEventKind,
+    TimeInForce,
+    TradingMode,
+)
 
 DecimalLike: TypeAlias = Decimal | str | int
 """A price or quantity as callers may pass it (never ``float``)."""
@@ -65,6 +76,13 @@ def enum_number(cls: type[_E], value: _E | str, name: str) -> int:
     if isinstance(value, cls):
         return int(value.value)
     raise TypeError(f"{name} must be a {cls.__name__} or its name, not {type(value).__name__}")
+
+
+def _items(values: Iterable[_E | str] | _E | str) -> list[_E | str]:
+    """Return ``values`` as a list, treating a lone member or name as one item."""
+    if isinstance(values, str | enum.Enum):
+        return [values]  # type: ignore[list-item]
+    return list(values)
 
 
 def _strings(values: Iterable[str] | str) -> list[str]:
@@ -194,17 +212,29 @@ def list_orders(
     )
 
 
+#: Events per message the clients ask for: a busy stream then costs a few large
+#: messages instead of many small ones; the clients unpack batches, so callers see events.
+DEFAULT_MAX_BATCH = 256
+
+
 def stream_fills(
     accounts: Iterable[str] | str = (),
     symbols: Iterable[str] | str = (),
     from_sequence: int | None = None,
     heartbeat_interval_ms: int = 0,
+    *,
+    max_batch: int = DEFAULT_MAX_BATCH,
+    kinds: Iterable[StreamEventKind | str] = (),
+    exec_types: Iterable[ExecType | str] = (),
 ) -> Any:
     """Build a ``StreamFillsRequest``; ``from_sequence=None`` streams live events only."""
     request = exec_pb.StreamFillsRequest(
         accounts=_strings(accounts),
         symbols=_strings(symbols),
         heartbeat_interval_ms=heartbeat_interval_ms,
+        max_batch=max_batch,
+        kinds=[enum_number(StreamEventKind, k, "kinds") for k in _items(kinds)],
+        exec_types=[enum_number(ExecType, t, "exec_types") for t in _items(exec_types)],
     )
     if from_sequence is not None:  # presence matters: 0 means "all retained history"
         request.from_sequence = from_sequence

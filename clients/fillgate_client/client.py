@@ -35,6 +35,7 @@ from .risk import RiskState, risk_state_from_proto
 from .sync_client import FillgateClient
 from .types import (
     AccountPositions,
+    ExecType,
     ExecutionReport,
     HaltResult,
     HaltScope,
@@ -43,6 +44,7 @@ from .types import (
     OrderType,
     Side,
     StreamEvent,
+    StreamEventKind,
     SubmitResult,
     SymbolInfo,
     TimeInForce,
@@ -236,6 +238,10 @@ class AsyncFillgateClient:
         symbols: Iterable[str] | str = (),
         from_sequence: int | None = None,
         heartbeat_interval_ms: int = 0,
+        *,
+        max_batch: int = _requests.DEFAULT_MAX_BATCH,
+        kinds: Iterable[StreamEventKind | str] = (),
+        exec_types: Iterable[ExecType | str] = (),
     ) -> AsyncGenerator[StreamEvent, None]:
         """Stream events: a SubscriptionAck first, then reports, state changes, heartbeats.
 
@@ -243,8 +249,21 @@ class AsyncFillgateClient:
         opens; ``0`` replays everything still retained; ``n`` resumes after ``n``.
         ``aclose()`` the generator (``contextlib.aclosing``) to cancel the call
         promptly when leaving the loop early.
+
+        ``kinds`` and ``exec_types`` narrow the stream on the server (e.g.
+        ``exec_types=["trade"]`` for fills only). The server may send up to
+        ``max_batch`` ready events in one message; they are yielded one by one
+        all the same (1: one event per message).
         """
-        request = _requests.stream_fills(accounts, symbols, from_sequence, heartbeat_interval_ms)
+        request = _requests.stream_fills(
+            accounts,
+            symbols,
+            from_sequence,
+            heartbeat_interval_ms,
+            max_batch=max_batch,
+            kinds=kinds,
+            exec_types=exec_types,
+        )
         return self._stream(request)
 
     async def _stream(self, request: Any) -> AsyncGenerator[StreamEvent, None]:
@@ -252,8 +271,7 @@ class AsyncFillgateClient:
         try:
             with translate_errors():
                 async for message in call:
-                    event = _convert.stream_event_from_proto(message)
-                    if event is not None:
+                    for event in _convert.stream_events_from_proto(message):
                         yield event
         finally:
             call.cancel()

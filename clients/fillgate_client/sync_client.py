@@ -27,6 +27,7 @@ from .quotes import (
 from .risk import RiskState, risk_state_from_proto
 from .types import (
     AccountPositions,
+    ExecType,
     ExecutionReport,
     HaltResult,
     HaltScope,
@@ -35,6 +36,7 @@ from .types import (
     OrderType,
     Side,
     StreamEvent,
+    StreamEventKind,
     SubmitResult,
     SymbolInfo,
     TimeInForce,
@@ -216,9 +218,21 @@ class FillgateClient:
         symbols: Iterable[str] | str = (),
         from_sequence: int | None = None,
         heartbeat_interval_ms: int = 0,
+        *,
+        max_batch: int = _requests.DEFAULT_MAX_BATCH,
+        kinds: Iterable[StreamEventKind | str] = (),
+        exec_types: Iterable[ExecType | str] = (),
     ) -> Generator[StreamEvent, None, None]:
         """Stream events like ``AsyncFillgateClient.stream_fills``; ``close()`` it to cancel."""
-        request = _requests.stream_fills(accounts, symbols, from_sequence, heartbeat_interval_ms)
+        request = _requests.stream_fills(
+            accounts,
+            symbols,
+            from_sequence,
+            heartbeat_interval_ms,
+            max_batch=max_batch,
+            kinds=kinds,
+            exec_types=exec_types,
+        )
         return self._stream(request)
 
     def _stream(self, request: Any) -> Generator[StreamEvent, None, None]:
@@ -226,9 +240,7 @@ class FillgateClient:
         try:
             with translate_errors():
                 for message in call:
-                    event = _convert.stream_event_from_proto(message)
-                    if event is not None:
-                        yield event
+                    yield from _convert.stream_events_from_proto(message)
         finally:
             call.cancel()
 

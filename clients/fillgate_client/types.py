@@ -117,6 +117,18 @@ class ExecType(ProtoEnum):
     RELEASED = 31
 
 
+class StreamEventKind(ProtoEnum):
+    """A kind of event a fill stream carries (``stream_fills(kinds=...)``)."""
+
+    UNSPECIFIED = 0
+    EXECUTION_REPORT = 1
+    TRADING_STATE = 2
+    RISK_ALERT = 3
+    VENUE_DRIFT = 4
+    SESSION = 5
+    ALERT = 6
+
+
 class TradingMode(ProtoEnum):
     """What trading a scope allows; the strictest applicable mode wins."""
 

@@ -131,7 +131,7 @@ async def test_metrics_journal_batches_and_fsyncs_observed(observed, client):
 
 
 async def test_metrics_stream_counts_messages_sent_and_consumers(observed, client):
-    reader = await StreamReader(client).start()
+    reader = await StreamReader(client, max_batch=1).start()  # one message per event
     await client.submit_order("paper", "BTC-USD", "buy", D("0.1"))
     await reader.wait_for(lambda r: len(r.reports) == 3)
     samples = await scrape(observed)

@@ -5,7 +5,7 @@ Each function names every bad field of its request at once (one InvalidArgument)
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from decimal import Decimal
 from enum import IntEnum
 from typing import TypeVar
@@ -15,9 +15,19 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from fillgate.api.paging import page_request
 from fillgate.domain import commands as cmd
-from fillgate.domain.enums import HaltScope, OrderState, OrderType, Side, TimeInForce, TradingMode
+from fillgate.domain import events as ev
+from fillgate.domain.enums import (
+    ExecType,
+    HaltScope,
+    OrderState,
+    OrderType,
+    Side,
+    TimeInForce,
+    TradingMode,
+)
 from fillgate.domain.errors import Violations
 from fillgate.domain.paging import PageRequest
+from fillgate.domain.reports import ExecutionReport
 from fillgate.domain.values import DecimalFormatError, parse_decimal
 from fillgate.engine.audit import ExecutionQuery
 from fillgate.engine.queries import OrderQuery
@@ -233,13 +243,58 @@ def stream_fills(
     interval_ms = req.heartbeat_interval_ms or DEFAULT_HEARTBEAT_MS
     if not MIN_HEARTBEAT_MS <= interval_ms <= MAX_HEARTBEAT_MS:
         v.add("heartbeat_interval_ms", f"must be from {MIN_HEARTBEAT_MS} to {MAX_HEARTBEAT_MS}")
+    if req.max_batch > MAX_STREAM_BATCH:
+        v.add("max_batch", f"must be at most {MAX_STREAM_BATCH}")
+    keep = _stream_filter(v, req.kinds, req.exec_types)
     v.raise_if_any()
     return StreamQuery(
         accounts=frozenset(req.accounts),
         symbols=frozenset(req.symbols),
         from_sequence=req.from_sequence if req.HasField("from_sequence") else None,
         heartbeat_s=interval_ms / 1000,
+        max_batch=max(req.max_batch, 1),
+        keep=keep,
     )
+
+
+MAX_STREAM_BATCH = 1000
+
+#: StreamEventKind -> the payload types a bus event of that kind carries.
+_STREAM_KINDS: dict[int, type] = {
+    svc_pb.STREAM_EVENT_KIND_EXECUTION_REPORT: ExecutionReport,
+    svc_pb.STREAM_EVENT_KIND_TRADING_STATE: ev.TradingStateChanged,
+    svc_pb.STREAM_EVENT_KIND_RISK_ALERT: ev.BreakerTripped,
+    svc_pb.STREAM_EVENT_KIND_VENUE_DRIFT: ev.VenueDrift,
+    svc_pb.STREAM_EVENT_KIND_SESSION: ev.SessionChanged,
+    svc_pb.STREAM_EVENT_KIND_ALERT: ev.AlertRaised,
+}
+
+
+def _stream_filter(
+    v: Violations, kinds: Iterable[int], exec_types: Iterable[int]
+) -> Callable[[object], bool] | None:
+    """Return the payload filter a StreamFillsRequest asks for (None: every event)."""
+    wanted: set[type] = set()
+    for i, kind in enumerate(kinds):
+        if kind in _STREAM_KINDS:
+            wanted.add(_STREAM_KINDS[kind])
+        elif kind == 0:
+            v.add(f"kinds[{i}]", "STREAM_EVENT_KIND_UNSPECIFIED is not a value")
+        else:
+            v.add(f"kinds[{i}]", f"{kind} is not a known StreamEventKind")
+    types = frozenset(wanted)
+    execs = frozenset(
+        _enum(v, f"exec_types[{i}]", t, ExecType, "EXEC_TYPE") for i, t in enumerate(exec_types)
+    )
+    if not types and not execs:
+        return None
+
+    def keep(payload: object) -> bool:
+        if types and type(payload) not in types:
+            return False
+        return not execs or type(payload) is not ExecutionReport or payload.exec_type in execs
+
+    return keep
 
 
 def accounts(values: Iterable[str], configured: Container[str]) -> list[str]:

@@ -27,7 +27,7 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import Descriptor, ServiceDescriptor
 from google.protobuf.message import Message
 
-from fillgate.api import limits
+from fillgate.api import limits, wire
 from fillgate.api.errors import Refused
 from fillgate.domain.errors import InvalidArgument
 
@@ -124,12 +124,13 @@ def add_services(
                 if method.server_streaming
                 else grpc.unary_unary_rpc_method_handler
             )
+            serialize = message_factory.GetMessageClass(method.output_type).SerializeToString
+            if method.server_streaming:  # a stream may yield bytes serialized once for all
+                serialize = wire.serializer_passing_bytes(serialize)
             handler = make(
                 behavior,
                 request_deserializer=decoder(method.full_name, method.input_type, throttle),
-                response_serializer=message_factory.GetMessageClass(
-                    method.output_type
-                ).SerializeToString,
+                response_serializer=serialize,
             )
             path = f"/{service.full_name}/{method.name}"
             handlers[method.name] = handler if wrap is None else wrap(path, handler)

@@ -66,6 +66,8 @@ LIMITS: dict[str, Limit] = {
     _P + "ListOrdersRequest.page_token": Limit(TOKEN),
     _P + "StreamFillsRequest.accounts": Limit(NAME, FILTER),
     _P + "StreamFillsRequest.symbols": Limit(NAME, FILTER),
+    _P + "StreamFillsRequest.kinds": Limit(items=STATES),
+    _P + "StreamFillsRequest.exec_types": Limit(items=STATES),
     _P + "GetPositionsRequest.accounts": Limit(NAME, FILTER),
     _P + "HaltRequest.target": Limit(NAME),
     _P + "HaltRequest.reason": Limit(TEXT),

@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from google.protobuf.descriptor import ServiceDescriptor
 
-from fillgate.api import commands, convert
+from fillgate.api import commands, convert, wire
 from fillgate.api.authorization import current, readable_accounts, who
 from fillgate.api.errors import Context, stateless, translated, translated_stream
 from fillgate.book.positions import AccountSnapshot
@@ -19,7 +19,7 @@ from fillgate.engine.history import stream_events_between
 from fillgate.engine.kill_switch import KillSwitch
 from fillgate.engine.queries import list_orders
 from fillgate.streams.bus import BusEvent
-from fillgate.streams.subscribe import Opened, follow
+from fillgate.streams.subscribe import Batch, Opened, follow
 from fillgate.v1 import admin_service_pb2 as admin_pb
 from fillgate.v1 import admin_service_pb2_grpc as admin_grpc
 from fillgate.v1 import execution_service_pb2 as pb
@@ -48,13 +48,14 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
         self._positions_cache: dict[
             tuple[str, bool], tuple[AccountSnapshot, pos_pb.AccountPositions]
         ] = {}
-        # Every live consumer gets the same event: convert it to protobuf once.
-        self._messages: OrderedDict[int, pb.StreamFillsResponse] = OrderedDict()
+        # Every live consumer gets the same event: serialize it once (api/wire.py).
+        self._messages: OrderedDict[int, bytes] = OrderedDict()
 
-    def _message(self, item: BusEvent) -> pb.StreamFillsResponse:
+    def _message(self, item: BusEvent) -> bytes:
         message = self._messages.get(item.sequence)
         if message is None:
-            message = self._messages[item.sequence] = convert.stream_message(item)
+            message = convert.stream_message(item).SerializeToString()
+            self._messages[item.sequence] = message
             if len(self._messages) > SHARED_MESSAGES:
                 self._messages.popitem(last=False)
         return message
@@ -107,7 +108,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
     @translated_stream
     async def StreamFills(
         self, request: pb.StreamFillsRequest, context: Context
-    ) -> AsyncIterator[pb.StreamFillsResponse]:
+    ) -> AsyncIterator[pb.StreamFillsResponse | bytes]:
         engine = self._engine
         query = commands.stream_fills(request, engine.universe.accounts, engine.universe.symbols)
         readable = readable_accounts(current(), query.accounts, engine.universe.accounts)
@@ -124,6 +125,8 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
         async for item in follow(engine.bus, query, history):
             if type(item) is BusEvent:
                 yield self._message(item)
+            elif type(item) is Batch:
+                yield wire.batch([self._message(e) for e in item.events])
             elif type(item) is Opened:
                 yield convert.subscription_ack(item)
             else:

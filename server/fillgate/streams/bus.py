@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,19 +51,26 @@ class Subscription:
         accounts: frozenset[str],
         symbols: frozenset[str],
         queue_size: int,
+        keep: Callable[[Any], bool] | None = None,
     ) -> None:
         self._bus = bus
         self.id = sub_id
         self.accounts = accounts
         self.symbols = symbols
+        self.keep = keep
         self.queue: asyncio.Queue[Any] = asyncio.Queue(queue_size)
         self.backlog: deque[BusEvent] = deque()
         self.closed_reason: str | None = None
 
     def matches(self, event: BusEvent) -> bool:
-        """An empty account or symbol on an event (a global halt, say) matches every filter."""
-        return (not self.accounts or not event.account or event.account in self.accounts) and (
-            not self.symbols or not event.symbol or event.symbol in self.symbols
+        """An empty account or symbol on an event (a global halt, say) matches every filter.
+
+        ``keep`` (when given) then decides on the payload: the consumer's kinds of events.
+        """
+        return (
+            (not self.accounts or not event.account or event.account in self.accounts)
+            and (not self.symbols or not event.symbol or event.symbol in self.symbols)
+            and (self.keep is None or self.keep(event.payload))
         )
 
     async def next(self, timeout: float | None) -> BusEvent | None:
@@ -88,6 +95,27 @@ class Subscription:
         if item is _CLOSED:
             raise SubscriptionClosed(self.closed_reason or SHUTDOWN)
         return item  # type: ignore[no-any-return]
+
+    def ready(self, limit: int) -> list[BusEvent]:
+        """Take up to ``limit`` more events that are already waiting, without awaiting.
+
+        What a batching consumer sends together with the event :meth:`next` gave it.
+        Stops at a cut-off: the next :meth:`next` raises it.
+        """
+        out: list[BusEvent] = []
+        backlog = self.backlog
+        while backlog and len(out) < limit:
+            out.append(backlog.popleft())
+        queue = self.queue
+        while len(out) < limit and self.closed_reason is None:
+            try:
+                item = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+            if item is _CLOSED:
+                break
+            out.append(item)
+        return out
 
     def close(self) -> None:
         """Unsubscribe (idempotent)."""
@@ -186,9 +214,11 @@ class EventBus:
         accounts: Iterable[str] = (),
         symbols: Iterable[str] = (),
         from_sequence: int | None = None,
+        keep: Callable[[Any], bool] | None = None,
     ) -> Subscription:
         """Open a subscription; with ``from_sequence`` replay every retained event after it.
 
+        ``keep(payload)``, when given, narrows the subscription to the payloads it accepts.
         Raises :class:`OutOfRange` when events after ``from_sequence`` are no longer retained.
         Registration and the backlog copy happen without an await in between, so
         no event can fall between the replay and the live queue.
@@ -201,6 +231,7 @@ class EventBus:
             frozenset(accounts),
             frozenset(symbols),
             self._queue_size,
+            keep,
         )
         if from_sequence is not None:
             if from_sequence > self._head:

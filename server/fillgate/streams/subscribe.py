@@ -7,18 +7,28 @@ retains is served from the journal (``history``, passed in by the caller so
 this room does not read the journal itself): the live subscription is opened
 *first* and the gap read after, so no event can fall between the two.
 
+With ``max_batch`` above 1, the events already waiting when one arrives are
+yielded together as one :class:`Batch` (in sequence order, at most
+``max_batch``): a consumer that fell behind catches up in a few large
+messages instead of many small ones, so the cost of a busy stream falls as it
+gets busier instead of rising.
+
 A subscriber that falls ``queue_size`` events behind is cut off with
 RESOURCE_EXHAUSTED, a server shutdown ends it with UNAVAILABLE; both errors
-carry the last sequence delivered, to resume from.
+carry the last sequence delivered, to resume from, and a cut-off is logged.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fillgate.domain.errors import OutOfRange, ResourceExhausted, Unavailable
 from fillgate.streams.bus import OVERFLOW, BusEvent, EventBus, SubscriptionClosed
+
+log = logging.getLogger("fillgate.streams")
 
 #: Events with ``after < sequence <= up_to``, read from the journal.
 History = Callable[[int, int], AsyncIterator[BusEvent]]
@@ -33,6 +43,10 @@ class StreamQuery:
     #: Resume after this sequence; None streams only events published from now on.
     from_sequence: int | None = None
     heartbeat_s: float
+    #: Up to this many ready events per :class:`Batch`; 1 yields single events.
+    max_batch: int = 1
+    #: Keeps only the payloads it accepts (the consumer's kinds of events); None keeps all.
+    keep: Callable[[Any], bool] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +59,13 @@ class Opened:
 
 
 @dataclass(frozen=True, slots=True)
+class Batch:
+    """Several events that were ready at once, in sequence order (``max_batch`` > 1)."""
+
+    events: tuple[BusEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Quiet:
     """Nothing matched for a heartbeat interval; ``head`` is the latest sequence."""
 
@@ -53,17 +74,18 @@ class Quiet:
 
 async def follow(
     bus: EventBus, query: StreamQuery, history: History | None = None
-) -> AsyncIterator[Opened | BusEvent | Quiet]:
+) -> AsyncIterator[Opened | BusEvent | Batch | Quiet]:
     """Yield :class:`Opened`, then every matching event after the resume point, forever."""
     backlog: AsyncIterator[BusEvent] | None = None
     try:
-        sub = bus.subscribe(query.accounts, query.symbols, query.from_sequence)
+        sub = bus.subscribe(query.accounts, query.symbols, query.from_sequence, query.keep)
     except OutOfRange as exc:
         if exc.reason != "SEQUENCE_NOT_RETAINED" or history is None:
             raise
         assert query.from_sequence is not None  # only a resume can be out of range
-        sub = bus.subscribe(query.accounts, query.symbols)
+        sub = bus.subscribe(query.accounts, query.symbols, keep=query.keep)
         backlog = history(query.from_sequence, bus.head)
+    more = query.max_batch - 1
     last = bus.head if query.from_sequence is None else query.from_sequence
     try:
         yield Opened(sub.id, bus.head, last + 1)
@@ -77,10 +99,24 @@ async def follow(
             if item is None:
                 yield Quiet(bus.head)
                 continue
+            if more:
+                ready = sub.ready(more)
+                if ready:
+                    last = ready[-1].sequence
+                    yield Batch((item, *ready))
+                    continue
             last = item.sequence
             yield item
     except SubscriptionClosed as closed:
         metadata = {"last_sequence": str(last)}
+        log.log(
+            logging.WARNING if closed.reason == OVERFLOW else logging.INFO,
+            "event=stream_cut_off subscription=%s reason=%s last_sequence=%d head=%d",
+            sub.id,
+            closed.reason,
+            last,
+            bus.head,
+        )
         if closed.reason == OVERFLOW:
             raise ResourceExhausted(
                 "SUBSCRIBER_TOO_SLOW",

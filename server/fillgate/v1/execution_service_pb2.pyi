@@ -11,12 +11,30 @@ from fillgate.v1 import venue_pb2 as _venue_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class StreamEventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    STREAM_EVENT_KIND_UNSPECIFIED: _ClassVar[StreamEventKind]
+    STREAM_EVENT_KIND_EXECUTION_REPORT: _ClassVar[StreamEventKind]
+    STREAM_EVENT_KIND_TRADING_STATE: _ClassVar[StreamEventKind]
+    STREAM_EVENT_KIND_RISK_ALERT: _ClassVar[StreamEventKind]
+    STREAM_EVENT_KIND_VENUE_DRIFT: _ClassVar[StreamEventKind]
+    STREAM_EVENT_KIND_SESSION: _ClassVar[StreamEventKind]
+    STREAM_EVENT_KIND_ALERT: _ClassVar[StreamEventKind]
+STREAM_EVENT_KIND_UNSPECIFIED: StreamEventKind
+STREAM_EVENT_KIND_EXECUTION_REPORT: StreamEventKind
+STREAM_EVENT_KIND_TRADING_STATE: StreamEventKind
+STREAM_EVENT_KIND_RISK_ALERT: StreamEventKind
+STREAM_EVENT_KIND_VENUE_DRIFT: StreamEventKind
+STREAM_EVENT_KIND_SESSION: StreamEventKind
+STREAM_EVENT_KIND_ALERT: StreamEventKind
 
 class SubmitOrderRequest(_message.Message):
     __slots__ = ("account", "symbol", "side", "quantity", "type", "limit_price", "stop_price", "time_in_force", "client_order_id", "strategy_id", "tags", "reduce_only", "expire_time", "expire_after", "extended_hours")
@@ -144,19 +162,25 @@ class ListOrdersResponse(_message.Message):
     def __init__(self, orders: _Optional[_Iterable[_Union[_order_pb2.Order, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class StreamFillsRequest(_message.Message):
-    __slots__ = ("accounts", "symbols", "from_sequence", "heartbeat_interval_ms")
+    __slots__ = ("accounts", "symbols", "from_sequence", "heartbeat_interval_ms", "max_batch", "kinds", "exec_types")
     ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
     SYMBOLS_FIELD_NUMBER: _ClassVar[int]
     FROM_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_INTERVAL_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_BATCH_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    EXEC_TYPES_FIELD_NUMBER: _ClassVar[int]
     accounts: _containers.RepeatedScalarFieldContainer[str]
     symbols: _containers.RepeatedScalarFieldContainer[str]
     from_sequence: int
     heartbeat_interval_ms: int
-    def __init__(self, accounts: _Optional[_Iterable[str]] = ..., symbols: _Optional[_Iterable[str]] = ..., from_sequence: _Optional[int] = ..., heartbeat_interval_ms: _Optional[int] = ...) -> None: ...
+    max_batch: int
+    kinds: _containers.RepeatedScalarFieldContainer[StreamEventKind]
+    exec_types: _containers.RepeatedScalarFieldContainer[_execution_pb2.ExecType]
+    def __init__(self, accounts: _Optional[_Iterable[str]] = ..., symbols: _Optional[_Iterable[str]] = ..., from_sequence: _Optional[int] = ..., heartbeat_interval_ms: _Optional[int] = ..., max_batch: _Optional[int] = ..., kinds: _Optional[_Iterable[_Union[StreamEventKind, str]]] = ..., exec_types: _Optional[_Iterable[_Union[_execution_pb2.ExecType, str]]] = ...) -> None: ...
 
 class StreamFillsResponse(_message.Message):
-    __slots__ = ("subscribed", "execution_report", "trading_state_changed", "heartbeat", "risk_alert", "venue_drift", "session", "alert")
+    __slots__ = ("subscribed", "execution_report", "trading_state_changed", "heartbeat", "risk_alert", "venue_drift", "session", "alert", "batch")
     SUBSCRIBED_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_REPORT_FIELD_NUMBER: _ClassVar[int]
     TRADING_STATE_CHANGED_FIELD_NUMBER: _ClassVar[int]
@@ -165,6 +189,7 @@ class StreamFillsResponse(_message.Message):
     VENUE_DRIFT_FIELD_NUMBER: _ClassVar[int]
     SESSION_FIELD_NUMBER: _ClassVar[int]
     ALERT_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
     subscribed: SubscriptionAck
     execution_report: _execution_pb2.ExecutionReport
     trading_state_changed: _trading_state_pb2.TradingStateChanged
@@ -173,7 +198,14 @@ class StreamFillsResponse(_message.Message):
     venue_drift: _venue_pb2.VenueDrift
     session: _session_pb2.SessionEvent
     alert: _alert_pb2.Alert
-    def __init__(self, subscribed: _Optional[_Union[SubscriptionAck, _Mapping]] = ..., execution_report: _Optional[_Union[_execution_pb2.ExecutionReport, _Mapping]] = ..., trading_state_changed: _Optional[_Union[_trading_state_pb2.TradingStateChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., risk_alert: _Optional[_Union[_risk_pb2.RiskAlert, _Mapping]] = ..., venue_drift: _Optional[_Union[_venue_pb2.VenueDrift, _Mapping]] = ..., session: _Optional[_Union[_session_pb2.SessionEvent, _Mapping]] = ..., alert: _Optional[_Union[_alert_pb2.Alert, _Mapping]] = ...) -> None: ...
+    batch: EventBatch
+    def __init__(self, subscribed: _Optional[_Union[SubscriptionAck, _Mapping]] = ..., execution_report: _Optional[_Union[_execution_pb2.ExecutionReport, _Mapping]] = ..., trading_state_changed: _Optional[_Union[_trading_state_pb2.TradingStateChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., risk_alert: _Optional[_Union[_risk_pb2.RiskAlert, _Mapping]] = ..., venue_drift: _Optional[_Union[_venue_pb2.VenueDrift, _Mapping]] = ..., session: _Optional[_Union[_session_pb2.SessionEvent, _Mapping]] = ..., alert: _Optional[_Union[_alert_pb2.Alert, _Mapping]] = ..., batch: _Optional[_Union[EventBatch, _Mapping]] = ...) -> None: ...
+
+class EventBatch(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[StreamFillsResponse]
+    def __init__(self, events: _Optional[_Iterable[_Union[StreamFillsResponse, _Mapping]]] = ...) -> None: ...
 
 class SubscriptionAck(_message.Message):
     __slots__ = ("subscription_id", "head_sequence", "first_sequence")
