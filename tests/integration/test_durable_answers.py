@@ -19,13 +19,13 @@ from fillgate_client import AsyncFillgateClient
 def fsync_gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     gate = threading.Event()
     gate.set()
-    real = os.fsync
+    real = os.fdatasync
 
     def gated(fd: int) -> None:
         gate.wait(10)
         real(fd)
 
-    monkeypatch.setattr(os, "fsync", gated)
+    monkeypatch.setattr(os, "fdatasync", gated)
     yield gate
     gate.set()
 

@@ -8,6 +8,10 @@ write-ahead machinery, keeps group commit under our control, and replays a
 million records at the speed of ``json.loads``.
 
 Frame: ``<u32 length><u32 crc32(body)><body>``, little-endian.
+
+The writer preallocates the file ahead of its records (see ``journal.py``),
+so after a crash the records may be followed by zeros: a zero length is never
+a frame, and zeros after the last good frame are free space, not a torn tail.
 """
 
 from __future__ import annotations
@@ -79,20 +83,26 @@ def iter_bodies(
         return
 
 
+def _content_end(data: bytes, start: int) -> int:
+    """Return where the bytes from ``start`` stop being anything but preallocated zeros."""
+    return start + len(data[start:].rstrip(b"\0"))
+
+
 def _check_tail(data: bytes, bad: int, base: int = 0) -> None:
-    limit = min(len(data), bad + TAIL_SCAN_LIMIT)
+    size = _content_end(data, bad)
+    limit = min(size, bad + TAIL_SCAN_LIMIT)
     for candidate in range(bad + 1, limit):
-        if _frame_ok(data, candidate, len(data)) >= 0:
+        if _frame_ok(data, candidate, size) >= 0:
             raise JournalCorrupt(
                 "JOURNAL_CORRUPT",
                 f"journal record at byte {base + bad} is damaged but good records follow at "
                 f"byte {base + candidate}: refusing to start; inspect the file",
                 {"offset": str(base + bad), "next_good": str(base + candidate)},
             )
-    if limit < len(data):
+    if limit < size:
         raise JournalCorrupt(
             "JOURNAL_CORRUPT",
-            f"journal record at byte {base + bad} is damaged with {len(data) - bad} bytes after it",
+            f"journal record at byte {base + bad} is damaged with {size - bad} bytes after it",
             {"offset": str(base + bad)},
         )
 
@@ -200,7 +210,7 @@ def _recover_from(path: Path, data: bytes, start: int, base: int) -> Recovered:
     if last >= 0:
         last_start = base + last
         _, last_crc = HEADER.unpack_from(data, last)
-    cut = len(data) - end
+    cut = _content_end(data, end) - end  # what was not records; zeros are free space
     if cut:
         log.warning(
             "event=journal_tail_truncated path=%s valid_bytes=%d truncated_bytes=%d records=%d "
@@ -210,6 +220,7 @@ def _recover_from(path: Path, data: bytes, start: int, base: int) -> Recovered:
             cut,
             len(bodies),
         )
+    if len(data) > end:  # a torn tail, or preallocated space: the writer allocates anew
         with open(path, "r+b") as f:
             f.truncate(base + end)
             os.fsync(f.fileno())

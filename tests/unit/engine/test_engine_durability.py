@@ -26,13 +26,13 @@ class FsyncGate:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self._open = threading.Event()
         self._open.set()
-        real: Callable[[int], None] = os.fsync
+        real: Callable[[int], None] = os.fdatasync
 
         def gated(fd: int) -> None:
             self._open.wait(10)
             real(fd)
 
-        monkeypatch.setattr(os, "fsync", gated)
+        monkeypatch.setattr(os, "fdatasync", gated)
 
     def close(self) -> None:
         self._open.clear()
