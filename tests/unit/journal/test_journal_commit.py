@@ -170,7 +170,7 @@ async def test_journal_grows_its_allocation_ahead_of_the_records(tmp_path: Path)
             i += 1
         await journal.durable()
     async with asyncio.timeout(5):
-        while journal._extending:  # noqa: SLF001 - the background step must finish
+        while journal._extending:  # the background step must finish
             await asyncio.sleep(0.01)
     size = (tmp_path / "j.log").stat().st_size
     assert size > journal.mark().end  # type: ignore[union-attr]
