@@ -415,6 +415,7 @@ def _validate_rooms(config: Config) -> None:
         ("marketdata.mark", mark_problem),
         ("metrics.listen", config.metrics.problem()),
         ("alerts.webhook_urls", config.alerts.problem()),
+        ("alerts.quote_stale_after_s", config.alerts.stale_problem()),
     ):
         if problem is not None:
             raise ConfigError(f"{where}: {problem}")
