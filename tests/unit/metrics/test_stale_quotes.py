@@ -6,8 +6,10 @@ from decimal import Decimal as D
 
 from fillgate.domain.enums import AlertKind
 from fillgate.domain.values import ManualClock
+from fillgate.marketdata.quotes import FEED, QuoteBook
 from fillgate.metrics.settings import AlertsConfig
 from fillgate.metrics.staleness import StaleQuotes
+from fillgate.metrics.wiring import quote_ages
 
 S = 1_000_000_000
 
@@ -150,3 +152,10 @@ def test_alerts_config_negative_or_infinite_stale_bound_is_a_problem():
     assert AlertsConfig(quote_stale_after_s=-1).stale_problem() is not None
     assert AlertsConfig(quote_stale_after_s=float("inf")).stale_problem() is not None
     assert AlertsConfig().stale_problem() is None
+
+
+def test_quote_ages_live_quotes_by_symbol_and_source_reference_left_out():
+    book = QuoteBook({"BTC-USD": D(50000), "ETH-USD": D(3000)})
+    book.on_quote("BTC-USD", bid=D(1), ask=D(3), last=None, ts_ns=10 * S, source=FEED)
+
+    assert quote_ages(book.quotes(), 12 * S + S // 2) == {("BTC-USD", "feed"): 2.5}
