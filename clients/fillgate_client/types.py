@@ -444,6 +444,10 @@ class AlertKind(ProtoEnum):
     """A journal fsync took longer than the bound."""
     VENUE_DISCONNECTED = 6
     """A venue's event stream has been down longer than the bound."""
+    DATA_STALE = 7
+    """A symbol with a live quote source has had no quote for too long while its market is open."""
+    DATA_RESUMED = 8
+    """Quotes arrive again for a symbol a DATA_STALE alert named."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -55,7 +55,8 @@ from fillgate.journal.journal import FsyncPolicy, Journal
 from fillgate.marketdata.feed import FeedError, FeedQuote, PriceFeed, load_feed
 from fillgate.marketdata.quotes import FEED
 from fillgate.metrics.alerts import Alerter
-from fillgate.metrics.wiring import Observability, alert, observe
+from fillgate.metrics.staleness import StaleQuotes
+from fillgate.metrics.wiring import Observability, alert, observe, watch_quotes
 from fillgate.risk.checks import RiskChecks
 from fillgate.sessions.market import Sessions
 from fillgate.streams.bus import EventBus
@@ -434,7 +435,7 @@ async def create_server(
     if observability is not None:
         await observability.start()
     if alerter is not None:
-        alerter.start(parts.engine.adapters())
+        alerter.start(parts.engine.adapters(), _stale_quotes(parts, alerter))
     admission.start(probe_target, security.probe_access())
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -491,6 +492,21 @@ def _observing(
     if alerter is not None and security.authenticator is not None:
         security.authenticator.on_failure = alerter.auth_failure
     return observability, alerter
+
+
+def _stale_quotes(parts: Components, alerter: Alerter) -> StaleQuotes:
+    """The data-stale watch: the symbols the price feed or a venue's quotes keep live."""
+    live = parts.quotes.watched() if parts.quotes is not None else set()
+    if parts.feed is not None:
+        live |= {q.symbol for q in parts.feed.quotes}
+    sessions = parts.sessions
+    return watch_quotes(
+        parts.config.alerts,
+        parts.engine,
+        alerter,
+        live,
+        lambda symbol, now_ns: sessions.status(symbol, now_ns).is_open,
+    )
 
 
 def _wrappers(

@@ -149,6 +149,15 @@ def _default_symbols() -> Mapping[str, SymbolConfig]:
     )
 
 
+def _default_sessions() -> SessionsConfig:
+    """The default symbols' calendars: AAPL keeps New York Stock Exchange hours (the rest 24/7)."""
+    return SessionsConfig(symbols=MappingProxyType(_DEFAULT_SYMBOL_SESSIONS))
+
+
+#: Calendars of the built-in symbols, in force while a config file keeps those symbols.
+_DEFAULT_SYMBOL_SESSIONS = {"AAPL": SymbolSession(calendar="XNYS")}
+
+
 def _default_accounts() -> Mapping[str, AccountConfig]:
     return MappingProxyType({"paper": AccountConfig(name="paper")})
 
@@ -164,7 +173,7 @@ class Config:
     streams: StreamConfig = field(default_factory=StreamConfig)
     journal: JournalConfig = field(default_factory=JournalConfig)
     risk: RiskConfig = field(default_factory=RiskConfig)
-    sessions: SessionsConfig = field(default_factory=SessionsConfig)
+    sessions: SessionsConfig = field(default_factory=_default_sessions)
     marketdata: MarketDataConfig = field(default_factory=MarketDataConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
@@ -239,7 +248,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         streams=_section(StreamConfig, "streams", raw.get("streams", {})),
         journal=_section(JournalConfig, "journal", raw.get("journal", {})),
         risk=_risk(raw.get("risk", {})),
-        sessions=_sessions(raw.get("sessions", {})),
+        sessions=_sessions(raw.get("sessions", {}), default_symbols="symbols" not in raw),
         marketdata=_section(MarketDataConfig, "marketdata", raw.get("marketdata", {})),
         auth=_auth(raw.get("auth", {})),
         metrics=_section(MetricsConfig, "metrics", raw.get("metrics", {})),
@@ -406,6 +415,7 @@ def _validate_rooms(config: Config) -> None:
         ("marketdata.mark", mark_problem),
         ("metrics.listen", config.metrics.problem()),
         ("alerts.webhook_urls", config.alerts.problem()),
+        ("alerts.quote_stale_after_s", config.alerts.stale_problem()),
     ):
         if problem is not None:
             raise ConfigError(f"{where}: {problem}")
@@ -499,20 +509,24 @@ def _validate_risk(config: Config) -> None:
 # -- [sessions] --------------------------------------------------------------
 
 
-def _sessions(raw: Any) -> SessionsConfig:
-    """Parse ``[sessions]``: its settings, then its symbols and accounts tables."""
+def _sessions(raw: Any, *, default_symbols: bool = False) -> SessionsConfig:
+    """Parse ``[sessions]``: its settings, then its symbols and accounts tables.
+
+    With the built-in symbols (no ``[symbols]`` in the file), a built-in symbol the file
+    gives no calendar keeps its default one (AAPL: XNYS).
+    """
     body = _table("sessions", raw)
     _check_keys("sessions", body, {"symbols", "accounts", "venue_check_interval_s"})
     top = {k: v for k, v in body.items() if k not in ("symbols", "accounts")}
     general = _section(SessionsConfig, "sessions", top)
+    symbols = dict(_DEFAULT_SYMBOL_SESSIONS) if default_symbols else {}
+    symbols.update(
+        (name, _section(SymbolSession, f"sessions.symbols.{name}", b))
+        for name, b in _table("sessions.symbols", body.get("symbols", {})).items()
+    )
     return SessionsConfig(
         venue_check_interval_s=general.venue_check_interval_s,
-        symbols=MappingProxyType(
-            {
-                name: _section(SymbolSession, f"sessions.symbols.{name}", b)
-                for name, b in _table("sessions.symbols", body.get("symbols", {})).items()
-            }
-        ),
+        symbols=MappingProxyType(symbols),
         accounts=MappingProxyType(
             {
                 name: _section(AccountSession, f"sessions.accounts.{name}", b)

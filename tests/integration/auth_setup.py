@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conftest import CONFIG
+from support import CONFIG
 
 from fillgate.app import FillgateServer, create_server
 from fillgate.auth.tokens import TokenStore

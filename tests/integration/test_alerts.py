@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from integration.conftest import CONFIG, StreamReader
+from support import CONFIG, StreamReader
 
 from fillgate.app import create_server
 from fillgate.config import config_from_dict

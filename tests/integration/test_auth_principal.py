@@ -9,7 +9,7 @@ import orjson
 import pytest
 import pytest_asyncio
 from auth_setup import auth_server
-from conftest import StreamReader
+from support import StreamReader
 
 from fillgate.app import FillgateServer
 from fillgate.journal.log import iter_bodies

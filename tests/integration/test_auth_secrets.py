@@ -9,7 +9,7 @@ import grpc
 import pytest
 from auth_setup import QUIET_ADMISSION, write_tokens
 from certs import Authority
-from conftest import CONFIG
+from support import CONFIG
 from wire import CHANNEL_OPTIONS, call, methods
 
 from fillgate.app import create_server

@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 from auth_setup import QUIET_ADMISSION, write_tokens
 from certs import Authority
-from conftest import CONFIG
+from support import CONFIG
 
 from fillgate.app import FillgateServer, create_server
 from fillgate.config import config_from_dict

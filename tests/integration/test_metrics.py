@@ -10,8 +10,8 @@ import aiohttp
 import grpc
 import pytest
 import pytest_asyncio
-from integration.conftest import CONFIG, StreamReader
 from prometheus_client.parser import text_string_to_metric_families
+from support import CONFIG, StreamReader
 
 from fillgate.app import FillgateServer, create_server
 from fillgate.config import ConfigError, config_from_dict
@@ -225,3 +225,14 @@ async def test_metrics_breaker_tripped_gauge_follows_a_daily_loss_trip(tmp_path)
     finally:
         await running.stop(grace=0.5)
     assert (before[key], after[key]) == (0, 1)
+
+
+async def test_metrics_quote_age_gauge_shows_live_quote_age_by_symbol_and_source(observed):
+    five_s_ago = observed.parts.clock.now_ns() - 5_000_000_000
+    observed.parts.engine.on_quote(
+        "BTC-USD", bid=D("49990"), ask=D("50010"), ts_ns=five_s_ago, source="feed"
+    )
+    samples = await scrape(observed)
+    ages = {k[1]: v for k, v in samples.items() if k[0] == "fillgate_quote_age_seconds"}
+    assert list(ages) == [(("source", "feed"), ("symbol", "BTC-USD"))]  # ETH-USD: reference only
+    assert 5 <= ages[(("source", "feed"), ("symbol", "BTC-USD"))] < 60

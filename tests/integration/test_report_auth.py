@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from auth_setup import auth_server
-from conftest import StreamReader
+from support import StreamReader
 
 from fillgate_client import Alert, AlertKind, AsyncFillgateClient, PermissionDeniedError
 

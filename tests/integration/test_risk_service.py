@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from conftest import StreamReader
+from support import StreamReader
 
 from fillgate.app import FillgateServer, create_server
 from fillgate.config import config_from_dict

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import CONFIG, StreamReader
+from support import CONFIG, StreamReader
 
 from fillgate.app import create_server
 from fillgate.config import config_from_dict

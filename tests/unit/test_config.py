@@ -63,3 +63,26 @@ def test_config_negative_snapshot_every_is_an_error():
 
 def test_config_snapshot_every_zero_turns_snapshots_off():
     assert config_from_dict({"journal": {"snapshot_every": 0}}).journal.snapshot_every == 0
+
+
+def test_default_config_aapl_trades_on_nyse_hours():
+    assert load_config().sessions.symbols["AAPL"].calendar == "XNYS"
+
+
+def test_default_config_crypto_symbols_stay_always_open():
+    assert "BTC-USD" not in load_config().sessions.symbols
+
+
+def test_config_file_keeping_default_symbols_keeps_aapl_calendar():
+    config = config_from_dict({"sessions": {"symbols": {"EUR-USD": {"calendar": "FX"}}}})
+    assert config.sessions.symbols["AAPL"].calendar == "XNYS"
+
+
+def test_config_file_may_override_aapl_calendar():
+    config = config_from_dict({"sessions": {"symbols": {"AAPL": {"calendar": "XNAS"}}}})
+    assert config.sessions.symbols["AAPL"].calendar == "XNAS"
+
+
+def test_config_file_own_symbols_get_no_default_calendar():
+    config = config_from_dict({"symbols": {"AAPL": {"reference_price": "190"}}})
+    assert "AAPL" not in config.sessions.symbols

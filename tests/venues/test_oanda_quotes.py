@@ -23,7 +23,7 @@ from fakes.oanda_harness import ACCOUNT_PATH, new_driver
 from fillgate.app import FillgateServer, create_server
 from fillgate.config import config_from_dict
 from fillgate.venues.types import QuoteHeartbeat
-from fillgate_client import AsyncFillgateClient
+from fillgate_client import Alert, AlertKind, AsyncFillgateClient
 from fillgate_client.errors import FailedPreconditionError
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -64,7 +64,13 @@ async def test_oanda_fetch_quotes_reads_pricing_bid_ask_and_time(fake, driver):
     assert quote.ts_ns > 0
 
 
-async def serve(fake: FakeOanda, tmp_path: Path, monkeypatch, **marketdata: Any) -> FillgateServer:
+async def serve(
+    fake: FakeOanda,
+    tmp_path: Path,
+    monkeypatch,
+    alerts: dict[str, Any] | None = None,
+    **marketdata: Any,
+) -> FillgateServer:
     for key, value in fake.environment().items():
         monkeypatch.setenv(key, value)
     config = config_from_dict(
@@ -83,6 +89,7 @@ async def serve(fake: FakeOanda, tmp_path: Path, monkeypatch, **marketdata: Any)
                 "breakers": {"slippage": {"limit": "1"}},
             },
             "marketdata": {"venue_quote_interval_s": 0.1, "max_quote_age_s": 0.6, **marketdata},
+            "alerts": alerts or {},
         }
     )
     return await create_server(config, listen="127.0.0.1:0")
@@ -191,3 +198,20 @@ async def test_oanda_quotes_venue_stops_answering_market_order_denied_stale(fake
     assert info.value.reason == "QUOTE_STALE"
     assert info.value.metadata["source"] == "venue"
     assert quote.stale
+
+
+async def test_oanda_quotes_silent_stream_streams_data_stale_alert(fake, tmp_path, monkeypatch):
+    running = await serve(fake, tmp_path, monkeypatch, alerts={"quote_stale_after_s": 1})
+    try:
+        async with AsyncFillgateClient(f"127.0.0.1:{running.port}", timeout=10) as client:
+            await _until_streaming(running)
+            events = client.stream_fills()
+            await anext(events)  # the SubscriptionAck: live from here
+            fake.silence_price_streams()
+            async with asyncio.timeout(10):
+                alert = await anext(e async for e in events if isinstance(e, Alert))
+            await events.aclose()
+    finally:
+        await running.stop(grace=0.5)
+
+    assert (alert.kind, alert.symbol) == (AlertKind.DATA_STALE, "EUR-USD")

@@ -120,3 +120,5 @@ class AlertKind(IntEnum):
     AUTH_FAILURES = 4
     JOURNAL_FSYNC_SLOW = 5
     VENUE_DISCONNECTED = 6
+    DATA_STALE = 7
+    DATA_RESUMED = 8

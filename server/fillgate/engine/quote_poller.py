@@ -45,13 +45,24 @@ class QuotePoller:
         #: Accounts whose quote stream is up (REST polling pauses for them).
         self.streaming: set[str] = set()
 
-    def start(self) -> None:
+    def _sources(self) -> list[tuple[str, Sequence[str], object]]:
+        """(account, symbols, venue) of each account whose quotes are read; none when off."""
         if self._interval_s <= 0:
-            return
+            return []
+        out: list[tuple[str, Sequence[str], object]] = []
         for account, symbols in self._symbols.items():
             venue = self._engine.venues.get(account)
             if venue is None or not symbols or getattr(venue, "quotes", None) is None:
                 continue
+            out.append((account, symbols, venue))
+        return out
+
+    def watched(self) -> set[str]:
+        """The symbols whose quotes this poller reads (a live source the stale alert watches)."""
+        return {symbol for _, symbols, _ in self._sources() for symbol in symbols}
+
+    def start(self) -> None:
+        for account, symbols, venue in self._sources():
             loop = asyncio.get_running_loop()
             self._tasks.append(
                 loop.create_task(self._run(account, list(symbols)), name=f"quotes-{account}")

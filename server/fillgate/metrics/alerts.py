@@ -13,8 +13,11 @@ Raised for: a fill whose slippage against the arrival price costs more than
 breaker trip; a failed reconciliation with a venue; a venue whose event
 stream stays down longer than ``venue_down_s`` (a watchdog reads each remote
 adapter's ``stream_up()`` every second; once per outage); a journal fsync
-slower than ``journal_fsync_ms``; and, once authentication exists, a burst
-of failures from one peer: its check calls :meth:`Alerter.auth_failure`.
+slower than ``journal_fsync_ms``; a symbol whose live quotes stop for longer
+than ``quote_stale_after_s`` while its market is open, and again when they
+resume (:mod:`fillgate.metrics.staleness`, checked by the same watchdog); and,
+once authentication exists, a burst of failures from one peer: its check
+calls :meth:`Alerter.auth_failure`.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from fillgate.domain import events as ev
 from fillgate.domain.enums import AlertKind, Side
 from fillgate.domain.values import fmt
 from fillgate.metrics.settings import AlertsConfig
+from fillgate.metrics.staleness import StaleQuotes
 from fillgate.metrics.webhook import Webhook
 
 log = logging.getLogger("fillgate.alerts")
@@ -41,7 +45,7 @@ log = logging.getLogger("fillgate.alerts")
 BPS = Decimal(10_000)
 #: A slow-fsync alert is raised at most once per this many seconds.
 FSYNC_QUIET_S = 60.0
-#: How often the watchdog looks at the venues' streams.
+#: How often the watchdog looks at the venues' streams and the quotes' ages.
 WATCH_S = 1.0
 
 
@@ -77,23 +81,32 @@ class Alerter:
 
     # -- the venue watchdog ---------------------------------------------------------
 
-    def start(self, venues: Iterable[Any]) -> None:
-        """Start the webhook's delivery and the venue watchdog."""
+    def start(self, venues: Iterable[Any], quotes: StaleQuotes | None = None) -> None:
+        """Start the webhook's delivery and the watchdog (venue streams, quote ages)."""
         if self.webhook is not None:
             self.webhook.start()
-        self.watch_venues(venues)
+        self.watch_venues(venues, quotes=quotes)
 
-    def watch_venues(self, venues: Iterable[Any], interval_s: float = WATCH_S) -> None:
-        """Start checking every adapter that reports ``stream_up()`` (remote venues)."""
+    def watch_venues(
+        self, venues: Iterable[Any], interval_s: float = WATCH_S, quotes: StaleQuotes | None = None
+    ) -> None:
+        """Start checking every adapter that reports ``stream_up()`` (remote venues), and
+        ``quotes``' symbols when there are any."""
         streams = [v for v in venues if getattr(v, "stream_up", None) is not None]
-        if streams:
+        if quotes is not None and not quotes.symbols:
+            quotes = None
+        if streams or quotes is not None:
             loop = asyncio.get_running_loop()
-            self._watchdog = loop.create_task(self._watch(streams, interval_s))
+            self._watchdog = loop.create_task(self._watch(streams, interval_s, quotes))
 
-    async def _watch(self, venues: list[Any], interval_s: float) -> None:
+    async def _watch(
+        self, venues: list[Any], interval_s: float, quotes: StaleQuotes | None
+    ) -> None:
         while True:
             await asyncio.sleep(interval_s)
             self.check_venues(venues)
+            if quotes is not None:
+                quotes.check()
 
     def check_venues(self, venues: Iterable[Any]) -> None:
         """One watchdog round: alert on a venue down longer than ``venue_down_s``."""

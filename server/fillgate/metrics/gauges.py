@@ -3,7 +3,8 @@
 The app hands in plain callables (this room sits below the engine and the api
 and imports neither), so a scrape reads the live objects: the event-loop lag
 the admission control samples anyway, the fill stream's consumers, the
-trading restrictions in force and the calls shed by admission control.
+trading restrictions in force, the calls shed by admission control and the
+age of each symbol's live quote.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class Sources:
     venue_streams: Callable[[], Mapping[str, bool]] | None = None
     #: Whether each circuit breaker is tripped today, by (account, breaker).
     breakers: Callable[[], Mapping[tuple[str, str], bool]] | None = None
+    #: Age in seconds of each symbol's live quote, by (symbol, source); reference prices
+    #: have no age and are left out.
+    quote_ages: Callable[[], Mapping[tuple[str, str], float]] | None = None
 
 
 class ScrapeCollector(Collector):
@@ -130,3 +134,11 @@ class ScrapeCollector(Collector):
         for (account, breaker), tripped in sorted((s.breakers() if s.breakers else {}).items()):
             breakers.add_metric((account, breaker), 1 if tripped else 0)
         yield breakers
+        ages = GaugeMetricFamily(
+            "fillgate_quote_age_seconds",
+            "Seconds since each symbol's live quote (feed, venue or journal) was true.",
+            labels=("symbol", "source"),
+        )
+        for (symbol, source), age in sorted((s.quote_ages() if s.quote_ages else {}).items()):
+            ages.add_metric((symbol, source), age)
+        yield ages

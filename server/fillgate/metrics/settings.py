@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -35,6 +36,10 @@ class AlertsConfig:
     journal_fsync_ms: float = 250.0
     #: A venue whose event stream stays down this long raises an alert (once per outage).
     venue_down_s: float = 10.0
+    #: A symbol with a live quote source (the paper price feed, a venue's quotes) that has
+    #: had no quote for this many seconds while its market is open raises DATA_STALE (once,
+    #: then DATA_RESUMED when quotes return); 0 turns it off.
+    quote_stale_after_s: float = 30.0
     #: This many authentication failures from one peer within auth_window_s raise an alert.
     auth_failures: int = 20
     auth_window_s: float = 60.0
@@ -45,6 +50,13 @@ class AlertsConfig:
     #: Delivery attempts per URL after the first, with doubling back-off from 0.5 s.
     webhook_retries: int = 3
     webhook_timeout_s: float = 5.0
+
+    def stale_problem(self) -> str | None:
+        """What is wrong with ``quote_stale_after_s``, or None."""
+        after = self.quote_stale_after_s
+        if not math.isfinite(after) or after < 0:
+            return f"must be a number of seconds, 0 or more (0: off), got {after!r}"
+        return None
 
     def problem(self) -> str | None:
         """What is wrong with the webhook URLs, or None."""

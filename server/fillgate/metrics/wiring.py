@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from fillgate.domain.enums import AlertKind, Breaker
@@ -13,6 +13,7 @@ from fillgate.metrics.grpc_wrap import GrpcMetrics
 from fillgate.metrics.orders import OrderMetrics
 from fillgate.metrics.registry import Metrics
 from fillgate.metrics.settings import AlertsConfig
+from fillgate.metrics.staleness import StaleQuotes
 from fillgate.metrics.venues import measured
 from fillgate.metrics.webhook import Webhook
 
@@ -85,9 +86,20 @@ def observe(engine: Any, journal: Any, admission: Any, listen: str, refused: typ
                 v.name: v.stream_up() for v in engine.adapters() if hasattr(v, "stream_up")
             },
             breakers=lambda: _breakers(engine),
+            quote_ages=lambda: quote_ages(engine.state.quotes.quotes(), engine.clock.now_ns()),
         )
     )
     return obs
+
+
+def quote_ages(quotes: Iterable[Any], now_ns: int) -> dict[tuple[str, str], float]:
+    """Each live quote's age in seconds, by (symbol, source); reference quotes have none."""
+    out: dict[tuple[str, str], float] = {}
+    for q in quotes:
+        age = q.age_ns(now_ns)
+        if age is not None:
+            out[(q.symbol, q.source)] = age / 1e9
+    return out
 
 
 def _breakers(engine: Any) -> dict[tuple[str, str], bool]:
@@ -152,6 +164,29 @@ def alert(
             "dropped": webhook.dropped,
         }
     return alerter
+
+
+def watch_quotes(
+    settings: AlertsConfig,
+    engine: Any,
+    alerter: Alerter,
+    symbols: Iterable[str],
+    is_open: Callable[[str, int], bool],
+) -> StaleQuotes:
+    """The data-stale watch over ``symbols`` (those with a live quote source)."""
+
+    def quote_ns(symbol: str) -> int | None:
+        quote = engine.state.quotes.quote(symbol)
+        return quote.ts_ns if quote is not None and quote.live else None
+
+    return StaleQuotes(
+        symbols,
+        settings.quote_stale_after_s,
+        quote_ns=quote_ns,
+        is_open=is_open,
+        now_ns=engine.clock.now_ns,
+        raise_alert=alerter.raise_alert,
+    )
 
 
 def _both(first: Callable[..., None] | None, second: Callable[..., None]) -> Callable[..., None]:
