@@ -61,3 +61,33 @@ async def test_get_positions_while_a_fill_is_not_durable_waits_for_the_journal(
     assert not await _answered_within(read, 0.3), "GetPositions showed a fill not yet durable"
     fsync_gate.set()
     await asyncio.gather(submit, read)
+
+
+async def test_submit_answer_waits_for_its_own_batch_not_for_later_batches_of_other_orders(
+    client: AsyncFillgateClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await client.submit_order("paper", "BTC-USD", "buy", "0.1", client_order_id="warm")
+    syncs = threading.Semaphore(0)  # each release lets one commit sync through
+    real = os.fdatasync
+
+    def one_at_a_time(fd: int) -> None:
+        syncs.acquire(timeout=10)
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", one_at_a_time)
+    try:
+        first = asyncio.ensure_future(
+            client.submit_order("paper", "BTC-USD", "buy", "0.1", client_order_id="c-1")
+        )
+        await asyncio.sleep(0.2)  # c-1's batch is written; its sync waits
+        second = asyncio.ensure_future(
+            client.submit_order("paper", "BTC-USD", "sell", "0.1", client_order_id="c-2")
+        )
+        await asyncio.sleep(0.2)  # c-2's batch is written too, behind c-1's sync
+        syncs.release()  # c-1's batch is durable; c-2's is not
+        assert await _answered_within(first, 2), "c-1 waited for a later order's batch"
+        assert not second.done()
+    finally:
+        for _ in range(10):
+            syncs.release()
+    assert (await second).order.client_order_id == "c-2"

@@ -11,7 +11,13 @@ from google.protobuf.descriptor import ServiceDescriptor
 
 from fillgate.api import commands, convert, wire
 from fillgate.api.authorization import current, readable_accounts, who
-from fillgate.api.errors import Context, stateless, translated, translated_stream
+from fillgate.api.errors import (
+    Context,
+    stateless,
+    translated,
+    translated_durable_by_engine,
+    translated_stream,
+)
 from fillgate.book.positions import AccountSnapshot
 from fillgate.domain.commands import CancelOrder, SubmitOrder
 from fillgate.engine.engine import Engine, SubmitResult
@@ -60,7 +66,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
                 self._messages.popitem(last=False)
         return message
 
-    @translated
+    @translated_durable_by_engine
     async def SubmitOrder(
         self, request: pb.SubmitOrderRequest, context: Context
     ) -> pb.SubmitOrderResponse:
@@ -69,7 +75,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
         result = await self._submit(command)
         return pb.SubmitOrderResponse(order=convert.order(result.order), duplicate=result.duplicate)
 
-    @translated
+    @translated_durable_by_engine
     async def CancelOrder(
         self, request: pb.CancelOrderRequest, context: Context
     ) -> pb.CancelOrderResponse:
@@ -78,7 +84,7 @@ class ExecutionServicer(pb_grpc.ExecutionServiceServicer):  # type: ignore[misc]
         )
         return pb.CancelOrderResponse(order=convert.order(order))
 
-    @translated
+    @translated_durable_by_engine
     async def ReplaceOrder(
         self, request: pb.ReplaceOrderRequest, context: Context
     ) -> pb.ReplaceOrderResponse:

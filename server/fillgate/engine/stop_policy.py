@@ -39,6 +39,7 @@ class StopLossPolicy:
         if policy == "attach" and cmd.type in (OrderType.MARKET, OrderType.LIMIT):
             known = self._engine.state.orders.by_client.get((cmd.account, cmd.client_order_id))
             placed = await self._brackets.submit(cmd, self._default_spec())
+            await self._engine.durable()  # the answer's barrier (see api.errors)
             return SubmitResult(placed.entry, known is not None)
         self._engine.emit(
             ev.OrderDenied(
