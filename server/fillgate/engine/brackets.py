@@ -241,11 +241,12 @@ class Brackets:
         return bool(getattr(self._engine.venues[account], "sells_hold_balance", False))
 
     def mark_of(self, symbol: str) -> Decimal:
-        """The one price trailing stops follow: today the engine's reference price.
+        """The one price trailing and emulated stops follow: the symbol's current mark.
 
-        Point this at live marks (quotes) when a symbol has them.
+        That is the live mark when quotes drive it (mid, or last), else the
+        reference price; after a restart, the last journaled mark.
         """
-        return self._engine.symbol(symbol).reference_price
+        return self._engine.mark(symbol).mark
 
     async def _act(self, list_id: str, action: Action | ListAction) -> None:
         engine = self._engine
