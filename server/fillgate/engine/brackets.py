@@ -262,7 +262,11 @@ class Brackets:
                 await engine.cancel(CancelOrder(ref=OrderRef(order_id=action.order_id)))
             elif isinstance(action, Trail):
                 ref = OrderRef(order_id=action.order_id)
-                await engine.replace(ReplaceOrder(ref=ref, stop_price=action.stop_price))
+                await engine.replace(
+                    ReplaceOrder(
+                        ref=ref, stop_price=action.stop_price, limit_price=action.limit_price
+                    )
+                )
         except FillgateError as exc:
             log.error(
                 "event=bracket_action_refused list_id=%s action=%s reason=%s detail=%r",
@@ -340,8 +344,8 @@ class Brackets:
             type=action.type,
             time_in_force=TimeInForce.IOC if action.type is OrderType.MARKET else TimeInForce.GTC,
             client_order_id=f"{list_id}.{action.role}.{n}",
-            limit_price=action.price if action.type is OrderType.LIMIT else None,
-            stop_price=action.price if action.type is OrderType.STOP else None,
+            limit_price=action.price if action.type is OrderType.LIMIT else action.limit,
+            stop_price=action.price if action.type.needs_stop else None,
             strategy_id=entry.strategy_id,
             tags=((LIST, list_id), (ROLE, action.role), (BASIS, fmt(basis))),
             reduce_only=True,
@@ -354,9 +358,12 @@ class Brackets:
             v.add("entry.reduce_only", "a bracket's entry opens a position: not reduce-only")
         if cmd.type is not OrderType.MARKET and cmd.type is not OrderType.LIMIT:
             v.add("entry.type", "a bracket's entry is a market or limit order")
-        if len(cmd.tags) + 1 + len(spec.take_profits) > 16:
+        if len(cmd.tags) + len(spec.tags()) > 16:
             v.add("entry.tags", "too many tags: a bracket needs one per exit")
         if any(k.startswith("ct.") for k, _ in cmd.tags):
             v.add("entry.tags", "keys starting with 'ct.' are fillgate's")
+        emulated = cmd.account in self._engine.venues and self.emulates_stops(cmd.account)
+        if spec.terms.tags() and emulated:
+            v.add("stop_loss", "emulated stops close at market: no stop-limit or activation")
         check_spec(v, spec, cmd.quantity, self._engine.universe.symbols.get(cmd.symbol))
         v.raise_if_any()
