@@ -363,7 +363,7 @@ class Brackets:
         if any(k.startswith("ct.") for k, _ in cmd.tags):
             v.add("entry.tags", "keys starting with 'ct.' are fillgate's")
         emulated = cmd.account in self._engine.venues and self.emulates_stops(cmd.account)
-        if spec.terms.tags() and emulated:
-            v.add("stop_loss", "emulated stops close at market: no stop-limit or activation")
+        if emulated and (spec.terms.tags() or spec.stop_loss.kind.trailing):
+            v.add("stop_loss", "held by fillgate here (fixed, closes at market): no trail or limit")
         check_spec(v, spec, cmd.quantity, self._engine.universe.symbols.get(cmd.symbol))
         v.raise_if_any()

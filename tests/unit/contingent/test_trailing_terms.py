@@ -168,3 +168,23 @@ async def test_activation_after_restart_active_stop_keeps_trailing(tmp_path: Pat
 
 async def test_activation_after_restart_inactive_stop_stays_armed(tmp_path: Path):
     assert await _activated_restart(tmp_path, D(103)) == D(95)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        BracketSpec(Exit(TRAIL, D(5))),
+        BracketSpec(Exit(OFFSET, D(5)), terms=StopTerms(limit_offset=D(1))),
+    ],
+)
+async def test_emulated_stop_venue_trailing_or_stop_limit_raises_invalid_argument(
+    harness, monkeypatch, spec
+):
+    # A spot venue's stop lives in fillgate and closes at market from a fixed price: it
+    # has no resting order to carry a trail, so a trailing stop there silently did not trail.
+    monkeypatch.setattr(harness.parts.brackets, "emulates_stops", lambda account: True)
+
+    with pytest.raises(InvalidArgument) as info:
+        await harness.parts.brackets.submit(harness.command(), spec)
+
+    assert [f for f, _ in info.value.violations] == ["stop_loss"]
