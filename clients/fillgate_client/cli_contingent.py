@@ -176,7 +176,7 @@ def order_list_text(found: OrderList) -> str:
     first = "entry" if found.contingency == "BRACKET" else "leg.1"
     rows = [(first, found.entry)] + [(m.tags.get("ct.role", ""), m) for m in found.members]
     table = _output.format_table(
-        ["ROLE", "ORDER_ID", "SIDE", "TYPE", "QTY", "PRICE", "FILLED", "STATE"],
+        ["ROLE", "ORDER_ID", "SIDE", "TYPE", "QTY", "PRICE", "STOP", "FILLED", "STATE"],
         [
             [
                 role,
@@ -184,7 +184,8 @@ def order_list_text(found: OrderList) -> str:
                 o.side,
                 o.type,
                 o.quantity,
-                o.limit_price if o.limit_price is not None else o.stop_price,
+                o.limit_price,
+                o.stop_price,
                 o.filled_quantity,
                 o.state,
             ]

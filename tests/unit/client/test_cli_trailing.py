@@ -86,3 +86,26 @@ def test_cli_bracket_help_names_the_trailing_options():
     text = sub.choices["bracket"].format_help()
 
     assert all(o in text for o in ("--trail", "--stop-limit-offset", "--trail-activation"))
+
+
+def test_orderlist_text_stop_limit_member_shows_limit_and_stop_columns():
+    from fillgate_client._pb import order_pb
+    from fillgate_client.cli_contingent import order_list_text
+    from fillgate_client.contingent import contingent_pb, order_list_from_proto
+
+    found = order_list_from_proto(
+        contingent_pb.OrderList(
+            list_id="L-1", state=1, contingency=3,
+            entry=order_pb.Order(order_id="L-1", quantity="1", filled_quantity="1"),
+            members=[
+                order_pb.Order(
+                    order_id="S-1", quantity="1", filled_quantity="0", limit_price="94",
+                    stop_price="95", tags={"ct.role": "sl"},
+                )
+            ],
+        )
+    )  # fmt: skip
+
+    header, _, stop = order_list_text(found).splitlines()[1:]
+    assert header.split()[5:7] == ["PRICE", "STOP"]
+    assert stop.split()[0] == "sl" and stop.split()[5:7] == ["94", "95"]
