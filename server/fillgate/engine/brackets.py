@@ -27,11 +27,11 @@ from fillgate.contingent.bracket import (
     Submit,
     Trail,
     basis_of,
-    check_spec,
     plan,
     role_of,
     spec_of,
 )
+from fillgate.contingent.checks import check_spec
 from fillgate.contingent.order_list import (
     KINDS,
     MAX_LEGS,
