@@ -192,4 +192,8 @@ def order_list_text(found: OrderList) -> str:
             for role, o in rows
         ],
     )
-    return f"order list {found.list_id}  {found.contingency}  {found.state}\n{table}"
+    trail = ""
+    if found.entry.tags.get("ct.sl", "").startswith("trail"):
+        waiting = f"waiting for {found.entry.tags.get('ct.sl.act', '')}"
+        trail = f"  trail {'active' if found.trail_active else waiting}"
+    return f"order list {found.list_id}  {found.contingency}  {found.state}{trail}\n{table}"

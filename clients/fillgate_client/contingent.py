@@ -48,6 +48,8 @@ class OrderList:
     members: tuple[Order, ...]
     #: "BRACKET", "OCO", "OUO" or "OTO".
     contingency: str = "BRACKET"
+    #: True while a trailing stop-loss trails; False while it waits for its activation price.
+    trail_active: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -201,4 +203,5 @@ def order_list_from_proto(m: Any) -> OrderList:
         entry=order_from_proto(m.entry),
         members=tuple(order_from_proto(o) for o in m.members),
         contingency=_CONTINGENCIES.get(m.contingency, "UNSPECIFIED"),
+        trail_active=m.trail_active,
     )

@@ -199,10 +199,16 @@ async def test_submit_bracket_trailing_stop_limit_waits_for_activation_then_trai
         stop_limit="offset:100", trail_activation_price=D(51000),
     )  # fmt: skip
     await client.set_reference_price("BTC-USD", D(50900))
-    inactive = _roles(await client.get_order_list(placed.list_id))["sl"]
+    waiting = await client.get_order_list(placed.list_id)
+    inactive = _roles(waiting)["sl"]
 
     await client.set_reference_price("BTC-USD", D(51500))
     stop = await _stop_price(client, placed.list_id, D(50500))
+
+    assert (waiting.trail_active, (await client.get_order_list(placed.list_id)).trail_active) == (
+        False,
+        True,
+    )
 
     assert (inactive.type.name, inactive.stop_price, inactive.limit_price) == (
         "STOP_LIMIT",

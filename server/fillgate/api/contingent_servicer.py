@@ -213,4 +213,5 @@ def order_list(found: OrderList) -> pb.OrderList:
         contingency={v: k for k, v in _KINDS.items()}.get(kind, pb.CONTINGENCY_BRACKET),
         entry=convert.order(found.entry),
         members=[convert.order(m) for m in found.members],
+        trail_active=found.trail_active,
     )

@@ -20,6 +20,7 @@ from fillgate.contingent.bracket import (
     BASIS,
     LIST,
     ROLE,
+    STOP_ROLE,
     Action,
     BracketSpec,
     Cancel,
@@ -44,9 +45,10 @@ from fillgate.contingent.order_list import (
     list_tags,
     plan_list,
 )
+from fillgate.contingent.trailing import active
 from fillgate.domain import events as ev
 from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, SubmitOrder
-from fillgate.domain.enums import OrderType, TimeInForce
+from fillgate.domain.enums import OrderType, Side, TimeInForce
 from fillgate.domain.errors import (
     FillgateError,
     InvalidArgument,
@@ -76,6 +78,8 @@ class OrderList:
     state: str  # "ACTIVE", "DONE" or "CANCELED"
     entry: Order
     members: tuple[Order, ...]
+    #: True while the bracket's trailing stop-loss trails (False: waiting to activate).
+    trail_active: bool = False
 
 
 class Brackets:
@@ -151,7 +155,20 @@ class Brackets:
             state = "ACTIVE"  # (a position not yet protected is active too: arming is due)
         else:
             state = "DONE" if entry.filled_quantity else "CANCELED"
-        return OrderList(list_id, state, entry, found)
+        return OrderList(list_id, state, entry, found, self._trail_active(entry, found))
+
+    def _trail_active(self, entry: Order, members: tuple[Order, ...]) -> bool:
+        spec = spec_of(entry.tags)
+        stops = [m for m in members if m.is_open and role_of(m)[1] == STOP_ROLE]
+        if spec is None or not spec.stop_loss.kind.trailing or not stops:
+            return False
+        sym = self._engine.universe.symbols[entry.symbol]
+        long = entry.side is Side.BUY
+        first = spec.stop_loss.price(
+            basis_of(entry, members), up=not long, places=sym.price_precision
+        )
+        assert stops[0].stop_price is not None
+        return active(stops[0].stop_price, first, spec.terms, self.mark_of(entry.symbol), long)
 
     async def settle(self, list_id: str | None = None) -> None:
         """Wait until the list (or every list) has nothing left to do."""

@@ -106,6 +106,18 @@ def test_orderlist_text_stop_limit_member_shows_limit_and_stop_columns():
         )
     )  # fmt: skip
 
-    header, _, stop = order_list_text(found).splitlines()[1:]
+    title, header, _, stop = order_list_text(found).splitlines()
+    assert "trail" not in title
     assert header.split()[5:7] == ["PRICE", "STOP"]
     assert stop.split()[0] == "sl" and stop.split()[5:7] == ["94", "95"]
+
+
+def test_orderlist_text_trailing_bracket_waiting_says_its_activation_price():
+    from fillgate_client._pb import order_pb
+    from fillgate_client.cli_contingent import order_list_text
+    from fillgate_client.contingent import contingent_pb, order_list_from_proto
+
+    entry = order_pb.Order(order_id="L-1", tags={"ct.sl": "trail:5", "ct.sl.act": "110"})
+    found = order_list_from_proto(contingent_pb.OrderList(list_id="L-1", state=1, entry=entry))
+
+    assert order_list_text(found).splitlines()[0].endswith("trail waiting for 110")

@@ -91,6 +91,15 @@ async def test_activation_after_activating_stop_trails_below_activation_price(ha
     assert stop_loss(harness.parts, list_id).stop_price == D(103)
 
 
+async def test_activation_order_list_says_whether_the_trail_is_active(harness):
+    list_id = await _bracket(harness, StopTerms(activation=D(110)))
+    before = harness.parts.brackets.get(list_id).trail_active
+
+    await _move(harness, 110)
+
+    assert (before, harness.parts.brackets.get(list_id).trail_active) == (False, True)
+
+
 async def test_activation_on_a_short_starts_when_mark_falls_to_it(harness):
     list_id = await _bracket(harness, StopTerms(activation=D(90)), side=Side.SELL)
     await _move(harness, 92)
