@@ -26,9 +26,26 @@ def register(command: Command) -> None:
     p.add_argument("quantity", metavar="QTY", type=_decimal)
     p.add_argument(
         "--stop",
-        required=True,
         metavar="EXIT",
         help="stop-loss: offset:5, percent:2, price:95, or trailing trail:5, trail_percent:2",
+    )
+    p.add_argument(
+        "--trail",
+        metavar="DIST[%]",
+        type=_trail,
+        help="a trailing stop-loss this far behind the best mark: 5, or 2%% (instead of --stop)",
+    )
+    p.add_argument(
+        "--stop-limit-offset",
+        metavar="DIST[%]",
+        type=_stop_limit,
+        help="make the stop-loss a stop-limit, its limit this far beyond the stop: 1, 0.5%%",
+    )
+    p.add_argument(
+        "--trail-activation",
+        metavar="PRICE",
+        type=_decimal,
+        help="a trailing stop starts trailing once the mark reaches PRICE",
     )
     p.add_argument(
         "--take-profit",
@@ -80,14 +97,34 @@ def _decimal(text: str) -> Decimal:
     return value
 
 
+def _distance(text: str, amount: str, percent: str) -> str:
+    """``5`` -> ``AMOUNT:5``, ``2%`` -> ``PERCENT:2`` (the client's exit text)."""
+    number = _decimal(text.removesuffix("%"))
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text!r}")
+    return f"{percent if text.endswith('%') else amount}:{number}"
+
+
+def _trail(text: str) -> str:
+    return _distance(text, "trail", "trail_percent")
+
+
+def _stop_limit(text: str) -> str:
+    return _distance(text, "offset", "percent")
+
+
 def _bracket(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
+    if (args.stop is None) == (args.trail is None):
+        raise SystemExit("error: give the stop-loss as exactly one of --stop and --trail")
     try:
         placed = client.submit_bracket(
             args.account,
             args.symbol,
             Side.parse(args.side),
             args.quantity,
-            stop_loss=args.stop,
+            stop_loss=args.stop or args.trail,
+            stop_limit=args.stop_limit_offset,
+            trail_activation_price=args.trail_activation,
             take_profits=args.take_profit,
             type=OrderType.LIMIT if args.limit is not None else OrderType.MARKET,
             limit_price=args.limit,
@@ -139,7 +176,7 @@ def order_list_text(found: OrderList) -> str:
     first = "entry" if found.contingency == "BRACKET" else "leg.1"
     rows = [(first, found.entry)] + [(m.tags.get("ct.role", ""), m) for m in found.members]
     table = _output.format_table(
-        ["ROLE", "ORDER_ID", "SIDE", "TYPE", "QTY", "PRICE", "FILLED", "STATE"],
+        ["ROLE", "ORDER_ID", "SIDE", "TYPE", "QTY", "PRICE", "STOP", "FILLED", "STATE"],
         [
             [
                 role,
@@ -147,11 +184,16 @@ def order_list_text(found: OrderList) -> str:
                 o.side,
                 o.type,
                 o.quantity,
-                o.limit_price if o.limit_price is not None else o.stop_price,
+                o.limit_price,
+                o.stop_price,
                 o.filled_quantity,
                 o.state,
             ]
             for role, o in rows
         ],
     )
-    return f"order list {found.list_id}  {found.contingency}  {found.state}\n{table}"
+    trail = ""
+    if found.entry.tags.get("ct.sl", "").startswith("trail"):
+        waiting = f"waiting for {found.entry.tags.get('ct.sl.act', '')}"
+        trail = f"  trail {'active' if found.trail_active else waiting}"
+    return f"order list {found.list_id}  {found.contingency}  {found.state}{trail}\n{table}"

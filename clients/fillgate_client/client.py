@@ -467,11 +467,15 @@ class AsyncFillgateClient:
         strategy_id: str | None = None,
         tags: Mapping[str, str] | None = None,
         expire_after: timedelta | None = None,
+        stop_limit: str | None = None,
+        trail_activation_price: DecimalLike | None = None,
     ) -> OrderList:
         """Place an entry protected by a stop-loss and take-profits (see ``contingent``).
 
         Exits are text: ``offset:5``, ``percent:2``, ``price:95``; take-profits add
-        a size: ``percent:1@0.5`` (half the entry), ``price:110@qty:0.3``.
+        a size: ``percent:1@0.5`` (half the entry), ``price:110@qty:0.3``. A trailing
+        stop-loss (``trail:5``, ``trail_percent:2``) may be a stop-limit (``stop_limit=
+        "offset:1"``) and wait for the mark to reach ``trail_activation_price``.
         """
         request = contingent.submit_bracket_request(
             account,
@@ -487,6 +491,8 @@ class AsyncFillgateClient:
             strategy_id=strategy_id,
             tags=tags,
             expire_after=expire_after,
+            stop_limit=stop_limit,
+            trail_activation_price=trail_activation_price,
         )
         stub = contingent.contingent_grpc.ContingentServiceStub(self._stubs_channel())
         with translate_errors():

@@ -2,7 +2,9 @@
 
 An exit is written ``KIND:VALUE``: ``price:95``, ``offset:5`` (a price distance
 from the entry's fill price) or ``percent:2``; a stop-loss may trail the best
-mark since the entry filled: ``trail:5`` or ``trail_percent:2``. A take-profit may add its size
+mark since the entry filled: ``trail:5`` or ``trail_percent:2``. A stop-loss may be a
+stop-limit (``stop_limit="offset:1"`` or ``"percent:0.5"``: the limit that far beyond the
+stop), and a trailing one may wait for ``trail_activation_price``. A take-profit may add its size
 after ``@``: ``@0.5`` or ``@frac:0.5`` (a fraction of the entry's fill),
 ``@qty:0.3`` (a quantity); without one a single take-profit closes everything.
 """
@@ -46,6 +48,8 @@ class OrderList:
     members: tuple[Order, ...]
     #: "BRACKET", "OCO", "OUO" or "OTO".
     contingency: str = "BRACKET"
+    #: True while a trailing stop-loss trails; False while it waits for its activation price.
+    trail_active: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,6 +160,8 @@ def submit_bracket_request(
     strategy_id: str | None = None,
     tags: Mapping[str, str] | None = None,
     expire_after: timedelta | None = None,
+    stop_limit: str | None = None,
+    trail_activation_price: DecimalLike | None = None,
 ) -> Any:
     """Build a ``SubmitBracketRequest``; a missing client order id is generated."""
     if len(take_profits) > 1 and any("@" not in tp for tp in take_profits):
@@ -173,7 +179,15 @@ def submit_bracket_request(
         tags=dict(tags or {}),
         stop_loss=exit_price(stop_loss),
         take_profits=[take_profit(tp) for tp in take_profits],
+        trail_activation_price=optional_decimal_string(
+            trail_activation_price, "trail_activation_price"
+        ),
     )
+    if stop_limit is not None:
+        kind, _, value = stop_limit.partition(":")
+        if kind not in ("offset", "percent") or not value:
+            raise ValueError(f"a stop limit is offset:X or percent:X, not {stop_limit!r}")
+        setattr(request, f"stop_limit_{kind}", decimal_string(value, "stop_limit"))
     if expire_after is not None:
         if expire_after <= timedelta(0):
             raise ValueError("expire_after must be a positive duration")
@@ -189,4 +203,5 @@ def order_list_from_proto(m: Any) -> OrderList:
         entry=order_from_proto(m.entry),
         members=tuple(order_from_proto(o) for o in m.members),
         contingency=_CONTINGENCIES.get(m.contingency, "UNSPECIFIED"),
+        trail_active=m.trail_active,
     )

@@ -423,6 +423,8 @@ class FillgateClient:
         strategy_id: str | None = None,
         tags: Mapping[str, str] | None = None,
         expire_after: timedelta | None = None,
+        stop_limit: str | None = None,
+        trail_activation_price: DecimalLike | None = None,
     ) -> OrderList:
         """Place an entry protected by a stop-loss and take-profits (see ``contingent``)."""
         request = contingent.submit_bracket_request(
@@ -439,6 +441,8 @@ class FillgateClient:
             strategy_id=strategy_id,
             tags=tags,
             expire_after=expire_after,
+            stop_limit=stop_limit,
+            trail_activation_price=trail_activation_price,
         )
         stub = contingent.contingent_grpc.ContingentServiceStub(self._channel)
         with translate_errors():

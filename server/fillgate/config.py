@@ -101,6 +101,8 @@ class AccountConfig:
     #: How a remote venue is reached (None for paper).
     connection: VenueSettings | None = None
     credentials: CredentialRefs = field(default_factory=CredentialRefs)
+    #: This account's ``require_stop_loss`` ("off", "deny", "attach"); None: [contingent]'s.
+    require_stop_loss: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -254,7 +256,18 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         metrics=_section(MetricsConfig, "metrics", raw.get("metrics", {})),
         alerts=_section(AlertsConfig, "alerts", raw.get("alerts", {})),
         console=_section(ConsoleConfig, "console", raw.get("console", {})),
-        contingent=_section(ContingentConfig, "contingent", raw.get("contingent", {})),
+        contingent=_section(
+            ContingentConfig,
+            "contingent",
+            raw.get("contingent", {}),
+            accounts=MappingProxyType(
+                {
+                    name: a.require_stop_loss
+                    for name, a in accounts.items()
+                    if a.require_stop_loss is not None
+                }
+            ),
+        ),
     )
     _validate(config)
     _validate_console(config.console)
@@ -268,7 +281,7 @@ def _auth(raw: Any) -> AuthSettings:
         raise ConfigError(str(exc)) from None
 
 
-_ACCOUNT_KEYS = {"venue", "starting_cash"}
+_ACCOUNT_KEYS = {"venue", "starting_cash", "require_stop_loss"}
 
 
 def _account(name: str, raw: Any) -> AccountConfig:
@@ -365,7 +378,7 @@ def _coerce(where: str, kind: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{where}: must be true or false (got {value!r})")
         return value
-    if kind == "str":
+    if kind in ("str", "str | None"):
         if not isinstance(value, str):
             raise ConfigError(f"{where}: must be a string (got {value!r})")
         return value
@@ -435,6 +448,12 @@ def _validate_console(c: ConsoleConfig) -> None:
 def _validate_contingent(c: ContingentConfig) -> None:
     if c.require_stop_loss not in STOP_LOSS_POLICIES:
         raise ConfigError(f"contingent.require_stop_loss: one of {', '.join(STOP_LOSS_POLICIES)}")
+    for name, policy in c.accounts.items():
+        if policy not in STOP_LOSS_POLICIES:
+            raise ConfigError(
+                f"accounts.{name}.require_stop_loss: {policy!r} is not one of "
+                + ", ".join(STOP_LOSS_POLICIES)
+            )
     if not 0 < c.default_stop_pct < 100:
         raise ConfigError("contingent.default_stop_pct: must be above 0 and below 100")
     if c.take_profit_risk_reward is not None and c.take_profit_risk_reward <= 0:

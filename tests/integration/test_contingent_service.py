@@ -182,3 +182,53 @@ async def test_submit_bracket_entry_time_limit_cancels_an_unfilled_entry(client)
         await asyncio.sleep(0.02)
 
     assert found.state == "CANCELED" and found.members == ()
+
+
+async def _stop_price(client, list_id, want, tries=100):
+    for _ in range(tries):
+        stop = _roles(await client.get_order_list(list_id))["sl"]
+        if stop.stop_price == want:
+            break
+        await asyncio.sleep(0.02)
+    return stop
+
+
+async def test_submit_bracket_trailing_stop_limit_waits_for_activation_then_trails(client):
+    placed = await client.submit_bracket(
+        "paper", "BTC-USD", "buy", D("0.1"), stop_loss="trail:1000",
+        stop_limit="offset:100", trail_activation_price=D(51000),
+    )  # fmt: skip
+    await client.set_reference_price("BTC-USD", D(50900))
+    waiting = await client.get_order_list(placed.list_id)
+    inactive = _roles(waiting)["sl"]
+
+    await client.set_reference_price("BTC-USD", D(51500))
+    stop = await _stop_price(client, placed.list_id, D(50500))
+
+    assert (waiting.trail_active, (await client.get_order_list(placed.list_id)).trail_active) == (
+        False,
+        True,
+    )
+
+    assert (inactive.type.name, inactive.stop_price, inactive.limit_price) == (
+        "STOP_LIMIT",
+        D(49000),
+        D(48900),
+    )
+    assert (stop.stop_price, stop.limit_price) == (D(50500), D(50400))
+
+
+async def test_submit_bracket_both_stop_limit_offsets_is_invalid_argument_naming_it(client):
+    request = contingent_pb.SubmitBracketRequest(
+        account="paper", symbol="BTC-USD", side=1, quantity="0.1", type=1, time_in_force=1,
+        client_order_id="two-limits", stop_loss=contingent_pb.ExitPrice(trail="100"),
+        stop_limit_offset="1", stop_limit_percent="1",
+    )  # fmt: skip
+
+    async with grpc.aio.insecure_channel(client.target) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await contingent_grpc.ContingentServiceStub(channel).SubmitBracket(request)
+
+    assert err.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "stop_limit_offset" in err.value.details()
+    assert await client.list_orders(account="paper") == []

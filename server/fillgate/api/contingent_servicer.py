@@ -12,6 +12,7 @@ from fillgate.api.authorization import current, who
 from fillgate.api.errors import Context, translated
 from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.contingent.order_list import MAX_LEGS, Leg, kind_of
+from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.errors import InvalidArgument, NotFound, Violations
 from fillgate.domain.values import DecimalFormatError, parse_decimal
@@ -153,9 +154,21 @@ def bracket(request: pb.SubmitBracketRequest) -> tuple[SubmitOrder, BracketSpec]
     except InvalidArgument as exc:  # the entry's own fields, reported with the exits'
         for field, text in exc.violations:
             v.add(field, text)
+    terms = _terms(v, request)
     v.raise_if_any()
     assert entry is not None and stop is not None
-    return entry, BracketSpec(stop, tuple(rungs))
+    return entry, BracketSpec(stop, tuple(rungs), terms)
+
+
+def _terms(v: Violations, request: pb.SubmitBracketRequest) -> StopTerms:
+    """The stop-loss's limit offset and activation price (their ranges: ``check_terms``)."""
+    if request.stop_limit_offset and request.stop_limit_percent:
+        v.add("stop_limit_offset", "set at most one of stop_limit_offset and stop_limit_percent")
+    percent = bool(request.stop_limit_percent)
+    field = "stop_limit_percent" if percent else "stop_limit_offset"
+    offset = _decimal(v, field, getattr(request, field), zero=True)
+    activation = _positive(v, "trail_activation_price", request.trail_activation_price)
+    return StopTerms(offset, percent, activation)
 
 
 def _positive(v: Violations, field: str, text: str) -> Decimal | None:
@@ -163,6 +176,17 @@ def _positive(v: Violations, field: str, text: str) -> Decimal | None:
         return None
     try:
         return parse_decimal(text)
+    except DecimalFormatError as exc:
+        v.add(field, str(exc))
+        return None
+
+
+def _decimal(v: Violations, field: str, text: str, *, zero: bool) -> Decimal | None:
+    """An optional decimal string; ``zero`` lets it be 0."""
+    if not text:
+        return None
+    try:
+        return parse_decimal(text, allow_zero=zero)
     except DecimalFormatError as exc:
         v.add(field, str(exc))
         return None
@@ -189,4 +213,5 @@ def order_list(found: OrderList) -> pb.OrderList:
         contingency={v: k for k, v in _KINDS.items()}.get(kind, pb.CONTINGENCY_BRACKET),
         entry=convert.order(found.entry),
         members=[convert.order(m) for m in found.members],
+        trail_active=found.trail_active,
     )

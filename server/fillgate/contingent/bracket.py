@@ -38,11 +38,16 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import Enum
 
+from fillgate.contingent.trailing import (
+    NO_TERMS,
+    StopTerms,
+    limit_price,
+    terms_of,
+    trailed,
+)
 from fillgate.domain.enums import OrderState, OrderType, Side
-from fillgate.domain.errors import Violations
 from fillgate.domain.orders import Order
-from fillgate.domain.symbols import SymbolConfig
-from fillgate.domain.values import ZERO, decimal_places, exact_add, exact_sub
+from fillgate.domain.values import ZERO, exact_add, exact_sub
 
 LIST = "ct.list"
 ROLE = "ct.role"
@@ -109,10 +114,12 @@ class TakeProfit:
 class BracketSpec:
     stop_loss: Exit
     take_profits: tuple[TakeProfit, ...] = ()
+    #: The stop-loss as a stop-limit, and a trailing stop's activation price.
+    terms: StopTerms = NO_TERMS
 
     def tags(self) -> tuple[tuple[str, str], ...]:
         """The entry's tags that carry this plan."""
-        tags = [(STOP_LOSS, self.stop_loss.text())]
+        tags = [(STOP_LOSS, self.stop_loss.text()), *self.terms.tags()]
         tags += [(f"{TAKE_PROFIT}{i}", tp.text()) for i, tp in enumerate(self.take_profits, 1)]
         return tuple(tags)
 
@@ -151,7 +158,7 @@ def spec_of(tags: Mapping[str, str] | Sequence[tuple[str, str]]) -> BracketSpec 
                 fraction=value if kind == "frac" else None,
             )
         )
-    return BracketSpec(parse_exit(stop), tuple(rungs))
+    return BracketSpec(parse_exit(stop), tuple(rungs), terms_of(found))
 
 
 def list_of(tags: Sequence[tuple[str, str]]) -> str:
@@ -168,43 +175,6 @@ def role_of(order: Order) -> tuple[str, str]:
     return found.get(LIST, ""), found.get(ROLE, "")
 
 
-def check_spec(
-    v: Violations, spec: BracketSpec, quantity: Decimal, sym: SymbolConfig | None
-) -> None:
-    """Add a violation for every exit and take-profit size the plan cannot work with."""
-    if len(spec.take_profits) > MAX_TAKE_PROFITS:
-        v.add("take_profits", f"at most {MAX_TAKE_PROFITS} take-profits")
-    exits = [("stop_loss", spec.stop_loss)] + [
-        (f"take_profits[{i}]", tp.exit) for i, tp in enumerate(spec.take_profits)
-    ]
-    for field, exit_ in exits:
-        percent = exit_.kind in (ExitKind.PERCENT, ExitKind.TRAIL_PERCENT)
-        if exit_.kind.trailing and field != "stop_loss":
-            v.add(field, "only the stop-loss can trail")
-        elif percent and exit_.value >= 100 and field == "stop_loss":
-            v.add(field, "a stop-loss percent must be below 100")
-        elif sym is not None and not percent and decimal_places(exit_.value) > sym.price_precision:
-            v.add(field, f"has more than the {sym.price_precision} decimal places of {sym.name}")
-    fractions = sum((tp.fraction or ZERO for tp in spec.take_profits), ZERO)
-    quantities = sum((tp.quantity or ZERO for tp in spec.take_profits), ZERO)
-    if fractions > 1:
-        v.add("take_profits", "fractions add up to more than 1")
-    if quantities > quantity:
-        v.add("take_profits", "quantities add up to more than the entry quantity")
-    for i, tp in enumerate(spec.take_profits):
-        size = tp.quantity if tp.quantity is not None else tp.fraction
-        if size is None or size <= 0:
-            v.add(f"take_profits[{i}]", "give a positive quantity or fraction")
-        elif tp.fraction is not None and tp.fraction > 1:
-            v.add(f"take_profits[{i}].fraction", "must be at most 1")
-        elif (
-            sym is not None
-            and tp.quantity is not None
-            and decimal_places(tp.quantity) > sym.quantity_precision
-        ):
-            v.add(f"take_profits[{i}].quantity", "has too many decimal places")
-
-
 # -- the plan --------------------------------------------------------------------------
 
 
@@ -217,6 +187,7 @@ class Submit:
     type: OrderType
     quantity: Decimal
     price: Decimal | None  # the stop price of a stop, the limit of a take-profit
+    limit: Decimal | None = None  # the limit of a stop-limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +207,7 @@ class Trail:
 
     order_id: str
     stop_price: Decimal
+    limit_price: Decimal | None = None  # a stop-limit's limit moves with its stop
 
 
 Action = Submit | Resize | Cancel | Trail
@@ -303,11 +275,13 @@ def _resting_stop(
     """The stop as a reduce-only STOP at the venue: place it, size it, trail it."""
     long = entry.side is Side.BUY
     stops = [m for m in live if role_of(m)[1] == STOP_ROLE]
+    first = spec.stop_loss.price(basis, up=not long, places=places)
+    terms = spec.terms
     if not stops:
-        price = _member_price(members, STOP_ROLE) or spec.stop_loss.price(
-            basis, up=not long, places=places
-        )
-        return [Submit(STOP_ROLE, exit_side(entry), OrderType.STOP, open_qty, price)]
+        price = _member_price(members, STOP_ROLE) or first
+        limit = limit_price(price, terms, long, places)
+        kind = OrderType.STOP if limit is None else OrderType.STOP_LIMIT
+        return [Submit(STOP_ROLE, exit_side(entry), kind, open_qty, price, limit)]
     stop = stops[0]
     want = exact_add(stop.filled_quantity, open_qty)
     if stop.quantity != want:
@@ -316,8 +290,9 @@ def _resting_stop(
         # The stop's own price is the trail's memory: it only ever moves toward the mark.
         behind = spec.stop_loss.price(mark, up=not long, places=places)
         assert stop.stop_price is not None
-        if (behind > stop.stop_price) if long else (behind < stop.stop_price):
-            return [Trail(stop.order_id, behind)]
+        moved = trailed(stop.stop_price, behind, first, terms, mark, long)
+        if moved is not None:
+            return [Trail(stop.order_id, moved, limit_price(moved, terms, long, places))]
     return []
 
 
@@ -392,5 +367,5 @@ def _member_price(members: Sequence[Order], role: str) -> Decimal | None:
     """A replacement member keeps its predecessor's price (fixed when first armed)."""
     for m in members:
         if role_of(m)[1] == role:
-            return m.stop_price if m.type is OrderType.STOP else m.limit_price
+            return m.stop_price if m.type.needs_stop else m.limit_price
     return None

@@ -5,15 +5,21 @@
     default_stop_pct = "2"           # the stop attached: 2 % from the entry's fill
     take_profit_risk_reward = "2"    # and a take-profit twice as far (unset: none)
 
-The policy is for every account, and only for orders a client sends with
-``SubmitOrder`` that could open or grow a position: orders that only reduce
-one, and the members fillgate places itself, pass as they are.
+    [accounts.desk]
+    require_stop_loss = "deny"       # this account only; overrides [contingent]
+
+The policy is for every account that does not set its own, and only for
+orders a client sends with ``SubmitOrder`` that could open or grow a
+position: orders that only reduce one, and the members fillgate places
+itself, pass as they are.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 
 #: The values ``require_stop_loss`` takes.
 POLICIES = ("off", "deny", "attach")
@@ -30,3 +36,9 @@ class ContingentConfig:
     default_stop_pct: Decimal = Decimal(2)
     #: The attached take-profit's distance as a multiple of the stop's; None: no take-profit.
     take_profit_risk_reward: Decimal | None = None
+    #: Per account, its own ``require_stop_loss`` (from ``[accounts.NAME]``), over the above.
+    accounts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def policy_for(self, account: str) -> str:
+        """The ``require_stop_loss`` that applies to ``account``: its own, else the default."""
+        return self.accounts.get(account, self.require_stop_loss)

@@ -20,6 +20,7 @@ from fillgate.contingent.bracket import (
     BASIS,
     LIST,
     ROLE,
+    STOP_ROLE,
     Action,
     BracketSpec,
     Cancel,
@@ -27,11 +28,11 @@ from fillgate.contingent.bracket import (
     Submit,
     Trail,
     basis_of,
-    check_spec,
     plan,
     role_of,
     spec_of,
 )
+from fillgate.contingent.checks import check_spec
 from fillgate.contingent.order_list import (
     KINDS,
     MAX_LEGS,
@@ -44,9 +45,10 @@ from fillgate.contingent.order_list import (
     list_tags,
     plan_list,
 )
+from fillgate.contingent.trailing import active
 from fillgate.domain import events as ev
 from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, SubmitOrder
-from fillgate.domain.enums import OrderType, TimeInForce
+from fillgate.domain.enums import OrderType, Side, TimeInForce
 from fillgate.domain.errors import (
     FillgateError,
     InvalidArgument,
@@ -76,6 +78,8 @@ class OrderList:
     state: str  # "ACTIVE", "DONE" or "CANCELED"
     entry: Order
     members: tuple[Order, ...]
+    #: True while the bracket's trailing stop-loss trails (False: waiting to activate).
+    trail_active: bool = False
 
 
 class Brackets:
@@ -151,7 +155,20 @@ class Brackets:
             state = "ACTIVE"  # (a position not yet protected is active too: arming is due)
         else:
             state = "DONE" if entry.filled_quantity else "CANCELED"
-        return OrderList(list_id, state, entry, found)
+        return OrderList(list_id, state, entry, found, self._trail_active(entry, found))
+
+    def _trail_active(self, entry: Order, members: tuple[Order, ...]) -> bool:
+        spec = spec_of(entry.tags)
+        stops = [m for m in members if m.is_open and role_of(m)[1] == STOP_ROLE]
+        if spec is None or not spec.stop_loss.kind.trailing or not stops:
+            return False
+        sym = self._engine.universe.symbols[entry.symbol]
+        long = entry.side is Side.BUY
+        first = spec.stop_loss.price(
+            basis_of(entry, members), up=not long, places=sym.price_precision
+        )
+        assert stops[0].stop_price is not None
+        return active(stops[0].stop_price, first, spec.terms, self.mark_of(entry.symbol), long)
 
     async def settle(self, list_id: str | None = None) -> None:
         """Wait until the list (or every list) has nothing left to do."""
@@ -241,11 +258,12 @@ class Brackets:
         return bool(getattr(self._engine.venues[account], "sells_hold_balance", False))
 
     def mark_of(self, symbol: str) -> Decimal:
-        """The one price trailing stops follow: today the engine's reference price.
+        """The one price trailing and emulated stops follow: the symbol's current mark.
 
-        Point this at live marks (quotes) when a symbol has them.
+        That is the live mark when quotes drive it (mid, or last), else the
+        reference price; after a restart, the last journaled mark.
         """
-        return self._engine.symbol(symbol).reference_price
+        return self._engine.mark(symbol).mark
 
     async def _act(self, list_id: str, action: Action | ListAction) -> None:
         engine = self._engine
@@ -261,7 +279,11 @@ class Brackets:
                 await engine.cancel(CancelOrder(ref=OrderRef(order_id=action.order_id)))
             elif isinstance(action, Trail):
                 ref = OrderRef(order_id=action.order_id)
-                await engine.replace(ReplaceOrder(ref=ref, stop_price=action.stop_price))
+                await engine.replace(
+                    ReplaceOrder(
+                        ref=ref, stop_price=action.stop_price, limit_price=action.limit_price
+                    )
+                )
         except FillgateError as exc:
             log.error(
                 "event=bracket_action_refused list_id=%s action=%s reason=%s detail=%r",
@@ -339,8 +361,8 @@ class Brackets:
             type=action.type,
             time_in_force=TimeInForce.IOC if action.type is OrderType.MARKET else TimeInForce.GTC,
             client_order_id=f"{list_id}.{action.role}.{n}",
-            limit_price=action.price if action.type is OrderType.LIMIT else None,
-            stop_price=action.price if action.type is OrderType.STOP else None,
+            limit_price=action.price if action.type is OrderType.LIMIT else action.limit,
+            stop_price=action.price if action.type.needs_stop else None,
             strategy_id=entry.strategy_id,
             tags=((LIST, list_id), (ROLE, action.role), (BASIS, fmt(basis))),
             reduce_only=True,
@@ -353,9 +375,12 @@ class Brackets:
             v.add("entry.reduce_only", "a bracket's entry opens a position: not reduce-only")
         if cmd.type is not OrderType.MARKET and cmd.type is not OrderType.LIMIT:
             v.add("entry.type", "a bracket's entry is a market or limit order")
-        if len(cmd.tags) + 1 + len(spec.take_profits) > 16:
+        if len(cmd.tags) + len(spec.tags()) > 16:
             v.add("entry.tags", "too many tags: a bracket needs one per exit")
         if any(k.startswith("ct.") for k, _ in cmd.tags):
             v.add("entry.tags", "keys starting with 'ct.' are fillgate's")
+        emulated = cmd.account in self._engine.venues and self.emulates_stops(cmd.account)
+        if emulated and (spec.terms.tags() or spec.stop_loss.kind.trailing):
+            v.add("stop_loss", "held by fillgate here (fixed, closes at market): no trail or limit")
         check_spec(v, spec, cmd.quantity, self._engine.universe.symbols.get(cmd.symbol))
         v.raise_if_any()

@@ -74,7 +74,7 @@ class OrderWatcher(Protocol):
         """Stop timers: the engine is shutting down."""
 
     def on_mark(self, symbol: str, price: Decimal) -> None:
-        """Follow a symbol's mark (the reference price), after the venues matched on it."""
+        """Follow a symbol's mark (reference or live), after the venues matched on it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,8 @@ class Marks:
                 hook = getattr(venue, "on_reference_price", None)
                 if hook is not None:
                     hook(moved.symbol, moved.mark)
+        for watcher in engine.watchers:  # trailing stops follow the live mark
+            watcher.on_mark(moved.symbol, moved.mark)
 
     def before_fill(self, order_id: str) -> None:
         """Journal the mark kept aside for the order's symbol, ahead of its fill."""

@@ -1,4 +1,4 @@
-"""The ``require_stop_loss`` policy (``[contingent]``) on a client's SubmitOrder."""
+"""The ``require_stop_loss`` policy (``[contingent]``, per account) on a client's SubmitOrder."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class StopLossPolicy:
         could open or grow it is denied ("deny") or becomes a bracket with the
         default stop-loss and take-profit ("attach").
         """
-        policy = self._config.require_stop_loss
+        policy = self._config.policy_for(cmd.account)
         if policy == "off" or cmd.reduce_only or self._reduces(cmd):
             return await self._engine.submit(cmd)
         if policy == "attach" and cmd.type in (OrderType.MARKET, OrderType.LIMIT):

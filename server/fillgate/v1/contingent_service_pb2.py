@@ -26,7 +26,7 @@ from fillgate.v1 import order_pb2 as fillgate_dot_v1_dot_order__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$fillgate/v1/contingent_service.proto\x12\x0b\x66illgate.v1\x1a\x17\x66illgate/v1/order.proto\x1a\x1egoogle/protobuf/duration.proto\"\xbc\x01\n\x07ListLeg\x12\x1f\n\x04side\x18\x01 \x01(\x0e\x32\x11.fillgate.v1.Side\x12\x10\n\x08quantity\x18\x02 \x01(\t\x12$\n\x04type\x18\x03 \x01(\x0e\x32\x16.fillgate.v1.OrderType\x12\x13\n\x0blimit_price\x18\x04 \x01(\t\x12\x12\n\nstop_price\x18\x05 \x01(\t\x12/\n\rtime_in_force\x18\x06 \x01(\x0e\x32\x18.fillgate.v1.TimeInForce\"\xba\x01\n\x16SubmitOrderListRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12-\n\x0b\x63ontingency\x18\x03 \x01(\x0e\x32\x18.fillgate.v1.Contingency\x12\x17\n\x0f\x63lient_order_id\x18\x04 \x01(\t\x12\x13\n\x0bstrategy_id\x18\x05 \x01(\t\x12\"\n\x04legs\x18\x06 \x03(\x0b\x32\x14.fillgate.v1.ListLeg\"E\n\x17SubmitOrderListResponse\x12*\n\norder_list\x18\x01 \x01(\x0b\x32\x16.fillgate.v1.OrderList\"s\n\tExitPrice\x12\x0f\n\x05price\x18\x01 \x01(\tH\x00\x12\x10\n\x06offset\x18\x02 \x01(\tH\x00\x12\x11\n\x07percent\x18\x03 \x01(\tH\x00\x12\x0f\n\x05trail\x18\x04 \x01(\tH\x00\x12\x17\n\rtrail_percent\x18\x05 \x01(\tH\x00\x42\x06\n\x04kind\"V\n\nTakeProfit\x12$\n\x04\x65xit\x18\x01 \x01(\x0b\x32\x16.fillgate.v1.ExitPrice\x12\x10\n\x08quantity\x18\x02 \x01(\t\x12\x10\n\x08\x66raction\x18\x03 \x01(\t\"\xf7\x03\n\x14SubmitBracketRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x1f\n\x04side\x18\x03 \x01(\x0e\x32\x11.fillgate.v1.Side\x12\x10\n\x08quantity\x18\x04 \x01(\t\x12$\n\x04type\x18\x05 \x01(\x0e\x32\x16.fillgate.v1.OrderType\x12\x13\n\x0blimit_price\x18\x06 \x01(\t\x12/\n\rtime_in_force\x18\x07 \x01(\x0e\x32\x18.fillgate.v1.TimeInForce\x12\x17\n\x0f\x63lient_order_id\x18\x08 \x01(\t\x12\x13\n\x0bstrategy_id\x18\t \x01(\t\x12\x39\n\x04tags\x18\n \x03(\x0b\x32+.fillgate.v1.SubmitBracketRequest.TagsEntry\x12)\n\tstop_loss\x18\x0b \x01(\x0b\x32\x16.fillgate.v1.ExitPrice\x12-\n\x0ctake_profits\x18\x0c \x03(\x0b\x32\x17.fillgate.v1.TakeProfit\x12/\n\x0c\x65xpire_after\x18\r \x01(\x0b\x32\x19.google.protobuf.Duration\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xbf\x01\n\tOrderList\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12*\n\x05state\x18\x02 \x01(\x0e\x32\x1b.fillgate.v1.OrderListState\x12!\n\x05\x65ntry\x18\x03 \x01(\x0b\x32\x12.fillgate.v1.Order\x12#\n\x07members\x18\x04 \x03(\x0b\x32\x12.fillgate.v1.Order\x12-\n\x0b\x63ontingency\x18\x05 \x01(\x0e\x32\x18.fillgate.v1.Contingency\"C\n\x15SubmitBracketResponse\x12*\n\norder_list\x18\x01 \x01(\x0b\x32\x16.fillgate.v1.OrderList\"&\n\x13GetOrderListRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\"B\n\x14GetOrderListResponse\x12*\n\norder_list\x18\x01 \x01(\x0b\x32\x16.fillgate.v1.OrderList*\x82\x01\n\x0b\x43ontingency\x12\x1b\n\x17\x43ONTINGENCY_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43ONTINGENCY_OCO\x10\x01\x12\x13\n\x0f\x43ONTINGENCY_OUO\x10\x02\x12\x17\n\x13\x43ONTINGENCY_BRACKET\x10\x03\x12\x13\n\x0f\x43ONTINGENCY_OTO\x10\x04*\x89\x01\n\x0eOrderListState\x12 \n\x1cORDER_LIST_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17ORDER_LIST_STATE_ACTIVE\x10\x01\x12\x19\n\x15ORDER_LIST_STATE_DONE\x10\x02\x12\x1d\n\x19ORDER_LIST_STATE_CANCELED\x10\x03\x32\x9e\x02\n\x11\x43ontingentService\x12V\n\rSubmitBracket\x12!.fillgate.v1.SubmitBracketRequest\x1a\".fillgate.v1.SubmitBracketResponse\x12S\n\x0cGetOrderList\x12 .fillgate.v1.GetOrderListRequest\x1a!.fillgate.v1.GetOrderListResponse\x12\\\n\x0fSubmitOrderList\x12#.fillgate.v1.SubmitOrderListRequest\x1a$.fillgate.v1.SubmitOrderListResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$fillgate/v1/contingent_service.proto\x12\x0b\x66illgate.v1\x1a\x17\x66illgate/v1/order.proto\x1a\x1egoogle/protobuf/duration.proto\"\xbc\x01\n\x07ListLeg\x12\x1f\n\x04side\x18\x01 \x01(\x0e\x32\x11.fillgate.v1.Side\x12\x10\n\x08quantity\x18\x02 \x01(\t\x12$\n\x04type\x18\x03 \x01(\x0e\x32\x16.fillgate.v1.OrderType\x12\x13\n\x0blimit_price\x18\x04 \x01(\t\x12\x12\n\nstop_price\x18\x05 \x01(\t\x12/\n\rtime_in_force\x18\x06 \x01(\x0e\x32\x18.fillgate.v1.TimeInForce\"\xba\x01\n\x16SubmitOrderListRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12-\n\x0b\x63ontingency\x18\x03 \x01(\x0e\x32\x18.fillgate.v1.Contingency\x12\x17\n\x0f\x63lient_order_id\x18\x04 \x01(\t\x12\x13\n\x0bstrategy_id\x18\x05 \x01(\t\x12\"\n\x04legs\x18\x06 \x03(\x0b\x32\x14.fillgate.v1.ListLeg\"E\n\x17SubmitOrderListResponse\x12*\n\norder_list\x18\x01 \x01(\x0b\x32\x16.fillgate.v1.OrderList\"s\n\tExitPrice\x12\x0f\n\x05price\x18\x01 \x01(\tH\x00\x12\x10\n\x06offset\x18\x02 \x01(\tH\x00\x12\x11\n\x07percent\x18\x03 \x01(\tH\x00\x12\x0f\n\x05trail\x18\x04 \x01(\tH\x00\x12\x17\n\rtrail_percent\x18\x05 \x01(\tH\x00\x42\x06\n\x04kind\"V\n\nTakeProfit\x12$\n\x04\x65xit\x18\x01 \x01(\x0b\x32\x16.fillgate.v1.ExitPrice\x12\x10\n\x08quantity\x18\x02 \x01(\t\x12\x10\n\x08\x66raction\x18\x03 \x01(\t\"\xce\x04\n\x14SubmitBracketRequest\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12\x0e\n\x06symbol\x18\x02 \x01(\t\x12\x1f\n\x04side\x18\x03 \x01(\x0e\x32\x11.fillgate.v1.Side\x12\x10\n\x08quantity\x18\x04 \x01(\t\x12$\n\x04type\x18\x05 \x01(\x0e\x32\x16.fillgate.v1.OrderType\x12\x13\n\x0blimit_price\x18\x06 \x01(\t\x12/\n\rtime_in_force\x18\x07 \x01(\x0e\x32\x18.fillgate.v1.TimeInForce\x12\x17\n\x0f\x63lient_order_id\x18\x08 \x01(\t\x12\x13\n\x0bstrategy_id\x18\t \x01(\t\x12\x39\n\x04tags\x18\n \x03(\x0b\x32+.fillgate.v1.SubmitBracketRequest.TagsEntry\x12)\n\tstop_loss\x18\x0b \x01(\x0b\x32\x16.fillgate.v1.ExitPrice\x12-\n\x0ctake_profits\x18\x0c \x03(\x0b\x32\x17.fillgate.v1.TakeProfit\x12/\n\x0c\x65xpire_after\x18\r \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x19\n\x11stop_limit_offset\x18< \x01(\t\x12\x1a\n\x12stop_limit_percent\x18= \x01(\t\x12\x1e\n\x16trail_activation_price\x18> \x01(\t\x1a+\n\tTagsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xd5\x01\n\tOrderList\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12*\n\x05state\x18\x02 \x01(\x0e\x32\x1b.fillgate.v1.OrderListState\x12!\n\x05\x65ntry\x18\x03 \x01(\x0b\x32\x12.fillgate.v1.Order\x12#\n\x07members\x18\x04 \x03(\x0b\x32\x12.fillgate.v1.Order\x12-\n\x0b\x63ontingency\x18\x05 \x01(\x0e\x32\x18.fillgate.v1.Contingency\x12\x14\n\x0ctrail_active\x18< \x01(\x08\"C\n\x15SubmitBracketResponse\x12*\n\norder_list\x18\x01 \x01(\x0b\x32\x16.fillgate.v1.OrderList\"&\n\x13GetOrderListRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\"B\n\x14GetOrderListResponse\x12*\n\norder_list\x18\x01 \x01(\x0b\x32\x16.fillgate.v1.OrderList*\x82\x01\n\x0b\x43ontingency\x12\x1b\n\x17\x43ONTINGENCY_UNSPECIFIED\x10\x00\x12\x13\n\x0f\x43ONTINGENCY_OCO\x10\x01\x12\x13\n\x0f\x43ONTINGENCY_OUO\x10\x02\x12\x17\n\x13\x43ONTINGENCY_BRACKET\x10\x03\x12\x13\n\x0f\x43ONTINGENCY_OTO\x10\x04*\x89\x01\n\x0eOrderListState\x12 \n\x1cORDER_LIST_STATE_UNSPECIFIED\x10\x00\x12\x1b\n\x17ORDER_LIST_STATE_ACTIVE\x10\x01\x12\x19\n\x15ORDER_LIST_STATE_DONE\x10\x02\x12\x1d\n\x19ORDER_LIST_STATE_CANCELED\x10\x03\x32\x9e\x02\n\x11\x43ontingentService\x12V\n\rSubmitBracket\x12!.fillgate.v1.SubmitBracketRequest\x1a\".fillgate.v1.SubmitBracketResponse\x12S\n\x0cGetOrderList\x12 .fillgate.v1.GetOrderListRequest\x1a!.fillgate.v1.GetOrderListResponse\x12\\\n\x0fSubmitOrderList\x12#.fillgate.v1.SubmitOrderListRequest\x1a$.fillgate.v1.SubmitOrderListResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,10 +35,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_SUBMITBRACKETREQUEST_TAGSENTRY']._loaded_options = None
   _globals['_SUBMITBRACKETREQUEST_TAGSENTRY']._serialized_options = b'8\001'
-  _globals['_CONTINGENCY']._serialized_start=1644
-  _globals['_CONTINGENCY']._serialized_end=1774
-  _globals['_ORDERLISTSTATE']._serialized_start=1777
-  _globals['_ORDERLISTSTATE']._serialized_end=1914
+  _globals['_CONTINGENCY']._serialized_start=1753
+  _globals['_CONTINGENCY']._serialized_end=1883
+  _globals['_ORDERLISTSTATE']._serialized_start=1886
+  _globals['_ORDERLISTSTATE']._serialized_end=2023
   _globals['_LISTLEG']._serialized_start=111
   _globals['_LISTLEG']._serialized_end=299
   _globals['_SUBMITORDERLISTREQUEST']._serialized_start=302
@@ -50,17 +50,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TAKEPROFIT']._serialized_start=678
   _globals['_TAKEPROFIT']._serialized_end=764
   _globals['_SUBMITBRACKETREQUEST']._serialized_start=767
-  _globals['_SUBMITBRACKETREQUEST']._serialized_end=1270
-  _globals['_SUBMITBRACKETREQUEST_TAGSENTRY']._serialized_start=1227
-  _globals['_SUBMITBRACKETREQUEST_TAGSENTRY']._serialized_end=1270
-  _globals['_ORDERLIST']._serialized_start=1273
-  _globals['_ORDERLIST']._serialized_end=1464
-  _globals['_SUBMITBRACKETRESPONSE']._serialized_start=1466
-  _globals['_SUBMITBRACKETRESPONSE']._serialized_end=1533
-  _globals['_GETORDERLISTREQUEST']._serialized_start=1535
-  _globals['_GETORDERLISTREQUEST']._serialized_end=1573
-  _globals['_GETORDERLISTRESPONSE']._serialized_start=1575
-  _globals['_GETORDERLISTRESPONSE']._serialized_end=1641
-  _globals['_CONTINGENTSERVICE']._serialized_start=1917
-  _globals['_CONTINGENTSERVICE']._serialized_end=2203
+  _globals['_SUBMITBRACKETREQUEST']._serialized_end=1357
+  _globals['_SUBMITBRACKETREQUEST_TAGSENTRY']._serialized_start=1314
+  _globals['_SUBMITBRACKETREQUEST_TAGSENTRY']._serialized_end=1357
+  _globals['_ORDERLIST']._serialized_start=1360
+  _globals['_ORDERLIST']._serialized_end=1573
+  _globals['_SUBMITBRACKETRESPONSE']._serialized_start=1575
+  _globals['_SUBMITBRACKETRESPONSE']._serialized_end=1642
+  _globals['_GETORDERLISTREQUEST']._serialized_start=1644
+  _globals['_GETORDERLISTREQUEST']._serialized_end=1682
+  _globals['_GETORDERLISTRESPONSE']._serialized_start=1684
+  _globals['_GETORDERLISTRESPONSE']._serialized_end=1750
+  _globals['_CONTINGENTSERVICE']._serialized_start=2026
+  _globals['_CONTINGENTSERVICE']._serialized_end=2312
 # @@protoc_insertion_point(module_scope)

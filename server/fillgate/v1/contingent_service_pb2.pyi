@@ -98,7 +98,7 @@ class TakeProfit(_message.Message):
     def __init__(self, exit: _Optional[_Union[ExitPrice, _Mapping]] = ..., quantity: _Optional[str] = ..., fraction: _Optional[str] = ...) -> None: ...
 
 class SubmitBracketRequest(_message.Message):
-    __slots__ = ("account", "symbol", "side", "quantity", "type", "limit_price", "time_in_force", "client_order_id", "strategy_id", "tags", "stop_loss", "take_profits", "expire_after")
+    __slots__ = ("account", "symbol", "side", "quantity", "type", "limit_price", "time_in_force", "client_order_id", "strategy_id", "tags", "stop_loss", "take_profits", "expire_after", "stop_limit_offset", "stop_limit_percent", "trail_activation_price")
     class TagsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -119,6 +119,9 @@ class SubmitBracketRequest(_message.Message):
     STOP_LOSS_FIELD_NUMBER: _ClassVar[int]
     TAKE_PROFITS_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_AFTER_FIELD_NUMBER: _ClassVar[int]
+    STOP_LIMIT_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    STOP_LIMIT_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    TRAIL_ACTIVATION_PRICE_FIELD_NUMBER: _ClassVar[int]
     account: str
     symbol: str
     side: _order_pb2.Side
@@ -132,21 +135,26 @@ class SubmitBracketRequest(_message.Message):
     stop_loss: ExitPrice
     take_profits: _containers.RepeatedCompositeFieldContainer[TakeProfit]
     expire_after: _duration_pb2.Duration
-    def __init__(self, account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., quantity: _Optional[str] = ..., type: _Optional[_Union[_order_pb2.OrderType, str]] = ..., limit_price: _Optional[str] = ..., time_in_force: _Optional[_Union[_order_pb2.TimeInForce, str]] = ..., client_order_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., stop_loss: _Optional[_Union[ExitPrice, _Mapping]] = ..., take_profits: _Optional[_Iterable[_Union[TakeProfit, _Mapping]]] = ..., expire_after: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    stop_limit_offset: str
+    stop_limit_percent: str
+    trail_activation_price: str
+    def __init__(self, account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., quantity: _Optional[str] = ..., type: _Optional[_Union[_order_pb2.OrderType, str]] = ..., limit_price: _Optional[str] = ..., time_in_force: _Optional[_Union[_order_pb2.TimeInForce, str]] = ..., client_order_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., stop_loss: _Optional[_Union[ExitPrice, _Mapping]] = ..., take_profits: _Optional[_Iterable[_Union[TakeProfit, _Mapping]]] = ..., expire_after: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., stop_limit_offset: _Optional[str] = ..., stop_limit_percent: _Optional[str] = ..., trail_activation_price: _Optional[str] = ...) -> None: ...
 
 class OrderList(_message.Message):
-    __slots__ = ("list_id", "state", "entry", "members", "contingency")
+    __slots__ = ("list_id", "state", "entry", "members", "contingency", "trail_active")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     ENTRY_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
     CONTINGENCY_FIELD_NUMBER: _ClassVar[int]
+    TRAIL_ACTIVE_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     state: OrderListState
     entry: _order_pb2.Order
     members: _containers.RepeatedCompositeFieldContainer[_order_pb2.Order]
     contingency: Contingency
-    def __init__(self, list_id: _Optional[str] = ..., state: _Optional[_Union[OrderListState, str]] = ..., entry: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., members: _Optional[_Iterable[_Union[_order_pb2.Order, _Mapping]]] = ..., contingency: _Optional[_Union[Contingency, str]] = ...) -> None: ...
+    trail_active: bool
+    def __init__(self, list_id: _Optional[str] = ..., state: _Optional[_Union[OrderListState, str]] = ..., entry: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., members: _Optional[_Iterable[_Union[_order_pb2.Order, _Mapping]]] = ..., contingency: _Optional[_Union[Contingency, str]] = ..., trail_active: _Optional[bool] = ...) -> None: ...
 
 class SubmitBracketResponse(_message.Message):
     __slots__ = ("order_list",)
