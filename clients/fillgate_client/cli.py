@@ -31,11 +31,13 @@ from ._durations import duration as _duration
 from .errors import FillgateError
 from .sync_client import FillgateClient
 from .types import (
+    ExecType,
     HaltScope,
     Heartbeat,
     OrderState,
     OrderType,
     Side,
+    StreamEventKind,
     SubscriptionAck,
     TimeInForce,
     TradingMode,
@@ -170,6 +172,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--symbol", nargs="+", action="extend", default=[])
     p.add_argument("--from-seq", metavar="N", type=_sequence)
     p.add_argument("--follow", action="store_true", help="keep printing live events")
+    p.add_argument(
+        "--kind",
+        nargs="+",
+        action="extend",
+        default=[],
+        choices=[k.label for k in StreamEventKind if k.value],
+        metavar="KIND",
+        help="only these kinds of events: %(choices)s",
+    )
+    p.add_argument(
+        "--exec-type",
+        nargs="+",
+        action="extend",
+        default=[],
+        choices=[t.label for t in ExecType if t.value],
+        metavar="TYPE",
+        help="only execution reports of these types, e.g. trade for fills only",
+    )
 
     p = command("halt", _halt, "restrict trading in a scope")
     _scope_args(p)
@@ -350,7 +370,14 @@ def _fills(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int
     else:
         from_sequence = 0 if args.from_seq is None else args.from_seq
         heartbeat_ms = HISTORY_HEARTBEAT_MS
-    stream = client.stream_fills(args.account, args.symbol, from_sequence, heartbeat_ms)
+    stream = client.stream_fills(
+        args.account,
+        args.symbol,
+        from_sequence,
+        heartbeat_ms,
+        kinds=args.kind,
+        exec_types=args.exec_type,
+    )
     head = 0
     try:
         for event in stream:

@@ -282,3 +282,15 @@ def test_fills_follow_json_prints_every_event_one_per_line(pb: SimpleNamespace) 
     assert code == 0
     assert client.calls[0][1][2] == 0
     assert [line.split('"')[3] for line in lines] == ["subscribed", "execution_report"]
+
+
+def test_fills_exec_type_and_kind_are_passed_to_the_stream(pb: SimpleNamespace) -> None:
+    client = FakeClient([ack(pb, 0, 1)])
+    run_fills(client, "--follow", "--exec-type", "trade", "canceled", "--kind", "execution-report")
+    kwargs = client.calls[0][2]
+    assert kwargs == {"kinds": ["execution-report"], "exec_types": ["trade", "canceled"]}
+
+
+def test_fills_unknown_exec_type_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit):
+        parse("fills", "--exec-type", "filled-ish")
