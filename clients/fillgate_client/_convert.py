@@ -42,6 +42,8 @@ from .types import (
     OrderState,
     OrderType,
     Position,
+    PositionChange,
+    PositionLifecycle,
     ProtoEnum,
     RiskAlert,
     SessionEvent,
@@ -172,6 +174,16 @@ def execution_report_from_proto(m: Any) -> ExecutionReport:
         transact_time=_time(m, "transact_time"),
         monotonic_ns=m.monotonic_ns,
         requested_by=m.requested_by,
+        position=_position_change(m.position) if m.HasField("position") else None,
+    )
+
+
+def _position_change(m: Any) -> PositionChange:
+    return PositionChange(
+        lifecycle=_enum(PositionLifecycle, m.lifecycle),
+        quantity=_dec(m.quantity),
+        average_price=_opt_dec(m.average_price),
+        realized_pnl=_dec(m.realized_pnl),
     )
 
 
@@ -388,6 +400,7 @@ def stream_event_from_proto(m: Any) -> StreamEvent | None:
 # The inverse direction: typed value -> proto message.
 
 _PROTO_CLASSES: Mapping[type[Any], Any] = {
+    PositionChange: execution_pb.PositionChange,
     Order: order_pb.Order,
     SubmitResult: exec_pb.SubmitOrderResponse,
     ExecutionReport: execution_pb.ExecutionReport,

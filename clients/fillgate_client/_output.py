@@ -356,6 +356,8 @@ def _report_line(r: ExecutionReport) -> str:
         r.order_id,
         r.reason,
     ]
+    if r.position is not None:
+        parts.append(f"position {r.position.lifecycle.label} {format_value(r.position.quantity)}")
     return "  ".join(p for p in parts if p)
 
 

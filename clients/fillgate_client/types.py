@@ -129,6 +129,17 @@ class StreamEventKind(ProtoEnum):
     ALERT = 6
 
 
+class PositionLifecycle(ProtoEnum):
+    """What a fill did to its position."""
+
+    UNSPECIFIED = 0
+    OPENED = 1
+    INCREASED = 2
+    REDUCED = 3
+    CLOSED = 4
+    REVERSED = 5
+
+
 class TradingMode(ProtoEnum):
     """What trading a scope allows; the strictest applicable mode wins."""
 
@@ -237,6 +248,18 @@ class SubmitResult:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PositionChange:
+    """A position right after a fill, and what the fill did to it."""
+
+    lifecycle: PositionLifecycle
+    quantity: Decimal
+    """Signed: positive long, negative short, zero flat."""
+    average_price: Decimal | None
+    """Average entry price of what is open; ``None`` when flat."""
+    realized_pnl: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ExecutionReport:
     """One event in an order's life and the order's state after it."""
 
@@ -270,6 +293,8 @@ class ExecutionReport:
     monotonic_ns: int
     requested_by: str = ""
     """The authenticated principal whose submit, cancel or replace this reports ("" if none)."""
+    position: PositionChange | None = None
+    """On a fill: the position right after it (opened, increased, reduced, closed, reversed)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

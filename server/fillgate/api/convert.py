@@ -114,6 +114,16 @@ def execution_report(item: BusEvent) -> exec_pb.ExecutionReport:
     by = getattr(event, "by", "")
     if by:
         msg.requested_by = by
+    change = r.position
+    if change is not None:
+        msg.position.CopyFrom(
+            exec_pb.PositionChange(
+                lifecycle=int(change.lifecycle),  # type: ignore[arg-type]
+                quantity=fmt(change.quantity),
+                average_price=fmt(change.average_price),
+                realized_pnl=fmt(change.realized_pnl),
+            )
+        )
     return msg
 
 

@@ -299,6 +299,20 @@ class PositionBook:
         ts_ns: int,
     ) -> AccountSnapshot:
         """Fold a fill into the account and publish a new snapshot."""
+        self.fill(account, symbol, side, quantity, price, fee, ts_ns)
+        return self._accounts[account]
+
+    def fill(
+        self,
+        account: str,
+        symbol: str,
+        side: Side,
+        quantity: Decimal,
+        price: Decimal,
+        fee: Decimal,
+        ts_ns: int,
+    ) -> tuple[Decimal, Position]:
+        """Fold a fill in (as :meth:`on_fill`); return the quantity before, the position after."""
         notional = EXACT.multiply(quantity, price)
         cash_delta = -notional if side is Side.BUY else notional
         if self._staged is not None:
@@ -306,10 +320,10 @@ class PositionBook:
             old = positions.get(symbol) or Position(
                 account=account, symbol=symbol, mark=self._marks.get(symbol, price)
             )
-            positions[symbol] = apply_fill(old, side, quantity, price, fee, ts_ns)
+            new = positions[symbol] = apply_fill(old, side, quantity, price, fee, ts_ns)
             cash_cell[0] = EXACT.subtract(EXACT.add(cash_cell[0], cash_delta), fee)
             self._holders.setdefault(symbol, set()).add(account)
-            return self._accounts[account]
+            return old.quantity, new
         snap = self._accounts[account]
         held = snap.positions.get(symbol)
         old = held or Position(account=account, symbol=symbol, mark=self._marks.get(symbol, price))
@@ -318,9 +332,8 @@ class PositionBook:
         positions = dict(snap.positions)
         positions[symbol] = new
         self._holders.setdefault(symbol, set()).add(account)
-        result = _advance(snap, held, new, positions, cash, ts_ns)
-        self._accounts[account] = result
-        return result
+        self._accounts[account] = _advance(snap, held, new, positions, cash, ts_ns)
+        return old.quantity, new
 
     def on_mark(self, symbol: str, price: Decimal, ts_ns: int) -> list[AccountSnapshot]:
         """Re-mark every position in ``symbol``; return the accounts that changed."""

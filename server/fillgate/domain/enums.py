@@ -111,6 +111,16 @@ class BreakerState(IntEnum):
     DISABLED = 3
 
 
+class PositionLifecycle(IntEnum):
+    """What a fill did to its position (the numbers of the proto enum)."""
+
+    OPENED = 1  # from flat
+    INCREASED = 2  # same side, larger
+    REDUCED = 3  # same side, smaller, not flat
+    CLOSED = 4  # to flat
+    REVERSED = 5  # through flat to the other side
+
+
 class AlertKind(IntEnum):
     """What an operator alert is about (the contract's AlertKind)."""
 

@@ -32,14 +32,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from fillgate.book.positions import PositionBook
+from fillgate.book.positions import Position, PositionBook
 from fillgate.domain import events as ev
 from fillgate.domain.commands import OrderRef
-from fillgate.domain.enums import TradingMode
+from fillgate.domain.enums import PositionLifecycle, TradingMode
 from fillgate.domain.errors import InvalidArgument, NotFound
 from fillgate.domain.lifecycle import apply
 from fillgate.domain.orders import Order
-from fillgate.domain.reports import ExecutionReport
+from fillgate.domain.reports import ExecutionReport, PositionChange
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.engine.venue_memo import VenueMemo
 from fillgate.marketdata.accounts import VenueAccounts
@@ -220,6 +220,27 @@ _QUIET: dict[type, Callable[[State, Any], None]] = {
 }
 
 
+def position_change(was: Decimal, now: Position) -> PositionChange:
+    """What a fill that took a position from ``was`` to ``now`` did to it."""
+    qty = now.quantity
+    if not qty:
+        lifecycle = PositionLifecycle.CLOSED
+    elif not was:
+        lifecycle = PositionLifecycle.OPENED
+    elif (was > 0) != (qty > 0):
+        lifecycle = PositionLifecycle.REVERSED
+    elif abs(qty) > abs(was):
+        lifecycle = PositionLifecycle.INCREASED
+    else:
+        lifecycle = PositionLifecycle.REDUCED
+    return PositionChange(
+        lifecycle=lifecycle,
+        quantity=qty,
+        average_price=now.average_price,
+        realized_pnl=now.realized_pnl,
+    )
+
+
 def fold(state: State, event: Any, exec_id: str = "", monotonic_ns: int = 0) -> Applied:
     """Apply ``event`` to ``state``; raise (changing nothing) when it does not apply.
 
@@ -231,8 +252,9 @@ def fold(state: State, event: Any, exec_id: str = "", monotonic_ns: int = 0) -> 
         previous = store.orders.get(event.order_id)
         order, exec_type = apply(previous, event)
         store.index(previous, order, event)
+        position = None
         if type(event) is _FILLED:
-            state.book.on_fill(
+            was, now = state.book.fill(
                 order.account,
                 order.symbol,
                 order.side,
@@ -241,12 +263,14 @@ def fold(state: State, event: Any, exec_id: str = "", monotonic_ns: int = 0) -> 
                 event.fee,
                 event.ts_ns,
             )
+            position = position_change(was, now)
         report = ExecutionReport(
             exec_id=exec_id,
             exec_type=exec_type,
             order=order,
             event=event,
             monotonic_ns=monotonic_ns,
+            position=position,
         )
         return Applied(report, order.account, order.symbol, previous, order)
     quiet = _QUIET.get(type(event))

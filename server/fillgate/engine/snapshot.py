@@ -299,7 +299,7 @@ def _retained_row(item: BusEvent, cap: Capture) -> list[Any]:
         ref = 1
     else:
         ref = _order_row(order)
-    return [
+    row = [
         item.sequence,
         item.account,
         item.symbol,
@@ -307,3 +307,15 @@ def _retained_row(item: BusEvent, cap: Capture) -> list[Any]:
         int(payload.exec_type),
         ref,
     ]
+    change = payload.position
+    if change is not None:  # a fill: the position after it (rows of 6 predate it)
+        avg = change.average_price
+        row.append(
+            [
+                int(change.lifecycle),
+                str(change.quantity),
+                "" if avg is None else str(avg),
+                str(change.realized_pnl),
+            ]
+        )
+    return row

@@ -22,12 +22,13 @@ from fillgate.domain.enums import (
     HaltScope,
     OrderState,
     OrderType,
+    PositionLifecycle,
     Side,
     TimeInForce,
     TradingMode,
 )
 from fillgate.domain.orders import Order
-from fillgate.domain.reports import ExecutionReport
+from fillgate.domain.reports import ExecutionReport, PositionChange
 from fillgate.engine.fold import State, SymbolState
 from fillgate.engine.snapshot import FIXED_AT, MUTABLE, ORDER_FIELDS
 from fillgate.journal.codec import decode_row
@@ -282,11 +283,22 @@ def _retained_from(
     _r_event(report, record.event)
     # A reading of the writing process's monotonic clock means nothing here: a replay has 0.
     _r_monotonic_ns(report, 0)
+    _r_position(report, _position_from(row[6]) if len(row) > 6 else None)
     return sequence, account, symbol, report
 
 
+def _position_from(cell: list[Any]) -> PositionChange:
+    lifecycle, quantity, average, realized = cell
+    return PositionChange(
+        lifecycle=PositionLifecycle(lifecycle),
+        quantity=Decimal(quantity),
+        average_price=Decimal(average) if average else None,
+        realized_pnl=Decimal(realized),
+    )
+
+
 _EXEC_TYPES = {int(m): m for m in ExecType}
-_r_exec_id, _r_exec_type, _r_order, _r_event, _r_monotonic_ns = (
+_r_exec_id, _r_exec_type, _r_order, _r_event, _r_monotonic_ns, _r_position = (
     getattr(ExecutionReport, f.name).__set__ for f in fields(ExecutionReport)
 )
 

@@ -27,6 +27,15 @@ class ExecType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EXEC_TYPE_REPLACE_REJECTED: _ClassVar[ExecType]
     EXEC_TYPE_QUEUED: _ClassVar[ExecType]
     EXEC_TYPE_RELEASED: _ClassVar[ExecType]
+
+class PositionLifecycle(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    POSITION_LIFECYCLE_UNSPECIFIED: _ClassVar[PositionLifecycle]
+    POSITION_LIFECYCLE_OPENED: _ClassVar[PositionLifecycle]
+    POSITION_LIFECYCLE_INCREASED: _ClassVar[PositionLifecycle]
+    POSITION_LIFECYCLE_REDUCED: _ClassVar[PositionLifecycle]
+    POSITION_LIFECYCLE_CLOSED: _ClassVar[PositionLifecycle]
+    POSITION_LIFECYCLE_REVERSED: _ClassVar[PositionLifecycle]
 EXEC_TYPE_UNSPECIFIED: ExecType
 EXEC_TYPE_PENDING_NEW: ExecType
 EXEC_TYPE_NEW: ExecType
@@ -42,9 +51,15 @@ EXEC_TYPE_CANCEL_REJECTED: ExecType
 EXEC_TYPE_REPLACE_REJECTED: ExecType
 EXEC_TYPE_QUEUED: ExecType
 EXEC_TYPE_RELEASED: ExecType
+POSITION_LIFECYCLE_UNSPECIFIED: PositionLifecycle
+POSITION_LIFECYCLE_OPENED: PositionLifecycle
+POSITION_LIFECYCLE_INCREASED: PositionLifecycle
+POSITION_LIFECYCLE_REDUCED: PositionLifecycle
+POSITION_LIFECYCLE_CLOSED: PositionLifecycle
+POSITION_LIFECYCLE_REVERSED: PositionLifecycle
 
 class ExecutionReport(_message.Message):
-    __slots__ = ("sequence", "exec_id", "exec_type", "order_state", "order_id", "client_order_id", "venue_order_id", "venue_exec_id", "account", "symbol", "side", "venue", "strategy_id", "order_quantity", "limit_price", "stop_price", "last_quantity", "last_price", "cumulative_quantity", "leaves_quantity", "average_price", "fee", "reason", "transact_time", "monotonic_ns", "requested_by")
+    __slots__ = ("sequence", "exec_id", "exec_type", "order_state", "order_id", "client_order_id", "venue_order_id", "venue_exec_id", "account", "symbol", "side", "venue", "strategy_id", "order_quantity", "limit_price", "stop_price", "last_quantity", "last_price", "cumulative_quantity", "leaves_quantity", "average_price", "fee", "reason", "transact_time", "monotonic_ns", "requested_by", "position")
     SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     EXEC_ID_FIELD_NUMBER: _ClassVar[int]
     EXEC_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -71,6 +86,7 @@ class ExecutionReport(_message.Message):
     TRANSACT_TIME_FIELD_NUMBER: _ClassVar[int]
     MONOTONIC_NS_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_BY_FIELD_NUMBER: _ClassVar[int]
+    POSITION_FIELD_NUMBER: _ClassVar[int]
     sequence: int
     exec_id: str
     exec_type: ExecType
@@ -97,4 +113,17 @@ class ExecutionReport(_message.Message):
     transact_time: _timestamp_pb2.Timestamp
     monotonic_ns: int
     requested_by: str
-    def __init__(self, sequence: _Optional[int] = ..., exec_id: _Optional[str] = ..., exec_type: _Optional[_Union[ExecType, str]] = ..., order_state: _Optional[_Union[_order_pb2.OrderState, str]] = ..., order_id: _Optional[str] = ..., client_order_id: _Optional[str] = ..., venue_order_id: _Optional[str] = ..., venue_exec_id: _Optional[str] = ..., account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., venue: _Optional[str] = ..., strategy_id: _Optional[str] = ..., order_quantity: _Optional[str] = ..., limit_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., last_quantity: _Optional[str] = ..., last_price: _Optional[str] = ..., cumulative_quantity: _Optional[str] = ..., leaves_quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., fee: _Optional[str] = ..., reason: _Optional[str] = ..., transact_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., monotonic_ns: _Optional[int] = ..., requested_by: _Optional[str] = ...) -> None: ...
+    position: PositionChange
+    def __init__(self, sequence: _Optional[int] = ..., exec_id: _Optional[str] = ..., exec_type: _Optional[_Union[ExecType, str]] = ..., order_state: _Optional[_Union[_order_pb2.OrderState, str]] = ..., order_id: _Optional[str] = ..., client_order_id: _Optional[str] = ..., venue_order_id: _Optional[str] = ..., venue_exec_id: _Optional[str] = ..., account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., venue: _Optional[str] = ..., strategy_id: _Optional[str] = ..., order_quantity: _Optional[str] = ..., limit_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., last_quantity: _Optional[str] = ..., last_price: _Optional[str] = ..., cumulative_quantity: _Optional[str] = ..., leaves_quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., fee: _Optional[str] = ..., reason: _Optional[str] = ..., transact_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., monotonic_ns: _Optional[int] = ..., requested_by: _Optional[str] = ..., position: _Optional[_Union[PositionChange, _Mapping]] = ...) -> None: ...
+
+class PositionChange(_message.Message):
+    __slots__ = ("lifecycle", "quantity", "average_price", "realized_pnl")
+    LIFECYCLE_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_PRICE_FIELD_NUMBER: _ClassVar[int]
+    REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
+    lifecycle: PositionLifecycle
+    quantity: str
+    average_price: str
+    realized_pnl: str
+    def __init__(self, lifecycle: _Optional[_Union[PositionLifecycle, str]] = ..., quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., realized_pnl: _Optional[str] = ...) -> None: ...

@@ -111,6 +111,12 @@ def report_proto(sequence: int = 7) -> Any:
         transact_time=stamp(T1),
         monotonic_ns=123456789,
         requested_by="trader-1",
+        position=execution_pb2.PositionChange(
+            lifecycle=execution_pb2.POSITION_LIFECYCLE_REVERSED,
+            quantity="-1.5",
+            average_price="99.5",
+            realized_pnl="-12.25",
+        ),
     )
 
 
