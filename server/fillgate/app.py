@@ -126,6 +126,7 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         clock=clock,
         ids=ids,
         session_close=sessions.day_close_ns,
+        spread_bps=config.marketdata.paper_spread_bps,  # fills at the quotes it shows
     )
     venues: dict[str, VenueAdapter] = {}
     for name, account in config.accounts.items():

@@ -105,6 +105,14 @@ def fmt(value: Decimal | None) -> str:
     return text
 
 
+_HALF_BPS = Decimal("0.00005")  # half a basis point: half of a spread, as a fraction
+
+
+def half_spread(price: Decimal, spread_bps: Decimal) -> Decimal:
+    """Half of a ``spread_bps`` spread around ``price``, exactly (the paper venue's quotes)."""
+    return EXACT.multiply(EXACT.multiply(price, spread_bps), _HALF_BPS)
+
+
 def exact_mul(a: Decimal, b: Decimal) -> Decimal:
     return EXACT.multiply(a, b)
 

@@ -77,6 +77,11 @@ class Marks:
         assert quote is not None
         if quote.mark != state.book.mark(symbol):
             self._move(ev.MarkMoved(symbol=symbol, mark=quote.mark, ts_ns=now), source)
+        if source == FEED:  # the paper feed drives paper matching as `fillgate price` does
+            for venue in engine.adapters():
+                hook = getattr(venue, "on_reference_price", None)
+                if hook is not None:  # orders trade at the feed's bid and ask
+                    hook(symbol, quote.mark, bid=quote.bid, ask=quote.ask)
         return quote
 
     def _move(self, moved: ev.MarkMoved, source: str) -> None:
@@ -90,11 +95,6 @@ class Marks:
                 self.unjournaled[moved.symbol] = moved
         if engine.risk is not None:
             engine.risk.on_mark(moved.symbol, moved.mark)
-        if source == FEED:  # the paper feed drives paper matching as `fillgate price` does
-            for venue in engine.adapters():
-                hook = getattr(venue, "on_reference_price", None)
-                if hook is not None:
-                    hook(moved.symbol, moved.mark)
         for watcher in engine.watchers:  # trailing stops follow the live mark
             watcher.on_mark(moved.symbol, moved.mark)
 

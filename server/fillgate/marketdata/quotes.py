@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fillgate.domain.values import EXACT
+from fillgate.domain.values import EXACT, half_spread
 
 REFERENCE = "reference"
 FEED = "feed"
@@ -32,7 +32,6 @@ VENUE = "venue"
 JOURNAL = "journal"
 
 _HALF = Decimal("0.5")
-_HALF_BPS = Decimal("0.00005")  # half a basis point: half of the spread, as a fraction
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -109,7 +108,7 @@ class QuoteBook:
     def on_reference(self, symbol: str, price: Decimal, ts_ns: int) -> Quote:
         """Quote the paper venue's reference price with the configured spread; mark = price."""
         self._marked.pop(symbol, None)
-        half = EXACT.multiply(EXACT.multiply(price, self.spread_bps), _HALF_BPS)
+        half = half_spread(price, self.spread_bps)
         quote = Quote(
             symbol=symbol,
             bid=EXACT.subtract(price, half),

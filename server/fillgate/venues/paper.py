@@ -3,14 +3,18 @@
 It plays the part of an exchange for the default install, tests, demos and
 benchmarks, and it speaks the same adapter protocol as real venues.
 
-Rules (the reference price is P, per symbol):
-- market orders fill at P;
-- a limit order that is marketable on arrival (buy at or above P, sell at or
-  below) fills at P; otherwise it rests and fills *at its limit* once P
-  reaches it; a marketable limit that rests only for want of liquidity fills
-  its remainder at the then price P;
+Rules (the reference price is P, per symbol; with ``[marketdata]
+paper_spread_bps`` the venue quotes bid = P - h and ask = P + h around it, h
+being half the spread, and a buy trades at the ask, a sell at the bid: the
+prices GetQuotes shows. Without a spread, bid = ask = P):
+- market orders fill at the ask (buy) or the bid (sell);
+- a limit order that is marketable on arrival (buy at or above the ask, sell
+  at or below the bid) fills at the ask or bid; otherwise it rests and fills
+  *at its limit* once the ask (buy) or bid (sell) reaches it; a marketable
+  limit that rests only for want of liquidity fills its remainder at the then
+  ask or bid;
 - a stop triggers when P reaches the stop (buy: P >= stop, sell: P <= stop);
-  a stop then fills at P, a stop-limit becomes a limit order;
+  a stop then fills at the ask or bid, a stop-limit becomes a limit order;
 - liquidity: a symbol's ``paper_liquidity`` caps what fills per price level;
   the rest of a market or limit order keeps working and fills on later price
   moves. Unlimited by default; tests use it for partial fills;
@@ -37,11 +41,17 @@ from fillgate.domain import events as ev
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.domain.symbols import SymbolConfig
-from fillgate.domain.values import EXACT, ZERO, Clock, IdGenerator, fmt
+from fillgate.domain.values import EXACT, ZERO, Clock, IdGenerator, fmt, half_spread
 from fillgate.venues.base import OrderView, ReportSink
 from fillgate.venues.types import VenueOrder, VenuePosition
 
 log = logging.getLogger("fillgate.venues.paper")
+
+
+def _side(w: _Working, quote: tuple[Decimal, Decimal]) -> Decimal:
+    """The price ``w``'s side trades at: a buy at the ask, a sell at the bid."""
+    return quote[1] if w.order.side is Side.BUY else quote[0]
+
 
 _DAY_NS = 86_400 * 1_000_000_000
 
@@ -93,12 +103,16 @@ class PaperVenue:
         clock: Clock,
         ids: IdGenerator,
         session_close: SessionClose | None = None,
+        spread_bps: Decimal = ZERO,
     ) -> None:
         self._config = config
+        self._spread_bps = spread_bps
         self._session_close = session_close
         self._clock = clock
         self._ids = ids
         self._prices = {name: s.reference_price for name, s in symbols.items()}
+        #: What each symbol trades at now, (bid, ask): the feed's quote, or P -/+ half the spread.
+        self._quotes = {name: self._spread_quote(s.reference_price) for name, s in symbols.items()}
         self._liquidity = {name: s.paper_liquidity for name, s in symbols.items()}
         self._available: dict[str, Decimal | None] = dict(self._liquidity)
         self._working: dict[str, _Working] = {}  # by order id, in arrival order
@@ -233,10 +247,23 @@ class PaperVenue:
 
     # -- paper-only controls ------------------------------------------------
 
-    def on_reference_price(self, symbol: str, price: Decimal) -> None:
-        """Move ``symbol``'s price: refresh its liquidity and match its working orders."""
-        previous = self._prices[symbol]
+    def on_reference_price(
+        self,
+        symbol: str,
+        price: Decimal,
+        *,
+        bid: Decimal | None = None,
+        ask: Decimal | None = None,
+    ) -> None:
+        """Move ``symbol``'s price: refresh its liquidity and match its working orders.
+
+        A feed's quote comes with its ``bid`` and ``ask``: orders then trade at
+        those; otherwise at ``price`` -/+ half the configured spread.
+        """
+        previous = self._quotes[symbol]
         self._prices[symbol] = price
+        quoted = bid is not None and ask is not None
+        self._quotes[symbol] = (bid, ask) if quoted else self._spread_quote(price)  # type: ignore[assignment]
         self._available[symbol] = self._liquidity.get(symbol)
         for order_id, w in list(self._working.items()):
             if w.order.symbol != symbol or order_id not in self._working:
@@ -250,7 +277,7 @@ class PaperVenue:
                 del self._working[order_id]
                 # A limit that was already marketable (resting only for want of
                 # liquidity) takes the market price; one the price crossed, its limit.
-                self._execute(w, on_arrival=self._marketable(w, previous))
+                self._execute(w, on_arrival=self._marketable(w, _side(w, previous)))
 
     def execute(
         self, account: str, client_order_id: str, quantity: Decimal, price: Decimal
@@ -308,6 +335,13 @@ class PaperVenue:
         assert w.stop_price is not None
         return price >= w.stop_price if w.order.side is Side.BUY else price <= w.stop_price
 
+    def _spread_quote(self, price: Decimal) -> tuple[Decimal, Decimal]:
+        """(bid, ask) around ``price`` with the configured spread (both ``price`` without)."""
+        if not self._spread_bps:
+            return price, price
+        half = half_spread(price, self._spread_bps)
+        return EXACT.subtract(price, half), EXACT.add(price, half)
+
     @staticmethod
     def _marketable(w: _Working, price: Decimal) -> bool:
         """True when ``w`` may trade at ``price``: always for market, else within its limit."""
@@ -324,7 +358,7 @@ class PaperVenue:
     def _execute(self, w: _Working, *, on_arrival: bool) -> None:
         """Fill what the price and liquidity allow; then rest, or expire an IOC/FOK remainder."""
         symbol = w.order.symbol
-        price = self._prices[symbol]
+        price = _side(w, self._quotes[symbol])
         fill_price = price
         if w.order.type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
             assert w.limit_price is not None
