@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
@@ -147,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DURATION",
         type=_duration,
         help="cancel if still open this long after acceptance: 500ms, 60s, 5m, 2h",
+    )
+    p.add_argument(
+        "--expire-time",
+        metavar="TIME",
+        type=_aware_time,
+        help="cancel if still open at this time (GTD): ISO 8601 with an offset, "
+        "e.g. 2026-12-05T21:00:00Z or 2026-12-05T16:00-05:00",
     )
 
     p = command("cancel", _cancel, "cancel an order (by ORDER_ID or --account/--client-order-id)")
@@ -304,6 +312,19 @@ def _emit(out: TextIO, args: argparse.Namespace, value: Any, text: str) -> None:
     print(_output.document_json(value) if args.json else text, file=out)
 
 
+def _aware_time(text: str) -> datetime:
+    """An ISO 8601 time with its UTC offset (``Z`` for UTC); a time without one is refused."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no UTC offset: add Z (UTC) or e.g. -05:00 (New York, winter)"
+        )
+    return value
+
+
 def _submit(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
     result = client.submit_order(
         args.account,
@@ -320,6 +341,7 @@ def _submit(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> in
         reduce_only=args.reduce_only,
         extended_hours=args.extended_hours,
         expire_after=args.expire_after,
+        expire_time=args.expire_time,
     )
     text = _output.order_fields(result.order)
     if result.duplicate:

@@ -95,3 +95,22 @@ def test_take_profit_text_sets_fraction_or_quantity():
         "0.5",
         "2",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-05T21:00:00Z", datetime(2026, 12, 5, 21, 0, tzinfo=UTC)),
+        ("2026-12-05T16:00-05:00", datetime(2026, 12, 5, 21, 0, tzinfo=UTC)),
+    ],
+)
+def test_cli_submit_expire_time_parses_iso_time_with_offset(text, expected):
+    args = _parse("submit", "paper", "BTC-USD", "buy", "1", "--expire-time", text)
+
+    assert args.expire_time == expected
+
+
+@pytest.mark.parametrize("text", ["2026-12-05T21:00:00", "tomorrow", "2026-13-05T21:00Z"])
+def test_cli_submit_expire_time_without_offset_or_not_a_time_is_a_usage_error(text):
+    with pytest.raises(SystemExit):
+        _parse("submit", "paper", "BTC-USD", "buy", "1", "--expire-time", text)
