@@ -69,7 +69,7 @@ def check_exposure(listen: str, settings: AuthSettings, insecure: bool) -> None:
 
 @dataclass
 class Security:
-    """What app.py needs from ``[auth]``."""
+    """What the app needs from ``[auth]``."""
 
     settings: AuthSettings
     guard: Guard

@@ -10,9 +10,9 @@ from fillgate.domain.symbols import SymbolConfig
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Universe:
-    """The configured accounts and symbols, as the rooms below ``app.py`` see them.
+    """The configured accounts and symbols, as the rooms below ``app`` see them.
 
-    ``config.py`` builds it from the TOML file; nothing below ``app.py`` reads
+    ``config.py`` builds it from the TOML file; nothing below ``app`` reads
     the configuration itself.
     """
 

@@ -1,18 +1,11 @@
-"""The one place that wires config -> components -> grpc.aio server, and runs it on uvloop."""
+"""Components -> a started grpc.aio server: services, wrappers, ports, the parts' start and stop."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
-import signal
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import grpc
-from google.protobuf.internal import api_implementation
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
@@ -29,37 +22,20 @@ from fillgate.api.risk_servicer import RiskServicer
 from fillgate.api.security import Security, build_security, check_exposure
 from fillgate.api.servicer import AdminServicer, ExecutionServicer
 from fillgate.api.session_servicer import SessionServicer
-from fillgate.config import Config, ConfigError, load_config
+from fillgate.app.assembly import Components, build, open_journal
+from fillgate.config import Config
 from fillgate.console.auth import Verify
 from fillgate.console.server import ConsoleServer
-from fillgate.contingent.expiry import Expiries
 from fillgate.domain.errors import FillgateError
 from fillgate.domain.orders import Order
-from fillgate.domain.values import Clock, IdGenerator, SystemClock
-from fillgate.engine.account_watch import AccountWatch
-from fillgate.engine.brackets import Brackets
+from fillgate.domain.values import Clock
 from fillgate.engine.checkpoints import Snapshotter
-from fillgate.engine.closing import CloseActions
-from fillgate.engine.engine import Engine
-from fillgate.engine.fold import State
-from fillgate.engine.kill_switch import KillSwitch
-from fillgate.engine.quote_poller import QuotePoller
-from fillgate.engine.reconcile import Reconciler
 from fillgate.engine.recovery import rebuild
-from fillgate.engine.session_events import SessionEvents
 from fillgate.engine.stop_policy import StopLossPolicy
-from fillgate.engine.time_limits import attach_time_limits
-from fillgate.engine.venue_sessions import VenueSessions
-from fillgate.heap import HeapFreezer
-from fillgate.journal.journal import FsyncPolicy, Journal
-from fillgate.marketdata.feed import FeedError, FeedQuote, PriceFeed, load_feed
-from fillgate.marketdata.quotes import FEED
+from fillgate.journal.journal import Journal
 from fillgate.metrics.alerts import Alerter
 from fillgate.metrics.staleness import StaleQuotes
 from fillgate.metrics.wiring import Observability, alert, observe, watch_quotes
-from fillgate.risk.checks import RiskChecks
-from fillgate.sessions.market import Sessions
-from fillgate.streams.bus import EventBus
 from fillgate.v1 import (
     admin_service_pb2,
     audit_service_pb2,
@@ -70,11 +46,6 @@ from fillgate.v1 import (
     risk_service_pb2,
     session_service_pb2,
 )
-from fillgate.venues.base import VenueAdapter
-from fillgate.venues.factory import build_remote
-from fillgate.venues.paper import PaperVenue
-
-log = logging.getLogger("fillgate")
 
 SERVICE_NAMES = (
     execution_service_pb2.DESCRIPTOR.services_by_name["ExecutionService"].full_name,
@@ -86,178 +57,6 @@ SERVICE_NAMES = (
     market_data_service_pb2.DESCRIPTOR.services_by_name["MarketDataService"].full_name,
     contingent_service_pb2.DESCRIPTOR.services_by_name["ContingentService"].full_name,
 )
-
-
-@dataclass
-class Components:
-    """Everything the server is made of, for tests and embedding."""
-
-    config: Config
-    clock: Clock
-    engine: Engine
-    kill_switch: KillSwitch
-    paper: PaperVenue
-    reconciler: Reconciler
-    sessions: Sessions
-    venue_sessions: VenueSessions
-    closing: CloseActions
-    session_events: SessionEvents
-    #: Order time limits (expire_time / expire_after).
-    expiries: Expiries
-    #: Brackets: entry + stop-loss + take-profits, emulated by fillgate.
-    brackets: Brackets
-    #: The paper price feed ([marketdata] feed), None when none is configured.
-    feed: PriceFeed | None = None
-    #: Remote venues' quotes, read over REST ([marketdata] venue_quote_interval_s).
-    quotes: QuotePoller | None = None
-    #: Remote accounts' money, read from the venues ([marketdata] venue_account_interval_s).
-    accounts: AccountWatch | None = None
-
-
-def build(config: Config, clock: Clock | None = None, journal: Journal | None = None) -> Components:
-    """Wire the components; nothing starts yet. Without a journal, state lives in memory."""
-    clock = clock or SystemClock()
-    ids = IdGenerator(clock)
-    sessions = Sessions(config.sessions, config.symbols)
-    sessions.warm(clock.now_ns())
-    paper = PaperVenue(
-        symbols=config.symbols,
-        config=config.paper,
-        clock=clock,
-        ids=ids,
-        session_close=sessions.day_close_ns,
-        spread_bps=config.marketdata.paper_spread_bps,  # fills at the quotes it shows
-    )
-    venues: dict[str, VenueAdapter] = {}
-    for name, account in config.accounts.items():
-        if account.connection is None:
-            venues[name] = paper
-        else:
-            refs = account.credentials
-            venues[name] = build_remote(
-                account.connection,
-                key_env=refs.key_env,
-                secret_env=refs.secret_env,
-                key_file=refs.key_file,
-                secret_file=refs.secret_file,
-                clock=clock,
-            )
-    universe = config.universe()
-    state = State(
-        symbols=config.symbols,
-        starting_cash={name: a.starting_cash for name, a in config.accounts.items()},
-        marketdata=config.marketdata,
-    )
-    bus = EventBus(
-        retain=config.streams.retain,
-        queue_size=config.streams.subscriber_queue,
-        gated=journal is not None,
-    )
-    risk = (
-        RiskChecks(
-            config.risk,
-            universe,
-            clock=clock,
-            book=state.book,
-            quotes=state.quotes,
-            max_quote_age_s=config.marketdata.max_quote_age_s,
-        )
-        if config.risk.enabled
-        else None
-    )
-    engine = Engine(
-        universe=universe,
-        state=state,
-        clock=clock,
-        ids=ids,
-        venues=venues,
-        bus=bus,
-        journal=journal,
-        risk=risk,
-        sessions=sessions,
-    )
-    if journal is not None:
-        journal.on_durable = bus.release
-    kill_switch = KillSwitch(engine)
-    if risk is not None:
-        risk.breakers.connect(publish=engine.emit, trip=kill_switch.trip)
-    reconciler = Reconciler(
-        engine,
-        clock,
-        {
-            name: a.connection.reconcile_interval_s
-            for name, a in config.accounts.items()
-            if a.connection is not None
-        },
-    )
-    venue_sessions = VenueSessions(
-        engine,
-        sessions,
-        {
-            name: list(a.connection.symbols)
-            for name, a in config.accounts.items()
-            if a.connection is not None
-        },
-        config.sessions.venue_check_interval_s,
-    )
-    closing = CloseActions(
-        engine,
-        sessions,
-        {
-            name: s.cancel_at_close_s
-            for name, s in config.sessions.symbols.items()
-            if s.cancel_at_close_s is not None
-        },
-        {
-            name: a.flatten_before_close_s
-            for name, a in config.sessions.accounts.items()
-            if a.flatten_at_close
-        },
-    )
-    quotes = QuotePoller(
-        engine,
-        {
-            name: list(a.connection.symbols or config.symbols)
-            for name, a in config.accounts.items()
-            if a.connection is not None
-        },
-        config.marketdata.venue_quote_interval_s,
-    )
-    md = config.marketdata
-    accounts = AccountWatch(engine, md.venue_account_interval_s, md.equity_drift_pct)
-    return Components(
-        config,
-        clock,
-        engine,
-        kill_switch,
-        paper,
-        reconciler,
-        sessions,
-        venue_sessions,
-        closing,
-        SessionEvents(engine, sessions),
-        expiries=attach_time_limits(engine),
-        brackets=Brackets(engine),
-        feed=_feed(config, engine),
-        quotes=quotes,
-        accounts=accounts,
-    )
-
-
-def _feed(config: Config, engine: Engine) -> PriceFeed | None:
-    """The configured paper price feed, its file read and checked now (a bad one stops start-up)."""
-    md = config.marketdata
-    if not md.feed:
-        return None
-    try:
-        quotes = load_feed(md.feed, config.symbols)
-    except FeedError as exc:
-        raise ConfigError(f"marketdata.feed: {exc}") from exc
-
-    def deliver(q: FeedQuote) -> None:
-        engine.on_quote(q.symbol, bid=q.bid, ask=q.ask, last=q.last, source=FEED)
-
-    return PriceFeed(quotes, deliver, speed=md.feed_speed, loop=md.feed_loop)
 
 
 class FillgateServer:
@@ -540,119 +339,3 @@ def _local_target(listen: str, port: int) -> str:
     """Where this process reaches its own server (for the admission queue probe)."""
     host = listen.rsplit(":", 1)[0]
     return f"{ {'0.0.0.0': '127.0.0.1', '[::]': '[::1]', '': '127.0.0.1'}.get(host, host) }:{port}"
-
-
-def open_journal(config: Config) -> Journal | None:
-    """Return the configured journal (not yet opened), or None when it is off."""
-    if not config.journal.enabled:
-        return None
-    return Journal(
-        Path(config.journal.path),
-        FsyncPolicy(config.journal.fsync),
-        interval_s=config.journal.interval_s,
-    )
-
-
-def _check_runtime() -> None:
-    if api_implementation.Type() != "upb":
-        log.warning(
-            "event=slow_protobuf backend=%s hint='install protobuf wheels with the upb backend'",
-            api_implementation.Type(),
-        )
-
-
-async def _serve(config: Config, listen: str | None, insecure: bool = False) -> int:
-    running = await create_server(config, listen=listen, insecure=insecure)
-    freezer = HeapFreezer(config.server.gc_freeze_interval_s, running.admission.busy)
-    freezer.start()  # the replayed state is frozen at once, before clients are told the address
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    if running.security is not None:  # revocation without a restart
-        loop.add_signal_handler(signal.SIGHUP, running.security.reload_tokens)
-    journal = running.parts.engine.journal
-    log.info(
-        "event=listening address=%s auth=%s tls=%s accounts=%s symbols=%s journal=%s fsync=%s",
-        running.address,
-        config.auth.mode,
-        "mutual" if config.auth.tls_client_ca else config.auth.tls,
-        ",".join(f"{name}:{a.venue}" for name, a in config.accounts.items()),
-        ",".join(config.symbols),
-        journal.path if journal is not None else "off",
-        journal.policy.value if journal is not None else "-",
-    )
-    mode = config.auth.mode if config.auth.enabled else "off (loopback only)"
-    tls = "mutual" if config.auth.tls_client_ca else ("on" if config.auth.tls else "off")
-    print(f"fillgate listening on {running.address} (auth {mode}, tls {tls})", flush=True)
-    if running.observability is not None:
-        host = config.metrics.listen.rpartition(":")[0]
-        port = running.observability.exporter.port
-        log.info("event=metrics_listening address=%s:%s path=/metrics", host, port)
-    if running.console is not None:
-        host = config.console.listen.rsplit(":", 1)[0]
-        print(f"fillgate console on http://{host}:{running.console.port}/", flush=True)
-    await stop.wait()
-    freezer.stop()
-    log.info("event=shutdown_started grace_s=%s", config.server.shutdown_grace_s)
-    await running.stop()
-    log.info("event=shutdown_complete")
-    return 0
-
-
-def run_server(
-    config_path: str | None = None,
-    listen: str | None = None,
-    journal: str | None = None,
-    insecure: bool = False,
-    metrics: str | None = None,
-    console: str | None = None,
-) -> int:
-    """Run the server until SIGTERM/SIGINT; return the process exit code."""
-    logging.basicConfig(
-        level=os.environ.get("FILLGATE_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    _check_runtime()
-    try:
-        config = load_config(config_path or os.environ.get("FILLGATE_CONFIG") or None)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if journal is not None:
-        from dataclasses import replace as _replace
-
-        setting = (
-            _replace(config.journal, enabled=False)
-            if journal == "off"
-            else _replace(config.journal, enabled=True, path=journal)
-        )
-        config = _replace(config, journal=setting)
-    if metrics is not None:
-        from dataclasses import replace as _replace_metrics
-
-        config = _replace_metrics(config, metrics=_replace_metrics(config.metrics, listen=metrics))
-        problem = config.metrics.problem()
-        if problem is not None:
-            print(f"error: --metrics {problem}", file=sys.stderr)
-            return 2
-    if console is not None:  # serve --console HOST:PORT
-        from dataclasses import replace as _replace_console
-
-        config = _replace_console(
-            config, console=_replace_console(config.console, enabled=True, listen=console)
-        )
-    import uvloop
-
-    try:
-        return uvloop.run(_serve(config, listen, insecure))
-    # A file the config names is unusable (the price feed), or the console refuses a
-    # non-loopback address without auth.
-    except (ConfigError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except FillgateError as exc:  # a start-up refusal (journal in use or corrupt): no traceback
-        log.error("event=startup_failed reason=%s detail=%r", exc.reason, exc.message)
-        print(f"error: {exc.reason}: {exc.message}", file=sys.stderr)
-        return 2
