@@ -32,9 +32,10 @@ from types import MappingProxyType
 from typing import Any
 
 from fillgate.auth.settings import AuthSettings, AuthSettingsError, parse_auth
-from fillgate.console.settings import ConsoleConfig, split_listen
-from fillgate.contingent.settings import POLICIES as STOP_LOSS_POLICIES
+from fillgate.console.settings import ConsoleConfig
+from fillgate.console.settings import settings_problem as console_problem
 from fillgate.contingent.settings import ContingentConfig
+from fillgate.contingent.settings import settings_problem as contingent_problem
 from fillgate.domain.symbols import SymbolConfig
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import DecimalFormatError, decimal_places, parse_decimal
@@ -47,8 +48,9 @@ from fillgate.risk.settings import (
     StrategyLimits,
     SymbolRules,
 )
-from fillgate.sessions.calendars import UnknownCalendar, make_calendar
-from fillgate.sessions.settings import POLICIES, AccountSession, SessionsConfig, SymbolSession
+from fillgate.risk.settings import settings_problem as risk_problem
+from fillgate.sessions.settings import AccountSession, SessionsConfig, SymbolSession
+from fillgate.sessions.settings import settings_problem as sessions_problem
 from fillgate.venues.driver import VenueSettings
 from fillgate.venues.paper import PaperConfig
 from fillgate.venues.settings import (
@@ -270,7 +272,7 @@ def config_from_dict(raw: Mapping[str, Any]) -> Config:
         ),
     )
     _validate(config)
-    _validate_console(config.console)
+    _raise_if(console_problem(config.console))
     return config
 
 
@@ -413,10 +415,15 @@ def _validate(config: Config) -> None:
         raise ConfigError("journal.snapshot_every: must be 0 (off) or a number of records")
     if config.streams.retain < 1 or config.streams.subscriber_queue < 1:
         raise ConfigError("streams: retain and subscriber_queue must be at least 1")
-    _validate_risk(config)
-    _validate_sessions(config)
+    _raise_if(risk_problem(config.risk, config.accounts, config.symbols))
+    _raise_if(sessions_problem(config.sessions, config.accounts, config.symbols))
     _validate_rooms(config)
-    _validate_contingent(config.contingent)
+    _raise_if(contingent_problem(config.contingent))
+
+
+def _raise_if(problem: str | None) -> None:
+    if problem is not None:
+        raise ConfigError(problem)
 
 
 def _validate_rooms(config: Config) -> None:
@@ -432,32 +439,6 @@ def _validate_rooms(config: Config) -> None:
     ):
         if problem is not None:
             raise ConfigError(f"{where}: {problem}")
-
-
-def _validate_console(c: ConsoleConfig) -> None:
-    try:
-        split_listen(c.listen)
-    except ValueError as exc:
-        raise ConfigError(f"console.listen: {exc}") from None
-    if c.session_ttl_s <= 0 or c.heartbeat_s <= 0 or c.equity_sample_s <= 0:
-        raise ConfigError("console: session_ttl_s, heartbeat_s and equity_sample_s must be > 0")
-    if c.tape_size < 1:
-        raise ConfigError("console.tape_size must be at least 1")
-
-
-def _validate_contingent(c: ContingentConfig) -> None:
-    if c.require_stop_loss not in STOP_LOSS_POLICIES:
-        raise ConfigError(f"contingent.require_stop_loss: one of {', '.join(STOP_LOSS_POLICIES)}")
-    for name, policy in c.accounts.items():
-        if policy not in STOP_LOSS_POLICIES:
-            raise ConfigError(
-                f"accounts.{name}.require_stop_loss: {policy!r} is not one of "
-                + ", ".join(STOP_LOSS_POLICIES)
-            )
-    if not 0 < c.default_stop_pct < 100:
-        raise ConfigError("contingent.default_stop_pct: must be above 0 and below 100")
-    if c.take_profit_risk_reward is not None and c.take_profit_risk_reward <= 0:
-        raise ConfigError("contingent.take_profit_risk_reward: must be above 0")
 
 
 # -- [risk] ------------------------------------------------------------------
@@ -500,31 +481,6 @@ def _risk(raw: Any) -> RiskConfig:
     )
 
 
-def _validate_risk(config: Config) -> None:
-    risk = config.risk
-    for name in risk.accounts:
-        if name not in config.accounts:
-            raise ConfigError(f"risk.accounts.{name}: unknown account")
-    for name, rules in risk.symbols.items():
-        if name not in config.symbols:
-            raise ConfigError(f"risk.symbols.{name}: unknown symbol")
-        for key in ("tick_size", "lot_size"):
-            if getattr(rules, key) == 0:
-                raise ConfigError(f"risk.symbols.{name}.{key}: must be positive")
-    for kind in fields(BreakersConfig):
-        if getattr(risk.breakers, kind.name).mode not in ("REDUCING", "HALTED"):
-            raise ConfigError(f'risk.breakers.{kind.name}.mode: must be "REDUCING" or "HALTED"')
-    rejections = risk.breakers.rejection_rate
-    if rejections.window_s < 1 or rejections.min_orders < 1:
-        raise ConfigError("risk.breakers.rejection_rate: window_s and min_orders must be >= 1")
-    buckets: list[tuple[str, AccountLimits | StrategyLimits]] = [("risk", risk.defaults)]
-    buckets += [(f"risk.accounts.{n}", x) for n, x in risk.accounts.items()]
-    buckets += [(f"risk.strategies.{n}", x) for n, x in risk.strategies.items()]
-    for where, limits in buckets:
-        if limits.orders_per_second == 0 or limits.order_burst == 0:
-            raise ConfigError(f"{where}: orders_per_second and order_burst must be positive")
-
-
 # -- [sessions] --------------------------------------------------------------
 
 
@@ -553,19 +509,3 @@ def _sessions(raw: Any, *, default_symbols: bool = False) -> SessionsConfig:
             }
         ),
     )
-
-
-def _validate_sessions(config: Config) -> None:
-    for name in config.sessions.accounts:
-        if name not in config.accounts:
-            raise ConfigError(f"sessions.accounts.{name}: unknown account")
-    for name, s in config.sessions.symbols.items():
-        where = f"sessions.symbols.{name}"
-        if name not in config.symbols:
-            raise ConfigError(f"{where}: unknown symbol")
-        if s.closed_policy not in POLICIES:
-            raise ConfigError(f"{where}.closed_policy: must be one of {', '.join(POLICIES)}")
-        try:
-            make_calendar(s.calendar, pre_market_s=s.pre_market_s, post_market_s=s.post_market_s)
-        except UnknownCalendar as exc:
-            raise ConfigError(f"{where}.calendar: {exc}") from None

@@ -40,3 +40,16 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def settings_problem(c: ConsoleConfig) -> str | None:
+    """What is wrong with ``[console]``, or None."""
+    try:
+        split_listen(c.listen)
+    except ValueError as exc:
+        return f"console.listen: {exc}"
+    if c.session_ttl_s <= 0 or c.heartbeat_s <= 0 or c.equity_sample_s <= 0:
+        return "console: session_ttl_s, heartbeat_s and equity_sample_s must be > 0"
+    if c.tape_size < 1:
+        return "console.tape_size must be at least 1"
+    return None

@@ -42,3 +42,18 @@ class ContingentConfig:
     def policy_for(self, account: str) -> str:
         """The ``require_stop_loss`` that applies to ``account``: its own, else the default."""
         return self.accounts.get(account, self.require_stop_loss)
+
+
+def settings_problem(c: ContingentConfig) -> str | None:
+    """What is wrong with ``[contingent]`` (and accounts' ``require_stop_loss``), or None."""
+    choices = ", ".join(POLICIES)
+    if c.require_stop_loss not in POLICIES:
+        return f"contingent.require_stop_loss: one of {choices}"
+    for name, policy in c.accounts.items():
+        if policy not in POLICIES:
+            return f"accounts.{name}.require_stop_loss: {policy!r} is not one of {choices}"
+    if not 0 < c.default_stop_pct < 100:
+        return "contingent.default_stop_pct: must be above 0 and below 100"
+    if c.take_profit_risk_reward is not None and c.take_profit_risk_reward <= 0:
+        return "contingent.take_profit_risk_reward: must be above 0"
+    return None

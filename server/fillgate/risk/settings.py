@@ -26,8 +26,8 @@ override cannot unset a default: give it a generous value instead::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Container, Mapping
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -167,3 +167,31 @@ class RiskConfig:
     def account(self, name: str) -> AccountLimits:
         """Return the limits of ``name``: its own section, else the defaults."""
         return self.accounts.get(name, self.defaults)
+
+
+def settings_problem(
+    risk: RiskConfig, accounts: Container[str], symbols: Container[str]
+) -> str | None:
+    """What is wrong with ``[risk]`` given the configured accounts and symbols, or None."""
+    for name in risk.accounts:
+        if name not in accounts:
+            return f"risk.accounts.{name}: unknown account"
+    for name, rules in risk.symbols.items():
+        if name not in symbols:
+            return f"risk.symbols.{name}: unknown symbol"
+        for key in ("tick_size", "lot_size"):
+            if getattr(rules, key) == 0:
+                return f"risk.symbols.{name}.{key}: must be positive"
+    for kind in fields(BreakersConfig):
+        if getattr(risk.breakers, kind.name).mode not in ("REDUCING", "HALTED"):
+            return f'risk.breakers.{kind.name}.mode: must be "REDUCING" or "HALTED"'
+    rejections = risk.breakers.rejection_rate
+    if rejections.window_s < 1 or rejections.min_orders < 1:
+        return "risk.breakers.rejection_rate: window_s and min_orders must be >= 1"
+    buckets: list[tuple[str, AccountLimits | StrategyLimits]] = [("risk", risk.defaults)]
+    buckets += [(f"risk.accounts.{n}", x) for n, x in risk.accounts.items()]
+    buckets += [(f"risk.strategies.{n}", x) for n, x in risk.strategies.items()]
+    for where, limits in buckets:
+        if limits.orders_per_second == 0 or limits.order_burst == 0:
+            return f"{where}: orders_per_second and order_burst must be positive"
+    return None

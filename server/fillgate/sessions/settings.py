@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+
+from fillgate.sessions.calendars import UnknownCalendar, make_calendar
 
 POLICIES = ("reject", "queue")
 
@@ -54,3 +56,23 @@ class SessionsConfig:
     venue_check_interval_s: float = 3600.0
     symbols: Mapping[str, SymbolSession] = field(default_factory=lambda: MappingProxyType({}))
     accounts: Mapping[str, AccountSession] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def settings_problem(
+    sessions: SessionsConfig, accounts: Container[str], symbols: Container[str]
+) -> str | None:
+    """What is wrong with ``[sessions]`` given the configured accounts and symbols, or None."""
+    for name in sessions.accounts:
+        if name not in accounts:
+            return f"sessions.accounts.{name}: unknown account"
+    for name, s in sessions.symbols.items():
+        where = f"sessions.symbols.{name}"
+        if name not in symbols:
+            return f"{where}: unknown symbol"
+        if s.closed_policy not in POLICIES:
+            return f"{where}.closed_policy: must be one of {', '.join(POLICIES)}"
+        try:
+            make_calendar(s.calendar, pre_market_s=s.pre_market_s, post_market_s=s.post_market_s)
+        except UnknownCalendar as exc:
+            return f"{where}.calendar: {exc}"
+    return None
