@@ -96,7 +96,12 @@ async def measure(targets: dict[str, str], calls: int, warmup: int) -> dict[str,
         t1 = clock()
         if i >= 0:
             samples["Ping (empty)"].append(t1 - t0)
-        for name, stub in stubs.items():
+        # Rotate which server goes first: a call right after another to a different
+        # server was measured slower (an A/A run with two identical servers in a fixed
+        # order read 1.02-1.08x at p50 and 1.10-1.15x at p99).
+        named = list(stubs.items())
+        shift = i % len(named)
+        for name, stub in named[shift:] + named[:shift]:
             t0 = clock()
             await stub.SubmitOrder(order(i))
             if i >= 0:
