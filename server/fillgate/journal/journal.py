@@ -381,7 +381,7 @@ class Journal:
         self.records += count
         if self.on_batch is not None:
             self.on_batch(count)
-        if self._allocated - offset < max(PREALLOCATE_FIRST, self._allocated // 4):
+        if self._allocated - offset < self._allocated // 4:  # a quarter left: grow ahead
             self._extend()
         if self.policy is FsyncPolicy.BATCH:
             assert self._syncer is not None
