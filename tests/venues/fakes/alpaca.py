@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -65,7 +66,7 @@ class FakeAlpaca(RestFake):
         self.prices: dict[str, Decimal] = {"AAPL": self.price, "BTC/USD": Decimal("60000")}
         self.stream = StreamHub(key, secret, binary_frames=binary_frames)
         #: The market data API (latest quotes, the quotes websocket): see fakes.alpaca_data.
-        self.data = DataHub(key, secret, self.prices)
+        self.data = DataHub(key, secret, self.prices, now_ns=self._now_ns)
         self.market = MarketHours()
         self._reject_next = False
         self._lose_next: int | None = None
@@ -157,6 +158,13 @@ class FakeAlpaca(RestFake):
 
     async def drop_streams(self, refuse_s: float = 0.5) -> None:
         await self.stream.drop(refuse_s)
+
+    def _now_ns(self) -> int:
+        """The venue's time: the market clock's ``now`` when a test fixed it."""
+        now = self.market.now
+        if now is None:
+            return time.time_ns()
+        return int(now.timestamp()) * 1_000_000_000 + now.microsecond * 1000
 
     def set_position(self, quantity: Decimal) -> None:
         self.book.positions[self.symbol] = (quantity, self.prices[self.symbol])

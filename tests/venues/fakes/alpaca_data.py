@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -63,12 +64,15 @@ class DataHub:
         *,
         half_spread: Decimal = Decimal("0.01"),
         every_s: float = 0.1,
+        now_ns: Callable[[], int] = time.time_ns,
     ) -> None:
         self.key = key
         self.secret = secret
         self.prices = prices
         self.half_spread = half_spread
         self.every_s = every_s
+        #: The venue's time, which stamps its quotes (the trading fake's market clock).
+        self.now_ns = now_ns
         #: Websocket upgrades accepted so far (reconnects included).
         self.connects = 0
         self.connections: set[DataConnection] = set()
@@ -126,7 +130,7 @@ class DataHub:
         symbols = [s for s in request.query.get("symbols", "").split(",") if s]
         if not symbols:
             return web.json_response({"code": 40010001, "message": "missing symbols"}, status=400)
-        now = _rfc3339_ns(time.time_ns())
+        now = _rfc3339_ns(self.now_ns())
         quotes = {}
         for symbol in symbols:
             body = self.quote(symbol, crypto=crypto)
@@ -185,7 +189,7 @@ class DataHub:
                 conn.wake.clear()
                 if self.silent or not conn.quotes:
                     continue
-                now = time.time_ns()
+                now = self.now_ns()
                 batch = []
                 for symbol in sorted(conn.quotes):
                     body = self.quote(symbol, crypto=conn.crypto)

@@ -100,7 +100,14 @@ class QuoteRun:
     """The account's running data stream(s); :meth:`next` hands out quotes and status."""
 
     def __init__(
-        self, *, key: str, secret: str, url: str, stocks: list[str], crypto: list[str], backoff_s: float
+        self,
+        *,
+        key: str,
+        secret: str,
+        url: str,
+        stocks: list[str],
+        crypto: list[str],
+        backoff_s: float,
     ) -> None:
         self._queue: asyncio.Queue[Item] = asyncio.Queue(QUEUE_SIZE)
         self._closed = asyncio.Event()
@@ -215,7 +222,9 @@ async def quote_stream(
         await asyncio.sleep(restart_delay_s)
 
 
-def _quote(msg: dict[str, Any], wanted: Mapping[str, str], secrets: tuple[str, ...]) -> VenueQuote | None:
+def _quote(
+    msg: dict[str, Any], wanted: Mapping[str, str], secrets: tuple[str, ...]
+) -> VenueQuote | None:
     ours = wanted.get(str(msg.get("S")))
     if msg.get("T") != "q" or ours is None:
         return None

@@ -1,12 +1,9 @@
 """The Alpaca driver: alpaca-py's TradingClient and TradingStream behind the VenueDriver protocol.
 
 REST goes through one blocking ``TradingClient`` (``raw_data=True``, so
-decimals stay strings) on the driver's own thread. Its built-in retries are
-switched off after construction (``_retry = 0``: one attempt; no retry codes):
-alpaca-py would otherwise re-send POST /v2/orders on a 504 and sleep on the
-worker thread, while the runtime already retries, paces and resolves unknown
-outcomes. alpaca-py sets no request timeout, so ``settings.timeout_s`` is
-applied to its ``requests`` session.
+decimals stay strings) on the driver's own thread, one attempt per call and
+``settings.timeout_s`` (:mod:`.rest`): alpaca-py would otherwise re-send
+POST /v2/orders on a 504 and sleep on the worker thread.
 
 Rate limit: Alpaca allows 200 requests per minute per account (paper and
 live): 3.33/s with a burst of 10, so a burst cannot outrun the minute's
@@ -29,6 +26,7 @@ symbols are crypto is known from their assets' ``class`` once opened.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
@@ -42,6 +40,7 @@ from fillgate.domain.values import Clock
 from fillgate.venues.alpaca import data_stream, quotes, translate
 from fillgate.venues.alpaca.errors import classify
 from fillgate.venues.alpaca.market_clock import market_clock, market_days
+from fillgate.venues.alpaca.rest import one_attempt
 from fillgate.venues.alpaca.sdk import (
     AlpacaTimeInForce,
     GetCalendarRequest,
@@ -134,7 +133,7 @@ class AlpacaDriver:
             credentials.key.reveal(), credentials.secret.reveal(), settings.data_url
         )
         for client in (self._client, *self._data.clients):
-            _one_attempt(client, settings.timeout_s)
+            one_attempt(client, settings.timeout_s)
         #: Our symbols whose asset class is crypto (known once opened).
         self._crypto: set[str] = set()
         self._runs: set[StreamRun] = set()
@@ -190,8 +189,10 @@ class AlpacaDriver:
         if self._closed:
             return
         self._closed = True
-        for run in [*self._runs, *self._quote_runs]:
+        for run in list(self._runs):
             await run.stop()
+        for quote_run in list(self._quote_runs):
+            await quote_run.stop()
         try:
             for client in (self._client, *self._data.clients):
                 await self._call(client._session.close)
@@ -345,25 +346,19 @@ class AlpacaDriver:
     def quote_stream(self, symbols: list[str]) -> AsyncIterator[VenueQuote | StreamStatus]:
         """Quotes from Alpaca's data websocket(s) (see :mod:`.data_stream`), reconnecting."""
         stocks, crypto = self._split(symbols)
-        key, secret = self._credentials.key.reveal(), self._credentials.secret.reveal()
-
-        def make_run() -> data_stream.QuoteRun:
-            return data_stream.QuoteRun(
-                key=key,
-                secret=secret,
-                url=self.settings.data_stream_url,
-                stocks=list(stocks),
-                crypto=list(crypto),
-                backoff_s=self.settings.backoff_base_s,
-            )
-
+        make_run = functools.partial(
+            data_stream.QuoteRun,
+            key=self._credentials.key.reveal(),
+            secret=self._credentials.secret.reveal(),
+            url=self.settings.data_stream_url,
+            stocks=list(stocks),
+            crypto=list(crypto),
+            backoff_s=self.settings.backoff_base_s,
+        )
+        wanted = {**stocks, **crypto}
+        closed = lambda: self._closed  # noqa: E731
         return data_stream.quote_stream(
-            make_run,
-            self._quote_runs,
-            lambda: self._closed,
-            {**stocks, **crypto},
-            self.secrets,
-            RESTART_DELAY_S,
+            make_run, self._quote_runs, closed, wanted, self.secrets, RESTART_DELAY_S
         )
 
     # -- stream ----------------------------------------------------------------
@@ -425,22 +420,3 @@ def _to_float(what: str, value: Decimal) -> float:
             "and would be altered by alpaca-py's float",
             code="precision",
         ) from None
-
-
-def _one_attempt(client: Any, timeout_s: float) -> None:
-    """Switch off an alpaca-py REST client's retries and give its requests a timeout."""
-    client._retry = 0
-    client._retry_wait = 0
-    client._retry_codes = []
-    _apply_timeout(client._session, timeout_s)
-
-
-def _apply_timeout(session: Any, timeout_s: float) -> None:
-    """Give every request of ``session`` a timeout unless the caller set one."""
-    send = session.request
-
-    def request(method: str, url: str, **kwargs: Any) -> Any:
-        kwargs.setdefault("timeout", timeout_s)
-        return send(method, url, **kwargs)
-
-    session.request = request

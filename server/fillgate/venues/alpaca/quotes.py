@@ -57,11 +57,11 @@ class DataClients:
         """The latest quote of each venue symbol (blocking: run on the driver's thread)."""
         found: dict[str, Any] = {}
         if stocks:
-            request = StockLatestQuoteRequest(symbol_or_symbols=stocks, feed=STOCK_FEED)
-            found.update(translate.mapping(self.stocks.get_stock_latest_quote(request)))
+            stock_request = StockLatestQuoteRequest(symbol_or_symbols=stocks, feed=STOCK_FEED)
+            found.update(translate.mapping(self.stocks.get_stock_latest_quote(stock_request)))
         if crypto:
-            request = CryptoLatestQuoteRequest(symbol_or_symbols=crypto)
-            found.update(translate.mapping(self.crypto.get_crypto_latest_quote(request)))
+            crypto_request = CryptoLatestQuoteRequest(symbol_or_symbols=crypto)
+            found.update(translate.mapping(self.crypto.get_crypto_latest_quote(crypto_request)))
         return found
 
 
@@ -91,7 +91,10 @@ def stamp_ns(value: object) -> int:
 def quote(ours: str, raw: Mapping[str, Any]) -> VenueQuote:
     """One Alpaca quote object (``bp``/``ap``/``t``) as our symbol's VenueQuote."""
     return VenueQuote(
-        symbol=ours, bid=price(raw.get("bp")), ask=price(raw.get("ap")), ts_ns=stamp_ns(raw.get("t"))
+        symbol=ours,
+        bid=price(raw.get("bp")),
+        ask=price(raw.get("ap")),
+        ts_ns=stamp_ns(raw.get("t")),
     )
 
 
