@@ -188,3 +188,25 @@ async def test_alpaca_quotes_silent_stream_goes_stale_market_order_denied(fake, 
 
     assert info.value.reason == "QUOTE_STALE"
     assert info.value.metadata["source"] == "venue"
+
+
+async def test_alpaca_fetch_quotes_zero_side_becomes_none(fake, driver):
+    fake.data.half_spread = Decimal("190.25")  # the bid side quotes 0: Alpaca's "no bid"
+
+    (quote,) = await driver.fetch_quotes(["AAPL"])
+
+    assert (quote.bid, quote.ask) == (None, Decimal("380.5"))
+
+
+async def test_alpaca_quote_stream_silent_sends_nothing_while_up(fake, driver):
+    stream = driver.quote_stream(["AAPL"])
+    try:
+        assert (await asyncio.wait_for(anext(stream), 5)).up
+        fake.data.silence()
+        with pytest.raises(TimeoutError):
+            for _ in range(20):  # drain what was in flight, then nothing more arrives
+                await asyncio.wait_for(anext(stream), 0.5)
+    finally:
+        await stream.aclose()
+
+    assert fake.data.connects == 1  # still the same live socket

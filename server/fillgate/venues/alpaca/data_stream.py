@@ -201,6 +201,7 @@ async def quote_stream(
     """Yield quotes of ``wanted`` (venue symbol -> ours) forever; return once ``closed()``."""
     if not wanted:
         return
+    failures = 0
     while not closed():
         run = make_run()
         runs.add(run)
@@ -209,6 +210,7 @@ async def quote_stream(
             while (item := await run.next()) is not None:
                 if isinstance(item, StreamStatus):
                     up = item.up
+                    failures = 0 if up else failures
                     yield item
                 elif (quote := _quote(item, wanted, secrets)) is not None:
                     yield quote
@@ -219,7 +221,10 @@ async def quote_stream(
             return
         if up:
             yield StreamStatus(up=False, detail="alpaca data stream task ended")
-        await asyncio.sleep(restart_delay_s)
+        # A task that keeps ending without ever coming up (e.g. Alpaca's "insufficient
+        # subscription", after which the SDK gives up) is restarted ever more slowly.
+        await asyncio.sleep(min(restart_delay_s * 2**failures, MAX_RECONNECT_S))
+        failures = min(failures + 1, 10)
 
 
 def _quote(
