@@ -356,10 +356,12 @@ class AlpacaDriver:
             backoff_s=self.settings.backoff_base_s,
         )
         wanted = {**stocks, **crypto}
-        closed = lambda: self._closed  # noqa: E731
         return data_stream.quote_stream(
-            make_run, self._quote_runs, closed, wanted, self.secrets, RESTART_DELAY_S
+            make_run, self._quote_runs, self._is_closed, wanted, self.secrets, RESTART_DELAY_S
         )
+
+    def _is_closed(self) -> bool:
+        return self._closed
 
     # -- stream ----------------------------------------------------------------
 
