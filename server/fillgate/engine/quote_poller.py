@@ -1,8 +1,9 @@
 """Venue quotes into the engine: the venue's stream, and REST polling while it is down.
 
 For each remote account whose venue streams quotes (``quote_stream``: OANDA's
-``/pricing/stream``), one task applies every streamed quote at once; a
-second task reads the quotes over REST (``fetch_quotes``: ``/pricing``)
+``/pricing/stream``, Alpaca's market data websocket), one task applies every
+streamed quote at once; a second task reads the quotes over REST
+(``fetch_quotes``: OANDA ``/pricing``, Alpaca's latest quotes)
 every ``venue_quote_interval_s``, but only while the stream is not up
 (before it first connects, and during an outage). A stream sends a quote
 only when it changes; its heartbeats re-confirm the last ones (their age

@@ -96,6 +96,11 @@ class VenueSettings:
     api_url: str = ""
     #: Override the stream URL (OANDA stream host, Alpaca ws URL, Binance ws-api host).
     stream_url: str = ""
+    #: Alpaca only: override the market data REST base URL (default https://data.alpaca.markets).
+    data_url: str = ""
+    #: Alpaca only: override the market data websocket base URL; "/v2/iex" and
+    #: "/v1beta3/crypto/us" are appended (default wss://stream.data.alpaca.markets).
+    data_stream_url: str = ""
     #: The venue's account id (OANDA "101-004-1234567-001").
     venue_account_id: str = ""
     #: Our symbol -> the venue's symbol. Symbols not listed use the driver's default rule.

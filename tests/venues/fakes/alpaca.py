@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from fakes.alpaca_book import ORDER_TYPES, TIME_IN_FORCE, ZERO, Book, Order, asset, plain
+from fakes.alpaca_data import DataHub
 from fakes.alpaca_market import MarketHours
 from fakes.alpaca_stream import StreamHub
 from fakes.base import FakeOrder
@@ -63,6 +65,8 @@ class FakeAlpaca(RestFake):
         self.book = Book()
         self.prices: dict[str, Decimal] = {"AAPL": self.price, "BTC/USD": Decimal("60000")}
         self.stream = StreamHub(key, secret, binary_frames=binary_frames)
+        #: The market data API (latest quotes, the quotes websocket): see fakes.alpaca_data.
+        self.data = DataHub(key, secret, self.prices, now_ns=self._now_ns)
         self.market = MarketHours()
         self._reject_next = False
         self._lose_next: int | None = None
@@ -89,6 +93,7 @@ class FakeAlpaca(RestFake):
         r.add_get("/v2/account/activities/FILL", self._fills)
         r.add_get("/v2/clock", self.market.handle_clock)
         r.add_get("/v2/calendar", self.market.handle_calendar)
+        r.add_routes(self.data.routes())
         self._runner = web.AppRunner(app, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -99,6 +104,7 @@ class FakeAlpaca(RestFake):
         for timer in self._timers:
             timer.cancel()
         await self.stream.close()
+        await self.data.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -116,6 +122,8 @@ class FakeAlpaca(RestFake):
             "environment": "paper",
             "api_url": self.api_url,
             "stream_url": self.stream_url,
+            "data_url": self.api_url,
+            "data_stream_url": f"ws://127.0.0.1:{self.port}",
             "key_env": "FG_TEST_ALPACA_KEY",
             "secret_env": "FG_TEST_ALPACA_SECRET",
             "symbols": {"AAPL": "AAPL"},
@@ -129,8 +137,10 @@ class FakeAlpaca(RestFake):
     def environment(self) -> dict[str, str]:
         return {"FG_TEST_ALPACA_KEY": self.key, "FG_TEST_ALPACA_SECRET": self.secret}
 
-    def set_price(self, price: Decimal) -> None:
-        self.prices[self.symbol] = price
+    def set_price(self, price: Decimal, symbol: str = "") -> None:
+        """Move ``symbol``'s price (the fake's own by default): fills and quotes use it."""
+        self.prices[symbol or self.symbol] = price
+        self.data.changed()
 
     def fill(self, client_id: str, quantity: Decimal, price: Decimal | None = None) -> None:
         order = self.book.by_client_id(client_id)
@@ -148,6 +158,13 @@ class FakeAlpaca(RestFake):
 
     async def drop_streams(self, refuse_s: float = 0.5) -> None:
         await self.stream.drop(refuse_s)
+
+    def _now_ns(self) -> int:
+        """The venue's time: the market clock's ``now`` when a test fixed it."""
+        now = self.market.now
+        if now is None:
+            return time.time_ns()
+        return int(now.timestamp()) * 1_000_000_000 + now.microsecond * 1000
 
     def set_position(self, quantity: Decimal) -> None:
         self.book.positions[self.symbol] = (quantity, self.prices[self.symbol])
@@ -182,7 +199,7 @@ class FakeAlpaca(RestFake):
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.path == "/stream":
+        if request.path == "/stream" or self.data.is_stream(request.path):
             return await handler(request)  # type: ignore[no-any-return]
         injected = await self.intercept(request)
         if injected is not None:

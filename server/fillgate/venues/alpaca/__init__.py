@@ -1,4 +1,4 @@
-"""Alpaca (US equities and crypto) through alpaca-py: TradingClient REST, TradingStream fills.
+"""Alpaca (US equities and crypto) through alpaca-py: trading REST and stream, market data.
 
 Importing the package loads no SDK: :func:`build_driver` does, so reading an
 account's settings (:mod:`.settings`) stays cheap.

@@ -1,12 +1,9 @@
 """The Alpaca driver: alpaca-py's TradingClient and TradingStream behind the VenueDriver protocol.
 
 REST goes through one blocking ``TradingClient`` (``raw_data=True``, so
-decimals stay strings) on the driver's own thread. Its built-in retries are
-switched off after construction (``_retry = 0``: one attempt; no retry codes):
-alpaca-py would otherwise re-send POST /v2/orders on a 504 and sleep on the
-worker thread, while the runtime already retries, paces and resolves unknown
-outcomes. alpaca-py sets no request timeout, so ``settings.timeout_s`` is
-applied to its ``requests`` session.
+decimals stay strings) on the driver's own thread, one attempt per call and
+``settings.timeout_s`` (:mod:`.rest`): alpaca-py would otherwise re-send
+POST /v2/orders on a 504 and sleep on the worker thread.
 
 Rate limit: Alpaca allows 200 requests per minute per account (paper and
 live): 3.33/s with a burst of 10, so a burst cannot outrun the minute's
@@ -19,11 +16,17 @@ goes out through the client's generic ``patch`` with the same body.
 
 Fills arrive only on the stream (``execution_id``) and from the FILL account
 activities; an order answer carries no executions, only ``filled_qty``.
+
+Quotes come from Alpaca's market data API, not the trading API: the latest
+quote over REST (:mod:`.quotes`, on the same REST thread, same one-attempt
+and timeout rules) and the quotes websocket (:mod:`.data_stream`). Which
+symbols are crypto is known from their assets' ``class`` once opened.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
@@ -34,9 +37,10 @@ from typing import Any, TypeVar
 from fillgate.domain.enums import OrderType, Side, TimeInForce
 from fillgate.domain.market_days import MarketClock, MarketDay
 from fillgate.domain.values import Clock
-from fillgate.venues.alpaca import translate
+from fillgate.venues.alpaca import data_stream, quotes, translate
 from fillgate.venues.alpaca.errors import classify
 from fillgate.venues.alpaca.market_clock import market_clock, market_days
+from fillgate.venues.alpaca.rest import one_attempt
 from fillgate.venues.alpaca.sdk import (
     AlpacaTimeInForce,
     GetCalendarRequest,
@@ -64,6 +68,7 @@ from fillgate.venues.types import (
     VenueFill,
     VenueOrder,
     VenuePosition,
+    VenueQuote,
     VenueRef,
     VenueReport,
 )
@@ -124,11 +129,15 @@ class AlpacaDriver:
             raw_data=True,
             url_override=settings.api_url or None,
         )
-        self._client._retry = 0
-        self._client._retry_wait = 0
-        self._client._retry_codes = []
-        _apply_timeout(self._client._session, settings.timeout_s)
+        self._data = quotes.DataClients(
+            credentials.key.reveal(), credentials.secret.reveal(), settings.data_url
+        )
+        for client in (self._client, *self._data.clients):
+            one_attempt(client, settings.timeout_s)
+        #: Our symbols whose asset class is crypto (known once opened).
+        self._crypto: set[str] = set()
         self._runs: set[StreamRun] = set()
+        self._quote_runs: set[data_stream.QuoteRun] = set()
         self._generation = 0
         self._closed = False
 
@@ -165,6 +174,8 @@ class AlpacaDriver:
                 raise
             asset = translate.mapping(answer)
             instrument = translate.instrument(ours, asset)
+            if asset.get("class") == "crypto":
+                self._crypto.add(ours)
             if asset.get("tradable") is False or asset.get("status", "active") != "active":
                 # A halt, not a wrong configuration: the account still connects, and
                 # new orders in this symbol are denied SYMBOL_NOT_TRADING.
@@ -180,8 +191,11 @@ class AlpacaDriver:
         self._closed = True
         for run in list(self._runs):
             await run.stop()
+        for quote_run in list(self._quote_runs):
+            await quote_run.stop()
         try:
-            await self._call(self._client._session.close)
+            for client in (self._client, *self._data.clients):
+                await self._call(client._session.close)
         except Exception as exc:  # closing is best effort
             log.debug("alpaca session close failed: %s", type(exc).__name__)
         self._caller.shutdown()
@@ -311,6 +325,44 @@ class AlpacaDriver:
         except KeyError as exc:
             raise translate.MalformedAnswer(f"account without {exc}") from None
 
+    # -- quotes ----------------------------------------------------------------
+
+    def _split(self, symbols: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+        """(equities, crypto) of ``symbols`` as venue symbol -> ours."""
+        stocks: dict[str, str] = {}
+        crypto: dict[str, str] = {}
+        for ours in symbols:
+            venue = self._symbols.venue(ours)
+            is_crypto = ours in self._crypto or "/" in venue
+            (crypto if is_crypto else stocks)[venue] = ours
+        return stocks, crypto
+
+    async def fetch_quotes(self, symbols: list[str]) -> list[VenueQuote]:
+        """The latest quotes of ``symbols`` (equities and crypto from their own endpoints)."""
+        stocks, crypto = self._split(symbols)
+        answer = await self._call(self._data.latest, list(stocks), list(crypto))
+        return quotes.latest_quotes(answer, {**stocks, **crypto}, self._symbols)
+
+    def quote_stream(self, symbols: list[str]) -> AsyncIterator[VenueQuote | StreamStatus]:
+        """Quotes from Alpaca's data websocket(s) (see :mod:`.data_stream`), reconnecting."""
+        stocks, crypto = self._split(symbols)
+        make_run = functools.partial(
+            data_stream.QuoteRun,
+            key=self._credentials.key.reveal(),
+            secret=self._credentials.secret.reveal(),
+            url=self.settings.data_stream_url,
+            stocks=list(stocks),
+            crypto=list(crypto),
+            backoff_s=self.settings.backoff_base_s,
+        )
+        wanted = {**stocks, **crypto}
+        return data_stream.quote_stream(
+            make_run, self._quote_runs, self._is_closed, wanted, self.secrets, RESTART_DELAY_S
+        )
+
+    def _is_closed(self) -> bool:
+        return self._closed
+
     # -- stream ----------------------------------------------------------------
 
     async def stream(self) -> AsyncIterator[VenueReport | StreamStatus]:
@@ -370,14 +422,3 @@ def _to_float(what: str, value: Decimal) -> float:
             "and would be altered by alpaca-py's float",
             code="precision",
         ) from None
-
-
-def _apply_timeout(session: Any, timeout_s: float) -> None:
-    """Give every request of ``session`` a timeout unless the caller set one."""
-    send = session.request
-
-    def request(method: str, url: str, **kwargs: Any) -> Any:
-        kwargs.setdefault("timeout", timeout_s)
-        return send(method, url, **kwargs)
-
-    session.request = request

@@ -1,10 +1,10 @@
-"""The alpaca-py trading names this package uses, imported once with one known warning silenced.
+"""The alpaca-py trading and market data names this package uses, imported once.
 
-alpaca-py's ``alpaca.trading`` package imports its stream module, which
-imports ``websockets.legacy`` (deprecated since websockets 14, still what
-alpaca-py 0.44 uses): that one DeprecationWarning is silenced here, at the
-first import, so ``python -W error`` still works for everything else. Every
-module of this package takes alpaca-py's trading names from here.
+alpaca-py's ``alpaca.trading`` and ``alpaca.data`` packages import their
+stream modules, which import ``websockets.legacy`` (deprecated since
+websockets 14, still what alpaca-py 0.44 uses): that one DeprecationWarning
+is silenced here, at the first import, so ``python -W error`` still works for
+everything else. Every module of this package takes alpaca-py's names from here.
 """
 
 from __future__ import annotations
@@ -15,6 +15,12 @@ with warnings.catch_warnings():
     warnings.filterwarnings(
         "ignore", message="websockets.legacy is deprecated", category=DeprecationWarning
     )
+    from alpaca.data.enums import DataFeed
+    from alpaca.data.historical.crypto import CryptoHistoricalDataClient
+    from alpaca.data.historical.stock import StockHistoricalDataClient
+    from alpaca.data.live.crypto import CryptoDataStream
+    from alpaca.data.live.stock import StockDataStream
+    from alpaca.data.requests import CryptoLatestQuoteRequest, StockLatestQuoteRequest
     from alpaca.trading.client import TradingClient
     from alpaca.trading.enums import OrderSide, QueryOrderStatus
     from alpaca.trading.enums import TimeInForce as AlpacaTimeInForce
@@ -31,6 +37,10 @@ with warnings.catch_warnings():
 
 __all__ = [
     "AlpacaTimeInForce",
+    "CryptoDataStream",
+    "CryptoHistoricalDataClient",
+    "CryptoLatestQuoteRequest",
+    "DataFeed",
     "GetCalendarRequest",
     "GetOrdersRequest",
     "LimitOrderRequest",
@@ -38,6 +48,9 @@ __all__ = [
     "OrderSide",
     "QueryOrderStatus",
     "ReplaceOrderRequest",
+    "StockDataStream",
+    "StockHistoricalDataClient",
+    "StockLatestQuoteRequest",
     "StopLimitOrderRequest",
     "StopOrderRequest",
     "TradingClient",
