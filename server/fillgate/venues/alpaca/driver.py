@@ -43,11 +43,14 @@ from fillgate.venues.alpaca.sdk import (
     GetOrdersRequest,
     LimitOrderRequest,
     MarketOrderRequest,
+    OrderClass,
     OrderSide,
     QueryOrderStatus,
     ReplaceOrderRequest,
     StopLimitOrderRequest,
+    StopLossRequest,
     StopOrderRequest,
+    TakeProfitRequest,
     TradingClient,
 )
 from fillgate.venues.alpaca.settings import RULES
@@ -205,6 +208,52 @@ class AlpacaDriver:
         order_request = _ORDER_MODELS[request.type](**fields)
         raw = await self._call(self._client.submit_order, order_request)
         return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
+
+    async def place_oco(
+        self, take_profit: PlaceRequest, stop: PlaceRequest
+    ) -> tuple[VenueReport, VenueOrder | None]:
+        """Place a take-profit limit and a stop as ONE Alpaca OCO order (order_class oco).
+
+        The take-profit is the parent (it carries ``take_profit.client_id``); the
+        stop is its one leg, with its own venue order id and a client order id
+        Alpaca makes up. Alpaca cancels the other when one fills, also while
+        fillgate is down. Returns the parent's report and the stop leg (None
+        when the answer lists no leg).
+        """
+        limit = take_profit.limit_price
+        assert limit is not None and stop.stop_price is not None
+        order_request = LimitOrderRequest(
+            symbol=self._symbols.venue(take_profit.symbol),
+            qty=_to_float("quantity", take_profit.quantity),
+            side=_SIDES[take_profit.side],
+            time_in_force=_TIME_IN_FORCE[take_profit.time_in_force],
+            client_order_id=take_profit.client_id,
+            limit_price=_to_float("limit price", limit),
+            order_class=OrderClass.OCO,
+            take_profit=TakeProfitRequest(limit_price=_to_float("limit price", limit)),
+            stop_loss=StopLossRequest(stop_price=_to_float("stop price", stop.stop_price)),
+        )
+        raw = translate.mapping(await self._call(self._client.submit_order, order_request))
+        parent = translate.order(raw, self._symbols)
+        legs = raw.get("legs") or []
+        leg = translate.order(translate.mapping(legs[0]), self._symbols) if legs else None
+        return VenueReport(order=parent), leg
+
+    async def fetch_order_by_id(self, venue_order_id: str) -> VenueReport | None:
+        """GET /v2/orders/{id} (an OCO leg has no client id of ours); None on 404."""
+        try:
+            raw = await self._call(self._client.get_order_by_id, venue_order_id)
+        except Exception as exc:
+            if self.classify(exc).kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
+        return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
+
+    async def oco_leg(self, venue_order_id: str) -> VenueOrder | None:
+        """The stop leg of the OCO order ``venue_order_id`` (None when it lists none)."""
+        raw = translate.mapping(await self._call(self._client.get_order_by_id, venue_order_id))
+        legs = raw.get("legs") or []
+        return translate.order(translate.mapping(legs[0]), self._symbols) if legs else None
 
     async def cancel(self, ref: VenueRef) -> VenueReport | None:
         """DELETE the order (204, no body): the ``canceled`` stream event confirms it."""

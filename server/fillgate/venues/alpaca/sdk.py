@@ -16,7 +16,7 @@ with warnings.catch_warnings():
         "ignore", message="websockets.legacy is deprecated", category=DeprecationWarning
     )
     from alpaca.trading.client import TradingClient
-    from alpaca.trading.enums import OrderSide, QueryOrderStatus
+    from alpaca.trading.enums import OrderClass, OrderSide, QueryOrderStatus
     from alpaca.trading.enums import TimeInForce as AlpacaTimeInForce
     from alpaca.trading.requests import (
         GetCalendarRequest,
@@ -25,7 +25,9 @@ with warnings.catch_warnings():
         MarketOrderRequest,
         ReplaceOrderRequest,
         StopLimitOrderRequest,
+        StopLossRequest,
         StopOrderRequest,
+        TakeProfitRequest,
     )
     from alpaca.trading.stream import TradingStream
 
@@ -35,11 +37,14 @@ __all__ = [
     "GetOrdersRequest",
     "LimitOrderRequest",
     "MarketOrderRequest",
+    "OrderClass",
     "OrderSide",
     "QueryOrderStatus",
     "ReplaceOrderRequest",
     "StopLimitOrderRequest",
+    "StopLossRequest",
     "StopOrderRequest",
+    "TakeProfitRequest",
     "TradingClient",
     "TradingStream",
 ]
