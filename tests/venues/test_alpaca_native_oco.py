@@ -222,3 +222,55 @@ async def test_alpaca_bracket_with_two_take_profits_stays_emulated_as_separate_o
     kinds = sorted(b["type"] for b in posted_orders(gateway.fake)[1:])
     assert kinds[:2] == ["limit", "limit"] and kinds[-1] == "stop"
     assert "ct.native" not in dict(stop.tags) and "ct.native" not in dict(target.tags)
+
+
+def _open_at_venue(fake: FakeAlpaca) -> list[tuple[str, str, Decimal]]:
+    return sorted((o.order_class, o.type, o.qty) for o in fake.book.orders if o.is_open)
+
+
+async def test_alpaca_oco_entry_fill_growing_replaces_the_oco_as_a_whole(gateway: Gateway) -> None:
+    assert gateway.parts is not None
+    entry = SubmitOrder(
+        account=ACCOUNT,
+        symbol=gateway.fake.symbol,
+        side=Side.BUY,
+        quantity=QTY,
+        type=OrderType.LIMIT,
+        time_in_force=TimeInForce.GTC,
+        client_order_id="oco-6",
+        limit_price=Decimal("190.25"),
+    )
+    list_id = (await gateway.parts.brackets.submit(entry, _spec("1"))).list_id
+    await gateway.until(list_id, OrderState.NEW)
+    gateway.fake.fill("oco-6", Decimal(1), Decimal("190.25"))
+    await eventually(lambda: len(_oco_posts(gateway.fake)) == 1)
+
+    gateway.fake.fill("oco-6", Decimal(1), Decimal("190.25"))
+
+    await eventually(lambda: len(_oco_posts(gateway.fake)) == 2)
+    assert Decimal(str(_oco_posts(gateway.fake)[1]["qty"])) == QTY
+    await eventually(
+        lambda: _open_at_venue(gateway.fake) == [("oco", "limit", QTY), ("oco", "stop", QTY)]
+    )
+    await gateway.parts.brackets.settle()
+    live = [m for m in gateway.parts.brackets.get(list_id).members if m.is_open]
+    assert sorted((role_of(m)[1], m.quantity) for m in live) == [("sl", QTY), ("tp.1", QTY)]
+
+
+async def test_alpaca_oco_take_profit_partial_fill_places_the_rest_as_a_new_oco(
+    gateway: Gateway,
+) -> None:
+    list_id, _, target = await _armed(gateway, "oco-7")
+    assert target.limit_price is not None and gateway.parts is not None
+
+    gateway.fake.fill(target.client_order_id, Decimal(1), target.limit_price)
+
+    await eventually(lambda: len(_oco_posts(gateway.fake)) == 2)
+    one = Decimal(1)
+    await eventually(
+        lambda: _open_at_venue(gateway.fake) == [("oco", "limit", one), ("oco", "stop", one)]
+    )
+    await gateway.parts.brackets.settle()
+    live = [m for m in gateway.parts.brackets.get(list_id).members if m.is_open]
+    assert sorted((role_of(m)[1], m.quantity) for m in live) == [("sl", one), ("tp.1", one)]
+    assert gateway.parts.engine.book.quantity(ACCOUNT, gateway.fake.symbol) == one

@@ -19,6 +19,7 @@ from decimal import Decimal
 from fillgate.contingent.bracket import (
     BASIS,
     LIST,
+    NATIVE,
     ROLE,
     STOP_ROLE,
     Action,
@@ -68,8 +69,6 @@ _NEW = (ev.OrderAccepted, ev.OrderQueued)
 
 #: The members a native OCO pairs: the fixed stop and the one take-profit limit.
 _NATIVE_OCO = frozenset({(STOP_ROLE, OrderType.STOP), ("tp.1", OrderType.LIMIT)})
-#: The member tag asking the venue for a native OCO (venues/runtime/oco.py reads it).
-NATIVE = "ct.native"
 
 #: Passes per wake-up before giving up on a list that does not settle (logged).
 MAX_ROUNDS = 20
