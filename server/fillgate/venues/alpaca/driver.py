@@ -192,6 +192,11 @@ class AlpacaDriver:
     # -- orders --------------------------------------------------------------
 
     async def place(self, request: PlaceRequest) -> VenueReport:
+        order_request = _ORDER_MODELS[request.type](**self._fields(request))
+        raw = await self._call(self._client.submit_order, order_request)
+        return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
+
+    def _fields(self, request: PlaceRequest) -> dict[str, Any]:
         fields: dict[str, Any] = {
             "symbol": self._symbols.venue(request.symbol),
             "qty": _to_float("quantity", request.quantity),
@@ -205,39 +210,27 @@ class AlpacaDriver:
             fields["stop_price"] = _to_float("stop price", request.stop_price)
         if request.extended_hours:  # fillgate checked Alpaca's rule: LIMIT + DAY
             fields["extended_hours"] = True
-        order_request = _ORDER_MODELS[request.type](**fields)
-        raw = await self._call(self._client.submit_order, order_request)
-        return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
+        return fields
 
     async def place_oco(
         self, take_profit: PlaceRequest, stop: PlaceRequest
     ) -> tuple[VenueReport, VenueOrder | None]:
         """Place a take-profit limit and a stop as ONE Alpaca OCO order (order_class oco).
 
-        The take-profit is the parent (it carries ``take_profit.client_id``); the
-        stop is its one leg, with its own venue order id and a client order id
-        Alpaca makes up. Alpaca cancels the other when one fills, also while
-        fillgate is down. Returns the parent's report and the stop leg (None
-        when the answer lists no leg).
+        The take-profit is the parent (our client id); the stop its one leg (its own
+        venue order id, a client id Alpaca makes up). Returns the parent's report
+        and the stop leg (None when the answer lists no leg).
         """
-        limit = take_profit.limit_price
-        assert limit is not None and stop.stop_price is not None
-        order_request = LimitOrderRequest(
-            symbol=self._symbols.venue(take_profit.symbol),
-            qty=_to_float("quantity", take_profit.quantity),
-            side=_SIDES[take_profit.side],
-            time_in_force=_TIME_IN_FORCE[take_profit.time_in_force],
-            client_order_id=take_profit.client_id,
-            limit_price=_to_float("limit price", limit),
-            order_class=OrderClass.OCO,
-            take_profit=TakeProfitRequest(limit_price=_to_float("limit price", limit)),
-            stop_loss=StopLossRequest(stop_price=_to_float("stop price", stop.stop_price)),
+        assert take_profit.limit_price is not None and stop.stop_price is not None
+        tp = TakeProfitRequest(limit_price=_to_float("limit price", take_profit.limit_price))
+        sl = StopLossRequest(stop_price=_to_float("stop price", stop.stop_price))
+        fields = self._fields(take_profit)
+        model = LimitOrderRequest(
+            **fields, order_class=OrderClass.OCO, take_profit=tp, stop_loss=sl
         )
-        raw = translate.mapping(await self._call(self._client.submit_order, order_request))
-        parent = translate.order(raw, self._symbols)
-        legs = raw.get("legs") or []
-        leg = translate.order(translate.mapping(legs[0]), self._symbols) if legs else None
-        return VenueReport(order=parent), leg
+        raw = translate.mapping(await self._call(self._client.submit_order, model))
+        leg = translate.oco_leg(raw, self._symbols)
+        return VenueReport(order=translate.order(raw, self._symbols)), leg
 
     async def fetch_order_by_id(self, venue_order_id: str) -> VenueReport | None:
         """GET /v2/orders/{id} (an OCO leg has no client id of ours); None on 404."""
@@ -251,9 +244,8 @@ class AlpacaDriver:
 
     async def oco_leg(self, venue_order_id: str) -> VenueOrder | None:
         """The stop leg of the OCO order ``venue_order_id`` (None when it lists none)."""
-        raw = translate.mapping(await self._call(self._client.get_order_by_id, venue_order_id))
-        legs = raw.get("legs") or []
-        return translate.order(translate.mapping(legs[0]), self._symbols) if legs else None
+        raw = await self._call(self._client.get_order_by_id, venue_order_id)
+        return translate.oco_leg(translate.mapping(raw), self._symbols)
 
     async def cancel(self, ref: VenueRef) -> VenueReport | None:
         """DELETE the order (204, no body): the ``canceled`` stream event confirms it."""
