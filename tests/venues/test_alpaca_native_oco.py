@@ -274,3 +274,92 @@ async def test_alpaca_oco_take_profit_partial_fill_places_the_rest_as_a_new_oco(
     live = [m for m in gateway.parts.brackets.get(list_id).members if m.is_open]
     assert sorted((role_of(m)[1], m.quantity) for m in live) == [("sl", one), ("tp.1", one)]
     assert gateway.parts.engine.book.quantity(ACCOUNT, gateway.fake.symbol) == one
+
+
+async def test_alpaca_oco_unanswered_placement_resolves_both_members_without_a_second_order(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    entry = SubmitOrder(
+        account=ACCOUNT,
+        symbol=gateway.fake.symbol,
+        side=Side.BUY,
+        quantity=QTY,
+        type=OrderType.LIMIT,
+        time_in_force=TimeInForce.GTC,
+        client_order_id="oco-8",
+        limit_price=Decimal("190.25"),
+    )
+    list_id = (await gateway.parts.brackets.submit(entry, _spec("1"))).list_id
+    await gateway.until(list_id, OrderState.NEW)
+    gateway.fake.lose_next_order_response()  # the OCO reaches Alpaca; its answer is lost
+
+    gateway.fake.fill("oco-8", QTY, Decimal("190.25"))
+
+    await eventually(lambda: gateway.member(list_id, "tp.1") is not None)
+    target = gateway.member(list_id, "tp.1")
+    stop = gateway.member(list_id, "sl")
+    assert target is not None and stop is not None
+    await gateway.until(target.order_id, OrderState.NEW)
+    stop = await gateway.until(stop.order_id, OrderState.NEW)
+    assert len(_oco_posts(gateway.fake)) == 1
+    assert stop.venue_order_id == gateway.fake.oco_leg(target.client_order_id).venue_order_id
+    assert await gateway.parts.reconciler.reconcile(ACCOUNT) == []
+
+
+async def test_alpaca_oco_placed_while_fillgate_stopped_binds_the_stop_leg_after_restart(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    entry = SubmitOrder(
+        account=ACCOUNT,
+        symbol=gateway.fake.symbol,
+        side=Side.BUY,
+        quantity=QTY,
+        type=OrderType.LIMIT,
+        time_in_force=TimeInForce.GTC,
+        client_order_id="oco-9",
+        limit_price=Decimal("190.25"),
+    )
+    list_id = (await gateway.parts.brackets.submit(entry, _spec("1"))).list_id
+    await gateway.until(list_id, OrderState.NEW)
+    gateway.fake.slow("POST", "/v2/orders", 1.0)  # the OCO lands after fillgate stopped
+    gateway.fake.fill("oco-9", QTY, Decimal("190.25"))
+    await eventually(lambda: len(_oco_posts(gateway.fake)) == 1)
+    await gateway.stop()
+    await eventually(
+        lambda: (
+            gateway.fake.book.by_client_id(_oco_posts(gateway.fake)[0]["client_order_id"])
+            is not None
+        )
+    )
+
+    parts = await gateway.start()
+
+    stop, target = gateway.member(list_id, "sl"), gateway.member(list_id, "tp.1")
+    assert stop is not None and target is not None
+    stop = await gateway.until(stop.order_id, OrderState.NEW)
+    await gateway.until(target.order_id, OrderState.NEW)
+    assert stop.venue_order_id == gateway.fake.oco_leg(target.client_order_id).venue_order_id
+    await parts.brackets.settle()
+    assert len(_oco_posts(gateway.fake)) == 1  # nothing placed twice
+    assert await parts.reconciler.reconcile(ACCOUNT) == []
+
+
+async def test_alpaca_oco_take_profit_fills_while_fillgate_stopped_restart_cancels_stop_member(
+    gateway: Gateway,
+) -> None:
+    list_id, stop, target = await _armed(gateway, "oco-10")
+    assert target.limit_price is not None
+    await gateway.stop()
+
+    gateway.fake.fill(target.client_order_id, QTY, target.limit_price)  # Alpaca cancels the stop
+    await asyncio.sleep(0.05)
+    parts = await gateway.start()
+
+    await gateway.until(target.order_id, OrderState.FILLED)
+    await gateway.until(stop.order_id, OrderState.CANCELED)
+    await parts.brackets.settle()
+    assert parts.brackets.get(list_id).state == "DONE"
+    assert parts.engine.book.quantity(ACCOUNT, gateway.fake.symbol) == 0
+    assert await parts.reconciler.reconcile(ACCOUNT) == []

@@ -137,7 +137,9 @@ class RemoteVenue:
 
     async def reattach(self, orders: list[Order]) -> None:
         """Take back the open orders of a previous run (see :meth:`.Backfill.reattach`)."""
-        self._connected().backfill.reattach(orders)
+        run = self._connected()
+        run.backfill.reattach(orders)
+        run.oco.recover(orders)
 
     # -- orders -----------------------------------------------------------------
 

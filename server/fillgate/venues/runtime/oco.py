@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from fillgate.domain.enums import OrderState
 from fillgate.domain.orders import Order
 from fillgate.venues.errors import ErrorKind, VenueFailure, failure_reason
 from fillgate.venues.runtime.context import VenueContext
@@ -71,6 +72,13 @@ class OcoPairing:
             await submit_order(self._ctx, self._resolver, order)
             return
         await place_pair(self._ctx, order, stop)
+
+    def recover(self, orders: list[Order]) -> None:
+        """After a restart: find the stop legs of OCO orders placed unanswered (below)."""
+        if any(self.wants(o) and o.state is OrderState.PENDING_NEW for o in orders):
+            self._timers["recover"] = asyncio.get_running_loop().create_task(
+                recover(self._ctx, orders), name=f"oco-recover-{self._ctx.account}"
+            )
 
     def take_tasks(self) -> list[asyncio.Task[None]]:
         tasks, self._timers = list(self._timers.values()), {}
@@ -130,3 +138,45 @@ async def place_pair(ctx: VenueContext, take_profit: Order, stop: Order) -> None
     if leg is None:
         log.error("event=oco_leg_missing order_id=%s", stop.order_id)
         ctx.reject(stop, "the venue's OCO answer listed no stop leg")
+
+
+async def recover(ctx: VenueContext, orders: list[Order]) -> None:
+    """Bind a stop still PENDING_NEW after a restart to its leg, if its OCO reached the venue.
+
+    The leg has no client id of ours, so the resolver cannot find it: it is read
+    from the take-profit's order (found by our client id). A stop whose OCO was
+    never placed is left to the resolver (rejected, then armed again).
+    """
+    for stop in orders:
+        if stop.state is not OrderState.PENDING_NEW or _tag(stop, NATIVE) != OCO:
+            continue
+        list_id = _tag(stop, "ct.list")
+        tp = next(
+            (
+                o
+                for o in orders
+                if o.limit_price is not None
+                and _tag(o, NATIVE) == OCO
+                and _tag(o, "ct.list") == list_id
+            ),
+            None,
+        )
+        mine = ctx.legs.current(stop.order_id)
+        if stop.limit_price is not None or tp is None or mine is None:
+            continue
+        try:
+            parent = await ctx.fetch(tp.symbol, ctx.client_id(tp, tp.version))
+            if parent is None or parent.order is None:
+                continue
+            leg = await ctx.call(
+                ctx.driver.oco_leg,  # type: ignore[attr-defined]
+                parent.order.venue_order_id,
+                retry_unknown=True,
+            )
+        except VenueFailure as failure:
+            ctx.log_failure("oco_recover_failed", stop, failure)
+            continue
+        if leg is not None:
+            ctx.legs.bind(mine, leg.venue_order_id)
+            ctx.legs.foreign.pop(leg.venue_order_id, None)
+            ctx.legs.apply(VenueReport(order=leg))
