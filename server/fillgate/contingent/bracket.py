@@ -61,6 +61,10 @@ FIX_ROLE = "fix"
 MAX_TAKE_PROFITS = 8
 
 _HUNDRED = Decimal(100)
+#: A member the venue holds with its partner as ONE native OCO order (Alpaca; the runner
+#: tags it, venues/runtime/oco.py pairs it). Such a pair is resized as a whole.
+NATIVE = "ct.native"
+
 _WAITING = (OrderState.PENDING_NEW, OrderState.PENDING_CANCEL, OrderState.PENDING_REPLACE)
 
 
@@ -259,7 +263,22 @@ def plan(
         actions: list[Action] = []
     else:
         actions = _resting_stop(entry, members, live, spec, open_qty, basis, places, mark)
-    return actions + _ladder(entry, members, spec, basis, places, quantity_places)
+    actions += _ladder(entry, members, spec, basis, places, quantity_places)
+    return _whole_oco(actions, live)
+
+
+def _native(member: Order) -> bool:
+    return dict(member.tags).get(NATIVE) == "oco"
+
+
+def _whole_oco(actions: list[Action], live: list[Order]) -> list[Action]:
+    """Resizing a member of a native OCO resizes the OCO as a whole: both are canceled,
+    then the next plan places the pair again at the new size (stop at its kept price,
+    take-profit for what its rung has not filled yet)."""
+    natives = {m.order_id for m in live if _native(m)}
+    if natives and any(isinstance(a, Resize) and a.order_id in natives for a in actions):
+        return [Cancel(order_id) for order_id in sorted(natives)]
+    return actions
 
 
 def _resting_stop(
@@ -347,6 +366,15 @@ def _ladder(
                 actions.append(Submit(role, exit_side(entry), OrderType.LIMIT, target, price))
             continue
         current = mine[-1]
+        if current.state is OrderState.CANCELED and _native(current):
+            done = ZERO
+            for m in mine:
+                done = exact_add(done, m.filled_quantity)
+            if target > done:  # canceled to resize its native OCO: place the rest again
+                price = rung.exit.price(basis, up=long, places=places)
+                rest = exact_sub(target, done)
+                actions.append(Submit(role, exit_side(entry), OrderType.LIMIT, rest, price))
+            continue
         if current.is_open and current.quantity < target:
             actions.append(Resize(current.order_id, target))
     return actions

@@ -19,6 +19,7 @@ from decimal import Decimal
 from fillgate.contingent.bracket import (
     BASIS,
     LIST,
+    NATIVE,
     ROLE,
     STOP_ROLE,
     Action,
@@ -65,6 +66,9 @@ log = logging.getLogger("fillgate.brackets")
 
 #: The events that create an order: accepted at once, or queued while its market is closed.
 _NEW = (ev.OrderAccepted, ev.OrderQueued)
+
+#: The members a native OCO pairs: the fixed stop and the one take-profit limit.
+_NATIVE_OCO = frozenset({(STOP_ROLE, OrderType.STOP), ("tp.1", OrderType.LIMIT)})
 
 #: Passes per wake-up before giving up on a list that does not settle (logged).
 MAX_ROUNDS = 20
@@ -364,9 +368,32 @@ class Brackets:
             limit_price=action.price if action.type is OrderType.LIMIT else action.limit,
             stop_price=action.price if action.type.needs_stop else None,
             strategy_id=entry.strategy_id,
-            tags=((LIST, list_id), (ROLE, action.role), (BASIS, fmt(basis))),
+            tags=(
+                (LIST, list_id),
+                (ROLE, action.role),
+                (BASIS, fmt(basis)),
+                *self._native(entry, action),
+            ),
             reduce_only=True,
         )
+
+    def _native(self, entry: Order, action: Submit) -> tuple[tuple[str, str], ...]:
+        """``ct.native = oco`` on a pair the venue holds as one OCO order (Alpaca): one
+        take-profit limit and one fixed stop (not trailing, not stop-limit); the venue
+        pairs them only when their quantities match (see venues/runtime/oco.py)."""
+        spec = spec_of(entry.tags)
+        venue = self._engine.venues.get(entry.account)
+        if (
+            spec is None
+            or not getattr(venue, "native_oco", False)
+            or self.emulates_stops(entry.account)
+            or len(spec.take_profits) != 1
+            or spec.stop_loss.kind.trailing
+            or spec.terms.tags()
+            or (action.role, action.type) not in _NATIVE_OCO
+        ):
+            return ()
+        return ((NATIVE, "oco"),)
 
     def _check(self, cmd: SubmitOrder, spec: BracketSpec) -> None:
         """Name every field of a bracket the plan cannot work with."""

@@ -143,12 +143,33 @@ class FakeAlpaca(RestFake):
         self.data.changed()
 
     def fill(self, client_id: str, quantity: Decimal, price: Decimal | None = None) -> None:
-        order = self.book.by_client_id(client_id)
+        """Fill an open order, found by client id or (an OCO leg) by venue order id."""
+        order = self.book.by_client_id(client_id) or self.book.by_id(client_id)
         if order is None or not order.is_open:
             raise ValueError(f"no open order {client_id!r}")
         if order.status == "accepted":
             self._activate(order, fill_market=False)
         self.stream.push(self.book.execute(order, quantity, price or self.prices[order.symbol]))
+        partner = self.book.by_id(order.partner) if order.partner else None
+        if order.status == "filled" and partner is not None and partner.is_open:
+            partner.touch("pending_cancel")  # OCO: one filled, Alpaca cancels the other
+            self._later(self._finish_cancel, partner)
+
+    def oco_leg(self, client_id: str) -> FakeOrder:
+        """The stop leg of the OCO order whose parent has ``client_id``."""
+        parent = self.book.by_client_id(client_id)
+        if parent is None or not parent.legs:
+            raise ValueError(f"no OCO order {client_id!r}")
+        leg = parent.legs[0]
+        return FakeOrder(
+            client_id=leg.client_order_id,
+            venue_order_id=leg.id,
+            symbol=leg.symbol,
+            side=leg.side,
+            quantity=leg.qty,
+            filled=leg.filled,
+            status=leg.status,
+        )
 
     def reject_next_order(self) -> None:
         self._reject_next = True
@@ -260,13 +281,40 @@ class FakeAlpaca(RestFake):
                 cost_basis=plain(cost),
             )
         order = Order(symbol, side, kind, tif, qty, client_id, limit, stop)
+        if body.get("order_class") == "oco":
+            problem = self._oco(order, body)
+            if problem:
+                return _error(422, 40010001, problem)
         order.touch()
         self.book.orders.append(order)
         self._later(self._activate, order, True)
+        for leg in order.legs:
+            leg.touch()
+            self.book.orders.append(leg)  # listed on its own too (GET /v2/orders, not nested)
+            self._later(self._activate, leg, False)
         if self._lose_next is not None:
             status, self._lose_next = self._lose_next, None
             return _error(status, 50010000, "upstream unavailable")
         return web.json_response(order.to_json())
+
+    def _oco(self, parent: Order, body: dict[str, Any]) -> str:
+        """Make ``parent`` an OCO order as Alpaca does: a limit take-profit parent whose
+        one leg is the stop (same side and quantity, a client id Alpaca makes up)."""
+        take_profit, stop_loss = body.get("take_profit"), body.get("stop_loss")
+        if parent.type != "limit" or not isinstance(take_profit, dict):
+            return "oco orders require type limit and take_profit.limit_price"
+        if not isinstance(stop_loss, dict) or "stop_price" not in stop_loss:
+            return "oco orders require stop_loss.stop_price"
+        parent.limit_price = Decimal(str(take_profit["limit_price"]))
+        stop = Decimal(str(stop_loss["stop_price"]))
+        leg = Order(
+            parent.symbol, parent.side, "stop", parent.time_in_force, parent.qty,
+            str(uuid.uuid4()), None, stop,
+        )  # fmt: skip
+        parent.order_class = leg.order_class = "oco"
+        parent.partner, leg.partner = leg.id, parent.id
+        parent.legs = [leg]
+        return ""
 
     def _activate(self, order: Order, fill_market: bool) -> None:
         if order.status != "accepted":
@@ -302,6 +350,10 @@ class FakeAlpaca(RestFake):
             return _error(422, 42210000, "order is not cancelable")
         order.touch("pending_cancel")
         self._later(self._finish_cancel, order)
+        partner = self.book.by_id(order.partner) if order.partner else None
+        if partner is not None and partner.is_open and partner.status != "pending_cancel":
+            partner.touch("pending_cancel")  # canceling one OCO member cancels the order
+            self._later(self._finish_cancel, partner)
         return web.Response(status=204)
 
     def _finish_cancel(self, order: Order) -> None:
@@ -316,6 +368,8 @@ class FakeAlpaca(RestFake):
             return _error(404, 40410000, "order not found")
         if not old.is_open or old.status in ("pending_cancel", "pending_replace"):
             return _error(422, 42210000, "order is not replaceable")
+        if old.order_class == "oco":  # this fake does not model replacing an OCO member
+            return _error(422, 42210000, "oco order member is not replaceable here")
         body = await self._json(request)
         client_id = str(body.get("client_order_id") or uuid.uuid4())
         if self.book.by_client_id(client_id) is not None:

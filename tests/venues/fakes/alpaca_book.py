@@ -104,6 +104,10 @@ class Order:
     canceled_at: str | None = None
     replaced_at: str | None = None
     created_s: float = field(default_factory=time.time)
+    #: An OCO member: "oco", the id of the other member, and (on the parent) its legs.
+    order_class: str = ""
+    partner: str | None = None
+    legs: list[Order] = field(default_factory=list)
 
     def touch(self, status: str | None = None) -> str:
         self.updated_at = now_text()
@@ -137,7 +141,7 @@ class Order:
             "qty": plain(self.qty),
             "filled_qty": plain(self.filled),
             "filled_avg_price": plain(self.cost / self.filled) if self.filled else None,
-            "order_class": "",
+            "order_class": self.order_class,
             "order_type": self.type,
             "type": self.type,
             "side": self.side,
@@ -147,7 +151,7 @@ class Order:
             "stop_price": plain(self.stop_price) if self.stop_price is not None else None,
             "status": self.status,
             "extended_hours": False,
-            "legs": None,
+            "legs": [leg.to_json() for leg in self.legs] or None,
             "trail_percent": None,
             "trail_price": None,
             "hwm": None,

@@ -47,11 +47,14 @@ from fillgate.venues.alpaca.sdk import (
     GetOrdersRequest,
     LimitOrderRequest,
     MarketOrderRequest,
+    OrderClass,
     OrderSide,
     QueryOrderStatus,
     ReplaceOrderRequest,
     StopLimitOrderRequest,
+    StopLossRequest,
     StopOrderRequest,
+    TakeProfitRequest,
     TradingClient,
 )
 from fillgate.venues.alpaca.settings import RULES
@@ -203,6 +206,11 @@ class AlpacaDriver:
     # -- orders --------------------------------------------------------------
 
     async def place(self, request: PlaceRequest) -> VenueReport:
+        order_request = _ORDER_MODELS[request.type](**self._fields(request))
+        raw = await self._call(self._client.submit_order, order_request)
+        return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
+
+    def _fields(self, request: PlaceRequest) -> dict[str, Any]:
         fields: dict[str, Any] = {
             "symbol": self._symbols.venue(request.symbol),
             "qty": _to_float("quantity", request.quantity),
@@ -216,9 +224,42 @@ class AlpacaDriver:
             fields["stop_price"] = _to_float("stop price", request.stop_price)
         if request.extended_hours:  # fillgate checked Alpaca's rule: LIMIT + DAY
             fields["extended_hours"] = True
-        order_request = _ORDER_MODELS[request.type](**fields)
-        raw = await self._call(self._client.submit_order, order_request)
+        return fields
+
+    async def place_oco(
+        self, take_profit: PlaceRequest, stop: PlaceRequest
+    ) -> tuple[VenueReport, VenueOrder | None]:
+        """Place a take-profit limit and a stop as ONE Alpaca OCO order (order_class oco).
+
+        The take-profit is the parent (our client id); the stop its one leg (its own
+        venue order id, a client id Alpaca makes up). Returns the parent's report
+        and the stop leg (None when the answer lists no leg).
+        """
+        assert take_profit.limit_price is not None and stop.stop_price is not None
+        tp = TakeProfitRequest(limit_price=_to_float("limit price", take_profit.limit_price))
+        sl = StopLossRequest(stop_price=_to_float("stop price", stop.stop_price))
+        fields = self._fields(take_profit)
+        model = LimitOrderRequest(
+            **fields, order_class=OrderClass.OCO, take_profit=tp, stop_loss=sl
+        )
+        raw = translate.mapping(await self._call(self._client.submit_order, model))
+        leg = translate.oco_leg(raw, self._symbols)
+        return VenueReport(order=translate.order(raw, self._symbols)), leg
+
+    async def fetch_order_by_id(self, venue_order_id: str) -> VenueReport | None:
+        """GET /v2/orders/{id} (an OCO leg has no client id of ours); None on 404."""
+        try:
+            raw = await self._call(self._client.get_order_by_id, venue_order_id)
+        except Exception as exc:
+            if self.classify(exc).kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
         return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
+
+    async def oco_leg(self, venue_order_id: str) -> VenueOrder | None:
+        """The stop leg of the OCO order ``venue_order_id`` (None when it lists none)."""
+        raw = await self._call(self._client.get_order_by_id, venue_order_id)
+        return translate.oco_leg(translate.mapping(raw), self._symbols)
 
     async def cancel(self, ref: VenueRef) -> VenueReport | None:
         """DELETE the order (204, no body): the ``canceled`` stream event confirms it."""

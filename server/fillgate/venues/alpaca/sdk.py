@@ -22,7 +22,7 @@ with warnings.catch_warnings():
     from alpaca.data.live.stock import StockDataStream
     from alpaca.data.requests import CryptoLatestQuoteRequest, StockLatestQuoteRequest
     from alpaca.trading.client import TradingClient
-    from alpaca.trading.enums import OrderSide, QueryOrderStatus
+    from alpaca.trading.enums import OrderClass, OrderSide, QueryOrderStatus
     from alpaca.trading.enums import TimeInForce as AlpacaTimeInForce
     from alpaca.trading.requests import (
         GetCalendarRequest,
@@ -31,7 +31,9 @@ with warnings.catch_warnings():
         MarketOrderRequest,
         ReplaceOrderRequest,
         StopLimitOrderRequest,
+        StopLossRequest,
         StopOrderRequest,
+        TakeProfitRequest,
     )
     from alpaca.trading.stream import TradingStream
 
@@ -45,6 +47,7 @@ __all__ = [
     "GetOrdersRequest",
     "LimitOrderRequest",
     "MarketOrderRequest",
+    "OrderClass",
     "OrderSide",
     "QueryOrderStatus",
     "ReplaceOrderRequest",
@@ -52,7 +55,9 @@ __all__ = [
     "StockHistoricalDataClient",
     "StockLatestQuoteRequest",
     "StopLimitOrderRequest",
+    "StopLossRequest",
     "StopOrderRequest",
+    "TakeProfitRequest",
     "TradingClient",
     "TradingStream",
 ]

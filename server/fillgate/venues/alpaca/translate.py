@@ -218,6 +218,12 @@ def order(raw: Raw, symbols: SymbolMap) -> VenueOrder:
         raise MalformedAnswer(f"order without {exc}") from None
 
 
+def oco_leg(raw: Raw, symbols: SymbolMap) -> VenueOrder | None:
+    """The one leg (the stop) of an Alpaca OCO order, or None when it lists none."""
+    legs = raw.get("legs") or []
+    return order(mapping(legs[0]), symbols) if legs else None
+
+
 def trade_update(data: Raw, symbols: SymbolMap) -> VenueReport:
     """Translate the ``data`` of a ``trade_updates`` message: a snapshot plus its fill."""
     try:

@@ -19,6 +19,7 @@ from fillgate.venues.base import OrderView, ReportSink
 from fillgate.venues.driver import VenueDriver, VenueSettings
 from fillgate.venues.runtime.calls import VenueCaller
 from fillgate.venues.runtime.context import VenueContext
+from fillgate.venues.runtime.oco import OcoPairing
 from fillgate.venues.runtime.orders import cancel_order, submit_order
 from fillgate.venues.runtime.pump import StreamPump
 from fillgate.venues.runtime.replace import replace_order
@@ -47,6 +48,7 @@ class _Connected:
     resolver: Resolver
     backfill: Backfill
     pump: StreamPump
+    oco: OcoPairing
 
 
 class RemoteVenue:
@@ -73,6 +75,9 @@ class RemoteVenue:
         #: Spot: every resting sell holds the balance it sells, so a bracket's stop and
         #: take-profit cannot both rest (fillgate keeps the stop; see contingent/bracket.py).
         self.sells_hold_balance = bool(getattr(driver, "sells_hold_balance", False))
+        #: The venue places a take-profit and a stop as one OCO order (Alpaca order_class
+        #: oco): the bracket runner then tags eligible pairs (see runtime/oco.py).
+        self.native_oco = callable(getattr(driver, "place_oco", None))
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -94,13 +99,16 @@ class RemoteVenue:
         resolver = Resolver(ctx)
         backfill = Backfill(ctx, resolver, functools.partial(cancel_order, ctx))
         pump = StreamPump(ctx, backfill)
-        self._run = _Connected(ctx=ctx, resolver=resolver, backfill=backfill, pump=pump)
+        oco = OcoPairing(ctx, resolver)
+        self._run = _Connected(ctx=ctx, resolver=resolver, backfill=backfill, pump=pump, oco=oco)
         pump.start()
 
     async def close(self) -> None:
         """Stop the stream, the poller and any resolution, then close the driver."""
         run = self._run
-        tasks = run.pump.take_tasks() + run.resolver.take_tasks() if run else []
+        tasks = (
+            run.pump.take_tasks() + run.resolver.take_tasks() + run.oco.take_tasks() if run else []
+        )
         for task in tasks:
             task.cancel()
         if tasks:
@@ -129,12 +137,17 @@ class RemoteVenue:
 
     async def reattach(self, orders: list[Order]) -> None:
         """Take back the open orders of a previous run (see :meth:`.Backfill.reattach`)."""
-        self._connected().backfill.reattach(orders)
+        run = self._connected()
+        run.backfill.reattach(orders)
+        run.oco.recover(orders)
 
     # -- orders -----------------------------------------------------------------
 
     async def submit(self, order: Order) -> None:
         run = self._connected()
+        if run.oco.wants(order):
+            await run.oco.submit(order)
+            return
         await submit_order(run.ctx, run.resolver, order)
 
     async def cancel(self, order: Order) -> None:

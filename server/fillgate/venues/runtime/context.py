@@ -105,9 +105,20 @@ class VenueContext:
         """Call the driver paced, timed out, retried and classified (see :class:`VenueCaller`)."""
         return await self.caller.call(fn, *args, retry_unknown=retry_unknown)
 
-    async def fetch(self, symbol: str, client_id: str) -> VenueReport | None:
-        """The venue's report of one order by client id; None when it does not know it."""
-        return await self.call(self.driver.fetch_order, symbol, client_id, retry_unknown=True)
+    async def fetch(
+        self, symbol: str, client_id: str, venue_order_id: str = ""
+    ) -> VenueReport | None:
+        """The venue's report of one order by client id; None when it does not know it.
+
+        An order the venue knows only by its own id (an OCO leg) is asked for by
+        ``venue_order_id`` where the driver can (``fetch_order_by_id``).
+        """
+        report = await self.call(self.driver.fetch_order, symbol, client_id, retry_unknown=True)
+        by_id = getattr(self.driver, "fetch_order_by_id", None)
+        if report is None and venue_order_id and by_id is not None:
+            found: VenueReport | None = await self.call(by_id, venue_order_id, retry_unknown=True)
+            return found
+        return report
 
     # -- orders -----------------------------------------------------------------
 

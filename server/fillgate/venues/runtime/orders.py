@@ -56,7 +56,7 @@ async def cancel_order(ctx: VenueContext, order: Order) -> None:
         report = await ctx.call(ctx.driver.cancel, ref, retry_unknown=True)
     except VenueFailure as failure:
         ctx.log_failure("cancel_failed", order, failure)
-        await refresh(ctx, order.symbol, leg.client_id)
+        await refresh(ctx, order.symbol, leg.client_id, ref.venue_order_id)
         current = ctx.view.order(order.order_id)
         if current is not None and current.state is OrderState.PENDING_CANCEL:
             ctx.emit(

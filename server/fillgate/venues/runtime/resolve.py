@@ -111,10 +111,10 @@ async def find(ctx: VenueContext, symbol: str, client_id: str) -> VenueReport | 
     )
 
 
-async def refresh(ctx: VenueContext, symbol: str, client_id: str) -> None:
+async def refresh(ctx: VenueContext, symbol: str, client_id: str, venue_order_id: str = "") -> None:
     """Apply the venue's current report of one order, if it can give one (once, no retry)."""
     try:
-        report = await ctx.fetch(symbol, client_id)
+        report = await ctx.fetch(symbol, client_id, venue_order_id)
     except VenueFailure:
         return
     if report is not None:

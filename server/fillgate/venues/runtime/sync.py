@@ -98,6 +98,9 @@ class Backfill:
         for snap in venue_open:
             legs.apply(VenueReport(order=snap))
             seen.add(snap.client_id)
+            mine = legs.find(snap.client_id, snap.venue_order_id)
+            if mine is not None:  # an OCO leg: the venue made up its client id
+                seen.add(mine.client_id)
         for order in ctx.view.open_orders_of(ctx.account):
             leg = legs.current(order.order_id)
             if leg is None or leg.placing or leg.client_id in seen:
@@ -106,7 +109,7 @@ class Backfill:
                 order.order_id
             ):
                 continue
-            report = await ctx.fetch(order.symbol, leg.client_id)
+            report = await ctx.fetch(order.symbol, leg.client_id, leg.venue_order_id)
             if report is not None:
                 legs.apply(report)
         legs.prune()

@@ -1,0 +1,182 @@
+"""Native OCO exits: a bracket's stop-loss and take-profit placed as ONE venue order.
+
+The bracket runner (``engine/brackets.py``) tags both members of an eligible
+pair with ``ct.native = oco`` (one take-profit limit, one fixed stop, the same
+quantity) when the driver has ``place_oco``. It submits the stop first, then
+the take-profit, in one pass. :class:`OcoPairing` holds the stop back until
+its take-profit arrives and then places the two as one order: the take-profit
+is the parent, the stop its leg. Each stays an ordinary fillgate order with
+its own leg in the :class:`~.legs.LegBook`: the take-profit by its client id,
+the stop by the venue order id of the leg (the venue makes up the leg's
+client id), which the acknowledgement journals, so a restart binds it again.
+
+A stop held back whose take-profit does not follow within
+:data:`PAIR_WAIT_S` is placed alone (emulated OCO, as before): a position
+is never left without its stop because a pair did not form.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fillgate.domain.enums import OrderState
+from fillgate.domain.orders import Order
+from fillgate.venues.errors import ErrorKind, VenueFailure, failure_reason
+from fillgate.venues.runtime.context import VenueContext
+from fillgate.venues.runtime.orders import submit_order
+from fillgate.venues.runtime.resolve import Resolver, find
+from fillgate.venues.types import VenueReport
+
+log = logging.getLogger("fillgate.venues")
+
+#: The member tag that asks for a native OCO, and its value.
+NATIVE = "ct.native"
+OCO = "oco"
+#: How long a held stop waits for its take-profit before it is placed alone.
+PAIR_WAIT_S = 2.0
+
+
+def _tag(order: Order, key: str) -> str:
+    return dict(order.tags).get(key, "")
+
+
+class OcoPairing:
+    """The stops held back until their take-profit arrives, per list id."""
+
+    def __init__(self, ctx: VenueContext, resolver: Resolver) -> None:
+        self._ctx = ctx
+        self._resolver = resolver
+        self._held: dict[str, Order] = {}
+        self._timers: dict[str, asyncio.Task[None]] = {}
+
+    def wants(self, order: Order) -> bool:
+        """True when this order is one half of a native OCO pair."""
+        return _tag(order, NATIVE) == OCO and hasattr(self._ctx.driver, "place_oco")
+
+    async def submit(self, order: Order) -> None:
+        list_id = _tag(order, "ct.list")
+        if order.stop_price is not None and order.limit_price is None:
+            self._held[list_id] = order
+            self._timers[list_id] = asyncio.get_running_loop().create_task(
+                self._alone_later(list_id), name=f"oco-wait-{order.order_id}"
+            )
+            return
+        stop = self._held.pop(list_id, None)
+        timer = self._timers.pop(list_id, None)
+        if timer is not None:
+            timer.cancel()
+        if stop is None or stop.quantity != order.quantity or stop.side is not order.side:
+            if stop is not None:
+                await submit_order(self._ctx, self._resolver, stop)
+            await submit_order(self._ctx, self._resolver, order)
+            return
+        await place_pair(self._ctx, order, stop)
+
+    def recover(self, orders: list[Order]) -> None:
+        """After a restart: find the stop legs of OCO orders placed unanswered (below)."""
+        if any(self.wants(o) and o.state is OrderState.PENDING_NEW for o in orders):
+            self._timers["recover"] = asyncio.get_running_loop().create_task(
+                recover(self._ctx, orders), name=f"oco-recover-{self._ctx.account}"
+            )
+
+    def take_tasks(self) -> list[asyncio.Task[None]]:
+        tasks, self._timers = list(self._timers.values()), {}
+        return tasks
+
+    async def _alone_later(self, list_id: str) -> None:
+        await asyncio.sleep(PAIR_WAIT_S)
+        self._timers.pop(list_id, None)
+        stop = self._held.pop(list_id, None)
+        if stop is not None:
+            log.warning("event=oco_pair_not_formed order_id=%s placed=alone", stop.order_id)
+            await submit_order(self._ctx, self._resolver, stop)
+
+
+async def place_pair(ctx: VenueContext, take_profit: Order, stop: Order) -> None:
+    """Place ``take_profit`` (parent) and ``stop`` (its leg) as one OCO order."""
+    tp_id = ctx.client_id(take_profit, take_profit.version)
+    sl_id = ctx.client_id(stop, stop.version)
+    for order in (take_profit, stop):
+        problem = ctx.check_terms(order.symbol, order.quantity, order.limit_price, order.stop_price)
+        if problem:
+            ctx.reject(take_profit, problem)
+            ctx.reject(stop, problem)
+            return
+    tp_req = ctx.request(take_profit, tp_id, take_profit.quantity, take_profit.limit_price, None)
+    sl_req = ctx.request(stop, sl_id, stop.quantity, None, stop.stop_price)
+    legs = ctx.legs
+    tp_leg = legs.add(take_profit, tp_id, placing=True)
+    sl_leg = legs.add(stop, sl_id, placing=True)
+    try:
+        report, leg = await ctx.call(ctx.driver.place_oco, tp_req, sl_req, retry_unknown=False)  # type: ignore[attr-defined]
+    except VenueFailure as failure:
+        legs.settle(tp_leg)
+        legs.settle(sl_leg)
+        if failure.kind is not ErrorKind.UNKNOWN_OUTCOME:
+            ctx.log_failure("submit_failed", take_profit, failure)
+            ctx.reject(take_profit, failure_reason(failure))
+            ctx.reject(stop, failure_reason(failure))
+            return
+        ctx.log_failure("submit_outcome_unknown", take_profit, failure)
+        found = await find(ctx, take_profit.symbol, tp_id)
+        if found is None or found.order is None:
+            reason = "UNKNOWN_OUTCOME_NOT_PLACED: the venue had no such OCO order"
+            ctx.reject(take_profit, reason)
+            ctx.reject(stop, reason)
+            return
+        report = found
+        leg = await ctx.driver.oco_leg(found.order.venue_order_id)  # type: ignore[attr-defined]
+    if leg is not None:
+        legs.bind(sl_leg, leg.venue_order_id)
+        legs.foreign.pop(leg.venue_order_id, None)  # a stream event may have come first
+    legs.apply(report)
+    legs.settle(tp_leg)
+    if leg is not None:
+        legs.apply(VenueReport(order=leg))
+    legs.settle(sl_leg)
+    if leg is None:
+        log.error("event=oco_leg_missing order_id=%s", stop.order_id)
+        ctx.reject(stop, "the venue's OCO answer listed no stop leg")
+
+
+async def recover(ctx: VenueContext, orders: list[Order]) -> None:
+    """Bind a stop still PENDING_NEW after a restart to its leg, if its OCO reached the venue.
+
+    The leg has no client id of ours, so the resolver cannot find it: it is read
+    from the take-profit's order (found by our client id). A stop whose OCO was
+    never placed is left to the resolver (rejected, then armed again).
+    """
+    for stop in orders:
+        if stop.state is not OrderState.PENDING_NEW or _tag(stop, NATIVE) != OCO:
+            continue
+        list_id = _tag(stop, "ct.list")
+        tp = next(
+            (
+                o
+                for o in orders
+                if o.limit_price is not None
+                and _tag(o, NATIVE) == OCO
+                and _tag(o, "ct.list") == list_id
+            ),
+            None,
+        )
+        mine = ctx.legs.current(stop.order_id)
+        if stop.limit_price is not None or tp is None or mine is None:
+            continue
+        try:
+            parent = await ctx.fetch(tp.symbol, ctx.client_id(tp, tp.version))
+            if parent is None or parent.order is None:
+                continue
+            leg = await ctx.call(
+                ctx.driver.oco_leg,  # type: ignore[attr-defined]
+                parent.order.venue_order_id,
+                retry_unknown=True,
+            )
+        except VenueFailure as failure:
+            ctx.log_failure("oco_recover_failed", stop, failure)
+            continue
+        if leg is not None:
+            ctx.legs.bind(mine, leg.venue_order_id)
+            ctx.legs.foreign.pop(leg.venue_order_id, None)
+            ctx.legs.apply(VenueReport(order=leg))

@@ -1,0 +1,81 @@
+"""The bracket plan for a pair held as one native OCO order (``ct.native = oco``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from fillgate.contingent.bracket import (
+    BASIS,
+    LIST,
+    NATIVE,
+    ROLE,
+    BracketSpec,
+    Cancel,
+    Exit,
+    ExitKind,
+    Resize,
+    Submit,
+    TakeProfit,
+    plan,
+)
+from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
+from fillgate.domain.orders import Order
+
+SPEC = BracketSpec(
+    Exit(ExitKind.OFFSET, D(5)), (TakeProfit(Exit(ExitKind.OFFSET, D(5)), fraction=D(1)),)
+)
+
+
+def _order(order_id: str, side: Side, quantity: str, filled: str, **kw) -> Order:
+    base = {
+        "order_id": order_id,
+        "client_order_id": order_id,
+        "account": "a",
+        "symbol": "XYZ",
+        "side": side,
+        "type": OrderType.LIMIT,
+        "time_in_force": TimeInForce.GTC,
+        "quantity": D(quantity),
+        "filled_quantity": D(filled),
+        "filled_notional": D(filled) * 100,
+        "state": OrderState.FILLED if filled == quantity else OrderState.NEW,
+    }
+    base.update(kw)
+    return Order(**base)
+
+
+def _member(order_id: str, role: str, quantity: str, filled: str = "0", native=True, **kw):
+    tags = ((LIST, "E"), (ROLE, role), (BASIS, "100"), *(((NATIVE, "oco"),) if native else ()))
+    return _order(order_id, Side.SELL, quantity, filled, tags=tags, **kw)
+
+
+def _plan(entry_filled: str, members):
+    entry = _order("E", Side.BUY, "2", entry_filled, type=OrderType.MARKET)
+    return plan(entry, members, SPEC, price_places=2, quantity_places=0)
+
+
+def _stop(quantity: str, **kw) -> Order:
+    return _member("S", "sl", quantity, type=OrderType.STOP, stop_price=D(95), **kw)
+
+
+def test_native_oco_entry_growing_cancels_both_members_instead_of_resizing():
+    tp = _member("T", "tp.1", "1", limit_price=D(105))
+
+    assert _plan("2", [_stop("1"), tp]) == [Cancel("S"), Cancel("T")]
+
+
+def test_emulated_pair_entry_growing_resizes_each_member():
+    tp = _member("T", "tp.1", "1", native=False, limit_price=D(105))
+    stop = _member("S", "sl", "1", native=False, type=OrderType.STOP, stop_price=D(95))
+
+    assert _plan("2", [stop, tp]) == [Resize("S", D(2)), Resize("T", D(2))]
+
+
+def test_native_oco_canceled_for_a_resize_is_placed_again_for_the_rest():
+    stop = _stop("2", state=OrderState.CANCELED)
+    tp = _member("T", "tp.1", "2", "1", state=OrderState.CANCELED, limit_price=D(105))
+
+    assert _plan("2", [stop, tp]) == [
+        Submit("sl", Side.SELL, OrderType.STOP, D(1), D(95)),
+        Submit("tp.1", Side.SELL, OrderType.LIMIT, D(1), D(105)),
+    ]
