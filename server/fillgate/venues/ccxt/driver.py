@@ -33,6 +33,7 @@ from fillgate.domain.values import ZERO, fmt
 from fillgate.venues.ccxt import translate
 from fillgate.venues.ccxt.errors import answer_of, classify, remember_answer
 from fillgate.venues.ccxt.exchange import create_exchange
+from fillgate.venues.ccxt.quotes import QuoteStream
 from fillgate.venues.ccxt.settings import RULES
 from fillgate.venues.ccxt.stream import UserStream
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
@@ -83,6 +84,8 @@ class CcxtDriver:
         self.secrets = credentials.values()
         self._credentials = credentials
         self._exchange: Any = None
+        #: A second instance for the quote stream (see :mod:`.quotes`), made on first use.
+        self._quote_exchange: Any = None
         self._symbols: dict[str, str] = dict(settings.symbols)
         self._ours: dict[str, str] = {v: k for k, v in self._symbols.items()}
         self._closing = asyncio.Event()
@@ -173,8 +176,10 @@ class CcxtDriver:
     async def close(self) -> None:
         self._closing.set()
         exchange, self._exchange = self._exchange, None
-        if exchange is not None:
-            await exchange.close()
+        quoting, self._quote_exchange = self._quote_exchange, None
+        for instance in (quoting, exchange):
+            if instance is not None:
+                await instance.close()
 
     # -- orders --------------------------------------------------------------------
 
@@ -320,6 +325,45 @@ class CcxtDriver:
                 )
             )
         return quotes
+
+    def quote_stream(self, symbols: list[str]) -> AsyncGenerator[VenueQuote | StreamStatus, None]:
+        """Streamed best bid and ask of the mapped ``symbols`` (see :mod:`.quotes`)."""
+        wanted = [self._symbols[s] for s in symbols if s in self._symbols]
+        return QuoteStream(self, wanted, account=self.settings.account).run()
+
+    def quote_exchange(self) -> Any:
+        """The quote stream's ccxt.pro instance, sharing the open instance's markets."""
+        if self._quote_exchange is None:
+            markets = self._ex.markets  # NotSupported when the driver is not open
+            self._quote_exchange = create_exchange(self.settings, self._credentials)
+            self._quote_exchange.set_markets(list(markets.values()))
+        return self._quote_exchange
+
+    def stream_quote(self, ticker: Mapping[str, Any]) -> VenueQuote | None:
+        """A streamed ccxt ticker as our quote, its prices as exact Decimals.
+
+        ccxt's unified ticker holds floats. They are converted here, at the
+        edge, with the market's price precision (``price_to_precision``: the
+        tick, for Binance the PRICE_FILTER ``tickSize``), so the float's binary
+        noise never reaches the engine: a venue price is always on its tick.
+        """
+        venue_symbol = ticker.get("symbol")
+        if venue_symbol not in self._ours:
+            return None
+        stamp = ticker.get("timestamp")
+        return VenueQuote(
+            symbol=self._ours[venue_symbol],
+            bid=self._stream_price(venue_symbol, ticker.get("bid")),
+            ask=self._stream_price(venue_symbol, ticker.get("ask")),
+            last=self._stream_price(venue_symbol, ticker.get("last")),  # watch_ticker's
+            ts_ns=int(stamp) * 1_000_000 if stamp else 0,  # spot bookTicker has none: arrival
+        )
+
+    def _stream_price(self, venue_symbol: str, value: object) -> Decimal | None:
+        """None for no price (Binance sends 0 for an empty side of the book)."""
+        if value is None:
+            return None
+        return translate.opt_dec(self.quote_exchange().price_to_precision(venue_symbol, value))
 
     async def fetch_positions(self) -> list[VenuePosition]:
         """Spot has no positions: each tracked symbol's base-asset balance stands in."""
