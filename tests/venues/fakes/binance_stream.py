@@ -54,7 +54,7 @@ class _Conn:
 class MarketStreams:
     """Every market-stream connection of the fake; ``prices`` gives a symbol's price."""
 
-    def __init__(self, prices: Callable[[], dict[str, Decimal]], *, tick_s: float = 1.0) -> None:
+    def __init__(self, prices: Callable[[], dict[str, Decimal]], *, tick_s: float = 0.25) -> None:
         self._prices = prices
         self.tick_s = tick_s
         self._conns: set[_Conn] = set()

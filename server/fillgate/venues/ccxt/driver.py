@@ -328,7 +328,7 @@ class CcxtDriver:
 
     def quote_stream(self, symbols: list[str]) -> AsyncGenerator[VenueQuote | StreamStatus, None]:
         """Streamed best bid and ask of the mapped ``symbols`` (see :mod:`.quotes`)."""
-        wanted = [self._symbols[s] for s in symbols if s in self._symbols]
+        wanted = {self._symbols[s]: s for s in symbols if s in self._symbols}
         return QuoteStream(self, wanted, account=self.settings.account).run()
 
     def quote_exchange(self) -> Any:
@@ -338,32 +338,6 @@ class CcxtDriver:
             self._quote_exchange = create_exchange(self.settings, self._credentials)
             self._quote_exchange.set_markets(list(markets.values()))
         return self._quote_exchange
-
-    def stream_quote(self, ticker: Mapping[str, Any]) -> VenueQuote | None:
-        """A streamed ccxt ticker as our quote, its prices as exact Decimals.
-
-        ccxt's unified ticker holds floats. They are converted here, at the
-        edge, with the market's price precision (``price_to_precision``: the
-        tick, for Binance the PRICE_FILTER ``tickSize``), so the float's binary
-        noise never reaches the engine: a venue price is always on its tick.
-        """
-        venue_symbol = ticker.get("symbol")
-        if venue_symbol not in self._ours:
-            return None
-        stamp = ticker.get("timestamp")
-        return VenueQuote(
-            symbol=self._ours[venue_symbol],
-            bid=self._stream_price(venue_symbol, ticker.get("bid")),
-            ask=self._stream_price(venue_symbol, ticker.get("ask")),
-            last=self._stream_price(venue_symbol, ticker.get("last")),  # watch_ticker's
-            ts_ns=int(stamp) * 1_000_000 if stamp else 0,  # spot bookTicker has none: arrival
-        )
-
-    def _stream_price(self, venue_symbol: str, value: object) -> Decimal | None:
-        """None for no price (Binance sends 0 for an empty side of the book)."""
-        if value is None:
-            return None
-        return translate.opt_dec(self.quote_exchange().price_to_precision(venue_symbol, value))
 
     async def fetch_positions(self) -> list[VenuePosition]:
         """Spot has no positions: each tracked symbol's base-asset balance stands in."""

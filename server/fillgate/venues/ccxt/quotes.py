@@ -25,10 +25,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, Mapping
+from decimal import Decimal
 from typing import Any, Protocol
 
 from ccxt.base.errors import NetworkError
 
+from fillgate.venues.ccxt import translate
 from fillgate.venues.errors import VenueFailure
 from fillgate.venues.types import StreamStatus, VenueQuote
 
@@ -48,20 +50,45 @@ class QuoteHost(Protocol):
 
     def closing(self) -> asyncio.Event: ...
 
-    def stream_quote(self, ticker: Mapping[str, Any]) -> VenueQuote | None:
-        """A ccxt ticker as our quote (None for a symbol we do not map)."""
-        ...
-
     def classify(self, exc: BaseException) -> VenueFailure: ...
 
 
-class QuoteStream:
-    """One run of a driver's quote stream for ``venue_symbols``: watch, reconnect, until closed."""
+def ticker_quote(exchange: Any, ticker: Mapping[str, Any], symbol: str) -> VenueQuote:
+    """A ccxt ticker as ``symbol``'s quote, its prices as exact Decimals.
 
-    def __init__(self, driver: QuoteHost, venue_symbols: list[str], *, account: str) -> None:
+    ccxt's unified ticker holds floats. They are converted here, at the edge,
+    with the market's price precision (``price_to_precision``: the tick, for
+    Binance the PRICE_FILTER ``tickSize``), so a float's binary noise never
+    reaches the engine: a venue price is always on its tick.
+    """
+
+    def price(value: object) -> Decimal | None:
+        if value is None:
+            return None
+        # opt_dec: None for 0, which Binance sends for an empty side of the book.
+        return translate.opt_dec(exchange.price_to_precision(ticker["symbol"], value))
+
+    stamp = ticker.get("timestamp")
+    return VenueQuote(
+        symbol=symbol,
+        bid=price(ticker.get("bid")),
+        ask=price(ticker.get("ask")),
+        last=price(ticker.get("last")),  # watch_ticker's; bookTicker has none
+        ts_ns=int(stamp) * 1_000_000 if stamp else 0,  # spot bookTicker has none: arrival
+    )
+
+
+class QuoteStream:
+    """One run of a driver's quote stream: watch, reconnect, until the driver closes.
+
+    ``symbols`` maps each watched ccxt symbol to ours.
+    """
+
+    def __init__(self, driver: QuoteHost, symbols: Mapping[str, str], *, account: str) -> None:
         self._driver = driver
         self._closing = driver.closing()
-        self._names = venue_symbols
+        self._ours = dict(symbols)
+        self._names = list(symbols)
         self._account = account
         #: The ``watch_ticker`` fallback: one pending watch per symbol.
         self._pending: dict[str, asyncio.Future[Any]] = {}
@@ -76,15 +103,15 @@ class QuoteStream:
             exchange.ws_dial_backoff = {}  # our backoff below is the only pacing
             up, detail = False, ""
             try:
-                while True:
+                while not self._closing.is_set():  # closed while we yielded: no new watch
                     tickers = await self._next(exchange)
                     if not up:
                         up, attempt, announce_down = True, 0, True
                         yield StreamStatus(up=True)
                     for ticker in tickers:
-                        quote = self._driver.stream_quote(ticker)
-                        if quote is not None:
-                            yield quote
+                        ours = self._ours.get(ticker.get("symbol") or "")
+                        if ours is not None:
+                            yield ticker_quote(exchange, ticker, ours)
             except asyncio.CancelledError:
                 task = asyncio.current_task()
                 if task is not None and task.cancelling() > 0:
