@@ -16,6 +16,9 @@ lack with ``InvalidOrder`` (REJECTED). Binance has no DAY time in force.
 Replace is not native: the runtime cancels and places a chained id.
 
 Fees are in the venue's commission asset (``commissionAsset`` / ``N``).
+
+Quotes: ``fetch_quotes`` reads ``/ticker/bookTicker``; ``quote_stream``
+watches the ``bookTicker`` market stream (:mod:`.quotes`).
 """
 
 from __future__ import annotations
