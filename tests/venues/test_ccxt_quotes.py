@@ -21,6 +21,7 @@ from fillgate.app import FillgateServer, create_server
 from fillgate.config import config_from_dict
 from fillgate.domain.values import SystemClock
 from fillgate.venues.ccxt import build_driver
+from fillgate.venues.ccxt.quotes import QuoteStream
 from fillgate.venues.types import StreamStatus, VenueQuote
 from fillgate_client import AsyncFillgateClient
 from fillgate_client.errors import FailedPreconditionError
@@ -122,6 +123,22 @@ async def test_ccxt_quote_stream_without_watch_bids_asks_watches_ticker(fake, dr
 
     assert calls[0] == "BTC/USDT"
     assert quote.last == Decimal("50100.5")
+
+
+async def test_ccxt_quote_stream_silent_past_idle_limit_reports_down_and_redials(fake, driver):
+    stream = QuoteStream(driver, {"BTC/USDT": "BTC-USD"}, account="acct", idle_s=0.5).run()
+    await _next_quote(stream)
+
+    fake.silence_price_streams()
+    async with asyncio.timeout(5):
+        down = await _next_status(stream)
+        fake.silence_price_streams(False)
+        up = await _next_status(stream)
+    await stream.aclose()
+
+    assert down.up is False and "no quote" in down.detail
+    assert up.up is True
+    assert fake.market_ws.connections == 2
 
 
 async def test_ccxt_quote_stream_closed_driver_ends_stream(fake, driver):

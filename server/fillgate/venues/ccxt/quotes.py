@@ -17,7 +17,10 @@ refused); the connection is then closed and dialled again after a backoff
 (0.05 s doubling to 1 s). While it is down the quote poller reads the quotes
 over REST (``fetch_quotes``). Binance's bookTicker carries no heartbeat: a
 connection that stays open but goes silent sends nothing, so its quotes age
-and go stale (``QUOTE_STALE``) instead of standing at an old price.
+and go stale (``QUOTE_STALE``) instead of standing at an old price. After
+``idle_s`` (15 s) without a message the connection counts as down and is
+dialled again, so polling covers a dead-but-open socket, and a symbol too
+quiet to tick (a new connection is up only with its first quote).
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ log = logging.getLogger("fillgate.venues.ccxt")
 _BASE_DELAY_S = 0.05
 _MAX_DELAY_S = 1.0
 _CLOSE_WS_S = 2.0
+#: No message for this long: the connection counts as down (see the module doc).
+IDLE_S = 15.0
 
 
 class QuoteHost(Protocol):
@@ -84,8 +89,16 @@ class QuoteStream:
     ``symbols`` maps each watched ccxt symbol to ours.
     """
 
-    def __init__(self, driver: QuoteHost, symbols: Mapping[str, str], *, account: str) -> None:
+    def __init__(
+        self,
+        driver: QuoteHost,
+        symbols: Mapping[str, str],
+        *,
+        account: str,
+        idle_s: float = IDLE_S,
+    ) -> None:
         self._driver = driver
+        self._idle_s = idle_s
         self._closing = driver.closing()
         self._ours = dict(symbols)
         self._names = list(symbols)
@@ -104,7 +117,10 @@ class QuoteStream:
             up, detail = False, ""
             try:
                 while not self._closing.is_set():  # closed while we yielded: no new watch
-                    tickers = await self._next(exchange)
+                    try:
+                        tickers = await asyncio.wait_for(self._next(exchange), self._idle_s)
+                    except TimeoutError:
+                        raise NetworkError(f"no quote for {self._idle_s} s") from None
                     if not up:
                         up, attempt, announce_down = True, 0, True
                         yield StreamStatus(up=True)
