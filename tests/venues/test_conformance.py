@@ -10,6 +10,7 @@ the embedded paper venue, which has none.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import time
 from collections.abc import AsyncIterator, Callable
@@ -137,11 +138,12 @@ async def eventually(predicate: Callable[[], bool], timeout: float = 8.0) -> Non
         await asyncio.sleep(0.02)
 
 
-@pytest.fixture(params=list(FAKES))
-async def venue(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+@contextlib.asynccontextmanager
+async def started(
+    name: str, monkeypatch: pytest.MonkeyPatch, **sections: dict[str, Any]
 ) -> AsyncIterator[Venue]:
-    module, cls = FAKES[request.param]
+    """The engine built from config (plus ``sections``) trading at fake venue ``name``."""
+    module, cls = FAKES[name]
     fake = getattr(importlib.import_module(module), cls)()
     await fake.start()
     for key, value in fake.environment().items():
@@ -150,6 +152,7 @@ async def venue(
         {
             "accounts": {ACCOUNT: fake.account_table()},
             "symbols": {fake.symbol: fake.symbol_table},
+            **sections,
         }
     )
     parts = build(config)
@@ -164,6 +167,14 @@ async def venue(
         await parts.reconciler.stop()
         await parts.engine.stop()
         await fake.stop()
+
+
+@pytest.fixture(params=list(FAKES))
+async def venue(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Venue]:
+    async with started(request.param, monkeypatch) as v:
+        yield v
 
 
 # -- orders -----------------------------------------------------------------------
@@ -443,3 +454,104 @@ async def test_venue_bracket_emulated_stop_closes_on_the_mark(venue: Venue) -> N
     assert stop is not None and stop.type is OrderType.MARKET and stop.reduce_only
     await venue.until(stop.order_id, OrderState.FILLED)
     assert venue.engine.book.quantity(ACCOUNT, venue.fake.symbol) == 0
+
+
+# -- quotes (issue 12): the venue's prices drive the mark, and go stale ---------------
+#
+# Run for every venue whose driver reads quotes (``fetch_quotes``; the stream
+# scenarios also need ``quote_stream``); the others are skipped with the reason
+# read from the driver, so a venue is covered as soon as its driver gains them.
+
+MAX_QUOTE_AGE_S = 1.5
+QUOTE_MARKETDATA = {"venue_quote_interval_s": 0.1, "max_quote_age_s": MAX_QUOTE_AGE_S}
+
+
+def _quote_gap(venue: Venue, *methods: str) -> str | None:
+    """Why the venue's driver cannot run a quote scenario (None: it can)."""
+    driver = getattr(venue.engine.venues[ACCOUNT], "driver", None)
+    if driver is None:
+        return f"{venue.fake.venue}: no venue driver, so no venue quote source"
+    missing = [m for m in methods if not hasattr(driver, m)]
+    if missing:
+        return f"{venue.fake.venue}: {type(driver).__name__} has no {', '.join(missing)}"
+    return None
+
+
+@pytest.fixture(params=list(FAKES))
+async def quoting(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Venue]:
+    """A venue whose quotes are read (polled, and streamed where it streams them)."""
+    sections: dict[str, dict[str, Any]] = {
+        "marketdata": QUOTE_MARKETDATA,
+        "risk": {"max_order_notional": "100000000"},  # a market order's notional needs a price
+    }
+    async with started(request.param, monkeypatch, **sections) as v:
+        gap = _quote_gap(v, "fetch_quotes")
+        if gap is not None:
+            pytest.skip(gap)
+        poller = v.parts.quotes
+        assert poller is not None
+        poller.start()
+        try:
+            yield v
+        finally:
+            await poller.stop()
+
+
+def _mark(venue: Venue) -> Decimal | None:
+    quote = venue.engine.state.quotes.quote(venue.fake.symbol)
+    return None if quote is None or quote.source != "venue" else quote.mark
+
+
+def _moved(venue: Venue, factor: str) -> Decimal:
+    tick = Decimal(1).scaleb(-int(venue.fake.symbol_table["price_precision"]))
+    return (venue.fake.price * Decimal(factor)).quantize(tick)
+
+
+async def _streaming(venue: Venue) -> None:
+    poller = venue.parts.quotes
+    assert poller is not None
+    await eventually(lambda: ACCOUNT in poller.streaming)
+
+
+async def test_venue_quotes_arrive_and_move_the_mark(quoting: Venue) -> None:
+    price = _moved(quoting, "1.01")
+
+    quoting.fake.set_price(price)
+
+    await eventually(lambda: _mark(quoting) == price)
+
+
+async def test_venue_quote_stream_drop_falls_back_to_polling(quoting: Venue) -> None:
+    gap = _quote_gap(quoting, "quote_stream")
+    if gap is not None:
+        pytest.skip(gap)
+    poller = quoting.parts.quotes
+    assert poller is not None
+    await _streaming(quoting)
+
+    await quoting.fake.drop_price_streams(refuse_s=3.0)
+    await eventually(lambda: ACCOUNT not in poller.streaming)
+    price = _moved(quoting, "0.98")
+    quoting.fake.set_price(price)  # no stream is open to carry it: only a poll can
+
+    await eventually(lambda: _mark(quoting) == price)
+    assert ACCOUNT not in poller.streaming
+    await _streaming(quoting)  # and the stream comes back by itself
+
+
+async def test_venue_silent_quote_stream_goes_stale_market_order_denied(quoting: Venue) -> None:
+    gap = _quote_gap(quoting, "quote_stream")
+    if gap is not None:
+        pytest.skip(gap)
+    await _streaming(quoting)
+    await eventually(lambda: _mark(quoting) is not None)
+
+    quoting.fake.silence_price_streams()
+    await asyncio.sleep(MAX_QUOTE_AGE_S + 0.5)
+
+    with pytest.raises(FailedPrecondition) as denied:
+        await quoting.submit("stale-1")
+    assert denied.value.reason == "QUOTE_STALE"
+    assert quoting.fake.orders() == []

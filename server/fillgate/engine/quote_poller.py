@@ -1,13 +1,15 @@
 """Venue quotes into the engine: the venue's stream, and REST polling while it is down.
 
 For each remote account whose venue streams quotes (``quote_stream``: OANDA's
-``/pricing/stream``, Alpaca's market data websocket), one task applies every
-streamed quote at once; a second task reads the quotes over REST
-(``fetch_quotes``: OANDA ``/pricing``, Alpaca's latest quotes)
-every ``venue_quote_interval_s``, but only while the stream is not up
-(before it first connects, and during an outage). A stream sends a quote
-only when it changes; its heartbeats re-confirm the last ones (their age
-restarts), so a quiet market on a live stream is not stale. Each quote goes to
+``/pricing/stream``, Alpaca's market data websocket, Binance's ``bookTicker``
+through ccxt.pro), one task applies every streamed quote at once; a second
+task reads the quotes over REST (``fetch_quotes``: OANDA ``/pricing``,
+Alpaca's latest quotes, Binance ``/ticker/bookTicker``) every
+``venue_quote_interval_s``, but only while the stream is not up (before it
+first connects, and during an outage). A stream sends a quote only when it
+changes; OANDA's heartbeats re-confirm the last ones (their age restarts), so
+a quiet market on a live OANDA stream is not stale (Alpaca's stream and
+Binance's bookTicker have no heartbeat: a quiet symbol ages). Each quote goes to
 ``Engine.on_quote`` (source ``venue``, the venue's timestamp). A failed
 poll is logged once per outage and retried at the next interval. Quotes
 nobody refreshes age: a venue that stops answering, or a stream that goes

@@ -9,7 +9,7 @@ Parsed by ``fillgate.config`` (unknown keys rejected, decimals as strings)::
     feed = "examples/quotes/sample.csv"   # a CSV of quotes to replay ("" : none)
     feed_speed = 10               # 1 = real time, 10 = ten times faster, 0 = no waiting
     feed_loop = true              # start again at the end
-    venue_quote_interval_s = 1    # poll remote venues' quotes (OANDA /pricing); 0: off
+    venue_quote_interval_s = 1    # poll remote venues' quotes while their stream is down; 0: off
     venue_account_interval_s = 5  # read remote accounts' money (OANDA, Alpaca); 0: off
     equity_drift_pct = "0.1"      # venue vs fillgate equity beyond this: VenueDrift
 """

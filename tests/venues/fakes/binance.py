@@ -14,7 +14,8 @@ Controls (plain methods, see :class:`fakes.base.FakeVenue`) plus, for driver
 tests: ``fail(...)`` injects an HTTP answer for matching requests before
 anything happens, ``requests`` records every request (method, path, raw
 params), and ``settings()`` / ``credentials()`` point a driver at the fake.
-The WebSocket API lives in :mod:`fakes.binance_ws`, the account in
+The WebSocket API lives in :mod:`fakes.binance_ws`, the public market
+streams (bookTicker) in :mod:`fakes.binance_stream`, the account in
 :mod:`fakes.binance_book`.
 """
 
@@ -33,6 +34,7 @@ from aiohttp import web
 from fakes.base import FakeOrder
 from fakes.binance_book import ZERO, BinanceError, Book, Order, insufficient
 from fakes.binance_market import BTCUSDT, exchange_info, now_ms
+from fakes.binance_stream import MarketStreams
 from fakes.binance_ws import UserDataWs, check_time
 from fakes.rest import RestFake
 from fillgate.venues.driver import Credentials, VenueSettings
@@ -79,6 +81,7 @@ class FakeBinance(RestFake):
         self._reject_next = False
         self._lose_next = False
         self.ws = UserDataWs(api_key, api_secret)
+        self.market_ws = MarketStreams(lambda: self.book.prices)
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle -----------------------------------------------------------
@@ -97,6 +100,9 @@ class FakeBinance(RestFake):
         app.router.add_get("/api/v3/myTrades", self._my_trades)
         app.router.add_get("/api/v3/account", self._account)
         app.router.add_get("/ws-api/v3", self.ws.handle)
+        app.router.add_get("/ws/{index}", self.market_ws.handle)
+        app.router.add_get("/ws", self.market_ws.handle)
+        app.router.add_get("/stream", self.market_ws.handle)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -105,6 +111,7 @@ class FakeBinance(RestFake):
 
     async def stop(self) -> None:
         await self.ws.drop(0.0)
+        await self.market_ws.drop(0.0)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -152,6 +159,15 @@ class FakeBinance(RestFake):
 
     def set_price(self, price: Decimal) -> None:
         self._publish(self.book.set_price(BTCUSDT.symbol, price))
+        self.market_ws.publish(BTCUSDT.symbol)
+
+    def silence_price_streams(self, silent: bool = True) -> None:
+        """Keep bookTicker streams open but send nothing."""
+        self.market_ws.silence(silent)
+
+    async def drop_price_streams(self, refuse_s: float = 0.5) -> None:
+        """Cut every bookTicker stream and answer 503 to new ones for ``refuse_s``."""
+        await self.market_ws.drop(refuse_s)
 
     def fill(self, client_id: str, quantity: Decimal, price: Decimal | None = None) -> None:
         order = self.book.by_client_id(client_id)

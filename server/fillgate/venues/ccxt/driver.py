@@ -16,6 +16,9 @@ lack with ``InvalidOrder`` (REJECTED). Binance has no DAY time in force.
 Replace is not native: the runtime cancels and places a chained id.
 
 Fees are in the venue's commission asset (``commissionAsset`` / ``N``).
+
+Quotes: ``fetch_quotes`` reads ``/ticker/bookTicker``; ``quote_stream``
+watches the ``bookTicker`` market stream (:mod:`.quotes`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from fillgate.domain.values import ZERO, fmt
 from fillgate.venues.ccxt import translate
 from fillgate.venues.ccxt.errors import answer_of, classify, remember_answer
 from fillgate.venues.ccxt.exchange import create_exchange
+from fillgate.venues.ccxt.quotes import QuoteStream
 from fillgate.venues.ccxt.settings import RULES
 from fillgate.venues.ccxt.stream import UserStream
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
@@ -83,6 +87,8 @@ class CcxtDriver:
         self.secrets = credentials.values()
         self._credentials = credentials
         self._exchange: Any = None
+        #: A second instance for the quote stream (see :mod:`.quotes`), made on first use.
+        self._quote_exchange: Any = None
         self._symbols: dict[str, str] = dict(settings.symbols)
         self._ours: dict[str, str] = {v: k for k, v in self._symbols.items()}
         self._closing = asyncio.Event()
@@ -173,8 +179,10 @@ class CcxtDriver:
     async def close(self) -> None:
         self._closing.set()
         exchange, self._exchange = self._exchange, None
-        if exchange is not None:
-            await exchange.close()
+        quoting, self._quote_exchange = self._quote_exchange, None
+        for instance in (quoting, exchange):
+            if instance is not None:
+                await instance.close()
 
     # -- orders --------------------------------------------------------------------
 
@@ -320,6 +328,19 @@ class CcxtDriver:
                 )
             )
         return quotes
+
+    def quote_stream(self, symbols: list[str]) -> AsyncGenerator[VenueQuote | StreamStatus, None]:
+        """Streamed best bid and ask of the mapped ``symbols`` (see :mod:`.quotes`)."""
+        wanted = {self._symbols[s]: s for s in symbols if s in self._symbols}
+        return QuoteStream(self, wanted, account=self.settings.account).run()
+
+    def quote_exchange(self) -> Any:
+        """The quote stream's ccxt.pro instance, sharing the open instance's markets."""
+        if self._quote_exchange is None:
+            markets = self._ex.markets  # NotSupported when the driver is not open
+            self._quote_exchange = create_exchange(self.settings, self._credentials)
+            self._quote_exchange.set_markets(list(markets.values()))
+        return self._quote_exchange
 
     async def fetch_positions(self) -> list[VenuePosition]:
         """Spot has no positions: each tracked symbol's base-asset balance stands in."""
