@@ -180,6 +180,13 @@ class FakeAlpaca(RestFake):
     async def drop_streams(self, refuse_s: float = 0.5) -> None:
         await self.stream.drop(refuse_s)
 
+    # The quote controls every fake venue offers (the conformance suite uses them).
+    def silence_price_streams(self, silent: bool = True) -> None:
+        self.data.silence(silent)
+
+    async def drop_price_streams(self, refuse_s: float = 0.5) -> None:
+        await self.data.drop(refuse_s)
+
     def _now_ns(self) -> int:
         """The venue's time: the market clock's ``now`` when a test fixed it."""
         now = self.market.now
