@@ -349,6 +349,7 @@ def denial_from_proto(m: Any) -> Denial:
         reason=m.reason,
         message=m.message,
         metadata=dict(m.metadata),
+        sequence=m.sequence,
     )
 
 
@@ -394,6 +395,8 @@ def stream_event_from_proto(m: Any) -> StreamEvent | None:
 
     if kind == "session":
         return session_event_from_proto(m.session)
+    if kind == "denial":
+        return denial_from_proto(m.denial)
     return None
 
 
@@ -429,6 +432,7 @@ _STREAM_ONEOF: Mapping[type[Any], str] = {
     VenueDrift: "venue_drift",
     Alert: "alert",
     SessionEvent: "session",
+    Denial: "denial",
 }
 
 

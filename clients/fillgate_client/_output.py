@@ -18,6 +18,7 @@ from .errors import FillgateError
 from .types import (
     AccountPositions,
     Alert,
+    Denial,
     ExecutionReport,
     HaltResult,
     Heartbeat,
@@ -321,6 +322,14 @@ def event_line(event: StreamEvent) -> str:
         return (
             f"{event.sequence:>6}  {format_value(event.event_time)}  MARKET {event.symbol} "
             f"({event.calendar}) -> {event.phase.label}"
+        )
+    if isinstance(event, Denial):
+        prices = (("@", event.limit_price), ("stop", event.stop_price))
+        price = "".join(f" {k} {format_value(v)}" for k, v in prices if v is not None)
+        return (
+            f"{event.sequence:>6}  {format_value(event.time)}  DENIED {event.account} "
+            f"{event.symbol} {event.side.label} {format_value(event.quantity)}{price} "
+            f"[{event.client_order_id}]: {event.reason}: {event.message}"
         )
     if isinstance(event, SubscriptionAck):
         return (

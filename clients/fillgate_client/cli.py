@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         choices=[k.label for k in StreamEventKind if k.value],
         metavar="KIND",
-        help="only these kinds of events: %(choices)s",
+        help="only these kinds of events: %(choices)s (denials come only when named)",
     )
     p.add_argument(
         "--exec-type",

@@ -127,6 +127,8 @@ class StreamEventKind(ProtoEnum):
     VENUE_DRIFT = 4
     SESSION = 5
     ALERT = 6
+    DENIAL = 7
+    """Opt-in: a stream carries denials only when ``kinds`` names this kind."""
 
 
 class PositionLifecycle(ProtoEnum):
@@ -493,7 +495,10 @@ class Alert:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Denial:
-    """An order refused before any venue saw it (a halt, a risk limit, a breaker)."""
+    """An order refused before any venue saw it (a halt, a risk limit, a breaker).
+
+    Also a stream event, for a stream that asked for ``StreamEventKind.DENIAL``.
+    """
 
     time: datetime | None
     account: str
@@ -508,6 +513,8 @@ class Denial:
     reason: str
     message: str
     metadata: Mapping[str, str] = field(default_factory=dict, hash=False)
+    sequence: int = 0
+    """The stream sequence; 0 for a denial journaled before denials were streamed."""
 
 
 class SessionPhase(ProtoEnum):
@@ -542,6 +549,7 @@ StreamEvent: TypeAlias = (
     | VenueDrift
     | Alert
     | SessionEvent
+    | Denial
     | Heartbeat
 )
 """One message of a fill stream."""

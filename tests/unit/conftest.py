@@ -182,6 +182,21 @@ class Harness:
         finally:
             sub.close()
 
+    def published_since(self, head: int) -> list[object]:
+        """The payloads published on the bus after sequence ``head``, in order."""
+        sub = self.engine.bus.subscribe(from_sequence=head)
+        try:
+            return [e.payload for e in sub.backlog]
+        finally:
+            sub.close()
+
+    def assert_only_denial_since(self, head: int, reason: str) -> ev.OrderDenied:
+        """Assert that the one event published after ``head`` is a denial for ``reason``."""
+        (denial,) = self.published_since(head)
+        assert isinstance(denial, ev.OrderDenied), denial
+        assert denial.reason == reason
+        return denial
+
     def fills(self, order_id: str) -> list[ev.OrderFilled]:
         return [r.event for r in self.reports(order_id) if isinstance(r.event, ev.OrderFilled)]
 

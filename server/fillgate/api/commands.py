@@ -267,13 +267,21 @@ _STREAM_KINDS: dict[int, type] = {
     svc_pb.STREAM_EVENT_KIND_VENUE_DRIFT: ev.VenueDrift,
     svc_pb.STREAM_EVENT_KIND_SESSION: ev.SessionChanged,
     svc_pb.STREAM_EVENT_KIND_ALERT: ev.AlertRaised,
+    svc_pb.STREAM_EVENT_KIND_DENIAL: ev.OrderDenied,
 }
+
+
+def _not_denial(payload: object) -> bool:
+    return type(payload) is not ev.OrderDenied
 
 
 def _stream_filter(
     v: Violations, kinds: Iterable[int], exec_types: Iterable[int]
 ) -> Callable[[object], bool] | None:
-    """Return the payload filter a StreamFillsRequest asks for (None: every event)."""
+    """Return the payload filter a StreamFillsRequest asks for.
+
+    Denials are opt-in: without ``kinds`` naming them, every other kind passes.
+    """
     wanted: set[type] = set()
     for i, kind in enumerate(kinds):
         if kind in _STREAM_KINDS:
@@ -287,10 +295,12 @@ def _stream_filter(
         _enum(v, f"exec_types[{i}]", t, ExecType, "EXEC_TYPE") for i, t in enumerate(exec_types)
     )
     if not types and not execs:
-        return None
+        return _not_denial
 
     def keep(payload: object) -> bool:
         if types and type(payload) not in types:
+            return False
+        if not types and type(payload) is ev.OrderDenied:
             return False
         return not execs or type(payload) is not ExecutionReport or payload.exec_type in execs
 

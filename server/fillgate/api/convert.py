@@ -196,9 +196,10 @@ def alert(item: BusEvent) -> alert_pb2.Alert:
     )
 
 
-def denial(d: ev.OrderDenied) -> alert_pb2.Denial:
+def denial(d: ev.OrderDenied, sequence: int = 0) -> alert_pb2.Denial:
     c = d.command
     return alert_pb2.Denial(
+        sequence=sequence,
         time=timestamp(d.ts_ns),
         account=c.account,
         symbol=c.symbol,
@@ -262,6 +263,8 @@ def stream_message(item: BusEvent) -> svc_pb.StreamFillsResponse:
         return svc_pb.StreamFillsResponse(trading_state_changed=trading_state_changed(item))
     if isinstance(payload, ev.SessionChanged):
         return svc_pb.StreamFillsResponse(session=session_event(item))
+    if isinstance(payload, ev.OrderDenied):
+        return svc_pb.StreamFillsResponse(denial=denial(payload, item.sequence))
     raise TypeError(f"no stream message for {type(payload).__name__}")
 
 

@@ -159,7 +159,8 @@ class ReportServicer(pb_grpc.ReportServiceServicer):  # type: ignore[misc]
             end_ns=end,
             limit=req.limit or default,
         )
-        return pb.ListDenialsResponse(denials=[denial(d) for d in found], truncated=truncated)
+        denials = [denial(d, seq) for seq, d in found]
+        return pb.ListDenialsResponse(denials=denials, truncated=truncated)
 
     @translated
     async def DailyReport(

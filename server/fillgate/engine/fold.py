@@ -298,5 +298,7 @@ def fold(state: State, event: Any, exec_id: str = "", monotonic_ns: int = 0) -> 
         return Applied(event, event.account, event.symbol)  # an alert: streamed, no state
     if isinstance(event, ev.OrderDenied):
         state.denied += 1
-        return _UNSTREAMED
+        # Streamed (so sequenced and resumable), but only to consumers that ask for
+        # denials: see api/commands.py _stream_filter.
+        return Applied(event, event.command.account, event.command.symbol)
     raise TypeError(f"fold: {type(event).__name__} is not an event")

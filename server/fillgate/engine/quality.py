@@ -249,17 +249,19 @@ async def list_denials(
     start_ns: int | None = None,
     end_ns: int | None = None,
     limit: int,
-) -> tuple[list[ev.OrderDenied], bool]:
-    """The newest ``limit`` journaled denials matching the filter, oldest first; truncated?"""
+) -> tuple[list[tuple[int, ev.OrderDenied]], bool]:
+    """The newest ``limit`` journaled denials matching the filter, oldest first, each with
+    its stream sequence (0 when journaled before denials were streamed); truncated?"""
     if journal is None:
         raise FailedPrecondition("JOURNAL_OFF", "the journal is off: there is no history to report")
     await journal.durable()
-    kept: deque[ev.OrderDenied] = deque(maxlen=limit)
+    kept: deque[tuple[int, ev.OrderDenied]] = deque(maxlen=limit)
     seen = 0
     for index, body in enumerate(read_bodies(journal.path)):
         if index % CHUNK == 0:
             await asyncio.sleep(0)
-        event = decode(body).event
+        record = decode(body)
+        event = record.event
         if type(event) is not ev.OrderDenied:
             continue
         if accounts and event.command.account not in accounts:
@@ -269,5 +271,5 @@ async def list_denials(
         ):
             continue
         seen += 1
-        kept.append(event)
+        kept.append((record.stream_seq, event))
     return list(kept), seen > len(kept)

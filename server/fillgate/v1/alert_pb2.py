@@ -26,7 +26,7 @@ from fillgate.v1 import order_pb2 as fillgate_dot_v1_dot_order__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x66illgate/v1/alert.proto\x12\x0b\x66illgate.v1\x1a\x17\x66illgate/v1/order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc3\x01\n\x05\x41lert\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12$\n\x04kind\x18\x02 \x01(\x0e\x32\x16.fillgate.v1.AlertKind\x12\x0f\n\x07\x61\x63\x63ount\x18\x03 \x01(\t\x12\x0e\n\x06symbol\x18\x04 \x01(\t\x12\r\n\x05value\x18\x05 \x01(\t\x12\x11\n\tthreshold\x18\x06 \x01(\t\x12\x0f\n\x07message\x18\x07 \x01(\t\x12.\n\nalert_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8a\x03\n\x06\x44\x65nial\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61\x63\x63ount\x18\x02 \x01(\t\x12\x0e\n\x06symbol\x18\x03 \x01(\t\x12\x1f\n\x04side\x18\x04 \x01(\x0e\x32\x11.fillgate.v1.Side\x12\x10\n\x08quantity\x18\x05 \x01(\t\x12$\n\x04type\x18\x06 \x01(\x0e\x32\x16.fillgate.v1.OrderType\x12\x13\n\x0blimit_price\x18\x07 \x01(\t\x12\x12\n\nstop_price\x18\x08 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\t \x01(\t\x12\x13\n\x0bstrategy_id\x18\n \x01(\t\x12\x0e\n\x06reason\x18\x0b \x01(\t\x12\x0f\n\x07message\x18\x0c \x01(\t\x12\x33\n\x08metadata\x18\r \x03(\x0b\x32!.fillgate.v1.Denial.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\x9d\x02\n\tAlertKind\x12\x1a\n\x16\x41LERT_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41LERT_KIND_SLIPPAGE\x10\x01\x12\x1f\n\x1b\x41LERT_KIND_RECONCILE_FAILED\x10\x02\x12\x1e\n\x1a\x41LERT_KIND_BREAKER_TRIPPED\x10\x03\x12\x1c\n\x18\x41LERT_KIND_AUTH_FAILURES\x10\x04\x12!\n\x1d\x41LERT_KIND_JOURNAL_FSYNC_SLOW\x10\x05\x12!\n\x1d\x41LERT_KIND_VENUE_DISCONNECTED\x10\x06\x12\x19\n\x15\x41LERT_KIND_DATA_STALE\x10\x07\x12\x1b\n\x17\x41LERT_KIND_DATA_RESUMED\x10\x08\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x66illgate/v1/alert.proto\x12\x0b\x66illgate.v1\x1a\x17\x66illgate/v1/order.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc3\x01\n\x05\x41lert\x12\x10\n\x08sequence\x18\x01 \x01(\x04\x12$\n\x04kind\x18\x02 \x01(\x0e\x32\x16.fillgate.v1.AlertKind\x12\x0f\n\x07\x61\x63\x63ount\x18\x03 \x01(\t\x12\x0e\n\x06symbol\x18\x04 \x01(\t\x12\r\n\x05value\x18\x05 \x01(\t\x12\x11\n\tthreshold\x18\x06 \x01(\t\x12\x0f\n\x07message\x18\x07 \x01(\t\x12.\n\nalert_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9c\x03\n\x06\x44\x65nial\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61\x63\x63ount\x18\x02 \x01(\t\x12\x0e\n\x06symbol\x18\x03 \x01(\t\x12\x1f\n\x04side\x18\x04 \x01(\x0e\x32\x11.fillgate.v1.Side\x12\x10\n\x08quantity\x18\x05 \x01(\t\x12$\n\x04type\x18\x06 \x01(\x0e\x32\x16.fillgate.v1.OrderType\x12\x13\n\x0blimit_price\x18\x07 \x01(\t\x12\x12\n\nstop_price\x18\x08 \x01(\t\x12\x17\n\x0f\x63lient_order_id\x18\t \x01(\t\x12\x13\n\x0bstrategy_id\x18\n \x01(\t\x12\x0e\n\x06reason\x18\x0b \x01(\t\x12\x0f\n\x07message\x18\x0c \x01(\t\x12\x33\n\x08metadata\x18\r \x03(\x0b\x32!.fillgate.v1.Denial.MetadataEntry\x12\x10\n\x08sequence\x18\x0e \x01(\x04\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\x9d\x02\n\tAlertKind\x12\x1a\n\x16\x41LERT_KIND_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41LERT_KIND_SLIPPAGE\x10\x01\x12\x1f\n\x1b\x41LERT_KIND_RECONCILE_FAILED\x10\x02\x12\x1e\n\x1a\x41LERT_KIND_BREAKER_TRIPPED\x10\x03\x12\x1c\n\x18\x41LERT_KIND_AUTH_FAILURES\x10\x04\x12!\n\x1d\x41LERT_KIND_JOURNAL_FSYNC_SLOW\x10\x05\x12!\n\x1d\x41LERT_KIND_VENUE_DISCONNECTED\x10\x06\x12\x19\n\x15\x41LERT_KIND_DATA_STALE\x10\x07\x12\x1b\n\x17\x41LERT_KIND_DATA_RESUMED\x10\x08\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,12 +35,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DENIAL_METADATAENTRY']._loaded_options = None
   _globals['_DENIAL_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_ALERTKIND']._serialized_start=694
-  _globals['_ALERTKIND']._serialized_end=979
+  _globals['_ALERTKIND']._serialized_start=712
+  _globals['_ALERTKIND']._serialized_end=997
   _globals['_ALERT']._serialized_start=99
   _globals['_ALERT']._serialized_end=294
   _globals['_DENIAL']._serialized_start=297
-  _globals['_DENIAL']._serialized_end=691
-  _globals['_DENIAL_METADATAENTRY']._serialized_start=644
-  _globals['_DENIAL_METADATAENTRY']._serialized_end=691
+  _globals['_DENIAL']._serialized_end=709
+  _globals['_DENIAL_METADATAENTRY']._serialized_start=662
+  _globals['_DENIAL_METADATAENTRY']._serialized_end=709
 # @@protoc_insertion_point(module_scope)

@@ -53,7 +53,7 @@ class Alert(_message.Message):
     def __init__(self, sequence: _Optional[int] = ..., kind: _Optional[_Union[AlertKind, str]] = ..., account: _Optional[str] = ..., symbol: _Optional[str] = ..., value: _Optional[str] = ..., threshold: _Optional[str] = ..., message: _Optional[str] = ..., alert_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Denial(_message.Message):
-    __slots__ = ("time", "account", "symbol", "side", "quantity", "type", "limit_price", "stop_price", "client_order_id", "strategy_id", "reason", "message", "metadata")
+    __slots__ = ("time", "account", "symbol", "side", "quantity", "type", "limit_price", "stop_price", "client_order_id", "strategy_id", "reason", "message", "metadata", "sequence")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +74,7 @@ class Denial(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     time: _timestamp_pb2.Timestamp
     account: str
     symbol: str
@@ -87,4 +88,5 @@ class Denial(_message.Message):
     reason: str
     message: str
     metadata: _containers.ScalarMap[str, str]
-    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., quantity: _Optional[str] = ..., type: _Optional[_Union[_order_pb2.OrderType, str]] = ..., limit_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., client_order_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    sequence: int
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., quantity: _Optional[str] = ..., type: _Optional[_Union[_order_pb2.OrderType, str]] = ..., limit_price: _Optional[str] = ..., stop_price: _Optional[str] = ..., client_order_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., reason: _Optional[str] = ..., message: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., sequence: _Optional[int] = ...) -> None: ...

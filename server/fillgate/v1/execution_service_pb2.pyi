@@ -28,6 +28,7 @@ class StreamEventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STREAM_EVENT_KIND_VENUE_DRIFT: _ClassVar[StreamEventKind]
     STREAM_EVENT_KIND_SESSION: _ClassVar[StreamEventKind]
     STREAM_EVENT_KIND_ALERT: _ClassVar[StreamEventKind]
+    STREAM_EVENT_KIND_DENIAL: _ClassVar[StreamEventKind]
 STREAM_EVENT_KIND_UNSPECIFIED: StreamEventKind
 STREAM_EVENT_KIND_EXECUTION_REPORT: StreamEventKind
 STREAM_EVENT_KIND_TRADING_STATE: StreamEventKind
@@ -35,6 +36,7 @@ STREAM_EVENT_KIND_RISK_ALERT: StreamEventKind
 STREAM_EVENT_KIND_VENUE_DRIFT: StreamEventKind
 STREAM_EVENT_KIND_SESSION: StreamEventKind
 STREAM_EVENT_KIND_ALERT: StreamEventKind
+STREAM_EVENT_KIND_DENIAL: StreamEventKind
 
 class SubmitOrderRequest(_message.Message):
     __slots__ = ("account", "symbol", "side", "quantity", "type", "limit_price", "stop_price", "time_in_force", "client_order_id", "strategy_id", "tags", "reduce_only", "expire_time", "expire_after", "extended_hours")
@@ -180,7 +182,7 @@ class StreamFillsRequest(_message.Message):
     def __init__(self, accounts: _Optional[_Iterable[str]] = ..., symbols: _Optional[_Iterable[str]] = ..., from_sequence: _Optional[int] = ..., heartbeat_interval_ms: _Optional[int] = ..., max_batch: _Optional[int] = ..., kinds: _Optional[_Iterable[_Union[StreamEventKind, str]]] = ..., exec_types: _Optional[_Iterable[_Union[_execution_pb2.ExecType, str]]] = ...) -> None: ...
 
 class StreamFillsResponse(_message.Message):
-    __slots__ = ("subscribed", "execution_report", "trading_state_changed", "heartbeat", "risk_alert", "venue_drift", "session", "alert", "batch")
+    __slots__ = ("subscribed", "execution_report", "trading_state_changed", "heartbeat", "risk_alert", "venue_drift", "session", "alert", "batch", "denial")
     SUBSCRIBED_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_REPORT_FIELD_NUMBER: _ClassVar[int]
     TRADING_STATE_CHANGED_FIELD_NUMBER: _ClassVar[int]
@@ -190,6 +192,7 @@ class StreamFillsResponse(_message.Message):
     SESSION_FIELD_NUMBER: _ClassVar[int]
     ALERT_FIELD_NUMBER: _ClassVar[int]
     BATCH_FIELD_NUMBER: _ClassVar[int]
+    DENIAL_FIELD_NUMBER: _ClassVar[int]
     subscribed: SubscriptionAck
     execution_report: _execution_pb2.ExecutionReport
     trading_state_changed: _trading_state_pb2.TradingStateChanged
@@ -199,7 +202,8 @@ class StreamFillsResponse(_message.Message):
     session: _session_pb2.SessionEvent
     alert: _alert_pb2.Alert
     batch: EventBatch
-    def __init__(self, subscribed: _Optional[_Union[SubscriptionAck, _Mapping]] = ..., execution_report: _Optional[_Union[_execution_pb2.ExecutionReport, _Mapping]] = ..., trading_state_changed: _Optional[_Union[_trading_state_pb2.TradingStateChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., risk_alert: _Optional[_Union[_risk_pb2.RiskAlert, _Mapping]] = ..., venue_drift: _Optional[_Union[_venue_pb2.VenueDrift, _Mapping]] = ..., session: _Optional[_Union[_session_pb2.SessionEvent, _Mapping]] = ..., alert: _Optional[_Union[_alert_pb2.Alert, _Mapping]] = ..., batch: _Optional[_Union[EventBatch, _Mapping]] = ...) -> None: ...
+    denial: _alert_pb2.Denial
+    def __init__(self, subscribed: _Optional[_Union[SubscriptionAck, _Mapping]] = ..., execution_report: _Optional[_Union[_execution_pb2.ExecutionReport, _Mapping]] = ..., trading_state_changed: _Optional[_Union[_trading_state_pb2.TradingStateChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., risk_alert: _Optional[_Union[_risk_pb2.RiskAlert, _Mapping]] = ..., venue_drift: _Optional[_Union[_venue_pb2.VenueDrift, _Mapping]] = ..., session: _Optional[_Union[_session_pb2.SessionEvent, _Mapping]] = ..., alert: _Optional[_Union[_alert_pb2.Alert, _Mapping]] = ..., batch: _Optional[_Union[EventBatch, _Mapping]] = ..., denial: _Optional[_Union[_alert_pb2.Denial, _Mapping]] = ...) -> None: ...
 
 class EventBatch(_message.Message):
     __slots__ = ("events",)

@@ -10,6 +10,8 @@ from types import SimpleNamespace
 
 import grpc
 
+from fillgate.v1 import alert_pb2 as alert_pb
+from fillgate.v1 import execution_service_pb2 as svc_pb
 from fillgate_client import _convert, _output
 from fillgate_client.errors import FailedPreconditionError, InvalidArgumentError
 from fillgate_client.types import OrderState, Side
@@ -160,3 +162,26 @@ def test_positions_text_shows_entry_time_and_age(pb: SimpleNamespace) -> None:
     assert header.split()[-2:] == ["OPENED", "AGE"]
     assert "2024-05-01 12:00:01.500" in row  # T2, the sample's open_time
     assert row.split()[-1].endswith("h")  # over a day old: days and hours
+
+
+def test_event_line_denial_shows_sequence_order_and_reason() -> None:
+    denial = _convert.stream_event_from_proto(
+        svc_pb.StreamFillsResponse(
+            denial=alert_pb.Denial(
+                sequence=7,
+                account="paper",
+                symbol="BTC-USD",
+                side=1,
+                quantity="0.5",
+                type=2,
+                limit_price="49000",
+                client_order_id="c-1",
+                reason="TRADING_HALTED",
+                message="trading is halted",
+            )
+        )
+    )
+    line = _output.event_line(denial)  # type: ignore[arg-type]
+    assert " ".join(line.split()) == (
+        "7 DENIED paper BTC-USD buy 0.5 @ 49000 [c-1]: TRADING_HALTED: trading is halted"
+    )

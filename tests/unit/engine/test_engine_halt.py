@@ -29,12 +29,12 @@ BUY, SELL = Side.BUY, Side.SELL
 
 
 async def _denied(harness, reason: str, **overrides) -> FailedPrecondition:
-    """Submit, expect a FailedPrecondition with ``reason`` and nothing changed."""
+    """Submit, expect a FailedPrecondition with ``reason``: no order, only the denial published."""
     head, count = harness.head, harness.order_count()
     with pytest.raises(FailedPrecondition) as info:
         await harness.submit(**overrides)
     assert info.value.reason == reason
-    assert harness.head == head
+    harness.assert_only_denial_since(head, reason)
     assert harness.order_count() == count
     return info.value
 

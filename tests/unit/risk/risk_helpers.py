@@ -27,7 +27,8 @@ async def denied(
     kind: type[FillgateError] = FailedPrecondition,
     **order: Any,
 ) -> FillgateError:
-    """Submit; expect ``kind`` with ``reason`` (and limit/value metadata), no order, a denial."""
+    """Submit; expect ``kind`` with ``reason`` (and limit/value metadata), no order, and
+    only the denial itself published (streamed to consumers that ask for denials)."""
     head, count, denials = h.head, h.order_count(), h.engine.state.denied
     with pytest.raises(kind) as info:
         await h.submit(**order)
@@ -37,7 +38,8 @@ async def denied(
         assert exc.metadata["limit"] == limit
     if value is not None:
         assert exc.metadata["value"] == value
-    assert (h.head, h.order_count()) == (head, count)
+    assert h.order_count() == count
+    h.assert_only_denial_since(head, reason)
     assert h.engine.state.denied == denials + 1  # journaled as OrderDenied
     return exc
 
