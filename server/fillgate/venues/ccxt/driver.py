@@ -357,7 +357,7 @@ class CcxtDriver:
         return positions
 
     async def fetch_account(self) -> VenueAccount:
-        """Cash, equity and buying power in the configured symbols' quote asset (:mod:`.account`)."""
+        """Cash, equity, buying power in the configured quote asset (see :mod:`.account`)."""
         pairs = [
             account.Pair(ours, str(market["baseId"]), str(market["quoteId"]))
             for ours, market in ((o, self._ex.market(v)) for o, v in self.settings.symbols.items())
