@@ -140,9 +140,13 @@ async def eventually(predicate: Callable[[], bool], timeout: float = 8.0) -> Non
 
 @contextlib.asynccontextmanager
 async def started(
-    name: str, monkeypatch: pytest.MonkeyPatch, **sections: dict[str, Any]
+    name: str,
+    monkeypatch: pytest.MonkeyPatch,
+    account: dict[str, Any] | None = None,
+    **sections: dict[str, Any],
 ) -> AsyncIterator[Venue]:
-    """The engine built from config (plus ``sections``) trading at fake venue ``name``."""
+    """The engine built from config (plus ``sections``, and ``account`` over the fake's
+    account table) trading at fake venue ``name``."""
     module, cls = FAKES[name]
     fake = getattr(importlib.import_module(module), cls)()
     await fake.start()
@@ -150,7 +154,7 @@ async def started(
         monkeypatch.setenv(key, value)
     config = config_from_dict(
         {
-            "accounts": {ACCOUNT: fake.account_table()},
+            "accounts": {ACCOUNT: fake.account_table() | (account or {})},
             "symbols": {fake.symbol: fake.symbol_table},
             **sections,
         }

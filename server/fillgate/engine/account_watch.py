@@ -1,7 +1,8 @@
 """Account state from the venues: read each remote account's money, baseline once, watch drift.
 
 Every ``venue_account_interval_s`` each remote account whose driver can say
-(``fetch_account``: OANDA ``/summary``, Alpaca ``/v2/account``) is read and
+(``fetch_account``: OANDA ``/summary``, Alpaca ``/v2/account``, Binance
+``/api/v3/account`` valued at its ``bookTicker``) is read and
 the read folded (``VenueAccountRead``, not journaled). The first read an
 account ever gets moves fillgate's cash so its equity is the venue's
 (``EquityBaselined``, journaled once): the config's ``starting_cash`` is the

@@ -18,7 +18,7 @@ serves every venue.
 | fetch_fills        | yes      | reconciliation and backfill after a stream gap            |
 | fetch_positions    | yes      | reconciliation (spot: base-asset balances)                |
 | fetch_balances     | yes      | reconciliation                                            |
-| fetch_account      | no       | cash, equity, buying power, margin (OANDA, Alpaca)        |
+| fetch_account      | no       | cash, equity, buying power, margin (OANDA, Alpaca, ccxt)  |
 | fetch_quotes       | no       | best bid/ask of symbols over REST (OANDA ``/pricing``)    |
 | quote_stream       | no       | streamed quotes + StreamStatus (OANDA ``/pricing/stream``)|
 | stream             | yes      | yields reports; StreamStatus(up=True) after each connect  |

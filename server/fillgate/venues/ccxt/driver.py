@@ -17,6 +17,9 @@ Replace is not native: the runtime cancels and places a chained id.
 
 Fees are in the venue's commission asset (``commissionAsset`` / ``N``).
 
+Account money: ``fetch_account`` values the spot balances in the quote asset
+of the configured symbols (:mod:`.account`).
+
 Quotes: ``fetch_quotes`` reads ``/ticker/bookTicker``; ``quote_stream``
 watches the ``bookTicker`` market stream (:mod:`.quotes`).
 """
@@ -33,7 +36,7 @@ from ccxt.base.errors import InvalidOrder, NotSupported, OrderNotFound
 
 from fillgate.domain.enums import Side, TimeInForce
 from fillgate.domain.values import ZERO, fmt
-from fillgate.venues.ccxt import translate
+from fillgate.venues.ccxt import account, translate
 from fillgate.venues.ccxt.errors import answer_of, classify, remember_answer
 from fillgate.venues.ccxt.exchange import create_exchange
 from fillgate.venues.ccxt.quotes import QuoteStream
@@ -45,6 +48,7 @@ from fillgate.venues.types import (
     Instrument,
     PlaceRequest,
     StreamStatus,
+    VenueAccount,
     VenueBalance,
     VenueFill,
     VenueOrder,
@@ -351,6 +355,14 @@ class CcxtDriver:
             free, locked = balances.get(base, (ZERO, ZERO))
             positions.append(VenuePosition(symbol=ours, quantity=free + locked))
         return positions
+
+    async def fetch_account(self) -> VenueAccount:
+        """Cash, equity, buying power in the configured quote asset (see :mod:`.account`)."""
+        pairs = [
+            account.Pair(ours, str(market["baseId"]), str(market["quoteId"]))
+            for ours, market in ((o, self._ex.market(v)) for o, v in self.settings.symbols.items())
+        ]
+        return await account.read(pairs, await self._balances(), self.fetch_quotes)
 
     # -- stream ----------------------------------------------------------------------
 
