@@ -81,8 +81,14 @@ def register(command: Command) -> None:
         )
         p.add_argument("--client-order-id", metavar="ID")
         p.add_argument("--strategy", metavar="ID")
-    p = command("orderlist", _orderlist, "show an order list (a bracket) and its members")
-    p.add_argument("list_id", metavar="LIST_ID")
+    p = command(
+        "orderlist",
+        _orderlist,
+        "show an order list (a bracket) and its members; 'orderlist cancel LIST_ID' ends it",
+    )
+    p.add_argument("verb", metavar="[cancel] LIST_ID")
+    p.add_argument("list_id", metavar="", nargs="?", help=argparse.SUPPRESS)
+    p.add_argument("--account", metavar="ACCOUNT", help="cancel: the list's account (optional)")
 
 
 def _decimal(text: str) -> Decimal:
@@ -163,7 +169,14 @@ def _order_list(client: FillgateClient, args: argparse.Namespace, out: TextIO) -
 
 
 def _orderlist(client: FillgateClient, args: argparse.Namespace, out: TextIO) -> int:
-    _emit(out, args, client.get_order_list(args.list_id))
+    """``orderlist LIST_ID`` shows a list; ``orderlist cancel LIST_ID`` ends it (its working
+    members canceled, never re-placed; the position stays)."""
+    if args.list_id is None:
+        _emit(out, args, client.get_order_list(args.verb))
+    elif args.verb == "cancel":
+        _emit(out, args, client.cancel_order_list(args.list_id, account=args.account))
+    else:
+        raise SystemExit(f"error: unknown orderlist action {args.verb!r}: try 'cancel'")
     return 0
 
 

@@ -511,6 +511,19 @@ class AsyncFillgateClient:
             )
         return contingent.order_list_from_proto(response.order_list)
 
+    async def cancel_order_list(self, list_id: str, *, account: str | None = None) -> OrderList:
+        """End a bracket or order list: its working members are canceled and nothing is
+        re-placed; fills and the position stay. Repeating it cancels nothing new."""
+        stub = contingent.contingent_grpc.ContingentServiceStub(self._stubs_channel())
+        request = contingent.contingent_pb.CancelOrderListRequest(
+            list_id=list_id, account=account or ""
+        )
+        with translate_errors():
+            response = await stub.CancelOrderList(
+                request, timeout=self._timeout, metadata=self._metadata
+            )
+        return contingent.order_list_from_proto(response.order_list)
+
     async def submit_order_list(
         self,
         account: str,

@@ -67,3 +67,49 @@ async def test_order_list_of_an_unreadable_account_is_not_found(served) -> None:
     async with client(server, tokens["reader"]) as other:
         with pytest.raises(NotFoundError):
             await other.get_order_list(placed.list_id)
+
+
+async def _paper_bracket(server: FillgateServer, tokens) -> str:  # type: ignore[no-untyped-def]
+    async with client(server, tokens["paper-trader"]) as owner:
+        placed = await owner.submit_bracket(
+            "paper", "BTC-USD", "buy", "0.01", stop_loss="percent:2"
+        )
+    return placed.list_id
+
+
+@pytest.mark.parametrize("who", ["trader", "paper-reader"])
+async def test_cancel_order_list_without_trade_on_its_account_is_denied(served, who) -> None:  # type: ignore[no-untyped-def]
+    server, tokens = served
+    list_id = await _paper_bracket(server, tokens)
+
+    async with client(server, tokens[who]) as other:
+        with pytest.raises(PermissionDeniedError) as err:
+            await other.cancel_order_list(list_id)
+
+    assert err.value.metadata["scope"] == "trade:paper"
+    assert server.parts.brackets.get(list_id).state == "ACTIVE"
+
+
+async def test_cancel_order_list_by_trader_of_its_account_records_the_principal(served) -> None:  # type: ignore[no-untyped-def]
+    server, tokens = served
+    list_id = await _paper_bracket(server, tokens)
+
+    async with client(server, tokens["paper-trader"]) as owner:
+        ended = await owner.cancel_order_list(list_id)
+
+    journal = server.parts.engine.journal
+    assert journal is not None
+    rows = [orjson.loads(body) for _, body in iter_bodies(Path(journal.path).read_bytes())]
+    assert ended.state == "CANCELED"
+    assert [r[5:] for r in rows if r[0] == "ct.list_ended"] == [
+        [list_id, {"auth.by": "paper-trader"}]
+    ]
+
+
+async def test_cancel_order_list_unknown_id_without_wildcard_is_denied(served) -> None:  # type: ignore[no-untyped-def]
+    server, tokens = served
+    async with client(server, tokens["trader"]) as trader:
+        with pytest.raises(PermissionDeniedError):
+            await trader.cancel_order_list("O-nope-1")
+        with pytest.raises(NotFoundError):  # naming an account it trades: not found
+            await trader.cancel_order_list("O-nope-1", account="alpha")

@@ -18,7 +18,16 @@ from google.protobuf.descriptor import MethodDescriptor
 from wire import CHANNEL_OPTIONS, Answer, call
 
 import fillgate.v1
-from fillgate.api.authorization import ADMIN, AUDIT, AUTHENTICATED, OPEN, ORDER, RULES, TRADE
+from fillgate.api.authorization import (
+    ADMIN,
+    AUDIT,
+    AUTHENTICATED,
+    LIST,
+    OPEN,
+    ORDER,
+    RULES,
+    TRADE,
+)
 
 DENIED = grpc.StatusCode.PERMISSION_DENIED
 UNAUTH = grpc.StatusCode.UNAUTHENTICATED
@@ -56,6 +65,9 @@ def request_for(m: MethodDescriptor) -> bytes:
     if rule is not None and rule.field == ORDER:
         request.order.account = "alpha"
         request.order.client_order_id = "no-such-order"
+    elif rule is not None and rule.field == LIST:
+        request.account = "alpha"
+        request.list_id = "no-such-list"
     elif rule is not None and rule.many:
         getattr(request, rule.field[:-2]).append("alpha")
     elif rule is not None and rule.field:

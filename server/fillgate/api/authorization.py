@@ -38,6 +38,8 @@ READ = "read"
 TRADE = "trade"
 #: The request field that is an OrderRef.
 ORDER = "order"
+#: The request field that is an order list's id (the list's account is its entry's).
+LIST = "list_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ RULES: dict[str, Rule] = {
     _CT + "SubmitOrderList": trade("account"),
     # A list id names no account: the handler checks the list's account is readable.
     _CT + "GetOrderList": Rule(AUTHENTICATED),
+    _CT + "CancelOrderList": trade(LIST),
     # Market hours are the same for every caller: no account is read.
     "/fillgate.v1.SessionService/GetMarketStatus": Rule(AUTHENTICATED),
     "/fillgate.v1.MarketDataService/GetQuotes": Rule(AUTHENTICATED),
@@ -169,6 +172,9 @@ class Authorizer:
     ) -> Iterable[str]:
         if rule.field == ORDER:
             return self._order_account(rule, request.order, principal, method)
+        if rule.field == LIST:  # a list's id is its entry's order id
+            ref = _ListRef(order_id=request.list_id, account=request.account)
+            return self._order_account(rule, ref, principal, method)
         if rule.many:
             named = list(getattr(request, rule.field[:-2]))
         else:
@@ -198,6 +204,15 @@ class Authorizer:
         if rule.need == TRADE and bound and order.strategy_id != bound:
             raise _denied(principal, f"strategy {bound}", method, "the order is another strategy's")
         return [order.account]
+
+
+@dataclass(frozen=True, slots=True)
+class _ListRef:
+    """An OrderRef-shaped name of a list's entry (what ``FindOrder`` reads)."""
+
+    order_id: str
+    account: str
+    client_order_id: str = ""
 
 
 def readable_accounts(

@@ -71,6 +71,33 @@ class ContingentServicer(pb_grpc.ContingentServiceServicer):  # type: ignore[mis
             )
         return pb.GetOrderListResponse(order_list=order_list(found))
 
+    @translated
+    async def CancelOrderList(
+        self, request: pb.CancelOrderListRequest, context: Context
+    ) -> pb.CancelOrderListResponse:
+        """End a list: journaled, its working members canceled, never re-armed (the guard
+        checked trade:<the list's account>)."""
+        list_id = _list_id(request.list_id)
+        found = self._brackets.get(list_id)  # NotFound for an unknown id
+        if request.account and request.account != found.entry.account:
+            raise NotFound("ORDER_LIST_NOT_FOUND", f"no order list {list_id}", {"list_id": list_id})
+        ended = await self._brackets.cancel_list(list_id, who())
+        return pb.CancelOrderListResponse(order_list=order_list(ended))
+
+
+#: The longest list id a request may carry (ids are the entries' order ids).
+MAX_LIST_ID = 64
+
+
+def _list_id(text: str) -> str:
+    v = Violations()
+    if not text:
+        v.add("list_id", "is required")
+    elif len(text) > MAX_LIST_ID:
+        v.add("list_id", f"at most {MAX_LIST_ID} characters")
+    v.raise_if_any()
+    return text
+
 
 _KINDS = {pb.CONTINGENCY_OCO: "oco", pb.CONTINGENCY_OUO: "ouo", pb.CONTINGENCY_OTO: "oto"}
 

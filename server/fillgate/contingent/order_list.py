@@ -1,7 +1,8 @@
 """Generic order lists: OCO (one cancels the others), OUO (one fill reduces the others)
 and OTO (the first leg's fills activate the others).
 
-Like a bracket (``bracket.py``), a list keeps no state of its own. Its first
+Like a bracket (``bracket.py``), a list keeps no state of its own (but for
+CancelOrderList's journaled end, see engine/brackets.py). Its first
 leg is placed at once and carries the list in its tags: ``ct.kind`` (``oco``
 or ``ouo``) and ``ct.leg.N`` (the terms of leg N >= 2); the list's id is the
 first leg's order id, and every other leg is an ordinary order tagged

@@ -242,6 +242,17 @@ class EquityBaselined:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OrderListEnded:
+    """CancelOrderList ended a bracket or order list: the runner cancels what of it
+    works and never places a member for it again (journaled as ``ct.list_ended``)."""
+
+    list_id: str
+    ts_ns: int
+    #: The principal whose command caused it ("auth.by" in the journal); "" = the system.
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderDenied:
     """A submit was refused before any venue saw it (halt, reduce-only, risk limit).
 

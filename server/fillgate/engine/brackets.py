@@ -7,6 +7,9 @@ passes the guard and risk and is journaled), and plans again until nothing
 is left to do. A plan never acts while a member waits for a venue answer, so
 two passes cannot place the same member twice; member client order ids are
 derived from the list id, so even a repeated submit is idempotent.
+
+A list ended on purpose (``cancel_list``, journaled as ``OrderListEnded``, kept
+in ``State.ended_lists``) plans only the cancels of what of it still works.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from fillgate.contingent.order_list import (
 from fillgate.contingent.trailing import active
 from fillgate.domain import events as ev
 from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, SubmitOrder
-from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.errors import (
     FillgateError,
     InvalidArgument,
@@ -69,6 +72,8 @@ _NEW = (ev.OrderAccepted, ev.OrderQueued)
 
 #: The members a native OCO pairs: the fixed stop and the one take-profit limit.
 _NATIVE_OCO = frozenset({(STOP_ROLE, OrderType.STOP), ("tp.1", OrderType.LIMIT)})
+
+_CANCELING = OrderState.PENDING_CANCEL
 
 #: Passes per wake-up before giving up on a list that does not settle (logged).
 MAX_ROUNDS = 20
@@ -144,6 +149,18 @@ class Brackets:
         await self._engine.durable()
         return self.get(list_id)
 
+    async def cancel_list(self, list_id: str, by: str = "") -> OrderList:
+        """End a list on purpose (CancelOrderList): journal that it ended, then cancel what
+        of it works; fills and the position stay. A repeat cancels nothing new."""
+        self.get(list_id)  # NotFound first
+        if list_id not in self._engine.state.ended_lists:
+            now = self._engine.clock.now_ns()
+            self._engine.emit(ev.OrderListEnded(list_id=list_id, ts_ns=now, by=by))
+        self._mark(list_id)
+        await self.settle(list_id)
+        await self._engine.durable()
+        return self.get(list_id)
+
     def get(self, list_id: str) -> OrderList:
         members = self._members.get(list_id)
         entry = self._engine.order(list_id)
@@ -159,6 +176,8 @@ class Brackets:
             state = "ACTIVE"  # (a position not yet protected is active too: arming is due)
         else:
             state = "DONE" if entry.filled_quantity else "CANCELED"
+        if list_id in self._engine.state.ended_lists:
+            state = "CANCELED"
         return OrderList(list_id, state, entry, found, self._trail_active(entry, found))
 
     def _trail_active(self, entry: Order, members: tuple[Order, ...]) -> bool:
@@ -230,6 +249,10 @@ class Brackets:
 
     def _plan(self, list_id: str) -> list[Action | ListAction]:
         entry = self._engine.order(list_id)
+        if entry is not None and list_id in self._engine.state.ended_lists:
+            self._trailing.get(entry.symbol, set()).discard(list_id)  # ended: only cancels
+            working = (o for o in (entry, *self._orders(list_id)) if o.is_open)
+            return [Cancel(o.order_id) for o in working if o.state is not _CANCELING]
         kind, terms = ("", {}) if entry is None else kind_of(entry.tags)
         if entry is not None and kind:
             legs = {1: entry} | {int(role_of(m)[1][4:]): m for m in self._orders(list_id)}

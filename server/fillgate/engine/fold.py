@@ -15,6 +15,7 @@ does. What it changes, :class:`State`:
   as a ``journal`` quote that ages like a live one until a fresh quote comes);
 - venue account reads (``VenueAccountRead``, never journaled) and the one-time
   equity baseline of a remote account (``EquityBaselined``: its cash);
+- the order lists CancelOrderList ended (``OrderListEnded``);
 - the count of denied orders.
 
 Side effects that are not state stay with the caller: streaming, journaling,
@@ -123,7 +124,7 @@ class State:
 
     __slots__ = (
         *("book", "denied", "marketdata", "orders", "prices", "quotes"),
-        *("starting_cash", "symbols", "trading", "venue_accounts"),
+        *("starting_cash", "symbols", "trading", "venue_accounts", "ended_lists"),
     )
 
     def __init__(
@@ -149,6 +150,8 @@ class State:
         self.trading = TradingState()
         self.prices = {name: SymbolState(s, s.reference_price, 0) for name, s in symbols.items()}
         self.denied = 0
+        #: Ids of the order lists CancelOrderList ended (``OrderListEnded``; snapshots keep them).
+        self.ended_lists: set[str] = set()
 
     def blank(self) -> State:
         """A new state as it was before the first event (for history reads)."""
@@ -211,12 +214,17 @@ def _equity_baselined(state: State, event: ev.EquityBaselined) -> None:
     state.venue_accounts.based.add(event.account)
 
 
+def _list_ended(state: State, event: ev.OrderListEnded) -> None:
+    state.ended_lists.add(event.list_id)
+
+
 _QUIET: dict[type, Callable[[State, Any], None]] = {
     ev.ReferencePriceMoved: _reference_moved,
     ev.QuoteUpdated: _quote_updated,
     ev.MarkMoved: _mark_moved,
     ev.VenueAccountRead: _venue_account_read,
     ev.EquityBaselined: _equity_baselined,
+    ev.OrderListEnded: _list_ended,
 }
 
 

@@ -110,6 +110,8 @@ class Capture:
     quotes: list[tuple[str, Decimal, int]]
     #: Accounts whose equity was baselined to their venue's (venue reads are not kept).
     based: list[str]
+    #: Order lists CancelOrderList ended (``State.ended_lists``).
+    ended_lists: list[str]
     denied: int
     stream_head: int
     retained: list[BusEvent]
@@ -141,6 +143,7 @@ def capture(state: State, bus: EventBus, mark: JournalMark, now_ns: int) -> Capt
         prices=dict(state.prices),
         quotes=state.quotes.image(),
         based=sorted(state.venue_accounts.based),
+        ended_lists=sorted(state.ended_lists),
         denied=state.denied,
         # The last event handed out is always retained (held until durable or not),
         # so it is the stream head a replay of the same records ends at.
@@ -247,6 +250,7 @@ def encode(cap: Capture) -> Iterator[bytes]:
                 ],
                 "md.quotes": [[k, str(mark), ts] for k, mark, ts in cap.quotes],
                 "md.based": cap.based,
+                "ct.ended_lists": cap.ended_lists,
             },
         ]
     )

@@ -50,6 +50,7 @@ class Image:
     prices: dict[str, tuple[Decimal, int]]
     quotes: list[tuple[str, Decimal, int]]
     based: list[str]
+    ended_lists: list[str]
     denied: int
     stream_head: int
     #: The retained stream events as (sequence, account, symbol, payload), as replay keeps them.
@@ -252,6 +253,7 @@ def decode(head: Mapping[str, Any], chunks: list[bytes]) -> Image:
         prices={k: (dec(p), ns) for k, p, ns in state["prices"]},
         quotes=[(k, dec(p), ns) for k, p, ns in state.get("md.quotes", ())],
         based=list(state.get("md.based", ())),
+        ended_lists=list(state.get("ct.ended_lists", ())),
         denied=int(head["denied"]),
         stream_head=int(head["stream_head"]),
         retained=retained,
@@ -336,4 +338,5 @@ def load(state: State, image: Image) -> None:
             state.quotes.on_reference(name, price, updated_ns)
     state.quotes.restore(image.quotes)
     state.venue_accounts.based.update(image.based)
+    state.ended_lists.update(image.ended_lists)
     state.denied = image.denied

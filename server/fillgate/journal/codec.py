@@ -263,11 +263,15 @@ _MARKET_DATA: dict[type, Any] = {
     ev.ReferencePriceMoved: lambda e: _trailed([e.symbol, str(e.price)], _by(e.by)),
     ev.MarkMoved: lambda e: [e.symbol, str(e.mark)],
     ev.EquityBaselined: lambda e: [e.account, str(e.delta), str(e.venue_equity)],
+    ev.OrderListEnded: lambda e: _trailed([e.list_id], _by(e.by)),
 }
 _MARKET_DATA_DECODE: dict[type, Any] = {
     ev.MarkMoved: lambda f, ts: ev.MarkMoved(symbol=_S(f[0]), mark=_dec(f[1]), ts_ns=ts),
     ev.EquityBaselined: lambda f, ts: ev.EquityBaselined(
         account=f[0], delta=Decimal(f[1]), venue_equity=Decimal(f[2]), ts_ns=ts
+    ),
+    ev.OrderListEnded: lambda f, ts: ev.OrderListEnded(
+        list_id=f[0], ts_ns=ts, by=(f[1] if len(f) > 1 else {}).get("auth.by", "")
     ),
 }
 
@@ -492,6 +496,8 @@ _KIND_OF: dict[type, str] = {
     ev.MarkMoved: "md.mark",
     # A remote account's cash moved once to the venue's equity (marketdata/accounts.py).
     ev.EquityBaselined: "md.equity_baseline",
+    # CancelOrderList ended a bracket or order list (engine/brackets.py never re-arms it).
+    ev.OrderListEnded: "ct.list_ended",
     ev.BreakerTripped: "breaker_tripped",
     ev.VenueDrift: "venue_drift",
     ev.AlertRaised: "mx.alert",

@@ -173,3 +173,17 @@ class GetOrderListResponse(_message.Message):
     ORDER_LIST_FIELD_NUMBER: _ClassVar[int]
     order_list: OrderList
     def __init__(self, order_list: _Optional[_Union[OrderList, _Mapping]] = ...) -> None: ...
+
+class CancelOrderListRequest(_message.Message):
+    __slots__ = ("list_id", "account")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    account: str
+    def __init__(self, list_id: _Optional[str] = ..., account: _Optional[str] = ...) -> None: ...
+
+class CancelOrderListResponse(_message.Message):
+    __slots__ = ("order_list",)
+    ORDER_LIST_FIELD_NUMBER: _ClassVar[int]
+    order_list: OrderList
+    def __init__(self, order_list: _Optional[_Union[OrderList, _Mapping]] = ...) -> None: ...

@@ -53,6 +53,11 @@ class ContingentServiceStub:
                 request_serializer=fillgate_dot_v1_dot_contingent__service__pb2.SubmitOrderListRequest.SerializeToString,
                 response_deserializer=fillgate_dot_v1_dot_contingent__service__pb2.SubmitOrderListResponse.FromString,
                 _registered_method=True)
+        self.CancelOrderList = channel.unary_unary(
+                '/fillgate.v1.ContingentService/CancelOrderList',
+                request_serializer=fillgate_dot_v1_dot_contingent__service__pb2.CancelOrderListRequest.SerializeToString,
+                response_deserializer=fillgate_dot_v1_dot_contingent__service__pb2.CancelOrderListResponse.FromString,
+                _registered_method=True)
 
 
 class ContingentServiceServicer:
@@ -90,6 +95,17 @@ class ContingentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CancelOrderList(self, request, context):
+        """CancelOrderList ends a bracket or order list on purpose: the list becomes
+        ORDER_LIST_STATE_CANCELED, every working member (and a working entry or first leg) is
+        canceled, and nothing is placed or re-placed for it again, after a restart too.
+        Fills already made stay made and the position is left as it is: closing it is the
+        caller's choice. Repeating the call answers the same list and cancels nothing new.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ContingentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -107,6 +123,11 @@ def add_ContingentServiceServicer_to_server(servicer, server):
                     servicer.SubmitOrderList,
                     request_deserializer=fillgate_dot_v1_dot_contingent__service__pb2.SubmitOrderListRequest.FromString,
                     response_serializer=fillgate_dot_v1_dot_contingent__service__pb2.SubmitOrderListResponse.SerializeToString,
+            ),
+            'CancelOrderList': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelOrderList,
+                    request_deserializer=fillgate_dot_v1_dot_contingent__service__pb2.CancelOrderListRequest.FromString,
+                    response_serializer=fillgate_dot_v1_dot_contingent__service__pb2.CancelOrderListResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -194,6 +215,33 @@ class ContingentService:
             '/fillgate.v1.ContingentService/SubmitOrderList',
             fillgate_dot_v1_dot_contingent__service__pb2.SubmitOrderListRequest.SerializeToString,
             fillgate_dot_v1_dot_contingent__service__pb2.SubmitOrderListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelOrderList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fillgate.v1.ContingentService/CancelOrderList',
+            fillgate_dot_v1_dot_contingent__service__pb2.CancelOrderListRequest.SerializeToString,
+            fillgate_dot_v1_dot_contingent__service__pb2.CancelOrderListResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -26,6 +26,7 @@ from fillgate.domain.commands import (
 )
 from fillgate.domain.enums import HaltScope, OrderType, Side, TimeInForce, TradingMode
 from fillgate.domain.errors import FillgateError
+from fillgate.domain.events import OrderListEnded
 from fillgate.domain.values import ManualClock
 from fillgate.engine.engine import Engine
 from fillgate.engine.recovery import ReplayStats, rebuild
@@ -105,6 +106,9 @@ class Driver:
             limit = None if order.limit_price is None else order.limit_price + op[3]
             ref = OrderRef(order_id=order.order_id)
             await engine.replace(ReplaceOrder(ref=ref, quantity=op[2], limit_price=limit))
+        elif kind == "end_list" and self.placed:  # CancelOrderList's journaled mark
+            list_id = self.placed[op[1] % len(self.placed)]
+            engine.emit(OrderListEnded(list_id=list_id, ts_ns=self.clock.now_ns()))
         elif kind == "price":
             engine.set_reference_price(SetReferencePrice(symbol=SYMBOLS[op[1]], price=op[2]))
         elif kind == "quote":  # a price-feed quote: moves the mark and paper matching
@@ -195,6 +199,7 @@ def view(engine: Engine) -> dict[str, Any]:
         "prices": list(state.prices.items()),
         "quotes": state.quotes.quotes(),
         "denied": state.denied,
+        "ended_lists": sorted(state.ended_lists),
         "stream": (engine.bus.head, engine.bus.first_retained),
         "retained": engine.bus.retained_events(),
         "journal": (journal.records, journal.next_seq, journal.mark()),
@@ -236,6 +241,7 @@ try:
             *[_quote] * 2,
             st.tuples(st.just("again"), st.integers(0, 30)),
             st.tuples(st.just("cancel"), st.integers(0, 30)),
+            st.tuples(st.just("end_list"), st.integers(0, 30)),
             st.tuples(st.just("replace"), st.integers(0, 30), _quantities, _offsets),
             _halt,
             st.tuples(st.just("resume"), st.integers(0, 1)),
