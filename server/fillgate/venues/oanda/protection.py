@@ -38,7 +38,12 @@ async def _trade_of(driver: OandaDriver, opened_by: str) -> str:
     found = tracker.trade_opened_by(opened_by)
     if found or not opened_by:
         return found
-    answer = await driver.request(orders.OrderDetails(driver.venue_account, "@" + opened_by))
+    try:
+        answer = await driver.request(orders.OrderDetails(driver.venue_account, "@" + opened_by))
+    except Exception as exc:
+        if driver.classify(exc).kind is ErrorKind.NOT_FOUND:
+            return ""
+        raise
     data = answer.get("order") or {}
     return str(data.get("tradeOpenedID") or "")
 
