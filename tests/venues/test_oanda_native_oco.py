@@ -23,7 +23,7 @@ from fakes.oanda_harness import sent_orders
 from fillgate.app.assembly import Components, build, open_journal
 from fillgate.config import config_from_dict
 from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
-from fillgate.domain.commands import SubmitOrder
+from fillgate.domain.commands import CancelOrder, OrderRef, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.engine.recovery import rebuild
@@ -268,3 +268,26 @@ async def test_oanda_stop_loss_placed_while_fillgate_stopped_binds_by_client_id_
     await parts.brackets.settle()
     assert len([o for o in _on_trade(gateway.fake) if o["type"] == "STOP_LOSS"]) == 1
     assert await parts.reconciler.reconcile(ACCOUNT) == []
+
+
+async def test_oanda_entry_canceled_after_partial_fill_keeps_protection_on_its_trade(
+    gateway: Gateway,
+) -> None:
+    parts = gateway.parts
+    assert parts is not None
+    gateway.fake.set_price(Decimal("1.09000"))  # the limit entry rests
+    list_id = (await parts.brackets.submit(_entry("prot-7", OrderType.LIMIT), SPEC)).list_id
+    await gateway.until(list_id, OrderState.NEW)
+    gateway.fake.fill("prot-7", Decimal(500), Decimal("1.08462"))
+    await eventually(lambda: _pending(gateway.fake) == ["LIMIT", "STOP_LOSS", "TAKE_PROFIT"])
+
+    await parts.engine.cancel(CancelOrder(ref=OrderRef(order_id=list_id)))
+
+    await gateway.until(list_id, OrderState.CANCELED)
+    await parts.brackets.settle()
+    assert _pending(gateway.fake) == ["STOP_LOSS", "TAKE_PROFIT"]
+    stop = gateway.member(list_id, "sl")
+    assert stop is not None and stop.is_open and stop.quantity == 500
+    gateway.fake.set_price(Decimal("1.03000"))
+    await gateway.until(stop.order_id, OrderState.FILLED)
+    await _flat_and_done(gateway, list_id)
