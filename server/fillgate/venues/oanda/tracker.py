@@ -74,7 +74,7 @@ class OrderTracker:
         #: Open trades seen in fills: trade id -> (our symbol, signed current units).
         self._trades: OrderedDict[str, tuple[str, Decimal]] = OrderedDict()
         #: The trade each order's fill opened, by the order's client id.
-        self._opened_by: dict[str, str] = {}
+        self._opened_by: OrderedDict[str, str] = OrderedDict()
 
     # -- anchors ---------------------------------------------------------------
 
@@ -266,6 +266,8 @@ class OrderTracker:
             self._set_trade(trade_id, symbol, dec(opened["units"]))
             if txn.get("clientOrderID"):
                 self._opened_by[str(txn["clientOrderID"])] = trade_id
+                while len(self._opened_by) > _MAX_ORDERS:
+                    self._opened_by.popitem(last=False)
         reduced = txn.get("tradeReduced")
         closed = list(txn.get("tradesClosed") or []) + ([reduced] if reduced else [])
         for change in closed:
