@@ -10,6 +10,11 @@ its own leg in the :class:`~.legs.LegBook`: the take-profit by its client id,
 the stop by the venue order id of the leg (the venue makes up the leg's
 client id), which the acknowledgement journals, so a restart binds it again.
 
+OANDA (a driver with ``oco_opened_by``) is also handed the entry's client id:
+it puts the pair on the trade that entry opened, each under its own client id,
+or answers None when that trade cannot hold it; the two are then placed as
+ordinary orders (emulated OCO).
+
 A stop held back whose take-profit does not follow within
 :data:`PAIR_WAIT_S` is placed alone (emulated OCO, as before): a position
 is never left without its stop because a pair did not form.
