@@ -128,6 +128,7 @@ class FakeOanda(RestFake):
 
     def set_price(self, price: Decimal) -> None:
         self.account.prices["EUR_USD"] = price
+        self.account.check_triggers()
         for queue in list(self._price_streams):
             queue.put_nowait(views.price(self.account, "EUR_USD"))
 
@@ -220,6 +221,7 @@ class FakeOanda(RestFake):
             "/openPositions": self._open_positions,
             "/positions": self._positions,
             "/openTrades": self._open_trades,
+            "/trades/{trade}": self._trade,
             "/transactions/sinceid": self._since_id,
             "/transactions/idrange": self._id_range,
             "/transactions": self._transaction_pages,
@@ -294,6 +296,14 @@ class FakeOanda(RestFake):
 
     async def _open_trades(self, request: web.Request) -> web.Response:
         return self._ok({"trades": views.open_trades(self.account)})
+
+    async def _trade(self, request: web.Request) -> web.Response:
+        trade = self.account.trades.trades.get(request.match_info["trade"])
+        if trade is None:
+            body = {"errorCode": "TRADE_DOESNT_EXIST", "errorMessage": "The Trade does not exist"}
+            return web.json_response(body, status=404)
+        orders = {o.id: o.to_json() for o in self.account.orders.values()}
+        return self._ok({"trade": trade.to_json(orders)})
 
     async def _summary(self, request: web.Request) -> web.Response:
         return self._ok({"account": views.summary(self.account)})

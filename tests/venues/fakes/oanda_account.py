@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from fakes.oanda_trades import DEPENDENT, TradeBook
+
 Json = dict[str, Any]
 
 INSTRUMENTS: dict[str, Json] = {
@@ -26,6 +28,8 @@ _TIF = {
     "MARKET": {"FOK", "IOC"},
     "LIMIT": {"GTC", "GFD", "GTD", "FOK", "IOC"},
     "STOP": {"GTC", "GFD", "GTD"},
+    "TAKE_PROFIT": {"GTC", "GFD", "GTD"},
+    "STOP_LOSS": {"GTC", "GFD", "GTD"},
 }
 
 
@@ -58,6 +62,8 @@ class Order:
     state: str = "PENDING"
     filled: Decimal = Decimal(0)  # unsigned
     extra: Json = field(default_factory=dict)
+    #: The trade a TAKE_PROFIT / STOP_LOSS is on (it has no instrument and units of its own).
+    trade_id: str = ""
 
     def to_json(self) -> Json:
         data: Json = {
@@ -78,6 +84,10 @@ class Order:
             data["clientExtensions"] = {"id": self.client_id}
         if self.replaces:
             data["replacesOrderID"] = self.replaces
+        if self.trade_id:
+            for own in ("instrument", "units", "positionFill"):
+                del data[own]
+            data["tradeID"] = self.trade_id
         return data | self.extra
 
 
@@ -95,6 +105,7 @@ class FakeAccount:
         self.positions: dict[str, tuple[Decimal, Decimal]] = {}
         self.listeners: list[Callable[[Json], None]] = []
         self.reject_next = False
+        self.trades = TradeBook()
 
     # -- transactions ------------------------------------------------------------
 
@@ -136,13 +147,21 @@ class FakeAccount:
         if not isinstance(order, dict) or order.get("type") not in _TIF:
             raise Refusal(400, {"errorCode": "INVALID_ORDER", "errorMessage": "bad order"})
         kind, instrument = order["type"], order.get("instrument", "")
+        trade = self.trades.trades.get(str(order.get("tradeID", "")))
+        if kind in DEPENDENT:  # on a trade: its instrument, closing all its units
+            instrument = order["instrument"] = trade.instrument if trade else ""
+            order["units"] = str(-trade.current) if trade else "0"
         reason = ""
         units = _decimal(order.get("units"))
         price = _decimal(order.get("price"))
         tif = order.setdefault("timeInForce", "FOK" if kind == "MARKET" else "GTC")
         spec = INSTRUMENTS.get(instrument)
         client_id = (order.get("clientExtensions") or {}).get("id", "")
-        if spec is None:
+        if kind in DEPENDENT and (trade is None or not trade.is_open):
+            reason = "TRADE_DOESNT_EXIST"
+        elif kind in DEPENDENT and trade is not None and self._on_trade(trade, kind):
+            reason = f"{kind}_ORDER_ALREADY_EXISTS"
+        elif spec is None:
             reason = "INSTRUMENT_UNKNOWN"
         elif units is None or units == 0:
             reason = "UNITS_INVALID"
@@ -158,10 +177,16 @@ class FakeAccount:
             reason = "CLIENT_ORDER_ID_ALREADY_EXISTS"
         if reason:
             fields = {k: v for k, v in order.items() if k != "type"}
+            if kind in DEPENDENT:
+                fields = {k: v for k, v in fields.items() if k not in ("instrument", "units")}
             txn = self._txn(f"{kind}_ORDER_REJECT", rejectReason=reason, **fields)
             answer = self._answer(orderRejectTransaction=txn)
             raise Refusal(400, answer | {"errorCode": reason, "errorMessage": reason.lower()})
         return order
+
+    def _on_trade(self, trade: Any, kind: str) -> bool:
+        order = self.orders.get(trade.orders.get(kind, ""))
+        return order is not None and order.state == "PENDING"
 
     def create(self, body: Any) -> Json:
         """POST /orders: 201 with the create transaction and its fill or cancel."""
@@ -171,6 +196,9 @@ class FakeAccount:
 
     def _create_txn(self, order: Json, *, batch: str, replaces: str) -> Json:
         fields = {k: v for k, v in order.items() if k != "type"}
+        trade_id = str(order.get("tradeID", "")) if order["type"] in DEPENDENT else ""
+        if trade_id:
+            fields = {k: v for k, v in fields.items() if k not in ("instrument", "units")}
         fields["reason"] = "REPLACEMENT" if replaces else "CLIENT_ORDER"
         if replaces:
             fields["replacesOrderID"] = replaces
@@ -188,7 +216,10 @@ class FakeAccount:
             create_time=create["time"],
             replaces=replaces,
             position_fill=order.get("positionFill", "DEFAULT"),
+            trade_id=trade_id,
         )
+        if trade_id:
+            self.trades.trades[trade_id].orders[order["type"]] = create["id"]
         return create
 
     def _execute(self, create: Json) -> Json:
@@ -204,6 +235,13 @@ class FakeAccount:
             and order.price is not None
             and (market <= order.price if order.units > 0 else market >= order.price)
         )
+        if order.trade_id:
+            trade = self.trades.trades[order.trade_id]
+            if order.price is not None and self.trades.triggered(
+                order.type, trade, order.price, market
+            ):
+                return {"orderFillTransaction": self.fill(order, abs(order.units), market, batch)}
+            return {}
         if marketable:
             return {"orderFillTransaction": self.fill(order, abs(order.units), market, batch)}
         if order.time_in_force in ("FOK", "IOC"):
@@ -259,8 +297,18 @@ class FakeAccount:
     # -- fills and positions -------------------------------------------------------
 
     def fill(self, order: Order, quantity: Decimal, price: Decimal, batch: str = "") -> Json:
-        """Fill ``quantity`` (unsigned) of ``order``: ORDER_FILL, position and balance change."""
+        """Fill ``quantity`` (unsigned) of ``order``: ORDER_FILL, position and balance change.
+
+        An order on a trade closes all of it; the other orders on a trade it closes are
+        cancelled (LINKED_TRADE_CLOSED) in the same batch.
+        """
+        if order.trade_id:
+            quantity = abs(self.trades.trades[order.trade_id].current)
         units = quantity if order.units > 0 else -quantity
+        txn_id, time_text = str(len(self.transactions) + 1), now_text()
+        trade_fields, closed = self.trades.fill_fields(
+            txn_id, time_text, order.instrument, units, price, order.trade_id
+        )
         pl = self._move_position(order.instrument, units, price)
         self.balance += pl
         order.filled += quantity
@@ -278,14 +326,32 @@ class FakeAccount:
             "halfSpreadCost": "0.0000",
             "accountBalance": f"{self.balance:.4f}",
             "reason": f"{order.type}_ORDER",
+            **trade_fields,
         }
         if order.client_id:
             fields["clientOrderID"] = order.client_id
         txn = self._txn("ORDER_FILL", batch, **fields)
-        if order.filled >= abs(order.units):
+        if order.filled >= abs(order.units) or order.trade_id:
             order.state = "FILLED"
             order.extra.update(fillingTransactionID=txn["id"], filledTime=txn["time"])
+            if "tradeOpened" in trade_fields:
+                order.extra["tradeOpenedID"] = trade_fields["tradeOpened"]["tradeID"]
+        for trade in closed:
+            for linked in trade.orders.values():
+                other = self.orders[linked]
+                if other.state == "PENDING":
+                    self._cancel(other, "LINKED_TRADE_CLOSED", txn["batchID"])
         return txn
+
+    def check_triggers(self) -> None:
+        """Fill every order on a trade whose price the market has reached."""
+        for order in list(self.orders.values()):
+            if order.state != "PENDING" or not order.trade_id or order.price is None:
+                continue
+            trade = self.trades.trades[order.trade_id]
+            market = self.prices[order.instrument]
+            if trade.is_open and self.trades.triggered(order.type, trade, order.price, market):
+                self.fill(order, abs(trade.current), order.price)
 
     def _move_position(self, instrument: str, units: Decimal, price: Decimal) -> Decimal:
         """Net ``units`` into the position; return the realized P/L."""

@@ -39,7 +39,7 @@ from fillgate.venues.common.blocking import BlockingCaller
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
 from fillgate.venues.errors import ErrorKind, VenueFailure
 from fillgate.venues.oanda import pricing as pricing_stream
-from fillgate.venues.oanda import translate
+from fillgate.venues.oanda import protection, translate
 from fillgate.venues.oanda.errors import OandaResponseError, RedactingFilter, classify
 from fillgate.venues.oanda.stream import StreamConnection, StreamEnded
 from fillgate.venues.oanda.tracker import OrderTracker
@@ -87,6 +87,8 @@ class OandaDriver:
     #: OANDA's clientExtensions.id. Only URL-unreserved characters: the id is
     #: also the path segment "@<id>" that addresses the order, unescaped.
     client_ids = ClientIdRule(max_length=128, extra_chars="-._")
+    #: place_oco wants the entry's client id: the pair goes on the trade it opened.
+    oco_opened_by = True
 
     def __init__(self, settings: VenueSettings, credentials: Credentials, *, clock: Clock) -> None:
         self._settings = settings
@@ -192,7 +194,29 @@ class OandaDriver:
         self._tracker.anchor(answer.get("lastTransactionID"), self._clock.now_ns())
         return answer
 
+    @property
+    def tracker(self) -> OrderTracker:
+        return self._tracker
+
+    @property
+    def venue_account(self) -> str:
+        return self._account
+
+    async def request(self, endpoint: Any) -> Json:
+        """One REST call (for :mod:`.protection`)."""
+        return await self._request(endpoint)
+
     # -- orders ----------------------------------------------------------------
+
+    async def place_oco(
+        self, take_profit: PlaceRequest, stop: PlaceRequest, opened_by: str = ""
+    ) -> tuple[VenueReport, VenueOrder | None] | None:
+        """The stop-loss and take-profit ON the trade ``opened_by`` opened (:mod:`.protection`)."""
+        return await protection.place_oco(self, take_profit, stop, opened_by)
+
+    async def oco_leg(self, venue_order_id: str) -> VenueOrder | None:
+        """The stop-loss on the trade of the take-profit ``venue_order_id``."""
+        return await protection.oco_leg(self, venue_order_id)
 
     async def place(self, request: PlaceRequest) -> VenueReport:
         """Create the order; a 201 that cancels it at once (margin, halt) is a REJECTED snapshot."""
@@ -239,6 +263,9 @@ class OandaDriver:
         if not isinstance(data, dict):
             raise OandaResponseError("OANDA order details without an order")
         report = self._tracker.order_from_details(data)
+        if report is None and data.get("tradeID"):  # on a trade the driver has not seen yet
+            await protection.read_trade(self, str(data["tradeID"]))
+            report = self._tracker.order_from_details(data)
         if report is None or report.order is None:
             raise OandaResponseError("OANDA order details of an order fillgate does not place")
         ending = data.get("cancellingTransactionID") or data.get("fillingTransactionID")
@@ -258,11 +285,17 @@ class OandaDriver:
         return VenueReport(order=self._tracker.snapshot(order, fills_known=False), fills=fills)
 
     async def fetch_open_orders(self) -> list[VenueOrder]:
-        """Read ``/pendingOrders`` (orders on trades, like take-profits, are left out)."""
+        """Read ``/pendingOrders``. Orders on trades (take-profit, stop-loss) count only
+        with a client id: fillgate's venue-held protection; others are left out."""
         answer = await self._request(orders.OrdersPending(self._account))
         result: list[VenueOrder] = []
         for data in answer.get("orders") or []:
+            if "tradeID" in data and not (data.get("clientExtensions") or {}).get("id"):
+                continue
             report = self._tracker.order_from_details(data)
+            if report is None and data.get("tradeID"):
+                await protection.read_trade(self, str(data["tradeID"]))
+                report = self._tracker.order_from_details(data)
             if report is not None and report.order is not None:
                 result.append(report.order)
         return result

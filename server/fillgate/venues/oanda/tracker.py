@@ -33,6 +33,10 @@ _MAX_ANCHORS = 10_000
 _ORDER_TXNS = frozenset({"MARKET_ORDER", "LIMIT_ORDER", "STOP_ORDER", "MARKET_IF_TOUCHED_ORDER"})
 _ORDER_TYPES = frozenset({"MARKET", "LIMIT", "STOP", "MARKET_IF_TOUCHED"})
 _REPLACED_REASONS = frozenset({"CLIENT_REQUEST_REPLACED", "DIVIDEND_ADJUSTMENT_REPLACED"})
+#: Orders on a trade (no instrument, no units: they close the whole trade), by transaction
+#: and by order type: a take-profit is a limit, a stop-loss a stop.
+_DEPENDENT_TXNS = frozenset({"TAKE_PROFIT_ORDER", "STOP_LOSS_ORDER"})
+_DEPENDENT_TYPES = frozenset({"TAKE_PROFIT", "STOP_LOSS"})
 
 
 @dataclass(slots=True)
@@ -67,6 +71,10 @@ class OrderTracker:
         self._by_client: dict[str, str] = {}
         self._anchor_times: deque[int] = deque(maxlen=_MAX_ANCHORS)
         self._anchor_ids: deque[int] = deque(maxlen=_MAX_ANCHORS)
+        #: Open trades seen in fills: trade id -> (our symbol, signed current units).
+        self._trades: OrderedDict[str, tuple[str, Decimal]] = OrderedDict()
+        #: The trade each order's fill opened, by the order's client id.
+        self._opened_by: OrderedDict[str, str] = OrderedDict()
 
     # -- anchors ---------------------------------------------------------------
 
@@ -134,9 +142,15 @@ class OrderTracker:
         Orders without instrument and units (take-profit, stop-loss, trailing
         stop attached to trades) are not orders fillgate places.
         """
-        if data.get("type") not in _ORDER_TYPES or "units" not in data:
+        if data.get("type") in _DEPENDENT_TYPES:
+            dependent = self._dependent(data, str(data["id"]), str(data["type"]))
+            if dependent is None:
+                return None
+            order = self._remember(dependent)
+        elif data.get("type") not in _ORDER_TYPES or "units" not in data:
             return None
-        order = self._remember(self._new_order(data, str(data["id"]), str(data["type"])))
+        else:
+            order = self._remember(self._new_order(data, str(data["id"]), str(data["type"])))
         state = data.get("state")
         ended = data.get("filledTime") or data.get("cancelledTime")
         order.ts_ns = max(order.ts_ns, translate.time_ns(ended))
@@ -190,7 +204,13 @@ class OrderTracker:
         if kind in _ORDER_TXNS:
             self._remember(self._new_order(txn, str(txn["id"]), kind))
             return None, None
+        if kind in _DEPENDENT_TXNS:
+            dependent = self._dependent(txn, str(txn["id"]), kind)
+            if dependent is not None:
+                self._remember(dependent)
+            return None, None
         if kind == "ORDER_FILL":
+            self._trade_changes(txn)
             fill = translate.fill(txn, self._symbols)
             order = self.find(fill.venue_order_id)
             if order is not None:
@@ -214,6 +234,66 @@ class OrderTracker:
             rejected.reason = str(txn.get("rejectReason") or "")
             return rejected, None
         return None, None
+
+    # -- trades and the orders on them --------------------------------------------
+
+    def trade(self, trade_id: str) -> tuple[str, Decimal] | None:
+        """A trade seen: (our symbol, signed current units; a closed one's last units)."""
+        return self._trades.get(trade_id)
+
+    def trade_opened_by(self, client_id: str) -> str:
+        """The id of the trade the fill of order ``client_id`` opened ("" if none seen)."""
+        return self._opened_by.get(client_id, "")
+
+    def learn_trade(self, trade_id: str, symbol: str, units: Decimal) -> None:
+        """Record a trade read from ``/trades`` (one the driver's fills did not show)."""
+        self._set_trade(trade_id, symbol, units)
+
+    def _set_trade(self, trade_id: str, symbol: str, units: Decimal) -> None:
+        if units == 0:  # closed: keep its last size, which the orders on it closed
+            return
+        self._trades[trade_id] = (symbol, units)
+        self._trades.move_to_end(trade_id)
+        while len(self._trades) > _MAX_ORDERS:
+            self._trades.popitem(last=False)
+
+    def _trade_changes(self, txn: Json) -> None:
+        """Fold a fill's tradeOpened / tradeReduced / tradesClosed into the open trades."""
+        symbol = self._symbols.ours(txn["instrument"])
+        opened = txn.get("tradeOpened")
+        if isinstance(opened, dict):
+            trade_id = str(opened["tradeID"])
+            self._set_trade(trade_id, symbol, dec(opened["units"]))
+            if txn.get("clientOrderID"):
+                self._opened_by[str(txn["clientOrderID"])] = trade_id
+                while len(self._opened_by) > _MAX_ORDERS:
+                    self._opened_by.popitem(last=False)
+        reduced = txn.get("tradeReduced")
+        closed = list(txn.get("tradesClosed") or []) + ([reduced] if reduced else [])
+        for change in closed:
+            known = self._trades.get(str(change["tradeID"]))
+            if known is not None:  # the change's units have the opposite sign of the trade's
+                self._set_trade(str(change["tradeID"]), symbol, known[1] + dec(change["units"]))
+
+    def _dependent(self, data: Json, venue_order_id: str, kind: str) -> _Order | None:
+        """A take-profit or stop-loss on a known trade as an order closing all of it."""
+        trade = self._trades.get(str(data.get("tradeID") or ""))
+        if trade is None:
+            return None
+        symbol, units = trade
+        price = dec(data["price"])
+        take_profit = kind.startswith("TAKE_PROFIT")
+        return _Order(
+            venue_order_id=venue_order_id,
+            client_id=str((data.get("clientExtensions") or {}).get("id") or ""),
+            symbol=symbol,
+            side=Side.SELL if units > 0 else Side.BUY,
+            quantity=abs(units),
+            limit_price=price if take_profit else None,
+            stop_price=None if take_profit else price,
+            batch=str(data.get("batchID") or ""),
+            ts_ns=translate.time_ns(data.get("time") or data.get("createTime")),
+        )
 
     @staticmethod
     def _cancel_status(order: _Order, txn: Json) -> VenueStatus:

@@ -268,3 +268,20 @@ def account_values(answer: Json) -> VenueAccount:
         margin_used=dec(account["marginUsed"]),
         margin_available=dec(account["marginAvailable"]),
     )
+
+
+def dependent_body(kind: str, trade_id: str, price: Decimal, client_id: str) -> Json:
+    """The body of a TAKE_PROFIT or STOP_LOSS order on trade ``trade_id`` (GTC).
+
+    It has no instrument and no units: it closes the whole trade, and OANDA
+    cancels it (LINKED_TRADE_CLOSED) when the trade closes otherwise.
+    """
+    return {
+        "order": {
+            "type": kind,
+            "tradeID": trade_id,
+            "price": format(price, "f"),
+            "timeInForce": "GTC",
+            "clientExtensions": {"id": client_id},
+        }
+    }

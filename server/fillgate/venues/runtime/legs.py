@@ -123,6 +123,13 @@ class LegBook:
                 best = leg
         return best
 
+    def discard(self, leg: Leg) -> None:
+        """Forget a leg whose placement did not happen (before it was sent another way)."""
+        if self._by_client.get(leg.client_id) is leg:
+            del self._by_client[leg.client_id]
+        mine = self._of_order.get(leg.order_id, [])
+        mine[:] = [other for other in mine if other is not leg]
+
     def bind(self, leg: Leg, venue_order_id: str) -> None:
         if venue_order_id and leg.venue_order_id != venue_order_id:
             leg.venue_order_id = venue_order_id

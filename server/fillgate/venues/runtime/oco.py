@@ -10,6 +10,11 @@ its own leg in the :class:`~.legs.LegBook`: the take-profit by its client id,
 the stop by the venue order id of the leg (the venue makes up the leg's
 client id), which the acknowledgement journals, so a restart binds it again.
 
+OANDA (a driver with ``oco_opened_by``) is also handed the entry's client id:
+it puts the pair on the trade that entry opened, each under its own client id,
+or answers None when that trade cannot hold it; the two are then placed as
+ordinary orders (emulated OCO).
+
 A stop held back whose take-profit does not follow within
 :data:`PAIR_WAIT_S` is placed alone (emulated OCO, as before): a position
 is never left without its stop because a pair did not form.
@@ -18,6 +23,7 @@ is never left without its stop because a pair did not form.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from fillgate.domain.enums import OrderState
@@ -71,7 +77,7 @@ class OcoPairing:
                 await submit_order(self._ctx, self._resolver, stop)
             await submit_order(self._ctx, self._resolver, order)
             return
-        await place_pair(self._ctx, order, stop)
+        await place_pair(self._ctx, self._resolver, order, stop)
 
     def recover(self, orders: list[Order]) -> None:
         """After a restart: find the stop legs of OCO orders placed unanswered (below)."""
@@ -93,7 +99,15 @@ class OcoPairing:
             await submit_order(self._ctx, self._resolver, stop)
 
 
-async def place_pair(ctx: VenueContext, take_profit: Order, stop: Order) -> None:
+def _entry_client_id(ctx: VenueContext, member: Order) -> str:
+    """The venue client id of the entry of ``member``'s bracket (its list id is the entry's)."""
+    entry = ctx.view.order(_tag(member, "ct.list"))
+    return ctx.client_id(entry, entry.version) if entry is not None else ""
+
+
+async def place_pair(
+    ctx: VenueContext, resolver: Resolver, take_profit: Order, stop: Order
+) -> None:
     """Place ``take_profit`` (parent) and ``stop`` (its leg) as one OCO order."""
     tp_id = ctx.client_id(take_profit, take_profit.version)
     sl_id = ctx.client_id(stop, stop.version)
@@ -108,8 +122,18 @@ async def place_pair(ctx: VenueContext, take_profit: Order, stop: Order) -> None
     legs = ctx.legs
     tp_leg = legs.add(take_profit, tp_id, placing=True)
     sl_leg = legs.add(stop, sl_id, placing=True)
+    place = functools.partial(ctx.driver.place_oco, tp_req, sl_req)  # type: ignore[attr-defined]
+    if getattr(ctx.driver, "oco_opened_by", False):  # OANDA: on the trade the entry opened
+        place = functools.partial(place, _entry_client_id(ctx, take_profit))
     try:
-        report, leg = await ctx.call(ctx.driver.place_oco, tp_req, sl_req, retry_unknown=False)  # type: ignore[attr-defined]
+        placed = await ctx.call(place, retry_unknown=False)
+        if placed is None:  # the venue cannot hold this pair: emulated, as separate orders
+            legs.discard(tp_leg)
+            legs.discard(sl_leg)
+            await submit_order(ctx, resolver, stop)
+            await submit_order(ctx, resolver, take_profit)
+            return
+        report, leg = placed
     except VenueFailure as failure:
         legs.settle(tp_leg)
         legs.settle(sl_leg)

@@ -1,0 +1,154 @@
+"""Venue-held protection at OANDA: a bracket's stop-loss and take-profit ON its trade.
+
+OANDA holds at most one STOP_LOSS and one TAKE_PROFIT per trade; each closes
+the whole trade, and when the trade closes OANDA cancels the other
+(LINKED_TRADE_CLOSED): an OCO that works while fillgate is down. The runtime's
+native-OCO hook (:mod:`fillgate.venues.runtime.oco`) calls :func:`place_oco`
+with the entry's client id; the pair goes on the trade only when that entry's
+fill opened the trade, the trade is still open, has no such orders yet and its
+current units are the pair's quantity. Otherwise the answer is None and the
+runtime places the two as ordinary orders (emulated OCO), so a position is
+never left without its stop. Both members keep their own client ids
+(clientExtensions), so a restart finds each by client id like any order.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import oandapyV20.endpoints.orders as orders
+import oandapyV20.endpoints.trades as trades
+
+from fillgate.domain.enums import Side
+from fillgate.venues.errors import ErrorKind, VenueFailure
+from fillgate.venues.oanda import translate
+from fillgate.venues.oanda.translate import Json, dec
+from fillgate.venues.types import PlaceRequest, VenueOrder, VenueReport, VenueStatus
+
+if TYPE_CHECKING:
+    from fillgate.venues.oanda.driver import OandaDriver
+
+log = logging.getLogger("fillgate.venues.oanda")
+
+
+async def _trade_of(driver: OandaDriver, opened_by: str) -> str:
+    """The id of the trade the entry ``opened_by`` opened: from its fill, else its details."""
+    tracker = driver.tracker
+    found = tracker.trade_opened_by(opened_by)
+    if found or not opened_by:
+        return found
+    try:
+        answer = await driver.request(orders.OrderDetails(driver.venue_account, "@" + opened_by))
+    except Exception as exc:
+        if driver.classify(exc).kind is ErrorKind.NOT_FOUND:
+            return ""
+        raise
+    data = answer.get("order") or {}
+    return str(data.get("tradeOpenedID") or "")
+
+
+async def read_trade(driver: OandaDriver, trade_id: str) -> dict[str, object] | None:
+    """``/trades/{id}``, remembered by the tracker; None when OANDA does not know it."""
+    try:
+        answer = await driver.request(trades.TradeDetails(driver.venue_account, trade_id))
+    except Exception as exc:
+        if driver.classify(exc).kind is ErrorKind.NOT_FOUND:
+            return None
+        raise
+    trade = answer.get("trade")
+    if not isinstance(trade, dict):
+        return None
+    units = dec(trade["currentUnits"] if trade.get("state") == "OPEN" else trade["initialUnits"])
+    driver.tracker.learn_trade(trade_id, driver.symbol_map.ours(trade["instrument"]), units)
+    return trade
+
+
+async def place_oco(
+    driver: OandaDriver, take_profit: PlaceRequest, stop: PlaceRequest, opened_by: str
+) -> tuple[VenueReport, VenueOrder | None] | None:
+    """Place the stop, then the take-profit, on the trade ``opened_by`` opened; None if it
+    does not qualify (the caller then places both as ordinary orders)."""
+    assert take_profit.limit_price is not None and stop.stop_price is not None
+    trade_id = await _trade_of(driver, opened_by)
+    trade = await read_trade(driver, trade_id) if trade_id else None
+    if trade is None or not _fits(trade, take_profit, stop):
+        log.info(
+            "event=oanda_protection_emulated client_id=%s trade_id=%s",
+            take_profit.client_id,
+            trade_id or "-",
+        )
+        return None
+    body = translate.dependent_body("STOP_LOSS", trade_id, stop.stop_price, stop.client_id)
+    try:
+        placed = await _create(driver, body, stop.client_id)
+    except Exception as exc:
+        if driver.classify(exc).kind is not ErrorKind.REJECTED:
+            raise
+        placed = None
+    if placed is None or placed.order is None:  # refused on the trade: as separate orders
+        log.warning("event=oanda_stop_loss_not_placed client_id=%s", stop.client_id)
+        return None
+    leg = placed.order
+    body = translate.dependent_body(
+        "TAKE_PROFIT", trade_id, take_profit.limit_price, take_profit.client_id
+    )
+    try:
+        report = await _create(driver, body, take_profit.client_id)
+        reason = "UNKNOWN_OUTCOME_NOT_PLACED: OANDA has no such take-profit"
+    except Exception as exc:
+        report, reason = None, driver.classify(exc).message
+    if report is None:  # the stop is on the trade, the position protected: only the TP failed
+        return VenueReport(order=_refused(take_profit, reason)), leg
+    return report, leg
+
+
+async def _create(driver: OandaDriver, body: Json, client_id: str) -> VenueReport | None:
+    """POST the order; after an unknown outcome, what OANDA has under ``client_id``
+    (None: not placed). Other failures raise, classified."""
+    try:
+        answer = await driver.request(orders.OrderCreate(driver.venue_account, data=body))
+    except Exception as exc:
+        if driver.classify(exc).kind is not ErrorKind.UNKNOWN_OUTCOME:
+            raise
+        return await driver.fetch_order("", client_id)
+    return driver.tracker.answer_report(answer)
+
+
+def _refused(request: PlaceRequest, reason: str) -> VenueOrder:
+    return VenueOrder(
+        client_id=request.client_id,
+        venue_order_id="",
+        symbol=request.symbol,
+        side=request.side,
+        status=VenueStatus.REJECTED,
+        quantity=request.quantity,
+        limit_price=request.limit_price,
+        reason=reason,
+    )
+
+
+def _fits(trade: dict[str, object], take_profit: PlaceRequest, stop: PlaceRequest) -> bool:
+    """One open trade, no TP/SL on it yet, its units the pair's quantity on the other side."""
+    if trade.get("state") != "OPEN" or trade.get("takeProfitOrder") or trade.get("stopLossOrder"):
+        return False
+    held = stop.quantity if stop.side is Side.SELL else -stop.quantity
+    return (
+        take_profit.quantity == stop.quantity
+        and take_profit.side is stop.side
+        and dec(trade["currentUnits"]) == held
+    )
+
+
+async def oco_leg(driver: OandaDriver, venue_order_id: str) -> VenueOrder | None:
+    """The stop-loss on the trade of take-profit ``venue_order_id`` (None when none)."""
+    answer = await driver.request(orders.OrderDetails(driver.venue_account, venue_order_id))
+    trade_id = str((answer.get("order") or {}).get("tradeID") or "")
+    trade = await read_trade(driver, trade_id) if trade_id else None
+    stop_loss = trade.get("stopLossOrder") if trade else None
+    if not isinstance(stop_loss, dict):
+        return None
+    report = driver.tracker.order_from_details(stop_loss)
+    if report is None or report.order is None:
+        raise VenueFailure(ErrorKind.UNKNOWN_OUTCOME, "oanda: unreadable stop-loss on the trade")
+    return report.order
