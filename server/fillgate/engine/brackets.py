@@ -193,7 +193,7 @@ class Brackets:
         spec = spec_of(order.tags)
         if spec is not None:
             self._members.setdefault(order.order_id, [])
-            if spec.stop_loss.kind.trailing or self.emulates_stops(order.account):
+            if spec.stop_loss.kind.trailing or self.stop_emulated(order.account, spec):
                 self._trailing.setdefault(order.symbol, set()).add(order.order_id)
             return
         list_id = role_of(order)[0]
@@ -252,7 +252,7 @@ class Brackets:
                 price_places=sym.price_precision,
                 quantity_places=sym.quantity_precision,
                 mark=self.mark_of(entry.symbol),
-                emulate_stop=self.emulates_stops(entry.account),
+                emulate_stop=self.stop_emulated(entry.account, spec),
             )
         )
 
@@ -260,6 +260,21 @@ class Brackets:
         """True where a stop cannot rest beside a take-profit: spot venues, whose resting
         sells each hold the balance they sell (the stop then lives in fillgate)."""
         return bool(getattr(self._engine.venues[account], "sells_hold_balance", False))
+
+    def native_oco_fits(self, account: str, spec: BracketSpec) -> bool:
+        """True when the venue holds this bracket's take-profit and stop as one native OCO:
+        one take-profit limit and one fixed stop (not trailing, not stop-limit)."""
+        return (
+            bool(getattr(self._engine.venues.get(account), "native_oco", False))
+            and len(spec.take_profits) == 1
+            and not spec.stop_loss.kind.trailing
+            and not spec.terms.tags()
+        )
+
+    def stop_emulated(self, account: str, spec: BracketSpec) -> bool:
+        """On a spot venue the stop lives in fillgate, unless it rests in a native OCO
+        with the take-profit (one order list locks the balance once: Binance)."""
+        return self.emulates_stops(account) and not self.native_oco_fits(account, spec)
 
     def mark_of(self, symbol: str) -> Decimal:
         """The one price trailing and emulated stops follow: the symbol's current mark.
@@ -378,18 +393,13 @@ class Brackets:
         )
 
     def _native(self, entry: Order, action: Submit) -> tuple[tuple[str, str], ...]:
-        """``ct.native = oco`` on a pair the venue holds as one OCO order (Alpaca): one
+        """``ct.native = oco`` on a pair the venue holds as one OCO order (Alpaca, Binance): one
         take-profit limit and one fixed stop (not trailing, not stop-limit); the venue
         pairs them only when their quantities match (see venues/runtime/oco.py)."""
         spec = spec_of(entry.tags)
-        venue = self._engine.venues.get(entry.account)
         if (
             spec is None
-            or not getattr(venue, "native_oco", False)
-            or self.emulates_stops(entry.account)
-            or len(spec.take_profits) != 1
-            or spec.stop_loss.kind.trailing
-            or spec.terms.tags()
+            or not self.native_oco_fits(entry.account, spec)
             or (action.role, action.type) not in _NATIVE_OCO
         ):
             return ()
