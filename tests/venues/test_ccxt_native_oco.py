@@ -18,7 +18,7 @@ from fakes.binance import FakeBinance
 from fakes.gateway import ACCOUNT, Gateway, eventually
 
 from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
-from fillgate.domain.commands import SubmitOrder
+from fillgate.domain.commands import SetReferencePrice, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.venues.runtime.client_ids import venue_client_id
@@ -270,3 +270,72 @@ async def test_ccxt_oco_placed_while_fillgate_stopped_binds_both_members_after_r
     await parts.brackets.settle()
     assert len(_oco_posts(gateway.fake)) == 1  # nothing placed twice
     assert await parts.reconciler.reconcile(ACCOUNT) == []
+
+
+async def test_ccxt_oco_refused_as_the_take_profit_would_take_still_leaves_a_resting_stop(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    list_id = (await gateway.parts.brackets.submit(_entry("oco-11", ENTRY), _spec("1"))).list_id
+    await gateway.until(list_id, OrderState.NEW)
+    gateway.fake.set_price(Decimal("52000"))  # above the take-profit the fill will give
+
+    gateway.fake.fill(_vid(gateway, gateway.order(list_id)), QTY, ENTRY)
+
+    await eventually(lambda: gateway.member(list_id, "tp.1") is not None)
+    target = gateway.member(list_id, "tp.1")
+    assert target is not None
+    await gateway.until(target.order_id, OrderState.REJECTED)
+    await eventually(
+        lambda: any(o.type == "STOP_LOSS" and o.is_open for o in gateway.fake.book.orders)
+    )
+    await asyncio.sleep(0.5)
+    assert len(_oco_posts(gateway.fake)) == 1
+    assert _order_posts(gateway.fake) == 2  # the entry, then the stop alone
+
+
+async def test_ccxt_oco_take_profit_partial_fill_places_the_rest_as_a_new_order_list(
+    gateway: Gateway,
+) -> None:
+    list_id, _, target = await _armed(gateway, "oco-7")
+    assert target.limit_price is not None and gateway.parts is not None
+    half = QTY / 2
+
+    gateway.fake.fill(_vid(gateway, target), half, target.limit_price)  # the stop expires
+
+    await eventually(lambda: len(_oco_posts(gateway.fake)) == 2)
+    second = max(gateway.fake.order_lists.lists)
+    await eventually(
+        lambda: (
+            _open_at_venue(gateway.fake)
+            == [(second, "LIMIT_MAKER", half), (second, "STOP_LOSS", half)]
+        )
+    )
+    await gateway.parts.brackets.settle()
+    live = [m for m in gateway.parts.brackets.get(list_id).members if m.is_open]
+    assert sorted((role_of(m)[1], m.quantity) for m in live) == [("sl", half), ("tp.1", half)]
+    assert gateway.parts.engine.book.quantity(ACCOUNT, "BTC-USD") == half
+
+
+async def test_ccxt_bracket_armed_before_native_oco_keeps_its_stop_in_fillgate_after_restart(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    gateway.parts.engine.venues[ACCOUNT].native_oco = False  # type: ignore[attr-defined]
+    list_id = (await gateway.parts.brackets.submit(_entry("oco-12"), _spec("1"))).list_id
+    await gateway.until(list_id, OrderState.FILLED)
+    await eventually(lambda: gateway.member(list_id, "tp.1") is not None)
+    await gateway.stop()
+
+    parts = await gateway.start()  # a release with native OCO: the take-profit rests alone
+    await asyncio.sleep(0.3)
+    await parts.brackets.settle()
+
+    assert gateway.member(list_id, "sl") is None and _oco_posts(gateway.fake) == []
+    gateway.fake.set_price(Decimal("47000"))
+    parts.engine.set_reference_price(SetReferencePrice(symbol="BTC-USD", price=Decimal("47000")))
+    await eventually(lambda: gateway.member(list_id, "sl") is not None)
+    stop = gateway.member(list_id, "sl")
+    assert stop is not None and stop.type is OrderType.MARKET
+    await gateway.until(stop.order_id, OrderState.FILLED)
+    assert parts.engine.book.quantity(ACCOUNT, "BTC-USD") == 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -193,7 +194,7 @@ class Brackets:
         spec = spec_of(order.tags)
         if spec is not None:
             self._members.setdefault(order.order_id, [])
-            if spec.stop_loss.kind.trailing or self.stop_emulated(order.account, spec):
+            if spec.stop_loss.kind.trailing or self.emulates_stops(order.account):
                 self._trailing.setdefault(order.symbol, set()).add(order.order_id)
             return
         list_id = role_of(order)[0]
@@ -252,7 +253,7 @@ class Brackets:
                 price_places=sym.price_precision,
                 quantity_places=sym.quantity_precision,
                 mark=self.mark_of(entry.symbol),
-                emulate_stop=self.stop_emulated(entry.account, spec),
+                emulate_stop=self.stop_emulated(entry.account, spec, members),
             )
         )
 
@@ -271,10 +272,18 @@ class Brackets:
             and not spec.terms.tags()
         )
 
-    def stop_emulated(self, account: str, spec: BracketSpec) -> bool:
+    def stop_emulated(self, account: str, spec: BracketSpec, members: Sequence[Order] = ()) -> bool:
         """On a spot venue the stop lives in fillgate, unless it rests in a native OCO
-        with the take-profit (one order list locks the balance once: Binance)."""
-        return self.emulates_stops(account) and not self.native_oco_fits(account, spec)
+        with the take-profit (one order list locks the balance once: Binance). A
+        bracket armed with a take-profit outside a native OCO (before the venue had
+        them) keeps its stop in fillgate to the end: a stop placed beside that
+        take-profit would find the coins locked."""
+        if not self.emulates_stops(account):
+            return False
+        armed_alone = any(
+            role_of(m)[1].startswith("tp.") and dict(m.tags).get(NATIVE) != "oco" for m in members
+        )
+        return armed_alone or not self.native_oco_fits(account, spec)
 
     def mark_of(self, symbol: str) -> Decimal:
         """The one price trailing and emulated stops follow: the symbol's current mark.
