@@ -20,7 +20,6 @@ from decimal import Decimal
 from fillgate.contingent.bracket import (
     BASIS,
     LIST,
-    NATIVE,
     ROLE,
     STOP_ROLE,
     Action,
@@ -60,6 +59,7 @@ from fillgate.domain.errors import (
 from fillgate.domain.orders import Order
 from fillgate.domain.values import ZERO, fmt
 from fillgate.engine.engine import Engine
+from fillgate.engine.native_oco import holds_balance, native_tags, stop_emulated
 from fillgate.engine.validation import check_submit
 
 log = logging.getLogger("fillgate.brackets")
@@ -68,8 +68,6 @@ log = logging.getLogger("fillgate.brackets")
 #: The events that create an order: accepted at once, or queued while its market is closed.
 _NEW = (ev.OrderAccepted, ev.OrderQueued)
 
-#: The members a native OCO pairs: the fixed stop and the one take-profit limit.
-_NATIVE_OCO = frozenset({(STOP_ROLE, OrderType.STOP), ("tp.1", OrderType.LIMIT)})
 
 #: Passes per wake-up before giving up on a list that does not settle (logged).
 MAX_ROUNDS = 20
@@ -260,30 +258,11 @@ class Brackets:
     def emulates_stops(self, account: str) -> bool:
         """True where a stop cannot rest beside a take-profit: spot venues, whose resting
         sells each hold the balance they sell (the stop then lives in fillgate)."""
-        return bool(getattr(self._engine.venues[account], "sells_hold_balance", False))
-
-    def native_oco_fits(self, account: str, spec: BracketSpec) -> bool:
-        """True when the venue holds this bracket's take-profit and stop as one native OCO:
-        one take-profit limit and one fixed stop (not trailing, not stop-limit)."""
-        return (
-            bool(getattr(self._engine.venues.get(account), "native_oco", False))
-            and len(spec.take_profits) == 1
-            and not spec.stop_loss.kind.trailing
-            and not spec.terms.tags()
-        )
+        return holds_balance(self._engine.venues[account])
 
     def stop_emulated(self, account: str, spec: BracketSpec, members: Sequence[Order] = ()) -> bool:
-        """On a spot venue the stop lives in fillgate, unless it rests in a native OCO
-        with the take-profit (one order list locks the balance once: Binance). A
-        bracket armed with a take-profit outside a native OCO (before the venue had
-        them) keeps its stop in fillgate to the end: a stop placed beside that
-        take-profit would find the coins locked."""
-        if not self.emulates_stops(account):
-            return False
-        armed_alone = any(
-            role_of(m)[1].startswith("tp.") and dict(m.tags).get(NATIVE) != "oco" for m in members
-        )
-        return armed_alone or not self.native_oco_fits(account, spec)
+        """True when fillgate holds this bracket's stop (see :mod:`.native_oco`)."""
+        return stop_emulated(self._engine.venues.get(account), spec, members)
 
     def mark_of(self, symbol: str) -> Decimal:
         """The one price trailing and emulated stops follow: the symbol's current mark.
@@ -402,17 +381,8 @@ class Brackets:
         )
 
     def _native(self, entry: Order, action: Submit) -> tuple[tuple[str, str], ...]:
-        """``ct.native = oco`` on a pair the venue holds as one OCO order (Alpaca, Binance): one
-        take-profit limit and one fixed stop (not trailing, not stop-limit); the venue
-        pairs them only when their quantities match (see venues/runtime/oco.py)."""
-        spec = spec_of(entry.tags)
-        if (
-            spec is None
-            or not self.native_oco_fits(entry.account, spec)
-            or (action.role, action.type) not in _NATIVE_OCO
-        ):
-            return ()
-        return ((NATIVE, "oco"),)
+        venue = self._engine.venues.get(entry.account)
+        return native_tags(venue, spec_of(entry.tags), action)
 
     def _check(self, cmd: SubmitOrder, spec: BracketSpec) -> None:
         """Name every field of a bracket the plan cannot work with."""
