@@ -8,8 +8,10 @@ import pytest
 from fakes.binance import FakeBinance
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.values import SystemClock
 from fillgate.venues.ccxt.driver import CcxtDriver
 from fillgate.venues.ccxt.oco import oco_params
+from fillgate.venues.runtime.adapter import RemoteVenue
 from fillgate.venues.types import PlaceRequest, VenueRef, VenueStatus
 
 Q = Decimal("0.01")
@@ -111,3 +113,18 @@ def test_oco_params_for_legs_of_different_quantities_is_invalid() -> None:
 
     with pytest.raises(Exception, match="one quantity"):
         oco_params("BTCUSDT", take_profit, stop)
+
+
+def test_ccxt_exchange_other_than_binance_offers_no_native_oco(fake: FakeBinance) -> None:
+    settings = fake.settings(exchange="kraken")
+    venue = RemoteVenue(
+        settings=settings, driver=CcxtDriver(settings, fake.credentials()), clock=SystemClock()
+    )
+
+    assert venue.native_oco is False
+
+
+def test_ccxt_binance_venue_offers_native_oco(fake: FakeBinance) -> None:
+    venue = RemoteVenue(settings=fake.settings(), driver=make_driver(fake), clock=SystemClock())
+
+    assert venue.native_oco is True

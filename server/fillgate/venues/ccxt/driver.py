@@ -93,6 +93,8 @@ class CcxtDriver:
         self._symbols: dict[str, str] = dict(settings.symbols)
         self._ours: dict[str, str] = {v: k for k, v in self._symbols.items()}
         self._closing = asyncio.Event()
+        #: OCO order lists (:mod:`.oco`) are Binance's: other exchanges keep emulating.
+        self.native_oco = self.exchange_id == "binance"
 
     def __repr__(self) -> str:
         return f"CcxtDriver(account={self.settings.account!r}, exchange={self.exchange_id!r})"
