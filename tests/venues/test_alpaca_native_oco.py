@@ -9,8 +9,7 @@ emulated as before: separate orders, fillgate cancels the other.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,76 +17,16 @@ from typing import Any
 import pytest
 from fakes.alpaca import FakeAlpaca
 from fakes.alpaca_harness import posted_orders
+from fakes.gateway import ACCOUNT, Gateway, eventually
 
-from fillgate.app.assembly import Components, build, open_journal
-from fillgate.config import config_from_dict
 from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
-from fillgate.engine.recovery import rebuild
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-ACCOUNT = "acct"
 QTY = Decimal(2)
-
-
-async def eventually(predicate: Callable[[], bool], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
-class Gateway:
-    """An engine on one Alpaca account with a journal, that can be stopped and started."""
-
-    def __init__(self, fake: FakeAlpaca, journal: Path) -> None:
-        self.fake = fake
-        self.journal = journal
-        self.parts: Components | None = None
-
-    async def start(self) -> Components:
-        config = config_from_dict(
-            {
-                "accounts": {ACCOUNT: self.fake.account_table()},
-                "symbols": {self.fake.symbol: self.fake.symbol_table},
-                "journal": {"path": str(self.journal)},
-            }
-        )
-        journal = open_journal(config)
-        assert journal is not None
-        self.parts = build(config, None, journal)
-        rebuild(self.parts.engine, journal, snapshots=False)
-        journal.start()
-        await self.parts.engine.start()
-        await self.parts.reconciler.start()
-        return self.parts
-
-    async def stop(self) -> None:
-        if self.parts is not None:
-            await self.parts.reconciler.stop()
-            await self.parts.engine.stop()
-            if self.parts.engine.journal is not None:
-                await self.parts.engine.journal.close()
-            self.parts = None
-
-    def order(self, order_id: str) -> Order:
-        assert self.parts is not None
-        found = self.parts.engine.order(order_id)
-        assert found is not None
-        return found
-
-    def member(self, list_id: str, role: str) -> Order | None:
-        assert self.parts is not None
-        found = self.parts.brackets.get(list_id).members
-        return next((m for m in found if role_of(m)[1] == role), None)
-
-    async def until(self, order_id: str, *states: OrderState) -> Order:
-        await eventually(lambda: self.order(order_id).state in states)
-        return self.order(order_id)
 
 
 @pytest.fixture

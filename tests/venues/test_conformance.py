@@ -354,14 +354,31 @@ async def test_reconcile_unreachable_venue_refuses_new_orders(
 # -- brackets (issue 13): members are ordinary orders at every venue ------------------
 #
 # Where a resting sell holds the balance it sells (ccxt spot), the stop lives in
-# fillgate and triggers on the mark; elsewhere it rests at the venue as a stop order.
+# fillgate and triggers on the mark, unless it rests with the one take-profit in a
+# native OCO order list (Binance); elsewhere it rests at the venue as a stop order.
 
 
-async def _bracket(venue: Venue, client_order_id: str, limit: Decimal | None = None) -> str:
-    spec = BracketSpec(
+def _spec(ladder: bool = False) -> BracketSpec:
+    """A 5 % stop and one 5 % take-profit; ``ladder``: two take-profits (no native OCO)."""
+    fractions = (Decimal("0.5"), Decimal("0.5")) if ladder else (Decimal(1),)
+    return BracketSpec(
         Exit(ExitKind.PERCENT, Decimal(5)),
-        (TakeProfit(Exit(ExitKind.PERCENT, Decimal(5)), fraction=Decimal(1)),),
+        tuple(
+            TakeProfit(Exit(ExitKind.PERCENT, Decimal(5 + n)), fraction=f)
+            for n, f in enumerate(fractions)
+        ),
     )
+
+
+def _stop_held(venue: Venue, spec: BracketSpec) -> bool:
+    """True when fillgate holds the bracket's stop (it triggers on the mark)."""
+    return venue.parts.brackets.stop_emulated(ACCOUNT, spec)
+
+
+async def _bracket(
+    venue: Venue, client_order_id: str, limit: Decimal | None = None, ladder: bool = False
+) -> str:
+    spec = _spec(ladder)
     entry = SubmitOrder(
         account=ACCOUNT,
         symbol=venue.fake.symbol,
@@ -406,7 +423,7 @@ async def test_venue_bracket_entry_fill_places_its_protection(venue: Venue) -> N
     stop, target = await _armed(venue, list_id)
 
     assert target.reduce_only and target.quantity == venue.fake.quantity
-    if venue.parts.brackets.emulates_stops(ACCOUNT):
+    if _stop_held(venue, _spec()):
         assert stop is None  # held by fillgate: the take-profit holds the balance
     else:
         assert stop is not None and stop.reduce_only
@@ -421,8 +438,8 @@ async def test_venue_bracket_take_profit_fill_ends_the_list(venue: Venue) -> Non
     venue.fake.fill(_venue_id(venue, target), venue.fake.quantity, target.limit_price)
     await venue.until(target.order_id, OrderState.FILLED)
 
-    if stop is not None:
-        await venue.until(stop.order_id, OrderState.CANCELED)
+    if stop is not None:  # a native OCO's leg: Alpaca cancels it, Binance expires it
+        await venue.until(stop.order_id, OrderState.CANCELED, OrderState.EXPIRED)
     await venue.parts.brackets.settle()
     assert venue.parts.brackets.get(list_id).state == "DONE"
     assert venue.engine.book.quantity(ACCOUNT, venue.fake.symbol) == 0
@@ -441,9 +458,9 @@ async def test_venue_bracket_entry_canceled_before_a_fill_arms_nothing(venue: Ve
 
 
 async def test_venue_bracket_emulated_stop_closes_on_the_mark(venue: Venue) -> None:
-    if not venue.parts.brackets.emulates_stops(ACCOUNT):
+    if not _stop_held(venue, _spec(ladder=True)):
         pytest.skip(f"{venue.fake.venue}: the stop rests at the venue, which triggers it")
-    list_id = await _bracket(venue, "brk-4")
+    list_id = await _bracket(venue, "brk-4", ladder=True)
     _, target = await _armed(venue, list_id)
     fill = venue.order(list_id).average_fill_price
     assert fill is not None

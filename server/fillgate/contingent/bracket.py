@@ -267,6 +267,10 @@ def plan(
     return _whole_oco(actions, live)
 
 
+#: The roles a native OCO pairs: the stop and the one take-profit.
+_PAIRED = frozenset({STOP_ROLE, "tp.1"})
+
+
 def _native(member: Order) -> bool:
     return dict(member.tags).get(NATIVE) == "oco"
 
@@ -274,9 +278,17 @@ def _native(member: Order) -> bool:
 def _whole_oco(actions: list[Action], live: list[Order]) -> list[Action]:
     """Resizing a member of a native OCO resizes the OCO as a whole: both are canceled,
     then the next plan places the pair again at the new size (stop at its kept price,
-    take-profit for what its rung has not filled yet)."""
+    take-profit for what its rung has not filled yet).
+
+    Likewise when one half ended alone while the other lives (Binance expires the
+    stop once the take-profit partly fills): a new half placed alone would not
+    pair, so the live half is canceled and the next plan places both again."""
     natives = {m.order_id for m in live if _native(m)}
-    if natives and any(isinstance(a, Resize) and a.order_id in natives for a in actions):
+    if natives and any(
+        (isinstance(a, Resize) and a.order_id in natives)
+        or (isinstance(a, Submit) and a.role in _PAIRED)
+        for a in actions
+    ):
         return [Cancel(order_id) for order_id in sorted(natives)]
     return actions
 
@@ -375,8 +387,13 @@ def _ladder(
                 rest = exact_sub(target, done)
                 actions.append(Submit(role, exit_side(entry), OrderType.LIMIT, rest, price))
             continue
-        if current.is_open and current.quantity < target:
-            actions.append(Resize(current.order_id, target))
+        # A take-profit placed again for a native OCO's rest counts what its
+        # predecessors filled: it is sized to the part of the rung still open.
+        want = target
+        for m in mine[:-1]:
+            want = exact_sub(want, m.filled_quantity)
+        if current.is_open and current.quantity < want:
+            actions.append(Resize(current.order_id, want))
     return actions
 
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from fillgate.contingent.bracket import (
     BASIS,
     LIST,
-    NATIVE,
     ROLE,
     STOP_ROLE,
     Action,
@@ -62,6 +62,7 @@ from fillgate.domain.errors import (
 from fillgate.domain.orders import Order
 from fillgate.domain.values import ZERO, fmt
 from fillgate.engine.engine import Engine
+from fillgate.engine.native_oco import holds_balance, native_tags, stop_emulated
 from fillgate.engine.validation import check_submit
 
 log = logging.getLogger("fillgate.brackets")
@@ -70,8 +71,6 @@ log = logging.getLogger("fillgate.brackets")
 #: The events that create an order: accepted at once, or queued while its market is closed.
 _NEW = (ev.OrderAccepted, ev.OrderQueued)
 
-#: The members a native OCO pairs: the fixed stop and the one take-profit limit.
-_NATIVE_OCO = frozenset({(STOP_ROLE, OrderType.STOP), ("tp.1", OrderType.LIMIT)})
 
 _CANCELING = OrderState.PENDING_CANCEL
 
@@ -275,14 +274,18 @@ class Brackets:
                 price_places=sym.price_precision,
                 quantity_places=sym.quantity_precision,
                 mark=self.mark_of(entry.symbol),
-                emulate_stop=self.emulates_stops(entry.account),
+                emulate_stop=self.stop_emulated(entry.account, spec, members),
             )
         )
 
     def emulates_stops(self, account: str) -> bool:
         """True where a stop cannot rest beside a take-profit: spot venues, whose resting
         sells each hold the balance they sell (the stop then lives in fillgate)."""
-        return bool(getattr(self._engine.venues[account], "sells_hold_balance", False))
+        return holds_balance(self._engine.venues[account])
+
+    def stop_emulated(self, account: str, spec: BracketSpec, members: Sequence[Order] = ()) -> bool:
+        """True when fillgate holds this bracket's stop (see :mod:`.native_oco`)."""
+        return stop_emulated(self._engine.venues.get(account), spec, members)
 
     def mark_of(self, symbol: str) -> Decimal:
         """The one price trailing and emulated stops follow: the symbol's current mark.
@@ -401,22 +404,8 @@ class Brackets:
         )
 
     def _native(self, entry: Order, action: Submit) -> tuple[tuple[str, str], ...]:
-        """``ct.native = oco`` on a pair the venue holds as one OCO order (Alpaca): one
-        take-profit limit and one fixed stop (not trailing, not stop-limit); the venue
-        pairs them only when their quantities match (see venues/runtime/oco.py)."""
-        spec = spec_of(entry.tags)
         venue = self._engine.venues.get(entry.account)
-        if (
-            spec is None
-            or not getattr(venue, "native_oco", False)
-            or self.emulates_stops(entry.account)
-            or len(spec.take_profits) != 1
-            or spec.stop_loss.kind.trailing
-            or spec.terms.tags()
-            or (action.role, action.type) not in _NATIVE_OCO
-        ):
-            return ()
-        return ((NATIVE, "oco"),)
+        return native_tags(venue, spec_of(entry.tags), action)
 
     def _check(self, cmd: SubmitOrder, spec: BracketSpec) -> None:
         """Name every field of a bracket the plan cannot work with."""

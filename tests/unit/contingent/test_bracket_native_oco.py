@@ -79,3 +79,19 @@ def test_native_oco_canceled_for_a_resize_is_placed_again_for_the_rest():
         Submit("sl", Side.SELL, OrderType.STOP, D(1), D(95)),
         Submit("tp.1", Side.SELL, OrderType.LIMIT, D(1), D(105)),
     ]
+
+
+def test_native_oco_stop_expired_by_a_partial_take_profit_fill_cancels_the_take_profit_too():
+    stop = _stop("2", state=OrderState.EXPIRED)  # Binance expires the other leg on any fill
+    tp = _member("T", "tp.1", "2", "1", state=OrderState.PARTIALLY_FILLED, limit_price=D(105))
+
+    assert _plan("2", [stop, tp]) == [Cancel("T")]
+
+
+def test_native_oco_placed_again_for_the_rest_of_a_partly_filled_take_profit_is_kept():
+    old_stop = _stop("2", state=OrderState.CANCELED)
+    old_tp = _member("T", "tp.1", "2", "1", state=OrderState.CANCELED, limit_price=D(105))
+    stop = _member("S2", "sl", "1", type=OrderType.STOP, stop_price=D(95))
+    tp = _member("T2", "tp.1", "1", limit_price=D(105))
+
+    assert _plan("2", [old_stop, old_tp, stop, tp]) == []

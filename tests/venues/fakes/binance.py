@@ -34,6 +34,7 @@ from aiohttp import web
 from fakes.base import FakeOrder
 from fakes.binance_book import ZERO, BinanceError, Book, Order, insufficient
 from fakes.binance_market import BTCUSDT, exchange_info, now_ms
+from fakes.binance_oco import OrderListRoutes, OrderLists
 from fakes.binance_stream import MarketStreams
 from fakes.binance_ws import UserDataWs, check_time
 from fakes.rest import RestFake
@@ -77,6 +78,7 @@ class FakeBinance(RestFake):
         self.book = Book([BTCUSDT], {BTCUSDT.symbol: self.price})
         self.book.set_free(BTCUSDT.quote, quote_balance)
         self.book.set_free(BTCUSDT.base, base_balance)
+        self.order_lists = OrderLists(self.book)
         self.port = 0
         self._reject_next = False
         self._lose_next = False
@@ -99,6 +101,7 @@ class FakeBinance(RestFake):
         app.router.add_get("/api/v3/allOrders", self._all_orders)
         app.router.add_get("/api/v3/myTrades", self._my_trades)
         app.router.add_get("/api/v3/account", self._account)
+        OrderListRoutes(self, self.order_lists).add_to(app)
         app.router.add_get("/ws-api/v3", self.ws.handle)
         app.router.add_get("/ws/{index}", self.market_ws.handle)
         app.router.add_get("/ws", self.market_ws.handle)

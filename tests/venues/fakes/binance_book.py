@@ -66,6 +66,7 @@ class Order:
     triggered: bool = False
     locked: Decimal = ZERO  # funds still locked for the unfilled rest
     fills: list[dict[str, Any]] = field(default_factory=list)
+    list_id: int = -1  # orderListId: -1 unless the order is a leg of an OCO list
 
     @property
     def is_open(self) -> bool:
@@ -76,7 +77,7 @@ class Order:
         return {
             "symbol": self.symbol,
             "orderId": self.order_id,
-            "orderListId": -1,
+            "orderListId": self.list_id,
             "clientOrderId": self.client_id,
             "price": fmt8(self.price),
             "origQty": fmt8(self.qty),
@@ -109,6 +110,8 @@ class Book:
         self._order_ids = itertools.count(1000)
         self._trade_ids = itertools.count(5001)
         self._cancel_ids = itertools.count(1)
+        #: The OCO order lists (:class:`fakes.binance_oco.OrderLists`), set by the fake.
+        self.lists: Any = None
 
     # -- balances ------------------------------------------------------------
 
@@ -274,6 +277,8 @@ class Book:
         """Trade ``qty`` of ``order`` at ``price``: balances, trade record, TRADE report."""
         if qty <= 0 or order.executed + qty > order.qty or not order.is_open:
             raise ValueError(f"cannot fill {qty} of {order.client_id} ({order.status})")
+        if order.list_id >= 0:
+            self.lists.take_lock(order)
         market = self.markets[order.symbol]
         notional = qty * price
         fee = (notional * FEE_RATE).quantize(_EIGHT)
@@ -294,7 +299,7 @@ class Book:
             "symbol": order.symbol,
             "id": next(self._trade_ids),
             "orderId": order.order_id,
-            "orderListId": -1,
+            "orderListId": order.list_id,
             "price": fmt8(price),
             "qty": fmt8(qty),
             "quoteQty": fmt8(notional),
@@ -320,12 +325,17 @@ class Book:
             m=trade["isMaker"],
         )
         report["Y"] = fmt8(notional)
+        if order.list_id >= 0:  # an OCO leg traded: the other leg expires at once
+            return [report, *self.lists.ended(order, "EXPIRED")]
         return [report]
 
     def cancel(self, order: Order, cancel_id: str) -> list[dict[str, Any]]:
         if not order.is_open:
             raise BinanceError(400, -2011, "Unknown order sent.")
-        return [*self._finish(order, "CANCELED", "CANCELED", cancel_id), self.account_event()]
+        events = self._finish(order, "CANCELED", "CANCELED", cancel_id)
+        if order.list_id >= 0:  # canceling one leg cancels the whole list
+            events += self.lists.ended(order, "CANCELED")
+        return [*events, self.account_event()]
 
     def new_cancel_id(self) -> str:
         return f"cancel-{next(self._cancel_ids):010x}"
@@ -358,7 +368,7 @@ class Book:
             "p": fmt8(order.price),
             "P": fmt8(order.stop),
             "F": fmt8(ZERO),
-            "g": -1,
+            "g": order.list_id,
             "C": "",
             "x": exec_type,
             "X": order.status,

@@ -14,6 +14,7 @@ Orders: market, limit, stop (Binance ``STOP_LOSS``) and stop-limit
 (``STOP_LOSS_LIMIT``); ccxt refuses a stop type the market's ``orderTypes``
 lack with ``InvalidOrder`` (REJECTED). Binance has no DAY time in force.
 Replace is not native: the runtime cancels and places a chained id.
+A bracket's take-profit and stop rest as one OCO order list (:mod:`.oco`).
 
 Fees are in the venue's commission asset (``commissionAsset`` / ``N``).
 
@@ -36,7 +37,7 @@ from ccxt.base.errors import InvalidOrder, NotSupported, OrderNotFound
 
 from fillgate.domain.enums import Side, TimeInForce
 from fillgate.domain.values import ZERO, fmt
-from fillgate.venues.ccxt import account, translate
+from fillgate.venues.ccxt import account, oco, translate
 from fillgate.venues.ccxt.errors import answer_of, classify, remember_answer
 from fillgate.venues.ccxt.exchange import create_exchange
 from fillgate.venues.ccxt.quotes import QuoteStream
@@ -96,6 +97,8 @@ class CcxtDriver:
         self._symbols: dict[str, str] = dict(settings.symbols)
         self._ours: dict[str, str] = {v: k for k, v in self._symbols.items()}
         self._closing = asyncio.Event()
+        #: OCO order lists (:mod:`.oco`) are Binance's: other exchanges keep emulating.
+        self.native_oco = self.exchange_id == "binance"
 
     def __repr__(self) -> str:
         return f"CcxtDriver(account={self.settings.account!r}, exchange={self.exchange_id!r})"
@@ -232,6 +235,14 @@ class CcxtDriver:
         if not info or "orderId" not in info:
             return None
         return VenueReport(order=translate.rest_order(info, ref.symbol))
+
+    async def place_oco(
+        self, take_profit: PlaceRequest, stop: PlaceRequest
+    ) -> tuple[VenueReport, VenueOrder | None]:
+        """A take-profit and a stop as ONE Binance OCO order list (see :mod:`.oco`)."""
+        answer = await oco.place_oco(self, take_profit, stop)
+        self._symbols.setdefault(take_profit.symbol, self.venue_symbol(take_profit.symbol))
+        return answer
 
     async def replace(self, ref: VenueRef, request: PlaceRequest) -> VenueReport:
         raise NotSupported(f"{self.name}: no native replace (cancel + new instead)")

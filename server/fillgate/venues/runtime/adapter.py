@@ -77,7 +77,9 @@ class RemoteVenue:
         self.sells_hold_balance = bool(getattr(driver, "sells_hold_balance", False))
         #: The venue places a take-profit and a stop as one OCO order (Alpaca order_class
         #: oco): the bracket runner then tags eligible pairs (see runtime/oco.py).
-        self.native_oco = callable(getattr(driver, "place_oco", None))
+        self.native_oco = callable(getattr(driver, "place_oco", None)) and bool(
+            getattr(driver, "native_oco", True)  # a driver may offer it per exchange (ccxt)
+        )
 
     # -- lifecycle --------------------------------------------------------------
 

@@ -9,6 +9,8 @@ is the parent, the stop its leg. Each stays an ordinary fillgate order with
 its own leg in the :class:`~.legs.LegBook`: the take-profit by its client id,
 the stop by the venue order id of the leg (the venue makes up the leg's
 client id), which the acknowledgement journals, so a restart binds it again.
+Where the venue keeps our client id on both legs (a Binance order list) the
+stop is bound like any order, by its client id.
 
 OANDA (a driver with ``oco_opened_by``) is also handed the entry's client id:
 it puts the pair on the trade that entry opened, each under its own client id,
@@ -32,7 +34,7 @@ from fillgate.venues.errors import ErrorKind, VenueFailure, failure_reason
 from fillgate.venues.runtime.context import VenueContext
 from fillgate.venues.runtime.orders import submit_order
 from fillgate.venues.runtime.resolve import Resolver, find
-from fillgate.venues.types import VenueReport
+from fillgate.venues.types import VenueOrder, VenueReport
 
 log = logging.getLogger("fillgate.venues")
 
@@ -81,6 +83,8 @@ class OcoPairing:
 
     def recover(self, orders: list[Order]) -> None:
         """After a restart: find the stop legs of OCO orders placed unanswered (below)."""
+        if not hasattr(self._ctx.driver, "oco_leg"):
+            return  # the legs carry our client ids: the resolver finds both (Binance)
         if any(self.wants(o) and o.state is OrderState.PENDING_NEW for o in orders):
             self._timers["recover"] = asyncio.get_running_loop().create_task(
                 recover(self._ctx, orders), name=f"oco-recover-{self._ctx.account}"
@@ -150,7 +154,7 @@ async def place_pair(
             ctx.reject(stop, reason)
             return
         report = found
-        leg = await ctx.driver.oco_leg(found.order.venue_order_id)  # type: ignore[attr-defined]
+        leg = await _stop_leg(ctx, found.order.venue_order_id, stop.symbol, sl_id)
     if leg is not None:
         legs.bind(sl_leg, leg.venue_order_id)
         legs.foreign.pop(leg.venue_order_id, None)  # a stream event may have come first
@@ -162,6 +166,19 @@ async def place_pair(
     if leg is None:
         log.error("event=oco_leg_missing order_id=%s", stop.order_id)
         ctx.reject(stop, "the venue's OCO answer listed no stop leg")
+
+
+async def _stop_leg(
+    ctx: VenueContext, parent_id: str, symbol: str, stop_client_id: str
+) -> VenueOrder | None:
+    """The stop leg of a placed OCO: asked of the parent where the venue made up the
+    leg's client id (Alpaca ``oco_leg``), else found by our own client id (Binance)."""
+    oco_leg = getattr(ctx.driver, "oco_leg", None)
+    if oco_leg is not None:
+        leg: VenueOrder | None = await oco_leg(parent_id)
+        return leg
+    found = await find(ctx, symbol, stop_client_id)
+    return None if found is None else found.order
 
 
 async def recover(ctx: VenueContext, orders: list[Order]) -> None:
