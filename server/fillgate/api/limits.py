@@ -116,6 +116,8 @@ LIMITS: dict[str, Limit] = {
     _P + "TakeProfit.quantity": Limit(DECIMAL),
     _P + "TakeProfit.fraction": Limit(DECIMAL),
     _P + "GetOrderListRequest.list_id": Limit(ID),
+    _P + "CancelOrderListRequest.list_id": Limit(ID),
+    _P + "CancelOrderListRequest.account": Limit(NAME),
     _P + "SubmitOrderListRequest.account": Limit(NAME),
     _P + "SubmitOrderListRequest.symbol": Limit(NAME),
     _P + "SubmitOrderListRequest.client_order_id": Limit(ID),
