@@ -10,85 +10,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.gateway import ACCOUNT, eventually
+from fakes.gateway import Gateway as SharedGateway
 from fakes.oanda import FakeOanda
 from fakes.oanda_harness import sent_orders
 
-from fillgate.app.assembly import Components, build, open_journal
-from fillgate.config import config_from_dict
 from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain.commands import CancelOrder, OrderRef, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
-from fillgate.engine.recovery import rebuild
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-ACCOUNT = "acct"
 QTY = Decimal(1000)
 
 
-async def eventually(predicate: Callable[[], bool], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
-class Gateway:
-    """An engine on one OANDA account with a journal, that can be stopped and started."""
-
-    def __init__(self, fake: FakeOanda, journal: Path) -> None:
-        self.fake = fake
-        self.journal = journal
-        self.parts: Components | None = None
-
-    async def start(self) -> Components:
-        config = config_from_dict(
-            {
-                "accounts": {ACCOUNT: self.fake.account_table()},
-                "symbols": {self.fake.symbol: self.fake.symbol_table},
-                "journal": {"path": str(self.journal)},
-            }
-        )
-        journal = open_journal(config)
-        assert journal is not None
-        self.parts = build(config, None, journal)
-        rebuild(self.parts.engine, journal, snapshots=False)
-        journal.start()
-        await self.parts.engine.start()
-        await self.parts.reconciler.start()
-        return self.parts
-
-    async def stop(self) -> None:
-        if self.parts is not None:
-            await self.parts.reconciler.stop()
-            await self.parts.engine.stop()
-            if self.parts.engine.journal is not None:
-                await self.parts.engine.journal.close()
-            self.parts = None
-
-    def order(self, order_id: str) -> Order:
-        assert self.parts is not None
-        found = self.parts.engine.order(order_id)
-        assert found is not None
-        return found
+class Gateway(SharedGateway):
+    """The shared restartable gateway; a role names its newest member (resizes re-place)."""
 
     def member(self, list_id: str, role: str) -> Order | None:
         assert self.parts is not None
         found = self.parts.brackets.get(list_id).members
         return next((m for m in reversed(found) if role_of(m)[1] == role), None)
-
-    async def until(self, order_id: str, *states: OrderState) -> Order:
-        await eventually(lambda: self.order(order_id).state in states)
-        return self.order(order_id)
 
 
 @pytest.fixture
