@@ -126,11 +126,18 @@ def main() -> int:
         action="store_true",
         help="also run a server with Prometheus metrics on (serve --metrics) and compare",
     )
+    parser.add_argument(
+        "--control",
+        action="store_true",
+        help="also run a second identical server (an A/A control: the ratio noise alone gives)",
+    )
     ns = parser.parse_args()
     scratch = tempfile.mkdtemp(prefix="fillgate-bench-")
     journals = {"(journal on)": ns.journal or os.path.join(scratch, "journal.log")}
     if ns.compare_journal_off:
         journals["(journal off)"] = "off"
+    if ns.control:
+        journals["(control)"] = os.path.join(scratch, "journal-control.log")
     servers = {name: start_server(path) for name, path in journals.items()}
     if ns.compare_metrics:
         path = os.path.join(scratch, "journal-metrics.log")
@@ -163,6 +170,11 @@ def main() -> int:
         r50 = on.get_value_at_percentile(50) / off.get_value_at_percentile(50)
         r99 = on.get_value_at_percentile(99) / off.get_value_at_percentile(99)
         print(f"metrics on/off: p50 {r50:.2f}x  p99 {r99:.2f}x")
+    if ns.control:
+        same, off = hists["SubmitOrder (control)"], hists["SubmitOrder (journal on)"]
+        r50 = same.get_value_at_percentile(50) / off.get_value_at_percentile(50)
+        r99 = same.get_value_at_percentile(99) / off.get_value_at_percentile(99)
+        print(f"control (A/A): p50 {r50:.2f}x  p99 {r99:.2f}x")
     return 0
 
 

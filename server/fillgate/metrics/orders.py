@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fillgate.domain import events as ev
-from fillgate.metrics.alerts import slippage_bps
+from fillgate.domain.enums import Side
 from fillgate.metrics.registry import Metrics
 
 log = logging.getLogger("fillgate.metrics")
@@ -81,8 +81,12 @@ class OrderMetrics:
             self._child(self._fills, self._m.fills, key).inc()
             arrival = order.arrival_price
             if arrival:
-                # A metric sample is a float by nature; the reports keep exact decimals.
-                bps = float(slippage_bps(order.side, event.price, arrival))
+                # A metric sample is a float by nature (the reports keep exact decimals), so
+                # it is computed in floats: Decimal's quantize cost ~3 us per fill here.
+                arrival_f = float(arrival)
+                bps = (float(event.price) - arrival_f) * 10_000 / arrival_f
+                if order.side is not Side.BUY:
+                    bps = -bps
                 self._child(self._slippage, self._m.slippage_bps, order.venue).observe(bps)
             start = self._accepted.pop(order_id, None)
             if start is not None:
