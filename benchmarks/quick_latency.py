@@ -21,9 +21,11 @@ import sys
 import tempfile
 import time
 from array import array
+from collections.abc import Callable
 
 import grpc
 import uvloop
+from auth_latency import cpu_ns  # a sibling script: both run as `python benchmarks/<x>.py`
 from hdrh.histogram import HdrHistogram
 
 from fillgate.v1 import admin_service_pb2 as apb
@@ -67,7 +69,9 @@ def histogram(samples: array[int]) -> HdrHistogram:
     return h
 
 
-async def measure(targets: dict[str, str], calls: int, warmup: int) -> dict[str, array[int]]:
+async def measure(
+    targets: dict[str, str], calls: int, warmup: int, warmed: Callable[[], None] = lambda: None
+) -> dict[str, array[int]]:
     """Interleave, call by call: Ping on the first server, then SubmitOrder on each."""
     channels = {name: grpc.aio.insecure_channel(t) for name, t in targets.items()}
     first = next(iter(channels))
@@ -91,6 +95,8 @@ async def measure(targets: dict[str, str], calls: int, warmup: int) -> dict[str,
         samples[f"SubmitOrder {name}"] = array("q")
     clock = time.perf_counter_ns
     for i in range(-warmup, calls):
+        if i == 0:
+            warmed()
         t0 = clock()
         await admin.Ping(ping)
         t1 = clock()
@@ -142,10 +148,18 @@ def main() -> int:
     if ns.compare_metrics:
         path = os.path.join(scratch, "journal-metrics.log")
         servers["(metrics on)"] = start_server(path, "--metrics", "127.0.0.1:0")
+    cpu: dict[str, int] = {}
+
+    def warmed() -> None:
+        cpu.update({name: cpu_ns(proc.pid) for name, (proc, _) in servers.items()})
+
     try:
         samples = uvloop.run(
-            measure({n: target for n, (_, target) in servers.items()}, ns.calls, ns.warmup)
+            measure({n: target for n, (_, target) in servers.items()}, ns.calls, ns.warmup, warmed)
         )
+        # CPU time of each server process (every thread) per SubmitOrder, Ping included for
+        # the first: unlike latency it hardly depends on how busy the machine is.
+        cpu = {name: cpu_ns(proc.pid) - cpu[name] for name, (proc, _) in servers.items()}
     finally:
         for proc, _ in servers.values():
             proc.send_signal(signal.SIGTERM)
@@ -153,6 +167,9 @@ def main() -> int:
     hists = {name: histogram(values) for name, values in samples.items()}
     base = hists["Ping (empty)"]
     print(f"{ns.calls} sequential calls each, interleaved; latency in microseconds")
+    for name, used in cpu.items():
+        also = " (and a Ping)" if name == next(iter(cpu)) else ""
+        print(f"server {name}: {used / ns.calls / 1000:.0f} us CPU per SubmitOrder{also}")
     header = "".join(f"{'p' + str(p):>9}" for p in PERCENTILES)
     print(f"{'rpc':<28}{header}{'max':>9}   ratio p50/p99 to Ping")
     for name, h in hists.items():
@@ -175,6 +192,9 @@ def main() -> int:
         r50 = same.get_value_at_percentile(50) / off.get_value_at_percentile(50)
         r99 = same.get_value_at_percentile(99) / off.get_value_at_percentile(99)
         print(f"control (A/A): p50 {r50:.2f}x  p99 {r99:.2f}x")
+        if ns.compare_metrics:  # the first server also answers the Pings: compare the others
+            c = cpu["(metrics on)"] / cpu["(control)"]
+            print(f"server CPU per SubmitOrder, metrics on / control (both off): {c:.3f}x")
     return 0
 
 
