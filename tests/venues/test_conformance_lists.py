@@ -302,17 +302,25 @@ async def test_venue_bracket_take_profit_replaced_to_a_new_price_keeps_it(venue:
     list_id, target = await _armed(venue, "brep-1")
     assert target.limit_price is not None
     price = target.limit_price + venue.tick * 10
+    want = dict.fromkeys(_roles(venue), venue.fake.quantity)
+
+    def kept() -> bool:
+        found = _working(venue, list_id, "tp.1")
+        protected = _protection(venue, list_id) == want
+        return (
+            protected and found is not None and found.state in OPEN and found.limit_price == price
+        )
 
     await venue.engine.replace(
         ReplaceOrder(ref=OrderRef(order_id=target.order_id), limit_price=price)
     )
-    await eventually(lambda: (_working(venue, list_id, "tp.1") or target).limit_price == price)
+    await eventually(kept)
     await venue.parts.brackets.settle()
 
-    kept = _working(venue, list_id, "tp.1")
-    assert kept is not None and kept.state in OPEN
-    assert (kept.limit_price, kept.quantity) == (price, venue.fake.quantity)
-    assert _protection(venue, list_id) == dict.fromkeys(_roles(venue), venue.fake.quantity)
+    assert kept()  # settled: nothing puts the plan's price back
+    found = _working(venue, list_id, "tp.1")
+    assert found is not None
+    assert _at_venue(venue, found) == venue.fake.quantity
 
 
 async def test_venue_bracket_take_profit_replaced_to_another_quantity_is_set_back(
