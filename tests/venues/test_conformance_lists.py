@@ -390,3 +390,70 @@ async def test_venue_oco_leg_filled_while_fillgate_down_other_canceled_after_res
     assert venue.order(second.order_id).filled_quantity == 0
     assert venue.position() == quantity  # no overfill: one leg sold
     assert await venue.parts.reconciler.reconcile(ACCOUNT) == []
+
+
+async def test_venue_ouo_leg_partly_filled_while_fillgate_down_other_cut_after_restart(
+    journaled: Venue,
+) -> None:
+    venue = journaled
+    venue.need_network()
+    quantity = venue.fake.quantity
+    half = quantity / 2
+    _, first, second = await _exit_list(venue, "ouo", "ouorst-1")
+    vid = venue.venue_id(first)
+    price = first.limit_price
+
+    async def trade() -> None:
+        venue.fake.fill(vid, half, price)
+
+    await venue.restart(while_down=trade)
+
+    await venue.until(first.order_id, OrderState.PARTIALLY_FILLED)
+    await eventually(lambda: venue.order(second.order_id).quantity == quantity - half)
+    await venue.parts.brackets.settle()
+    cut = await venue.until(second.order_id, OrderState.NEW)
+    assert _at_venue(venue, cut) == quantity - half
+    assert venue.position() == quantity * 2 - half
+
+
+async def test_venue_oto_partly_filled_then_restarted_grows_its_child_on_the_rest(
+    journaled: Venue,
+) -> None:
+    venue = journaled
+    quantity = venue.fake.quantity
+    half = quantity / 2
+    list_id = await _oto(venue, "otorst-1")
+    _fill(venue, venue.order(list_id), half)
+    await eventually(lambda: 2 in _legs(venue, list_id))
+    child = await venue.until(_legs(venue, list_id)[2].order_id, OrderState.NEW)
+
+    await venue.restart()
+    _fill(venue, venue.order(list_id), quantity - half)
+
+    await venue.until(list_id, OrderState.FILLED)
+    await eventually(lambda: venue.order(child.order_id).quantity == quantity)
+    await venue.parts.brackets.settle()
+    grown = await venue.until(child.order_id, OrderState.NEW)
+    assert _at_venue(venue, grown) == quantity
+    assert [m.order_id for m in venue.parts.brackets.get(list_id).members] == [child.order_id]
+
+
+async def test_venue_bracket_entry_filled_while_fillgate_down_is_armed_after_restart(
+    journaled: Venue,
+) -> None:
+    venue = journaled
+    venue.need_network()
+    quantity = venue.fake.quantity
+    list_id = await _bracket(venue, "barm-1", limit=venue.price_at("0.99"))
+    entry = await venue.until(list_id, OrderState.NEW)
+    vid = venue.venue_id(entry)
+    price = entry.limit_price
+
+    async def trade() -> None:
+        venue.fake.fill(vid, quantity, price)
+
+    await venue.restart(while_down=trade)
+
+    await venue.until(list_id, OrderState.FILLED)
+    assert await _protected(venue, list_id, quantity) == dict.fromkeys(_roles(venue), quantity)
+    assert venue.position() == quantity
