@@ -10,17 +10,13 @@ the embedded paper venue, which has none.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import importlib
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from conformance_support import ACCOUNT, FAKES, Venue, eventually, started
 
-from fillgate.app import Components, build
-from fillgate.config import config_from_dict
 from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain import events as ev
 from fillgate.domain.commands import (
@@ -33,144 +29,8 @@ from fillgate.domain.commands import (
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.errors import FailedPrecondition
 from fillgate.domain.orders import Order
-from fillgate.domain.reports import ExecutionReport
-from fillgate.venues.runtime.client_ids import venue_client_id
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-ACCOUNT = "acct"
-FAKES = {
-    "paper": ("fakes.paper", "FakePaper"),
-    "ccxt": ("fakes.binance", "FakeBinance"),
-    "oanda": ("fakes.oanda", "FakeOanda"),
-    "alpaca": ("fakes.alpaca", "FakeAlpaca"),
-}
-
-
-class Venue:
-    """A started engine trading one account at one fake venue."""
-
-    def __init__(self, fake: Any, parts: Components) -> None:
-        self.fake = fake
-        self.parts = parts
-        self.engine = parts.engine
-        self._reports: list[ExecutionReport] = []
-        self._alerts: list[Any] = []
-        self.subscription = parts.engine.bus.subscribe()
-
-    def _drain(self) -> None:
-        """Take what the bus has delivered so far (journal-less: delivery is immediate)."""
-        while not self.subscription.queue.empty():
-            item = self.subscription.queue.get_nowait()
-            payload = item.payload
-            if isinstance(payload, ExecutionReport):
-                self._reports.append(payload)
-            else:
-                self._alerts.append(payload)
-
-    @property
-    def reports(self) -> list[ExecutionReport]:
-        self._drain()
-        return self._reports
-
-    @property
-    def alerts(self) -> list[Any]:
-        self._drain()
-        return self._alerts
-
-    @property
-    def networked(self) -> bool:
-        return bool(getattr(self.fake, "network", True))
-
-    def need_network(self) -> None:
-        if not self.networked:
-            pytest.skip(f"{self.fake.venue}: no network between fillgate and the venue")
-
-    async def submit(
-        self,
-        client_order_id: str,
-        *,
-        side: Side = Side.BUY,
-        quantity: Decimal | None = None,
-        limit: Decimal | None = None,
-    ) -> Order:
-        result = await self.engine.submit(
-            SubmitOrder(
-                account=ACCOUNT,
-                symbol=self.fake.symbol,
-                side=side,
-                quantity=quantity or self.fake.quantity,
-                type=OrderType.MARKET if limit is None else OrderType.LIMIT,
-                time_in_force=TimeInForce.GTC if limit is not None else TimeInForce.IOC,
-                client_order_id=client_order_id,
-                limit_price=limit,
-            )
-        )
-        return result.order
-
-    def order(self, order_id: str) -> Order:
-        order = self.engine.order(order_id)
-        assert order is not None
-        return order
-
-    def fills(self, order_id: str) -> list[ev.OrderFilled]:
-        return [
-            r.event
-            for r in self.reports
-            if r.order.order_id == order_id and isinstance(r.event, ev.OrderFilled)
-        ]
-
-    async def until(self, order_id: str, *states: OrderState, timeout: float = 8.0) -> Order:
-        await eventually(lambda: self.order(order_id).state in states, timeout)
-        return self.order(order_id)
-
-    def resting_price(self) -> Decimal:
-        """A buy limit well below the market, on the venue's tick."""
-        tick = Decimal(1).scaleb(-int(self.fake.symbol_table["price_precision"]))
-        return (self.fake.price * Decimal("0.9")).quantize(tick)
-
-
-async def eventually(predicate: Callable[[], bool], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
-@contextlib.asynccontextmanager
-async def started(
-    name: str,
-    monkeypatch: pytest.MonkeyPatch,
-    account: dict[str, Any] | None = None,
-    **sections: dict[str, Any],
-) -> AsyncIterator[Venue]:
-    """The engine built from config (plus ``sections``, and ``account`` over the fake's
-    account table) trading at fake venue ``name``."""
-    module, cls = FAKES[name]
-    fake = getattr(importlib.import_module(module), cls)()
-    await fake.start()
-    for key, value in fake.environment().items():
-        monkeypatch.setenv(key, value)
-    config = config_from_dict(
-        {
-            "accounts": {ACCOUNT: fake.account_table() | (account or {})},
-            "symbols": {fake.symbol: fake.symbol_table},
-            **sections,
-        }
-    )
-    parts = build(config)
-    if hasattr(fake, "attach"):
-        fake.attach(parts)
-    v = Venue(fake, parts)
-    await parts.engine.start()
-    await parts.reconciler.start()
-    try:
-        yield v
-    finally:
-        await parts.reconciler.stop()
-        await parts.engine.stop()
-        await fake.stop()
 
 
 @pytest.fixture(params=list(FAKES))
@@ -397,14 +257,6 @@ def _member(venue: Venue, list_id: str, role: str) -> Order | None:
     return next((m for m in found if role_of(m)[1] == role), None)
 
 
-def _venue_id(venue: Venue, order: Order) -> str:
-    """The client id the fake venue knows the order by."""
-    driver = getattr(venue.engine.venues[ACCOUNT], "driver", None)
-    if driver is None:  # the paper venue keeps ours
-        return order.client_order_id
-    return venue_client_id(driver.client_ids, ACCOUNT, order.client_order_id, order.version)
-
-
 async def _armed(venue: Venue, list_id: str) -> tuple[Order | None, Order]:
     await venue.until(list_id, OrderState.FILLED)
     await eventually(lambda: _member(venue, list_id, "tp.1") is not None)
@@ -435,7 +287,7 @@ async def test_venue_bracket_take_profit_fill_ends_the_list(venue: Venue) -> Non
     stop, target = await _armed(venue, list_id)
 
     assert target.limit_price is not None
-    venue.fake.fill(_venue_id(venue, target), venue.fake.quantity, target.limit_price)
+    venue.fake.fill(venue.venue_id(target), venue.fake.quantity, target.limit_price)
     await venue.until(target.order_id, OrderState.FILLED)
 
     if stop is not None:  # a native OCO's leg: Alpaca cancels it, Binance expires it

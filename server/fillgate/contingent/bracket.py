@@ -383,7 +383,7 @@ def _ladder(
             for m in mine:
                 done = exact_add(done, m.filled_quantity)
             if target > done:  # canceled to resize its native OCO: place the rest again
-                price = rung.exit.price(basis, up=long, places=places)
+                price = _member_price(mine, role) or rung.exit.price(basis, up=long, places=places)
                 rest = exact_sub(target, done)
                 actions.append(Submit(role, exit_side(entry), OrderType.LIMIT, rest, price))
             continue
@@ -409,8 +409,11 @@ def basis_of(entry: Order, members: Sequence[Order]) -> Decimal:
 
 
 def _member_price(members: Sequence[Order], role: str) -> Decimal | None:
-    """A replacement member keeps its predecessor's price (fixed when first armed)."""
-    for m in members:
+    """A replacement member keeps its newest predecessor's price (fixed when first armed,
+    then as trailed or replaced)."""
+    for m in reversed(members):
         if role_of(m)[1] == role:
-            return m.stop_price if m.type.needs_stop else m.limit_price
+            price = m.stop_price if m.type.needs_stop else m.limit_price
+            if price is not None:
+                return price
     return None

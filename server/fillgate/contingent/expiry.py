@@ -62,6 +62,9 @@ class Expiries:
     def on_mark(self, symbol: str, price: object) -> None:
         """Time limits do not follow prices."""
 
+    def on_account_open(self, account: str) -> None:
+        """Time limits only cancel, which a blocked account never refuses."""
+
     # -- the queue ------------------------------------------------------------------
 
     def add(self, order_id: str, deadline_ns: int) -> None:

@@ -131,6 +131,13 @@ class Brackets:
         for list_id in self._trailing.get(symbol, ()):
             self._mark(list_id)
 
+    def on_account_open(self, account: str) -> None:
+        """The account takes new orders again: plan its lists (arming refused meanwhile)."""
+        for list_id in self._members:
+            entry = self._engine.order(list_id)
+            if entry is not None and entry.account == account:
+                self._mark(list_id)
+
     # -- the api's side -------------------------------------------------------------
 
     async def submit(self, cmd: SubmitOrder, spec: BracketSpec) -> OrderList:

@@ -76,6 +76,9 @@ class OrderWatcher(Protocol):
     def on_mark(self, symbol: str, price: Decimal) -> None:
         """Follow a symbol's mark (reference or live), after the venues matched on it."""
 
+    def on_account_open(self, account: str) -> None:
+        """``account`` takes new orders again (its venue reconciled): retry what it refused."""
+
 
 @dataclass(frozen=True, slots=True)
 class SubmitResult:
@@ -151,6 +154,12 @@ class Engine:
         self.held.start()
         for watcher in self.watchers:
             watcher.on_start(self.open_orders())
+
+    def reopen(self, account: str) -> None:
+        """Let a blocked account take new orders again, and tell the watchers."""
+        if self.blocked.pop(account, None) is not None:
+            for watcher in self.watchers:
+                watcher.on_account_open(account)
 
     def adapters(self) -> list[VenueAdapter]:
         """Each distinct venue adapter once (paper accounts share one)."""

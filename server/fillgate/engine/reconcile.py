@@ -100,7 +100,7 @@ class Reconciler:
                 )
             log.warning("event=reconcile_failed account=%s detail=%r", account, reason)
             return []
-        engine.blocked.pop(account, None)
+        engine.reopen(account)  # the bracket runner arms what was refused meanwhile
         self.last_reconciled_ns[account] = self._clock.now_ns()
         drifts: list[ev.VenueDrift] = []
         if positions is not None:

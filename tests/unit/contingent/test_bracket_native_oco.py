@@ -95,3 +95,23 @@ def test_native_oco_placed_again_for_the_rest_of_a_partly_filled_take_profit_is_
     tp = _member("T2", "tp.1", "1", limit_price=D(105))
 
     assert _plan("2", [old_stop, old_tp, stop, tp]) == []
+
+
+def test_native_oco_take_profit_replaced_to_a_new_price_is_placed_again_at_that_price():
+    stop = _stop("2", state=OrderState.CANCELED)  # the pair ended with the replace
+    tp = _member("T", "tp.1", "2", state=OrderState.CANCELED, limit_price=D("105.5"))
+
+    assert _plan("2", [stop, tp]) == [
+        Submit("sl", Side.SELL, OrderType.STOP, D(2), D(95)),
+        Submit("tp.1", Side.SELL, OrderType.LIMIT, D(2), D("105.5")),
+    ]
+
+
+def test_native_oco_stop_placed_again_takes_its_newest_predecessors_price():
+    old = _stop("2", state=OrderState.CANCELED)
+    newer = _member(
+        "S2", "sl", "2", type=OrderType.STOP, stop_price=D(96), state=OrderState.CANCELED
+    )
+    tp = _member("T", "tp.1", "2", state=OrderState.CANCELED, limit_price=D(105))
+
+    assert _plan("2", [old, newer, tp])[0] == Submit("sl", Side.SELL, OrderType.STOP, D(2), D(96))

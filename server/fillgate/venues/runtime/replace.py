@@ -5,7 +5,8 @@ quantity not yet filled, under the chained client id; fillgate's order keeps
 its id and takes the new terms (``OrderReplaced``) once the new leg exists.
 
 - native (OANDA, Alpaca): one call; an unknown outcome is resolved by looking
-  for the new leg's client id;
+  for the new leg's client id; a member of a native OCO the venue refuses to
+  amend is replaced by cancel + new instead (the bracket then pairs it again);
 - cancel + new (ccxt): the old leg is canceled and awaited until the venue
   shows it ended, so its last fills are counted before the remainder is
   computed; then the new leg is placed. If the new leg cannot be placed the
@@ -21,6 +22,7 @@ from fillgate.domain.orders import Order
 from fillgate.venues.errors import ErrorKind, VenueFailure, failure_reason
 from fillgate.venues.runtime.context import VenueContext
 from fillgate.venues.runtime.legs import Leg
+from fillgate.venues.runtime.oco import NATIVE, OCO
 from fillgate.venues.runtime.poll import poll_venue
 from fillgate.venues.runtime.resolve import find, refresh
 from fillgate.venues.types import VenueOrder, VenueRef, VenueReport
@@ -68,6 +70,11 @@ async def _replace_native(
             report = await find(ctx, order.symbol, client_id)
         if report is None or report.order is None:
             ctx.legs.settle(new)
+            if failure.kind is ErrorKind.REJECTED and dict(order.tags).get(NATIVE) == OCO:
+                # The venue will not amend one half of its native OCO: cancel it (the
+                # pair ends) and place the new terms alone; the bracket pairs it again.
+                await _replace_chained(ctx, order, old, quantity, limit, stop)
+                return
             ctx.replace_rejected(order, failure_reason(failure))
             return
     assert report is not None
