@@ -64,6 +64,9 @@ _HUNDRED = Decimal(100)
 #: A member the venue holds with its partner as ONE native OCO order (Alpaca; the runner
 #: tags it, venues/runtime/oco.py pairs it). Such a pair is resized as a whole.
 NATIVE = "ct.native"
+#: A stop-loss member the venue trails itself (``trail:5``, ``trail_percent:1``): fillgate
+#: never moves it (see engine/native_oco.py, venues/runtime/trail.py).
+TRAIL = "ct.trail"
 
 _WAITING = (OrderState.PENDING_NEW, OrderState.PENDING_CANCEL, OrderState.PENDING_REPLACE)
 
@@ -317,7 +320,13 @@ def _resting_stop(
     want = exact_add(stop.filled_quantity, open_qty)
     if stop.quantity != want:
         return [Resize(stop.order_id, want)]
-    if spec.stop_loss.kind.trailing and mark is not None and not stop.triggered:
+    venue_trails = TRAIL in dict(stop.tags)
+    if (
+        spec.stop_loss.kind.trailing
+        and mark is not None
+        and not stop.triggered
+        and not venue_trails
+    ):
         # The stop's own price is the trail's memory: it only ever moves toward the mark.
         behind = spec.stop_loss.price(mark, up=not long, places=places)
         assert stop.stop_price is not None

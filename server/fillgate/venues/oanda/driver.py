@@ -89,6 +89,10 @@ class OandaDriver:
     client_ids = ClientIdRule(max_length=128, extra_chars="-._")
     #: place_oco wants the entry's client id: the pair goes on the trade it opened.
     oco_opened_by = True
+    #: A bracket's amount trail rests as a TRAILING_STOP_LOSS (distance) on that trade,
+    #: paired with the take-profit like a fixed STOP_LOSS (see protection.py).
+    native_trail = frozenset({"trail"})
+    trail_in_oco = True
 
     def __init__(self, settings: VenueSettings, credentials: Credentials, *, clock: Clock) -> None:
         self._settings = settings

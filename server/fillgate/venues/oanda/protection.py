@@ -10,6 +10,13 @@ current units are the pair's quantity. Otherwise the answer is None and the
 runtime places the two as ordinary orders (emulated OCO), so a position is
 never left without its stop. Both members keep their own client ids
 (clientExtensions), so a restart finds each by client id like any order.
+
+A stop the venue trails (``stop.trail_amount``, a member tagged ``ct.trail``)
+goes on the trade as a TRAILING_STOP_LOSS with that ``distance``: OANDA moves
+it behind the price (``trailingStopValue``), closes the trade when the price
+comes back to it and cancels the take-profit, all without fillgate. When the
+pair does not fit, the runtime rejects such a stop (the bracket then places a
+plain stop that fillgate moves), never placing it untrailed under its tag.
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ if TYPE_CHECKING:
     from fillgate.venues.oanda.driver import OandaDriver
 
 log = logging.getLogger("fillgate.venues.oanda")
+
+#: The orders a trade holds at most one of each; the pair goes only on a trade without any.
+_ON_TRADE = ("takeProfitOrder", "stopLossOrder", "trailingStopLossOrder")
 
 
 async def _trade_of(driver: OandaDriver, opened_by: str) -> str:
@@ -79,7 +89,10 @@ async def place_oco(
             trade_id or "-",
         )
         return None
-    body = translate.dependent_body("STOP_LOSS", trade_id, stop.stop_price, stop.client_id)
+    if stop.trail_amount is not None:  # OANDA trails it from the price as it moves
+        body = translate.trailing_body(trade_id, stop.trail_amount, stop.client_id)
+    else:
+        body = translate.dependent_body("STOP_LOSS", trade_id, stop.stop_price, stop.client_id)
     try:
         placed = await _create(driver, body, stop.client_id)
     except Exception as exc:
@@ -130,7 +143,7 @@ def _refused(request: PlaceRequest, reason: str) -> VenueOrder:
 
 def _fits(trade: dict[str, object], take_profit: PlaceRequest, stop: PlaceRequest) -> bool:
     """One open trade, no TP/SL on it yet, its units the pair's quantity on the other side."""
-    if trade.get("state") != "OPEN" or trade.get("takeProfitOrder") or trade.get("stopLossOrder"):
+    if trade.get("state") != "OPEN" or any(trade.get(key) for key in _ON_TRADE):
         return False
     held = stop.quantity if stop.side is Side.SELL else -stop.quantity
     return (
@@ -145,7 +158,9 @@ async def oco_leg(driver: OandaDriver, venue_order_id: str) -> VenueOrder | None
     answer = await driver.request(orders.OrderDetails(driver.venue_account, venue_order_id))
     trade_id = str((answer.get("order") or {}).get("tradeID") or "")
     trade = await read_trade(driver, trade_id) if trade_id else None
-    stop_loss = trade.get("stopLossOrder") if trade else None
+    stop_loss = (
+        (trade.get("stopLossOrder") or trade.get("trailingStopLossOrder")) if trade else None
+    )
     if not isinstance(stop_loss, dict):
         return None
     report = driver.tracker.order_from_details(stop_loss)

@@ -34,6 +34,7 @@ from fillgate.venues.errors import ErrorKind, VenueFailure, failure_reason
 from fillgate.venues.runtime.context import VenueContext
 from fillgate.venues.runtime.orders import submit_order
 from fillgate.venues.runtime.resolve import Resolver, find
+from fillgate.venues.runtime.trail import NOT_PLACED, trailed
 from fillgate.venues.types import VenueOrder, VenueReport
 
 log = logging.getLogger("fillgate.venues")
@@ -76,7 +77,7 @@ class OcoPairing:
             timer.cancel()
         if stop is None or stop.quantity != order.quantity or stop.side is not order.side:
             if stop is not None:
-                await submit_order(self._ctx, self._resolver, stop)
+                await place_alone(self._ctx, self._resolver, stop)
             await submit_order(self._ctx, self._resolver, order)
             return
         await place_pair(self._ctx, self._resolver, order, stop)
@@ -100,7 +101,18 @@ class OcoPairing:
         stop = self._held.pop(list_id, None)
         if stop is not None:
             log.warning("event=oco_pair_not_formed order_id=%s placed=alone", stop.order_id)
-            await submit_order(self._ctx, self._resolver, stop)
+            await place_alone(self._ctx, self._resolver, stop)
+
+
+async def place_alone(ctx: VenueContext, resolver: Resolver, stop: Order) -> None:
+    """Place a stop whose pair did not form as an ordinary order; one the venue trails
+    only on the trade beside its take-profit (OANDA) is rejected instead, so the bracket
+    places a plain stop that fillgate moves (see :mod:`.trail`)."""
+    if trailed(stop) and getattr(ctx.driver, "trail_in_oco", False):
+        log.warning("event=native_trail_not_placed order_id=%s fallback=plain_stop", stop.order_id)
+        ctx.reject(stop, f"{NOT_PLACED}: the venue cannot trail this stop on the trade")
+        return
+    await submit_order(ctx, resolver, stop)
 
 
 def _entry_client_id(ctx: VenueContext, member: Order) -> str:
@@ -122,7 +134,7 @@ async def place_pair(
             ctx.reject(stop, problem)
             return
     tp_req = ctx.request(take_profit, tp_id, take_profit.quantity, take_profit.limit_price, None)
-    sl_req = ctx.request(stop, sl_id, stop.quantity, None, stop.stop_price)
+    sl_req = ctx.request(stop, sl_id, stop.quantity, None, stop.stop_price)  # with its trail
     legs = ctx.legs
     tp_leg = legs.add(take_profit, tp_id, placing=True)
     sl_leg = legs.add(stop, sl_id, placing=True)
@@ -134,7 +146,7 @@ async def place_pair(
         if placed is None:  # the venue cannot hold this pair: emulated, as separate orders
             legs.discard(tp_leg)
             legs.discard(sl_leg)
-            await submit_order(ctx, resolver, stop)
+            await place_alone(ctx, resolver, stop)
             await submit_order(ctx, resolver, take_profit)
             return
         report, leg = placed
