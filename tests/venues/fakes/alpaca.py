@@ -70,6 +70,8 @@ class FakeAlpaca(RestFake):
         self.data = DataHub(key, secret, self.prices, now_ns=self._now_ns)
         self.market = MarketHours()
         self._reject_next = False
+        #: Order types this account refuses (422), as Alpaca does trailing stops on some assets.
+        self.refused_types: set[str] = set()
         self._lose_next: int | None = None
         self._timers: set[asyncio.TimerHandle] = set()
         self._runner: web.AppRunner | None = None
@@ -275,6 +277,8 @@ class FakeAlpaca(RestFake):
             or (kind in ("stop", "stop_limit")) != (stop is not None)
         ):
             return _error(422, 40010001, "invalid order request")
+        if kind in self.refused_types:
+            return _error(422, 42210000, f"{kind} orders are not allowed for this asset")
         if body.get("extended_hours") and (kind, tif) != ("limit", "day"):
             return _error(422, 42210000, "extended hours order must be DAY limit orders")
         client_id = str(body.get("client_order_id") or uuid.uuid4())
