@@ -10,6 +10,7 @@ Every other shape, and a refused trailing stop, keeps today's stop that fillgate
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -208,3 +209,24 @@ async def test_alpaca_trailing_stop_refused_falls_back_to_a_stop_fillgate_moves(
     ]
     _move(gateway, "200.00")
     await eventually(lambda: gateway.order(stop.order_id).stop_price == Decimal("195.00"))
+
+
+async def test_alpaca_take_profit_part_fill_resizes_trailing_stop_keeping_its_trail(
+    gateway: Gateway,
+) -> None:
+    ladder = tuple(
+        TakeProfit(Exit(ExitKind.PERCENT, Decimal(n)), fraction=Decimal("0.5")) for n in (10, 20)
+    )
+    _, stop, target = await _armed(gateway, "trail-8", BracketSpec(TRAIL.stop_loss, ladder))
+    assert target.limit_price is not None
+
+    gateway.fake.fill(target.client_order_id, Decimal(1), target.limit_price)
+
+    await eventually(
+        lambda: gateway.order(stop.order_id).quantity == 1
+        and gateway.order(stop.order_id).state is OrderState.NEW
+    )
+    (patch,) = [json.loads(r.body) for r in _patches(gateway.fake)]
+    assert Decimal(str(patch["trail"])) == 5 and "stop_price" not in patch
+    venue = [o for o in gateway.fake.book.orders if o.type == "trailing_stop"][-1]
+    assert (venue.qty, venue.trail_price, venue.replaces) == (1, Decimal(5), stop.venue_order_id)
