@@ -223,8 +223,10 @@ async def test_alpaca_take_profit_part_fill_resizes_trailing_stop_keeping_its_tr
     gateway.fake.fill(target.client_order_id, Decimal(1), target.limit_price)
 
     await eventually(
-        lambda: gateway.order(stop.order_id).quantity == 1
-        and gateway.order(stop.order_id).state is OrderState.NEW
+        lambda: (
+            gateway.order(stop.order_id).quantity == 1
+            and gateway.order(stop.order_id).state is OrderState.NEW
+        )
     )
     (patch,) = [json.loads(r.body) for r in _patches(gateway.fake)]
     assert Decimal(str(patch["trail"])) == 5 and "stop_price" not in patch
