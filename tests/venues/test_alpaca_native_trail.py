@@ -232,3 +232,14 @@ async def test_alpaca_take_profit_part_fill_resizes_trailing_stop_keeping_its_tr
     assert Decimal(str(patch["trail"])) == 5 and "stop_price" not in patch
     venue = [o for o in gateway.fake.book.orders if o.type == "trailing_stop"][-1]
     assert (venue.qty, venue.trail_price, venue.replaces) == (1, Decimal(5), stop.venue_order_id)
+
+
+async def test_alpaca_venue_moved_trailing_stop_price_shown_by_fillgate(gateway: Gateway) -> None:
+    _, stop, _ = await _armed(gateway, "trail-9")
+
+    _move(gateway, "200.00")  # Alpaca moves the stop to 195.00; fillgate reads it back
+
+    await eventually(lambda: gateway.order(stop.order_id).stop_price == Decimal("195.00"))
+    shown = gateway.order(stop.order_id)
+    assert (shown.state, shown.version) == (OrderState.NEW, stop.version)
+    assert _patches(gateway.fake) == []

@@ -233,3 +233,14 @@ async def test_oanda_trade_not_the_entrys_alone_rejects_trailing_stop_and_falls_
     assert stop.quantity == QTY
     _move(gateway, "1.10000")  # the plain stop: fillgate moves it
     await eventually(lambda: gateway.order(stop.order_id).stop_price == Decimal("1.09500"))
+
+
+async def test_oanda_venue_moved_trailing_stop_price_shown_by_fillgate(gateway: Gateway) -> None:
+    _, stop, _ = await _armed(gateway, "trail-8")
+
+    _move(gateway, "1.10000")  # OANDA moves the stop to 1.09500; fillgate reads it back
+
+    await eventually(lambda: gateway.order(stop.order_id).stop_price == Decimal("1.09500"))
+    shown = gateway.order(stop.order_id)
+    assert (shown.state, shown.version) == (OrderState.NEW, stop.version)
+    assert not [r for r in gateway.fake.requests if r[0] == "PUT" and "/orders/" in r[1]]
