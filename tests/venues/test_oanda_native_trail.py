@@ -244,3 +244,64 @@ async def test_oanda_venue_moved_trailing_stop_price_shown_by_fillgate(gateway: 
     shown = gateway.order(stop.order_id)
     assert (shown.state, shown.version) == (OrderState.NEW, stop.version)
     assert not [r for r in gateway.fake.requests if r[0] == "PUT" and "/orders/" in r[1]]
+
+
+ALONE = BracketSpec(TRAIL.stop_loss)
+
+
+async def _armed_alone(gw: Gateway, cid: str) -> tuple[str, Order]:
+    assert gw.parts is not None
+    list_id = (await gw.parts.brackets.submit(_entry(cid), ALONE)).list_id
+    await gw.until(list_id, OrderState.FILLED)
+    await eventually(lambda: gw.member(list_id, "sl") is not None)
+    stop = gw.member(list_id, "sl")
+    assert stop is not None
+    return list_id, await gw.until(stop.order_id, OrderState.NEW)
+
+
+async def test_oanda_trailing_bracket_without_take_profit_places_trailing_stop_alone_on_trade(
+    gateway: Gateway,
+) -> None:
+    _, stop = await _armed_alone(gateway, "trail-9")
+
+    (trade,) = gateway.fake.account.trades.open_trades()
+    (sent,) = _trailing(gateway.fake)
+    assert (sent["tradeID"], sent["distance"]) == (trade.id, "0.005")
+    assert stop.venue_order_id == trade.orders["TRAILING_STOP_LOSS"]
+    assert _pending(gateway.fake) == ["TRAILING_STOP_LOSS"]
+
+
+async def test_oanda_trailing_stop_alone_triggers_while_fillgate_stopped_restart_is_flat(
+    gateway: Gateway,
+) -> None:
+    list_id, stop = await _armed_alone(gateway, "trail-10")
+    await gateway.stop()
+
+    gateway.fake.set_price(Decimal("1.10000"))
+    gateway.fake.set_price(Decimal("1.09400"))
+    await asyncio.sleep(0.05)
+    await gateway.start()
+
+    filled = await gateway.until(stop.order_id, OrderState.FILLED)
+    assert filled.average_fill_price == Decimal("1.09500")
+    await _flat_and_done(gateway, list_id)
+
+
+async def test_oanda_trailing_stop_alone_entry_filled_as_two_trades_falls_back_to_plain(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    gateway.fake.set_price(Decimal("1.09000"))  # the limit entry rests
+    submitted = await gateway.parts.brackets.submit(_entry("trail-11", OrderType.LIMIT), ALONE)
+    list_id = submitted.list_id
+    await gateway.until(list_id, OrderState.NEW)
+    gateway.fake.fill("trail-11", Decimal(500), Decimal("1.08462"))
+    await eventually(lambda: _pending(gateway.fake) == ["LIMIT", "TRAILING_STOP_LOSS"])
+
+    gateway.fake.fill("trail-11", Decimal(500), Decimal("1.08462"))  # a second trade
+
+    await eventually(lambda: _pending(gateway.fake) == ["STOP"])
+    stop = gateway.member(list_id, "sl")
+    assert stop is not None and "ct.trail" not in dict(stop.tags)
+    stop = await gateway.until(stop.order_id, OrderState.NEW)
+    assert stop.quantity == QTY

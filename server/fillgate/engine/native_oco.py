@@ -12,8 +12,8 @@ A venue with ``native_trail`` (the exit kinds it trails itself: Alpaca
 ``trail`` and ``trail_percent``, OANDA ``trail``) holds a plain trailing stop
 (no activation price, no stop-limit) as its own trailing order: such a stop is
 tagged ``ct.trail`` (see ``venues/runtime/trail.py``) and fillgate no longer
-moves it. OANDA (``trail_in_oco``) trails only on the trade the entry opened,
-paired with the one take-profit like a fixed stop-loss. Once such a stop was
+moves it. OANDA (``trail_in_oco``) trails only on the trade the entry opened:
+alone, or paired with the one take-profit like a fixed stop-loss. Once such a stop was
 rejected (the venue could not hold it), the bracket's next stop is a plain one
 that fillgate moves.
 """
@@ -22,7 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fillgate.contingent.bracket import NATIVE, STOP_ROLE, TRAIL, BracketSpec, Submit, role_of
+from fillgate.contingent.bracket import (
+    NATIVE,
+    ON_TRADE,
+    STOP_ROLE,
+    TRAIL,
+    BracketSpec,
+    Submit,
+    role_of,
+)
 from fillgate.domain.enums import OrderState, OrderType
 from fillgate.domain.orders import Order
 
@@ -59,9 +67,11 @@ def trail_fits(venue: object, spec: BracketSpec, members: Sequence[Order] = ()) 
         return False
     if spec.stop_loss.kind.value not in kinds or trail_refused(members):
         return False
-    return not _trail_in_oco(venue) or (
-        bool(getattr(venue, "native_oco", False)) and len(spec.take_profits) == 1
-    )
+    if not _trail_in_oco(venue):
+        return True
+    # OANDA: alone on the trade, or paired there with the one take-profit (no ladder).
+    paired = bool(getattr(venue, "native_oco", False)) and len(spec.take_profits) == 1
+    return paired or not spec.take_profits
 
 
 def trail_refused(members: Sequence[Order]) -> bool:
@@ -98,6 +108,8 @@ def native_tags(
     is_stop = (action.role, action.type) == (STOP_ROLE, OrderType.STOP)
     if is_stop and trail_fits(venue, spec, members):
         tags.append((TRAIL, spec.stop_loss.text()))
+        if _trail_in_oco(venue) and not spec.take_profits:
+            tags.append((NATIVE, ON_TRADE))  # alone on the trade: resized as a whole
     if oco_fits(venue, spec, members) and (action.role, action.type) in _PAIR:
         tags.append((NATIVE, OCO))
     return tuple(tags)

@@ -74,8 +74,14 @@ def test_native_tags_oanda_percent_trail_not_native() -> None:
     assert native_tags(OANDA, PERCENT, STOP) == ()
 
 
-def test_native_tags_oanda_trail_without_take_profit_not_native() -> None:
-    assert native_tags(OANDA, BracketSpec(AMOUNT.stop_loss), STOP) == ()
+def test_native_tags_oanda_trail_without_take_profit_alone_on_the_trade() -> None:
+    expected = ((TRAIL, "trail:5"), ("ct.native", "trade"))
+    assert native_tags(OANDA, BracketSpec(AMOUNT.stop_loss), STOP) == expected
+
+
+def test_native_tags_oanda_trail_with_a_ladder_not_native() -> None:
+    ladder = ONE_TP * 2
+    assert native_tags(OANDA, BracketSpec(AMOUNT.stop_loss, ladder), STOP) == ()
 
 
 def test_native_tags_trail_with_activation_price_not_native() -> None:

@@ -143,14 +143,42 @@ def _refused(request: PlaceRequest, reason: str) -> VenueOrder:
 
 def _fits(trade: dict[str, object], take_profit: PlaceRequest, stop: PlaceRequest) -> bool:
     """One open trade, no TP/SL on it yet, its units the pair's quantity on the other side."""
+    return (
+        _stop_fits(trade, stop)
+        and take_profit.quantity == stop.quantity
+        and take_profit.side is stop.side
+    )
+
+
+def _stop_fits(trade: dict[str, object], stop: PlaceRequest) -> bool:
+    """An open trade without orders on it yet, its units the stop's quantity, other side."""
     if trade.get("state") != "OPEN" or any(trade.get(key) for key in _ON_TRADE):
         return False
     held = stop.quantity if stop.side is Side.SELL else -stop.quantity
-    return (
-        take_profit.quantity == stop.quantity
-        and take_profit.side is stop.side
-        and dec(trade["currentUnits"]) == held
-    )
+    return dec(trade["currentUnits"]) == held
+
+
+async def place_trailing(
+    driver: OandaDriver, stop: PlaceRequest, opened_by: str
+) -> VenueReport | None:
+    """Place a venue-trailed stop alone (a bracket without take-profit) as a
+    TRAILING_STOP_LOSS on the trade ``opened_by`` opened; None when that trade cannot
+    hold it or OANDA refuses it (the runtime then rejects it: the bracket falls back)."""
+    assert stop.trail_amount is not None
+    trade_id = await _trade_of(driver, opened_by)
+    trade = await read_trade(driver, trade_id) if trade_id else None
+    if trade is None or not _stop_fits(trade, stop):
+        log.info("event=oanda_trail_not_on_trade client_id=%s", stop.client_id)
+        return None
+    body = translate.trailing_body(trade_id, stop.trail_amount, stop.client_id)
+    try:
+        placed = await _create(driver, body, stop.client_id)
+    except Exception as exc:
+        if driver.classify(exc).kind is not ErrorKind.REJECTED:
+            raise
+        log.warning("event=oanda_trailing_stop_refused client_id=%s", stop.client_id)
+        return None
+    return placed if placed is not None and placed.order is not None else None
 
 
 async def oco_leg(driver: OandaDriver, venue_order_id: str) -> VenueOrder | None:

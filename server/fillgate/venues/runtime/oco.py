@@ -35,7 +35,7 @@ from fillgate.venues.runtime.context import VenueContext
 from fillgate.venues.runtime.orders import submit_order
 from fillgate.venues.runtime.resolve import Resolver, find
 from fillgate.venues.runtime.trail import NOT_PLACED, trailed
-from fillgate.venues.types import VenueOrder, VenueReport
+from fillgate.venues.types import PlaceRequest, VenueOrder, VenueReport
 
 log = logging.getLogger("fillgate.venues")
 
@@ -105,14 +105,24 @@ class OcoPairing:
 
 
 async def place_alone(ctx: VenueContext, resolver: Resolver, stop: Order) -> None:
-    """Place a stop whose pair did not form as an ordinary order; one the venue trails
-    only on the trade beside its take-profit (OANDA) is rejected instead, so the bracket
+    """Place an order outside a pair (or a stop whose pair did not form). A stop the venue
+    trails only on the entry's trade (OANDA ``trail_in_oco``) goes there alone through the
+    driver's ``place_trailing``; where it does not fit, it is rejected, so the bracket
     places a plain stop that fillgate moves (see :mod:`.trail`)."""
-    if trailed(stop) and getattr(ctx.driver, "trail_in_oco", False):
+    place_trailing = getattr(ctx.driver, "place_trailing", None)
+    if not trailed(stop) or not getattr(ctx.driver, "trail_in_oco", False):
+        await submit_order(ctx, resolver, stop)
+    elif place_trailing is None:
         log.warning("event=native_trail_not_placed order_id=%s fallback=plain_stop", stop.order_id)
-        ctx.reject(stop, f"{NOT_PLACED}: the venue cannot trail this stop on the trade")
-        return
-    await submit_order(ctx, resolver, stop)
+        ctx.reject(stop, f"{NOT_PLACED}: the venue cannot trail this stop alone")
+    else:
+        opened_by = _entry_client_id(ctx, stop)
+
+        async def on_trade(request: PlaceRequest) -> VenueReport | None:
+            report: VenueReport | None = await place_trailing(request, opened_by)
+            return report
+
+        await submit_order(ctx, resolver, stop, on_trade)
 
 
 def _entry_client_id(ctx: VenueContext, member: Order) -> str:
