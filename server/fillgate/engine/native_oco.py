@@ -13,9 +13,9 @@ A venue with ``native_trail`` (the exit kinds it trails itself: Alpaca
 (no activation price, no stop-limit) as its own trailing order: such a stop is
 tagged ``ct.trail`` (see ``venues/runtime/trail.py``) and fillgate no longer
 moves it. OANDA (``trail_in_oco``) trails only on the trade the entry opened:
-alone, or paired with the one take-profit like a fixed stop-loss. Once such a stop was
-rejected (the venue could not hold it), the bracket's next stop is a plain one
-that fillgate moves.
+alone (``ct.native = trade``), or paired with the one take-profit like a fixed
+stop-loss. Once such a stop was rejected (the venue could not hold it), the
+bracket's next stop is a plain one that fillgate moves.
 """
 
 from __future__ import annotations

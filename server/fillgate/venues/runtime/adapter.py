@@ -83,7 +83,8 @@ class RemoteVenue:
         #: The trailing exit kinds the venue trails itself ("trail", "trail_percent"): the
         #: bracket runner tags such a stop ``ct.trail`` and stops moving it (runtime/trail.py).
         self.native_trail = frozenset(getattr(driver, "native_trail", ()))
-        #: OANDA: a venue-trailed stop lives on the entry's trade, paired with its take-profit.
+        #: OANDA: a venue-trailed stop lives on the entry's trade, alone or paired with the
+        #: take-profit (driver ``place_trailing`` / ``place_oco``).
         self.trail_in_oco = bool(getattr(driver, "trail_in_oco", False))
 
     # -- lifecycle --------------------------------------------------------------
