@@ -64,6 +64,12 @@ _HUNDRED = Decimal(100)
 #: A member the venue holds with its partner as ONE native OCO order (Alpaca; the runner
 #: tags it, venues/runtime/oco.py pairs it). Such a pair is resized as a whole.
 NATIVE = "ct.native"
+#: ``ct.native = trade``: a venue-trailed stop alone on the entry's trade (OANDA); like
+#: an OCO pair it is not resized in place but canceled and placed again.
+ON_TRADE = "trade"
+#: A stop-loss member the venue trails itself (``trail:5``, ``trail_percent:1``): fillgate
+#: never moves it (see engine/native_oco.py, venues/runtime/trail.py).
+TRAIL = "ct.trail"
 
 _WAITING = (OrderState.PENDING_NEW, OrderState.PENDING_CANCEL, OrderState.PENDING_REPLACE)
 
@@ -272,7 +278,8 @@ _PAIRED = frozenset({STOP_ROLE, "tp.1"})
 
 
 def _native(member: Order) -> bool:
-    return dict(member.tags).get(NATIVE) == "oco"
+    """Held by the venue as a whole: one OCO pair, or a stop alone on a trade (OANDA)."""
+    return dict(member.tags).get(NATIVE) in ("oco", ON_TRADE)
 
 
 def _whole_oco(actions: list[Action], live: list[Order]) -> list[Action]:
@@ -317,7 +324,13 @@ def _resting_stop(
     want = exact_add(stop.filled_quantity, open_qty)
     if stop.quantity != want:
         return [Resize(stop.order_id, want)]
-    if spec.stop_loss.kind.trailing and mark is not None and not stop.triggered:
+    venue_trails = TRAIL in dict(stop.tags)
+    if (
+        spec.stop_loss.kind.trailing
+        and mark is not None
+        and not stop.triggered
+        and not venue_trails
+    ):
         # The stop's own price is the trail's memory: it only ever moves toward the mark.
         behind = spec.stop_loss.price(mark, up=not long, places=places)
         assert stop.stop_price is not None

@@ -153,6 +153,15 @@ class OrderExpired(OrderEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OrderStopTrailed(OrderEvent):
+    """The venue moved the stop of an order it trails itself (a bracket stop tagged
+    ``ct.trail``): its stop price is now ``stop_price``. Journaled, not streamed; it
+    changes no state of the order's life, only the price GetOrder and the lists show."""
+
+    stop_price: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TradingStateChanged:
     """A scope's trading mode changed (ACTIVE after a resume)."""
 

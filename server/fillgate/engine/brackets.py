@@ -405,14 +405,16 @@ class Brackets:
                 (LIST, list_id),
                 (ROLE, action.role),
                 (BASIS, fmt(basis)),
-                *self._native(entry, action),
+                *self._native(entry, action, members),
             ),
             reduce_only=True,
         )
 
-    def _native(self, entry: Order, action: Submit) -> tuple[tuple[str, str], ...]:
+    def _native(
+        self, entry: Order, action: Submit, members: Sequence[Order]
+    ) -> tuple[tuple[str, str], ...]:
         venue = self._engine.venues.get(entry.account)
-        return native_tags(venue, spec_of(entry.tags), action)
+        return native_tags(venue, spec_of(entry.tags), action, members)
 
     def _check(self, cmd: SubmitOrder, spec: BracketSpec) -> None:
         """Name every field of a bracket the plan cannot work with."""

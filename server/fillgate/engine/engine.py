@@ -472,6 +472,9 @@ class Engine:
 
     def on_venue_event(self, event: ev.OrderEvent) -> None:
         """Apply an event from a venue; an event that does not fit is logged, not applied."""
+        if type(event) is ev.OrderStopTrailed:  # a venue-trailed stop moved: quiet, journaled
+            self.emit(event)
+            return
         try:
             self._apply(event)
         except IllegalTransition as exc:

@@ -218,6 +218,14 @@ def _list_ended(state: State, event: ev.OrderListEnded) -> None:
     state.ended_lists.add(event.list_id)
 
 
+def _stop_trailed(state: State, event: ev.OrderStopTrailed) -> None:
+    """A venue-trailed stop's new price: the order keeps its state and version."""
+    store = state.orders
+    order = store.orders.get(event.order_id)
+    if order is not None and order.is_open and order.stop_price != event.stop_price:
+        store.orders[event.order_id] = order.evolve({"stop_price": event.stop_price})
+
+
 _QUIET: dict[type, Callable[[State, Any], None]] = {
     ev.ReferencePriceMoved: _reference_moved,
     ev.QuoteUpdated: _quote_updated,
@@ -225,6 +233,7 @@ _QUIET: dict[type, Callable[[State, Any], None]] = {
     ev.VenueAccountRead: _venue_account_read,
     ev.EquityBaselined: _equity_baselined,
     ev.OrderListEnded: _list_ended,
+    ev.OrderStopTrailed: _stop_trailed,
 }
 
 
@@ -255,7 +264,7 @@ def fold(state: State, event: Any, exec_id: str = "", monotonic_ns: int = 0) -> 
     ``exec_id`` and ``monotonic_ns`` go into the execution report of an order
     event: fresh ones live, the journaled ones in replay and history.
     """
-    if isinstance(event, _ORDER_EVENT):
+    if isinstance(event, _ORDER_EVENT) and type(event) is not ev.OrderStopTrailed:
         store = state.orders
         previous = store.orders.get(event.order_id)
         order, exec_type = apply(previous, event)

@@ -7,14 +7,31 @@ stop-limit) as one order: such members are tagged ``ct.native = oco`` (see
 they sell (``sells_hold_balance``: spot) cannot rest a stop beside a
 take-profit as separate orders, so there the stop is held by fillgate
 (emulated) unless the pair rests as one native OCO.
+
+A venue with ``native_trail`` (the exit kinds it trails itself: Alpaca
+``trail`` and ``trail_percent``, OANDA ``trail``) holds a plain trailing stop
+(no activation price, no stop-limit) as its own trailing order: such a stop is
+tagged ``ct.trail`` (see ``venues/runtime/trail.py``) and fillgate no longer
+moves it. OANDA (``trail_in_oco``) trails only on the trade the entry opened:
+alone (``ct.native = trade``), or paired with the one take-profit like a fixed
+stop-loss. Once such a stop was rejected (the venue could not hold it), the
+bracket's next stop is a plain one that fillgate moves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fillgate.contingent.bracket import NATIVE, STOP_ROLE, BracketSpec, Submit, role_of
-from fillgate.domain.enums import OrderType
+from fillgate.contingent.bracket import (
+    NATIVE,
+    ON_TRADE,
+    STOP_ROLE,
+    TRAIL,
+    BracketSpec,
+    Submit,
+    role_of,
+)
+from fillgate.domain.enums import OrderState, OrderType
 from fillgate.domain.orders import Order
 
 #: The members a native OCO pairs: the fixed stop and the one take-profit limit.
@@ -27,13 +44,41 @@ def holds_balance(venue: object) -> bool:
     return bool(getattr(venue, "sells_hold_balance", False))
 
 
-def oco_fits(venue: object, spec: BracketSpec) -> bool:
+def oco_fits(venue: object, spec: BracketSpec, members: Sequence[Order] = ()) -> bool:
     """True when the venue holds this bracket's take-profit and stop as one native OCO."""
+    trailing = spec.stop_loss.kind.trailing
     return (
         bool(getattr(venue, "native_oco", False))
         and len(spec.take_profits) == 1
-        and not spec.stop_loss.kind.trailing
+        and (not trailing or (trail_fits(venue, spec, members) and _trail_in_oco(venue)))
         and not spec.terms.tags()
+    )
+
+
+def _trail_in_oco(venue: object) -> bool:
+    return bool(getattr(venue, "trail_in_oco", False))
+
+
+def trail_fits(venue: object, spec: BracketSpec, members: Sequence[Order] = ()) -> bool:
+    """True when the venue trails this bracket's stop itself: a plain trailing stop of a
+    kind the venue has, not refused there before (``members``: the bracket's so far)."""
+    kinds = getattr(venue, "native_trail", ()) or ()
+    if not spec.stop_loss.kind.trailing or spec.terms.tags():
+        return False
+    if spec.stop_loss.kind.value not in kinds or trail_refused(members):
+        return False
+    if not _trail_in_oco(venue):
+        return True
+    # OANDA: alone on the trade, or paired there with the one take-profit (no ladder).
+    paired = bool(getattr(venue, "native_oco", False)) and len(spec.take_profits) == 1
+    return paired or not spec.take_profits
+
+
+def trail_refused(members: Sequence[Order]) -> bool:
+    """True once a venue-trailed stop of the bracket was rejected: fall back for good."""
+    return any(
+        role_of(m)[1] == STOP_ROLE and TRAIL in dict(m.tags) and m.state is OrderState.REJECTED
+        for m in members
     )
 
 
@@ -52,10 +97,19 @@ def stop_emulated(venue: object, spec: BracketSpec, members: Sequence[Order] = (
 
 
 def native_tags(
-    venue: object, spec: BracketSpec | None, action: Submit
+    venue: object, spec: BracketSpec | None, action: Submit, members: Sequence[Order] = ()
 ) -> tuple[tuple[str, str], ...]:
     """``ct.native = oco`` on a member the venue holds in one OCO with its partner; the
-    venue pairs them only when their quantities match (see venues/runtime/oco.py)."""
-    if spec is None or not oco_fits(venue, spec) or (action.role, action.type) not in _PAIR:
+    venue pairs them only when their quantities match (see venues/runtime/oco.py).
+    ``ct.trail`` on a stop the venue trails itself."""
+    if spec is None:
         return ()
-    return ((NATIVE, OCO),)
+    tags: list[tuple[str, str]] = []
+    is_stop = (action.role, action.type) == (STOP_ROLE, OrderType.STOP)
+    if is_stop and trail_fits(venue, spec, members):
+        tags.append((TRAIL, spec.stop_loss.text()))
+        if _trail_in_oco(venue) and not spec.take_profits:
+            tags.append((NATIVE, ON_TRADE))  # alone on the trade: resized as a whole
+    if oco_fits(venue, spec, members) and (action.role, action.type) in _PAIR:
+        tags.append((NATIVE, OCO))
+    return tuple(tags)

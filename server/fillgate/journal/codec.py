@@ -466,6 +466,10 @@ _ROWS: dict[type, tuple[Callable[[Any], list[Any]], Callable[[list[Any], int], A
     ev.OrderQueued: (_queued_row, _queued_from),
     ev.SessionChanged: (_session_row, _session_from),
     ev.AlertRaised: (_alert_row, _alert_from),
+    ev.OrderStopTrailed: (
+        lambda e: [e.order_id, str(e.stop_price)],
+        lambda f, ts: ev.OrderStopTrailed(order_id=f[0], stop_price=Decimal(f[1]), ts_ns=ts),
+    ),
 }
 
 _REASONED = (
@@ -498,6 +502,8 @@ _KIND_OF: dict[type, str] = {
     ev.EquityBaselined: "md.equity_baseline",
     # CancelOrderList ended a bracket or order list (engine/brackets.py never re-arms it).
     ev.OrderListEnded: "ct.list_ended",
+    # Where the venue has moved a stop it trails itself (a bracket member tagged ct.trail).
+    ev.OrderStopTrailed: "ct.stop_trailed",
     ev.BreakerTripped: "breaker_tripped",
     ev.VenueDrift: "venue_drift",
     ev.AlertRaised: "mx.alert",

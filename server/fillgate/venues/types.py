@@ -84,6 +84,11 @@ class PlaceRequest:
     #: Only reduce a position, also at fill time; sent natively where the venue
     #: has it (OANDA ``positionFill: REDUCE_ONLY``), else guarded by fillgate at submit.
     reduce_only: bool = False
+    #: A stop the venue trails itself (a bracket member tagged ``ct.trail``): by this
+    #: price amount (OANDA ``distance``, Alpaca ``trail_price``) or percent (Alpaca
+    #: ``trail_percent``); ``stop_price`` is then only the stop's first price.
+    trail_amount: Decimal | None = None
+    trail_percent: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

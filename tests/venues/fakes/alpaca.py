@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from fakes import alpaca_trailing as trailing
 from fakes.alpaca_book import ORDER_TYPES, TIME_IN_FORCE, ZERO, Book, Order, asset, plain
 from fakes.alpaca_data import DataHub
 from fakes.alpaca_market import MarketHours
@@ -69,6 +70,8 @@ class FakeAlpaca(RestFake):
         self.data = DataHub(key, secret, self.prices, now_ns=self._now_ns)
         self.market = MarketHours()
         self._reject_next = False
+        #: Order types this account refuses (422), as Alpaca does trailing stops on some assets.
+        self.refused_types: set[str] = set()
         self._lose_next: int | None = None
         self._timers: set[asyncio.TimerHandle] = set()
         self._runner: web.AppRunner | None = None
@@ -139,8 +142,13 @@ class FakeAlpaca(RestFake):
 
     def set_price(self, price: Decimal, symbol: str = "") -> None:
         """Move ``symbol``'s price (the fake's own by default): fills and quotes use it."""
-        self.prices[symbol or self.symbol] = price
+        symbol = symbol or self.symbol
+        self.prices[symbol] = price
         self.data.changed()
+        for order in self.book.orders:  # Alpaca trails its trailing stops, fills them there
+            trails = order.type == "trailing_stop" and order.is_open and order.symbol == symbol
+            if trails and trailing.move(order, price) and order.status != "pending_cancel":
+                self.stream.push(self.book.execute(order, order.qty - order.filled, price))
 
     def fill(self, client_id: str, quantity: Decimal, price: Decimal | None = None) -> None:
         """Fill an open order, found by client id or (an OCO leg) by venue order id."""
@@ -269,6 +277,8 @@ class FakeAlpaca(RestFake):
             or (kind in ("stop", "stop_limit")) != (stop is not None)
         ):
             return _error(422, 40010001, "invalid order request")
+        if kind in self.refused_types:
+            return _error(422, 42210000, f"{kind} orders are not allowed for this asset")
         if body.get("extended_hours") and (kind, tif) != ("limit", "day"):
             return _error(422, 42210000, "extended hours order must be DAY limit orders")
         client_id = str(body.get("client_order_id") or uuid.uuid4())
@@ -288,6 +298,11 @@ class FakeAlpaca(RestFake):
                 cost_basis=plain(cost),
             )
         order = Order(symbol, side, kind, tif, qty, client_id, limit, stop)
+        if kind == "trailing_stop":
+            order.trail_price, order.trail_percent, problem = trailing.parse(body)
+            if problem:
+                return _error(422, 40010001, problem)
+            trailing.start(order, self.prices[symbol])
         if body.get("order_class") == "oco":
             problem = self._oco(order, body)
             if problem:
@@ -392,6 +407,14 @@ class FakeAlpaca(RestFake):
             Decimal(str(body["stop_price"])) if "stop_price" in body else old.stop_price,
             replaces=old.id,
         )
+        if old.type == "trailing_stop":  # the trail (and hwm) carry over; "trail" changes it
+            new.trail_price, new.trail_percent, new.hwm = (
+                old.trail_price,
+                old.trail_percent,
+                old.hwm,
+            )
+            trail = body.get("trail", old.trail_price or old.trail_percent)
+            trailing.set_trail(new, Decimal(str(trail)))
         new.touch()
         old.touch("pending_replace")
         self.book.orders.append(new)

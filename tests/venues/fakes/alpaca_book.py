@@ -19,7 +19,7 @@ ZERO = Decimal(0)
 OPEN_STATUSES = frozenset(
     {"accepted", "pending_new", "new", "partially_filled", "pending_cancel", "pending_replace"}
 )
-ORDER_TYPES = frozenset({"market", "limit", "stop", "stop_limit"})
+ORDER_TYPES = frozenset({"market", "limit", "stop", "stop_limit", "trailing_stop"})
 TIME_IN_FORCE = frozenset({"day", "gtc", "ioc", "fok", "opg", "cls"})
 
 ASSETS: dict[str, dict[str, Any]] = {
@@ -72,6 +72,10 @@ def plain(value: Decimal) -> str:
     return format(value.normalize(), "f") if value else "0"
 
 
+def _text(value: Decimal | None) -> str | None:
+    return plain(value) if value is not None else None
+
+
 def asset(symbol: str) -> dict[str, Any] | None:
     """The asset by symbol, accepting crypto without the slash ("BTCUSD")."""
     found = ASSETS.get(symbol)
@@ -108,6 +112,10 @@ class Order:
     order_class: str = ""
     partner: str | None = None
     legs: list[Order] = field(default_factory=list)
+    #: A trailing stop (fakes/alpaca_trailing.py): its trail and high-water mark.
+    trail_price: Decimal | None = None
+    trail_percent: Decimal | None = None
+    hwm: Decimal | None = None
 
     def touch(self, status: str | None = None) -> str:
         self.updated_at = now_text()
@@ -152,9 +160,9 @@ class Order:
             "status": self.status,
             "extended_hours": False,
             "legs": [leg.to_json() for leg in self.legs] or None,
-            "trail_percent": None,
-            "trail_price": None,
-            "hwm": None,
+            "trail_percent": _text(self.trail_percent),
+            "trail_price": _text(self.trail_price),
+            "hwm": _text(self.hwm),
             "subtag": None,
             "source": None,
             "expires_at": None,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fakes.oanda_trades import DEPENDENT, TradeBook
+from fakes.oanda_trades import DEPENDENT, MIN_TRAIL_DISTANCE, TRAILING, TradeBook
 
 Json = dict[str, Any]
 
@@ -30,6 +30,7 @@ _TIF = {
     "STOP": {"GTC", "GFD", "GTD"},
     "TAKE_PROFIT": {"GTC", "GFD", "GTD"},
     "STOP_LOSS": {"GTC", "GFD", "GTD"},
+    TRAILING: {"GTC", "GFD", "GTD"},
 }
 
 
@@ -167,7 +168,9 @@ class FakeAccount:
             reason = "UNITS_INVALID"
         elif units != units.to_integral_value():
             reason = "UNITS_PRECISION_EXCEEDED"
-        elif kind != "MARKET" and price is None:
+        elif kind == TRAILING and (_decimal(order.get("distance")) or 0) < MIN_TRAIL_DISTANCE:
+            reason = "PRICE_DISTANCE_MINIMUM_NOT_MET"
+        elif kind not in ("MARKET", TRAILING) and price is None:
             reason = "PRICE_MISSING"
         elif price is not None and _places(price) > spec["displayPrecision"]:
             reason = "PRICE_PRECISION_EXCEEDED"
@@ -219,7 +222,14 @@ class FakeAccount:
             trade_id=trade_id,
         )
         if trade_id:
-            self.trades.trades[trade_id].orders[order["type"]] = create["id"]
+            trade = self.trades.trades[trade_id]
+            trade.orders[order["type"]] = create["id"]
+            if order["type"] == TRAILING:
+                value = self.trades.trail(
+                    trade, Decimal(order["distance"]), self.prices[trade.instrument], None
+                )
+                extra = {"distance": order["distance"], "trailingStopValue": str(value)}
+                self.orders[create["id"]].extra.update(extra)
         return create
 
     def _execute(self, create: Json) -> Json:
@@ -346,12 +356,18 @@ class FakeAccount:
     def check_triggers(self) -> None:
         """Fill every order on a trade whose price the market has reached."""
         for order in list(self.orders.values()):
-            if order.state != "PENDING" or not order.trade_id or order.price is None:
+            if order.state != "PENDING" or not order.trade_id:
                 continue
             trade = self.trades.trades[order.trade_id]
-            market = self.prices[order.instrument]
-            if trade.is_open and self.trades.triggered(order.type, trade, order.price, market):
-                self.fill(order, abs(trade.current), order.price)
+            market, price = self.prices[order.instrument], order.price
+            if order.type == TRAILING and trade.is_open:  # OANDA moves it behind the price
+                value = Decimal(order.extra["trailingStopValue"])
+                price = self.trades.trail(trade, Decimal(order.extra["distance"]), market, value)
+                order.extra["trailingStopValue"] = str(price)
+            if price is None:
+                continue
+            if trade.is_open and self.trades.triggered(order.type, trade, price, market):
+                self.fill(order, abs(trade.current), price)
 
     def _move_position(self, instrument: str, units: Decimal, price: Decimal) -> Decimal:
         """Net ``units`` into the position; return the realized P/L."""

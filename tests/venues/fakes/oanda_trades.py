@@ -4,7 +4,9 @@ OANDA opens one trade per opening fill (its id is the fill transaction's id),
 closes trades first-in first-out on an opposite fill, and holds at most one
 TAKE_PROFIT and one STOP_LOSS per trade. Those close the whole trade when they
 trigger on the price; when a trade closes, OANDA cancels the orders still on
-it with reason LINKED_TRADE_CLOSED.
+it with reason LINKED_TRADE_CLOSED. A TRAILING_STOP_LOSS (``distance`` in price
+units) keeps its ``trailingStopValue`` that far behind the best price since it
+was placed, never moving back, and triggers like a stop-loss at that value.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from decimal import Decimal
 from typing import Any
 
 Json = dict[str, Any]
-DEPENDENT = ("TAKE_PROFIT", "STOP_LOSS")
+TRAILING = "TRAILING_STOP_LOSS"
+DEPENDENT = ("TAKE_PROFIT", "STOP_LOSS", TRAILING)
+#: EUR_USD's and USD_JPY's minimumTrailingStopDistance (the instruments' answer).
+MIN_TRAIL_DISTANCE = Decimal("0.00050")
+_ON_TRADE_KEYS = (
+    ("TAKE_PROFIT", "takeProfitOrder"),
+    ("STOP_LOSS", "stopLossOrder"),
+    (TRAILING, "trailingStopLossOrder"),
+)
 
 
 @dataclass
@@ -46,7 +56,7 @@ class Trade:
             "financing": "0.0000",
             "marginUsed": "0.0000",
         }
-        for kind, key in (("TAKE_PROFIT", "takeProfitOrder"), ("STOP_LOSS", "stopLossOrder")):
+        for kind, key in _ON_TRADE_KEYS:
             order = orders.get(self.orders.get(kind, ""))
             if order is not None and order.get("state") == "PENDING":
                 data[key] = order
@@ -104,3 +114,13 @@ class TradeBook:
         if kind == "TAKE_PROFIT":
             return market >= order_price if long else market <= order_price
         return market <= order_price if long else market >= order_price
+
+    @staticmethod
+    def trail(trade: Trade, distance: Decimal, market: Decimal, value: Decimal | None) -> Decimal:
+        """A trailing stop-loss's value once the market is at ``market``: ``distance`` behind
+        it, but never back from ``value`` (its value so far; None when just placed)."""
+        long = trade.current > 0
+        behind = market - distance if long else market + distance
+        if value is None:
+            return behind
+        return max(value, behind) if long else min(value, behind)

@@ -56,6 +56,7 @@ from fillgate.venues.alpaca.sdk import (
     StopOrderRequest,
     TakeProfitRequest,
     TradingClient,
+    TrailingStopOrderRequest,
 )
 from fillgate.venues.alpaca.settings import RULES
 from fillgate.venues.alpaca.stream import StreamRun
@@ -109,6 +110,9 @@ class AlpacaDriver:
 
     name = "alpaca"
     native_replace = True
+    #: A bracket's plain trailing stop rests as a type=trailing_stop order (trail_price or
+    #: trail_percent) that Alpaca moves from the high-water mark; it cannot be an OCO leg.
+    native_trail = frozenset({"trail", "trail_percent"})
     client_ids = ClientIdRule(max_length=128, extra_chars=":._-")
 
     def __init__(self, settings: VenueSettings, credentials: Credentials, *, clock: Clock) -> None:
@@ -206,7 +210,10 @@ class AlpacaDriver:
     # -- orders --------------------------------------------------------------
 
     async def place(self, request: PlaceRequest) -> VenueReport:
-        order_request = _ORDER_MODELS[request.type](**self._fields(request))
+        if request.trail_amount is not None or request.trail_percent is not None:
+            order_request: Any = TrailingStopOrderRequest(**self._trail_fields(request))
+        else:
+            order_request = _ORDER_MODELS[request.type](**self._fields(request))
         raw = await self._call(self._client.submit_order, order_request)
         return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
 
@@ -224,6 +231,17 @@ class AlpacaDriver:
             fields["stop_price"] = _to_float("stop price", request.stop_price)
         if request.extended_hours:  # fillgate checked Alpaca's rule: LIMIT + DAY
             fields["extended_hours"] = True
+        return fields
+
+    def _trail_fields(self, request: PlaceRequest) -> dict[str, Any]:
+        """A trailing stop's fields: Alpaca sets its stop from the price now (hwm)."""
+        fields = self._fields(request)
+        fields.pop("stop_price", None)
+        if request.trail_amount is not None:
+            fields["trail_price"] = _to_float("trail price", request.trail_amount)
+        else:
+            assert request.trail_percent is not None
+            fields["trail_percent"] = _to_float("trail percent", request.trail_percent)
         return fields
 
     async def place_oco(
@@ -272,7 +290,10 @@ class AlpacaDriver:
         fields: dict[str, Any] = {"client_order_id": request.client_id}
         if request.type.needs_limit and request.limit_price is not None:
             fields["limit_price"] = _to_float("limit price", request.limit_price)
-        if request.type.needs_stop and request.stop_price is not None:
+        trail = request.trail_amount if request.trail_amount is not None else request.trail_percent
+        if trail is not None:  # a trailing stop keeps trailing: its trail, never a stop price
+            fields["trail"] = _to_float("trail", trail)
+        elif request.type.needs_stop and request.stop_price is not None:
             fields["stop_price"] = _to_float("stop price", request.stop_price)
         quantity = request.quantity
         if quantity == quantity.to_integral_value():

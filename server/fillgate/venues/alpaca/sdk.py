@@ -34,6 +34,7 @@ with warnings.catch_warnings():
         StopLossRequest,
         StopOrderRequest,
         TakeProfitRequest,
+        TrailingStopOrderRequest,
     )
     from alpaca.trading.stream import TradingStream
 
@@ -60,4 +61,5 @@ __all__ = [
     "TakeProfitRequest",
     "TradingClient",
     "TradingStream",
+    "TrailingStopOrderRequest",
 ]

@@ -89,6 +89,10 @@ class OandaDriver:
     client_ids = ClientIdRule(max_length=128, extra_chars="-._")
     #: place_oco wants the entry's client id: the pair goes on the trade it opened.
     oco_opened_by = True
+    #: A bracket's amount trail rests as a TRAILING_STOP_LOSS (distance) on that trade,
+    #: alone (place_trailing) or paired with the take-profit like a fixed STOP_LOSS.
+    native_trail = frozenset({"trail"})
+    trail_in_oco = True
 
     def __init__(self, settings: VenueSettings, credentials: Credentials, *, clock: Clock) -> None:
         self._settings = settings
@@ -213,6 +217,10 @@ class OandaDriver:
     ) -> tuple[VenueReport, VenueOrder | None] | None:
         """The stop-loss and take-profit ON the trade ``opened_by`` opened (:mod:`.protection`)."""
         return await protection.place_oco(self, take_profit, stop, opened_by)
+
+    async def place_trailing(self, stop: PlaceRequest, opened_by: str) -> VenueReport | None:
+        """A venue-trailed stop alone on the entry's trade (see protection.py)."""
+        return await protection.place_trailing(self, stop, opened_by)
 
     async def oco_leg(self, venue_order_id: str) -> VenueOrder | None:
         """The stop-loss on the trade of the take-profit ``venue_order_id``."""

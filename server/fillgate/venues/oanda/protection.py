@@ -10,6 +10,13 @@ current units are the pair's quantity. Otherwise the answer is None and the
 runtime places the two as ordinary orders (emulated OCO), so a position is
 never left without its stop. Both members keep their own client ids
 (clientExtensions), so a restart finds each by client id like any order.
+
+A stop the venue trails (``stop.trail_amount``, a member tagged ``ct.trail``)
+goes on the trade as a TRAILING_STOP_LOSS with that ``distance``: OANDA moves
+it behind the price (``trailingStopValue``), closes the trade when the price
+comes back to it and cancels the take-profit, all without fillgate. When the
+pair does not fit, the runtime rejects such a stop (the bracket then places a
+plain stop that fillgate moves), never placing it untrailed under its tag.
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ if TYPE_CHECKING:
     from fillgate.venues.oanda.driver import OandaDriver
 
 log = logging.getLogger("fillgate.venues.oanda")
+
+#: The orders a trade holds at most one of each; the pair goes only on a trade without any.
+_ON_TRADE = ("takeProfitOrder", "stopLossOrder", "trailingStopLossOrder")
 
 
 async def _trade_of(driver: OandaDriver, opened_by: str) -> str:
@@ -79,7 +89,10 @@ async def place_oco(
             trade_id or "-",
         )
         return None
-    body = translate.dependent_body("STOP_LOSS", trade_id, stop.stop_price, stop.client_id)
+    if stop.trail_amount is not None:  # OANDA trails it from the price as it moves
+        body = translate.trailing_body(trade_id, stop.trail_amount, stop.client_id)
+    else:
+        body = translate.dependent_body("STOP_LOSS", trade_id, stop.stop_price, stop.client_id)
     try:
         placed = await _create(driver, body, stop.client_id)
     except Exception as exc:
@@ -130,14 +143,42 @@ def _refused(request: PlaceRequest, reason: str) -> VenueOrder:
 
 def _fits(trade: dict[str, object], take_profit: PlaceRequest, stop: PlaceRequest) -> bool:
     """One open trade, no TP/SL on it yet, its units the pair's quantity on the other side."""
-    if trade.get("state") != "OPEN" or trade.get("takeProfitOrder") or trade.get("stopLossOrder"):
+    return (
+        _stop_fits(trade, stop)
+        and take_profit.quantity == stop.quantity
+        and take_profit.side is stop.side
+    )
+
+
+def _stop_fits(trade: dict[str, object], stop: PlaceRequest) -> bool:
+    """An open trade without orders on it yet, its units the stop's quantity, other side."""
+    if trade.get("state") != "OPEN" or any(trade.get(key) for key in _ON_TRADE):
         return False
     held = stop.quantity if stop.side is Side.SELL else -stop.quantity
-    return (
-        take_profit.quantity == stop.quantity
-        and take_profit.side is stop.side
-        and dec(trade["currentUnits"]) == held
-    )
+    return dec(trade["currentUnits"]) == held
+
+
+async def place_trailing(
+    driver: OandaDriver, stop: PlaceRequest, opened_by: str
+) -> VenueReport | None:
+    """Place a venue-trailed stop alone (a bracket without take-profit) as a
+    TRAILING_STOP_LOSS on the trade ``opened_by`` opened; None when that trade cannot
+    hold it or OANDA refuses it (the runtime then rejects it: the bracket falls back)."""
+    assert stop.trail_amount is not None
+    trade_id = await _trade_of(driver, opened_by)
+    trade = await read_trade(driver, trade_id) if trade_id else None
+    if trade is None or not _stop_fits(trade, stop):
+        log.info("event=oanda_trail_not_on_trade client_id=%s", stop.client_id)
+        return None
+    body = translate.trailing_body(trade_id, stop.trail_amount, stop.client_id)
+    try:
+        placed = await _create(driver, body, stop.client_id)
+    except Exception as exc:
+        if driver.classify(exc).kind is not ErrorKind.REJECTED:
+            raise
+        log.warning("event=oanda_trailing_stop_refused client_id=%s", stop.client_id)
+        return None
+    return placed if placed is not None and placed.order is not None else None
 
 
 async def oco_leg(driver: OandaDriver, venue_order_id: str) -> VenueOrder | None:
@@ -145,7 +186,9 @@ async def oco_leg(driver: OandaDriver, venue_order_id: str) -> VenueOrder | None
     answer = await driver.request(orders.OrderDetails(driver.venue_account, venue_order_id))
     trade_id = str((answer.get("order") or {}).get("tradeID") or "")
     trade = await read_trade(driver, trade_id) if trade_id else None
-    stop_loss = trade.get("stopLossOrder") if trade else None
+    stop_loss = (
+        (trade.get("stopLossOrder") or trade.get("trailingStopLossOrder")) if trade else None
+    )
     if not isinstance(stop_loss, dict):
         return None
     report = driver.tracker.order_from_details(stop_loss)

@@ -34,9 +34,9 @@ _ORDER_TXNS = frozenset({"MARKET_ORDER", "LIMIT_ORDER", "STOP_ORDER", "MARKET_IF
 _ORDER_TYPES = frozenset({"MARKET", "LIMIT", "STOP", "MARKET_IF_TOUCHED"})
 _REPLACED_REASONS = frozenset({"CLIENT_REQUEST_REPLACED", "DIVIDEND_ADJUSTMENT_REPLACED"})
 #: Orders on a trade (no instrument, no units: they close the whole trade), by transaction
-#: and by order type: a take-profit is a limit, a stop-loss a stop.
-_DEPENDENT_TXNS = frozenset({"TAKE_PROFIT_ORDER", "STOP_LOSS_ORDER"})
-_DEPENDENT_TYPES = frozenset({"TAKE_PROFIT", "STOP_LOSS"})
+#: and by order type: a take-profit is a limit, a stop-loss (trailing or not) a stop.
+_DEPENDENT_TXNS = frozenset({"TAKE_PROFIT_ORDER", "STOP_LOSS_ORDER", "TRAILING_STOP_LOSS_ORDER"})
+_DEPENDENT_TYPES = frozenset({"TAKE_PROFIT", "STOP_LOSS", "TRAILING_STOP_LOSS"})
 
 
 @dataclass(slots=True)
@@ -147,6 +147,8 @@ class OrderTracker:
             if dependent is None:
                 return None
             order = self._remember(dependent)
+            if data.get("trailingStopValue"):  # where OANDA has moved a trailing stop to
+                order.stop_price = dec(data["trailingStopValue"])
         elif data.get("type") not in _ORDER_TYPES or "units" not in data:
             return None
         else:
@@ -281,7 +283,9 @@ class OrderTracker:
         if trade is None:
             return None
         symbol, units = trade
-        price = dec(data["price"])
+        # A trailing stop-loss has a distance, and a price (trailingStopValue) only in details.
+        text = data.get("price") or data.get("trailingStopValue")
+        price = dec(text) if text else None
         take_profit = kind.startswith("TAKE_PROFIT")
         return _Order(
             venue_order_id=venue_order_id,

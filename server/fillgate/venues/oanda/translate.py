@@ -285,3 +285,17 @@ def dependent_body(kind: str, trade_id: str, price: Decimal, client_id: str) -> 
             "clientExtensions": {"id": client_id},
         }
     }
+
+
+def trailing_body(trade_id: str, distance: Decimal, client_id: str) -> Json:
+    """The body of a TRAILING_STOP_LOSS on trade ``trade_id`` (GTC): OANDA keeps it
+    ``distance`` (price units) behind the best price since, and closes the trade there."""
+    return {
+        "order": {
+            "type": "TRAILING_STOP_LOSS",
+            "tradeID": trade_id,
+            "distance": format(distance, "f"),
+            "timeInForce": "GTC",
+            "clientExtensions": {"id": client_id},
+        }
+    }

@@ -19,8 +19,8 @@ from fillgate.venues.base import OrderView, ReportSink
 from fillgate.venues.driver import VenueDriver, VenueSettings
 from fillgate.venues.runtime.calls import VenueCaller
 from fillgate.venues.runtime.context import VenueContext
-from fillgate.venues.runtime.oco import OcoPairing
-from fillgate.venues.runtime.orders import cancel_order, submit_order
+from fillgate.venues.runtime.oco import OcoPairing, place_alone
+from fillgate.venues.runtime.orders import cancel_order
 from fillgate.venues.runtime.pump import StreamPump
 from fillgate.venues.runtime.replace import replace_order
 from fillgate.venues.runtime.resolve import Resolver
@@ -80,6 +80,12 @@ class RemoteVenue:
         self.native_oco = callable(getattr(driver, "place_oco", None)) and bool(
             getattr(driver, "native_oco", True)  # a driver may offer it per exchange (ccxt)
         )
+        #: The trailing exit kinds the venue trails itself ("trail", "trail_percent"): the
+        #: bracket runner tags such a stop ``ct.trail`` and stops moving it (runtime/trail.py).
+        self.native_trail = frozenset(getattr(driver, "native_trail", ()))
+        #: OANDA: a venue-trailed stop lives on the entry's trade, alone or paired with the
+        #: take-profit (driver ``place_trailing`` / ``place_oco``).
+        self.trail_in_oco = bool(getattr(driver, "trail_in_oco", False))
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -150,7 +156,7 @@ class RemoteVenue:
         if run.oco.wants(order):
             await run.oco.submit(order)
             return
-        await submit_order(run.ctx, run.resolver, order)
+        await place_alone(run.ctx, run.resolver, order)
 
     async def cancel(self, order: Order) -> None:
         await cancel_order(self._connected().ctx, order)

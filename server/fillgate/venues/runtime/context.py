@@ -26,6 +26,7 @@ from fillgate.venues.errors import VenueFailure
 from fillgate.venues.runtime.calls import VenueCaller
 from fillgate.venues.runtime.client_ids import venue_client_id
 from fillgate.venues.runtime.legs import LegBook
+from fillgate.venues.runtime.trail import trail_of
 from fillgate.venues.types import Instrument, PlaceRequest, VenueReport
 
 log = logging.getLogger("fillgate.venues")
@@ -137,6 +138,7 @@ class VenueContext:
         stop: Decimal | None,
     ) -> PlaceRequest:
         """The driver's request for an order under the given id and terms."""
+        amount, percent = trail_of(order)
         return PlaceRequest(
             client_id=client_id,
             symbol=order.symbol,
@@ -148,6 +150,8 @@ class VenueContext:
             stop_price=stop,
             extended_hours=order.extended_hours,
             reduce_only=order.reduce_only,
+            trail_amount=amount,
+            trail_percent=percent,
         )
 
     def check_terms(

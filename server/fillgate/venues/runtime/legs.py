@@ -33,6 +33,7 @@ from fillgate.domain.enums import OrderState
 from fillgate.domain.orders import Order
 from fillgate.domain.values import EXACT, RATIO, ZERO, Clock
 from fillgate.venues.base import OrderView
+from fillgate.venues.runtime.trail import trailed
 from fillgate.venues.types import VenueFill, VenueOrder, VenueReport, VenueStatus
 
 log = logging.getLogger("fillgate.venues")
@@ -40,6 +41,8 @@ log = logging.getLogger("fillgate.venues")
 _PRICE_PLACES = Decimal("1e-12")
 #: Ids of legs of recently closed orders: a backfill re-reports their fills.
 _CLOSED_MEMORY = 10_000
+#: The states in which a venue-trailed stop's moves are shown (not while a replace is out).
+_WORKING = frozenset({OrderState.NEW, OrderState.PARTIALLY_FILLED})
 
 
 @dataclass(slots=True)
@@ -258,6 +261,7 @@ class LegBook:
                     return
         if leg.superseded:
             return
+        self._stop_moved(leg, order, snap)
         reason = snap.reason
         now = self._clock.now_ns()
         if snap.status is VenueStatus.REJECTED and order.state is OrderState.PENDING_NEW:
@@ -269,6 +273,22 @@ class LegBook:
         elif snap.status is VenueStatus.EXPIRED:
             self._emit(
                 ev.OrderExpired(order_id=leg.order_id, ts_ns=now, reason=reason or "expired")
+            )
+
+    def _stop_moved(self, leg: Leg, order: Order, snap: VenueOrder) -> None:
+        """A stop the venue trails itself, shown where the venue has moved it."""
+        moved = snap.stop_price
+        if (
+            moved is not None
+            and moved != order.stop_price
+            and not snap.status.is_terminal
+            and order.state in _WORKING
+            and trailed(order)
+        ):
+            self._emit(
+                ev.OrderStopTrailed(
+                    order_id=leg.order_id, ts_ns=self._clock.now_ns(), stop_price=moved
+                )
             )
 
     def _missing_price(self, leg: Leg, snap: VenueOrder, missing: Decimal) -> Decimal | None:

@@ -34,7 +34,8 @@ from fillgate.venues.errors import ErrorKind, VenueFailure, failure_reason
 from fillgate.venues.runtime.context import VenueContext
 from fillgate.venues.runtime.orders import submit_order
 from fillgate.venues.runtime.resolve import Resolver, find
-from fillgate.venues.types import VenueOrder, VenueReport
+from fillgate.venues.runtime.trail import NOT_PLACED, trailed
+from fillgate.venues.types import PlaceRequest, VenueOrder, VenueReport
 
 log = logging.getLogger("fillgate.venues")
 
@@ -76,7 +77,7 @@ class OcoPairing:
             timer.cancel()
         if stop is None or stop.quantity != order.quantity or stop.side is not order.side:
             if stop is not None:
-                await submit_order(self._ctx, self._resolver, stop)
+                await place_alone(self._ctx, self._resolver, stop)
             await submit_order(self._ctx, self._resolver, order)
             return
         await place_pair(self._ctx, self._resolver, order, stop)
@@ -100,7 +101,28 @@ class OcoPairing:
         stop = self._held.pop(list_id, None)
         if stop is not None:
             log.warning("event=oco_pair_not_formed order_id=%s placed=alone", stop.order_id)
-            await submit_order(self._ctx, self._resolver, stop)
+            await place_alone(self._ctx, self._resolver, stop)
+
+
+async def place_alone(ctx: VenueContext, resolver: Resolver, stop: Order) -> None:
+    """Place an order outside a pair (or a stop whose pair did not form). A stop the venue
+    trails only on the entry's trade (OANDA ``trail_in_oco``) goes there alone through the
+    driver's ``place_trailing``; where it does not fit, it is rejected, so the bracket
+    places a plain stop that fillgate moves (see :mod:`.trail`)."""
+    place_trailing = getattr(ctx.driver, "place_trailing", None)
+    if not trailed(stop) or not getattr(ctx.driver, "trail_in_oco", False):
+        await submit_order(ctx, resolver, stop)
+    elif place_trailing is None:
+        log.warning("event=native_trail_not_placed order_id=%s fallback=plain_stop", stop.order_id)
+        ctx.reject(stop, f"{NOT_PLACED}: the venue cannot trail this stop alone")
+    else:
+        opened_by = _entry_client_id(ctx, stop)
+
+        async def on_trade(request: PlaceRequest) -> VenueReport | None:
+            report: VenueReport | None = await place_trailing(request, opened_by)
+            return report
+
+        await submit_order(ctx, resolver, stop, on_trade)
 
 
 def _entry_client_id(ctx: VenueContext, member: Order) -> str:
@@ -122,7 +144,7 @@ async def place_pair(
             ctx.reject(stop, problem)
             return
     tp_req = ctx.request(take_profit, tp_id, take_profit.quantity, take_profit.limit_price, None)
-    sl_req = ctx.request(stop, sl_id, stop.quantity, None, stop.stop_price)
+    sl_req = ctx.request(stop, sl_id, stop.quantity, None, stop.stop_price)  # with its trail
     legs = ctx.legs
     tp_leg = legs.add(take_profit, tp_id, placing=True)
     sl_leg = legs.add(stop, sl_id, placing=True)
@@ -134,7 +156,7 @@ async def place_pair(
         if placed is None:  # the venue cannot hold this pair: emulated, as separate orders
             legs.discard(tp_leg)
             legs.discard(sl_leg)
-            await submit_order(ctx, resolver, stop)
+            await place_alone(ctx, resolver, stop)
             await submit_order(ctx, resolver, take_profit)
             return
         report, leg = placed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from fillgate.domain import events as ev
 from fillgate.domain.enums import OrderState
@@ -10,15 +11,26 @@ from fillgate.domain.orders import Order
 from fillgate.venues.errors import ErrorKind, VenueFailure, failure_reason
 from fillgate.venues.runtime.context import VenueContext
 from fillgate.venues.runtime.resolve import Resolver, refresh
-from fillgate.venues.types import VenueRef
+from fillgate.venues.runtime.trail import NOT_PLACED
+from fillgate.venues.types import PlaceRequest, VenueRef, VenueReport
 
 #: How long a submit waits for its unknown outcome to resolve before answering
 #: the client with the order still PENDING_NEW (resolution goes on behind).
 _INLINE_RESOLVE_S = 1.0
 
 
-async def submit_order(ctx: VenueContext, resolver: Resolver, order: Order) -> None:
-    """Place an order; an unanswered placement is resolved, never sent again."""
+#: A driver call that places a request, or answers None when the venue cannot hold it so.
+Place = Callable[[PlaceRequest], Awaitable[VenueReport | None]]
+
+
+async def submit_order(
+    ctx: VenueContext, resolver: Resolver, order: Order, place: Place | None = None
+) -> None:
+    """Place an order; an unanswered placement is resolved, never sent again.
+
+    ``place``: how, instead of the driver's ``place`` (a venue-trailed stop on its
+    trade); its None rejects the order (``NATIVE_TRAIL_NOT_PLACED``: the bracket falls
+    back to a stop that fillgate moves)."""
     client_id = ctx.client_id(order, order.version)
     problem = ctx.check_terms(order.symbol, order.quantity, order.limit_price, order.stop_price)
     if problem:
@@ -28,7 +40,7 @@ async def submit_order(ctx: VenueContext, resolver: Resolver, order: Order) -> N
     legs = ctx.legs
     leg = legs.add(order, client_id, placing=True)
     try:
-        report = await ctx.call(ctx.driver.place, request, retry_unknown=False)
+        answer = await ctx.call(place or ctx.driver.place, request, retry_unknown=False)
     except VenueFailure as failure:
         legs.settle(leg)
         if failure.kind is ErrorKind.UNKNOWN_OUTCOME:
@@ -39,7 +51,11 @@ async def submit_order(ctx: VenueContext, resolver: Resolver, order: Order) -> N
         ctx.log_failure("submit_failed", order, failure)
         ctx.reject(order, failure_reason(failure))
         return
-    legs.apply(report)
+    if answer is None:
+        legs.discard(leg)
+        ctx.reject(order, f"{NOT_PLACED}: the venue cannot trail this stop on the trade")
+        return
+    legs.apply(answer)
     legs.settle(leg)
 
 

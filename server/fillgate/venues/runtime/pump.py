@@ -78,8 +78,11 @@ class StreamPump:
             await self._backfill.sync_quietly("stream_reconnect")
 
     async def _poll(self) -> None:
-        """While the stream is down, backfill every poll interval."""
+        """While the stream is down, backfill every poll interval; while it is up, read the
+        stops the venue trails itself (their moves are not streamed)."""
         while True:
             await asyncio.sleep(self._ctx.settings.poll_interval_s)
             if not self.up:
                 await self._backfill.sync_quietly("poll")
+            else:
+                await self._backfill.refresh_trailed()

@@ -18,6 +18,7 @@ from fillgate.domain.orders import Order
 from fillgate.venues.errors import VenueFailure
 from fillgate.venues.runtime.context import VenueContext
 from fillgate.venues.runtime.resolve import Resolver
+from fillgate.venues.runtime.trail import trailed
 from fillgate.venues.types import VenueReport
 
 log = logging.getLogger("fillgate.venues")
@@ -114,6 +115,27 @@ class Backfill:
                 legs.apply(report)
         legs.prune()
         self._synced_ns = started
+
+    async def refresh_trailed(self) -> None:
+        """Read again each open order the venue trails itself (``ct.trail``): the venue
+        reports its moved stop only when asked. One read per such order; failures wait
+        for the next round."""
+        ctx = self._ctx
+        for order in ctx.view.open_orders_of(ctx.account):
+            leg = ctx.legs.current(order.order_id)
+            if leg is None or leg.placing or not trailed(order):
+                continue
+            try:
+                report = await ctx.fetch(order.symbol, leg.client_id, leg.venue_order_id)
+            except VenueFailure as failure:
+                log.debug(
+                    "event=trail_refresh_failed order_id=%s kind=%s",
+                    order.order_id,
+                    failure.kind.value,
+                )
+                return
+            if report is not None:
+                ctx.legs.apply(report)
 
     async def sync_quietly(self, why: str) -> None:
         """Backfill; log the first failure of an outage as a warning, repeats at debug."""
