@@ -72,10 +72,13 @@ def histogram(samples: array[int]) -> HdrHistogram:
 async def measure(
     targets: dict[str, str], calls: int, warmup: int, warmed: Callable[[], None] = lambda: None
 ) -> dict[str, array[int]]:
-    """Interleave, call by call: Ping on the first server, then SubmitOrder on each."""
+    """Interleave, call by call: Ping, then SubmitOrder on each server.
+
+    The Ping goes to each server in turn: a server that answered every Ping was
+    measured up to 8 % faster at SubmitOrder than one that answered none (its
+    threads stay awake), which is as large as what --compare-metrics looks for."""
     channels = {name: grpc.aio.insecure_channel(t) for name, t in targets.items()}
-    first = next(iter(channels))
-    admin = agrpc.AdminServiceStub(channels[first])
+    admins = [agrpc.AdminServiceStub(ch) for ch in channels.values()]
     stubs = {name: pbgrpc.ExecutionServiceStub(ch) for name, ch in channels.items()}
     ping = apb.PingRequest()
 
@@ -98,7 +101,7 @@ async def measure(
         if i == 0:
             warmed()
         t0 = clock()
-        await admin.Ping(ping)
+        await admins[i % len(admins)].Ping(ping)
         t1 = clock()
         if i >= 0:
             samples["Ping (empty)"].append(t1 - t0)
@@ -168,8 +171,8 @@ def main() -> int:
     base = hists["Ping (empty)"]
     print(f"{ns.calls} sequential calls each, interleaved; latency in microseconds")
     for name, used in cpu.items():
-        also = " (and a Ping)" if name == next(iter(cpu)) else ""
-        print(f"server {name}: {used / ns.calls / 1000:.0f} us CPU per SubmitOrder{also}")
+        share = f" (and 1/{len(cpu)} Ping)" if len(cpu) > 1 else " (and a Ping)"
+        print(f"server {name}: {used / ns.calls / 1000:.0f} us CPU per SubmitOrder{share}")
     header = "".join(f"{'p' + str(p):>9}" for p in PERCENTILES)
     print(f"{'rpc':<28}{header}{'max':>9}   ratio p50/p99 to Ping")
     for name, h in hists.items():
@@ -192,7 +195,7 @@ def main() -> int:
         r50 = same.get_value_at_percentile(50) / off.get_value_at_percentile(50)
         r99 = same.get_value_at_percentile(99) / off.get_value_at_percentile(99)
         print(f"control (A/A): p50 {r50:.2f}x  p99 {r99:.2f}x")
-        if ns.compare_metrics:  # the first server also answers the Pings: compare the others
+        if ns.compare_metrics:
             c = cpu["(metrics on)"] / cpu["(control)"]
             print(f"server CPU per SubmitOrder, metrics on / control (both off): {c:.3f}x")
     return 0
