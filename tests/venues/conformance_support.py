@@ -8,16 +8,15 @@ stops fillgate and builds it again from the same journal, at the same fake.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.gateway import eventually
 
 from fillgate.app import Components, build
 from fillgate.app.assembly import open_journal
@@ -37,14 +36,6 @@ FAKES = {
     "oanda": ("fakes.oanda", "FakeOanda"),
     "alpaca": ("fakes.alpaca", "FakeAlpaca"),
 }
-
-
-async def eventually(predicate: Callable[[], bool], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
 
 
 class Venue:
