@@ -350,7 +350,8 @@ def _emulated_stop(
     places: int,
     mark: Decimal | None,
 ) -> list[Action] | None:
-    """The stop kept in fillgate; None until the mark reaches it, then the closing steps."""
+    """The stop kept in fillgate; None until the mark reaches it, then the closing steps:
+    a market order, or for a stop-limit a limit order at the stop-limit's limit."""
     long = entry.side is Side.BUY
     stop_price = spec.stop_loss.price(basis, up=not long, places=places)
     reached = mark is not None and (mark <= stop_price if long else mark >= stop_price)
@@ -361,7 +362,10 @@ def _emulated_stop(
         return [Cancel(m.order_id) for m in targets]  # they hold the balance the stop sells
     if any(role_of(m)[1] == STOP_ROLE for m in live):
         return []
-    return [Submit(STOP_ROLE, exit_side(entry), OrderType.MARKET, open_qty, None)]
+    limit = limit_price(stop_price, spec.terms, long, places)
+    if limit is None:
+        return [Submit(STOP_ROLE, exit_side(entry), OrderType.MARKET, open_qty, None)]
+    return [Submit(STOP_ROLE, exit_side(entry), OrderType.LIMIT, open_qty, limit)]
 
 
 def _ladder(

@@ -428,7 +428,7 @@ class Brackets:
         if any(k.startswith("ct.") for k, _ in cmd.tags):
             v.add("entry.tags", "keys starting with 'ct.' are fillgate's")
         emulated = cmd.account in self._engine.venues and self.emulates_stops(cmd.account)
-        if emulated and (spec.terms.tags() or spec.stop_loss.kind.trailing):
-            v.add("stop_loss", "held by fillgate here (fixed, closes at market): no trail or limit")
+        if emulated and (spec.stop_loss.kind.trailing or spec.terms.activation is not None):
+            v.add("stop_loss", "held by fillgate here (fixed or stop-limit): no trail")
         check_spec(v, spec, cmd.quantity, self._engine.universe.symbols.get(cmd.symbol))
         v.raise_if_any()

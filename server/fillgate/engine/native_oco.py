@@ -1,9 +1,9 @@
 """Where a bracket's stop lives, and which members a venue holds as one native OCO.
 
 A venue adapter with ``native_oco`` (Alpaca ``order_class=oco``, Binance OCO
-order lists) holds one take-profit limit and one fixed stop (not trailing, not
-stop-limit) as one order: such members are tagged ``ct.native = oco`` (see
-``venues/runtime/oco.py``). A venue whose resting sells each hold the balance
+order lists) holds one take-profit limit and one fixed stop (not trailing; a
+stop-limit only where ``oco_stop_limit``: Binance ``STOP_LOSS_LIMIT``) as one
+order: such members are tagged ``ct.native = oco`` (see ``venues/runtime/oco.py``). A venue whose resting sells each hold the balance
 they sell (``sells_hold_balance``: spot) cannot rest a stop beside a
 take-profit as separate orders, so there the stop is held by fillgate
 (emulated) unless the pair rests as one native OCO.
@@ -34,8 +34,10 @@ from fillgate.contingent.bracket import (
 from fillgate.domain.enums import OrderState, OrderType
 from fillgate.domain.orders import Order
 
-#: The members a native OCO pairs: the fixed stop and the one take-profit limit.
+#: The members a native OCO pairs: the fixed stop (or stop-limit, where the venue's OCO
+#: has one: ``oco_stop_limit``) and the one take-profit limit.
 _PAIR = frozenset({(STOP_ROLE, OrderType.STOP), ("tp.1", OrderType.LIMIT)})
+_STOP_LIMIT = (STOP_ROLE, OrderType.STOP_LIMIT)
 OCO = "oco"
 
 
@@ -51,8 +53,21 @@ def oco_fits(venue: object, spec: BracketSpec, members: Sequence[Order] = ()) ->
         bool(getattr(venue, "native_oco", False))
         and len(spec.take_profits) == 1
         and (not trailing or (trail_fits(venue, spec, members) and _trail_in_oco(venue)))
-        and not spec.terms.tags()
+        and _terms_fit(venue, spec)
     )
+
+
+def _terms_fit(venue: object, spec: BracketSpec) -> bool:
+    """No stop terms, or only a stop-limit's limit where the venue's OCO takes one."""
+    terms = spec.terms
+    if terms.activation is not None:
+        return False
+    return terms.limit_offset is None or bool(getattr(venue, "oco_stop_limit", False))
+
+
+def _paired(venue: object, action: Submit) -> bool:
+    key = (action.role, action.type)
+    return key in _PAIR or (key == _STOP_LIMIT and bool(getattr(venue, "oco_stop_limit", False)))
 
 
 def _trail_in_oco(venue: object) -> bool:
@@ -110,6 +125,6 @@ def native_tags(
         tags.append((TRAIL, spec.stop_loss.text()))
         if _trail_in_oco(venue) and not spec.take_profits:
             tags.append((NATIVE, ON_TRADE))  # alone on the trade: resized as a whole
-    if oco_fits(venue, spec, members) and (action.role, action.type) in _PAIR:
+    if oco_fits(venue, spec, members) and _paired(venue, action):
         tags.append((NATIVE, OCO))
     return tuple(tags)

@@ -16,6 +16,7 @@ from fillgate.contingent.bracket import (
     TakeProfit,
     plan,
 )
+from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 
@@ -72,6 +73,17 @@ def test_plan_emulated_stop_reached_then_closes_with_a_market_order():
     tp = _member("T", "tp.1", "2", state=OrderState.CANCELED, type=OrderType.LIMIT)
 
     assert _plan([tp], mark=D(95)) == [Submit("sl", Side.SELL, OrderType.MARKET, D(2), None)]
+
+
+def test_plan_emulated_stop_limit_reached_closes_with_a_limit_at_its_limit():
+    spec = BracketSpec(SPEC.stop_loss, SPEC.take_profits, StopTerms(limit_offset=D(1)))
+    tp = _member("T", "tp.1", "2", state=OrderState.CANCELED, type=OrderType.LIMIT)
+
+    actions = plan(
+        ENTRY, [tp], spec, price_places=2, quantity_places=0, mark=D(95), emulate_stop=True
+    )
+
+    assert actions == [Submit("sl", Side.SELL, OrderType.LIMIT, D(2), D(94))]
 
 
 def test_plan_emulated_stop_once_triggered_keeps_closing_when_the_mark_bounces():

@@ -183,14 +183,12 @@ async def test_activation_after_restart_inactive_stop_stays_armed(tmp_path: Path
     "spec",
     [
         BracketSpec(Exit(TRAIL, D(5))),
-        BracketSpec(Exit(OFFSET, D(5)), terms=StopTerms(limit_offset=D(1))),
+        BracketSpec(Exit(TRAIL, D(5)), terms=StopTerms(limit_offset=D(1), activation=D(110))),
     ],
 )
-async def test_emulated_stop_venue_trailing_or_stop_limit_raises_invalid_argument(
-    harness, monkeypatch, spec
-):
-    # A spot venue's stop lives in fillgate and closes at market from a fixed price: it
-    # has no resting order to carry a trail, so a trailing stop there silently did not trail.
+async def test_emulated_stop_venue_trailing_raises_invalid_argument(harness, monkeypatch, spec):
+    # A spot venue's stop lives in fillgate and closes from a fixed price: it has no
+    # resting order to carry a trail, so a trailing stop there silently did not trail.
     monkeypatch.setattr(harness.parts.brackets, "emulates_stops", lambda account: True)
 
     with pytest.raises(InvalidArgument) as info:

@@ -99,6 +99,8 @@ class CcxtDriver:
         self._closing = asyncio.Event()
         #: OCO order lists (:mod:`.oco`) are Binance's: other exchanges keep emulating.
         self.native_oco = self.exchange_id == "binance"
+        #: Its stop leg may be a stop-limit (``STOP_LOSS_LIMIT``).
+        self.oco_stop_limit = self.native_oco
 
     def __repr__(self) -> str:
         return f"CcxtDriver(account={self.settings.account!r}, exchange={self.exchange_id!r})"

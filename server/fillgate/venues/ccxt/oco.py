@@ -5,7 +5,8 @@ places two orders of one side and one quantity that Binance ties together:
 once either executes (fully or partly) the other is EXPIRED in the same
 instant, and canceling either cancels the list. For a sell exit the
 take-profit is the ``above`` leg (``LIMIT_MAKER``) and the stop the ``below``
-leg (``STOP_LOSS``, a market order once triggered); a buy exit mirrors it
+leg (``STOP_LOSS``, a market order once triggered, or ``STOP_LOSS_LIMIT`` for a
+stop-limit: a GTC limit at its price once triggered); a buy exit mirrors it
 (stop above, take-profit below). The list locks the balance it sells ONCE,
 so on spot a stop and a take-profit can rest together only this way.
 
@@ -63,6 +64,8 @@ def oco_params(market_id: str, take_profit: PlaceRequest, stop: PlaceRequest) ->
         "ClientOrderId": stop.client_id,
         "StopPrice": fmt(stop.stop_price),
     }
+    if stop.limit_price is not None:  # a stop-limit: a GTC limit at its price once triggered
+        loss |= {"Type": "STOP_LOSS_LIMIT", "Price": fmt(stop.limit_price), "TimeInForce": "GTC"}
     sell = take_profit.side is Side.SELL
     above, below = (limit, loss) if sell else (loss, limit)
     params = {

@@ -86,6 +86,8 @@ class RemoteVenue:
         #: OANDA: a venue-trailed stop lives on the entry's trade, alone or paired with the
         #: take-profit (driver ``place_trailing`` / ``place_oco``).
         self.trail_in_oco = bool(getattr(driver, "trail_in_oco", False))
+        #: The OCO's stop may be a stop-limit (Binance ``STOP_LOSS_LIMIT``).
+        self.oco_stop_limit = self.native_oco and bool(getattr(driver, "oco_stop_limit", False))
 
     # -- lifecycle --------------------------------------------------------------
 

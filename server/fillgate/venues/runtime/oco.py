@@ -65,7 +65,7 @@ class OcoPairing:
 
     async def submit(self, order: Order) -> None:
         list_id = _tag(order, "ct.list")
-        if order.stop_price is not None and order.limit_price is None:
+        if order.stop_price is not None:  # the stop (or stop-limit) waits for its partner
             self._held[list_id] = order
             self._timers[list_id] = asyncio.get_running_loop().create_task(
                 self._alone_later(list_id), name=f"oco-wait-{order.order_id}"
@@ -144,7 +144,7 @@ async def place_pair(
             ctx.reject(stop, problem)
             return
     tp_req = ctx.request(take_profit, tp_id, take_profit.quantity, take_profit.limit_price, None)
-    sl_req = ctx.request(stop, sl_id, stop.quantity, None, stop.stop_price)  # with its trail
+    sl_req = ctx.request(stop, sl_id, stop.quantity, stop.limit_price, stop.stop_price)
     legs = ctx.legs
     tp_leg = legs.add(take_profit, tp_id, placing=True)
     sl_leg = legs.add(stop, sl_id, placing=True)
