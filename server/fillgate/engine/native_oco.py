@@ -3,10 +3,11 @@
 A venue adapter with ``native_oco`` (Alpaca ``order_class=oco``, Binance OCO
 order lists) holds one take-profit limit and one fixed stop (not trailing; a
 stop-limit only where ``oco_stop_limit``: Binance ``STOP_LOSS_LIMIT``) as one
-order: such members are tagged ``ct.native = oco`` (see ``venues/runtime/oco.py``). A venue whose resting sells each hold the balance
-they sell (``sells_hold_balance``: spot) cannot rest a stop beside a
-take-profit as separate orders, so there the stop is held by fillgate
-(emulated) unless the pair rests as one native OCO.
+order: such members are tagged ``ct.native = oco`` (see ``venues/runtime/oco.py``).
+A venue whose resting sells each hold the balance they sell
+(``sells_hold_balance``: spot) cannot rest a stop beside a take-profit as
+separate orders, so there the stop is held by fillgate (emulated) unless the
+pair rests as one native OCO.
 
 A venue with ``native_trail`` (the exit kinds it trails itself: Alpaca
 ``trail`` and ``trail_percent``, OANDA ``trail``) holds a plain trailing stop
