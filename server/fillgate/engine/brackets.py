@@ -427,7 +427,7 @@ class Brackets:
             v.add("entry.tags", "too many tags: a bracket needs one per exit")
         if any(k.startswith("ct.") for k, _ in cmd.tags):
             v.add("entry.tags", "keys starting with 'ct.' are fillgate's")
-        emulated = cmd.account in self._engine.venues and self.emulates_stops(cmd.account)
+        emulated = cmd.account in self._engine.venues and self.stop_emulated(cmd.account, spec)
         if emulated and (spec.stop_loss.kind.trailing or spec.terms.activation is not None):
             v.add("stop_loss", "held by fillgate here (fixed or stop-limit): no trail")
         check_spec(v, spec, cmd.quantity, self._engine.universe.symbols.get(cmd.symbol))

@@ -103,8 +103,9 @@ def stop_emulated(venue: object, spec: BracketSpec, members: Sequence[Order] = (
     the take-profit (one order list locks the balance once: Binance). A bracket armed
     with a take-profit outside a native OCO (before the venue had them) keeps its stop
     in fillgate to the end: a stop placed beside that take-profit would find the coins
-    locked."""
-    if not holds_balance(venue):
+    locked. A bracket with no take-profit has nothing else holding the coins: its stop
+    rests at the venue."""
+    if not holds_balance(venue) or not spec.take_profits:
         return False
     armed_alone = any(
         role_of(m)[1].startswith("tp.") and dict(m.tags).get(NATIVE) != OCO for m in members

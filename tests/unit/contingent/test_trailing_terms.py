@@ -189,7 +189,7 @@ async def test_activation_after_restart_inactive_stop_stays_armed(tmp_path: Path
 async def test_emulated_stop_venue_trailing_raises_invalid_argument(harness, monkeypatch, spec):
     # A spot venue's stop lives in fillgate and closes from a fixed price: it has no
     # resting order to carry a trail, so a trailing stop there silently did not trail.
-    monkeypatch.setattr(harness.parts.brackets, "emulates_stops", lambda account: True)
+    monkeypatch.setattr(harness.parts.brackets, "stop_emulated", lambda *args: True)
 
     with pytest.raises(InvalidArgument) as info:
         await harness.parts.brackets.submit(harness.command(), spec)

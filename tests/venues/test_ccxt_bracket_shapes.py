@@ -1,11 +1,15 @@
-"""Stop-limit brackets at Binance spot (issue 13): with one take-profit the stop-limit
-rests as the ``STOP_LOSS_LIMIT`` leg of ONE OCO order list; in any other shape the
-stop is held by fillgate and, once the mark reaches it, closes with a LIMIT order at
-the stop-limit's limit instead of at market. A trailing stop is still refused there.
+"""Bracket shapes at Binance spot beyond one take-profit + fixed stop (issue 13).
+
+A stop-limit with one take-profit rests as the ``STOP_LOSS_LIMIT`` leg of ONE OCO
+order list; with a ladder the stop is held by fillgate and, once the mark reaches
+it, closes with a LIMIT order at the stop-limit's limit instead of at market. A
+bracket with no take-profit has nothing else holding its coins, so its stop rests
+at Binance alone. A trailing stop is still refused there.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
@@ -146,3 +150,75 @@ async def test_ccxt_bracket_trailing_stop_is_refused_naming_stop_loss(gateway: G
 
     assert [field for field, _ in refused.value.violations] == ["stop_loss"]
     assert not gateway.parts.engine.state.orders.orders  # nothing placed
+
+
+async def test_ccxt_bracket_without_take_profit_rests_its_stop_at_the_venue(
+    gateway: Gateway,
+) -> None:
+    list_id = await _stop_only(gateway, "sl-5")
+    stop = gateway.member(list_id, "sl")
+    assert stop is not None
+
+    resting = [o for o in gateway.fake.book.orders if o.is_open]
+    assert [(o.type, o.side, o.qty, o.stop) for o in resting] == [
+        ("STOP_LOSS_LIMIT", "SELL", QTY, Decimal(47500))
+    ]
+    assert resting[0].price == Decimal(47400)
+
+
+async def test_ccxt_stop_only_bracket_triggered_while_fillgate_down_closes_once(
+    gateway: Gateway,
+) -> None:
+    list_id = await _stop_only(gateway, "sl-6")
+    stop = gateway.member(list_id, "sl")
+    assert stop is not None
+    await gateway.stop()
+
+    gateway.fake.set_price(Decimal(47450))  # Binance triggers the resting stop-limit
+    await asyncio.sleep(0.05)
+    parts = await gateway.start()
+
+    await gateway.until(stop.order_id, OrderState.FILLED)
+    await parts.brackets.settle()
+    assert parts.brackets.get(list_id).state == "DONE"
+    assert gateway.member(list_id, "fix") is None
+    assert parts.engine.book.quantity(ACCOUNT, "BTC-USD") == 0
+    assert await parts.reconciler.reconcile(ACCOUNT) == []
+
+
+async def _stop_only(gw: Gateway, client_order_id: str) -> str:
+    """A filled bracket entry with only a stop-limit, resting (NEW)."""
+    assert gw.parts is not None
+    list_id = (await gw.parts.brackets.submit(_entry(client_order_id), _spec())).list_id
+    await gw.until(list_id, OrderState.FILLED)
+    await eventually(lambda: gw.member(list_id, "sl") is not None)
+    stop = gw.member(list_id, "sl")
+    assert stop is not None
+    await gw.until(stop.order_id, OrderState.NEW)
+    return list_id
+
+
+async def test_ccxt_trailing_stop_without_take_profit_rests_and_follows_the_mark(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    spec = BracketSpec(Exit(ExitKind.TRAIL, Decimal(1000)))
+    list_id = (await gateway.parts.brackets.submit(_entry("sl-7"), spec)).list_id
+    await gateway.until(list_id, OrderState.FILLED)
+    await eventually(lambda: gateway.member(list_id, "sl") is not None)
+    first = gateway.member(list_id, "sl")
+    assert first is not None and first.stop_price == Decimal(49000)
+
+    gateway.fake.set_price(Decimal(51000))
+    gateway.parts.engine.set_reference_price(
+        SetReferencePrice(symbol="BTC-USD", price=Decimal(51000))
+    )
+
+    def moved() -> bool:
+        stop = gateway.member(list_id, "sl")
+        return stop is not None and stop.stop_price == Decimal(50000)
+
+    await eventually(moved)
+    await gateway.parts.brackets.settle()
+    resting = [(o.type, o.stop) for o in gateway.fake.book.orders if o.is_open]
+    assert resting == [("STOP_LOSS", Decimal(50000))]
