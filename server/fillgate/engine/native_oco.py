@@ -22,6 +22,7 @@ bracket's next stop is a plain one that fillgate moves.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import ROUND_DOWN, Decimal
 
 from fillgate.contingent.bracket import (
     NATIVE,
@@ -53,7 +54,7 @@ def oco_fits(venue: object, spec: BracketSpec, members: Sequence[Order] = ()) ->
     return (
         bool(getattr(venue, "native_oco", False))
         and len(spec.take_profits) == 1
-        and (not trailing or (trail_fits(venue, spec, members) and _trail_in_oco(venue)))
+        and (not trailing or (trail_fits(venue, spec, members) and _oco_trails(venue)))
         and _terms_fit(venue, spec)
     )
 
@@ -75,6 +76,20 @@ def _trail_in_oco(venue: object) -> bool:
     return bool(getattr(venue, "trail_in_oco", False))
 
 
+def _oco_trails(venue: object) -> bool:
+    """The venue's OCO can hold a stop it trails: OANDA on the trade, Binance's leg."""
+    return _trail_in_oco(venue) or bool(getattr(venue, "oco_trail", False))
+
+
+def _unit_fits(venue: object, spec: BracketSpec) -> bool:
+    """A percent trail in the venue's unit (Binance: whole basis points, 2 decimals)."""
+    places = getattr(venue, "trail_percent_places", None)
+    if places is None or spec.stop_loss.kind.value != "trail_percent":
+        return True
+    value = spec.stop_loss.value
+    return value == value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+
+
 def trail_fits(venue: object, spec: BracketSpec, members: Sequence[Order] = ()) -> bool:
     """True when the venue trails this bracket's stop itself: a plain trailing stop of a
     kind the venue has, not refused there before (``members``: the bracket's so far)."""
@@ -83,9 +98,12 @@ def trail_fits(venue: object, spec: BracketSpec, members: Sequence[Order] = ()) 
         return False
     if spec.stop_loss.kind.value not in kinds or trail_refused(members):
         return False
-    if not _trail_in_oco(venue):
+    if not _unit_fits(venue, spec):
+        return False
+    if not _oco_trails(venue):
         return True
-    # OANDA: alone on the trade, or paired there with the one take-profit (no ladder).
+    # OANDA: alone on the trade, or paired there with the one take-profit (no ladder);
+    # Binance spot: alone, or as the OCO's leg (a second sell would find the coins locked).
     paired = bool(getattr(venue, "native_oco", False)) and len(spec.take_profits) == 1
     return paired or not spec.take_profits
 

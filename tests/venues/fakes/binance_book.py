@@ -28,6 +28,19 @@ FEE_RATE = Decimal("0.001")
 _EIGHT = Decimal("0.00000001")
 
 
+def trailing_delta(text: str | None, otype: str) -> int:
+    """``trailingDelta`` in basis points (0 when absent); only on stop orders, 1..2000
+    (this fake's ``TRAILING_DELTA`` filter, Binance's usual bounds)."""
+    if text is None:
+        return 0
+    if not otype.startswith("STOP") or not text.isdigit():
+        raise BinanceError(400, -1102, "Invalid trailingDelta.")
+    delta = int(text)
+    if not 10 <= delta <= 2000:
+        raise BinanceError(400, -1013, "Filter failure: TRAILING_DELTA")
+    return delta
+
+
 def fmt8(value: Decimal) -> str:
     """Format like Binance: fixed 8 decimal places."""
     return f"{value.quantize(_EIGHT):f}"
@@ -67,6 +80,15 @@ class Order:
     locked: Decimal = ZERO  # funds still locked for the unfilled rest
     fills: list[dict[str, Any]] = field(default_factory=list)
     list_id: int = -1  # orderListId: -1 unless the order is a leg of an OCO list
+    #: trailingDelta (basis points): a stop Binance trails from ``best``, the best trade
+    #: price since it was placed (highest for a sell, lowest for a buy); 0 when none.
+    trail: int = 0
+    best: Decimal = ZERO
+
+    def trail_level(self) -> Decimal:
+        """Where a trailing stop triggers now: ``trail`` bips behind ``best``."""
+        step = self.best * self.trail / 10_000
+        return self.best - step if self.side == "SELL" else self.best + step
 
     @property
     def is_open(self) -> bool:
@@ -88,6 +110,7 @@ class Order:
             "type": self.type,
             "side": self.side,
             "stopPrice": fmt8(self.stop),
+            **({"trailingDelta": self.trail} if self.trail else {}),
             "icebergQty": fmt8(ZERO),
             "time": self.time,
             "updateTime": self.update or self.time,
@@ -199,11 +222,12 @@ class Book:
             qty = Decimal(p["quantity"])
             price = Decimal(p.get("price", "0"))
             stop = Decimal(p.get("stopPrice", "0"))
+            trail = trailing_delta(p.get("trailingDelta"), otype)
         except (KeyError, ArithmeticError) as exc:
             raise BinanceError(400, -1102, f"Mandatory parameter was not sent: {exc}") from exc
         if otype in ("LIMIT", "STOP_LOSS_LIMIT") and (not price or "timeInForce" not in p):
             raise BinanceError(400, -1102, "Mandatory parameter 'price' was not sent.")
-        if otype.startswith("STOP") and not stop:
+        if otype.startswith("STOP") and not stop and not trail:
             raise BinanceError(400, -1102, "Mandatory parameter 'stopPrice' was not sent.")
         if otype in ("MARKET", "STOP_LOSS") and "timeInForce" in p:
             raise BinanceError(400, -1106, "Parameter 'timeInForce' sent when not required.")
@@ -223,6 +247,8 @@ class Book:
             stop=stop,
             time=t,
             update=t,
+            trail=trail,
+            best=self.prices[market.symbol],
         )
         self._reserve(market, order)
         self.orders.append(order)
@@ -250,7 +276,12 @@ class Book:
         """Trigger, match or expire an order against the current price."""
         price = self.prices[market.symbol]
         if order.type.startswith("STOP") and not order.triggered:
-            crossed = price <= order.stop if order.side == "SELL" else price >= order.stop
+            stop = order.stop
+            if order.trail:  # no activation price in this fake: trailing from placement
+                sell = order.side == "SELL"
+                order.best = max(order.best, price) if sell else min(order.best, price)
+                stop = order.trail_level()
+            crossed = price <= stop if order.side == "SELL" else price >= stop
             if not crossed:
                 return []
             order.triggered = True

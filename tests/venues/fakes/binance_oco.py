@@ -23,7 +23,15 @@ from typing import Any
 
 from aiohttp import web
 
-from fakes.binance_book import FEE_RATE, ZERO, BinanceError, Book, Order, insufficient
+from fakes.binance_book import (
+    FEE_RATE,
+    ZERO,
+    BinanceError,
+    Book,
+    Order,
+    insufficient,
+    trailing_delta,
+)
 from fakes.binance_market import now_ms
 
 _INTERNAL = {"code": -1001, "msg": "Internal error; unable to process your request."}
@@ -57,9 +65,10 @@ class OrderLists:
             raise BinanceError(400, -1116, "Invalid orderType.")
         price = Decimal(p.get(f"{at}Price", "0"))
         stop = Decimal(p.get(f"{at}StopPrice", "0"))
+        trail = trailing_delta(p.get(f"{at}TrailingDelta"), otype)
         if otype in ("LIMIT_MAKER", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT") and not price:
             raise BinanceError(400, -1102, f"Mandatory parameter '{at}Price' was not sent.")
-        if otype in _STOPS and not stop:
+        if otype in _STOPS and not stop and not trail:
             raise BinanceError(400, -1102, f"Mandatory parameter '{at}StopPrice' was not sent.")
         self.book.check_filters(self.book.markets[p["symbol"]], qty, price)
         return Order(
@@ -74,6 +83,8 @@ class OrderLists:
             stop=stop,
             time=t,
             update=t,
+            trail=trail,
+            best=self.book.prices[p["symbol"]],
         )
 
     def place(self, p: dict[str, str]) -> tuple[OrderList, list[dict[str, Any]]]:
@@ -99,7 +110,8 @@ class OrderLists:
         maker_price = maker.price or maker.stop
         if (side == "SELL" and maker_price <= last) or (side == "BUY" and maker_price >= last):
             raise BinanceError(400, -2010, "Order would immediately match and take.")
-        if (side == "SELL" and stop.stop >= last) or (side == "BUY" and stop.stop <= last):
+        trips = (side == "SELL" and stop.stop >= last) or (side == "BUY" and stop.stop <= last)
+        if stop.stop and trips:  # a trailing leg with no stop price trails from ``last``
             raise BinanceError(400, -2010, "Order would trigger immediately.")
         ids = {o.client_id for o in book.orders if o.is_open}
         if above.client_id in ids or below.client_id in ids or above.client_id == below.client_id:
@@ -107,7 +119,7 @@ class OrderLists:
         lock_asset, lock = (
             (market.base, qty)
             if side == "SELL"
-            else (market.quote, qty * max(maker.price, stop.price or stop.stop))
+            else (market.quote, qty * max(maker.price, stop.price or stop.stop or last))
         )
         if book.balances.get(lock_asset, [ZERO, ZERO])[0] < lock * (1 + FEE_RATE * (side == "BUY")):
             raise insufficient()

@@ -101,6 +101,12 @@ class CcxtDriver:
         self.native_oco = self.exchange_id == "binance"
         #: Its stop leg may be a stop-limit (``STOP_LOSS_LIMIT``).
         self.oco_stop_limit = self.native_oco
+        #: Binance trails a stop itself by a percent in whole basis points
+        #: (``trailingDelta``), alone or as the OCO's stop leg (``oco_trail``); an
+        #: amount trail rests as a plain stop that fillgate moves.
+        self.native_trail = frozenset({"trail_percent"}) if self.native_oco else frozenset()
+        self.oco_trail = self.native_oco
+        self.trail_percent_places = 2
 
     def __repr__(self) -> str:
         return f"CcxtDriver(account={self.settings.account!r}, exchange={self.exchange_id!r})"
@@ -213,7 +219,13 @@ class CcxtDriver:
         kind = "limit" if request.type.needs_limit else "market"
         if request.type.needs_limit and request.limit_price is None:
             raise InvalidOrder(f"a {request.type.name} order needs a limit price")
-        if request.type.needs_stop:
+        if request.type.needs_stop and request.trail_percent is not None:
+            # ccxt sends trailingDelta = the percent x 100 (basis points) on a STOP_LOSS,
+            # with no stopPrice: Binance trails from the best trade price since placing.
+            oco.trail_bips(request.trail_percent)  # whole basis points, or InvalidOrder
+            params["trailingPercent"] = fmt(request.trail_percent)
+            params["stopLossOrTakeProfit"] = "stopLoss"
+        elif request.type.needs_stop:
             if request.stop_price is None:
                 raise InvalidOrder(f"a {request.type.name} order needs a stop price")
             # ccxt turns this into STOP_LOSS (market) / STOP_LOSS_LIMIT on spot.

@@ -6,7 +6,9 @@ once either executes (fully or partly) the other is EXPIRED in the same
 instant, and canceling either cancels the list. For a sell exit the
 take-profit is the ``above`` leg (``LIMIT_MAKER``) and the stop the ``below``
 leg (``STOP_LOSS``, a market order once triggered, or ``STOP_LOSS_LIMIT`` for a
-stop-limit: a GTC limit at its price once triggered); a buy exit mirrors it
+stop-limit: a GTC limit at its price once triggered; for a percent trail a
+``trailingDelta`` in basis points instead of a stop price, so Binance trails it);
+a buy exit mirrors it
 (stop above, take-profit below). The list locks the balance it sells ONCE,
 so on spot a stop and a take-profit can rest together only this way.
 
@@ -19,6 +21,7 @@ order, so no ``oco_leg`` lookup is needed.
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 from typing import Any, Protocol
 
 from ccxt.base.errors import BadResponse, InvalidOrder
@@ -40,6 +43,14 @@ class OcoHost(Protocol):
     def exchange(self) -> Any: ...
 
     async def _rest(self, method: str, *args: Any) -> Any: ...
+
+
+def trail_bips(percent: Decimal) -> int:
+    """A trail percent as Binance's ``trailingDelta`` (basis points); InvalidOrder unless whole."""
+    bips = percent * 100
+    if bips != bips.to_integral_value() or bips < 1:
+        raise InvalidOrder(f"Binance trails by whole basis points, not {fmt(percent)} %")
+    return int(bips)
 
 
 def list_client_id(take_profit_client_id: str) -> str:
@@ -66,6 +77,9 @@ def oco_params(market_id: str, take_profit: PlaceRequest, stop: PlaceRequest) ->
     }
     if stop.limit_price is not None:  # a stop-limit: a GTC limit at its price once triggered
         loss |= {"Type": "STOP_LOSS_LIMIT", "Price": fmt(stop.limit_price), "TimeInForce": "GTC"}
+    if stop.trail_percent is not None:  # trailed by Binance: no stop price, a delta
+        del loss["StopPrice"]
+        loss["TrailingDelta"] = str(trail_bips(stop.trail_percent))
     sell = take_profit.side is Side.SELL
     above, below = (limit, loss) if sell else (loss, limit)
     params = {

@@ -88,6 +88,10 @@ class RemoteVenue:
         self.trail_in_oco = bool(getattr(driver, "trail_in_oco", False))
         #: The OCO's stop may be a stop-limit (Binance ``STOP_LOSS_LIMIT``).
         self.oco_stop_limit = self.native_oco and bool(getattr(driver, "oco_stop_limit", False))
+        #: The OCO's stop may be one the venue trails (Binance ``belowTrailingDelta``).
+        self.oco_trail = self.native_oco and bool(getattr(driver, "oco_trail", False))
+        #: The decimals a venue-trailed percent may have (Binance: whole basis points).
+        self.trail_percent_places: int | None = getattr(driver, "trail_percent_places", None)
 
     # -- lifecycle --------------------------------------------------------------
 
