@@ -23,6 +23,7 @@ from decimal import Decimal
 from fillgate.contingent.bracket import (
     BASIS,
     LIST,
+    NATIVE,
     ROLE,
     STOP_ROLE,
     Action,
@@ -62,7 +63,13 @@ from fillgate.domain.errors import (
 from fillgate.domain.orders import Order
 from fillgate.domain.values import ZERO, fmt
 from fillgate.engine.engine import Engine
-from fillgate.engine.native_oco import holds_balance, native_tags, stop_emulated
+from fillgate.engine.native_oco import (
+    OCO,
+    holds_balance,
+    list_oco_fits,
+    native_tags,
+    stop_emulated,
+)
 from fillgate.engine.validation import check_submit
 
 log = logging.getLogger("fillgate.brackets")
@@ -347,17 +354,23 @@ class Brackets:
             limit_price=leg.limit_price,
             stop_price=leg.stop_price,
             strategy_id=first.strategy_id,
-            tags=((LIST, list_id), (ROLE, f"leg.{action.number}")),
+            tags=(
+                (LIST, list_id),
+                (ROLE, f"leg.{action.number}"),
+                *(((NATIVE, OCO),) if dict(first.tags).get(NATIVE) == OCO else ()),
+            ),
         )
 
     async def submit_list(self, kind: str, first: SubmitOrder, legs: list[Leg]) -> OrderList:
         """Place an OCO or OUO list: its first leg now, the others as the plan says."""
         v = Violations()
+        native = list_oco_fits(self._engine.venues.get(first.account), kind, first, legs)
+        pair = ((NATIVE, OCO),) if native else ()
         if kind not in KINDS:
             v.add("contingency", "is required: OCO or OUO")
         if not 1 <= len(legs) < MAX_LEGS:
             v.add("legs", f"a list has 2 to {MAX_LEGS} legs")
-        if len(first.tags) + 1 + len(legs) > 16:
+        if len(first.tags) + 1 + len(legs) + len(pair) > 16:
             v.add("tags", "too many tags: a list needs one per leg")
         if any(k.startswith("ct.") for k, _ in first.tags):
             v.add("tags", "keys starting with 'ct.' are fillgate's")
@@ -373,8 +386,10 @@ class Brackets:
                 raise InvalidArgument(
                     [(f"legs[{n - 1}].{f}", t) for f, t in exc.violations], exc.reason
                 ) from None
-        tagged = replace(first, tags=(*first.tags, *list_tags(kind, legs)))
+        tagged = replace(first, tags=(*first.tags, *list_tags(kind, legs), *pair))
         list_id = (await self._engine.submit(tagged)).order.order_id
+        if native:  # the venue pairs the two as they arrive: send the second leg at once
+            await self._act(list_id, PlaceLeg(2, legs[0], legs[0].quantity))
         await self.settle(list_id)
         await self._engine.durable()
         return self.get(list_id)

@@ -33,7 +33,9 @@ from fillgate.contingent.bracket import (
     Submit,
     role_of,
 )
-from fillgate.domain.enums import OrderState, OrderType
+from fillgate.contingent.order_list import Leg
+from fillgate.domain.commands import SubmitOrder
+from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 
 #: The members a native OCO pairs: the fixed stop (or stop-limit, where the venue's OCO
@@ -41,6 +43,29 @@ from fillgate.domain.orders import Order
 _PAIR = frozenset({(STOP_ROLE, OrderType.STOP), ("tp.1", OrderType.LIMIT)})
 _STOP_LIMIT = (STOP_ROLE, OrderType.STOP_LIMIT)
 OCO = "oco"
+
+
+def list_oco_fits(venue: object, kind: str, first: SubmitOrder, legs: Sequence[Leg]) -> bool:
+    """True when a SubmitOrderList OCO goes to the venue as ONE OCO order (``list_oco``):
+    two GTC legs of one side and quantity, a limit beyond a stop (or a stop-limit where
+    the venue's OCO takes one): for a sell the limit above the stop, for a buy below."""
+    if kind != "oco" or len(legs) != 1 or not getattr(venue, "list_oco", False):
+        return False
+    other = legs[0]
+    if other.side is not first.side or other.quantity != first.quantity:
+        return False
+    if first.time_in_force is not TimeInForce.GTC or other.time_in_force is not TimeInForce.GTC:
+        return False
+    stops = (OrderType.STOP, OrderType.STOP_LIMIT)
+    by_type: dict[OrderType, SubmitOrder | Leg] = {first.type: first, other.type: other}
+    limit = by_type.get(OrderType.LIMIT)
+    stop = next((by_type[t] for t in stops if t in by_type), None)
+    if limit is None or stop is None or limit.limit_price is None or stop.stop_price is None:
+        return False
+    if stop.type is OrderType.STOP_LIMIT and not getattr(venue, "oco_stop_limit", False):
+        return False
+    above = limit.limit_price > stop.stop_price
+    return above if first.side is Side.SELL else not above
 
 
 def holds_balance(venue: object) -> bool:

@@ -101,6 +101,9 @@ class CcxtDriver:
         self.native_oco = self.exchange_id == "binance"
         #: Its stop leg may be a stop-limit (``STOP_LOSS_LIMIT``).
         self.oco_stop_limit = self.native_oco
+        #: An OCO list from SubmitOrderList (a limit and a stop) goes as one order list:
+        #: separate sells would each lock the coins, so the second would be refused.
+        self.list_oco = self.native_oco
         #: Binance trails a stop itself by a percent in whole basis points
         #: (``trailingDelta``), alone or as the OCO's stop leg (``oco_trail``); an
         #: amount trail rests as a plain stop that fillgate moves.

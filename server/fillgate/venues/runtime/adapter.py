@@ -88,6 +88,8 @@ class RemoteVenue:
         self.trail_in_oco = bool(getattr(driver, "trail_in_oco", False))
         #: The OCO's stop may be a stop-limit (Binance ``STOP_LOSS_LIMIT``).
         self.oco_stop_limit = self.native_oco and bool(getattr(driver, "oco_stop_limit", False))
+        #: SubmitOrderList OCOs of a limit and a stop go as one venue OCO (Binance).
+        self.list_oco = self.native_oco and bool(getattr(driver, "list_oco", False))
         #: The OCO's stop may be one the venue trails (Binance ``belowTrailingDelta``).
         self.oco_trail = self.native_oco and bool(getattr(driver, "oco_trail", False))
         #: The decimals a venue-trailed percent may have (Binance: whole basis points).

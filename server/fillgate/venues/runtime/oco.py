@@ -17,6 +17,12 @@ it puts the pair on the trade that entry opened, each under its own client id,
 or answers None when that trade cannot hold it; the two are then placed as
 ordinary orders (emulated OCO).
 
+An OCO list from SubmitOrderList of one limit and one stop for the same
+quantity (a venue with ``list_oco``: Binance, whose separate sells would each
+lock the coins) is paired the same way: its first leg, whichever it is, waits
+for the second, which the list runner submits right after it; the limit is the
+"take-profit", the stop the stop.
+
 A stop held back whose take-profit does not follow within
 :data:`PAIR_WAIT_S` is placed alone (emulated OCO, as before): a position
 is never left without its stop because a pair did not form.
@@ -42,6 +48,8 @@ log = logging.getLogger("fillgate.venues")
 #: The member tag that asks for a native OCO, and its value.
 NATIVE = "ct.native"
 OCO = "oco"
+#: The tag of an order list's first leg (see contingent/order_list.py).
+KIND = "ct.kind"
 #: How long a held stop waits for its take-profit before it is placed alone.
 PAIR_WAIT_S = 2.0
 
@@ -64,23 +72,32 @@ class OcoPairing:
         return _tag(order, NATIVE) == OCO and hasattr(self._ctx.driver, "place_oco")
 
     async def submit(self, order: Order) -> None:
-        list_id = _tag(order, "ct.list")
-        if order.stop_price is not None:  # the stop (or stop-limit) waits for its partner
+        list_id = _tag(order, "ct.list") or order.order_id  # a list's first leg is its id
+        partner = self._held.pop(list_id, None)
+        if partner is None:
+            if order.stop_price is None and not _tag(order, KIND):
+                await submit_order(self._ctx, self._resolver, order)  # a take-profit alone
+                return
+            # The stop (or stop-limit), or a list's first leg, waits for its partner.
             self._held[list_id] = order
             self._timers[list_id] = asyncio.get_running_loop().create_task(
                 self._alone_later(list_id), name=f"oco-wait-{order.order_id}"
             )
             return
-        stop = self._held.pop(list_id, None)
         timer = self._timers.pop(list_id, None)
         if timer is not None:
             timer.cancel()
-        if stop is None or stop.quantity != order.quantity or stop.side is not order.side:
-            if stop is not None:
-                await place_alone(self._ctx, self._resolver, stop)
-            await submit_order(self._ctx, self._resolver, order)
+        limit, stop = (order, partner) if partner.stop_price is not None else (partner, order)
+        if (
+            limit.stop_price is not None
+            or stop.stop_price is None
+            or stop.quantity != limit.quantity
+            or stop.side is not limit.side
+        ):
+            await place_alone(self._ctx, self._resolver, stop)
+            await submit_order(self._ctx, self._resolver, limit)
             return
-        await place_pair(self._ctx, self._resolver, order, stop)
+        await place_pair(self._ctx, self._resolver, limit, stop)
 
     def recover(self, orders: list[Order]) -> None:
         """After a restart: find the stop legs of OCO orders placed unanswered (below)."""
