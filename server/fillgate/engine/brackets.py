@@ -364,7 +364,9 @@ class Brackets:
     async def submit_list(self, kind: str, first: SubmitOrder, legs: list[Leg]) -> OrderList:
         """Place an OCO or OUO list: its first leg now, the others as the plan says."""
         v = Violations()
-        native = list_oco_fits(self._engine.venues.get(first.account), kind, first, legs)
+        venue = self._engine.venues.get(first.account)
+        held = self._engine.book.quantity(first.account, first.symbol)
+        native = list_oco_fits(venue, kind, first, legs, held)
         pair = ((NATIVE, OCO),) if native else ()
         if kind not in KINDS:
             v.add("contingency", "is required: OCO or OUO")

@@ -45,15 +45,23 @@ _STOP_LIMIT = (STOP_ROLE, OrderType.STOP_LIMIT)
 OCO = "oco"
 
 
-def list_oco_fits(venue: object, kind: str, first: SubmitOrder, legs: Sequence[Leg]) -> bool:
+def list_oco_fits(
+    venue: object, kind: str, first: SubmitOrder, legs: Sequence[Leg], position: Decimal
+) -> bool:
     """True when a SubmitOrderList OCO goes to the venue as ONE OCO order (``list_oco``):
     two GTC legs of one side and quantity, a limit beyond a stop (or a stop-limit where
-    the venue's OCO takes one): for a sell the limit above the stop, for a buy below."""
+    the venue's OCO takes one): for a sell the limit above the stop, for a buy below.
+    Where the venue's OCO only exits (``list_oco_exits_only``: Alpaca), the legs must
+    close at most the ``position`` held now."""
     if kind != "oco" or len(legs) != 1 or not getattr(venue, "list_oco", False):
         return False
     other = legs[0]
     if other.side is not first.side or other.quantity != first.quantity:
         return False
+    if getattr(venue, "list_oco_exits_only", False):
+        held = position if first.side is Side.SELL else -position
+        if held < first.quantity:
+            return False
     if first.time_in_force is not TimeInForce.GTC or other.time_in_force is not TimeInForce.GTC:
         return False
     stops = (OrderType.STOP, OrderType.STOP_LIMIT)

@@ -34,11 +34,11 @@ def _stop(side: Side = Side.SELL, stop: str = "90", quantity: str = "1") -> Leg:
 
 
 def test_list_oco_fits_sell_limit_above_a_sell_stop_is_native():
-    assert list_oco_fits(BINANCE, "oco", _first(), [_stop()])
+    assert list_oco_fits(BINANCE, "oco", _first(), [_stop()], D(0))
 
 
 def test_list_oco_fits_buy_limit_below_a_buy_stop_is_native():
-    assert list_oco_fits(BINANCE, "oco", _first(Side.BUY, "90"), [_stop(Side.BUY, "110")])
+    assert list_oco_fits(BINANCE, "oco", _first(Side.BUY, "90"), [_stop(Side.BUY, "110")], D(0))
 
 
 @pytest.mark.parametrize(
@@ -53,9 +53,26 @@ def test_list_oco_fits_buy_limit_below_a_buy_stop_is_native():
     ],
 )
 def test_list_oco_fits_other_shapes_stay_emulated(first, legs):
-    assert not list_oco_fits(BINANCE, "oco", first, legs)
+    assert not list_oco_fits(BINANCE, "oco", first, legs, D(0))
 
 
 def test_list_oco_fits_ouo_or_a_venue_without_list_oco_stays_emulated():
-    assert not list_oco_fits(BINANCE, "ouo", _first(), [_stop()])
-    assert not list_oco_fits(SimpleNamespace(), "oco", _first(), [_stop()])
+    assert not list_oco_fits(BINANCE, "ouo", _first(), [_stop()], D(0))
+    assert not list_oco_fits(SimpleNamespace(), "oco", _first(), [_stop()], D(0))
+
+
+ALPACA = SimpleNamespace(list_oco=True, list_oco_exits_only=True)
+
+
+def test_list_oco_fits_exits_only_venue_closing_a_long_is_native():
+    assert list_oco_fits(ALPACA, "oco", _first(), [_stop()], D(1))
+
+
+@pytest.mark.parametrize("position", ["0", "0.5", "-1"])
+def test_list_oco_fits_exits_only_venue_not_closing_a_position_held_stays_emulated(position):
+    assert not list_oco_fits(ALPACA, "oco", _first(), [_stop()], D(position))
+
+
+def test_list_oco_fits_exits_only_venue_buy_closing_a_short_is_native():
+    first = _first(Side.BUY, "90")
+    assert list_oco_fits(ALPACA, "oco", first, [_stop(Side.BUY, "110")], D(-2))

@@ -113,6 +113,10 @@ class AlpacaDriver:
     #: A bracket's plain trailing stop rests as a type=trailing_stop order (trail_price or
     #: trail_percent) that Alpaca moves from the high-water mark; it cannot be an OCO leg.
     native_trail = frozenset({"trail", "trail_percent"})
+    #: A SubmitOrderList OCO of a limit and a stop that closes a position held goes as
+    #: one order_class=oco order; Alpaca's OCO orders are exits only.
+    list_oco = True
+    list_oco_exits_only = True
     client_ids = ClientIdRule(max_length=128, extra_chars=":._-")
 
     def __init__(self, settings: VenueSettings, credentials: Credentials, *, clock: Clock) -> None:

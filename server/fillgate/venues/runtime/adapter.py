@@ -90,6 +90,8 @@ class RemoteVenue:
         self.oco_stop_limit = self.native_oco and bool(getattr(driver, "oco_stop_limit", False))
         #: SubmitOrderList OCOs of a limit and a stop go as one venue OCO (Binance).
         self.list_oco = self.native_oco and bool(getattr(driver, "list_oco", False))
+        #: ... only to close a position held (Alpaca: OCO orders are exits).
+        self.list_oco_exits_only = bool(getattr(driver, "list_oco_exits_only", False))
         #: The OCO's stop may be one the venue trails (Binance ``belowTrailingDelta``).
         self.oco_trail = self.native_oco and bool(getattr(driver, "oco_trail", False))
         #: The decimals a venue-trailed percent may have (Binance: whole basis points).
