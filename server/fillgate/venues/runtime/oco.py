@@ -19,7 +19,7 @@ ordinary orders (emulated OCO).
 
 An OCO list from SubmitOrderList of one limit and one stop for the same
 quantity (a venue with ``list_oco``: Binance, whose separate sells would each
-lock the coins) is paired the same way: its first leg, whichever it is, waits
+lock the coins; Alpaca when the list closes a position) is paired the same way: its first leg, whichever it is, waits
 for the second, which the list runner submits right after it; the limit is the
 "take-profit", the stop the stop.
 
