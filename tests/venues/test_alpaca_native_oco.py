@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from fakes.alpaca import FakeAlpaca
 from fakes.alpaca_harness import posted_orders
-from fakes.gateway import ACCOUNT, Gateway, eventually
+from fakes.gateway import ACCOUNT, Gateway, eventually, running
 
 from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain.commands import SubmitOrder
@@ -31,17 +31,8 @@ QTY = Decimal(2)
 
 @pytest.fixture
 async def gateway(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[Gateway]:
-    fake = FakeAlpaca()
-    await fake.start()
-    for key, value in fake.environment().items():
-        monkeypatch.setenv(key, value)
-    gw = Gateway(fake, tmp_path / "journal")
-    await gw.start()
-    try:
+    async with running(FakeAlpaca(), monkeypatch, tmp_path / "journal") as gw:
         yield gw
-    finally:
-        await gw.stop()
-        await fake.stop()
 
 
 def _spec(*fractions: str) -> BracketSpec:

@@ -20,7 +20,7 @@ import pytest
 from fakes.alpaca import FakeAlpaca
 from fakes.alpaca_book import Order as FakeOrder
 from fakes.alpaca_harness import posted_orders
-from fakes.gateway import ACCOUNT, eventually
+from fakes.gateway import ACCOUNT, eventually, running
 from test_oanda_native_oco import Gateway  # (a role names its newest member)
 
 from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
@@ -38,17 +38,8 @@ TRAIL = BracketSpec(Exit(ExitKind.TRAIL, Decimal(5)), TP)
 
 @pytest.fixture
 async def gateway(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[Gateway]:
-    fake = FakeAlpaca()
-    await fake.start()
-    for key, value in fake.environment().items():
-        monkeypatch.setenv(key, value)
-    gw = Gateway(fake, tmp_path / "journal")
-    await gw.start()
-    try:
+    async with running(FakeAlpaca(), monkeypatch, tmp_path / "journal", Gateway) as gw:
         yield gw
-    finally:
-        await gw.stop()
-        await fake.stop()
 
 
 async def _armed(gw: Gateway, cid: str, spec: BracketSpec = TRAIL) -> tuple[str, Order, Order]:

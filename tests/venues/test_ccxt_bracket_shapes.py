@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 from fakes.binance import FakeBinance
-from fakes.gateway import ACCOUNT, Gateway, eventually
+from fakes.gateway import ACCOUNT, Gateway, eventually, running
 
 from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.contingent.trailing import StopTerms
@@ -36,17 +36,8 @@ STOP_LIMIT = StopTerms(limit_offset=Decimal(100))
 
 @pytest.fixture
 async def gateway(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[Gateway]:
-    fake = FakeBinance()
-    await fake.start()
-    for key, value in fake.environment().items():
-        monkeypatch.setenv(key, value)
-    gw = Gateway(fake, tmp_path / "journal")
-    await gw.start()
-    try:
+    async with running(FakeBinance(), monkeypatch, tmp_path / "journal") as gw:
         yield gw
-    finally:
-        await gw.stop()
-        await fake.stop()
 
 
 def _spec(*fractions: str, stop: Exit | None = None) -> BracketSpec:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 from fakes.binance import FakeBinance
-from fakes.gateway import ACCOUNT, Gateway
+from fakes.gateway import ACCOUNT, Gateway, running
 
 from fillgate.contingent.order_list import Leg
 from fillgate.domain.commands import SubmitOrder
@@ -32,17 +32,8 @@ STOP = Decimal(48000)
 
 @pytest.fixture
 async def gateway(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[Gateway]:
-    fake = FakeBinance()
-    await fake.start()
-    for key, value in fake.environment().items():
-        monkeypatch.setenv(key, value)
-    gw = Gateway(fake, tmp_path / "journal")
-    await gw.start()
-    try:
+    async with running(FakeBinance(), monkeypatch, tmp_path / "journal") as gw:
         yield gw
-    finally:
-        await gw.stop()
-        await fake.stop()
 
 
 def _command(client_order_id: str, side: Side, kind: OrderType, **prices: Decimal) -> SubmitOrder:

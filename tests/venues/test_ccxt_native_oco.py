@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 from fakes.binance import FakeBinance
-from fakes.gateway import ACCOUNT, Gateway, eventually
+from fakes.gateway import ACCOUNT, Gateway, eventually, running
 
 from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain.commands import SetReferencePrice, SubmitOrder
@@ -32,17 +32,8 @@ OCO_PATH = "/api/v3/orderList/oco"
 
 @pytest.fixture
 async def gateway(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[Gateway]:
-    fake = FakeBinance()
-    await fake.start()
-    for key, value in fake.environment().items():
-        monkeypatch.setenv(key, value)
-    gw = Gateway(fake, tmp_path / "journal")
-    await gw.start()
-    try:
+    async with running(FakeBinance(), monkeypatch, tmp_path / "journal") as gw:
         yield gw
-    finally:
-        await gw.stop()
-        await fake.stop()
 
 
 def _spec(*fractions: str) -> BracketSpec:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 from fakes.binance import FakeBinance
-from fakes.gateway import ACCOUNT, Gateway, eventually
+from fakes.gateway import ACCOUNT, Gateway, eventually, running
 
 from fillgate.contingent.bracket import TRAIL, BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.domain.commands import SetReferencePrice, SubmitOrder
@@ -31,17 +31,8 @@ TP = (TakeProfit(Exit(ExitKind.PERCENT, Decimal(10)), fraction=Decimal(1)),)
 
 @pytest.fixture
 async def gateway(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[Gateway]:
-    fake = FakeBinance()
-    await fake.start()
-    for key, value in fake.environment().items():
-        monkeypatch.setenv(key, value)
-    gw = Gateway(fake, tmp_path / "journal")
-    await gw.start()
-    try:
+    async with running(FakeBinance(), monkeypatch, tmp_path / "journal") as gw:
         yield gw
-    finally:
-        await gw.stop()
-        await fake.stop()
 
 
 def _spec(percent: str, take_profits: tuple[TakeProfit, ...] = TP) -> BracketSpec:

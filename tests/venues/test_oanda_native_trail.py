@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.gateway import ACCOUNT, eventually
+from fakes.gateway import ACCOUNT, eventually, running
 from fakes.oanda import FakeOanda
 from fakes.oanda_harness import sent_orders
 from test_oanda_native_oco import Gateway
@@ -35,17 +35,8 @@ TRAIL = BracketSpec(Exit(ExitKind.TRAIL, Decimal("0.005")), TP)
 
 @pytest.fixture
 async def gateway(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[Gateway]:
-    fake = FakeOanda()
-    await fake.start()
-    for key, value in fake.environment().items():
-        monkeypatch.setenv(key, value)
-    gw = Gateway(fake, tmp_path / "journal")
-    await gw.start()
-    try:
+    async with running(FakeOanda(), monkeypatch, tmp_path / "journal", Gateway) as gw:
         yield gw
-    finally:
-        await gw.stop()
-        await fake.stop()
 
 
 def _entry(client_order_id: str, kind: OrderType = OrderType.MARKET) -> SubmitOrder:

@@ -7,10 +7,13 @@ For scenarios across a fillgate restart (native OCO exits at Alpaca and Binance)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from fillgate.app.assembly import Components, build, open_journal
 from fillgate.config import config_from_dict
@@ -77,3 +80,21 @@ class Gateway:
     async def until(self, order_id: str, *states: OrderState) -> Order:
         await eventually(lambda: self.order(order_id).state in states)
         return self.order(order_id)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    fake: Any, monkeypatch: pytest.MonkeyPatch, journal: Path, kind: type[Gateway] = Gateway
+) -> AsyncIterator[Gateway]:
+    """``fake`` started with its environment set, and a started ``kind`` of gateway on it,
+    journaled to ``journal``; both stopped afterwards (the gateway first)."""
+    await fake.start()
+    for key, value in fake.environment().items():
+        monkeypatch.setenv(key, value)
+    gw = kind(fake, journal)
+    await gw.start()
+    try:
+        yield gw
+    finally:
+        await gw.stop()
+        await fake.stop()
