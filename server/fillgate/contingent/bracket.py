@@ -67,6 +67,9 @@ NATIVE = "ct.native"
 #: ``ct.native = trade``: a venue-trailed stop alone on the entry's trade (OANDA); like
 #: an OCO pair it is not resized in place but canceled and placed again.
 ON_TRADE = "trade"
+#: ``ct.native = entry``: a member the venue created with the entry (an on-fill stop or
+#: take-profit, an Alpaca bracket leg), bound rather than placed; resized like an OCO pair.
+WITH_ENTRY_NATIVE = "entry"
 #: A stop-loss member the venue trails itself (``trail:5``, ``trail_percent:1``): fillgate
 #: never moves it (see engine/native_oco.py, venues/runtime/trail.py).
 TRAIL = "ct.trail"
@@ -179,6 +182,11 @@ def list_of(tags: Sequence[tuple[str, str]]) -> str:
     return ""
 
 
+def member_client_order_id(list_id: str, role: str, n: int) -> str:
+    """The client order id of a bracket's ``n``-th member of ``role`` (1 = the first)."""
+    return f"{list_id}.{role}.{n}"
+
+
 def role_of(order: Order) -> tuple[str, str]:
     """(list id, role) of a member; ("", "") for any other order."""
     found = dict(order.tags)
@@ -279,7 +287,7 @@ _PAIRED = frozenset({STOP_ROLE, "tp.1"})
 
 def _native(member: Order) -> bool:
     """Held by the venue as a whole: one OCO pair, or a stop alone on a trade (OANDA)."""
-    return dict(member.tags).get(NATIVE) in ("oco", ON_TRADE)
+    return dict(member.tags).get(NATIVE) in ("oco", ON_TRADE, WITH_ENTRY_NATIVE)
 
 
 def _whole_oco(actions: list[Action], live: list[Order]) -> list[Action]:

@@ -32,6 +32,7 @@ from fillgate.contingent.bracket import (
     Submit,
     Trail,
     basis_of,
+    member_client_order_id,
     plan,
     role_of,
     spec_of,
@@ -62,7 +63,7 @@ from fillgate.domain.errors import (
 from fillgate.domain.orders import Order
 from fillgate.domain.values import ZERO, fmt
 from fillgate.engine.engine import Engine
-from fillgate.engine.native_oco import holds_balance, native_tags, stop_emulated
+from fillgate.engine.native_oco import holds_balance, native_tags, stop_emulated, with_entry
 from fillgate.engine.validation import check_submit
 
 log = logging.getLogger("fillgate.brackets")
@@ -143,12 +144,10 @@ class Brackets:
     async def submit(self, cmd: SubmitOrder, spec: BracketSpec) -> OrderList:
         """Validate and place a bracket's entry; answer once its first plan is carried out."""
         self._check(cmd, spec)
-        tagged = SubmitOrder(
-            **{
-                **{f: getattr(cmd, f) for f in SubmitOrder.__dataclass_fields__},
-                "tags": (*cmd.tags, *spec.tags()),
-            }
-        )
+        carried = None  # the exits ride on the entry where the venue can (one tag more)
+        if len(cmd.tags) + len(spec.tags()) < 16:
+            carried = with_entry(self._engine.venues.get(cmd.account), cmd, spec)
+        tagged = replace(cmd, tags=(*cmd.tags, *spec.tags(), *((carried,) if carried else ())))
         result = await self._engine.submit(tagged)
         list_id = result.order.order_id
         await self.settle(list_id)
@@ -397,7 +396,7 @@ class Brackets:
             quantity=action.quantity,
             type=action.type,
             time_in_force=TimeInForce.IOC if action.type is OrderType.MARKET else TimeInForce.GTC,
-            client_order_id=f"{list_id}.{action.role}.{n}",
+            client_order_id=member_client_order_id(list_id, action.role, n),
             limit_price=action.price if action.type is OrderType.LIMIT else action.limit,
             stop_price=action.price if action.type.needs_stop else None,
             strategy_id=entry.strategy_id,
@@ -414,7 +413,7 @@ class Brackets:
         self, entry: Order, action: Submit, members: Sequence[Order]
     ) -> tuple[tuple[str, str], ...]:
         venue = self._engine.venues.get(entry.account)
-        return native_tags(venue, spec_of(entry.tags), action, members)
+        return native_tags(venue, spec_of(entry.tags), action, members, entry.tags)
 
     def _check(self, cmd: SubmitOrder, spec: BracketSpec) -> None:
         """Name every field of a bracket the plan cannot work with."""

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from fillgate.domain.enums import OrderType
 from fillgate.domain.orders import Order
 from fillgate.domain.values import Clock
 from fillgate.venues.base import OrderView, ReportSink
@@ -25,7 +26,9 @@ from fillgate.venues.runtime.pump import StreamPump
 from fillgate.venues.runtime.replace import replace_order
 from fillgate.venues.runtime.resolve import Resolver
 from fillgate.venues.runtime.sync import Backfill
+from fillgate.venues.runtime.with_entry import bind_member, rides_on_entry
 from fillgate.venues.types import (
+    EntryProtection,
     QuoteHeartbeat,
     StreamStatus,
     VenueAccount,
@@ -151,8 +154,16 @@ class RemoteVenue:
 
     # -- orders -----------------------------------------------------------------
 
+    def with_entry_fits(self, entry_type: OrderType, protection: EntryProtection) -> bool:
+        """True when the venue carries this protection with an entry of ``entry_type``
+        (the driver's ``with_entry_fits``; see runtime/with_entry.py)."""
+        fits = getattr(self.driver, "with_entry_fits", None)
+        return fits is not None and bool(fits(entry_type, protection))
+
     async def submit(self, order: Order) -> None:
         run = self._connected()
+        if rides_on_entry(order) and await bind_member(run.ctx, order):
+            return  # the venue made it with the entry: bound, not placed again
         if run.oco.wants(order):
             await run.oco.submit(order)
             return
