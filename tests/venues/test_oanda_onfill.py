@@ -241,4 +241,3 @@ async def test_oanda_onfill_relative_take_profit_does_not_fit_sends_nothing_with
     await gateway.parts.brackets.submit(_entry("onfill-9"), spec)
 
     assert "takeProfitOnFill" not in _entry_body(gateway.fake)
-

@@ -63,7 +63,13 @@ from fillgate.domain.errors import (
 from fillgate.domain.orders import Order
 from fillgate.domain.values import ZERO, fmt
 from fillgate.engine.engine import Engine
-from fillgate.engine.native_oco import holds_balance, native_tags, stop_emulated, with_entry
+from fillgate.engine.native_oco import (
+    entry_still_filling,
+    holds_balance,
+    native_tags,
+    stop_emulated,
+    with_entry,
+)
 from fillgate.engine.validation import check_submit
 
 log = logging.getLogger("fillgate.brackets")
@@ -267,6 +273,8 @@ class Brackets:
             return list(plan_list(kind, legs, original, terms, places))
         spec = None if entry is None else spec_of(entry.tags)
         if entry is None or spec is None:
+            return []
+        if entry_still_filling(entry):
             return []
         sym = self._engine.universe.symbols[entry.symbol]
         members = self._orders(list_id)

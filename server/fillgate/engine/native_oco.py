@@ -126,7 +126,16 @@ def with_entry(venue: object, cmd: SubmitOrder, spec: BracketSpec) -> tuple[str,
         protection = EntryProtection(take_profit_price=price, trail_distance=stop.value)
     else:
         return None  # percent exits need the fill price: armed after the fill, as before
-    return (WITH_ENTRY, encode(protection)) if fits(cmd.type, protection) else None
+    if not fits(cmd.symbol, cmd.type, cmd.time_in_force, protection):
+        return None
+    return WITH_ENTRY, encode(protection)
+
+
+def entry_still_filling(entry: Order) -> bool:
+    """True while an entry that carries its exits is open: the venue holds them for what
+    filled (OANDA on the trade; Alpaca's legs wait for the parent), so the members are
+    bound once the entry is done, to the venue's orders for all it filled."""
+    return entry.is_open and WITH_ENTRY in dict(entry.tags)
 
 
 def native_tags(

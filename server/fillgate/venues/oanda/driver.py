@@ -33,7 +33,7 @@ import oandapyV20.endpoints.transactions as transactions
 import oandapyV20.oandapyV20 as oanda_core
 from oandapyV20 import API
 
-from fillgate.domain.enums import OrderType
+from fillgate.domain.enums import OrderType, TimeInForce
 from fillgate.domain.values import Clock
 from fillgate.venues.common.backoff import Backoff
 from fillgate.venues.common.blocking import BlockingCaller
@@ -228,7 +228,9 @@ class OandaDriver:
         """The stop-loss on the trade of the take-profit ``venue_order_id``."""
         return await protection.oco_leg(self, venue_order_id)
 
-    def with_entry_fits(self, entry_type: OrderType, exits: EntryProtection) -> bool:
+    def with_entry_fits(
+        self, symbol: str, entry_type: OrderType, tif: TimeInForce, exits: EntryProtection
+    ) -> bool:
         """OANDA carries a take-profit price and a stop-loss (price, distance or trailing
         distance) on a market or limit entry (``takeProfitOnFill``, ``stopLossOnFill``,
         ``trailingStopLossOnFill``)."""

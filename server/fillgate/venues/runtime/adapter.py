@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fillgate.domain.enums import OrderType
+from fillgate.domain.enums import OrderType, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.domain.values import Clock
 from fillgate.venues.base import OrderView, ReportSink
@@ -154,11 +154,13 @@ class RemoteVenue:
 
     # -- orders -----------------------------------------------------------------
 
-    def with_entry_fits(self, entry_type: OrderType, protection: EntryProtection) -> bool:
-        """True when the venue carries this protection with an entry of ``entry_type``
-        (the driver's ``with_entry_fits``; see runtime/with_entry.py)."""
+    def with_entry_fits(
+        self, symbol: str, entry: OrderType, tif: TimeInForce, exits: EntryProtection
+    ) -> bool:
+        """True when the venue carries ``exits`` with an entry of this symbol, type and time
+        in force (the driver's ``with_entry_fits``; see runtime/with_entry.py)."""
         fits = getattr(self.driver, "with_entry_fits", None)
-        return fits is not None and bool(fits(entry_type, protection))
+        return fits is not None and bool(fits(symbol, entry, tif, exits))
 
     async def submit(self, order: Order) -> None:
         run = self._connected()
