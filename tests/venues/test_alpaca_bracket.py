@@ -211,3 +211,28 @@ async def test_alpaca_bracket_stop_leg_fills_while_fillgate_down_lands_once_afte
     assert parts.brackets.get(list_id).state == "DONE"
     assert parts.engine.book.quantity(ACCOUNT, gateway.fake.symbol) == 0
     assert len(posted_orders(gateway.fake)) == 1
+
+
+async def test_alpaca_bracket_restart_while_binding_binds_the_leg_places_no_stop(
+    gateway: Gateway,
+) -> None:
+    parts = gateway.parts
+    assert parts is not None
+    gateway.fake.slow("GET", "/v2/orders:by_client_order_id", 1.0, times=1)
+    submitting = asyncio.ensure_future(parts.brackets.submit(_entry(gateway, "brk-8"), _spec()))
+    await eventually(
+        lambda: any(o.client_order_id.endswith(".sl.1") for _, o in parts.engine.orders())
+    )
+    list_id = next(o.order_id for _, o in parts.engine.orders() if o.client_order_id == "brk-8")
+    stop = gateway.member(list_id, "sl")
+    assert stop is not None and stop.state is OrderState.PENDING_NEW
+    await gateway.stop()
+    submitting.cancel()
+
+    parts = await gateway.start()
+
+    stop = await gateway.until(stop.order_id, OrderState.NEW)
+    assert stop.venue_order_id == _legs(gateway.fake, "brk-8")["stop"].id
+    await parts.brackets.settle()
+    assert len(posted_orders(gateway.fake)) == 1
+    assert len(_working_stops(gateway.fake)) == 1

@@ -278,7 +278,7 @@ def plan(
     else:
         actions = _resting_stop(entry, members, live, spec, open_qty, basis, places, mark)
     actions += _ladder(entry, members, spec, basis, places, quantity_places)
-    return _whole_oco(actions, live)
+    return _whole_oco(actions, live, members)
 
 
 #: The roles a native OCO pairs: the stop and the one take-profit.
@@ -290,7 +290,7 @@ def _native(member: Order) -> bool:
     return dict(member.tags).get(NATIVE) in ("oco", ON_TRADE, WITH_ENTRY_NATIVE)
 
 
-def _whole_oco(actions: list[Action], live: list[Order]) -> list[Action]:
+def _whole_oco(actions: list[Action], live: list[Order], members: Sequence[Order]) -> list[Action]:
     """Resizing a member of a native OCO resizes the OCO as a whole: both are canceled,
     then the next plan places the pair again at the new size (stop at its kept price,
     take-profit for what its rung has not filled yet).
@@ -299,9 +299,13 @@ def _whole_oco(actions: list[Action], live: list[Order]) -> list[Action]:
     stop once the take-profit partly fills): a new half placed alone would not
     pair, so the live half is canceled and the next plan places both again."""
     natives = {m.order_id for m in live if _native(m)}
+    # A first member of an entry that carried its exits binds to the venue's order, which
+    # is paired with the one already bound (a restart came between the two): not a new half.
+    carried = all(dict(m.tags).get(NATIVE) == WITH_ENTRY_NATIVE for m in live if _native(m))
+    seen = {role_of(m)[1] for m in members}
     if natives and any(
         (isinstance(a, Resize) and a.order_id in natives)
-        or (isinstance(a, Submit) and a.role in _PAIRED)
+        or (isinstance(a, Submit) and a.role in _PAIRED and not (carried and a.role not in seen))
         for a in actions
     ):
         return [Cancel(order_id) for order_id in sorted(natives)]

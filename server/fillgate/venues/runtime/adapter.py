@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from fillgate.domain.enums import OrderType, TimeInForce
+from fillgate.domain.enums import OrderState, OrderType, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.domain.values import Clock
 from fillgate.venues.base import OrderView, ReportSink
@@ -73,6 +73,8 @@ class RemoteVenue:
         self._clock = clock
         self._caller = VenueCaller(settings, driver, clock)
         self._run: _Connected | None = None
+        #: Members bound again after a restart (see :meth:`reattach`).
+        self._binding: set[asyncio.Task[None]] = set()
         #: Spot venues report balances as positions (see engine.reconcile).
         self.positions_are_balances = bool(getattr(driver, "positions_are_balances", False))
         #: Spot: every resting sell holds the balance it sells, so a bracket's stop and
@@ -120,6 +122,8 @@ class RemoteVenue:
         tasks = (
             run.pump.take_tasks() + run.resolver.take_tasks() + run.oco.take_tasks() if run else []
         )
+        tasks += [t for t in self._binding if not t.done()]
+        self._binding.clear()
         for task in tasks:
             task.cancel()
         if tasks:
@@ -147,10 +151,21 @@ class RemoteVenue:
         return inst is None or inst.trading
 
     async def reattach(self, orders: list[Order]) -> None:
-        """Take back the open orders of a previous run (see :meth:`.Backfill.reattach`)."""
+        """Take back the open orders of a previous run (see :meth:`.Backfill.reattach`).
+
+        A member still being bound to the order its entry carried (``ct.native = entry``,
+        PENDING_NEW) is bound again: its venue order may have a client id the venue made
+        up (an Alpaca leg), which the resolver would not find."""
         run = self._connected()
-        run.backfill.reattach(orders)
+        binding = [o for o in orders if o.state is OrderState.PENDING_NEW and rides_on_entry(o)]
+        run.backfill.reattach([o for o in orders if o not in binding])
         run.oco.recover(orders)
+        for order in binding:
+            self._binding.add(
+                asyncio.get_running_loop().create_task(
+                    self.submit(order), name=f"entry-bind-{order.order_id}"
+                )
+            )
 
     # -- orders -----------------------------------------------------------------
 
