@@ -20,7 +20,7 @@ from fakes.oanda import FakeOanda
 from fakes.oanda_harness import sent_orders
 
 from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
-from fillgate.domain.commands import SubmitOrder
+from fillgate.domain.commands import CancelOrder, OrderRef, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.venues.oanda.driver import OandaDriver
@@ -241,3 +241,29 @@ async def test_oanda_onfill_relative_take_profit_does_not_fit_sends_nothing_with
     await gateway.parts.brackets.submit(_entry("onfill-9"), spec)
 
     assert "takeProfitOnFill" not in _entry_body(gateway.fake)
+
+
+async def test_oanda_onfill_partly_filled_entry_arms_nothing_then_binds_when_canceled(
+    gateway: Gateway,
+) -> None:
+    parts = gateway.parts
+    assert parts is not None
+    gateway.fake.set_price(Decimal("1.09000"))  # the limit entry rests
+    entry = _entry("onfill-11", OrderType.LIMIT)
+    list_id = (await parts.brackets.submit(entry, FIXED)).list_id
+    await gateway.until(list_id, OrderState.NEW)
+
+    gateway.fake.fill("onfill-11", Decimal(500), FILL)
+    await gateway.until(list_id, OrderState.PARTIALLY_FILLED)
+    await parts.brackets.settle()
+    assert gateway.member(list_id, "sl") is None  # OANDA holds the exits of what filled
+    assert _pending(gateway.fake) == ["LIMIT", "STOP_LOSS", "TAKE_PROFIT"]
+    await parts.engine.cancel(CancelOrder(ref=OrderRef(order_id=list_id)))
+
+    stop, target = await _bound(gateway, list_id)
+
+    (trade,) = gateway.fake.account.trades.open_trades()
+    assert stop.venue_order_id == trade.orders["STOP_LOSS"]
+    assert stop.quantity == target.quantity == 500
+    assert _placed_exits(gateway.fake) == []
+    assert await parts.reconciler.reconcile(ACCOUNT) == []
