@@ -67,6 +67,9 @@ NATIVE = "ct.native"
 #: ``ct.native = trade``: a venue-trailed stop alone on the entry's trade (OANDA); like
 #: an OCO pair it is not resized in place but canceled and placed again.
 ON_TRADE = "trade"
+#: ``ct.native = entry``: a member the venue created with the entry (an on-fill stop or
+#: take-profit, an Alpaca bracket leg), bound rather than placed; resized like an OCO pair.
+WITH_ENTRY_NATIVE = "entry"
 #: A stop-loss member the venue trails itself (``trail:5``, ``trail_percent:1``): fillgate
 #: never moves it (see engine/native_oco.py, venues/runtime/trail.py).
 TRAIL = "ct.trail"
@@ -179,6 +182,11 @@ def list_of(tags: Sequence[tuple[str, str]]) -> str:
     return ""
 
 
+def member_client_order_id(list_id: str, role: str, n: int) -> str:
+    """The client order id of a bracket's ``n``-th member of ``role`` (1 = the first)."""
+    return f"{list_id}.{role}.{n}"
+
+
 def role_of(order: Order) -> tuple[str, str]:
     """(list id, role) of a member; ("", "") for any other order."""
     found = dict(order.tags)
@@ -270,7 +278,7 @@ def plan(
     else:
         actions = _resting_stop(entry, members, live, spec, open_qty, basis, places, mark)
     actions += _ladder(entry, members, spec, basis, places, quantity_places)
-    return _whole_oco(actions, live)
+    return _whole_oco(actions, live, members)
 
 
 #: The roles a native OCO pairs: the stop and the one take-profit.
@@ -279,10 +287,10 @@ _PAIRED = frozenset({STOP_ROLE, "tp.1"})
 
 def _native(member: Order) -> bool:
     """Held by the venue as a whole: one OCO pair, or a stop alone on a trade (OANDA)."""
-    return dict(member.tags).get(NATIVE) in ("oco", ON_TRADE)
+    return dict(member.tags).get(NATIVE) in ("oco", ON_TRADE, WITH_ENTRY_NATIVE)
 
 
-def _whole_oco(actions: list[Action], live: list[Order]) -> list[Action]:
+def _whole_oco(actions: list[Action], live: list[Order], members: Sequence[Order]) -> list[Action]:
     """Resizing a member of a native OCO resizes the OCO as a whole: both are canceled,
     then the next plan places the pair again at the new size (stop at its kept price,
     take-profit for what its rung has not filled yet).
@@ -291,9 +299,13 @@ def _whole_oco(actions: list[Action], live: list[Order]) -> list[Action]:
     stop once the take-profit partly fills): a new half placed alone would not
     pair, so the live half is canceled and the next plan places both again."""
     natives = {m.order_id for m in live if _native(m)}
+    # A first member of an entry that carried its exits binds to the venue's order, which
+    # is paired with the one already bound (a restart came between the two): not a new half.
+    carried = all(dict(m.tags).get(NATIVE) == WITH_ENTRY_NATIVE for m in live if _native(m))
+    seen = {role_of(m)[1] for m in members}
     if natives and any(
         (isinstance(a, Resize) and a.order_id in natives)
-        or (isinstance(a, Submit) and a.role in _PAIRED)
+        or (isinstance(a, Submit) and a.role in _PAIRED and not (carried and a.role not in seen))
         for a in actions
     ):
         return [Cancel(order_id) for order_id in sorted(natives)]

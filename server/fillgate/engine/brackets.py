@@ -33,6 +33,7 @@ from fillgate.contingent.bracket import (
     Submit,
     Trail,
     basis_of,
+    member_client_order_id,
     plan,
     role_of,
     spec_of,
@@ -65,10 +66,12 @@ from fillgate.domain.values import ZERO, fmt
 from fillgate.engine.engine import Engine
 from fillgate.engine.native_oco import (
     OCO,
+    entry_still_filling,
     holds_balance,
     list_oco_fits,
     native_tags,
     stop_emulated,
+    with_entry,
 )
 from fillgate.engine.validation import check_submit
 
@@ -150,12 +153,10 @@ class Brackets:
     async def submit(self, cmd: SubmitOrder, spec: BracketSpec) -> OrderList:
         """Validate and place a bracket's entry; answer once its first plan is carried out."""
         self._check(cmd, spec)
-        tagged = SubmitOrder(
-            **{
-                **{f: getattr(cmd, f) for f in SubmitOrder.__dataclass_fields__},
-                "tags": (*cmd.tags, *spec.tags()),
-            }
-        )
+        carried = None  # the exits ride on the entry where the venue can (one tag more)
+        if len(cmd.tags) + len(spec.tags()) < 16:
+            carried = with_entry(self._engine.venues.get(cmd.account), cmd, spec)
+        tagged = replace(cmd, tags=(*cmd.tags, *spec.tags(), *((carried,) if carried else ())))
         result = await self._engine.submit(tagged)
         list_id = result.order.order_id
         await self.settle(list_id)
@@ -275,6 +276,8 @@ class Brackets:
             return list(plan_list(kind, legs, original, terms, places))
         spec = None if entry is None else spec_of(entry.tags)
         if entry is None or spec is None:
+            return []
+        if entry_still_filling(entry):
             return []
         sym = self._engine.universe.symbols[entry.symbol]
         members = self._orders(list_id)
@@ -414,7 +417,7 @@ class Brackets:
             quantity=action.quantity,
             type=action.type,
             time_in_force=TimeInForce.IOC if action.type is OrderType.MARKET else TimeInForce.GTC,
-            client_order_id=f"{list_id}.{action.role}.{n}",
+            client_order_id=member_client_order_id(list_id, action.role, n),
             limit_price=action.price if action.type is OrderType.LIMIT else action.limit,
             stop_price=action.price if action.type.needs_stop else None,
             strategy_id=entry.strategy_id,
@@ -431,7 +434,7 @@ class Brackets:
         self, entry: Order, action: Submit, members: Sequence[Order]
     ) -> tuple[tuple[str, str], ...]:
         venue = self._engine.venues.get(entry.account)
-        return native_tags(venue, spec_of(entry.tags), action, members)
+        return native_tags(venue, spec_of(entry.tags), action, members, entry.tags)
 
     def _check(self, cmd: SubmitOrder, spec: BracketSpec) -> None:
         """Name every field of a bracket the plan cannot work with."""

@@ -29,7 +29,9 @@ from fillgate.contingent.bracket import (
     ON_TRADE,
     STOP_ROLE,
     TRAIL,
+    WITH_ENTRY_NATIVE,
     BracketSpec,
+    ExitKind,
     Submit,
     role_of,
 )
@@ -37,6 +39,8 @@ from fillgate.contingent.order_list import Leg
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
+from fillgate.venues.runtime.with_entry import WITH_ENTRY, encode
+from fillgate.venues.types import EntryProtection
 
 #: The members a native OCO pairs: the fixed stop (or stop-limit, where the venue's OCO
 #: has one: ``oco_stop_limit``) and the one take-profit limit.
@@ -164,12 +168,55 @@ def stop_emulated(venue: object, spec: BracketSpec, members: Sequence[Order] = (
     return armed_alone or not oco_fits(venue, spec)
 
 
+def with_entry(venue: object, cmd: SubmitOrder, spec: BracketSpec) -> tuple[str, str] | None:
+    """The entry's ``ct.with_entry`` tag when the venue carries this bracket's stop-loss and
+    take-profit WITH the entry (see venues/runtime/with_entry.py); None otherwise.
+
+    Only one take-profit at a fixed price for the whole entry (the venues take the
+    take-profit as a price only), and a stop at a fixed price, at an offset from the
+    fill (a distance), or trailed by an amount, with no stop-limit or activation
+    price; the driver then says whether its venue has that shape."""
+    fits = getattr(venue, "with_entry_fits", None)
+    if fits is None or spec.terms.tags() or len(spec.take_profits) != 1:
+        return None
+    rung = spec.take_profits[0]
+    whole = rung.fraction == 1 or (rung.quantity is not None and rung.quantity >= cmd.quantity)
+    if not whole or rung.exit.kind is not ExitKind.PRICE:
+        return None
+    stop = spec.stop_loss
+    price = rung.exit.value
+    if stop.kind is ExitKind.PRICE:
+        protection = EntryProtection(take_profit_price=price, stop_price=stop.value)
+    elif stop.kind is ExitKind.OFFSET:
+        protection = EntryProtection(take_profit_price=price, stop_distance=stop.value)
+    elif stop.kind is ExitKind.TRAIL and trail_fits(venue, spec):
+        protection = EntryProtection(take_profit_price=price, trail_distance=stop.value)
+    else:
+        return None  # percent exits need the fill price: armed after the fill, as before
+    if not fits(cmd.symbol, cmd.type, cmd.time_in_force, protection):
+        return None
+    return WITH_ENTRY, encode(protection)
+
+
+def entry_still_filling(entry: Order) -> bool:
+    """True while an entry that carries its exits is open: the venue holds them for what
+    filled (OANDA on the trade; Alpaca's legs wait for the parent), so the members are
+    bound once the entry is done, to the venue's orders for all it filled."""
+    return entry.is_open and WITH_ENTRY in dict(entry.tags)
+
+
 def native_tags(
-    venue: object, spec: BracketSpec | None, action: Submit, members: Sequence[Order] = ()
+    venue: object,
+    spec: BracketSpec | None,
+    action: Submit,
+    members: Sequence[Order] = (),
+    entry_tags: Sequence[tuple[str, str]] = (),
 ) -> tuple[tuple[str, str], ...]:
     """``ct.native = oco`` on a member the venue holds in one OCO with its partner; the
     venue pairs them only when their quantities match (see venues/runtime/oco.py).
-    ``ct.trail`` on a stop the venue trails itself."""
+    ``ct.trail`` on a stop the venue trails itself. ``ct.native = entry`` on the first
+    stop and take-profit of an entry that carried them (``ct.with_entry``): the venue
+    made them with the entry, so the runtime binds them instead of placing them."""
     if spec is None:
         return ()
     tags: list[tuple[str, str]] = []
@@ -178,6 +225,9 @@ def native_tags(
         tags.append((TRAIL, spec.stop_loss.text()))
         if _trail_in_oco(venue) and not spec.take_profits:
             tags.append((NATIVE, ON_TRADE))  # alone on the trade: resized as a whole
-    if oco_fits(venue, spec, members) and _paired(venue, action):
+    first = not any(role_of(m)[1] == action.role for m in members)
+    if (action.role, action.type) in _PAIR and first and WITH_ENTRY in dict(entry_tags):
+        tags.append((NATIVE, WITH_ENTRY_NATIVE))
+    elif oco_fits(venue, spec, members) and _paired(venue, action):
         tags.append((NATIVE, OCO))
     return tuple(tags)

@@ -89,6 +89,27 @@ class PlaceRequest:
     #: ``trail_percent``); ``stop_price`` is then only the stop's first price.
     trail_amount: Decimal | None = None
     trail_percent: Decimal | None = None
+    #: A bracket entry's exits that go out WITH it (see :mod:`.runtime.with_entry`).
+    protection: EntryProtection | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EntryProtection:
+    """A bracket's stop-loss and take-profit sent with its entry (OANDA ``stopLossOnFill`` /
+    ``takeProfitOnFill`` / ``trailingStopLossOnFill``, Alpaca ``order_class=bracket``): the
+    venue creates them when the entry fills, fillgate up or not.
+
+    Exactly one of the stop fields is set: a fixed stop at ``stop_price``, a fixed stop
+    ``stop_distance`` from the fill price, or a stop the venue trails ``trail_distance``
+    behind the best price. The client ids are those of the bracket members the venue's
+    orders become (the members bind to them after the fill)."""
+
+    take_profit_price: Decimal
+    stop_price: Decimal | None = None
+    stop_distance: Decimal | None = None
+    trail_distance: Decimal | None = None
+    stop_client_id: str = ""
+    take_profit_client_id: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,6 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
+from fakes import alpaca_bracket as bracket
 from fakes import alpaca_trailing as trailing
 from fakes.alpaca_book import ORDER_TYPES, TIME_IN_FORCE, ZERO, Book, Order, asset, plain
 from fakes.alpaca_data import DataHub
@@ -158,6 +159,7 @@ class FakeAlpaca(RestFake):
         if order.status == "accepted":
             self._activate(order, fill_market=False)
         self.stream.push(self.book.execute(order, quantity, price or self.prices[order.symbol]))
+        self._release(order)
         partner = self.book.by_id(order.partner) if order.partner else None
         if order.status == "filled" and partner is not None and partner.is_open:
             partner.touch("pending_cancel")  # OCO: one filled, Alpaca cancels the other
@@ -303,8 +305,9 @@ class FakeAlpaca(RestFake):
             if problem:
                 return _error(422, 40010001, problem)
             trailing.start(order, self.prices[symbol])
-        if body.get("order_class") == "oco":
-            problem = self._oco(order, body)
+        if body.get("order_class") in ("oco", "bracket"):
+            make = self._oco if body["order_class"] == "oco" else bracket.make
+            problem = make(order, body)
             if problem:
                 return _error(422, 40010001, problem)
         order.touch()
@@ -313,7 +316,8 @@ class FakeAlpaca(RestFake):
         for leg in order.legs:
             leg.touch()
             self.book.orders.append(leg)  # listed on its own too (GET /v2/orders, not nested)
-            self._later(self._activate, leg, False)
+            if leg.status != bracket.HELD:  # a bracket's legs wait for their parent's fill
+                self._later(self._activate, leg, False)
         if self._lose_next is not None:
             status, self._lose_next = self._lose_next, None
             return _error(status, 50010000, "upstream unavailable")
@@ -345,6 +349,12 @@ class FakeAlpaca(RestFake):
         self.stream.push({"event": "new", "order": order.to_json(), "timestamp": order.updated_at})
         if fill_market and order.type == "market":
             self.stream.push(self.book.execute(order, order.qty, self.prices[order.symbol]))
+            self._release(order)
+
+    def _release(self, parent: Order) -> None:
+        """A bracket's entry filled completely: its held legs start working (OCO)."""
+        for leg in bracket.release(parent):
+            self.stream.push({"event": "new", "order": leg.to_json(), "timestamp": leg.updated_at})
 
     def _find(self, request: web.Request) -> Order | None:
         return self.book.by_id(request.match_info["id"])
@@ -376,6 +386,9 @@ class FakeAlpaca(RestFake):
         if partner is not None and partner.is_open and partner.status != "pending_cancel":
             partner.touch("pending_cancel")  # canceling one OCO member cancels the order
             self._later(self._finish_cancel, partner)
+        for leg in bracket.held_legs(order):  # a bracket's entry: its held legs go with it
+            leg.touch("pending_cancel")
+            self._later(self._finish_cancel, leg)
         return web.Response(status=204)
 
     def _finish_cancel(self, order: Order) -> None:

@@ -17,7 +17,15 @@ from typing import Any
 
 ZERO = Decimal(0)
 OPEN_STATUSES = frozenset(
-    {"accepted", "pending_new", "new", "partially_filled", "pending_cancel", "pending_replace"}
+    {
+        "accepted",
+        "pending_new",
+        "new",
+        "partially_filled",
+        "pending_cancel",
+        "pending_replace",
+        "held",
+    }
 )
 ORDER_TYPES = frozenset({"market", "limit", "stop", "stop_limit", "trailing_stop"})
 TIME_IN_FORCE = frozenset({"day", "gtc", "ioc", "fok", "opg", "cls"})

@@ -24,6 +24,12 @@ INSTRUMENTS: dict[str, Json] = {
     "EUR_USD": {"displayPrecision": 5, "tradeUnitsPrecision": 0, "marginRate": "0.0333"},
     "USD_JPY": {"displayPrecision": 3, "tradeUnitsPrecision": 0, "marginRate": "0.04"},
 }
+#: The *OnFill details of an order -> the type of the order they create on its trade.
+ON_FILL = {
+    "takeProfitOnFill": "TAKE_PROFIT",
+    "stopLossOnFill": "STOP_LOSS",
+    "trailingStopLossOnFill": TRAILING,
+}
 _TIF = {
     "MARKET": {"FOK", "IOC"},
     "LIMIT": {"GTC", "GFD", "GTD", "FOK", "IOC"},
@@ -197,12 +203,12 @@ class FakeAccount:
         create = self._create_txn(order, batch="", replaces="")
         return self._answer(orderCreateTransaction=create, **self._execute(create))
 
-    def _create_txn(self, order: Json, *, batch: str, replaces: str) -> Json:
+    def _create_txn(self, order: Json, *, batch: str, replaces: str, reason: str = "") -> Json:
         fields = {k: v for k, v in order.items() if k != "type"}
         trade_id = str(order.get("tradeID", "")) if order["type"] in DEPENDENT else ""
         if trade_id:
             fields = {k: v for k, v in fields.items() if k not in ("instrument", "units")}
-        fields["reason"] = "REPLACEMENT" if replaces else "CLIENT_ORDER"
+        fields["reason"] = reason or ("REPLACEMENT" if replaces else "CLIENT_ORDER")
         if replaces:
             fields["replacesOrderID"] = replaces
         if order["type"] != "MARKET":
@@ -221,6 +227,8 @@ class FakeAccount:
             position_fill=order.get("positionFill", "DEFAULT"),
             trade_id=trade_id,
         )
+        on_fill = {k: order[k] for k in ON_FILL if isinstance(order.get(k), dict)}
+        self.orders[create["id"]].extra.update(on_fill)
         if trade_id:
             trade = self.trades.trades[trade_id]
             trade.orders[order["type"]] = create["id"]
@@ -346,12 +354,41 @@ class FakeAccount:
             order.extra.update(fillingTransactionID=txn["id"], filledTime=txn["time"])
             if "tradeOpened" in trade_fields:
                 order.extra["tradeOpenedID"] = trade_fields["tradeOpened"]["tradeID"]
+        opened = trade_fields.get("tradeOpened")
+        if opened is not None:
+            self._on_fill(order, self.trades.trades[opened["tradeID"]], txn["batchID"])
         for trade in closed:
             for linked in trade.orders.values():
                 other = self.orders[linked]
                 if other.state == "PENDING":
                     self._cancel(other, "LINKED_TRADE_CLOSED", txn["batchID"])
         return txn
+
+    def _on_fill(self, order: Order, trade: Any, batch: str) -> None:
+        """Create the orders the filled ``order`` asked for on the trade it opened
+        (``takeProfitOnFill``, ``stopLossOnFill``, ``trailingStopLossOnFill``), in the fill's
+        batch, each with the details' clientExtensions. A stop-loss ``distance`` is measured
+        from the trade's price. A client id already in use (a later trade of an order that
+        filled in parts) is left off, as OANDA allows one order per client id."""
+        places = INSTRUMENTS[trade.instrument]["displayPrecision"]
+        for key, kind in ON_FILL.items():
+            details = order.extra.get(key)
+            if not isinstance(details, dict):
+                continue
+            body: Json = {"type": kind, "tradeID": trade.id, "instrument": trade.instrument}
+            body["units"] = str(-trade.current)
+            body["timeInForce"] = details.get("timeInForce", "GTC")
+            if kind == TRAILING:
+                body["distance"] = details["distance"]
+            elif "price" in details:
+                body["price"] = details["price"]
+            else:
+                step = Decimal(details["distance"]) * (-1 if trade.current > 0 else 1)
+                body["price"] = str((trade.price + step).quantize(Decimal(1).scaleb(-places)))
+            client_id = (details.get("clientExtensions") or {}).get("id", "")
+            if client_id and not any(o.client_id == client_id for o in self.orders.values()):
+                body["clientExtensions"] = {"id": client_id}
+            self._create_txn(body, batch=batch, replaces="", reason="ON_FILL")
 
     def check_triggers(self) -> None:
         """Fill every order on a trade whose price the market has reached."""

@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 from fillgate.domain.enums import OrderType, Side, TimeInForce
 from fillgate.domain.market_days import MarketClock, MarketDay
 from fillgate.domain.values import Clock
-from fillgate.venues.alpaca import data_stream, quotes, translate
+from fillgate.venues.alpaca import bracket, data_stream, quotes, translate
 from fillgate.venues.alpaca.errors import classify
 from fillgate.venues.alpaca.market_clock import market_clock, market_days
 from fillgate.venues.alpaca.rest import one_attempt
@@ -64,6 +64,7 @@ from fillgate.venues.common.blocking import BlockingCaller
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
 from fillgate.venues.errors import ErrorKind, VenueFailure, redact
 from fillgate.venues.types import (
+    EntryProtection,
     Instrument,
     PlaceRequest,
     StreamStatus,
@@ -213,9 +214,37 @@ class AlpacaDriver:
 
     # -- orders --------------------------------------------------------------
 
+    def with_entry_fits(
+        self, symbol: str, entry_type: OrderType, tif: TimeInForce, exits: EntryProtection
+    ) -> bool:
+        """A fixed stop and a take-profit price ride on a DAY/GTC market or limit equity
+        entry as one ``order_class=bracket`` order (see :mod:`.bracket`)."""
+        crypto = symbol in self._crypto or "/" in self._symbols.venue(symbol)
+        return bracket.fits(crypto, entry_type, tif, exits)
+
+    async def entry_leg(self, member: PlaceRequest, parent_client_id: str) -> VenueOrder | None:
+        """The leg of the bracket order ``parent_client_id`` that ``member`` binds to; None
+        when there is none that fits (a working leg that does not fit is canceled)."""
+        try:
+            raw = await self._call(self._client.get_order_by_client_id, parent_client_id)
+        except Exception as exc:
+            if self.classify(exc).kind is ErrorKind.NOT_FOUND:
+                return None
+            raise
+        leg, stale = bracket.leg_for(translate.mapping(raw), member, self._symbols)
+        if stale is not None:
+            log.warning(
+                "event=alpaca_bracket_leg_not_bound venue_order_id=%s", stale.venue_order_id
+            )
+            await self._call(self._client.cancel_order_by_id, stale.venue_order_id)
+        return leg
+
     async def place(self, request: PlaceRequest) -> VenueReport:
         if request.trail_amount is not None or request.trail_percent is not None:
             order_request: Any = TrailingStopOrderRequest(**self._trail_fields(request))
+        elif request.protection is not None:  # the entry of a bracket: its exits ride on it
+            fields = self._fields(request) | bracket.fields(request.protection, _to_float)
+            order_request = _ORDER_MODELS[request.type](**fields)
         else:
             order_request = _ORDER_MODELS[request.type](**self._fields(request))
         raw = await self._call(self._client.submit_order, order_request)
@@ -330,7 +359,9 @@ class AlpacaDriver:
     async def fetch_open_orders(self) -> list[VenueOrder]:
         query = GetOrdersRequest(status=QueryOrderStatus.OPEN, limit=ORDERS_PAGE)
         raw = await self._call(self._client.get_orders, query)
-        return [translate.order(item, self._symbols) for item in translate.mappings(raw)]
+        # A bracket's legs are ``held`` until its entry fills: part of that order, not working.
+        items = (item for item in translate.mappings(raw) if item.get("status") != "held")
+        return [translate.order(item, self._symbols) for item in items]
 
     async def fetch_fills(self, since_ns: int) -> list[VenueFill]:
         """Read FILL activities after ``since_ns`` (oldest first, paged by activity id)."""

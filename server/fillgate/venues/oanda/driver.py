@@ -33,6 +33,7 @@ import oandapyV20.endpoints.transactions as transactions
 import oandapyV20.oandapyV20 as oanda_core
 from oandapyV20 import API
 
+from fillgate.domain.enums import OrderType, TimeInForce
 from fillgate.domain.values import Clock
 from fillgate.venues.common.backoff import Backoff
 from fillgate.venues.common.blocking import BlockingCaller
@@ -45,6 +46,7 @@ from fillgate.venues.oanda.stream import StreamConnection, StreamEnded
 from fillgate.venues.oanda.tracker import OrderTracker
 from fillgate.venues.oanda.translate import Json, SymbolMap
 from fillgate.venues.types import (
+    EntryProtection,
     Instrument,
     PlaceRequest,
     QuoteHeartbeat,
@@ -225,6 +227,18 @@ class OandaDriver:
     async def oco_leg(self, venue_order_id: str) -> VenueOrder | None:
         """The stop-loss on the trade of the take-profit ``venue_order_id``."""
         return await protection.oco_leg(self, venue_order_id)
+
+    def with_entry_fits(
+        self, symbol: str, entry_type: OrderType, tif: TimeInForce, exits: EntryProtection
+    ) -> bool:
+        """OANDA carries a take-profit price and a stop-loss (price, distance or trailing
+        distance) on a market or limit entry (``takeProfitOnFill``, ``stopLossOnFill``,
+        ``trailingStopLossOnFill``)."""
+        return entry_type in (OrderType.MARKET, OrderType.LIMIT)
+
+    async def entry_leg(self, member: PlaceRequest, opened_by: str) -> VenueOrder | None:
+        """The order OANDA created with the entry that ``member`` binds to (None: none)."""
+        return await protection.entry_leg(self, member, opened_by)
 
     async def place(self, request: PlaceRequest) -> VenueReport:
         """Create the order; a 201 that cancels it at once (margin, halt) is a REJECTED snapshot."""

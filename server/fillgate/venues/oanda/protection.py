@@ -195,3 +195,25 @@ async def oco_leg(driver: OandaDriver, venue_order_id: str) -> VenueOrder | None
     if report is None or report.order is None:
         raise VenueFailure(ErrorKind.UNKNOWN_OUTCOME, "oanda: unreadable stop-loss on the trade")
     return report.order
+
+
+async def entry_leg(driver: OandaDriver, member: PlaceRequest, opened_by: str) -> VenueOrder | None:
+    """The order OANDA created on the entry's trade when it filled (``*OnFill``), under the
+    member's client id; None when there is none or it does not fit the member (the trade
+    is not the whole entry: the entry filled in parts, or netted against other trades),
+    which is then canceled so the member placed instead is the only one."""
+    report = await driver.fetch_order(member.symbol, member.client_id)
+    order = None if report is None else report.order
+    if order is None:
+        return None
+    if order.quantity == member.quantity and order.side is member.side:
+        return order
+    log.warning(
+        "event=oanda_on_fill_not_bound client_id=%s units=%s member_quantity=%s",
+        member.client_id,
+        order.quantity,
+        member.quantity,
+    )
+    if not order.status.is_terminal:
+        await driver.request(orders.OrderCancel(driver.venue_account, order.venue_order_id))
+    return None

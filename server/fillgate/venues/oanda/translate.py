@@ -22,6 +22,7 @@ from fillgate.domain.values import ZERO
 from fillgate.venues.errors import ErrorKind, VenueFailure
 from fillgate.venues.oanda.errors import OandaResponseError
 from fillgate.venues.types import (
+    EntryProtection,
     Instrument,
     PlaceRequest,
     VenueAccount,
@@ -122,7 +123,34 @@ def order_body(request: PlaceRequest, instrument: str) -> Json:
     # REDUCE_ONLY: OANDA itself never lets the order open or grow a position.
     order["positionFill"] = "REDUCE_ONLY" if request.reduce_only else "DEFAULT"
     order["clientExtensions"] = {"id": request.client_id}
+    if request.protection is not None:
+        order.update(on_fill(request.protection))
     return {"order": order}
+
+
+def on_fill(protection: EntryProtection) -> Json:
+    """The ``*OnFill`` fields: the orders OANDA creates on the trade the entry opens, each
+    under the client id of the bracket member it becomes. A take-profit takes a price
+    only; a stop-loss a price or a ``distance`` from the trade's fill price; a trailing
+    stop-loss a ``distance`` behind the best price."""
+    fields: Json = {
+        "takeProfitOnFill": {
+            "price": format(protection.take_profit_price, "f"),
+            "timeInForce": "GTC",
+            "clientExtensions": {"id": protection.take_profit_client_id},
+        }
+    }
+    stop: Json = {"timeInForce": "GTC", "clientExtensions": {"id": protection.stop_client_id}}
+    if protection.trail_distance is not None:
+        stop["distance"] = format(protection.trail_distance, "f")
+        fields["trailingStopLossOnFill"] = stop
+    else:
+        if protection.stop_price is not None:
+            stop["price"] = format(protection.stop_price, "f")
+        elif protection.stop_distance is not None:
+            stop["distance"] = format(protection.stop_distance, "f")
+        fields["stopLossOnFill"] = stop
+    return fields
 
 
 def time_ns(text: Any) -> int:

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from fillgate.domain.enums import OrderState, OrderType, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.domain.values import Clock
 from fillgate.venues.base import OrderView, ReportSink
@@ -25,7 +26,9 @@ from fillgate.venues.runtime.pump import StreamPump
 from fillgate.venues.runtime.replace import replace_order
 from fillgate.venues.runtime.resolve import Resolver
 from fillgate.venues.runtime.sync import Backfill
+from fillgate.venues.runtime.with_entry import bind_member, rides_on_entry
 from fillgate.venues.types import (
+    EntryProtection,
     QuoteHeartbeat,
     StreamStatus,
     VenueAccount,
@@ -70,6 +73,8 @@ class RemoteVenue:
         self._clock = clock
         self._caller = VenueCaller(settings, driver, clock)
         self._run: _Connected | None = None
+        #: Members bound again after a restart (see :meth:`reattach`).
+        self._binding: set[asyncio.Task[None]] = set()
         #: Spot venues report balances as positions (see engine.reconcile).
         self.positions_are_balances = bool(getattr(driver, "positions_are_balances", False))
         #: Spot: every resting sell holds the balance it sells, so a bracket's stop and
@@ -127,6 +132,8 @@ class RemoteVenue:
         tasks = (
             run.pump.take_tasks() + run.resolver.take_tasks() + run.oco.take_tasks() if run else []
         )
+        tasks += [t for t in self._binding if not t.done()]
+        self._binding.clear()
         for task in tasks:
             task.cancel()
         if tasks:
@@ -154,15 +161,36 @@ class RemoteVenue:
         return inst is None or inst.trading
 
     async def reattach(self, orders: list[Order]) -> None:
-        """Take back the open orders of a previous run (see :meth:`.Backfill.reattach`)."""
+        """Take back the open orders of a previous run (see :meth:`.Backfill.reattach`).
+
+        A member still being bound to the order its entry carried (``ct.native = entry``,
+        PENDING_NEW) is bound again: its venue order may have a client id the venue made
+        up (an Alpaca leg), which the resolver would not find."""
         run = self._connected()
-        run.backfill.reattach(orders)
+        binding = [o for o in orders if o.state is OrderState.PENDING_NEW and rides_on_entry(o)]
+        run.backfill.reattach([o for o in orders if o not in binding])
         run.oco.recover(orders)
+        for order in binding:
+            self._binding.add(
+                asyncio.get_running_loop().create_task(
+                    self.submit(order), name=f"entry-bind-{order.order_id}"
+                )
+            )
 
     # -- orders -----------------------------------------------------------------
 
+    def with_entry_fits(
+        self, symbol: str, entry: OrderType, tif: TimeInForce, exits: EntryProtection
+    ) -> bool:
+        """True when the venue carries ``exits`` with an entry of this symbol, type and time
+        in force (the driver's ``with_entry_fits``; see runtime/with_entry.py)."""
+        fits = getattr(self.driver, "with_entry_fits", None)
+        return fits is not None and bool(fits(symbol, entry, tif, exits))
+
     async def submit(self, order: Order) -> None:
         run = self._connected()
+        if rides_on_entry(order) and await bind_member(run.ctx, order):
+            return  # the venue made it with the entry: bound, not placed again
         if run.oco.wants(order):
             await run.oco.submit(order)
             return

@@ -27,6 +27,7 @@ from fillgate.venues.runtime.calls import VenueCaller
 from fillgate.venues.runtime.client_ids import venue_client_id
 from fillgate.venues.runtime.legs import LegBook
 from fillgate.venues.runtime.trail import trail_of
+from fillgate.venues.runtime.with_entry import protection_of
 from fillgate.venues.types import Instrument, PlaceRequest, VenueReport
 
 log = logging.getLogger("fillgate.venues")
@@ -152,6 +153,7 @@ class VenueContext:
             reduce_only=order.reduce_only,
             trail_amount=amount,
             trail_percent=percent,
+            protection=protection_of(self.driver.client_ids, order),
         )
 
     def check_terms(

@@ -19,9 +19,10 @@ ordinary orders (emulated OCO).
 
 An OCO list from SubmitOrderList of one limit and one stop for the same
 quantity (a venue with ``list_oco``: Binance, whose separate sells would each
-lock the coins; Alpaca when the list closes a position) is paired the same way: its first leg, whichever it is, waits
-for the second, which the list runner submits right after it; the limit is the
-"take-profit", the stop the stop.
+lock the coins; Alpaca when the list closes a position) is paired the same
+way: its first leg, whichever it is, waits for the second, which the list
+runner submits right after it; the limit is the "take-profit", the stop the
+stop.
 
 A stop held back whose take-profit does not follow within
 :data:`PAIR_WAIT_S` is placed alone (emulated OCO, as before): a position
