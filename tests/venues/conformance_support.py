@@ -2,15 +2,15 @@
 
 :func:`started` runs the real engine, built from config by ``fillgate.app.build``,
 against a fake venue on 127.0.0.1 that speaks the venue's real protocol, with
-the real SDK in between. Given a journal it can also restart: :meth:`Venue.restart`
-stops fillgate and builds it again from the same journal, at the same fake.
+the real SDK in between. Restarts are real crashes: ``crash_support.py`` runs
+fillgate as a ``fillgate serve`` process and kills it (test_conformance_crash.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -157,15 +157,6 @@ class Venue:
 
     def position(self) -> Decimal:
         return self.engine.book.quantity(ACCOUNT, self.fake.symbol)
-
-    async def restart(self, while_down: Callable[[], Awaitable[None]] | None = None) -> None:
-        """Stop fillgate, run ``while_down`` (the venue keeps trading), start it again from
-        the same journal at the same fake: what a restart after ``kill -9`` finds."""
-        assert "journal" in self._config, "restart needs a journaled venue"
-        await self.stop()
-        if while_down is not None:
-            await while_down()
-        await self.start()
 
 
 @contextlib.asynccontextmanager

@@ -68,7 +68,8 @@ def toml(tables: dict[str, Any], prefix: str = "") -> str:
 
 
 class PaperSide:
-    """The paper venue's controls, through the server (it lives there)."""
+    """The paper venue as the harness's fake: it lives in the server, so
+    :class:`Served` drives it through the client (reference prices)."""
 
     venue = "paper"
     network = False
@@ -80,9 +81,6 @@ class PaperSide:
     }
     quantity = Decimal("0.01")
     price = Decimal(50000)
-
-    def __init__(self) -> None:
-        self.client: AsyncFillgateClient | None = None
 
     async def start(self) -> None:
         return None
@@ -116,7 +114,6 @@ class Served:
         )
         self.proc: asyncio.subprocess.Process | None = None
         self._client: AsyncFillgateClient | None = None
-        self.starts = 0
 
     @property
     def client(self) -> AsyncFillgateClient:
@@ -146,10 +143,7 @@ class Served:
                 if _READY in line:
                     target = line.split(_READY, 1)[1].split()[0]
                     break
-        self.starts += 1
         self._client = AsyncFillgateClient(target, timeout=30)
-        if isinstance(self.fake, PaperSide):
-            self.fake.client = self._client
 
     async def kill(self) -> None:
         """SIGKILL: no shutdown path runs; what the journal has is all there is."""
@@ -157,10 +151,11 @@ class Served:
             await self._client.close()
             self._client = None
         if self.proc is not None:
-            if self.proc.returncode is None:
+            running = self.proc.returncode is None
+            if running:
                 self.proc.send_signal(signal.SIGKILL)
             await self.proc.wait()
-            assert self.proc.returncode == -signal.SIGKILL
+            assert not running or self.proc.returncode == -signal.SIGKILL
             self.proc = None
 
     async def crash(self, while_down: Callable[[], Awaitable[None]] | None = None) -> None:
@@ -181,9 +176,7 @@ class Served:
                 await asyncio.sleep(0.03)
         return found
 
-    async def eventually(
-        self, check: Callable[[], Awaitable[bool]], timeout: float = 10.0
-    ) -> None:
+    async def eventually(self, check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
         async with asyncio.timeout(timeout):
             while not await check():
                 await asyncio.sleep(0.03)
@@ -265,9 +258,11 @@ class Served:
             if o.status in _VENUE_OPEN
         }
 
-    def placed(self) -> int:
-        """How many orders the venue was ever sent (paper: not countable from outside)."""
-        return len(self.fake.orders()) if self.networked else 0
+    async def placed(self) -> int:
+        """How many orders the venue was ever sent (paper's are fillgate's own)."""
+        if self.networked:
+            return len(self.fake.orders())
+        return len(await self.client.list_orders(ACCOUNT))
 
     async def reconciled(self) -> None:
         """Fillgate and the venue agree: no drift journaled, and the orders fillgate works
