@@ -243,7 +243,7 @@ async def test_venue_oto_parent_partly_filled_while_killed_activates_then_grows_
         await server.reconciled()
 
 
-async def test_venue_trailing_stop_moved_before_kill_does_not_move_back(
+async def test_venue_trailing_stop_moved_before_kill_never_moves_back(
     venue_name: str, tmp_path: Path
 ) -> None:
     if venue_name == "ccxt":
@@ -267,14 +267,31 @@ async def _trail_and_kill(server: Served) -> None:
     await server.move(server.price_at("1.02"))
     await server.eventually(lambda: _stop_above(server, placed.list_id, first.stop_price))
     moved = (await server.members(placed.list_id))["sl"]
-    await _crash_changes_nothing(server, placed.list_id)
-    await server.move(server.price_at("1.01"))  # back down, above the stop
-    await asyncio.sleep(0.3)
-    assert (await server.members(placed.list_id))["sl"].stop_price == moved.stop_price
+    sent = await server.placed()
 
-    assert moved.stop_price is not None
-    await server.move(moved.stop_price - trail)  # through the stop: it closes the position
-    await server.until(moved.order_id, OrderState.FILLED)
+    async def rises() -> None:
+        await server.move(server.price_at("1.04"))
+
+    if server.networked:  # the venue trails its stop on while fillgate is down
+        await server.crash(while_down=rises)
+    else:  # fillgate trails it: its replaces are in the journal
+        await _crash_changes_nothing(server, placed.list_id)
+        await rises()
+    await server.eventually(lambda: _stop_above(server, placed.list_id, moved.stop_price))
+    risen = (await server.members(placed.list_id))["sl"]
+    assert risen.order_id == moved.order_id
+    if server.networked:
+        assert risen.version == moved.version  # a venue-trailed stop: fillgate never moves it
+    assert await server.placed() == sent
+    await server.reconciled()
+
+    await server.move(server.price_at("1.03"))  # back down, above the stop
+    await asyncio.sleep(0.3)
+    assert (await server.members(placed.list_id))["sl"].stop_price == risen.stop_price
+
+    assert risen.stop_price is not None
+    await server.move(risen.stop_price - trail)  # through the stop: it closes the position
+    await server.until(risen.order_id, OrderState.FILLED)
     await server.until((await server.members(placed.list_id))["tp.1"].order_id, *ENDED)
     await server.eventually(lambda: _state_is(server, placed.list_id, "DONE"))
     assert await server.position() == 0  # closed, not flipped
