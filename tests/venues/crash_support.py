@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance_support import ACCOUNT, FAKES
+from fakes.paper import FakePaper
 
 from fillgate.venues.alpaca.driver import AlpacaDriver
 from fillgate.venues.ccxt.driver import BINANCE_CLIENT_IDS
@@ -72,15 +73,10 @@ class PaperSide:
     :class:`Served` drives it through the client (reference prices)."""
 
     venue = "paper"
-    network = False
-    symbol = "BTC-USD"
-    symbol_table: dict[str, Any] = {
-        "reference_price": "50000",
-        "price_precision": 2,
-        "quantity_precision": 5,
-    }
-    quantity = Decimal("0.01")
-    price = Decimal(50000)
+    symbol = FakePaper.symbol
+    symbol_table = FakePaper.symbol_table
+    quantity = FakePaper.quantity
+    price = FakePaper.price
 
     async def start(self) -> None:
         return None
