@@ -305,3 +305,29 @@ async def _stop_above(server: Served, list_id: str, price: Decimal | None) -> bo
 
 async def _quantity_is(server: Served, order_id: str, quantity: Decimal) -> bool:
     return (await server.order(order_id)).quantity == quantity
+
+
+async def test_alpaca_bracket_killed_while_its_oco_goes_unanswered_is_armed_whole_after_restart(
+    tmp_path: Path,
+) -> None:
+    async with served("alpaca", tmp_path) as server:
+        fake = server.fake
+        quantity = fake.quantity
+        placed = await server.client.submit_bracket(
+            ACCOUNT, fake.symbol, "buy", quantity,
+            type="limit", limit_price=server.price_at("0.99"),
+            stop_loss="percent:5", take_profits=["percent:5"], client_order_id="crash-un",
+        )  # fmt: skip
+        entry = await server.until(placed.list_id, OrderState.NEW)
+        posts = len([r for r in fake.requests if r.method == "POST" and r.path == "/v2/orders"])
+        fake.fail("POST", "/v2/orders", 503)  # the OCO's answer is lost; the venue has none
+        await server.fill(entry, quantity)
+        async with asyncio.timeout(10):
+            while len([r for r in fake.requests if r.method == "POST"]) <= posts:
+                await asyncio.sleep(0.01)
+
+        await server.crash()  # while fillgate waits to learn whether the OCO exists
+
+        await server.eventually(lambda: _protected(server, placed.list_id, quantity))
+        assert await server.position() == quantity
+        await server.reconciled()
