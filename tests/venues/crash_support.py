@@ -94,7 +94,9 @@ class PaperSide:
 class Served:
     """One fake venue account served by a ``fillgate serve`` process that can be killed."""
 
-    def __init__(self, fake: Any, workdir: Path, symbol: dict[str, Any]) -> None:
+    def __init__(
+        self, fake: Any, workdir: Path, symbol: dict[str, Any], account: dict[str, Any]
+    ) -> None:
         self.fake = fake
         self.workdir = workdir
         self.journal = workdir / "journal"
@@ -103,7 +105,7 @@ class Served:
             toml(
                 {
                     "server": _SERVER,
-                    "accounts": {ACCOUNT: fake.account_table()},
+                    "accounts": {ACCOUNT: fake.account_table() | account},
                     "symbols": {fake.symbol: fake.symbol_table | symbol},
                 }
             )
@@ -290,17 +292,20 @@ _VENUE_OPEN = frozenset(
 
 @contextlib.asynccontextmanager
 async def served(
-    name: str, workdir: Path, symbol: dict[str, Any] | None = None
+    name: str,
+    workdir: Path,
+    symbol: dict[str, Any] | None = None,
+    account: dict[str, Any] | None = None,
 ) -> AsyncIterator[Served]:
-    """Fake venue ``name`` and a ``fillgate serve`` process trading at it (``symbol``
-    over the fake's [symbols] table)."""
+    """Fake venue ``name`` and a ``fillgate serve`` process trading at it (``symbol`` and
+    ``account`` over the fake's [symbols] and [accounts] tables)."""
     if name == "paper":
         fake: Any = PaperSide()
     else:
         module, cls = FAKES[name]
         fake = getattr(importlib.import_module(module), cls)()
     await fake.start()
-    server = Served(fake, workdir, symbol or {})
+    server = Served(fake, workdir, symbol or {}, account or {})
     try:
         await server.start()
         yield server

@@ -310,7 +310,7 @@ async def _quantity_is(server: Served, order_id: str, quantity: Decimal) -> bool
 async def test_alpaca_bracket_killed_while_its_oco_goes_unanswered_is_armed_whole_after_restart(
     tmp_path: Path,
 ) -> None:
-    async with served("alpaca", tmp_path) as server:
+    async with served("alpaca", tmp_path, account={"resolve_timeout_s": 0.5}) as server:
         fake = server.fake
         quantity = fake.quantity
         placed = await server.client.submit_bracket(
