@@ -1,6 +1,5 @@
-"""The contingency scenarios' shared steps (test_conformance_lists.py,
-test_conformance_restart.py): lists of resting limit legs, brackets, and what the
-venue holds for them.
+"""The contingency scenarios' shared steps (test_conformance_lists.py): lists of
+resting limit legs, brackets, and what the venue holds for them.
 
 List legs are limit orders that rest (sells above the market, buys below).
 Exit lists sell from a long position as big as all their legs together: on a

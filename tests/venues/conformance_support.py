@@ -2,31 +2,28 @@
 
 :func:`started` runs the real engine, built from config by ``fillgate.app.build``,
 against a fake venue on 127.0.0.1 that speaks the venue's real protocol, with
-the real SDK in between. Given a journal it can also restart: :meth:`Venue.restart`
-stops fillgate and builds it again from the same journal, at the same fake.
+the real SDK in between. Restarts are real crashes: ``crash_support.py`` runs
+fillgate as a ``fillgate serve`` process and kills it (test_conformance_crash.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fakes.gateway import eventually
 
 from fillgate.app import Components, build
-from fillgate.app.assembly import open_journal
 from fillgate.config import config_from_dict
 from fillgate.domain import events as ev
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.domain.reports import ExecutionReport
-from fillgate.engine.recovery import rebuild
 from fillgate.venues.runtime.client_ids import venue_client_id
 
 ACCOUNT = "acct"
@@ -50,13 +47,8 @@ class Venue:
         self._alerts: list[Any] = []
 
     async def start(self) -> None:
-        """Build the components (from the journal, when there is one) and start them."""
-        config = config_from_dict(self._config)
-        journal = open_journal(config) if "journal" in self._config else None
-        self.parts = build(config, None, journal)
-        if journal is not None:
-            rebuild(self.parts.engine, journal, snapshots=False)
-            journal.start()
+        """Build the components and start them."""
+        self.parts = build(config_from_dict(self._config), None, None)
         if hasattr(self.fake, "attach"):
             self.fake.attach(self.parts)
         self.engine = self.parts.engine
@@ -67,8 +59,6 @@ class Venue:
     async def stop(self) -> None:
         await self.parts.reconciler.stop()
         await self.engine.stop()
-        if self.engine.journal is not None:
-            await self.engine.journal.close()
 
     def _drain(self) -> None:
         """Take what the bus has delivered so far (journal-less: delivery is immediate)."""
@@ -158,26 +148,16 @@ class Venue:
     def position(self) -> Decimal:
         return self.engine.book.quantity(ACCOUNT, self.fake.symbol)
 
-    async def restart(self, while_down: Callable[[], Awaitable[None]] | None = None) -> None:
-        """Stop fillgate, run ``while_down`` (the venue keeps trading), start it again from
-        the same journal at the same fake: what a restart after ``kill -9`` finds."""
-        assert "journal" in self._config, "restart needs a journaled venue"
-        await self.stop()
-        if while_down is not None:
-            await while_down()
-        await self.start()
-
 
 @contextlib.asynccontextmanager
 async def started(
     name: str,
     monkeypatch: pytest.MonkeyPatch,
     account: dict[str, Any] | None = None,
-    journal: Path | None = None,
     **sections: dict[str, Any],
 ) -> AsyncIterator[Venue]:
     """The engine built from config (plus ``sections``, and ``account`` over the fake's
-    account table) trading at fake venue ``name``; journaled to ``journal`` if given."""
+    account table) trading at fake venue ``name``, without a journal."""
     module, cls = FAKES[name]
     fake = getattr(importlib.import_module(module), cls)()
     await fake.start()
@@ -188,8 +168,6 @@ async def started(
         "symbols": {fake.symbol: fake.symbol_table},
         **sections,
     }
-    if journal is not None:
-        config["journal"] = {"path": str(journal)}
     v = Venue(fake, config)
     await v.start()
     try:

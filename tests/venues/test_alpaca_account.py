@@ -28,3 +28,11 @@ async def test_alpaca_fetch_account_reads_cash_equity_buying_power(fake, driver)
 
     assert (account.currency, account.cash, account.equity) == ("USD", D(100000), D(100000))
     assert account.buying_power == D(200000)
+
+
+async def test_alpaca_fetch_account_with_a_position_counts_it_in_equity(fake, driver):
+    fake.set_position(D(2))  # 2 AAPL, marked at the fake's price
+
+    account = await driver.fetch_account()
+
+    assert account.equity == D(100000) + 2 * fake.prices[fake.symbol]

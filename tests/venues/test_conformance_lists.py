@@ -3,8 +3,8 @@ at paper, ccxt (Binance), OANDA and Alpaca, native or emulated, the same outcome
 
 Legs and members are ordinary orders at the venue; a fill is the fake venue's
 (``fake.fill``), arriving the venue's way. The steps are in
-``conformance_lists_support.py``; the restart scenarios in
-``test_conformance_restart.py``.
+``conformance_lists_support.py``; the restart scenarios, as a real ``kill -9``
+of a ``fillgate serve`` process, in ``test_conformance_crash.py``.
 """
 
 from __future__ import annotations

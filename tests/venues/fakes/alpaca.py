@@ -455,7 +455,7 @@ class FakeAlpaca(RestFake):
         return web.json_response(found)
 
     async def _account(self, request: web.Request) -> web.Response:
-        return web.json_response(self.book.account_json())
+        return web.json_response(self.book.account_json(self.prices))
 
     async def _asset(self, request: web.Request) -> web.Response:
         found = asset(request.match_info["symbol"])

@@ -302,7 +302,12 @@ class Book:
             "change_today": "0",
         }
 
-    def account_json(self) -> dict[str, Any]:
+    def account_json(self, prices: Mapping[str, Decimal]) -> dict[str, Any]:
+        """``/v2/account``: equity is cash plus the positions at ``prices``, as Alpaca's is."""
+        values = [held * prices.get(s, average) for s, (held, average) in self.positions.items()]
+        long_value = sum((v for v in values if v > 0), ZERO)
+        short_value = sum((v for v in values if v < 0), ZERO)
+        equity = self.cash + long_value + short_value
         return {
             "id": "e6fe16f3-64a4-4921-8928-cadf02f92f98",
             "account_number": "PA3FAKE",
@@ -314,11 +319,11 @@ class Book:
             "daytrading_buying_power": "0",
             "non_marginable_buying_power": plain(self.cash),
             "cash": plain(self.cash),
-            "portfolio_value": plain(self.cash),
-            "equity": plain(self.cash),
-            "last_equity": plain(self.cash),
-            "long_market_value": "0",
-            "short_market_value": "0",
+            "portfolio_value": plain(equity),
+            "equity": plain(equity),
+            "last_equity": plain(equity),
+            "long_market_value": plain(long_value),
+            "short_market_value": plain(short_value),
             "initial_margin": "0",
             "maintenance_margin": "0",
             "last_maintenance_margin": "0",
