@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+from plan_orders import order as _order
+
 from fillgate.contingent.bracket import (
     BASIS,
     LIST,
@@ -18,30 +20,12 @@ from fillgate.contingent.bracket import (
     TakeProfit,
     plan,
 )
-from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
+from fillgate.domain.enums import OrderState, OrderType, Side
 from fillgate.domain.orders import Order
 
 SPEC = BracketSpec(
     Exit(ExitKind.OFFSET, D(5)), (TakeProfit(Exit(ExitKind.OFFSET, D(5)), fraction=D(1)),)
 )
-
-
-def _order(order_id: str, side: Side, quantity: str, filled: str, **kw) -> Order:
-    base = {
-        "order_id": order_id,
-        "client_order_id": order_id,
-        "account": "a",
-        "symbol": "XYZ",
-        "side": side,
-        "type": OrderType.LIMIT,
-        "time_in_force": TimeInForce.GTC,
-        "quantity": D(quantity),
-        "filled_quantity": D(filled),
-        "filled_notional": D(filled) * 100,
-        "state": OrderState.FILLED if filled == quantity else OrderState.NEW,
-    }
-    base.update(kw)
-    return Order(**base)
 
 
 def _member(order_id: str, role: str, quantity: str, filled: str = "0", native=True, **kw):

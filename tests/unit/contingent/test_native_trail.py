@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal as D
 from types import SimpleNamespace
 
+from plan_orders import order as _order
+
 from fillgate.contingent.bracket import (
     BASIS,
     LIST,
@@ -19,7 +21,7 @@ from fillgate.contingent.bracket import (
     plan,
 )
 from fillgate.contingent.trailing import StopTerms
-from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
+from fillgate.domain.enums import OrderState, OrderType, Side
 from fillgate.domain.orders import Order
 from fillgate.engine.native_oco import native_tags
 
@@ -31,24 +33,6 @@ AMOUNT = BracketSpec(Exit(ExitKind.TRAIL, D(5)), ONE_TP)
 PERCENT = BracketSpec(Exit(ExitKind.TRAIL_PERCENT, D(2)), ONE_TP)
 STOP = Submit("sl", Side.SELL, OrderType.STOP, D(2), D(95))
 TAKE = Submit("tp.1", Side.SELL, OrderType.LIMIT, D(2), D(105))
-
-
-def _order(order_id: str, side: Side, quantity: str, filled: str, **kw) -> Order:
-    base = {
-        "order_id": order_id,
-        "client_order_id": order_id,
-        "account": "a",
-        "symbol": "XYZ",
-        "side": side,
-        "type": OrderType.LIMIT,
-        "time_in_force": TimeInForce.GTC,
-        "quantity": D(quantity),
-        "filled_quantity": D(filled),
-        "filled_notional": D(filled) * 100,
-        "state": OrderState.FILLED if filled == quantity else OrderState.NEW,
-    }
-    base.update(kw)
-    return Order(**base)
 
 
 def _stop(*extra: tuple[str, str], **kw) -> Order:
