@@ -333,3 +333,38 @@ async def test_alpaca_bracket_killed_while_its_oco_goes_unanswered_is_armed_whol
         await server.eventually(lambda: _protected(server, placed.list_id, quantity))
         assert await server.position() == quantity
         await server.reconciled()
+
+
+async def test_alpaca_oto_child_killed_while_its_submit_goes_unanswered_is_placed_after_restart(
+    tmp_path: Path,
+) -> None:
+    async with served("alpaca", tmp_path, account={"resolve_timeout_s": 0.5}) as server:
+        fake = server.fake
+        quantity = fake.quantity
+        placed = await server.client.submit_order_list(
+            ACCOUNT, fake.symbol, "oto",
+            [ListLeg(side="buy", quantity=quantity, limit_price=server.price_at("0.99")),
+             ListLeg(side="sell", quantity=quantity, limit_price=server.price_at("1.05"))],
+            client_order_id="crash-oto-un",
+        )  # fmt: skip
+        parent = await server.until(placed.list_id, OrderState.NEW)
+        posts = len([r for r in fake.requests if r.method == "POST" and r.path == "/v2/orders"])
+        fake.fail("POST", "/v2/orders", 503)  # the child's answer is lost; the venue has none
+        await server.fill(parent, quantity)
+        async with asyncio.timeout(10):
+            while len([r for r in fake.requests if r.method == "POST"]) <= posts:
+                await asyncio.sleep(0.01)
+
+        await server.crash()  # while fillgate waits to learn whether the child exists
+
+        await server.eventually(lambda: _protected_by(server, placed.list_id, "leg.2", quantity))
+        members = (await server.client.get_order_list(placed.list_id)).members
+        assert [m.state for m in members] == [OrderState.REJECTED, OrderState.NEW]
+        assert members[0].reason.startswith("UNKNOWN_OUTCOME_NOT_PLACED")
+        assert len({m.client_order_id for m in members}) == 2  # a new client id: no clash
+        assert await server.position() == quantity
+        await server.reconciled()
+
+
+async def _protected_by(server: Served, list_id: str, role: str, quantity: Decimal) -> bool:
+    return (await server.protection(list_id)).get(role) == quantity

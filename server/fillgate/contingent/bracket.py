@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import Enum
 
+from fillgate.contingent.outcome import never_placed
 from fillgate.contingent.trailing import (
     NO_TERMS,
     StopTerms,
@@ -407,7 +408,7 @@ def _ladder(
                 actions.append(Submit(role, exit_side(entry), OrderType.LIMIT, target, price))
             continue
         current = mine[-1]
-        if (current.state is OrderState.CANCELED and _native(current)) or _never_placed(current):
+        if (current.state is OrderState.CANCELED and _native(current)) or never_placed(current):
             done = ZERO
             for m in mine:
                 done = exact_add(done, m.filled_quantity)
@@ -425,16 +426,6 @@ def _ladder(
         if current.is_open and current.quantity < want:
             actions.append(Resize(current.order_id, want))
     return actions
-
-
-#: The reason the venue runtime rejects an order with when its submit went unanswered and
-#: the venue proved not to have it (``venues/runtime/resolve.py``, ``oco.py``): it never
-#: worked, so unlike a venue's refusal it is placed again (after a kill -9 mid-submit too).
-NOT_PLACED = "UNKNOWN_OUTCOME_NOT_PLACED"
-
-
-def _never_placed(member: Order) -> bool:
-    return member.state is OrderState.REJECTED and member.reason.startswith(NOT_PLACED)
 
 
 def basis_of(entry: Order, members: Sequence[Order]) -> Decimal:

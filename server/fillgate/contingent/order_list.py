@@ -9,13 +9,18 @@ first leg's order id, and every other leg is an ordinary order tagged
 ``ct.list`` and ``ct.role`` = ``leg.N``. :func:`plan_list` derives what to do
 from the legs' orders alone:
 
-- OCO: once any leg has a fill, every other open leg is canceled (and legs not
-  yet placed never are);
+- OCO: once any leg has a fill or ends without one (canceled, expired, refused),
+  every other open leg is canceled (and legs not yet placed never are);
 - OUO: each leg's quantity is cut by what the other legs filled (a leg with
   nothing left is canceled; a leg not yet placed is placed with the rest);
 - OTO: the other legs wait for the first leg's fills; each is placed, then
   grown, in proportion to what the first leg has filled (a first leg canceled
   before any fill places none).
+
+A leg that never reached the venue (rejected ``UNKNOWN_OUTCOME_NOT_PLACED``: its
+submit went unanswered and the venue proved not to have it, e.g. fillgate was
+killed while it was on its way) counts as not placed: the plan places it again,
+under the next client id of its leg (:func:`leg_client_order_id`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
+from fillgate.contingent.outcome import never_placed
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.domain.values import ZERO, exact_add, exact_sub, fmt
@@ -71,6 +77,13 @@ class Leg:
             Decimal(limit) if limit else None,
             Decimal(stop) if stop else None,
         )
+
+
+def leg_client_order_id(list_id: str, number: int, version: int = 1) -> str:
+    """The client order id of leg ``number``'s ``version``-th order (1 = the first; a leg is
+    placed again only when an earlier order of it never reached the venue)."""
+    base = f"{list_id}.leg.{number}"
+    return base if version == 1 else f"{base}.{version}"
 
 
 def list_tags(kind: str, legs: Sequence[Leg]) -> tuple[tuple[str, str], ...]:
@@ -127,11 +140,13 @@ def plan_list(
     ``original``: each placed leg's quantity as accepted; ``terms``: legs 2.. as planned."""
     if any(o.state in _WAITING for o in legs.values()):
         return []  # an answer is on its way: plan again once it is in
+    legs = {n: o for n, o in legs.items() if n == 1 or not never_placed(o)}
     filled = {n: o.filled_quantity for n, o in legs.items()}
     if kind == "oto":
         return _activate(legs, original, terms, quantity_places)
     if kind == "oco":
-        if not any(filled.values()):
+        ended = any(not o.is_open for o in legs.values())  # filled, canceled, expired, refused
+        if not ended and not any(filled.values()):
             return [PlaceLeg(n, leg, leg.quantity) for n, leg in terms.items() if n not in legs]
         return [CancelLeg(o.order_id) for n, o in legs.items() if o.is_open and not filled[n]]
     total = ZERO

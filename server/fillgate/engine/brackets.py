@@ -48,6 +48,7 @@ from fillgate.contingent.order_list import (
     ListAction,
     PlaceLeg,
     kind_of,
+    leg_client_order_id,
     list_tags,
     plan_list,
 )
@@ -343,8 +344,11 @@ class Brackets:
     def _leg(
         self, list_id: str, action: PlaceLeg, first: Order | SubmitOrder | None = None
     ) -> SubmitOrder:
+        version = 1  # a leg's earlier orders never reached the venue: the next client id
         if first is None:
             first = self._order(list_id)
+            role = f"leg.{action.number}"
+            version += sum(1 for m in self._orders(list_id) if role_of(m)[1] == role)
         leg = action.leg
         return SubmitOrder(
             account=first.account,
@@ -353,7 +357,7 @@ class Brackets:
             quantity=action.quantity,
             type=leg.type,
             time_in_force=leg.time_in_force,
-            client_order_id=f"{list_id}.leg.{action.number}",
+            client_order_id=leg_client_order_id(list_id, action.number, version),
             limit_price=leg.limit_price,
             stop_price=leg.stop_price,
             strategy_id=first.strategy_id,

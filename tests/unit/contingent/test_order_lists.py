@@ -159,3 +159,16 @@ async def test_oto_first_leg_canceled_before_a_fill_places_nothing(harness):
 
     assert harness.parts.brackets.get(list_id).state == "CANCELED"
     assert harness.parts.brackets.get(list_id).members == ()
+
+
+async def test_oco_cancel_of_one_leg_cancels_the_others(harness):
+    await harness.build_position(2)
+    list_id = await _list(harness, "oco", [_leg(kind=OrderType.STOP, stop=95)])
+
+    await harness.cancel(list_id)
+    await harness.parts.brackets.settle()
+
+    legs = _legs(harness, list_id)
+    assert (legs[1].state, legs[2].state) == (OrderState.CANCELED, OrderState.CANCELED)
+    assert harness.parts.brackets.get(list_id).state == "CANCELED"
+    assert harness.position() == 2
