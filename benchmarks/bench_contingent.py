@@ -9,8 +9,13 @@ risk checks) and measures, per bracket, on one event loop:
 - ``oco``: a take-profit fills on a price update and the runner shrinks or
   cancels the stop: from just before the price update to the stop's cancel
   request;
+- ``trigger``: a stop held by fillgate (the paper venue made to act as a spot
+  venue, whose resting sells each hold the balance, so a bracket with a
+  take-profit ladder keeps its stop in fillgate, as on Binance); the mark
+  moves through the stop and the runner sends the closing order: from just
+  before the price update to the closing order's ``OrderAccepted``;
 - ``submit``: a plain market IOC ``Engine.submit`` in the same run, the
-  baseline the two are compared with.
+  baseline the others are compared with.
 
     python benchmarks/bench_contingent.py [--seconds 2]
 
@@ -41,6 +46,14 @@ PERCENTILES = (50, 99)
 SPEC = BracketSpec(
     Exit(ExitKind.OFFSET, Decimal(5)),
     (TakeProfit(Exit(ExitKind.OFFSET, Decimal(2)), fraction=Decimal(1)),),
+)
+#: A ladder: where sells hold the balance, its stop is held by fillgate.
+LADDER = BracketSpec(
+    Exit(ExitKind.OFFSET, Decimal(5)),
+    (
+        TakeProfit(Exit(ExitKind.OFFSET, Decimal(2)), fraction=Decimal("0.5")),
+        TakeProfit(Exit(ExitKind.OFFSET, Decimal(3)), fraction=Decimal("0.5")),
+    ),
 )
 
 
@@ -87,7 +100,7 @@ async def run(seconds: float) -> dict[str, HdrHistogram]:
     engine, brackets = parts.engine, parts.brackets
     stamp = Stamp()
     engine.watchers.append(stamp)
-    series = {name: _histogram() for name in ("submit", "arm", "oco")}
+    series = {name: _histogram() for name in ("submit", "arm", "oco", "trigger")}
     ids = iter(range(1, 10**9))
 
     def price(p: int) -> None:
@@ -135,6 +148,29 @@ async def run(seconds: float) -> dict[str, HdrHistogram]:
             for m in brackets.get(list_id).members:  # leave nothing working
                 if m.is_open:
                     await engine.cancel(CancelOrder(ref=OrderRef(order_id=m.order_id)))
+    venue = engine.venues["bench"]
+    venue.sells_hold_balance = True  # type: ignore[attr-defined]  # spot-like: stops held
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        price(100)
+        entry = order(
+            type=OrderType.LIMIT,
+            limit_price=Decimal(99),
+            time_in_force=TimeInForce.GTC,
+            quantity=Decimal(2),
+        )
+        list_id = (await brackets.submit(entry, LADDER)).list_id
+        price(99)  # the entry fills: the take-profits rest, the stop is held at 94
+        await brackets.settle(list_id)
+        assert brackets.stop_emulated("bench", LADDER), "the stop must be held by fillgate"
+        stamp.placed = 0
+        t0 = time.perf_counter_ns()
+        price(93)  # through the held stop: the runner sends the closing order
+        await brackets.settle(list_id)
+        series["trigger"].record_value((stamp.placed - t0) // 1000)
+        for m in brackets.get(list_id).members:
+            if m.is_open:
+                await engine.cancel(CancelOrder(ref=OrderRef(order_id=m.order_id)))
     await engine.stop()
     return series
 

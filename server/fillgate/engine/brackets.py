@@ -101,6 +101,20 @@ class OrderList:
     trail_active: bool = False
 
 
+def _steps(actions: list[Action | ListAction]) -> list[list[Action | ListAction]]:
+    """The plan in steps: consecutive cancels go out together (each a venue round trip:
+    a held stop that triggers cancels the take-profits holding its balance, then sells),
+    every other action alone and in order."""
+    steps: list[list[Action | ListAction]] = []
+    for action in actions:
+        together = isinstance(action, Cancel | CancelLeg)
+        if together and steps and isinstance(steps[-1][0], Cancel | CancelLeg):
+            steps[-1].append(action)
+        else:
+            steps.append([action])
+    return steps
+
+
 class Brackets:
     """Every bracket's members, and the tasks that keep them in step with the plan."""
 
@@ -256,8 +270,8 @@ class Brackets:
                 if list_id not in self._dirty:
                     return
                 self._dirty.discard(list_id)
-                for action in self._plan(list_id):
-                    await self._act(list_id, action)
+                for step in _steps(self._plan(list_id)):
+                    await asyncio.gather(*(self._act(list_id, a) for a in step))
             log.error("event=bracket_not_settling list_id=%s rounds=%d", list_id, MAX_ROUNDS)
         finally:
             del self._tasks[list_id]
