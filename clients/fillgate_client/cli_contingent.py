@@ -209,4 +209,6 @@ def order_list_text(found: OrderList) -> str:
     if found.entry.tags.get("ct.sl", "").startswith("trail"):
         waiting = f"waiting for {found.entry.tags.get('ct.sl.act', '')}"
         trail = f"  trail {'active' if found.trail_active else waiting}"
+    if found.held_stop_price is not None:
+        trail += f"  stop held by fillgate at {found.held_stop_price}"
     return f"order list {found.list_id}  {found.contingency}  {found.state}{trail}\n{table}"

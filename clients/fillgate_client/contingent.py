@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
-from ._convert import order_from_proto
+from ._convert import _opt_dec, order_from_proto
 from ._pb import _load
 from ._requests import (
     DecimalLike,
@@ -50,6 +51,9 @@ class OrderList:
     contingency: str = "BRACKET"
     #: True while a trailing stop-loss trails; False while it waits for its activation price.
     trail_active: bool = False
+    #: The stop-loss fillgate holds (no order at the venue yet: spot beside take-profits),
+    #: at its current price; None when the stop rests at the venue.
+    held_stop_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,4 +208,5 @@ def order_list_from_proto(m: Any) -> OrderList:
         members=tuple(order_from_proto(o) for o in m.members),
         contingency=_CONTINGENCIES.get(m.contingency, "UNSPECIFIED"),
         trail_active=m.trail_active,
+        held_stop_price=_opt_dec(m.held_stop_price),
     )

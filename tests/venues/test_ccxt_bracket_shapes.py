@@ -4,7 +4,9 @@ A stop-limit with one take-profit rests as the ``STOP_LOSS_LIMIT`` leg of ONE OC
 order list; with a ladder the stop is held by fillgate and, once the mark reaches
 it, closes with a LIMIT order at the stop-limit's limit instead of at market. A
 bracket with no take-profit has nothing else holding its coins, so its stop rests
-at Binance alone. A trailing stop is still refused there.
+at Binance alone. A trailing stop that cannot rest beside its take-profits
+(an amount trail, or any trail beside a ladder) is held by fillgate and trails
+the mark there.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.commands import SetReferencePrice, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
-from fillgate.domain.errors import InvalidArgument
 from fillgate.domain.orders import Order
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -132,15 +133,48 @@ async def test_ccxt_ladder_with_stop_limit_held_stop_reached_closes_with_a_limit
     assert gateway.parts.engine.book.quantity(ACCOUNT, "BTC-USD") == 0
 
 
-async def test_ccxt_bracket_trailing_stop_is_refused_naming_stop_loss(gateway: Gateway) -> None:
-    assert gateway.parts is not None
+def _mark(gw: Gateway, price: int) -> None:
+    assert gw.parts is not None
+    gw.fake.set_price(Decimal(price))
+    gw.parts.engine.set_reference_price(SetReferencePrice(symbol="BTC-USD", price=Decimal(price)))
+
+
+async def _trailed_to_50500(gw: Gateway, client_order_id: str) -> str:
+    """A bracket with an amount trail of 500 and one take-profit, filled at 50000, after
+    the mark rose to 51000."""
+    assert gw.parts is not None
     spec = _spec("1", stop=Exit(ExitKind.TRAIL, Decimal(500)))
+    list_id = (await gw.parts.brackets.submit(_entry(client_order_id), spec)).list_id
+    await eventually(lambda: gw.member(list_id, "tp.1") is not None)
+    _mark(gw, 51000)
+    await gw.parts.brackets.settle()
+    return list_id
 
-    with pytest.raises(InvalidArgument) as refused:
-        await gateway.parts.brackets.submit(_entry("sl-4"), spec)
 
-    assert [field for field, _ in refused.value.violations] == ["stop_loss"]
-    assert not gateway.parts.engine.state.orders.orders  # nothing placed
+async def test_ccxt_bracket_amount_trail_with_take_profit_is_held_and_trails_the_mark(
+    gateway: Gateway,
+) -> None:
+    list_id = await _trailed_to_50500(gateway, "sl-4")
+
+    assert gateway.parts is not None
+    found = gateway.parts.brackets.get(list_id)
+    assert (found.held_stop_price, gateway.member(list_id, "sl")) == (Decimal(50500), None)
+
+
+async def test_ccxt_bracket_held_trailing_stop_reached_closes_with_a_limit_at_its_limit(
+    gateway: Gateway,
+) -> None:
+    list_id = await _trailed_to_50500(gateway, "sl-6")
+
+    _mark(gateway, 50450)  # through the trailed stop at 50500, above its limit 50400
+
+    await eventually(lambda: gateway.member(list_id, "sl") is not None)
+    stop = gateway.member(list_id, "sl")
+    assert stop is not None
+    assert (stop.type, stop.limit_price) == (OrderType.LIMIT, Decimal(50400))
+    await gateway.until(stop.order_id, OrderState.FILLED)
+    assert gateway.parts is not None
+    assert gateway.parts.engine.book.quantity(ACCOUNT, "BTC-USD") == 0
 
 
 async def test_ccxt_bracket_without_take_profit_rests_its_stop_at_the_venue(

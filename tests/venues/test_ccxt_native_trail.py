@@ -19,7 +19,6 @@ from fakes.gateway import ACCOUNT, Gateway, eventually, running
 from fillgate.contingent.bracket import TRAIL, BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.domain.commands import SetReferencePrice, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
-from fillgate.domain.errors import InvalidArgument
 from fillgate.domain.orders import Order
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -147,15 +146,17 @@ async def test_ccxt_venue_trailed_stop_triggered_while_fillgate_down_closes_once
     assert await parts.reconciler.reconcile(ACCOUNT) == []
 
 
-async def test_ccxt_percent_trail_finer_than_a_basis_point_with_take_profit_is_refused(
+async def test_ccxt_percent_trail_finer_than_a_basis_point_with_take_profit_is_held(
     gateway: Gateway,
 ) -> None:
     assert gateway.parts is not None
 
-    with pytest.raises(InvalidArgument) as refused:
-        await gateway.parts.brackets.submit(_entry("nt-6"), _spec("1.255"))
+    list_id = (await gateway.parts.brackets.submit(_entry("nt-6"), _spec("1.255"))).list_id
+    await eventually(lambda: gateway.member(list_id, "tp.1") is not None)
 
-    assert [field for field, _ in refused.value.violations] == ["stop_loss"]
+    held = gateway.parts.brackets.get(list_id).held_stop_price
+    assert (held, gateway.member(list_id, "sl")) == (Decimal("49372.50"), None)
+    assert not [r for r in gateway.fake.requests if "trailingDelta" in r.params]
 
 
 async def test_ccxt_percent_trail_finer_than_a_basis_point_alone_is_moved_by_fillgate(

@@ -246,21 +246,66 @@ async def test_venue_oto_parent_partly_filled_while_killed_activates_then_grows_
 async def test_venue_trailing_stop_moved_before_kill_never_moves_back(
     venue_name: str, tmp_path: Path
 ) -> None:
-    if venue_name == "ccxt":
-        # An amount trail with a take-profit is refused there; a percent trail is held by
-        # Binance, which never shows where it moved the stop (test_ccxt_native_trail.py).
-        pytest.skip("Binance: no visible trailing stop beside a take-profit")
     async with served(venue_name, tmp_path) as server:
-        await _trail_and_kill(server)
+        if venue_name == "ccxt":  # the take-profit holds the coins: fillgate holds the stop
+            await _held_trail_and_kill(server)
+        else:
+            await _trail_and_kill(server)
+
+
+async def _held_stop(server: Served, list_id: str) -> Decimal | None:
+    return (await server.client.get_order_list(list_id)).held_stop_price
+
+
+async def _held_above(server: Served, list_id: str, price: Decimal) -> bool:
+    held = await _held_stop(server, list_id)
+    return held is not None and held > price
+
+
+async def _held_trail_and_kill(server: Served) -> None:
+    """Spot: the stop is no order at the venue but fillgate's, trailed on the mark; each
+    move is journaled, so the restart resumes from it (the venue cannot trail it meanwhile)."""
+    list_id, trail = await _trailing_bracket(server, "crash-held")
+    placed = await server.client.get_order_list(list_id)
+    entry = await server.until(placed.list_id, OrderState.FILLED)
+    assert entry.average_fill_price is not None
+    first = entry.average_fill_price - trail
+    await server.eventually(lambda: _has(server, placed.list_id, "tp.1"))
+    assert await _held_stop(server, placed.list_id) == first
+
+    await server.move(server.price_at("1.02"))
+    await server.eventually(lambda: _held_above(server, placed.list_id, first))
+    moved = await _held_stop(server, placed.list_id)
+    assert moved is not None
+    await server.crash()
+
+    assert await _held_stop(server, placed.list_id) == moved  # not back to its first price
+    assert "sl" not in await server.members(placed.list_id)
+    await server.reconciled()
+    await server.move(moved - trail)  # through the stop: fillgate closes the position
+    await server.eventually(lambda: _has(server, placed.list_id, "sl"))
+    await server.until((await server.members(placed.list_id))["sl"].order_id, OrderState.FILLED)
+    await server.until((await server.members(placed.list_id))["tp.1"].order_id, *ENDED)
+    await server.eventually(lambda: _state_is(server, placed.list_id, "DONE"))
+    assert await server.position() == 0  # closed, not flipped
+    await server.reconciled()
+
+
+async def _trailing_bracket(server: Served, cid: str) -> tuple[str, Decimal]:
+    """(list id, trail) of a bracket buying the venue's quantity, its stop trailing 2 %
+    of the start price behind the mark, one take-profit 10 % up."""
+    trail = server.price_at("0.02")
+    placed = await server.client.submit_bracket(
+        ACCOUNT, server.fake.symbol, "buy", server.fake.quantity,
+        stop_loss=f"trail:{trail}", take_profits=["percent:10"], client_order_id=cid,
+    )  # fmt: skip
+    return placed.list_id, trail
 
 
 async def _trail_and_kill(server: Served) -> None:
     quantity = server.fake.quantity
-    trail = server.price_at("0.02")
-    placed = await server.client.submit_bracket(
-        ACCOUNT, server.fake.symbol, "buy", quantity,
-        stop_loss=f"trail:{trail}", take_profits=["percent:10"], client_order_id="crash-trail",
-    )  # fmt: skip
+    list_id, trail = await _trailing_bracket(server, "crash-trail")
+    placed = await server.client.get_order_list(list_id)
     await server.until(placed.list_id, OrderState.FILLED)
     await server.eventually(lambda: _protected(server, placed.list_id, quantity))
     first = (await server.members(placed.list_id))["sl"]

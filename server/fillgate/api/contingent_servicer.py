@@ -15,7 +15,7 @@ from fillgate.contingent.order_list import MAX_LEGS, Leg, kind_of
 from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.errors import InvalidArgument, NotFound, Violations
-from fillgate.domain.values import DecimalFormatError, parse_decimal
+from fillgate.domain.values import DecimalFormatError, fmt, parse_decimal
 from fillgate.engine.brackets import Brackets, OrderList
 from fillgate.engine.engine import Engine
 from fillgate.v1 import contingent_service_pb2 as pb
@@ -241,4 +241,5 @@ def order_list(found: OrderList) -> pb.OrderList:
         entry=convert.order(found.entry),
         members=[convert.order(m) for m in found.members],
         trail_active=found.trail_active,
+        held_stop_price=fmt(found.held_stop_price),
     )

@@ -229,7 +229,14 @@ class Trail:
     limit_price: Decimal | None = None  # a stop-limit's limit moves with its stop
 
 
-Action = Submit | Resize | Cancel | Trail
+@dataclass(frozen=True, slots=True)
+class HoldStop:
+    """Move the trailing stop fillgate holds (no order at the venue) to ``stop_price``."""
+
+    stop_price: Decimal
+
+
+Action = Submit | Resize | Cancel | Trail | HoldStop
 
 
 def exit_side(entry: Order) -> Side:
@@ -245,6 +252,7 @@ def plan(
     quantity_places: int,
     mark: Decimal | None = None,
     emulate_stop: bool = False,
+    held_stop: Decimal | None = None,
 ) -> list[Action]:
     """What to do now so the members match the entry's fills (empty when they do).
 
@@ -253,7 +261,8 @@ def plan(
     instead of resting it at the venue: for venues where every resting sell
     holds the balance it sells (spot), so a stop and a take-profit cannot
     both rest. When the mark reaches the stop, the take-profits are canceled
-    and a reduce-only market order closes what is open.
+    and a reduce-only market order closes what is open. ``held_stop`` is where
+    such a stop has trailed to (None: at its first price).
     """
     filled = entry.filled_quantity
     if not filled:
@@ -272,10 +281,12 @@ def plan(
     basis = basis_of(entry, members)
     places = price_places
     if emulate_stop:
-        closing = _emulated_stop(entry, members, live, spec, open_qty, basis, places, mark)
+        first = spec.stop_loss.price(basis, up=entry.side is not Side.BUY, places=places)
+        held = first if held_stop is None else held_stop
+        closing = _emulated_stop(entry, members, live, spec, open_qty, held, places, mark)
         if closing is not None:
             return closing
-        actions: list[Action] = []
+        actions: list[Action] = _held_trail(entry, spec, held, first, places, mark)
     else:
         actions = _resting_stop(entry, members, live, spec, open_qty, basis, places, mark)
     actions += _ladder(entry, members, spec, basis, places, quantity_places)
@@ -353,20 +364,36 @@ def _resting_stop(
     return []
 
 
+def _held_trail(
+    entry: Order,
+    spec: BracketSpec,
+    held: Decimal,
+    first: Decimal,
+    places: int,
+    mark: Decimal | None,
+) -> list[Action]:
+    """A trailing stop kept in fillgate follows the mark (never back): move it."""
+    if not spec.stop_loss.kind.trailing or mark is None:
+        return []
+    long = entry.side is Side.BUY
+    behind = spec.stop_loss.price(mark, up=not long, places=places)
+    moved = trailed(held, behind, first, spec.terms, mark, long)
+    return [] if moved is None else [HoldStop(moved)]
+
+
 def _emulated_stop(
     entry: Order,
     members: Sequence[Order],
     live: list[Order],
     spec: BracketSpec,
     open_qty: Decimal,
-    basis: Decimal,
+    stop_price: Decimal,
     places: int,
     mark: Decimal | None,
 ) -> list[Action] | None:
-    """The stop kept in fillgate; None until the mark reaches it, then the closing steps:
-    a market order, or for a stop-limit a limit order at the stop-limit's limit."""
+    """The stop kept in fillgate, at ``stop_price``; None until the mark reaches it, then
+    the closing steps: a market order, or for a stop-limit a limit order at its limit."""
     long = entry.side is Side.BUY
-    stop_price = spec.stop_loss.price(basis, up=not long, places=places)
     reached = mark is not None and (mark <= stop_price if long else mark >= stop_price)
     if not reached and not any(role_of(m)[1] == STOP_ROLE for m in members):
         return None

@@ -262,6 +262,17 @@ class OrderListEnded:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HeldStopMoved:
+    """A bracket's trailing stop-loss that fillgate holds (no order at the venue: a spot
+    venue's take-profits hold the balance it would sell) moved to ``stop_price``
+    following the mark (journaled as ``ct.held_stop``, so a restart resumes from it)."""
+
+    list_id: str
+    stop_price: Decimal
+    ts_ns: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OrderDenied:
     """A submit was refused before any venue saw it (halt, reduce-only, risk limit).
 

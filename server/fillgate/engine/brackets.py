@@ -29,6 +29,7 @@ from fillgate.contingent.bracket import (
     Action,
     BracketSpec,
     Cancel,
+    HoldStop,
     Resize,
     Submit,
     Trail,
@@ -99,6 +100,9 @@ class OrderList:
     members: tuple[Order, ...]
     #: True while the bracket's trailing stop-loss trails (False: waiting to activate).
     trail_active: bool = False
+    #: The price of the stop-loss fillgate holds for the bracket (no order at the venue:
+    #: a spot venue's take-profits hold the balance it sells), while the position is open.
+    held_stop_price: Decimal | None = None
 
 
 def _steps(actions: list[Action | ListAction]) -> list[list[Action | ListAction]]:
@@ -207,20 +211,41 @@ class Brackets:
             state = "DONE" if entry.filled_quantity else "CANCELED"
         if list_id in self._engine.state.ended_lists:
             state = "CANCELED"
-        return OrderList(list_id, state, entry, found, self._trail_active(entry, found))
+        held = self._held_stop(entry, found) if state == "ACTIVE" else None
+        trail = self._trail_active(entry, found, held)
+        return OrderList(list_id, state, entry, found, trail, held)
 
-    def _trail_active(self, entry: Order, members: tuple[Order, ...]) -> bool:
+    def _first_stop(self, entry: Order, members: Sequence[Order], spec: BracketSpec) -> Decimal:
+        sym = self._engine.universe.symbols[entry.symbol]
+        up = entry.side is not Side.BUY
+        return spec.stop_loss.price(basis_of(entry, members), up=up, places=sym.price_precision)
+
+    def _held_stop(self, entry: Order, members: Sequence[Order]) -> Decimal | None:
+        """Where the stop fillgate holds for this bracket is, while it holds one."""
+        spec = spec_of(entry.tags)
+        if spec is None or not entry.filled_quantity or not self._holds(entry, spec, members):
+            return None
+        if any(role_of(m)[1] == STOP_ROLE for m in members):
+            return None  # triggered: its closing order is a member now
+        held = self._engine.state.held_stops.get(entry.order_id)
+        return self._first_stop(entry, members, spec) if held is None else held
+
+    def _holds(self, entry: Order, spec: BracketSpec, members: Sequence[Order]) -> bool:
+        return entry.account in self._engine.venues and self.stop_emulated(
+            entry.account, spec, members
+        )
+
+    def _trail_active(self, entry: Order, members: tuple[Order, ...], held: Decimal | None) -> bool:
         spec = spec_of(entry.tags)
         stops = [m for m in members if m.is_open and role_of(m)[1] == STOP_ROLE]
-        if spec is None or not spec.stop_loss.kind.trailing or not stops:
+        if spec is None or not spec.stop_loss.kind.trailing:
             return False
-        sym = self._engine.universe.symbols[entry.symbol]
+        price = held if held is not None else (stops[0].stop_price if stops else None)
+        if price is None:
+            return False
+        first = self._first_stop(entry, members, spec)
         long = entry.side is Side.BUY
-        first = spec.stop_loss.price(
-            basis_of(entry, members), up=not long, places=sym.price_precision
-        )
-        assert stops[0].stop_price is not None
-        return active(stops[0].stop_price, first, spec.terms, self.mark_of(entry.symbol), long)
+        return active(price, first, spec.terms, self.mark_of(entry.symbol), long)
 
     async def settle(self, list_id: str | None = None) -> None:
         """Wait until the list (or every list) has nothing left to do."""
@@ -307,6 +332,7 @@ class Brackets:
                 quantity_places=sym.quantity_precision,
                 mark=self.mark_of(entry.symbol),
                 emulate_stop=self.stop_emulated(entry.account, spec, members),
+                held_stop=self._engine.state.held_stops.get(list_id),
             )
         )
 
@@ -339,6 +365,11 @@ class Brackets:
                 await engine.replace(ReplaceOrder(ref=ref, quantity=action.quantity))
             elif isinstance(action, Cancel | CancelLeg):
                 await engine.cancel(CancelOrder(ref=OrderRef(order_id=action.order_id)))
+            elif isinstance(action, HoldStop):  # journaled: a restart resumes from it
+                now = engine.clock.now_ns()
+                engine.emit(
+                    ev.HeldStopMoved(list_id=list_id, stop_price=action.stop_price, ts_ns=now)
+                )
             elif isinstance(action, Trail):
                 ref = OrderRef(order_id=action.order_id)
                 await engine.replace(
@@ -465,8 +496,5 @@ class Brackets:
             v.add("entry.tags", "too many tags: a bracket needs one per exit")
         if any(k.startswith("ct.") for k, _ in cmd.tags):
             v.add("entry.tags", "keys starting with 'ct.' are fillgate's")
-        emulated = cmd.account in self._engine.venues and self.stop_emulated(cmd.account, spec)
-        if emulated and (spec.stop_loss.kind.trailing or spec.terms.activation is not None):
-            v.add("stop_loss", "held by fillgate here (fixed or stop-limit): no trail")
         check_spec(v, spec, cmd.quantity, self._engine.universe.symbols.get(cmd.symbol))
         v.raise_if_any()

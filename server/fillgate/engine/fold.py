@@ -125,6 +125,7 @@ class State:
     __slots__ = (
         *("book", "denied", "marketdata", "orders", "prices", "quotes"),
         *("starting_cash", "symbols", "trading", "venue_accounts", "ended_lists"),
+        "held_stops",
     )
 
     def __init__(
@@ -152,6 +153,9 @@ class State:
         self.denied = 0
         #: Ids of the order lists CancelOrderList ended (``OrderListEnded``; snapshots keep them).
         self.ended_lists: set[str] = set()
+        #: Order list id -> the price of the trailing stop fillgate holds for it, where it
+        #: has moved (``HeldStopMoved``; snapshots keep them).
+        self.held_stops: dict[str, Decimal] = {}
 
     def blank(self) -> State:
         """A new state as it was before the first event (for history reads)."""
@@ -218,6 +222,10 @@ def _list_ended(state: State, event: ev.OrderListEnded) -> None:
     state.ended_lists.add(event.list_id)
 
 
+def _held_stop_moved(state: State, event: ev.HeldStopMoved) -> None:
+    state.held_stops[event.list_id] = event.stop_price
+
+
 def _stop_trailed(state: State, event: ev.OrderStopTrailed) -> None:
     """A venue-trailed stop's new price: the order keeps its state and version."""
     store = state.orders
@@ -233,6 +241,7 @@ _QUIET: dict[type, Callable[[State, Any], None]] = {
     ev.VenueAccountRead: _venue_account_read,
     ev.EquityBaselined: _equity_baselined,
     ev.OrderListEnded: _list_ended,
+    ev.HeldStopMoved: _held_stop_moved,
     ev.OrderStopTrailed: _stop_trailed,
 }
 

@@ -112,6 +112,8 @@ class Capture:
     based: list[str]
     #: Order lists CancelOrderList ended (``State.ended_lists``).
     ended_lists: list[str]
+    #: The trailing stops fillgate holds, where they moved (``State.held_stops``).
+    held_stops: dict[str, Decimal]
     denied: int
     stream_head: int
     retained: list[BusEvent]
@@ -144,6 +146,7 @@ def capture(state: State, bus: EventBus, mark: JournalMark, now_ns: int) -> Capt
         quotes=state.quotes.image(),
         based=sorted(state.venue_accounts.based),
         ended_lists=sorted(state.ended_lists),
+        held_stops=dict(state.held_stops),
         denied=state.denied,
         # The last event handed out is always retained (held until durable or not),
         # so it is the stream head a replay of the same records ends at.
@@ -251,6 +254,7 @@ def encode(cap: Capture) -> Iterator[bytes]:
                 "md.quotes": [[k, str(mark), ts] for k, mark, ts in cap.quotes],
                 "md.based": cap.based,
                 "ct.ended_lists": cap.ended_lists,
+                "ct.held_stops": [[k, str(v)] for k, v in sorted(cap.held_stops.items())],
             },
         ]
     )

@@ -51,6 +51,7 @@ class Image:
     quotes: list[tuple[str, Decimal, int]]
     based: list[str]
     ended_lists: list[str]
+    held_stops: dict[str, Decimal]
     denied: int
     stream_head: int
     #: The retained stream events as (sequence, account, symbol, payload), as replay keeps them.
@@ -254,6 +255,7 @@ def decode(head: Mapping[str, Any], chunks: list[bytes]) -> Image:
         quotes=[(k, dec(p), ns) for k, p, ns in state.get("md.quotes", ())],
         based=list(state.get("md.based", ())),
         ended_lists=list(state.get("ct.ended_lists", ())),
+        held_stops={k: dec(v) for k, v in state.get("ct.held_stops", ())},
         denied=int(head["denied"]),
         stream_head=int(head["stream_head"]),
         retained=retained,
@@ -339,4 +341,5 @@ def load(state: State, image: Image) -> None:
     state.quotes.restore(image.quotes)
     state.venue_accounts.based.update(image.based)
     state.ended_lists.update(image.ended_lists)
+    state.held_stops.update(image.held_stops)
     state.denied = image.denied

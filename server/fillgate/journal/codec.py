@@ -264,6 +264,7 @@ _MARKET_DATA: dict[type, Any] = {
     ev.MarkMoved: lambda e: [e.symbol, str(e.mark)],
     ev.EquityBaselined: lambda e: [e.account, str(e.delta), str(e.venue_equity)],
     ev.OrderListEnded: lambda e: _trailed([e.list_id], _by(e.by)),
+    ev.HeldStopMoved: lambda e: [e.list_id, str(e.stop_price)],
 }
 _MARKET_DATA_DECODE: dict[type, Any] = {
     ev.MarkMoved: lambda f, ts: ev.MarkMoved(symbol=_S(f[0]), mark=_dec(f[1]), ts_ns=ts),
@@ -272,6 +273,9 @@ _MARKET_DATA_DECODE: dict[type, Any] = {
     ),
     ev.OrderListEnded: lambda f, ts: ev.OrderListEnded(
         list_id=f[0], ts_ns=ts, by=(f[1] if len(f) > 1 else {}).get("auth.by", "")
+    ),
+    ev.HeldStopMoved: lambda f, ts: ev.HeldStopMoved(
+        list_id=f[0], stop_price=Decimal(f[1]), ts_ns=ts
     ),
 }
 
@@ -502,6 +506,8 @@ _KIND_OF: dict[type, str] = {
     ev.EquityBaselined: "md.equity_baseline",
     # CancelOrderList ended a bracket or order list (engine/brackets.py never re-arms it).
     ev.OrderListEnded: "ct.list_ended",
+    # A trailing stop fillgate holds moved with the mark (engine/brackets.py).
+    ev.HeldStopMoved: "ct.held_stop",
     # Where the venue has moved a stop it trails itself (a bracket member tagged ct.trail).
     ev.OrderStopTrailed: "ct.stop_trailed",
     ev.BreakerTripped: "breaker_tripped",

@@ -141,20 +141,22 @@ class SubmitBracketRequest(_message.Message):
     def __init__(self, account: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[_order_pb2.Side, str]] = ..., quantity: _Optional[str] = ..., type: _Optional[_Union[_order_pb2.OrderType, str]] = ..., limit_price: _Optional[str] = ..., time_in_force: _Optional[_Union[_order_pb2.TimeInForce, str]] = ..., client_order_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., tags: _Optional[_Mapping[str, str]] = ..., stop_loss: _Optional[_Union[ExitPrice, _Mapping]] = ..., take_profits: _Optional[_Iterable[_Union[TakeProfit, _Mapping]]] = ..., expire_after: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., stop_limit_offset: _Optional[str] = ..., stop_limit_percent: _Optional[str] = ..., trail_activation_price: _Optional[str] = ...) -> None: ...
 
 class OrderList(_message.Message):
-    __slots__ = ("list_id", "state", "entry", "members", "contingency", "trail_active")
+    __slots__ = ("list_id", "state", "entry", "members", "contingency", "trail_active", "held_stop_price")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     ENTRY_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
     CONTINGENCY_FIELD_NUMBER: _ClassVar[int]
     TRAIL_ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    HELD_STOP_PRICE_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     state: OrderListState
     entry: _order_pb2.Order
     members: _containers.RepeatedCompositeFieldContainer[_order_pb2.Order]
     contingency: Contingency
     trail_active: bool
-    def __init__(self, list_id: _Optional[str] = ..., state: _Optional[_Union[OrderListState, str]] = ..., entry: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., members: _Optional[_Iterable[_Union[_order_pb2.Order, _Mapping]]] = ..., contingency: _Optional[_Union[Contingency, str]] = ..., trail_active: _Optional[bool] = ...) -> None: ...
+    held_stop_price: str
+    def __init__(self, list_id: _Optional[str] = ..., state: _Optional[_Union[OrderListState, str]] = ..., entry: _Optional[_Union[_order_pb2.Order, _Mapping]] = ..., members: _Optional[_Iterable[_Union[_order_pb2.Order, _Mapping]]] = ..., contingency: _Optional[_Union[Contingency, str]] = ..., trail_active: _Optional[bool] = ..., held_stop_price: _Optional[str] = ...) -> None: ...
 
 class SubmitBracketResponse(_message.Message):
     __slots__ = ("order_list",)

@@ -139,3 +139,37 @@ async def test_oco_first_leg_placed_before_a_crash_gets_its_other_leg_at_restart
         assert (leg.type, leg.stop_price, leg.state) == (OrderType.STOP, D(90), OrderState.NEW)
     finally:
         await _stop(parts, journal)
+
+
+HELD_TRAIL = BracketSpec(
+    Exit(ExitKind.TRAIL, D(5)),
+    (
+        TakeProfit(Exit(ExitKind.OFFSET, D(20)), fraction=D("0.5")),
+        TakeProfit(Exit(ExitKind.OFFSET, D(30)), fraction=D("0.5")),
+    ),
+)
+
+
+async def _spot(path: Path, *, replay: bool) -> tuple[Any, Journal]:
+    """A run whose venue holds the balance of each resting sell: the stop is held."""
+    parts, journal = await _start(path, replay=replay)
+    parts.engine.venues["acct-a"].sells_hold_balance = True
+    return parts, journal
+
+
+async def test_held_trailing_stop_after_restart_resumes_from_where_it_moved(tmp_path: Path):
+    parts, journal = await _spot(tmp_path / "j", replay=False)
+    list_id = (await parts.brackets.submit(ENTRY, HELD_TRAIL)).list_id
+    parts.engine.set_reference_price(SetReferencePrice(symbol="XYZ", price=D(108)))
+    await parts.brackets.settle()
+    assert parts.brackets.get(list_id).held_stop_price == D(103)
+    await _stop(parts, journal)
+
+    parts, journal = await _spot(tmp_path / "j", replay=True)
+    try:
+        parts.engine.set_reference_price(SetReferencePrice(symbol="XYZ", price=D(102)))
+        await parts.brackets.settle()
+        assert _roles(parts, list_id)["sl"].state is OrderState.FILLED  # at 103, not at 95
+        assert parts.engine.book.quantity("acct-a", "XYZ") == 0
+    finally:
+        await _stop(parts, journal)

@@ -179,19 +179,21 @@ async def test_activation_after_restart_inactive_stop_stays_armed(tmp_path: Path
     assert await _activated_restart(tmp_path, D(103)) == D(95)
 
 
-@pytest.mark.parametrize(
-    "spec",
-    [
-        BracketSpec(Exit(TRAIL, D(5))),
-        BracketSpec(Exit(TRAIL, D(5)), terms=StopTerms(limit_offset=D(1), activation=D(110))),
-    ],
-)
-async def test_emulated_stop_venue_trailing_raises_invalid_argument(harness, monkeypatch, spec):
-    # A spot venue's stop lives in fillgate and closes from a fixed price: it has no
-    # resting order to carry a trail, so a trailing stop there silently did not trail.
+async def test_held_trailing_stop_limit_activated_closes_with_a_limit_behind_its_trail(
+    harness, monkeypatch
+):
+    # A spot venue's stop lives in fillgate, with no resting order to carry the trail:
+    # fillgate trails it (once activated), then closes with a limit at its offset.
     monkeypatch.setattr(harness.parts.brackets, "stop_emulated", lambda *args: True)
+    spec = BracketSpec(Exit(TRAIL, D(5)), terms=StopTerms(limit_offset=D(1), activation=D(110)))
+    list_id = (await harness.parts.brackets.submit(harness.command(), spec)).list_id
+    for price in (112, 106):  # activates and trails to 107, then falls through it
+        harness.price(price)
+        await harness.parts.brackets.settle()
 
-    with pytest.raises(InvalidArgument) as info:
-        await harness.parts.brackets.submit(harness.command(), spec)
-
-    assert [f for f, _ in info.value.violations] == ["stop_loss"]
+    (close,) = harness.parts.brackets.get(list_id).members
+    assert (close.type, close.limit_price, close.state) == (
+        OrderType.LIMIT,
+        D(106),
+        OrderState.FILLED,
+    )

@@ -26,7 +26,7 @@ from fillgate.domain.commands import (
 )
 from fillgate.domain.enums import HaltScope, OrderType, Side, TimeInForce, TradingMode
 from fillgate.domain.errors import FillgateError
-from fillgate.domain.events import OrderListEnded
+from fillgate.domain.events import HeldStopMoved, OrderListEnded
 from fillgate.domain.values import ManualClock
 from fillgate.engine.engine import Engine
 from fillgate.engine.recovery import ReplayStats, rebuild
@@ -109,6 +109,10 @@ class Driver:
         elif kind == "end_list" and self.placed:  # CancelOrderList's journaled mark
             list_id = self.placed[op[1] % len(self.placed)]
             engine.emit(OrderListEnded(list_id=list_id, ts_ns=self.clock.now_ns()))
+        elif kind == "held_stop" and self.placed:  # a held trailing stop moved
+            list_id = self.placed[op[1] % len(self.placed)]
+            now = self.clock.now_ns()
+            engine.emit(HeldStopMoved(list_id=list_id, stop_price=op[2], ts_ns=now))
         elif kind == "price":
             engine.set_reference_price(SetReferencePrice(symbol=SYMBOLS[op[1]], price=op[2]))
         elif kind == "quote":  # a price-feed quote: moves the mark and paper matching
@@ -200,6 +204,7 @@ def view(engine: Engine) -> dict[str, Any]:
         "quotes": state.quotes.quotes(),
         "denied": state.denied,
         "ended_lists": sorted(state.ended_lists),
+        "held_stops": sorted(state.held_stops.items()),
         "stream": (engine.bus.head, engine.bus.first_retained),
         "retained": engine.bus.retained_events(),
         "journal": (journal.records, journal.next_seq, journal.mark()),
@@ -214,6 +219,7 @@ try:
     # Against 3 of paper liquidity per price level: most orders fill in parts.
     _quantities = st.sampled_from([D(1), D("2.5"), D(5), D(7), D(12), D(20)])
     _offsets = st.sampled_from([D(-3), D(-1), D(0), D("0.5"), D(2)])
+    _stop_prices = st.sampled_from([D(95), D("97.5")])
     _submit = st.tuples(
         st.just("submit"),
         st.integers(0, 1),
@@ -242,6 +248,7 @@ try:
             st.tuples(st.just("again"), st.integers(0, 30)),
             st.tuples(st.just("cancel"), st.integers(0, 30)),
             st.tuples(st.just("end_list"), st.integers(0, 30)),
+            st.tuples(st.just("held_stop"), st.integers(0, 30), _stop_prices),
             st.tuples(st.just("replace"), st.integers(0, 30), _quantities, _offsets),
             _halt,
             st.tuples(st.just("resume"), st.integers(0, 1)),

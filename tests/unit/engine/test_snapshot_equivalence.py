@@ -58,7 +58,7 @@ def test_snapshot_state_slots_are_the_ones_a_snapshot_keeps() -> None:
     # (and into view() above), or a start from a snapshot would silently lose it.
     assert set(State.__slots__) == {
         "book", "denied", "orders", "prices", "starting_cash", "symbols", "trading",
-        "quotes", "marketdata", "venue_accounts", "ended_lists",
+        "quotes", "marketdata", "venue_accounts", "ended_lists", "held_stops",
     }  # fmt: skip
     assert set(OrderStore.__slots__) == {
         "by_client", "memo", "open", "orders", "sequence", "submitted"
