@@ -25,7 +25,7 @@ from fillgate.contingent.bracket import (
     TakeProfit,
     member_client_order_id,
 )
-from fillgate.domain.commands import SubmitOrder
+from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.venues.ccxt.otoco import otoco_params
@@ -174,6 +174,30 @@ async def test_ccxt_otoco_entry_fills_while_fillgate_down_exits_bound_after_rest
     assert await parts.reconciler.reconcile(ACCOUNT) == []
 
 
+async def test_ccxt_otoco_entry_and_take_profit_fill_while_down_land_once_after_restart(
+    gateway: Gateway,
+) -> None:
+    list_id = await _resting(gateway, "oto-10")
+    entry_vid, target_vid = _vid(gateway, "oto-10"), _member_vid(gateway, list_id, "tp.1")
+    await gateway.stop()
+    gateway.fake.fill(entry_vid, QTY, ENTRY)
+    gateway.fake.fill(target_vid, QTY, TARGET)  # Binance expires the stop
+
+    parts = await gateway.start()
+
+    await gateway.until(list_id, OrderState.FILLED)
+    await eventually(lambda: gateway.member(list_id, "tp.1") is not None)
+    target = gateway.member(list_id, "tp.1")
+    assert target is not None
+    target = await gateway.until(target.order_id, OrderState.FILLED)
+    await parts.brackets.settle()
+    assert target.filled_quantity == QTY
+    assert parts.brackets.get(list_id).state == "DONE"
+    assert parts.engine.book.quantity(ACCOUNT, "BTC-USD") == 0
+    assert _posts(gateway.fake, "/api/v3/order") == 0
+    assert await parts.reconciler.reconcile(ACCOUNT) == []
+
+
 async def test_ccxt_otoco_take_profit_fill_expires_stop_and_ends_bracket(
     gateway: Gateway,
 ) -> None:
@@ -225,6 +249,54 @@ async def test_ccxt_otoco_cancel_of_resting_entry_ends_the_whole_list(gateway: G
     assert listed.status == "ALL_DONE"
     await asyncio.sleep(0.05)
     assert gateway.member(list_id, "sl") is None
+    assert await parts.reconciler.reconcile(ACCOUNT) == []
+
+
+async def test_ccxt_otoco_replaced_entry_goes_as_a_new_list_and_the_old_one_ends(
+    gateway: Gateway,
+) -> None:
+    parts = gateway.parts
+    assert parts is not None
+    list_id = await _resting(gateway, "oto-8")
+    lower = ENTRY - 500
+
+    await parts.engine.replace(ReplaceOrder(ref=OrderRef(order_id=list_id), limit_price=lower))
+
+    await eventually(lambda: gateway.order(list_id).limit_price == lower)
+    entry = await gateway.until(list_id, OrderState.NEW)
+    old, new = gateway.fake.order_lists.lists.values()
+    assert old.status == "ALL_DONE" and new.status == "EXECUTING"
+    assert new.working is not None and new.working.price == lower  # type: ignore[attr-defined]
+    assert [o.status for o in old.legs] == ["CANCELED", "CANCELED"]
+    gateway.fake.fill(_vid(gateway, "oto-8", entry.version), QTY, lower)
+    stop, _ = await _bound(gateway, list_id)
+    assert stop.venue_order_id == str(new.legs[0].order_id)
+    assert len(_working_stops(gateway.fake)) == 1
+
+
+async def test_ccxt_otoco_partly_filled_entry_canceled_arms_exits_as_one_oco_list(
+    gateway: Gateway,
+) -> None:
+    parts = gateway.parts
+    assert parts is not None
+    list_id = await _resting(gateway, "oto-9")
+    half = QTY / 2
+    gateway.fake.fill(_vid(gateway, "oto-9"), half, ENTRY)
+    await eventually(lambda: gateway.order(list_id).filled_quantity == half)
+
+    await parts.engine.cancel(CancelOrder(ref=OrderRef(order_id=list_id)))
+
+    await gateway.until(list_id, OrderState.CANCELED)
+    await eventually(lambda: gateway.member(list_id, "sl") is not None)
+    first = gateway.member(list_id, "sl")
+    assert first is not None
+    await gateway.until(first.order_id, OrderState.CANCELED)  # bound to the ended leg
+    await eventually(lambda: len(_working_stops(gateway.fake)) == 1)
+    await parts.brackets.settle()
+    (stop,) = _working_stops(gateway.fake)
+    assert (stop.qty, stop.list_id >= 0) == (half, True)  # the new OCO list, for the half
+    assert _posts(gateway.fake, "/api/v3/orderList/oco") == 1
+    assert _posts(gateway.fake, "/api/v3/order") == 0  # nothing placed alone
     assert await parts.reconciler.reconcile(ACCOUNT) == []
 
 

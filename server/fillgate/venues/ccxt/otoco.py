@@ -123,10 +123,15 @@ async def place_otoco(host: OtocoHost, entry: PlaceRequest) -> VenueReport:
 
 
 async def entry_leg(host: OtocoHost, member: PlaceRequest) -> VenueOrder | None:
-    """The OTOCO leg ``member`` binds to, found by the member's client id: on the book
-    (no longer ``PENDING_NEW``) or done, of the member's side and quantity. None when
-    there is none that fits; a working leg that does not fit is canceled, so the member
-    placed instead is the only one."""
+    """The OTOCO leg ``member`` binds to, found by the member's client id; None when
+    there is none (or it still waits, ``PENDING_NEW``).
+
+    A leg of the member's side and quantity is bound as it is (working, or done while
+    fillgate was down). A leg that does not fit (the entry filled only in part and was
+    then canceled, which ended the list with its legs unfilled) is bound too, canceled
+    first if it still works: the member then ends as that leg did, and the bracket arms
+    its exits again under new client ids (one native OCO list), never beside it nor
+    under the client id the venue already used for the list's leg."""
     report = await host.fetch_order(member.symbol, member.client_id)
     leg = None if report is None else report.order
     if leg is None or leg.status is VenueStatus.PENDING:
@@ -137,5 +142,7 @@ async def entry_leg(host: OtocoHost, member: PlaceRequest) -> VenueOrder | None:
         ref = VenueRef(
             client_id=leg.client_id, venue_order_id=leg.venue_order_id, symbol=leg.symbol
         )
-        await host.cancel(ref)
-    return None
+        canceled = await host.cancel(ref)
+        if canceled is not None and canceled.order is not None:
+            return canceled.order
+    return leg
