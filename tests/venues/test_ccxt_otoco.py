@@ -138,6 +138,24 @@ async def test_ccxt_otoco_limit_entry_sent_as_one_list_with_member_client_ids(
     assert _posts(gateway.fake, "/api/v3/order") == 0  # the entry went as the list
 
 
+async def test_ccxt_otoco_lost_answer_resolved_by_client_id_one_list_only(
+    gateway: Gateway,
+) -> None:
+    gateway.fake.lose_next_order_response()  # the list reaches Binance; its answer is lost
+
+    list_id = await _resting(gateway, "oto-11")
+
+    assert len(_otoco_posts(gateway.fake)) == 1
+    working, _, _ = _legs(gateway.fake)
+    assert gateway.order(list_id).venue_order_id == str(working.order_id)
+    gateway.fake.fill(_vid(gateway, "oto-11"), QTY, ENTRY)
+    stop, _ = await _bound(gateway, list_id)
+    assert stop.venue_order_id == str(_legs(gateway.fake)[1].order_id)
+    assert len(_working_stops(gateway.fake)) == 1
+    assert gateway.parts is not None
+    assert await gateway.parts.reconciler.reconcile(ACCOUNT) == []
+
+
 async def test_ccxt_otoco_resting_entry_exits_wait_at_venue_and_reconcile_clean(
     gateway: Gateway,
 ) -> None:

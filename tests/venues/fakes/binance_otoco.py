@@ -28,7 +28,7 @@ from aiohttp import web
 
 from fakes.binance_book import FEE_RATE, ZERO, BinanceError, Order, insufficient
 from fakes.binance_market import now_ms
-from fakes.binance_oco import _MAKERS, _STOPS, OrderList, OrderLists
+from fakes.binance_oco import _INTERNAL, _MAKERS, _STOPS, OrderList, OrderLists
 
 _PENDING = "PENDING_NEW"
 
@@ -211,6 +211,9 @@ class OtocoRoutes:
         listed, events = self.lists.place_otoco(p)
         self.posted.append(p)
         self.fake._publish(events)
+        if self.fake._lose_next:  # lose_next_order_response(): placed, the answer lost
+            self.fake._lose_next = False
+            return web.json_response(_INTERNAL, status=503)
         body = self.lists.list_json(listed)
         body["orderReports"] = self.lists.reports_json(listed)
         return web.json_response(body)
