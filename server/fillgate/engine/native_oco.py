@@ -159,11 +159,13 @@ def stop_emulated(venue: object, spec: BracketSpec, members: Sequence[Order] = (
     with a take-profit outside a native OCO (before the venue had them) keeps its stop
     in fillgate to the end: a stop placed beside that take-profit would find the coins
     locked. A bracket with no take-profit has nothing else holding the coins: its stop
-    rests at the venue."""
+    rests at the venue. A take-profit the venue made with the entry (``ct.native =
+    entry``: Binance's OTOCO) is one OCO with the stop made with it, like a native OCO."""
     if not holds_balance(venue) or not spec.take_profits:
         return False
+    paired = (OCO, WITH_ENTRY_NATIVE)
     armed_alone = any(
-        role_of(m)[1].startswith("tp.") and dict(m.tags).get(NATIVE) != OCO for m in members
+        role_of(m)[1].startswith("tp.") and dict(m.tags).get(NATIVE) not in paired for m in members
     )
     return armed_alone or not oco_fits(venue, spec)
 

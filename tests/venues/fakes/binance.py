@@ -14,7 +14,8 @@ Controls (plain methods, see :class:`fakes.base.FakeVenue`) plus, for driver
 tests: ``fail(...)`` injects an HTTP answer for matching requests before
 anything happens, ``requests`` records every request (method, path, raw
 params), and ``settings()`` / ``credentials()`` point a driver at the fake.
-The WebSocket API lives in :mod:`fakes.binance_ws`, the public market
+OCO and OTOCO order lists live in :mod:`fakes.binance_oco` and
+:mod:`fakes.binance_otoco`. The WebSocket API lives in :mod:`fakes.binance_ws`, the public market
 streams (bookTicker) in :mod:`fakes.binance_stream`, the account in
 :mod:`fakes.binance_book`.
 """
@@ -34,7 +35,8 @@ from aiohttp import web
 from fakes.base import FakeOrder
 from fakes.binance_book import ZERO, BinanceError, Book, Order, insufficient
 from fakes.binance_market import BTCUSDT, exchange_info, now_ms
-from fakes.binance_oco import OrderListRoutes, OrderLists
+from fakes.binance_oco import OrderListRoutes
+from fakes.binance_otoco import OtocoLists, OtocoRoutes
 from fakes.binance_stream import MarketStreams
 from fakes.binance_ws import UserDataWs, check_time
 from fakes.rest import RestFake
@@ -78,7 +80,8 @@ class FakeBinance(RestFake):
         self.book = Book([BTCUSDT], {BTCUSDT.symbol: self.price})
         self.book.set_free(BTCUSDT.quote, quote_balance)
         self.book.set_free(BTCUSDT.base, base_balance)
-        self.order_lists = OrderLists(self.book)
+        self.order_lists = OtocoLists(self.book)
+        self.otoco = OtocoRoutes(self, self.order_lists)
         self.port = 0
         self._reject_next = False
         self._lose_next = False
@@ -102,6 +105,7 @@ class FakeBinance(RestFake):
         app.router.add_get("/api/v3/myTrades", self._my_trades)
         app.router.add_get("/api/v3/account", self._account)
         OrderListRoutes(self, self.order_lists).add_to(app)
+        self.otoco.add_to(app)
         app.router.add_get("/ws-api/v3", self.ws.handle)
         app.router.add_get("/ws/{index}", self.market_ws.handle)
         app.router.add_get("/ws", self.market_ws.handle)
@@ -331,7 +335,8 @@ class FakeBinance(RestFake):
             [
                 o.rest_json()
                 for o in self.book.orders
-                if o.is_open and (symbol is None or o.symbol == symbol)
+                if (o.is_open or o.status == "PENDING_NEW")  # an OTOCO's pending legs too
+                and (symbol is None or o.symbol == symbol)
             ]
         )
 

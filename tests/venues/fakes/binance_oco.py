@@ -212,6 +212,10 @@ class OrderLists:
             "orders": self._orders(listed),
         }
 
+    def reports_json(self, listed: OrderList) -> list[dict[str, Any]]:
+        """The ``orderReports`` of the list's orders."""
+        return [self.report_json(o) for o in listed.legs]
+
     @staticmethod
     def report_json(order: Order) -> dict[str, Any]:
         """One ``orderReports`` row of the placing answer (``newOrderRespType`` FULL)."""
@@ -252,7 +256,7 @@ class OrderListRoutes:
             self.fake._lose_next = False
             return web.json_response(_INTERNAL, status=503)
         body = self.lists.list_json(listed)
-        body["orderReports"] = [self.lists.report_json(o) for o in listed.legs]
+        body["orderReports"] = self.lists.reports_json(listed)
         return web.json_response(body)
 
     async def _get(self, request: web.Request) -> web.Response:
@@ -264,5 +268,5 @@ class OrderListRoutes:
         listed = self.lists.find(p)
         self.fake._publish(self.lists.cancel(listed, self.fake.book.new_cancel_id()))
         body = self.lists.list_json(listed)
-        body["orderReports"] = [self.lists.report_json(o) for o in listed.legs]
+        body["orderReports"] = self.lists.reports_json(listed)
         return web.json_response(body)

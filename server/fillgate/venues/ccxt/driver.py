@@ -14,7 +14,8 @@ Orders: market, limit, stop (Binance ``STOP_LOSS``) and stop-limit
 (``STOP_LOSS_LIMIT``); ccxt refuses a stop type the market's ``orderTypes``
 lack with ``InvalidOrder`` (REJECTED). Binance has no DAY time in force.
 Replace is not native: the runtime cancels and places a chained id.
-A bracket's take-profit and stop rest as one OCO order list (:mod:`.oco`).
+A bracket's take-profit and stop rest as one OCO order list (:mod:`.oco`), or
+ride on a LIMIT entry as one OTOCO list (:mod:`.otoco`).
 
 Fees are in the venue's commission asset (``commissionAsset`` / ``N``).
 
@@ -35,9 +36,9 @@ from typing import Any
 from ccxt.base.decimal_to_precision import TICK_SIZE
 from ccxt.base.errors import InvalidOrder, NotSupported, OrderNotFound
 
-from fillgate.domain.enums import Side, TimeInForce
+from fillgate.domain.enums import OrderType, Side, TimeInForce
 from fillgate.domain.values import ZERO, fmt
-from fillgate.venues.ccxt import account, oco, translate
+from fillgate.venues.ccxt import account, oco, otoco, translate
 from fillgate.venues.ccxt.errors import answer_of, classify, remember_answer
 from fillgate.venues.ccxt.exchange import create_exchange
 from fillgate.venues.ccxt.quotes import QuoteStream
@@ -46,6 +47,7 @@ from fillgate.venues.ccxt.stream import UserStream
 from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSettings
 from fillgate.venues.errors import VenueFailure
 from fillgate.venues.types import (
+    EntryProtection,
     Instrument,
     PlaceRequest,
     StreamStatus,
@@ -57,6 +59,7 @@ from fillgate.venues.types import (
     VenueQuote,
     VenueRef,
     VenueReport,
+    VenueStatus,
 )
 
 #: Binance spot: 100 orders per 10 s per account (the tighter of its published
@@ -206,14 +209,30 @@ class CcxtDriver:
 
     async def place(self, request: PlaceRequest) -> VenueReport:
         venue = self.venue_symbol(request.symbol)
-        kind, price, params = self._order_terms(request)
-        side = "buy" if request.side is Side.BUY else "sell"
-        order = await self._rest(
-            "create_order", venue, kind, side, fmt(request.quantity), price, params
-        )
+        if request.protection is not None:  # a bracket's entry: its exits ride on it
+            report = await otoco.place_otoco(self, request)
+        else:
+            kind, price, params = self._order_terms(request)
+            side = "buy" if request.side is Side.BUY else "sell"
+            order = await self._rest(
+                "create_order", venue, kind, side, fmt(request.quantity), price, params
+            )
+            report = self._rest_report(order, request.symbol)
         # Reconciliation now covers this symbol too (only once the venue took an order in it).
         self._symbols.setdefault(request.symbol, venue)
-        return self._rest_report(order, request.symbol)
+        return report
+
+    def with_entry_fits(
+        self, symbol: str, entry_type: OrderType, tif: TimeInForce, exits: EntryProtection
+    ) -> bool:
+        """A take-profit price and a fixed stop ride on a LIMIT GTC entry as one Binance
+        OTOCO order list (see :mod:`.otoco`)."""
+        return self.native_oco and otoco.fits(entry_type, tif, exits)
+
+    async def entry_leg(self, member: PlaceRequest, entry_client_id: str) -> VenueOrder | None:
+        """The OTOCO leg ``member`` binds to, found by the member's client id; None when
+        there is none that fits (a working leg that does not fit is canceled)."""
+        return await otoco.entry_leg(self, member)
 
     @staticmethod
     def _order_terms(request: PlaceRequest) -> tuple[str, str | None, dict[str, str]]:
@@ -292,7 +311,10 @@ class CcxtDriver:
         orders = []
         for ours, venue in list(self._symbols.items()):
             for answer in await self._rest("fetch_open_orders", venue):
-                orders.append(translate.rest_order(answer["info"], ours))
+                order = translate.rest_order(answer["info"], ours)
+                # An OTOCO's pending exits (PENDING_NEW) are part of their entry, not working.
+                if order.status is not VenueStatus.PENDING:
+                    orders.append(order)
         return orders
 
     async def fetch_fills(self, since_ns: int) -> list[VenueFill]:
@@ -419,5 +441,7 @@ class CcxtDriver:
         """A ``watch_orders`` item, unless its latest event is a trade (reported with its fill)."""
         event = order.get("info") or {}
         if event.get("e") != "executionReport" or event.get("x") == "TRADE":
+            return None
+        if event.get("X") == "PENDING_NEW":  # an OTOCO's exit, waiting for its entry
             return None
         return VenueReport(order=translate.event_order(event, self._symbol_of(event.get("s"))))
