@@ -16,8 +16,9 @@ runs ``--repeats`` times, alternating, after a warm-up; a fresh build each time.
 
     PYTHONPATH=server python benchmarks/cpu_per_order.py [--orders 5000] [--repeats 5]
 
-It prints whether the ``fillgate`` modules came compiled (mypyc) or not, so
-two runs (with and without the compiled extension modules) can be compared.
+It prints which ``fillgate`` modules came compiled (mypyc extension modules
+next to their ``.py``) so that runs with and without them can be compared;
+alternate the two a few times (the machine is shared, and one run can be off by 2x).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from typing import Any
 
 import uvloop
 
+import fillgate
 from fillgate.api.servicer import ExecutionServicer
 from fillgate.app import Components, build
 from fillgate.app.assembly import open_journal
@@ -45,25 +47,13 @@ from fillgate.v1 import order_pb2
 
 ACCOUNT = "paper"
 SYMBOL = "BTC-USD"
-PROBES = (
-    "fillgate.domain.orders",
-    "fillgate.engine.fold",
-    "fillgate.risk.checks",
-    "fillgate.journal.codec",
-    "fillgate.api.convert",
-)
 
 
 def compiled_modules() -> list[str]:
-    """The probed modules that are extension modules (mypyc), not .py files."""
-    import importlib
-
-    found = []
-    for name in PROBES:
-        module = importlib.import_module(name)
-        if not (module.__file__ or "").endswith(".py"):
-            found.append(name.removeprefix("fillgate."))
-    return found
+    """The fillgate modules present as extension modules (built by mypyc), not .py files."""
+    root = Path(fillgate.__file__).parent
+    found = (p.relative_to(root) for p in root.rglob("*.so"))
+    return sorted(str(p).split(".")[0].replace("/", ".") for p in found if "__mypyc" not in p.name)
 
 
 class Rig:
@@ -149,8 +139,12 @@ async def run(args: argparse.Namespace) -> None:
         for path in args.paths:
             p50, mean, cpu = await one_run(path, args.orders, args.warmup)
             results[path].append((p50, mean, cpu))
-            print(f"  run {r + 1} {path:<9} p50 {p50:7.1f}  mean {mean:7.1f}  cpu mean {cpu:7.1f} us")
-    print(f"{'path':<9} {'p50 (med of runs)':>18} {'mean (med)':>11} {'cpu mean (med)':>15}  us/order")
+            print(
+                f"  run {r + 1} {path:<9} p50 {p50:7.1f}  mean {mean:7.1f}  cpu mean {cpu:7.1f} us"
+            )
+    print(
+        f"{'path':<9} {'p50 (med of runs)':>18} {'mean (med)':>11} {'cpu mean (med)':>15}  us/order"
+    )
     for path, rows in results.items():
         p50 = statistics.median(r[0] for r in rows)
         mean = statistics.median(r[1] for r in rows)
