@@ -20,24 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from fillgate.contingent.bracket import (
-    BASIS,
-    LIST,
-    NATIVE,
-    ROLE,
-    STOP_ROLE,
-    Action,
-    BracketSpec,
-    Cancel,
-    Resize,
-    Submit,
-    Trail,
-    basis_of,
-    member_client_order_id,
-    plan,
-    role_of,
-    spec_of,
-)
+from fillgate.contingent.bracket import Action, Cancel, Resize, Submit, Trail, basis_of, plan
 from fillgate.contingent.checks import check_spec
 from fillgate.contingent.order_list import (
     KINDS,
@@ -50,6 +33,17 @@ from fillgate.contingent.order_list import (
     kind_of,
     list_tags,
     plan_list,
+)
+from fillgate.contingent.spec import (
+    BASIS,
+    LIST,
+    NATIVE,
+    ROLE,
+    STOP_ROLE,
+    BracketSpec,
+    member_client_order_id,
+    role_of,
+    spec_of,
 )
 from fillgate.contingent.trailing import active
 from fillgate.domain import events as ev

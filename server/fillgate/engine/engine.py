@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from fillgate.book.positions import PositionBook
-from fillgate.contingent.bracket import list_of
+from fillgate.contingent.spec import list_of
 from fillgate.domain import events as ev
 from fillgate.domain.commands import (
     CancelOrder,
