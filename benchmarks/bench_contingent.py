@@ -36,7 +36,7 @@ from hdrh.histogram import HdrHistogram
 
 from fillgate.app import build
 from fillgate.config import config_from_dict
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain import events as ev
 from fillgate.domain.commands import CancelOrder, OrderRef, SetReferencePrice, SubmitOrder
 from fillgate.domain.enums import OrderType, Side, TimeInForce

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from conformance_support import ACCOUNT, Venue, eventually
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.contingent.order_list import Leg
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order

@@ -18,7 +18,7 @@ from fakes.alpaca import FakeAlpaca
 from fakes.alpaca_harness import posted_orders
 from fakes.gateway import ACCOUNT, Gateway, eventually
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order

@@ -19,7 +19,7 @@ from fakes.alpaca import FakeAlpaca
 from fakes.alpaca_harness import posted_orders
 from fakes.gateway import ACCOUNT, Gateway, eventually, running
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order

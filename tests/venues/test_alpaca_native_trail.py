@@ -23,7 +23,7 @@ from fakes.alpaca_harness import posted_orders
 from fakes.gateway import ACCOUNT, eventually, running
 from test_oanda_native_oco import Gateway  # (a role names its newest member)
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce

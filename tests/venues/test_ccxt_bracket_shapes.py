@@ -21,7 +21,7 @@ import pytest
 from fakes.binance import FakeBinance
 from fakes.gateway import ACCOUNT, Gateway, eventually, running
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.commands import SetReferencePrice, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce

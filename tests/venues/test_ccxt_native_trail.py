@@ -16,7 +16,7 @@ import pytest
 from fakes.binance import FakeBinance
 from fakes.gateway import ACCOUNT, Gateway, eventually, running
 
-from fillgate.contingent.bracket import TRAIL, BracketSpec, Exit, ExitKind, TakeProfit
+from fillgate.contingent.spec import TRAIL, BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.domain.commands import SetReferencePrice, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order

@@ -18,7 +18,7 @@ from fakes.binance import FakeBinance
 from fakes.binance_book import Order as VenueOrder
 from fakes.gateway import ACCOUNT, Gateway, eventually, running
 
-from fillgate.contingent.bracket import (
+from fillgate.contingent.spec import (
     BracketSpec,
     Exit,
     ExitKind,

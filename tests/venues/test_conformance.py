@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from conformance_support import ACCOUNT, FAKES, Venue, eventually, started
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain import events as ev
 from fillgate.domain.commands import (
     CancelOrder,

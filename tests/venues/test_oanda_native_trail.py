@@ -20,7 +20,7 @@ from fakes.oanda import FakeOanda
 from fakes.oanda_harness import sent_orders
 from test_oanda_native_oco import Gateway
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce

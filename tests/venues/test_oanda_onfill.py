@@ -19,7 +19,7 @@ from fakes.gateway import ACCOUNT, Gateway, eventually
 from fakes.oanda import FakeOanda
 from fakes.oanda_harness import sent_orders
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.domain.commands import CancelOrder, OrderRef, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order

@@ -10,8 +10,8 @@ from google.protobuf.descriptor import ServiceDescriptor
 from fillgate.api import commands, convert
 from fillgate.api.authorization import current, who
 from fillgate.api.errors import Context, translated
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.contingent.order_list import MAX_LEGS, Leg, kind_of
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.errors import InvalidArgument, NotFound, Violations

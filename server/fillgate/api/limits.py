@@ -16,8 +16,8 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from fillgate.contingent.bracket import MAX_TAKE_PROFITS
 from fillgate.contingent.order_list import MAX_LEGS
+from fillgate.contingent.spec import MAX_TAKE_PROFITS
 from fillgate.engine.validation import MAX_ID_LENGTH, MAX_TAG_KEY, MAX_TAG_VALUE, MAX_TAGS
 
 ID = MAX_ID_LENGTH  # client_order_id, order_id, strategy_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fillgate.contingent.bracket import MAX_TAKE_PROFITS, BracketSpec, ExitKind
+from fillgate.contingent.spec import MAX_TAKE_PROFITS, BracketSpec, ExitKind
 from fillgate.contingent.trailing import check_terms
 from fillgate.domain.errors import Violations
 from fillgate.domain.symbols import SymbolConfig

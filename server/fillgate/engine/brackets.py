@@ -21,23 +21,14 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from fillgate.contingent.bracket import (
-    BASIS,
-    LIST,
-    NATIVE,
-    ROLE,
-    STOP_ROLE,
     Action,
-    BracketSpec,
     Cancel,
     HoldStop,
     Resize,
     Submit,
     Trail,
     basis_of,
-    member_client_order_id,
     plan,
-    role_of,
-    spec_of,
 )
 from fillgate.contingent.checks import check_spec
 from fillgate.contingent.order_list import (
@@ -52,6 +43,17 @@ from fillgate.contingent.order_list import (
     leg_client_order_id,
     list_tags,
     plan_list,
+)
+from fillgate.contingent.spec import (
+    BASIS,
+    LIST,
+    NATIVE,
+    ROLE,
+    STOP_ROLE,
+    BracketSpec,
+    member_client_order_id,
+    role_of,
+    spec_of,
 )
 from fillgate.contingent.trailing import active
 from fillgate.domain import events as ev

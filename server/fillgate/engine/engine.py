@@ -16,10 +16,9 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Protocol
 
 from fillgate.book.positions import PositionBook
-from fillgate.contingent.bracket import list_of
 from fillgate.domain import events as ev
 from fillgate.domain.commands import (
     CancelOrder,
@@ -34,20 +33,18 @@ from fillgate.domain.errors import (
     FailedPrecondition,
     FillgateError,
     IllegalTransition,
-    NotFound,
     ResourceExhausted,
-    Violations,
 )
 from fillgate.domain.orders import Order
 from fillgate.domain.universe import Universe
 from fillgate.domain.values import Clock, IdGenerator
+from fillgate.engine import admission
 from fillgate.engine.fold import Applied, State, SymbolState, fold
-from fillgate.engine.guard import guard
 from fillgate.engine.held import HeldOrders
 from fillgate.engine.marks import Marks
-from fillgate.engine.validation import check_precision, check_replace, check_submit, command_of
+from fillgate.engine.validation import check_replace, check_submit, command_of
 from fillgate.journal.journal import Journal
-from fillgate.marketdata.quotes import FEED, Quote, mid
+from fillgate.marketdata.quotes import FEED, Quote
 from fillgate.risk.checks import RiskChecks
 from fillgate.risk.trading_state import TradingState
 from fillgate.sessions.market import Sessions
@@ -226,67 +223,15 @@ class Engine:
             return SubmitResult(self._orders[existing], True)
         check_submit(cmd, self.universe.accounts, self.universe.symbols, self.clock.now_ns())
         try:
-            blocked = self.blocked.get(cmd.account)
-            if blocked is not None:
-                raise FailedPrecondition(
-                    "VENUE_NOT_RECONCILED",
-                    f"account {cmd.account} takes no new orders until its venue "
-                    f"reconciles: {blocked}",
-                    {"account": cmd.account},
-                )
-            trading = getattr(self.venues[cmd.account], "trading", None)
-            if trading is not None and not trading(cmd.symbol):
-                raise FailedPrecondition(
-                    "SYMBOL_NOT_TRADING",
-                    f"the venue of account {cmd.account} halts {cmd.symbol}: no new orders",
-                    {"account": cmd.account, "symbol": cmd.symbol},
-                )
-            release_ns = 0
-            if self.sessions is not None:
-                release_ns = self.sessions.check_order(
-                    cmd.symbol, cmd.type, cmd.time_in_force, cmd.extended_hours, self.clock.now_ns()
-                )
+            release_ns = admission.release_time(self, cmd)
             if release_ns:
                 return SubmitResult(self.held.queue(cmd, release_ns), False)  # risk: at the open
-            guard(
-                self.state,
-                self.risk,
-                account=cmd.account,
-                symbol=cmd.symbol,
-                strategy=cmd.strategy_id,
-                side=cmd.side,
-                quantity=cmd.quantity,
-                reduce_only=cmd.reduce_only,
-                limit_price=cmd.limit_price,
-                stop_price=cmd.stop_price,
-                bypass_halt=bypass_halt,
-                list_id=list_of(cmd.tags) if cmd.reduce_only and cmd.tags else "",
-            )
+            admission.guard_new(self, cmd, bypass_halt)
         except (FailedPrecondition, ResourceExhausted) as exc:
-            log.info(
-                "event=order_denied account=%s symbol=%s side=%s quantity=%s "
-                "client_order_id=%r strategy=%r reason=%s detail=%r",
-                cmd.account,
-                cmd.symbol,
-                cmd.side.name,
-                cmd.quantity,
-                cmd.client_order_id,
-                cmd.strategy_id,
-                exc.reason,
-                exc.message,
-            )
-            self.emit(
-                ev.OrderDenied(
-                    command=cmd,
-                    reason=exc.reason,
-                    message=exc.message,
-                    metadata=tuple(sorted(exc.metadata.items())),
-                    ts_ns=self.clock.now_ns(),
-                )
-            )
+            admission.deny(self, cmd, exc)
             raise
         now = self.clock.now_ns()
-        order = self._new_order(cmd, now)
+        order = admission.new_order(self, cmd, now)
         self._apply(ev.OrderAccepted(order_id=order.order_id, ts_ns=now, order=order, by=cmd.by))
         venue = self.venues[cmd.account]
         try:
@@ -294,49 +239,6 @@ class Engine:
         except FillgateError as exc:
             self._reject(order.order_id, exc.message)
         return SubmitResult(self._orders[order.order_id], False)
-
-    def _new_order(self, cmd: SubmitOrder, now: int, **extra: Any) -> Order:
-        return Order(
-            order_id=self.ids.order_id(),
-            client_order_id=cmd.client_order_id,
-            account=cmd.account,
-            symbol=cmd.symbol,
-            side=cmd.side,
-            type=cmd.type,
-            time_in_force=cmd.time_in_force,
-            quantity=cmd.quantity,
-            limit_price=cmd.limit_price,
-            stop_price=cmd.stop_price,
-            strategy_id=cmd.strategy_id,
-            tags=cmd.tags,
-            reduce_only=cmd.reduce_only,
-            extended_hours=cmd.extended_hours,
-            venue=self.universe.accounts[cmd.account],
-            created_ns=now,
-            updated_ns=now,
-            arrival_price=self._arrival_price(cmd.symbol),
-            expire_time_ns=cmd.expire_time_ns,
-            expire_after_ns=cmd.expire_after_ns,
-            **extra,
-        )
-
-    def _guard_order(self, order: Order, quantity: Decimal | None = None, **terms: Any) -> None:
-        """The halt guard and risk for ``order`` (with new terms, for a replace)."""
-        guard(
-            self.state,
-            self.risk,
-            account=order.account,
-            symbol=order.symbol,
-            strategy=order.strategy_id,
-            side=order.side,
-            quantity=order.quantity if quantity is None else quantity,
-            reduce_only=order.reduce_only,
-            limit_price=terms.get("limit_price", order.limit_price),
-            stop_price=terms.get("stop_price", order.stop_price),
-            exclude=order.order_id,
-            # A bracket member is not counted against its own siblings (see guard.py).
-            list_id=list_of(order.tags) if order.reduce_only and order.tags else "",
-        )
 
     async def cancel(self, cmd: CancelOrder) -> Order:
         """Ask the venue to cancel; canceling a canceled order returns it unchanged.
@@ -353,15 +255,7 @@ class Engine:
         if order.state in (OrderState.CANCELED, OrderState.PENDING_CANCEL):
             return order
         if order.state is OrderState.QUEUED:  # only fillgate holds it: canceled at once
-            now = self.clock.now_ns()
-            self._apply(ev.OrderCancelRequested(order_id=order.order_id, ts_ns=now, by=cmd.by))
-            return self._apply(
-                ev.OrderCanceled(
-                    order_id=order.order_id,
-                    ts_ns=self.clock.now_ns(),
-                    reason="canceled while queued",
-                )
-            )
+            return self.held.cancel(order, cmd.by)
         if order.state.is_terminal:
             raise FailedPrecondition(
                 "ORDER_NOT_OPEN",
@@ -391,29 +285,7 @@ class Engine:
         order = self.resolve(cmd.ref)
         check_replace(cmd, order, self.universe.symbols[order.symbol])
         if order.state is OrderState.QUEUED:  # new terms at once; risk judges them at release
-            now = self.clock.now_ns()
-            quantity = order.quantity if cmd.quantity is None else cmd.quantity
-            limit = order.limit_price if cmd.limit_price is None else cmd.limit_price
-            stop = order.stop_price if cmd.stop_price is None else cmd.stop_price
-            self._apply(
-                ev.OrderReplaceRequested(
-                    order_id=order.order_id,
-                    ts_ns=now,
-                    quantity=quantity,
-                    limit_price=limit,
-                    stop_price=stop,
-                    by=cmd.by,
-                )
-            )
-            return self._apply(
-                ev.OrderReplaced(
-                    order_id=order.order_id,
-                    ts_ns=now,
-                    quantity=quantity,
-                    limit_price=limit,
-                    stop_price=stop,
-                )
-            )
+            return self.held.replace(order, cmd)
         if order.state not in _WORKING:
             raise FailedPrecondition(
                 "ORDER_NOT_REPLACEABLE",
@@ -435,8 +307,8 @@ class Engine:
         if (limit, stop) != (order.limit_price, order.stop_price) or quantity > order.quantity:
             # Only a pure size cut is always allowed; anything else is judged like a
             # new order for the remaining quantity, so a replace cannot dodge a halt.
-            self._guard_order(
-                order, quantity - order.filled_quantity, limit_price=limit, stop_price=stop
+            admission.guard_order(
+                self, order, quantity - order.filled_quantity, limit_price=limit, stop_price=stop
             )
         self._apply(
             ev.OrderReplaceRequested(
@@ -530,63 +402,25 @@ class Engine:
             watcher.on_order(order, event)
         return order
 
-    # -- reference prices ---------------------------------------------------
+    # -- reference prices, quotes and marks (engine/marks.py) -----------------
 
     def symbol(self, name: str) -> SymbolState:
-        state = self.state.prices.get(name)
-        if state is None:
-            raise NotFound("SYMBOL_NOT_FOUND", f"unknown symbol {name!r}", {"symbol": name})
-        return state
+        return self.marks.symbol(name)
 
     def symbols(self) -> list[SymbolState]:
-        return [self.state.prices[n] for n in sorted(self.state.prices)]
+        return self.marks.symbols()
 
     def set_reference_price(self, cmd: SetReferencePrice) -> SymbolState:
-        """Move a reference price: re-mark positions, then let price-driven venues match."""
-        v = Violations()
-        sym = self.universe.symbols.get(cmd.symbol)
-        if sym is None:
-            v.add("symbol", f"unknown symbol {cmd.symbol!r}")
-        else:
-            check_precision(v, "price", cmd.price, sym.price_precision, sym.name)
-        v.raise_if_any()
-        # A mark kept aside is older than this price: a replay must not meet it after.
-        self.marks.unjournaled.pop(cmd.symbol, None)
-        # Journaled before the fills it causes, so a replay meets them in the same order.
-        self.emit(
-            ev.ReferencePriceMoved(
-                symbol=cmd.symbol, price=cmd.price, ts_ns=self.clock.now_ns(), by=cmd.by
-            )
-        )
-        if self.risk is not None:
-            self.risk.on_mark(cmd.symbol, cmd.price)
-        for venue in self.adapters():
-            hook = getattr(venue, "on_reference_price", None)
-            if hook is not None:
-                hook(cmd.symbol, cmd.price)
-        for watcher in self.watchers:
-            watcher.on_mark(cmd.symbol, cmd.price)
-        return self.state.prices[cmd.symbol]
-
-    # -- quotes and marks -------------------------------------------------------
+        """Move a reference price (see :meth:`fillgate.engine.marks.Marks.set_reference_price`)."""
+        return self.marks.set_reference_price(cmd)
 
     def mark(self, symbol: str) -> Quote:
         """The symbol's current quote: its mark, bid/ask/last, source and time."""
-        quote = self.state.quotes.quote(symbol)
-        if quote is None:
-            raise NotFound("SYMBOL_NOT_FOUND", f"unknown symbol {symbol!r}", {"symbol": symbol})
-        return quote
+        return self.marks.quote(symbol)
 
     def quotes(self) -> tuple[Quote, ...]:
         """Every symbol's quote: an immutable snapshot."""
-        return self.state.quotes.quotes()
-
-    def _arrival_price(self, symbol: str) -> Decimal | None:
-        """The mid when the order is accepted (the mark when there is no bid and ask)."""
-        q = self.state.quotes.quote(symbol)
-        if q is None:
-            return None
-        return mid(q.bid, q.ask) if q.bid is not None and q.ask is not None else q.mark
+        return self.marks.quotes()
 
     def on_quote(
         self,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fillgate.contingent.bracket import LIST
+from fillgate.contingent.spec import LIST
 from fillgate.domain.enums import Side
 from fillgate.domain.errors import FailedPrecondition
 from fillgate.domain.values import ZERO, exact_add, fmt

@@ -5,7 +5,8 @@ next open) but no venue knows it, and risk has not judged it yet: at its
 release time it passes the halt guard and the pre-trade checks like a new
 order, then ``OrderReleased`` moves it to PENDING_NEW and it goes to its
 venue; a denial rejects it with the denial's reason. Cancel and replace of a
-queued order complete at once (``Engine.cancel``/``replace``).
+queued order complete at once (:meth:`HeldOrders.cancel`/:meth:`~HeldOrders.replace`,
+from ``Engine.cancel``/``replace``).
 
 The queue is the journal: a restart replays the queued orders, and
 :meth:`HeldOrders.arm` (called from ``Engine.start``) schedules their
@@ -22,10 +23,11 @@ import logging
 from typing import TYPE_CHECKING
 
 from fillgate.domain import events as ev
-from fillgate.domain.commands import SubmitOrder
+from fillgate.domain.commands import ReplaceOrder, SubmitOrder
 from fillgate.domain.enums import OrderState
 from fillgate.domain.errors import FailedPrecondition, FillgateError, ResourceExhausted
 from fillgate.domain.orders import Order
+from fillgate.engine import admission
 
 if TYPE_CHECKING:
     from fillgate.engine.engine import Engine
@@ -89,10 +91,50 @@ class HeldOrders:
         """Accept ``cmd`` as a queued order, held here until ``release_ns``."""
         engine = self._engine
         now = engine.clock.now_ns()
-        order = engine._new_order(cmd, now, state=QUEUED, release_ns=release_ns)
+        order = admission.new_order(engine, cmd, now, state=QUEUED, release_ns=release_ns)
         engine._apply(ev.OrderQueued(order_id=order.order_id, ts_ns=now, order=order, by=cmd.by))
         self.arm()
         return engine._orders[order.order_id]
+
+    def cancel(self, order: Order, by: str) -> Order:
+        """Cancel a queued order at once: only fillgate holds it."""
+        engine = self._engine
+        now = engine.clock.now_ns()
+        engine._apply(ev.OrderCancelRequested(order_id=order.order_id, ts_ns=now, by=by))
+        return engine._apply(
+            ev.OrderCanceled(
+                order_id=order.order_id,
+                ts_ns=engine.clock.now_ns(),
+                reason="canceled while queued",
+            )
+        )
+
+    def replace(self, order: Order, cmd: ReplaceOrder) -> Order:
+        """Give a queued order new terms at once; risk judges them at its release."""
+        engine = self._engine
+        now = engine.clock.now_ns()
+        quantity = order.quantity if cmd.quantity is None else cmd.quantity
+        limit = order.limit_price if cmd.limit_price is None else cmd.limit_price
+        stop = order.stop_price if cmd.stop_price is None else cmd.stop_price
+        engine._apply(
+            ev.OrderReplaceRequested(
+                order_id=order.order_id,
+                ts_ns=now,
+                quantity=quantity,
+                limit_price=limit,
+                stop_price=stop,
+                by=cmd.by,
+            )
+        )
+        return engine._apply(
+            ev.OrderReplaced(
+                order_id=order.order_id,
+                ts_ns=now,
+                quantity=quantity,
+                limit_price=limit,
+                stop_price=stop,
+            )
+        )
 
     async def release(self, order_id: str) -> int:
         """Send a queued order to its venue if the halt guard and risk pass it; return 1 if so.
@@ -104,7 +146,7 @@ class HeldOrders:
         if order.state is not QUEUED:
             return 0
         try:
-            engine._guard_order(order)
+            admission.guard_order(engine, order)
         except (FailedPrecondition, ResourceExhausted) as exc:
             engine._reject(order_id, f"{exc.reason}: {exc.message}")
             return 0

@@ -1,4 +1,7 @@
-"""Live quotes in, marks out: what the engine does with a quote.
+"""Reference prices and live quotes in, marks out: what the engine does with a price.
+
+A reference price (``SetReferencePrice``, ``fillgate price``) is journaled
+(``ReferencePriceMoved``) before the fills it causes at price-driven venues.
 
 A quote is folded (``QuoteUpdated``) into the quote book and never journaled:
 a tick log is not the journal's job. What rebuilding P&L exactly after a
@@ -20,16 +23,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from fillgate.domain import events as ev
-from fillgate.domain.errors import Violations
-from fillgate.engine.fold import fold
-from fillgate.marketdata.quotes import FEED, Quote
+from fillgate.domain.commands import SetReferencePrice
+from fillgate.domain.errors import NotFound, Violations
+from fillgate.engine.fold import SymbolState, fold
+from fillgate.engine.validation import check_precision
+from fillgate.marketdata.quotes import FEED, Quote, mid
 
 if TYPE_CHECKING:
     from fillgate.engine.engine import Engine
 
 
 class Marks:
-    """Applies live quotes for one engine, on its single writer."""
+    """Applies reference prices and live quotes for one engine, on its single writer."""
 
     __slots__ = ("_engine", "unjournaled")
 
@@ -37,6 +42,66 @@ class Marks:
         self._engine = engine
         #: Per symbol, a mark applied but not yet journaled (nobody held the symbol).
         self.unjournaled: dict[str, ev.MarkMoved] = {}
+
+    # -- reference prices ---------------------------------------------------
+
+    def symbol(self, name: str) -> SymbolState:
+        state = self._engine.state.prices.get(name)
+        if state is None:
+            raise NotFound("SYMBOL_NOT_FOUND", f"unknown symbol {name!r}", {"symbol": name})
+        return state
+
+    def symbols(self) -> list[SymbolState]:
+        prices = self._engine.state.prices
+        return [prices[n] for n in sorted(prices)]
+
+    def set_reference_price(self, cmd: SetReferencePrice) -> SymbolState:
+        """Move a reference price: re-mark positions, then let price-driven venues match."""
+        engine = self._engine
+        v = Violations()
+        sym = engine.universe.symbols.get(cmd.symbol)
+        if sym is None:
+            v.add("symbol", f"unknown symbol {cmd.symbol!r}")
+        else:
+            check_precision(v, "price", cmd.price, sym.price_precision, sym.name)
+        v.raise_if_any()
+        # A mark kept aside is older than this price: a replay must not meet it after.
+        self.unjournaled.pop(cmd.symbol, None)
+        # Journaled before the fills it causes, so a replay meets them in the same order.
+        engine.emit(
+            ev.ReferencePriceMoved(
+                symbol=cmd.symbol, price=cmd.price, ts_ns=engine.clock.now_ns(), by=cmd.by
+            )
+        )
+        if engine.risk is not None:
+            engine.risk.on_mark(cmd.symbol, cmd.price)
+        for venue in engine.adapters():
+            hook = getattr(venue, "on_reference_price", None)
+            if hook is not None:
+                hook(cmd.symbol, cmd.price)
+        for watcher in engine.watchers:
+            watcher.on_mark(cmd.symbol, cmd.price)
+        return engine.state.prices[cmd.symbol]
+
+    # -- quotes and marks -------------------------------------------------------
+
+    def quote(self, symbol: str) -> Quote:
+        """The symbol's current quote: its mark, bid/ask/last, source and time."""
+        quote = self._engine.state.quotes.quote(symbol)
+        if quote is None:
+            raise NotFound("SYMBOL_NOT_FOUND", f"unknown symbol {symbol!r}", {"symbol": symbol})
+        return quote
+
+    def quotes(self) -> tuple[Quote, ...]:
+        """Every symbol's quote: an immutable snapshot."""
+        return self._engine.state.quotes.quotes()
+
+    def arrival_price(self, symbol: str) -> Decimal | None:
+        """The mid when the order is accepted (the mark when there is no bid and ask)."""
+        q = self._engine.state.quotes.quote(symbol)
+        if q is None:
+            return None
+        return mid(q.bid, q.ask) if q.bid is not None and q.ask is not None else q.mark
 
     def on_quote(
         self,

@@ -24,7 +24,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 
-from fillgate.contingent.bracket import (
+from fillgate.contingent.bracket import Submit
+from fillgate.contingent.order_list import Leg
+from fillgate.contingent.spec import (
     NATIVE,
     ON_TRADE,
     STOP_ROLE,
@@ -32,10 +34,8 @@ from fillgate.contingent.bracket import (
     WITH_ENTRY_NATIVE,
     BracketSpec,
     ExitKind,
-    Submit,
     role_of,
 )
-from fillgate.contingent.order_list import Leg
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.contingent.settings import ContingentConfig
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.domain import events as ev
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderType

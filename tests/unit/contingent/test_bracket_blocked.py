@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain.enums import OrderState, OrderType
 
 SPEC = BracketSpec(

@@ -6,19 +6,16 @@ from decimal import Decimal as D
 
 from plan_orders import order as _order
 
-from fillgate.contingent.bracket import (
+from fillgate.contingent.bracket import Cancel, Resize, Submit, plan
+from fillgate.contingent.spec import (
     BASIS,
     LIST,
     NATIVE,
     ROLE,
     BracketSpec,
-    Cancel,
     Exit,
     ExitKind,
-    Resize,
-    Submit,
     TakeProfit,
-    plan,
 )
 from fillgate.domain.enums import OrderState, OrderType, Side
 from fillgate.domain.orders import Order

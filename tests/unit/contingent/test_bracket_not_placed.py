@@ -8,7 +8,8 @@ from decimal import Decimal as D
 
 from plan_orders import order as _order
 
-from fillgate.contingent.bracket import (
+from fillgate.contingent.bracket import Submit, plan
+from fillgate.contingent.spec import (
     BASIS,
     LIST,
     NATIVE,
@@ -16,9 +17,7 @@ from fillgate.contingent.bracket import (
     BracketSpec,
     Exit,
     ExitKind,
-    Submit,
     TakeProfit,
-    plan,
 )
 from fillgate.domain.enums import OrderState, OrderType, Side
 from fillgate.domain.orders import Order

@@ -4,18 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from fillgate.contingent.bracket import (
-    BASIS,
-    LIST,
-    ROLE,
-    BracketSpec,
-    Cancel,
-    Exit,
-    ExitKind,
-    Submit,
-    TakeProfit,
-    plan,
-)
+from fillgate.contingent.bracket import Cancel, Submit, plan
+from fillgate.contingent.spec import BASIS, LIST, ROLE, BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order

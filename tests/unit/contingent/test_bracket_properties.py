@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from fillgate.app import build
 from fillgate.config import config_from_dict
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain.commands import SetReferencePrice, SubmitOrder
 from fillgate.domain.enums import OrderType, Side, TimeInForce
 from fillgate.domain.values import ManualClock

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal as D
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.enums import OrderState, OrderType
 

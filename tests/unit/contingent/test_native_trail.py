@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 from plan_orders import order as _order
 
-from fillgate.contingent.bracket import (
+from fillgate.contingent.bracket import Submit, Trail, plan
+from fillgate.contingent.spec import (
     BASIS,
     LIST,
     ROLE,
@@ -15,10 +16,7 @@ from fillgate.contingent.bracket import (
     BracketSpec,
     Exit,
     ExitKind,
-    Submit,
     TakeProfit,
-    Trail,
-    plan,
 )
 from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.enums import OrderState, OrderType, Side

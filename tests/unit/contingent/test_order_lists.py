@@ -6,8 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from fillgate.contingent.bracket import role_of
 from fillgate.contingent.order_list import Leg
+from fillgate.contingent.spec import role_of
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.errors import InvalidArgument
 

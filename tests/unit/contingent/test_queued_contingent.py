@@ -7,7 +7,7 @@ from typing import Any
 
 from fillgate.app import build
 from fillgate.config import config_from_dict
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.values import ManualClock

@@ -9,7 +9,7 @@ import pytest
 
 from fillgate.app import build
 from fillgate.config import ConfigError, config_from_dict
-from fillgate.contingent.bracket import role_of
+from fillgate.contingent.spec import role_of
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.errors import FailedPrecondition

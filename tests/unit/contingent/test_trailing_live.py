@@ -7,7 +7,7 @@ from pathlib import Path
 
 from trailing_helpers import ENTRY, start, stop, stop_loss
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, role_of
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, role_of
 from fillgate.domain.commands import SetReferencePrice
 from fillgate.marketdata.quotes import VENUE
 

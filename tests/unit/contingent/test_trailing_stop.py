@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, TakeProfit, role_of
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain.enums import OrderState, Side
 from fillgate.domain.errors import InvalidArgument
 

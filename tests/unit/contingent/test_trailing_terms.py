@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from trailing_helpers import ENTRY, start, stop, stop_loss
 
-from fillgate.contingent.bracket import BracketSpec, Exit, ExitKind, spec_of
+from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, spec_of
 from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.commands import SetReferencePrice
 from fillgate.domain.enums import OrderState, OrderType, Side

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from fillgate.contingent.bracket import (
+from fillgate.contingent.bracket import Cancel, Submit, plan
+from fillgate.contingent.spec import (
     BASIS,
     LIST,
     NATIVE,
     ROLE,
     WITH_ENTRY_NATIVE,
     BracketSpec,
-    Cancel,
     Exit,
     ExitKind,
-    Submit,
     TakeProfit,
-    plan,
 )
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce

@@ -8,7 +8,7 @@ from typing import Any
 
 from fillgate.app import build
 from fillgate.config import config_from_dict
-from fillgate.contingent.bracket import role_of
+from fillgate.contingent.spec import role_of
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderType, Side, TimeInForce
 from fillgate.domain.values import ManualClock

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 from types import SimpleNamespace
 
-from fillgate.contingent.bracket import (
+from fillgate.contingent.spec import (
     LIST,
     NATIVE,
     ROLE,

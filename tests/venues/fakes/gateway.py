@@ -17,7 +17,7 @@ import pytest
 
 from fillgate.app.assembly import Components, build, open_journal
 from fillgate.config import config_from_dict
-from fillgate.contingent.bracket import role_of
+from fillgate.contingent.spec import role_of
 from fillgate.domain.enums import OrderState
 from fillgate.domain.orders import Order
 from fillgate.engine.recovery import rebuild

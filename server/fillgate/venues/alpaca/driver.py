@@ -17,46 +17,32 @@ goes out through the client's generic ``patch`` with the same body.
 Fills arrive only on the stream (``execution_id``) and from the FILL account
 activities; an order answer carries no executions, only ``filled_qty``.
 
-Quotes come from Alpaca's market data API, not the trading API: the latest
-quote over REST (:mod:`.quotes`, on the same REST thread, same one-attempt
-and timeout rules) and the quotes websocket (:mod:`.data_stream`). Which
-symbols are crypto is known from their assets' ``class`` once opened.
+Quotes come from Alpaca's market data API, not the trading API (:mod:`.market_data`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 from typing import Any, TypeVar
 
-from fillgate.domain.enums import OrderType, Side, TimeInForce
+from fillgate.domain.enums import OrderType, TimeInForce
 from fillgate.domain.market_days import MarketClock, MarketDay
 from fillgate.domain.values import Clock
-from fillgate.venues.alpaca import bracket, data_stream, quotes, translate
+from fillgate.venues.alpaca import bracket, order_requests, translate
 from fillgate.venues.alpaca.errors import classify
 from fillgate.venues.alpaca.market_clock import market_clock, market_days
+from fillgate.venues.alpaca.market_data import MarketData
 from fillgate.venues.alpaca.rest import one_attempt
 from fillgate.venues.alpaca.sdk import (
-    AlpacaTimeInForce,
     GetCalendarRequest,
     GetOrdersRequest,
-    LimitOrderRequest,
-    MarketOrderRequest,
-    OrderClass,
-    OrderSide,
     QueryOrderStatus,
     ReplaceOrderRequest,
-    StopLimitOrderRequest,
-    StopLossRequest,
-    StopOrderRequest,
-    TakeProfitRequest,
     TradingClient,
-    TrailingStopOrderRequest,
 )
 from fillgate.venues.alpaca.settings import RULES
 from fillgate.venues.alpaca.stream import StreamRun
@@ -90,20 +76,6 @@ ACTIVITIES_PAGE = 100
 MAX_ACTIVITY_PAGES = 50
 #: Pause before starting a fresh TradingStream after the SDK's task died.
 RESTART_DELAY_S = 0.5
-
-_SIDES = {Side.BUY: OrderSide.BUY, Side.SELL: OrderSide.SELL}
-_TIME_IN_FORCE = {
-    TimeInForce.GTC: AlpacaTimeInForce.GTC,
-    TimeInForce.IOC: AlpacaTimeInForce.IOC,
-    TimeInForce.FOK: AlpacaTimeInForce.FOK,
-    TimeInForce.DAY: AlpacaTimeInForce.DAY,
-}
-_ORDER_MODELS: Mapping[OrderType, Any] = {
-    OrderType.MARKET: MarketOrderRequest,
-    OrderType.LIMIT: LimitOrderRequest,
-    OrderType.STOP: StopOrderRequest,
-    OrderType.STOP_LIMIT: StopLimitOrderRequest,
-}
 
 
 class AlpacaDriver:
@@ -141,15 +113,20 @@ class AlpacaDriver:
             raw_data=True,
             url_override=settings.api_url or None,
         )
-        self._data = quotes.DataClients(
-            credentials.key.reveal(), credentials.secret.reveal(), settings.data_url
-        )
-        for client in (self._client, *self._data.clients):
-            one_attempt(client, settings.timeout_s)
         #: Our symbols whose asset class is crypto (known once opened).
         self._crypto: set[str] = set()
+        self._market_data = MarketData(
+            settings,
+            credentials,
+            self._symbols,
+            caller=self._caller,
+            is_crypto=self._is_crypto,
+            closed=self._is_closed,
+            restart_delay_s=RESTART_DELAY_S,
+        )
+        for client in (self._client, *self._market_data.clients):
+            one_attempt(client, settings.timeout_s)
         self._runs: set[StreamRun] = set()
-        self._quote_runs: set[data_stream.QuoteRun] = set()
         self._generation = 0
         self._closed = False
 
@@ -203,10 +180,9 @@ class AlpacaDriver:
         self._closed = True
         for run in list(self._runs):
             await run.stop()
-        for quote_run in list(self._quote_runs):
-            await quote_run.stop()
+        await self._market_data.stop()
         try:
-            for client in (self._client, *self._data.clients):
+            for client in (self._client, *self._market_data.clients):
                 await self._call(client._session.close)
         except Exception as exc:  # closing is best effort
             log.debug("alpaca session close failed: %s", type(exc).__name__)
@@ -219,8 +195,7 @@ class AlpacaDriver:
     ) -> bool:
         """A fixed stop and a take-profit price ride on a DAY/GTC market or limit equity
         entry as one ``order_class=bracket`` order (see :mod:`.bracket`)."""
-        crypto = symbol in self._crypto or "/" in self._symbols.venue(symbol)
-        return bracket.fits(crypto, entry_type, tif, exits)
+        return bracket.fits(self._is_crypto(symbol), entry_type, tif, exits)
 
     async def entry_leg(self, member: PlaceRequest, parent_client_id: str) -> VenueOrder | None:
         """The leg of the bracket order ``parent_client_id`` that ``member`` binds to; None
@@ -240,42 +215,10 @@ class AlpacaDriver:
         return leg
 
     async def place(self, request: PlaceRequest) -> VenueReport:
-        if request.trail_amount is not None or request.trail_percent is not None:
-            order_request: Any = TrailingStopOrderRequest(**self._trail_fields(request))
-        elif request.protection is not None:  # the entry of a bracket: its exits ride on it
-            fields = self._fields(request) | bracket.fields(request.protection, _to_float)
-            order_request = _ORDER_MODELS[request.type](**fields)
-        else:
-            order_request = _ORDER_MODELS[request.type](**self._fields(request))
+        """POST /v2/orders (the model: :func:`.order_requests.place_model`)."""
+        order_request = order_requests.place_model(request, self._symbols)
         raw = await self._call(self._client.submit_order, order_request)
         return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
-
-    def _fields(self, request: PlaceRequest) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "symbol": self._symbols.venue(request.symbol),
-            "qty": _to_float("quantity", request.quantity),
-            "side": _SIDES[request.side],
-            "time_in_force": _TIME_IN_FORCE[request.time_in_force],
-            "client_order_id": request.client_id,
-        }
-        if request.type.needs_limit and request.limit_price is not None:
-            fields["limit_price"] = _to_float("limit price", request.limit_price)
-        if request.type.needs_stop and request.stop_price is not None:
-            fields["stop_price"] = _to_float("stop price", request.stop_price)
-        if request.extended_hours:  # fillgate checked Alpaca's rule: LIMIT + DAY
-            fields["extended_hours"] = True
-        return fields
-
-    def _trail_fields(self, request: PlaceRequest) -> dict[str, Any]:
-        """A trailing stop's fields: Alpaca sets its stop from the price now (hwm)."""
-        fields = self._fields(request)
-        fields.pop("stop_price", None)
-        if request.trail_amount is not None:
-            fields["trail_price"] = _to_float("trail price", request.trail_amount)
-        else:
-            assert request.trail_percent is not None
-            fields["trail_percent"] = _to_float("trail percent", request.trail_percent)
-        return fields
 
     async def place_oco(
         self, take_profit: PlaceRequest, stop: PlaceRequest
@@ -286,13 +229,7 @@ class AlpacaDriver:
         venue order id, a client id Alpaca makes up). Returns the parent's report
         and the stop leg (None when the answer lists no leg).
         """
-        assert take_profit.limit_price is not None and stop.stop_price is not None
-        tp = TakeProfitRequest(limit_price=_to_float("limit price", take_profit.limit_price))
-        sl = StopLossRequest(stop_price=_to_float("stop price", stop.stop_price))
-        fields = self._fields(take_profit)
-        model = LimitOrderRequest(
-            **fields, order_class=OrderClass.OCO, take_profit=tp, stop_loss=sl
-        )
+        model = order_requests.oco_model(take_profit, stop, self._symbols)
         raw = translate.mapping(await self._call(self._client.submit_order, model))
         leg = translate.oco_leg(raw, self._symbols)
         return VenueReport(order=translate.order(raw, self._symbols)), leg
@@ -320,21 +257,14 @@ class AlpacaDriver:
 
     async def replace(self, ref: VenueRef, request: PlaceRequest) -> VenueReport:
         venue_id = ref.venue_order_id or await self._venue_id(ref)
-        fields: dict[str, Any] = {"client_order_id": request.client_id}
-        if request.type.needs_limit and request.limit_price is not None:
-            fields["limit_price"] = _to_float("limit price", request.limit_price)
-        trail = request.trail_amount if request.trail_amount is not None else request.trail_percent
-        if trail is not None:  # a trailing stop keeps trailing: its trail, never a stop price
-            fields["trail"] = _to_float("trail", trail)
-        elif request.type.needs_stop and request.stop_price is not None:
-            fields["stop_price"] = _to_float("stop price", request.stop_price)
+        fields = order_requests.replace_fields(request)
         quantity = request.quantity
         if quantity == quantity.to_integral_value():
             model = ReplaceOrderRequest(qty=int(quantity), **fields)
             raw = await self._call(self._client.replace_order_by_id, venue_id, model)
         else:
             body = ReplaceOrderRequest(**fields).to_request_fields()
-            body["qty"] = _to_float("quantity", quantity)
+            body["qty"] = order_requests.to_float("quantity", quantity)
             raw = await self._call(self._client.patch, f"/orders/{venue_id}", body)
         return VenueReport(order=translate.order(translate.mapping(raw), self._symbols))
 
@@ -397,65 +327,25 @@ class AlpacaDriver:
     async def fetch_balances(self) -> list[VenueBalance]:
         """The account's cash; ``available`` is Alpaca's buying power (margin included)."""
         raw = translate.mapping(await self._call(self._client.get_account))
-        try:
-            return [
-                VenueBalance(
-                    asset=str(raw.get("currency") or "USD"),
-                    total=translate.decimal(raw["cash"]),
-                    available=translate.decimal(raw["buying_power"]),
-                )
-            ]
-        except KeyError as exc:
-            raise translate.MalformedAnswer(f"account without {exc}") from None
+        return [translate.balance(raw)]
 
     async def fetch_account(self) -> VenueAccount:
         """``/v2/account``: cash, equity, buying power and initial margin."""
         raw = translate.mapping(await self._call(self._client.get_account))
-        try:
-            return VenueAccount(
-                currency=str(raw.get("currency") or "USD"),
-                cash=translate.decimal(raw["cash"]),
-                equity=translate.decimal(raw["equity"]),
-                buying_power=translate.decimal(raw["buying_power"]),
-                margin_used=translate.decimal(raw.get("initial_margin") or "0"),
-            )
-        except KeyError as exc:
-            raise translate.MalformedAnswer(f"account without {exc}") from None
+        return translate.account_values(raw)
 
     # -- quotes ----------------------------------------------------------------
 
-    def _split(self, symbols: list[str]) -> tuple[dict[str, str], dict[str, str]]:
-        """(equities, crypto) of ``symbols`` as venue symbol -> ours."""
-        stocks: dict[str, str] = {}
-        crypto: dict[str, str] = {}
-        for ours in symbols:
-            venue = self._symbols.venue(ours)
-            is_crypto = ours in self._crypto or "/" in venue
-            (crypto if is_crypto else stocks)[venue] = ours
-        return stocks, crypto
-
     async def fetch_quotes(self, symbols: list[str]) -> list[VenueQuote]:
-        """The latest quotes of ``symbols`` (equities and crypto from their own endpoints)."""
-        stocks, crypto = self._split(symbols)
-        answer = await self._call(self._data.latest, list(stocks), list(crypto))
-        return quotes.latest_quotes(answer, {**stocks, **crypto}, self._symbols)
+        """The latest quotes of ``symbols`` (see :mod:`.market_data`)."""
+        return await self._market_data.fetch_quotes(symbols)
 
     def quote_stream(self, symbols: list[str]) -> AsyncIterator[VenueQuote | StreamStatus]:
-        """Quotes from Alpaca's data websocket(s) (see :mod:`.data_stream`), reconnecting."""
-        stocks, crypto = self._split(symbols)
-        make_run = functools.partial(
-            data_stream.QuoteRun,
-            key=self._credentials.key.reveal(),
-            secret=self._credentials.secret.reveal(),
-            url=self.settings.data_stream_url,
-            stocks=list(stocks),
-            crypto=list(crypto),
-            backoff_s=self.settings.backoff_base_s,
-        )
-        wanted = {**stocks, **crypto}
-        return data_stream.quote_stream(
-            make_run, self._quote_runs, self._is_closed, wanted, self.secrets, RESTART_DELAY_S
-        )
+        """Quotes from Alpaca's data websocket(s) (see :mod:`.market_data`), reconnecting."""
+        return self._market_data.quote_stream(symbols)
+
+    def _is_crypto(self, ours: str) -> bool:
+        return ours in self._crypto or "/" in self._symbols.venue(ours)
 
     def _is_closed(self) -> bool:
         return self._closed
@@ -506,16 +396,3 @@ class AlpacaDriver:
         except translate.MalformedAnswer as exc:
             log.warning("alpaca trade update skipped: %s", redact(str(exc), self.secrets))
             return None
-
-
-def _to_float(what: str, value: Decimal) -> float:
-    """The float alpaca-py will send; refuse (REJECTED, nothing sent) when it is not exact."""
-    try:
-        return translate.to_float(value)
-    except ValueError:
-        raise VenueFailure(
-            ErrorKind.REJECTED,
-            f"{what} {value} has more than {translate.FLOAT_DIGITS} significant digits "
-            "and would be altered by alpaca-py's float",
-            code="precision",
-        ) from None

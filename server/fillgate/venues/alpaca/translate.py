@@ -21,6 +21,8 @@ from fillgate.domain.enums import Side
 from fillgate.domain.values import ZERO
 from fillgate.venues.types import (
     Instrument,
+    VenueAccount,
+    VenueBalance,
     VenueFill,
     VenueOrder,
     VenuePosition,
@@ -298,3 +300,29 @@ def instrument(ours: str, raw: Raw) -> Instrument:
         )
     except (KeyError, TypeError) as exc:
         raise MalformedAnswer(f"asset without {exc}") from None
+
+
+def balance(raw: Raw) -> VenueBalance:
+    """The account's cash from ``/v2/account``; ``available`` is the buying power."""
+    try:
+        return VenueBalance(
+            asset=str(raw.get("currency") or "USD"),
+            total=decimal(raw["cash"]),
+            available=decimal(raw["buying_power"]),
+        )
+    except KeyError as exc:
+        raise MalformedAnswer(f"account without {exc}") from None
+
+
+def account_values(raw: Raw) -> VenueAccount:
+    """``/v2/account``: cash, equity, buying power and initial margin."""
+    try:
+        return VenueAccount(
+            currency=str(raw.get("currency") or "USD"),
+            cash=decimal(raw["cash"]),
+            equity=decimal(raw["equity"]),
+            buying_power=decimal(raw["buying_power"]),
+            margin_used=decimal(raw.get("initial_margin") or "0"),
+        )
+    except KeyError as exc:
+        raise MalformedAnswer(f"account without {exc}") from None

@@ -41,8 +41,9 @@ from fillgate.venues.driver import ClientIdRule, Credentials, RateLimit, VenueSe
 from fillgate.venues.errors import ErrorKind, VenueFailure
 from fillgate.venues.oanda import pricing as pricing_stream
 from fillgate.venues.oanda import protection, translate
+from fillgate.venues.oanda import transactions as feed
 from fillgate.venues.oanda.errors import OandaResponseError, RedactingFilter, classify
-from fillgate.venues.oanda.stream import StreamConnection, StreamEnded
+from fillgate.venues.oanda.stream import StreamConnection
 from fillgate.venues.oanda.tracker import OrderTracker
 from fillgate.venues.oanda.translate import Json, SymbolMap
 from fillgate.venues.types import (
@@ -67,17 +68,9 @@ _SDK_LOG = logging.getLogger(oanda_core.__name__)
 
 #: Read timeout of the stream: OANDA heartbeats every 5 s, so this is three missed.
 STREAM_READ_TIMEOUT_S = 15.0
-#: OANDA allows 2 new connections per second.
-MIN_CONNECT_INTERVAL_S = 0.5
 STREAM_BACKOFF_CAP_S = 10.0
 #: How long close() waits for the stream thread (it notices the stop flag per heartbeat).
 STREAM_JOIN_TIMEOUT_S = 7.0
-#: Backfill by time starts this much earlier, for clock skew between us and OANDA.
-CLOCK_SKEW_NS = 60 * 1_000_000_000
-#: Transactions one backfill reads at most, the newest ones: ``fetch_fills(0)``
-#: (the runtime's first sync) must not walk an account's whole history.
-MAX_BACKFILL_TRANSACTIONS = 5_000
-MAX_BACKFILL_PAGES = 20
 _environments = itertools.count(1)
 
 
@@ -115,9 +108,10 @@ class OandaDriver:
         self._private_environment = ""
         self._api: API | None = None
         self._closed = False
-        self._connection: StreamConnection | None = None
+        #: The transactions stream's connection and when it was made (see .transactions).
+        self.connection: StreamConnection | None = None
         self._backoff = Backoff(base=settings.backoff_base_s, cap=STREAM_BACKOFF_CAP_S)
-        self._last_connect = -math.inf
+        self.last_connect = -math.inf
         self._log_filter = RedactingFilter(self.secrets)
 
     def __repr__(self) -> str:
@@ -127,9 +121,13 @@ class OandaDriver:
         """Map any exception a call raised to a VenueFailure (see :mod:`.errors`)."""
         return classify(exc, self.secrets)
 
-    def _now(self) -> float:
+    def now_s(self) -> float:
         """Monotonic seconds, for pacing stream reconnects."""
         return self._clock.monotonic_ns() / 1e9
+
+    def now_ns(self) -> int:
+        """Wall-clock ns, what the tracker anchors transaction ids to."""
+        return self._clock.now_ns()
 
     # -- connection ------------------------------------------------------------
 
@@ -175,7 +173,7 @@ class OandaDriver:
         if self._closed:
             return
         self._closed = True
-        connection, self._connection = self._connection, None
+        connection, self.connection = self.connection, None
         for prices in list(self.price_connections):
             prices.stop()
         loop = asyncio.get_running_loop()
@@ -284,27 +282,11 @@ class OandaDriver:
         data = answer.get("order")
         if not isinstance(data, dict):
             raise OandaResponseError("OANDA order details without an order")
-        report = self._tracker.order_from_details(data)
-        if report is None and data.get("tradeID"):  # on a trade the driver has not seen yet
-            await protection.read_trade(self, str(data["tradeID"]))
-            report = self._tracker.order_from_details(data)
+        report = await protection.order_report(self, data)
         if report is None or report.order is None:
             raise OandaResponseError("OANDA order details of an order fillgate does not place")
         ending = data.get("cancellingTransactionID") or data.get("fillingTransactionID")
-        if not ending:
-            return report
-        try:
-            detail = await self._request(transactions.TransactionDetails(self._account, ending))
-        except Exception as exc:
-            if self.classify(exc).kind is ErrorKind.NOT_FOUND:
-                return report  # the state without its reason still answers the query
-            raise
-        txn = detail.get("transaction")
-        order, fill = self._tracker.apply(txn) if isinstance(txn, dict) else (None, None)
-        if order is None:
-            return report
-        fills = (fill,) if fill is not None else ()
-        return VenueReport(order=self._tracker.snapshot(order, fills_known=False), fills=fills)
+        return await feed.ended(self, report, ending) if ending else report
 
     async def fetch_open_orders(self) -> list[VenueOrder]:
         """Read ``/pendingOrders``. Orders on trades (take-profit, stop-loss) count only
@@ -314,10 +296,7 @@ class OandaDriver:
         for data in answer.get("orders") or []:
             if "tradeID" in data and not (data.get("clientExtensions") or {}).get("id"):
                 continue
-            report = self._tracker.order_from_details(data)
-            if report is None and data.get("tradeID"):
-                await protection.read_trade(self, str(data["tradeID"]))
-                report = self._tracker.order_from_details(data)
+            report = await protection.order_report(self, data)
             if report is not None and report.order is not None:
                 result.append(report.order)
         return result
@@ -325,44 +304,8 @@ class OandaDriver:
     # -- fills, positions, balances --------------------------------------------
 
     async def fetch_fills(self, since_ns: int) -> list[VenueFill]:
-        """Every ORDER_FILL since ``since_ns`` (wall-clock ns), read via ``/transactions/sinceid``.
-
-        It starts after the newest transaction id known to predate
-        ``since_ns`` (see :mod:`.tracker`); before the driver knew any, it
-        finds the first id by time range (``/transactions?from=``, a minute
-        earlier for clock skew). At most the newest
-        ``MAX_BACKFILL_TRANSACTIONS`` are read, so ``since_ns=0`` is bounded.
-        """
-        start = self._tracker.anchor_before(since_ns)
-        if start is None:
-            since = translate.time_text(max(0, since_ns - CLOCK_SKEW_NS))
-            params = {"from": since, "pageSize": 1000}
-            answer = await self._request(transactions.TransactionList(self._account, params))
-            first = translate.first_page_id(answer)
-            if first is None:
-                return []
-            start = first - 1
-        newest = self._tracker.newest_id()
-        if newest - start > MAX_BACKFILL_TRANSACTIONS:
-            log.warning(
-                "event=oanda_backfill_limited newest=%d account=%s from_id=%d",
-                MAX_BACKFILL_TRANSACTIONS,
-                self._settings.account,
-                start,
-            )
-            start = newest - MAX_BACKFILL_TRANSACTIONS
-        fills: list[VenueFill] = []
-        for _ in range(MAX_BACKFILL_PAGES):
-            params = {"id": str(start)}
-            answer = await self._request(transactions.TransactionsSinceID(self._account, params))
-            txns, start, done = translate.sinceid_page(answer, start)
-            for txn in txns:
-                _, fill = self._tracker.apply(txn)
-                if fill is not None:
-                    fills.append(fill)
-            if done:
-                break
-        return fills
+        """Every ORDER_FILL since ``since_ns`` (wall-clock ns): see :mod:`.transactions`."""
+        return await feed.fills_since(self, since_ns)
 
     async def fetch_positions(self) -> list[VenuePosition]:
         """Read ``/openPositions``, long and short netted into one signed quantity."""
@@ -399,6 +342,10 @@ class OandaDriver:
         return self._closed
 
     @property
+    def opened(self) -> bool:
+        return self._api is not None
+
+    @property
     def account_name(self) -> str:
         return self._settings.account
 
@@ -413,7 +360,7 @@ class OandaDriver:
         return pricing_stream.quote_stream(self, [s for s in symbols if s in self._tradeable])
 
     def price_lines(self, names: list[str]) -> Iterator[Json]:
-        """Run on a pricing stream thread: its own API (own session), as _stream_lines."""
+        """Run on a pricing stream thread: its own API (own session), as transaction_lines."""
         api = self._new_api((self._settings.timeout_s, STREAM_READ_TIMEOUT_S))
         try:
             params = {"instruments": ",".join(names)}
@@ -423,77 +370,17 @@ class OandaDriver:
 
     # -- stream ------------------------------------------------------------------
 
-    async def stream(self) -> AsyncIterator[VenueReport | StreamStatus]:
-        """Yield the transactions stream's reports forever, reconnecting by itself.
+    def stream(self) -> AsyncIterator[VenueReport | StreamStatus]:
+        """The transactions stream's reports forever (see :func:`.transactions.report_stream`)."""
+        return feed.report_stream(self)
 
-        Up is reported on the first line of a connection (a transaction or a
-        heartbeat): the SDK sends the request only when the first line is
-        asked for. Down is reported once per outage, not per failed attempt.
-
-        It also ends when its consumer's task has a cancellation pending that
-        never arrived as CancelledError (Python 3.11's ``asyncio.wait_for``
-        drops one when the awaited call finishes in the same loop turn):
-        without this check it would read heartbeats forever.
-        """
-        if self._api is None and not self._closed:
-            raise VenueFailure(ErrorKind.FATAL, "oanda: stream() before open()")
-        up: bool | None = None
-        failures = 0
-        while not self._closed:
-            await asyncio.sleep(max(0.0, self._last_connect + MIN_CONNECT_INTERVAL_S - self._now()))
-            self._last_connect = self._now()
-            connection = self._connection = StreamConnection(
-                self._stream_lines, name=f"oanda-stream-{self._settings.account}"
-            )
-            detail = "stream closed by the venue"
-            try:
-                while (message := await connection.get()) is not None:
-                    _raise_if_cancelling()
-                    if up is not True:
-                        up, failures = True, 0
-                        log.debug("event=oanda_stream_up account=%s", self._settings.account)
-                        yield StreamStatus(up=True)
-                    report = self._on_stream(message)
-                    if report is not None:
-                        yield report
-                return  # stopped by close()
-            except StreamEnded as ended:
-                if ended.error is not None:
-                    detail = self.classify(ended.error).message
-            finally:
-                connection.stop()
-            if self._closed:
-                return
-            failures += 1
-            if up is not False:
-                up = False
-                log.debug(
-                    "event=oanda_stream_down account=%s detail=%r", self._settings.account, detail
-                )
-                yield StreamStatus(up=False, detail=detail)
-            await asyncio.sleep(self._backoff.delay(failures - 1))
-
-    def _stream_lines(self) -> Iterator[Json]:
+    def transaction_lines(self) -> Iterator[Json]:
         """Run on the stream thread: its own API (own session), read timeout above the heartbeat."""
         api = self._new_api((self._settings.timeout_s, STREAM_READ_TIMEOUT_S))
         try:
             yield from api.request(transactions.TransactionsStream(self._account))
         finally:
             api.close()
-
-    def _on_stream(self, message: Json) -> VenueReport | None:
-        if not isinstance(message, dict):
-            return None
-        now = self._clock.now_ns()
-        if message.get("type") == "HEARTBEAT":
-            self._tracker.anchor(message.get("lastTransactionID"), now)
-            return None
-        self._tracker.anchor(message.get("id"), now)
-        try:
-            return self._tracker.report(message)
-        except OandaResponseError as exc:
-            log.warning("event=oanda_stream_message_skipped detail=%r", self.classify(exc).message)
-            return None
 
     def _log_report(self, what: str, report: VenueReport) -> None:
         order = report.order
@@ -512,9 +399,3 @@ class OandaDriver:
 def _spec(ref: VenueRef) -> str:
     """OANDA's order specifier: the order id, else "@" and the client id."""
     return ref.venue_order_id or "@" + ref.client_id
-
-
-def _raise_if_cancelling() -> None:
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError

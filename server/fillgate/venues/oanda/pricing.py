@@ -1,6 +1,6 @@
 """OANDA's pricing stream (``/pricing/stream``) as an async iterator of quotes.
 
-Like the transactions stream (:mod:`.stream`, driven by ``OandaDriver.stream``):
+Like the transactions stream (:mod:`.stream`, driven by :mod:`.transactions`):
 each connection runs oandapyV20's blocking generator on a thread of its own,
 up is reported on the first line (a PRICE or a HEARTBEAT), down once per
 outage, with backoff between attempts. OANDA sends a PRICE only when it

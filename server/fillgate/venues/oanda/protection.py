@@ -74,6 +74,16 @@ async def read_trade(driver: OandaDriver, trade_id: str) -> dict[str, object] | 
     return trade
 
 
+async def order_report(driver: OandaDriver, data: Json) -> VenueReport | None:
+    """The report of an order from its details (see ``OrderTracker.order_from_details``);
+    one on a trade the driver has not seen yet reads the trade first."""
+    report = driver.tracker.order_from_details(data)
+    if report is None and data.get("tradeID"):
+        await read_trade(driver, str(data["tradeID"]))
+        report = driver.tracker.order_from_details(data)
+    return report
+
+
 async def place_oco(
     driver: OandaDriver, take_profit: PlaceRequest, stop: PlaceRequest, opened_by: str
 ) -> tuple[VenueReport, VenueOrder | None] | None:

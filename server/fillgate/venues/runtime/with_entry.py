@@ -25,12 +25,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from fillgate.contingent.bracket import (
-    NATIVE,
-    STOP_ROLE,
-    WITH_ENTRY_NATIVE,
-    member_client_order_id,
-)
+from fillgate.contingent.spec import NATIVE, STOP_ROLE, WITH_ENTRY_NATIVE, member_client_order_id
 from fillgate.domain.orders import Order
 from fillgate.venues.driver import ClientIdRule
 from fillgate.venues.errors import VenueFailure
