@@ -30,44 +30,41 @@ from fillgate.contingent.bracket import (
     basis_of,
     plan,
 )
-from fillgate.contingent.checks import check_spec
 from fillgate.contingent.order_list import (
-    KINDS,
-    MAX_LEGS,
     CancelLeg,
     CutLeg,
     Leg,
     ListAction,
     PlaceLeg,
     kind_of,
-    leg_client_order_id,
     list_tags,
     plan_list,
 )
 from fillgate.contingent.spec import (
-    BASIS,
-    LIST,
     NATIVE,
-    ROLE,
     STOP_ROLE,
     BracketSpec,
-    member_client_order_id,
     role_of,
     spec_of,
 )
 from fillgate.contingent.trailing import active
 from fillgate.domain import events as ev
 from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, SubmitOrder
-from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
+from fillgate.domain.enums import OrderState, Side
 from fillgate.domain.errors import (
     FillgateError,
-    InvalidArgument,
     NotFound,
-    Violations,
 )
 from fillgate.domain.orders import Order
-from fillgate.domain.values import ZERO, fmt
+from fillgate.domain.values import ZERO
 from fillgate.engine.engine import Engine
+from fillgate.engine.member_orders import (
+    check_bracket,
+    check_list,
+    leg_order,
+    leg_version,
+    member_order,
+)
 from fillgate.engine.native_oco import (
     OCO,
     entry_still_filling,
@@ -77,7 +74,6 @@ from fillgate.engine.native_oco import (
     stop_emulated,
     with_entry,
 )
-from fillgate.engine.validation import check_submit
 
 log = logging.getLogger("fillgate.brackets")
 
@@ -173,7 +169,7 @@ class Brackets:
 
     async def submit(self, cmd: SubmitOrder, spec: BracketSpec) -> OrderList:
         """Validate and place a bracket's entry; answer once its first plan is carried out."""
-        self._check(cmd, spec)
+        check_bracket(cmd, spec, self._engine.universe.symbols.get(cmd.symbol))
         carried = None  # the exits ride on the entry where the venue can (one tag more)
         if len(cmd.tags) + len(spec.tags()) < 16:
             carried = with_entry(self._engine.venues.get(cmd.account), cmd, spec)
@@ -388,60 +384,13 @@ class Brackets:
                 exc.message,
             )
 
-    def _leg(
-        self, list_id: str, action: PlaceLeg, first: Order | SubmitOrder | None = None
-    ) -> SubmitOrder:
-        version = 1  # a leg's earlier orders never reached the venue: the next client id
-        if first is None:
-            first = self._order(list_id)
-            role = f"leg.{action.number}"
-            version += sum(1 for m in self._orders(list_id) if role_of(m)[1] == role)
-        leg = action.leg
-        return SubmitOrder(
-            account=first.account,
-            symbol=first.symbol,
-            side=leg.side,
-            quantity=action.quantity,
-            type=leg.type,
-            time_in_force=leg.time_in_force,
-            client_order_id=leg_client_order_id(list_id, action.number, version),
-            limit_price=leg.limit_price,
-            stop_price=leg.stop_price,
-            strategy_id=first.strategy_id,
-            tags=(
-                (LIST, list_id),
-                (ROLE, f"leg.{action.number}"),
-                *(((NATIVE, OCO),) if dict(first.tags).get(NATIVE) == OCO else ()),
-            ),
-        )
-
     async def submit_list(self, kind: str, first: SubmitOrder, legs: list[Leg]) -> OrderList:
         """Place an OCO or OUO list: its first leg now, the others as the plan says."""
-        v = Violations()
         venue = self._engine.venues.get(first.account)
         held = self._engine.book.quantity(first.account, first.symbol)
         native = list_oco_fits(venue, kind, first, legs, held)
         pair = ((NATIVE, OCO),) if native else ()
-        if kind not in KINDS:
-            v.add("contingency", "is required: OCO or OUO")
-        if not 1 <= len(legs) < MAX_LEGS:
-            v.add("legs", f"a list has 2 to {MAX_LEGS} legs")
-        if len(first.tags) + 1 + len(legs) + len(pair) > 16:
-            v.add("tags", "too many tags: a list needs one per leg")
-        if any(k.startswith("ct.") for k, _ in first.tags):
-            v.add("tags", "keys starting with 'ct.' are fillgate's")
-        v.raise_if_any()
-        for n, leg in enumerate(legs, 2):
-            try:  # each leg must pass the checks its own submit would, before anything is placed
-                check_submit(
-                    self._leg("L", PlaceLeg(n, leg, leg.quantity), first),
-                    self._engine.universe.accounts,
-                    self._engine.universe.symbols,
-                )
-            except InvalidArgument as exc:
-                raise InvalidArgument(
-                    [(f"legs[{n - 1}].{f}", t) for f, t in exc.violations], exc.reason
-                ) from None
+        check_list(kind, first, legs, len(pair), self._engine.universe)
         tagged = replace(first, tags=(*first.tags, *list_tags(kind, legs), *pair))
         list_id = (await self._engine.submit(tagged)).order.order_id
         if native:  # the venue pairs the two as they arrive: send the second leg at once
@@ -453,50 +402,10 @@ class Brackets:
     def _member(self, list_id: str, action: Submit) -> SubmitOrder:
         entry = self._order(list_id)
         members = self._orders(list_id)
-        n = 1 + sum(1 for m in members if role_of(m)[1] == action.role)
-        basis = basis_of(entry, members)
-        if action.role == "fix":
-            log.warning(
-                "event=bracket_overfill list_id=%s excess=%s closing=reduce_only_market",
-                list_id,
-                fmt(action.quantity),
-            )
-        return SubmitOrder(
-            account=entry.account,
-            symbol=entry.symbol,
-            side=action.side,
-            quantity=action.quantity,
-            type=action.type,
-            time_in_force=TimeInForce.IOC if action.type is OrderType.MARKET else TimeInForce.GTC,
-            client_order_id=member_client_order_id(list_id, action.role, n),
-            limit_price=action.price if action.type is OrderType.LIMIT else action.limit,
-            stop_price=action.price if action.type.needs_stop else None,
-            strategy_id=entry.strategy_id,
-            tags=(
-                (LIST, list_id),
-                (ROLE, action.role),
-                (BASIS, fmt(basis)),
-                *self._native(entry, action, members),
-            ),
-            reduce_only=True,
-        )
-
-    def _native(
-        self, entry: Order, action: Submit, members: Sequence[Order]
-    ) -> tuple[tuple[str, str], ...]:
         venue = self._engine.venues.get(entry.account)
-        return native_tags(venue, spec_of(entry.tags), action, members, entry.tags)
+        native = native_tags(venue, spec_of(entry.tags), action, members, entry.tags)
+        return member_order(list_id, action, entry, members, native)
 
-    def _check(self, cmd: SubmitOrder, spec: BracketSpec) -> None:
-        """Name every field of a bracket the plan cannot work with."""
-        v = Violations()
-        if cmd.reduce_only:
-            v.add("entry.reduce_only", "a bracket's entry opens a position: not reduce-only")
-        if cmd.type is not OrderType.MARKET and cmd.type is not OrderType.LIMIT:
-            v.add("entry.type", "a bracket's entry is a market or limit order")
-        if len(cmd.tags) + len(spec.tags()) > 16:
-            v.add("entry.tags", "too many tags: a bracket needs one per exit")
-        if any(k.startswith("ct.") for k, _ in cmd.tags):
-            v.add("entry.tags", "keys starting with 'ct.' are fillgate's")
-        check_spec(v, spec, cmd.quantity, self._engine.universe.symbols.get(cmd.symbol))
-        v.raise_if_any()
+    def _leg(self, list_id: str, action: PlaceLeg) -> SubmitOrder:
+        version = leg_version(self._orders(list_id), action.number)
+        return leg_order(list_id, action, self._order(list_id), version)
