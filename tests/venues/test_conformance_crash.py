@@ -413,3 +413,34 @@ async def test_alpaca_oto_child_killed_while_its_submit_goes_unanswered_is_place
 
 async def _protected_by(server: Served, list_id: str, role: str, quantity: Decimal) -> bool:
     return (await server.protection(list_id)).get(role) == quantity
+
+
+async def test_venue_bracket_with_fixed_exits_filled_while_killed_is_protected_by_the_venue(
+    venue_name: str, tmp_path: Path
+) -> None:
+    """Exits at fixed prices ride on the entry (OANDA on-fill, an Alpaca bracket, a Binance
+    OTOCO): the entry fills while fillgate is dead and the venue already holds the stop;
+    after the restart fillgate binds its members to the venue's orders, places none."""
+    if venue_name == "paper":
+        pytest.skip("paper: nothing trades while fillgate is down")
+    async with served(venue_name, tmp_path) as server:
+        quantity = server.fake.quantity
+        placed = await server.client.submit_bracket(
+            ACCOUNT, server.fake.symbol, "buy", quantity,
+            type="limit", limit_price=server.price_at("0.99"),
+            stop_loss=f"price:{server.price_at('0.95')}",
+            take_profits=[f"price:{server.price_at('1.05')}"], client_order_id="crash-fixed",
+        )  # fmt: skip
+        entry = await server.until(placed.list_id, OrderState.NEW)
+        assert ACCOUNT and entry.tags.get("ct.with_entry")  # the exits went with it
+
+        async def entry_fills() -> None:
+            await server.fill(entry, quantity)
+
+        await server.crash(while_down=entry_fills)
+
+        await server.until(placed.list_id, OrderState.FILLED)
+        await server.eventually(lambda: _protected(server, placed.list_id, quantity))
+        assert sorted((await server.at_venue()).values()) == [quantity, quantity]  # sl, tp.1
+        assert await server.position() == quantity
+        await server.reconciled()

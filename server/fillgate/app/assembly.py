@@ -167,6 +167,8 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
     )
     md = config.marketdata
     accounts = AccountWatch(engine, md.venue_account_interval_s, md.equity_drift_pct)
+    brackets = Brackets(engine)
+    reconciler.settle = brackets.settled  # exits bound before the venue's orders are listed
     return Components(
         config,
         clock,
@@ -179,7 +181,7 @@ def build(config: Config, clock: Clock | None = None, journal: Journal | None = 
         closing,
         SessionEvents(engine, sessions),
         expiries=attach_time_limits(engine),
-        brackets=Brackets(engine),
+        brackets=brackets,
         feed=_feed(config, engine),
         quotes=quotes,
         accounts=accounts,

@@ -245,6 +245,15 @@ class Brackets:
         long = entry.side is Side.BUY
         return active(price, first, spec.terms, self.mark_of(entry.symbol), long)
 
+    async def settled(self, timeout: float) -> bool:
+        """Wait, at most ``timeout`` seconds, for the lists being worked on now (never
+        cancels them); True when they finished."""
+        tasks = list(self._tasks.values())
+        if not tasks:
+            return True
+        _, pending = await asyncio.wait(tasks, timeout=timeout)
+        return not pending
+
     async def settle(self, list_id: str | None = None) -> None:
         """Wait until the list (or every list) has nothing left to do."""
         while True:

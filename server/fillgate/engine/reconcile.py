@@ -5,7 +5,10 @@ At start and every ``reconcile_interval_s`` per remote account:
 1. the venue adapter backfills (fills since its last sync, the venue state of
    every open order), so what was missed (a stream gap, downtime) is applied;
 2. the venue's positions are compared with the book, and open orders at the
-   venue that fillgate did not place are listed;
+   venue that fillgate did not place are listed -- after the account's order
+   watchers (the bracket runner) have acted on what the backfill brought, at
+   most :data:`SETTLE_S`: exits the venue made with an entry that filled while
+   fillgate was down are bound to their members then, not reported as foreign;
 3. every difference is logged and published as a ``VenueDrift`` event
    (streamed and journaled) when it first appears or changes;
 4. an account whose venue cannot be read takes no new orders
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
 
 from fillgate.domain import events as ev
@@ -36,6 +39,10 @@ from fillgate.venues.errors import VenueFailure
 log = logging.getLogger("fillgate.reconcile")
 
 _PENDING = "the first reconciliation with the venue has not completed"
+
+#: How long a reconciliation waits for the order watchers to settle before it lists the
+#: venue's open orders fillgate does not know.
+SETTLE_S = 5.0
 
 
 class Reconciler:
@@ -58,6 +65,9 @@ class Reconciler:
         self._failed: set[str] = set()
         #: When each account last reconciled cleanly (wall ns), for the console.
         self.last_reconciled_ns: dict[str, int] = {}
+        #: Waits, at most the seconds given, for what the order watchers are doing now
+        #: (app wiring: the bracket runner's ``settled``); True when they finished.
+        self.settle: Callable[[float], Awaitable[bool]] | None = None
 
     async def start(self) -> None:
         """Reconcile every account once (remote accounts are gated until then), then schedule."""
@@ -89,7 +99,6 @@ class Reconciler:
         try:
             await venue.sync(account)
             positions = await venue.positions(account)
-            foreign = venue.foreign_orders(account)
         except (VenueFailure, FillgateError) as exc:
             reason = getattr(exc, "message", str(exc))
             engine.blocked[account] = reason
@@ -101,6 +110,8 @@ class Reconciler:
             log.warning("event=reconcile_failed account=%s detail=%r", account, reason)
             return []
         engine.reopen(account)  # the bracket runner arms what was refused meanwhile
+        await self._settled(account)
+        foreign = venue.foreign_orders(account)
         self.last_reconciled_ns[account] = self._clock.now_ns()
         drifts: list[ev.VenueDrift] = []
         if positions is not None:
@@ -130,6 +141,11 @@ class Reconciler:
                 self._publish(account, "", "reconciled", "", "", "the venue and fillgate agree")
         log.info("event=reconciled account=%s drifts=%d", account, len(drifts))
         return drifts
+
+    async def _settled(self, account: str) -> None:
+        """Let the order watchers act on what the backfill brought (bounded)."""
+        if self.settle is not None and not await self.settle(SETTLE_S):
+            log.warning("event=reconcile_settle_timeout account=%s seconds=%s", account, SETTLE_S)
 
     def _positions(
         self, account: str, venue: object, theirs: dict[str, Decimal]
