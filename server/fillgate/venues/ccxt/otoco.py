@@ -61,7 +61,7 @@ class OtocoHost(Protocol):
 def fits(entry: OrderType, tif: TimeInForce, exits: EntryProtection) -> bool:
     """True when Binance takes ``exits`` with this entry as one OTOCO list: a LIMIT GTC
     working order, a take-profit price and a fixed stop price."""
-    fixed = exits.stop_price is not None
+    fixed = exits.stop_price is not None and exits.take_profit_price is not None
     return fixed and entry is OrderType.LIMIT and tif is TimeInForce.GTC
 
 

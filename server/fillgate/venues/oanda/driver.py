@@ -232,7 +232,8 @@ class OandaDriver:
         """OANDA carries a take-profit price and a stop-loss (price, distance or trailing
         distance) on a market or limit entry (``takeProfitOnFill``, ``stopLossOnFill``,
         ``trailingStopLossOnFill``)."""
-        return entry_type in (OrderType.MARKET, OrderType.LIMIT)
+        has_target = exits.take_profit_price is not None
+        return has_target and entry_type in (OrderType.MARKET, OrderType.LIMIT)
 
     async def entry_leg(self, member: PlaceRequest, opened_by: str) -> VenueOrder | None:
         """The order OANDA created with the entry that ``member`` binds to (None: none)."""
