@@ -17,8 +17,10 @@ and take-profit are tagged ``ct.native = entry``: the runtime does not place the
 it BINDS each to the venue's order (:func:`bind_member`, the driver's
 ``entry_leg``: OANDA by our client id, Alpaca by the parent's legs), so there are
 never two stops on one position. When the venue has no such order (it refused
-it, or the entry filled so that it does not fit, which the driver says by
-answering None), the member is placed as an ordinary order, as before.
+it), the driver answers None and the member is placed as an ordinary order, as
+before. One that does not fit (the entry filled in parts) the driver cancels and
+answers as it ended (Binance, OANDA): the member ends so and the bracket arms that
+exit again under a new client id.
 """
 
 from __future__ import annotations
