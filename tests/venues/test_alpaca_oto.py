@@ -17,7 +17,7 @@ from fakes.alpaca_harness import posted_orders
 from fakes.gateway import ACCOUNT, Gateway, eventually
 
 from fillgate.contingent.spec import BracketSpec, Exit, ExitKind
-from fillgate.domain.commands import SubmitOrder
+from fillgate.domain.commands import CancelOrder, OrderRef, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 
@@ -136,6 +136,27 @@ async def test_alpaca_oto_stop_leg_fills_closes_position_and_ends_bracket(
     assert parts.brackets.get(list_id).state == "DONE"
     assert parts.engine.book.quantity(ACCOUNT, gateway.fake.symbol) == 0
     assert len(posted_orders(gateway.fake)) == 1
+
+
+async def test_alpaca_oto_partly_filled_entry_canceled_places_one_stop_for_what_filled(
+    gateway: Gateway,
+) -> None:
+    parts = gateway.parts
+    assert parts is not None
+    list_id = (await parts.brackets.submit(_entry(gateway, "oto-5", ENTRY_LIMIT), _spec())).list_id
+    await gateway.until(list_id, OrderState.NEW)
+    gateway.fake.fill("oto-5", Decimal(1), ENTRY_LIMIT)
+    await gateway.until(list_id, OrderState.PARTIALLY_FILLED)
+
+    await parts.engine.cancel(CancelOrder(ref=OrderRef(order_id=list_id)))
+
+    await gateway.until(list_id, OrderState.CANCELED)
+    await eventually(lambda: len(_working_stops(gateway.fake)) == 1)
+    await parts.brackets.settle()
+    (stop,) = _working_stops(gateway.fake)
+    assert stop.qty == 1  # for what filled; the held leg was canceled with its parent
+    assert _stop_leg(gateway.fake, "oto-5").status == "canceled"
+    assert await parts.reconciler.reconcile(ACCOUNT) == []
 
 
 async def test_alpaca_oto_percent_stop_does_not_fit_stop_placed_after_fill(

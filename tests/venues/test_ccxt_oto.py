@@ -18,7 +18,7 @@ from fakes.binance_book import Order as VenueOrder
 from fakes.gateway import ACCOUNT, Gateway, eventually, running
 
 from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, member_client_order_id
-from fillgate.domain.commands import SubmitOrder
+from fillgate.domain.commands import CancelOrder, OrderRef, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.venues.ccxt.otoco import oto_params
@@ -149,6 +149,31 @@ async def test_ccxt_oto_stop_triggers_closes_position_and_ends_bracket(gateway: 
     (listed,) = gateway.fake.order_lists.lists.values()
     assert listed.status == "ALL_DONE"
     assert _posts(gateway.fake, "/api/v3/order") == 0
+
+
+async def test_ccxt_oto_partly_filled_entry_canceled_places_one_stop_for_what_filled(
+    gateway: Gateway,
+) -> None:
+    parts = gateway.parts
+    assert parts is not None
+    list_id = await _resting(gateway, "lone-6")
+    half = QTY / 2
+    gateway.fake.fill(_vid(gateway, "lone-6"), half, ENTRY)
+    await eventually(lambda: gateway.order(list_id).filled_quantity == half)
+
+    await parts.engine.cancel(CancelOrder(ref=OrderRef(order_id=list_id)))
+
+    await gateway.until(list_id, OrderState.CANCELED)
+    await eventually(lambda: gateway.member(list_id, "sl") is not None)
+    first = gateway.member(list_id, "sl")
+    assert first is not None
+    await gateway.until(first.order_id, OrderState.CANCELED)  # bound to the ended pending stop
+    await eventually(lambda: len(_working_stops(gateway.fake)) == 1)
+    await parts.brackets.settle()
+    (stop,) = _working_stops(gateway.fake)
+    assert stop.qty == half  # placed alone, under a new client id, for what filled
+    assert stop.client_id != _vid(gateway, member_client_order_id(list_id, "sl", 1))
+    assert await parts.reconciler.reconcile(ACCOUNT) == []
 
 
 async def test_ccxt_oto_market_entry_does_not_fit_stop_placed_after_fill(
