@@ -250,14 +250,15 @@ async def _armed_alone(gw: Gateway, cid: str) -> tuple[str, Order]:
     return list_id, await gw.until(stop.order_id, OrderState.NEW)
 
 
-async def test_oanda_trailing_bracket_without_take_profit_places_trailing_stop_alone_on_trade(
+async def test_oanda_trailing_bracket_without_take_profit_trailing_stop_rides_on_the_entry(
     gateway: Gateway,
 ) -> None:
     _, stop = await _armed_alone(gateway, "trail-9")
 
     (trade,) = gateway.fake.account.trades.open_trades()
-    (sent,) = _trailing(gateway.fake)
-    assert (sent["tradeID"], sent["distance"]) == (trade.id, "0.005")
+    assert _trailing(gateway.fake) == []  # trailingStopLossOnFill: none placed after the fill
+    (entry,) = [o for o in sent_orders(gateway.fake) if o.get("type") == "MARKET"]
+    assert entry["trailingStopLossOnFill"]["distance"] == "0.005"
     assert stop.venue_order_id == trade.orders["TRAILING_STOP_LOSS"]
     assert _pending(gateway.fake) == ["TRAILING_STOP_LOSS"]
 

@@ -2,7 +2,8 @@
 is a fixed price and whose stop is a price, an offset or an amount trail sends them WITH
 the entry (``takeProfitOnFill`` / ``stopLossOnFill`` / ``trailingStopLossOnFill``, each with
 the member's client id), so OANDA puts them on the trade the moment the entry fills, also
-while fillgate is down. After the fill fillgate binds its members to those orders (by
+while fillgate is down; a bracket with a stop and no take-profit sends the stop alone.
+After the fill fillgate binds its members to those orders (by
 client id) instead of placing new ones: never two stops on one position.
 """
 
@@ -267,3 +268,119 @@ async def test_oanda_onfill_partly_filled_entry_arms_nothing_then_binds_when_can
     assert stop.quantity == target.quantity == 500
     assert _placed_exits(gateway.fake) == []
     assert await parts.reconciler.reconcile(ACCOUNT) == []
+
+
+# -- a stop and no take-profit: stopLossOnFill (or trailingStopLossOnFill) alone ----------
+
+LONE_STOP = BracketSpec(Exit(ExitKind.PRICE, Decimal("1.03039")))
+
+
+async def _bound_stop(gw: Gateway, list_id: str) -> Order:
+    await eventually(lambda: gw.member(list_id, "sl") is not None)
+    stop = gw.member(list_id, "sl")
+    assert stop is not None
+    return await gw.until(stop.order_id, OrderState.NEW)
+
+
+async def test_oanda_onfill_stop_alone_sends_stop_loss_on_fill_without_take_profit(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    list_id = (await gateway.parts.brackets.submit(_entry("onfill-21"), LONE_STOP)).list_id
+
+    body = _entry_body(gateway.fake)
+    assert body["stopLossOnFill"]["price"] == "1.03039"
+    assert body["stopLossOnFill"]["clientExtensions"] == {"id": _venue_id(f"{list_id}.sl.1")}
+    assert "takeProfitOnFill" not in body and "trailingStopLossOnFill" not in body
+
+
+async def test_oanda_onfill_stop_alone_limit_entry_fills_while_down_bound_after_restart(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    gateway.fake.set_price(Decimal("1.09000"))  # the limit entry rests
+    entry = _entry("onfill-22", OrderType.LIMIT)
+    list_id = (await gateway.parts.brackets.submit(entry, LONE_STOP)).list_id
+    await gateway.until(list_id, OrderState.NEW)
+    await gateway.stop()
+
+    gateway.fake.fill("onfill-22", QTY, FILL)  # fillgate is down: OANDA puts the stop on
+    assert _pending(gateway.fake) == ["STOP_LOSS"]
+    parts = await gateway.start()
+
+    await gateway.until(list_id, OrderState.FILLED)
+    stop = await _bound_stop(gateway, list_id)
+    await parts.brackets.settle()
+    (trade,) = gateway.fake.account.trades.open_trades()
+    assert stop.venue_order_id == trade.orders["STOP_LOSS"]
+    assert _placed_exits(gateway.fake) == []  # no second stop
+    assert _pending(gateway.fake) == ["STOP_LOSS"]
+    assert await parts.reconciler.reconcile(ACCOUNT) == []
+
+
+async def test_oanda_onfill_stop_alone_triggers_closes_position_and_ends_bracket(
+    gateway: Gateway,
+) -> None:
+    parts = gateway.parts
+    assert parts is not None
+    list_id = (await parts.brackets.submit(_entry("onfill-23"), LONE_STOP)).list_id
+    stop = await _bound_stop(gateway, list_id)
+
+    gateway.fake.set_price(Decimal("1.03000"))
+
+    await gateway.until(stop.order_id, OrderState.FILLED)
+    await parts.brackets.settle()
+    assert parts.brackets.get(list_id).state == "DONE"
+    assert parts.engine.book.quantity(ACCOUNT, "EUR-USD") == 0
+    assert _placed_exits(gateway.fake) == []
+    assert await parts.reconciler.reconcile(ACCOUNT) == []
+
+
+async def test_oanda_onfill_trailing_stop_alone_rides_as_trailing_stop_loss_on_fill(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    spec = BracketSpec(Exit(ExitKind.TRAIL, Decimal("0.005")))
+    list_id = (await gateway.parts.brackets.submit(_entry("onfill-24"), spec)).list_id
+
+    stop = await _bound_stop(gateway, list_id)
+
+    body = _entry_body(gateway.fake)
+    assert body["trailingStopLossOnFill"]["distance"] == "0.005"
+    assert "takeProfitOnFill" not in body and "stopLossOnFill" not in body
+    (trade,) = gateway.fake.account.trades.open_trades()
+    assert stop.venue_order_id == trade.orders["TRAILING_STOP_LOSS"]
+    assert _placed_exits(gateway.fake) == []
+
+
+async def test_oanda_onfill_percent_stop_alone_does_not_fit_placed_after_fill(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    spec = BracketSpec(Exit(ExitKind.PERCENT, Decimal(5)))
+    list_id = (await gateway.parts.brackets.submit(_entry("onfill-25"), spec)).list_id
+    await _bound_stop(gateway, list_id)
+
+    assert "stopLossOnFill" not in _entry_body(gateway.fake)
+    assert [o["type"] for o in _placed_exits(gateway.fake)] == ["STOP"]  # as before
+
+
+async def test_oanda_onfill_stop_alone_entry_filled_as_two_trades_leaves_one_stop(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    gateway.fake.set_price(Decimal("1.09000"))  # the limit entry rests
+    entry = _entry("onfill-26", OrderType.LIMIT)
+    list_id = (await gateway.parts.brackets.submit(entry, LONE_STOP)).list_id
+    await gateway.until(list_id, OrderState.NEW)
+
+    gateway.fake.fill("onfill-26", Decimal(500), FILL)
+    gateway.fake.fill("onfill-26", Decimal(500), FILL)  # a second trade, its own on-fill stop
+
+    await eventually(lambda: _pending(gateway.fake) == ["STOP"])
+    members = gateway.parts.brackets.get(list_id).members
+    (live,) = [m for m in members if m.is_open]
+    assert live.quantity == QTY  # the one stop, for the whole position
+    assert [m.state for m in members if not m.is_open] == [OrderState.CANCELED]
+    await gateway.until(live.order_id, OrderState.NEW)
+    assert await gateway.parts.reconciler.reconcile(ACCOUNT) == []

@@ -171,22 +171,26 @@ def stop_emulated(venue: object, spec: BracketSpec, members: Sequence[Order] = (
 
 
 def with_entry(venue: object, cmd: SubmitOrder, spec: BracketSpec) -> tuple[str, str] | None:
-    """The entry's ``ct.with_entry`` tag when the venue carries this bracket's stop-loss and
-    take-profit WITH the entry (see venues/runtime/with_entry.py); None otherwise.
+    """The entry's ``ct.with_entry`` tag when the venue carries this bracket's stop-loss (and
+    take-profit, if it has one) WITH the entry (see venues/runtime/with_entry.py); None
+    otherwise.
 
-    Only one take-profit at a fixed price for the whole entry (the venues take the
-    take-profit as a price only), and a stop at a fixed price, at an offset from the
-    fill (a distance), or trailed by an amount, with no stop-limit or activation
-    price; the driver then says whether its venue has that shape."""
+    No take-profit (the stop alone rides on the entry), or one take-profit at a fixed
+    price for the whole entry (the venues take the take-profit as a price only); a stop
+    at a fixed price, at an offset from the fill (a distance), or trailed by an amount,
+    with no stop-limit or activation price; the driver then says whether its venue has
+    that shape."""
     fits = getattr(venue, "with_entry_fits", None)
-    if fits is None or spec.terms.tags() or len(spec.take_profits) != 1:
+    if fits is None or spec.terms.tags() or len(spec.take_profits) > 1:
         return None
-    rung = spec.take_profits[0]
-    whole = rung.fraction == 1 or (rung.quantity is not None and rung.quantity >= cmd.quantity)
-    if not whole or rung.exit.kind is not ExitKind.PRICE:
-        return None
+    price = None
+    if spec.take_profits:
+        rung = spec.take_profits[0]
+        whole = rung.fraction == 1 or (rung.quantity is not None and rung.quantity >= cmd.quantity)
+        if not whole or rung.exit.kind is not ExitKind.PRICE:
+            return None
+        price = rung.exit.value
     stop = spec.stop_loss
-    price = rung.exit.value
     if stop.kind is ExitKind.PRICE:
         protection = EntryProtection(take_profit_price=price, stop_price=stop.value)
     elif stop.kind is ExitKind.OFFSET:
@@ -218,17 +222,19 @@ def native_tags(
     venue pairs them only when their quantities match (see venues/runtime/oco.py).
     ``ct.trail`` on a stop the venue trails itself. ``ct.native = entry`` on the first
     stop and take-profit of an entry that carried them (``ct.with_entry``): the venue
-    made them with the entry, so the runtime binds them instead of placing them."""
+    made them with the entry, so the runtime binds them instead of placing them (a stop
+    alone that rode on the entry too: bound, then resized as a whole like ``trade``)."""
     if spec is None:
         return ()
     tags: list[tuple[str, str]] = []
     is_stop = (action.role, action.type) == (STOP_ROLE, OrderType.STOP)
+    first = not any(role_of(m)[1] == action.role for m in members)
+    carried = (action.role, action.type) in _PAIR and first and WITH_ENTRY in dict(entry_tags)
     if is_stop and trail_fits(venue, spec, members):
         tags.append((TRAIL, spec.stop_loss.text()))
-        if _trail_in_oco(venue) and not spec.take_profits:
+        if _trail_in_oco(venue) and not spec.take_profits and not carried:
             tags.append((NATIVE, ON_TRADE))  # alone on the trade: resized as a whole
-    first = not any(role_of(m)[1] == action.role for m in members)
-    if (action.role, action.type) in _PAIR and first and WITH_ENTRY in dict(entry_tags):
+    if carried:
         tags.append((NATIVE, WITH_ENTRY_NATIVE))
     elif oco_fits(venue, spec, members) and _paired(venue, action):
         tags.append((NATIVE, OCO))

@@ -96,15 +96,18 @@ class PlaceRequest:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EntryProtection:
     """A bracket's stop-loss and take-profit sent with its entry (OANDA ``stopLossOnFill`` /
-    ``takeProfitOnFill`` / ``trailingStopLossOnFill``, Alpaca ``order_class=bracket``): the
-    venue creates them when the entry fills, fillgate up or not.
+    ``takeProfitOnFill`` / ``trailingStopLossOnFill``, Alpaca ``order_class=bracket`` or
+    ``oto``, Binance OTOCO or OTO order lists): the venue creates them when the entry
+    fills, fillgate up or not.
 
-    Exactly one of the stop fields is set: a fixed stop at ``stop_price``, a fixed stop
-    ``stop_distance`` from the fill price, or a stop the venue trails ``trail_distance``
-    behind the best price. The client ids are those of the bracket members the venue's
-    orders become (the members bind to them after the fill)."""
+    ``take_profit_price`` is None for a bracket with a stop and no take-profit (the stop
+    alone rides on the entry). Exactly one of the stop fields is set: a fixed stop at
+    ``stop_price``, a fixed stop ``stop_distance`` from the fill price, or a stop the
+    venue trails ``trail_distance`` behind the best price. The client ids are those of
+    the bracket members the venue's orders become (the members bind to them after the
+    fill)."""
 
-    take_profit_price: Decimal
+    take_profit_price: Decimal | None = None
     stop_price: Decimal | None = None
     stop_distance: Decimal | None = None
     trail_distance: Decimal | None = None

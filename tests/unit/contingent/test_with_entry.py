@@ -125,9 +125,43 @@ def test_with_entry_percent_stop_or_relative_target_or_ladder_does_not_fit() -> 
         BracketSpec(Exit(ExitKind.PERCENT, D(2)), (TP,)),
         BracketSpec(Exit(ExitKind.PRICE, D(95)), (relative,)),
         BracketSpec(Exit(ExitKind.PRICE, D(95)), (half, half)),
-        BracketSpec(Exit(ExitKind.PRICE, D(95))),
+        BracketSpec(Exit(ExitKind.PERCENT, D(2))),
     ):
         assert with_entry(Venue(), _cmd(), spec) is None, spec
+
+
+def test_with_entry_stop_without_take_profit_asks_the_venue_for_the_stop_alone() -> None:
+    venue = Venue()
+
+    tag = with_entry(venue, _cmd(), BracketSpec(Exit(ExitKind.PRICE, D(95))))
+
+    assert tag == (WITH_ENTRY, "stop_price=95")
+    assert venue.asked == [EntryProtection(stop_price=D(95))]
+
+
+def test_with_entry_decode_stop_alone_has_no_take_profit() -> None:
+    assert decode("trail_distance=5") == EntryProtection(trail_distance=D(5))
+
+
+def test_with_entry_protection_of_stop_alone_names_no_take_profit_client_id() -> None:
+    rule = ClientIdRule(max_length=64, extra_chars=":.-")
+    entry = _order("E-1", Side.BUY, "2", "0", tags=((WITH_ENTRY, "stop_price=95"),))
+
+    exits = protection_of(rule, entry)
+
+    assert exits is not None
+    assert (exits.take_profit_price, exits.stop_client_id) == (None, "E-1.sl.1")
+    assert exits.take_profit_client_id == ""
+
+
+def test_with_entry_trailed_stop_alone_tagged_entry_not_on_trade() -> None:
+    spec = BracketSpec(Exit(ExitKind.TRAIL, D(5)))
+    stop = Submit("sl", Side.SELL, OrderType.STOP, D(2), D(95))
+
+    tags = native_tags(Venue(), spec, stop, (), ((WITH_ENTRY, "trail_distance=5"),))
+
+    assert [v for k, v in tags if k == NATIVE] == [WITH_ENTRY_NATIVE]
+    assert "ct.trail" in dict(tags)
 
 
 def test_with_entry_venue_says_no_leaves_the_entry_untagged() -> None:

@@ -65,6 +65,18 @@ def test_otoco_fits_stop_at_an_offset_from_the_fill_does_not_fit():
     assert not fits(OrderType.LIMIT, GTC, offset)
 
 
+def test_otoco_fits_fixed_stop_alone_fits_as_an_oto():
+    assert fits(OrderType.LIMIT, GTC, EntryProtection(stop_price=D("95")))
+
+
+def test_otoco_fits_offset_stop_alone_does_not_fit():
+    assert not fits(OrderType.LIMIT, GTC, EntryProtection(stop_distance=D("5")))
+
+
+def test_otoco_stop_emulated_stop_alone_rests_at_the_venue():
+    assert not stop_emulated(SPOT, BracketSpec(Exit(ExitKind.PRICE, D("95"))))
+
+
 def test_otoco_stop_emulated_take_profit_made_with_the_entry_keeps_stop_at_venue():
     assert not stop_emulated(SPOT, SPEC, [_target(WITH_ENTRY_NATIVE)])
 

@@ -305,7 +305,7 @@ class FakeAlpaca(RestFake):
             if problem:
                 return _error(422, 40010001, problem)
             trailing.start(order, self.prices[symbol])
-        if body.get("order_class") in ("oco", "bracket"):
+        if body.get("order_class") in ("oco", "bracket", "oto"):
             make = self._oco if body["order_class"] == "oco" else bracket.make
             problem = make(order, body)
             if problem:

@@ -6,6 +6,9 @@ each with a client id Alpaca makes up. The legs are ``held`` (listed, not workin
 stream events) until the parent is filled completely; then both become ``new`` and work
 as an OCO pair (one filled, the other is canceled). Canceling a parent that has not
 filled cancels its held legs with it.
+
+OTO orders (``order_class=oto``, One-Triggers-Other) are the same with exactly ONE of
+``take_profit`` / ``stop_loss``: one held leg, working alone once the parent filled.
 """
 
 from __future__ import annotations
@@ -20,13 +23,19 @@ HELD = "held"
 
 
 def make(parent: Order, body: dict[str, Any]) -> str:
-    """Give ``parent`` its two held legs; a problem text when the request is not a bracket."""
+    """Give ``parent`` its held legs (two for a bracket, one for an OTO); a problem text
+    when the request is not one."""
     take_profit, stop_loss = body.get("take_profit"), body.get("stop_loss")
+    kind = str(body.get("order_class"))
     if parent.type not in ("market", "limit") or parent.time_in_force not in ("day", "gtc"):
-        return "bracket orders require type market or limit, time_in_force day or gtc"
-    if not isinstance(take_profit, dict) or "limit_price" not in take_profit:
+        return f"{kind} orders require type market or limit, time_in_force day or gtc"
+    has_target = isinstance(take_profit, dict) and "limit_price" in take_profit
+    has_stop = isinstance(stop_loss, dict) and "stop_price" in stop_loss
+    if kind == "oto" and has_target == has_stop:
+        return "oto orders require either take_profit or stop_loss"
+    if kind == "bracket" and not has_target:
         return "bracket orders require take_profit.limit_price"
-    if not isinstance(stop_loss, dict) or "stop_price" not in stop_loss:
+    if kind == "bracket" and not has_stop:
         return "bracket orders require stop_loss.stop_price"
     side = "sell" if parent.side == "buy" else "buy"
 
@@ -35,14 +44,20 @@ def make(parent: Order, body: dict[str, Any]) -> str:
             parent.symbol, side, kind, parent.time_in_force, parent.qty, str(uuid.uuid4()),
             Decimal(str(limit)) if limit is not None else None,
             Decimal(str(stop)) if stop is not None else None,
-            status=HELD, order_class="bracket",
+            status=HELD, order_class=kind,
         )  # fmt: skip
 
-    target = leg("limit", take_profit["limit_price"], None)
-    stop = leg("stop", None, stop_loss["stop_price"])
-    target.partner, stop.partner = stop.id, target.id
-    parent.order_class = "bracket"
-    parent.legs = [target, stop]
+    legs = []
+    if has_target:
+        assert isinstance(take_profit, dict)
+        legs.append(leg("limit", take_profit["limit_price"], None))
+    if has_stop:
+        assert isinstance(stop_loss, dict)
+        legs.append(leg("stop", None, stop_loss["stop_price"]))
+    if len(legs) == 2:  # a bracket's legs are an OCO pair
+        legs[0].partner, legs[1].partner = legs[1].id, legs[0].id
+    parent.order_class = kind
+    parent.legs = legs
     return ""
 
 

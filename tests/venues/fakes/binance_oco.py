@@ -44,7 +44,7 @@ class OrderList:
     list_id: int
     client_id: str
     symbol: str
-    legs: tuple[Order, Order]
+    legs: tuple[Order, ...]  # an OCO's (stop, maker); an OTO's one pending order
     status: str = "EXECUTING"  # listOrderStatus: EXECUTING, ALL_DONE, REJECT
 
 

@@ -1,4 +1,5 @@
-"""OTOCO order lists at the fake Binance: ``POST /api/v3/orderList/otoco``.
+"""OTOCO and OTO order lists at the fake Binance: ``POST /api/v3/orderList/otoco`` and
+``POST /api/v3/orderList/oto``.
 
 The real protocol (``working*`` / ``pendingSide`` / ``pendingQuantity`` /
 ``pendingAbove*`` / ``pendingBelow*``) and semantics:
@@ -16,6 +17,10 @@ The real protocol (``working*`` / ``pendingSide`` / ``pendingQuantity`` /
   are CANCELED too (they never worked);
 - every step also sends a ``listStatus`` event (``contingencyType`` OTO) on the
   user-data stream, and each order its ``executionReport``.
+
+An OTO (``pendingType`` / ``pendingPrice`` / ``pendingStopPrice`` /
+``pendingClientOrderId``) is the same with ONE pending order (here a stop or a
+maker), which once on the book works alone on its own lock.
 """
 
 from __future__ import annotations
@@ -43,24 +48,7 @@ class OtocoLists(OrderLists):
 
     def place_otoco(self, p: dict[str, str]) -> tuple[OtocoList, list[dict[str, Any]]]:
         """Validate and accept a new OTOCO; the list and the events it caused."""
-        book = self.book
-        market = book.markets.get(p.get("symbol", ""))
-        if market is None:
-            raise BinanceError(400, -1121, "Invalid symbol.")
-        wtype, wside, pside = p.get("workingType"), p.get("workingSide"), p.get("pendingSide")
-        if wtype not in ("LIMIT", "LIMIT_MAKER"):
-            raise BinanceError(400, -1116, "Invalid orderType.")
-        if wside not in ("BUY", "SELL") or pside not in ("BUY", "SELL"):
-            raise BinanceError(400, -1102, "Mandatory parameter 'side' was not sent.")
-        if wtype == "LIMIT" and "workingTimeInForce" not in p:
-            raise BinanceError(400, -1102, "Mandatory parameter 'workingTimeInForce' was not sent.")
-        try:
-            wqty, wprice = Decimal(p["workingQuantity"]), Decimal(p["workingPrice"])
-            pqty = Decimal(p["pendingQuantity"])
-        except (KeyError, ArithmeticError) as exc:
-            raise BinanceError(400, -1102, f"Mandatory parameter was not sent: {exc}") from exc
-        book.check_filters(market, wqty, wprice)
-        t = now_ms()
+        market, pside, pqty, t = self._pending_terms(p)
         above = self._leg(p, "pendingAbove", pside, pqty, t)
         below = self._leg(p, "pendingBelow", pside, pqty, t)
         maker, stop = (above, below) if pside == "SELL" else (below, above)
@@ -71,6 +59,42 @@ class OtocoLists(OrderLists):
             maker_price <= stop.stop if pside == "SELL" else maker_price >= stop.stop
         ):
             raise BinanceError(400, -2010, "Order list's price relationship is invalid.")
+        return self._place(p, market, (stop, maker), t)
+
+    def place_oto(self, p: dict[str, str]) -> tuple[OtocoList, list[dict[str, Any]]]:
+        """Validate and accept a new OTO (one pending order); the list and its events."""
+        market, pside, pqty, t = self._pending_terms(p)
+        return self._place(p, market, (self._leg(p, "pending", pside, pqty, t),), t)
+
+    def _pending_terms(self, p: dict[str, str]) -> tuple[Any, str, Decimal, int]:
+        """(market, pending side, pending quantity, now) of a new OTO/OTOCO request."""
+        market = self.book.markets.get(p.get("symbol", ""))
+        if market is None:
+            raise BinanceError(400, -1121, "Invalid symbol.")
+        wtype, wside, pside = p.get("workingType"), p.get("workingSide"), p.get("pendingSide")
+        if wtype not in ("LIMIT", "LIMIT_MAKER"):
+            raise BinanceError(400, -1116, "Invalid orderType.")
+        if wside not in ("BUY", "SELL") or pside not in ("BUY", "SELL"):
+            raise BinanceError(400, -1102, "Mandatory parameter 'side' was not sent.")
+        if wtype == "LIMIT" and "workingTimeInForce" not in p:
+            raise BinanceError(400, -1102, "Mandatory parameter 'workingTimeInForce' was not sent.")
+        try:
+            pqty = Decimal(p["pendingQuantity"])
+        except (KeyError, ArithmeticError) as exc:
+            raise BinanceError(400, -1102, f"Mandatory parameter was not sent: {exc}") from exc
+        return market, pside, pqty, now_ms()
+
+    def _place(
+        self, p: dict[str, str], market: Any, pending: tuple[Order, ...], t: int
+    ) -> tuple[OtocoList, list[dict[str, Any]]]:
+        """Accept the working order and its ``pending`` orders (not on the book yet)."""
+        book = self.book
+        try:
+            wqty, wprice = Decimal(p["workingQuantity"]), Decimal(p["workingPrice"])
+        except (KeyError, ArithmeticError) as exc:
+            raise BinanceError(400, -1102, f"Mandatory parameter was not sent: {exc}") from exc
+        book.check_filters(market, wqty, wprice)
+        wtype, wside = p["workingType"], p["workingSide"]
         working = Order(
             order_id=0,
             client_id=p.get("workingClientOrderId") or f"x-{t:x}working",
@@ -88,26 +112,27 @@ class OtocoLists(OrderLists):
         if wtype == "LIMIT_MAKER" and (wprice >= last if wside == "BUY" else wprice <= last):
             raise BinanceError(400, -2010, "Order would immediately match and take.")
         ids = {o.client_id for o in book.orders if o.is_open or o.status == _PENDING}
-        chosen = [working.client_id, above.client_id, below.client_id]
-        if len(set(chosen)) < 3 or ids.intersection(chosen):
+        chosen = [working.client_id, *(o.client_id for o in pending)]
+        if len(set(chosen)) < len(chosen) or ids.intersection(chosen):
             raise BinanceError(400, -2010, "Duplicate order sent.")
-        book._reserve(market, working)  # -2010 when short; the pending pair locks nothing
+        book._reserve(market, working)  # -2010 when short; the pending orders lock nothing
         list_id = next(self._ids)
-        for order in (working, stop, maker):
+        for order in (working, *pending):
             order.order_id = next(book._order_ids)
             order.list_id = list_id
             book.orders.append(order)
-        stop.status = maker.status = _PENDING
+        for order in pending:
+            order.status = _PENDING
         listed = OtocoList(
             list_id=list_id,
             client_id=p.get("listClientOrderId") or f"list-{list_id:08x}",
             symbol=market.symbol,
-            legs=(stop, maker),
+            legs=pending,
             working=working,
         )
         self.lists[list_id] = listed
         events = [self.status_event(listed, "EXEC_STARTED")]
-        events += [book._report(order, "NEW") for order in (working, stop, maker)]
+        events += [book._report(order, "NEW") for order in (working, *pending)]
         events += book._work(market, working)
         events.append(book.account_event())
         return listed, events
@@ -121,11 +146,14 @@ class OtocoLists(OrderLists):
         return None
 
     def take_lock(self, order: Order) -> None:
-        if self._working_of(order) is None:  # the working order trades on its own lock
+        # The working order, and an OTO's lone pending order, trade on their own lock.
+        if self._working_of(order) is None and len(self.lists[order.list_id].legs) > 1:
             super().take_lock(order)
 
     def ended(self, order: Order, how: str) -> list[dict[str, Any]]:
         listed = self._working_of(order)
+        if listed is None and len(self.lists[order.list_id].legs) == 1:
+            return self._alone_ended(self.lists[order.list_id])
         if listed is None:
             return super().ended(order, how)
         if how == "EXPIRED":  # the working order traded
@@ -138,25 +166,33 @@ class OtocoLists(OrderLists):
         events.append(self.status_event(listed, "ALL_DONE"))
         return events
 
+    def _alone_ended(self, listed: OrderList) -> list[dict[str, Any]]:
+        """An OTO's pending order (working alone) traded or was canceled: the list is done."""
+        if listed.status != "EXECUTING":
+            return []
+        listed.status = "ALL_DONE"
+        return [self.status_event(listed, "ALL_DONE")]
+
     def _activate(self, listed: OtocoList) -> list[dict[str, Any]]:
-        """The working order filled in full: the pending pair goes on the book."""
+        """The working order filled in full: the pending order(s) go on the book."""
         book = self.book
-        stop, maker = listed.legs
+        legs = listed.legs  # an OTOCO's (stop, maker), an OTO's one order
+        first = legs[0]
         market = book.markets[listed.symbol]
         last = book.prices[listed.symbol]
-        if stop.side == "SELL":
-            lock_asset, lock = market.base, stop.qty
+        if first.side == "SELL":
+            lock_asset, lock = market.base, first.qty
         else:
-            lock_asset, lock = market.quote, stop.qty * max(maker.price, stop.price or stop.stop)
-        if book._free(lock_asset) < lock * (1 + FEE_RATE * (stop.side == "BUY")):
+            lock_asset, lock = market.quote, first.qty * max(o.price or o.stop for o in legs)
+        if book._free(lock_asset) < lock * (1 + FEE_RATE * (first.side == "BUY")):
             raise insufficient()  # cannot happen after the fill: the working order bought it
         book._move(lock_asset, -lock, lock)
-        maker.locked = lock  # one lock for the pair: the leg that trades takes it
+        legs[-1].locked = lock  # one lock for an OTOCO's pair: the leg that trades takes it
         events = [self.status_event(listed, "EXEC_STARTED")]
-        for leg in (stop, maker):
+        for leg in legs:
             leg.status, leg.update, leg.best = "NEW", now_ms(), last
             events.append(book._report(leg, "NEW"))
-        for leg in (stop, maker):
+        for leg in legs:
             if leg.is_open:
                 events += book._work(market, leg)
         return events
@@ -195,20 +231,27 @@ class OtocoLists(OrderLists):
 
 
 class OtocoRoutes:
-    """``POST /api/v3/orderList/otoco`` on the fake's signing and publishing."""
+    """``POST /api/v3/orderList/otoco`` and ``/oto`` on the fake's signing and publishing."""
 
     def __init__(self, fake: Any, lists: OtocoLists) -> None:
         self.fake = fake
         self.lists = lists
-        #: Every accepted OTOCO request's parameters, in order.
+        #: Every accepted OTOCO / OTO request's parameters, in order.
         self.posted: list[dict[str, str]] = []
 
     def add_to(self, app: web.Application) -> None:
-        app.router.add_post("/api/v3/orderList/otoco", self._new)
+        app.router.add_post("/api/v3/orderList/otoco", self._new_otoco)
+        app.router.add_post("/api/v3/orderList/oto", self._new_oto)
 
-    async def _new(self, request: web.Request) -> web.Response:
+    async def _new_otoco(self, request: web.Request) -> web.Response:
+        return await self._new(request, self.lists.place_otoco)
+
+    async def _new_oto(self, request: web.Request) -> web.Response:
+        return await self._new(request, self.lists.place_oto)
+
+    async def _new(self, request: web.Request, place: Any) -> web.Response:
         p = await self.fake._signed(request)
-        listed, events = self.lists.place_otoco(p)
+        listed, events = place(p)
         self.posted.append(p)
         self.fake._publish(events)
         if self.fake._lose_next:  # lose_next_order_response(): placed, the answer lost

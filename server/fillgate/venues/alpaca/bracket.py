@@ -9,6 +9,12 @@ by the leg's venue order id, which the acknowledgement journals (a restart binds
 again). Alpaca takes both exits as prices only: a fixed stop (``stop_loss.stop_price``)
 and a take-profit price (``take_profit.limit_price``), on a market or limit entry that
 is DAY or GTC, for equities (Alpaca has no bracket orders for crypto).
+
+A bracket with a stop and NO take-profit sends its stop alone with the entry as ONE
+``order_class=oto`` order (One-Triggers-Other: the entry and exactly one of
+``take_profit`` / ``stop_loss``; here ``stop_loss``): the one stop leg is held until
+the entry fills, then works as a plain stop, and the bracket's stop member binds to
+it like a bracket's.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ _TIME_IN_FORCE = frozenset({TimeInForce.DAY, TimeInForce.GTC})
 
 
 def fits(crypto: bool, entry: OrderType, tif: TimeInForce, exits: EntryProtection) -> bool:
-    """True when Alpaca takes ``exits`` as one bracket order with this entry."""
+    """True when Alpaca takes ``exits`` as one bracket (or, with no take-profit, OTO)
+    order with this entry."""
     fixed_stop = exits.stop_price is not None
     return not crypto and fixed_stop and entry in _ENTRY_TYPES and tif in _TIME_IN_FORCE
 
@@ -36,19 +43,22 @@ def fields(exits: EntryProtection, to_float: Callable[[str, Decimal], float]) ->
     """The bracket's own request fields, beside the entry's (``to_float``: the driver's
     checked conversion for the SDK's float fields)."""
     assert exits.stop_price is not None
+    stop_loss = StopLossRequest(stop_price=to_float("stop price", exits.stop_price))
+    if exits.take_profit_price is None:  # the stop alone: One-Triggers-Other
+        return {"order_class": OrderClass.OTO, "stop_loss": stop_loss}
     return {
         "order_class": OrderClass.BRACKET,
         "take_profit": TakeProfitRequest(
             limit_price=to_float("limit price", exits.take_profit_price)
         ),
-        "stop_loss": StopLossRequest(stop_price=to_float("stop price", exits.stop_price)),
+        "stop_loss": stop_loss,
     }
 
 
 def leg_for(
     parent: translate.Raw, member: PlaceRequest, symbols: translate.SymbolMap
 ) -> tuple[VenueOrder | None, VenueOrder | None]:
-    """(the leg ``member`` binds to, a leg to cancel) of the bracket ``parent``.
+    """(the leg ``member`` binds to, a leg to cancel) of the bracket (or OTO) ``parent``.
 
     The take-profit member takes the limit leg, the stop-loss member the stop leg.
     A leg that no longer fits the member (another quantity: the entry filled only in

@@ -194,7 +194,8 @@ class AlpacaDriver:
         self, symbol: str, entry_type: OrderType, tif: TimeInForce, exits: EntryProtection
     ) -> bool:
         """A fixed stop and a take-profit price ride on a DAY/GTC market or limit equity
-        entry as one ``order_class=bracket`` order (see :mod:`.bracket`)."""
+        entry as one ``order_class=bracket`` order, a fixed stop alone as one
+        ``order_class=oto`` order (see :mod:`.bracket`)."""
         return bracket.fits(self._is_crypto(symbol), entry_type, tif, exits)
 
     async def entry_leg(self, member: PlaceRequest, parent_client_id: str) -> VenueOrder | None:

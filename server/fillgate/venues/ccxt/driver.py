@@ -226,7 +226,7 @@ class CcxtDriver:
         self, symbol: str, entry_type: OrderType, tif: TimeInForce, exits: EntryProtection
     ) -> bool:
         """A take-profit price and a fixed stop ride on a LIMIT GTC entry as one Binance
-        OTOCO order list (see :mod:`.otoco`)."""
+        OTOCO order list, a fixed stop alone as one OTO order list (see :mod:`.otoco`)."""
         return self.native_oco and otoco.fits(entry_type, tif, exits)
 
     async def entry_leg(self, member: PlaceRequest, entry_client_id: str) -> VenueOrder | None:

@@ -1,4 +1,4 @@
-"""Binance spot OTOCO order lists: a bracket's exits sent WITH its entry (issue 13).
+"""Binance spot OTOCO and OTO order lists: a bracket's exits sent WITH its entry (issue 13).
 
 ``POST /api/v3/orderList/otoco`` (ccxt's implicit ``private_post_orderlist_otoco``)
 places three orders as one list: the *working* order (here the bracket's LIMIT
@@ -19,6 +19,11 @@ price (both known at submit). A market entry, a stop at an offset from the fill,
 a trailed stop, a stop-limit or a ladder keep the exits armed after the fill, as
 before (one native OCO list then). While the entry is partly filled the pending
 pair waits, so those filled coins have no venue-held stop until the entry is done.
+
+A bracket with a fixed stop and NO take-profit goes as an OTO list instead
+(``POST /api/v3/orderList/oto``, ccxt's ``private_post_orderlist_oto``): the same
+LIMIT GTC working order and ONE pending ``STOP_LOSS`` under the stop member's client
+id, put on the book once the working order is fully filled; it then works alone.
 """
 
 from __future__ import annotations
@@ -59,8 +64,9 @@ class OtocoHost(Protocol):
 
 
 def fits(entry: OrderType, tif: TimeInForce, exits: EntryProtection) -> bool:
-    """True when Binance takes ``exits`` with this entry as one OTOCO list: a LIMIT GTC
-    working order, a take-profit price and a fixed stop price."""
+    """True when Binance takes ``exits`` with this entry as one OTOCO list (a take-profit
+    price and a fixed stop price) or OTO list (a fixed stop price alone), on a LIMIT GTC
+    working order."""
     fixed = exits.stop_price is not None
     return fixed and entry is OrderType.LIMIT and tif is TimeInForce.GTC
 
@@ -71,13 +77,52 @@ def list_client_id(entry_client_id: str) -> str:
     return _LIST_ID_PREFIX + digest
 
 
-def otoco_params(market_id: str, entry: PlaceRequest) -> dict[str, str]:
-    """The ``orderList/otoco`` request for a LIMIT entry carrying its exits."""
+def _working(market_id: str, entry: PlaceRequest) -> dict[str, str]:
+    """The list's own and its working order's fields (and the pending side and quantity),
+    shared by OTOCO and OTO."""
     exits = entry.protection
     if exits is None or exits.stop_price is None or entry.limit_price is None:
-        raise InvalidOrder("an OTOCO needs the entry's limit price, a take-profit and a stop")
+        raise InvalidOrder("an OTO/OTOCO needs the entry's limit price and a stop")
     if not fits(entry.type, entry.time_in_force, exits):
-        raise InvalidOrder("an OTOCO's working order is a LIMIT GTC entry with a fixed stop")
+        raise InvalidOrder("an OTO/OTOCO's working order is a LIMIT GTC entry, a fixed stop")
+    buy = entry.side is Side.BUY
+    quantity = fmt(entry.quantity)
+    return {
+        "symbol": market_id,
+        "listClientOrderId": list_client_id(entry.client_id),
+        "newOrderRespType": "FULL",
+        "workingType": "LIMIT",
+        "workingSide": "BUY" if buy else "SELL",
+        "workingClientOrderId": entry.client_id,
+        "workingPrice": fmt(entry.limit_price),
+        "workingQuantity": quantity,
+        "workingTimeInForce": "GTC",
+        "pendingSide": "SELL" if buy else "BUY",
+        "pendingQuantity": quantity,
+    }
+
+
+def oto_params(market_id: str, entry: PlaceRequest) -> dict[str, str]:
+    """The ``orderList/oto`` request for a LIMIT entry carrying its stop alone."""
+    params = _working(market_id, entry)
+    exits = entry.protection
+    assert exits is not None and exits.stop_price is not None
+    if exits.take_profit_price is not None:
+        raise InvalidOrder("an OTO carries the stop alone: a take-profit goes as an OTOCO")
+    return params | {
+        "pendingType": "STOP_LOSS",
+        "pendingClientOrderId": exits.stop_client_id,
+        "pendingStopPrice": fmt(exits.stop_price),
+    }
+
+
+def otoco_params(market_id: str, entry: PlaceRequest) -> dict[str, str]:
+    """The ``orderList/otoco`` request for a LIMIT entry carrying its exits."""
+    params = _working(market_id, entry)
+    exits = entry.protection
+    assert exits is not None and exits.stop_price is not None
+    if exits.take_profit_price is None:
+        raise InvalidOrder("an OTOCO needs a take-profit: a stop alone goes as an OTO")
     buy = entry.side is Side.BUY
     target = {
         "Type": "LIMIT_MAKER",
@@ -91,39 +136,31 @@ def otoco_params(market_id: str, entry: PlaceRequest) -> dict[str, str]:
     }
     # A long's exits sell: the take-profit above, the stop below; a short's mirror it.
     above, below = (target, stop) if buy else (stop, target)
-    quantity = fmt(entry.quantity)
-    params = {
-        "symbol": market_id,
-        "listClientOrderId": list_client_id(entry.client_id),
-        "newOrderRespType": "FULL",
-        "workingType": "LIMIT",
-        "workingSide": "BUY" if buy else "SELL",
-        "workingClientOrderId": entry.client_id,
-        "workingPrice": fmt(entry.limit_price),
-        "workingQuantity": quantity,
-        "workingTimeInForce": "GTC",
-        "pendingSide": "SELL" if buy else "BUY",
-        "pendingQuantity": quantity,
-    }
     params |= {f"pendingAbove{k}": v for k, v in above.items()}
     params |= {f"pendingBelow{k}": v for k, v in below.items()}
     return params
 
 
 async def place_otoco(host: OtocoHost, entry: PlaceRequest) -> VenueReport:
-    """Place the entry and its pending exits as one list; the entry's report."""
+    """Place the entry and its pending exits as one list (OTOCO; OTO for a stop alone);
+    the entry's report."""
     market_id = host.exchange().market_id(host.venue_symbol(entry.symbol))
-    answer = await host._rest("private_post_orderlist_otoco", otoco_params(market_id, entry))
+    alone = entry.protection is not None and entry.protection.take_profit_price is None
+    if alone:
+        method, params = "private_post_orderlist_oto", oto_params(market_id, entry)
+    else:
+        method, params = "private_post_orderlist_otoco", otoco_params(market_id, entry)
+    answer = await host._rest(method, params)
     reports = {str(r.get("clientOrderId")): r for r in (answer or {}).get("orderReports") or ()}
     info = reports.get(entry.client_id)
     if info is None:
-        raise BadResponse(f"the OTOCO answer lists no working order {entry.client_id!r}")
+        raise BadResponse(f"the order list answer has no working order {entry.client_id!r}")
     order = translate.rest_order(info, entry.symbol)
     return VenueReport(order=order, fills=translate.rest_fills(info, order))
 
 
 async def entry_leg(host: OtocoHost, member: PlaceRequest) -> VenueOrder | None:
-    """The OTOCO leg ``member`` binds to, found by the member's client id; None when
+    """The OTOCO (or OTO) leg ``member`` binds to, found by the member's client id; None when
     there is none (or it still waits, ``PENDING_NEW``).
 
     A leg of the member's side and quantity is bound as it is (working, or done while

@@ -229,9 +229,9 @@ class OandaDriver:
     def with_entry_fits(
         self, symbol: str, entry_type: OrderType, tif: TimeInForce, exits: EntryProtection
     ) -> bool:
-        """OANDA carries a take-profit price and a stop-loss (price, distance or trailing
-        distance) on a market or limit entry (``takeProfitOnFill``, ``stopLossOnFill``,
-        ``trailingStopLossOnFill``)."""
+        """OANDA carries a stop-loss (price, distance or trailing distance), with a
+        take-profit price or alone, on a market or limit entry (``stopLossOnFill`` /
+        ``trailingStopLossOnFill``, ``takeProfitOnFill``)."""
         return entry_type in (OrderType.MARKET, OrderType.LIMIT)
 
     async def entry_leg(self, member: PlaceRequest, opened_by: str) -> VenueOrder | None:

@@ -209,9 +209,14 @@ async def oco_leg(driver: OandaDriver, venue_order_id: str) -> VenueOrder | None
 
 async def entry_leg(driver: OandaDriver, member: PlaceRequest, opened_by: str) -> VenueOrder | None:
     """The order OANDA created on the entry's trade when it filled (``*OnFill``), under the
-    member's client id; None when there is none or it does not fit the member (the trade
-    is not the whole entry: the entry filled in parts, or netted against other trades),
-    which is then canceled so the member placed instead is the only one."""
+    member's client id; None when there is none.
+
+    One that does not fit the member (the trade is not the whole entry: the entry filled
+    in parts, or netted against other trades) is canceled and returned so: the member
+    ends as it did and the bracket arms that exit again under a new client id (OANDA
+    keeps the used one), the only one. An entry that filled in parts opened a trade per
+    fill, each with its own on-fill orders (OANDA leaves our client id on the first
+    only): those are canceled too (:func:`_on_fill_of`)."""
     report = await driver.fetch_order(member.symbol, member.client_id)
     order = None if report is None else report.order
     if order is None:
@@ -226,4 +231,24 @@ async def entry_leg(driver: OandaDriver, member: PlaceRequest, opened_by: str) -
     )
     if not order.status.is_terminal:
         await driver.request(orders.OrderCancel(driver.venue_account, order.venue_order_id))
-    return None
+    for venue_order_id in await _on_fill_of(driver, opened_by, order.venue_order_id):
+        log.warning("event=oanda_on_fill_canceled venue_order_id=%s", venue_order_id)
+        await driver.request(orders.OrderCancel(driver.venue_account, venue_order_id))
+    report = await driver.fetch_order(member.symbol, member.client_id)
+    ended = None if report is None else report.order
+    return ended if ended is not None and ended.status.is_terminal else None
+
+
+async def _on_fill_of(driver: OandaDriver, opened_by: str, known: str) -> list[str]:
+    """The ids of the orders still pending on the OTHER trades the entry ``opened_by``
+    opened (its later fills' on-fill orders), but ``known``."""
+    found: list[str] = []
+    for trade_id in driver.tracker.trades_opened_by(opened_by):
+        trade = await read_trade(driver, trade_id)
+        for key in _ON_TRADE if trade is not None else ():
+            dependent = trade.get(key) if trade is not None else None
+            if isinstance(dependent, dict) and dependent.get("state", "PENDING") == "PENDING":
+                venue_order_id = str(dependent.get("id") or "")
+                if venue_order_id and venue_order_id != known:
+                    found.append(venue_order_id)
+    return found

@@ -75,6 +75,8 @@ class OrderTracker:
         self._trades: OrderedDict[str, tuple[str, Decimal]] = OrderedDict()
         #: The trade each order's fill opened, by the order's client id.
         self._opened_by: OrderedDict[str, str] = OrderedDict()
+        #: Every trade an order's fills opened (an entry filled in parts opens several).
+        self._all_opened_by: OrderedDict[str, list[str]] = OrderedDict()
 
     # -- anchors ---------------------------------------------------------------
 
@@ -247,6 +249,10 @@ class OrderTracker:
         """The id of the trade the fill of order ``client_id`` opened ("" if none seen)."""
         return self._opened_by.get(client_id, "")
 
+    def trades_opened_by(self, client_id: str) -> tuple[str, ...]:
+        """Every trade the fills of order ``client_id`` opened that this run saw."""
+        return tuple(self._all_opened_by.get(client_id, ()))
+
     def learn_trade(self, trade_id: str, symbol: str, units: Decimal) -> None:
         """Record a trade read from ``/trades`` (one the driver's fills did not show)."""
         self._set_trade(trade_id, symbol, units)
@@ -267,9 +273,15 @@ class OrderTracker:
             trade_id = str(opened["tradeID"])
             self._set_trade(trade_id, symbol, dec(opened["units"]))
             if txn.get("clientOrderID"):
-                self._opened_by[str(txn["clientOrderID"])] = trade_id
+                client_id = str(txn["clientOrderID"])
+                self._opened_by[client_id] = trade_id
+                seen = self._all_opened_by.setdefault(client_id, [])
+                if trade_id not in seen:
+                    seen.append(trade_id)
                 while len(self._opened_by) > _MAX_ORDERS:
                     self._opened_by.popitem(last=False)
+                while len(self._all_opened_by) > _MAX_ORDERS:
+                    self._all_opened_by.popitem(last=False)
         reduced = txn.get("tradeReduced")
         closed = list(txn.get("tradesClosed") or []) + ([reduced] if reduced else [])
         for change in closed:

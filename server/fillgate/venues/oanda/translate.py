@@ -131,15 +131,16 @@ def order_body(request: PlaceRequest, instrument: str) -> Json:
 def on_fill(protection: EntryProtection) -> Json:
     """The ``*OnFill`` fields: the orders OANDA creates on the trade the entry opens, each
     under the client id of the bracket member it becomes. A take-profit takes a price
-    only; a stop-loss a price or a ``distance`` from the trade's fill price; a trailing
-    stop-loss a ``distance`` behind the best price."""
-    fields: Json = {
-        "takeProfitOnFill": {
+    only (none for a bracket with a stop alone); a stop-loss a price or a ``distance``
+    from the trade's fill price; a trailing stop-loss a ``distance`` behind the best
+    price."""
+    fields: Json = {}
+    if protection.take_profit_price is not None:
+        fields["takeProfitOnFill"] = {
             "price": format(protection.take_profit_price, "f"),
             "timeInForce": "GTC",
             "clientExtensions": {"id": protection.take_profit_client_id},
         }
-    }
     stop: Json = {"timeInForce": "GTC", "clientExtensions": {"id": protection.stop_client_id}}
     if protection.trail_distance is not None:
         stop["distance"] = format(protection.trail_distance, "f")

@@ -2,7 +2,9 @@
 
 When the venue can carry a bracket's stop-loss and take-profit with the entry
 order itself (OANDA ``stopLossOnFill`` / ``takeProfitOnFill`` /
-``trailingStopLossOnFill``, Alpaca ``order_class=bracket``), the bracket runner
+``trailingStopLossOnFill``, Alpaca ``order_class=bracket``, Binance OTOCO), or a
+bracket's stop alone when it has no take-profit (OANDA ``stopLossOnFill`` or
+``trailingStopLossOnFill`` alone, Alpaca ``order_class=oto``, Binance OTO), the bracket runner
 asks the driver (``with_entry_fits``) at submit and, if it fits, tags the entry
 ``ct.with_entry`` with the exits (:func:`encode`). The tag is journaled with the
 entry, so a restart sends the same. :meth:`VenueContext.request` then puts an
@@ -15,8 +17,10 @@ and take-profit are tagged ``ct.native = entry``: the runtime does not place the
 it BINDS each to the venue's order (:func:`bind_member`, the driver's
 ``entry_leg``: OANDA by our client id, Alpaca by the parent's legs), so there are
 never two stops on one position. When the venue has no such order (it refused
-it, or the entry filled so that it does not fit, which the driver says by
-answering None), the member is placed as an ordinary order, as before.
+it), the driver answers None and the member is placed as an ordinary order, as
+before. One that does not fit (the entry filled in parts) the driver cancels and
+answers as it ended (Binance, OANDA): the member ends so and the bracket arms that
+exit again under a new client id.
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ _FIELDS = ("take_profit_price", "stop_price", "stop_distance", "trail_distance")
 
 
 def encode(protection: EntryProtection) -> str:
-    """``take_profit_price=1.09;stop_distance=0.005``: the set fields, in a fixed order."""
+    """``take_profit_price=1.09;stop_distance=0.005``: the set fields, in a fixed order (no
+    ``take_profit_price`` for a stop alone)."""
     values = ((f, getattr(protection, f)) for f in _FIELDS)
     return ";".join(f"{f}={format(v, 'f')}" for f, v in values if v is not None)
 
@@ -61,10 +66,10 @@ def decode(text: str) -> EntryProtection | None:
         except InvalidOperation:
             return None
     stops = [f for f in _FIELDS[1:] if f in found]
-    if "take_profit_price" not in found or len(stops) != 1:
+    if len(stops) != 1:
         return None
     return EntryProtection(
-        take_profit_price=found["take_profit_price"],
+        take_profit_price=found.get("take_profit_price"),
         stop_price=found.get("stop_price"),
         stop_distance=found.get("stop_distance"),
         trail_distance=found.get("trail_distance"),
@@ -90,7 +95,9 @@ def protection_of(rule: ClientIdRule, order: Order) -> EntryProtection | None:
         stop_distance=protection.stop_distance,
         trail_distance=protection.trail_distance,
         stop_client_id=member_id(STOP_ROLE),
-        take_profit_client_id=member_id(_TAKE_PROFIT_ROLE),
+        take_profit_client_id=(
+            "" if protection.take_profit_price is None else member_id(_TAKE_PROFIT_ROLE)
+        ),
     )
 
 
