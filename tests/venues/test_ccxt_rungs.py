@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -234,3 +235,33 @@ async def test_ccxt_ladder_fractions_under_one_rest_the_remainder_as_a_plain_sto
     assert gateway.parts is not None
     await gateway.parts.brackets.settle()
     assert gateway.parts.brackets.get(list_id).state == "DONE"
+
+
+async def test_ccxt_ladder_rung_refused_by_binance_leaves_its_rest_to_a_plain_stop(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    entry = replace(_entry("rung-7"), type=OrderType.LIMIT, limit_price=Decimal(49000))
+    list_id = (await gateway.parts.brackets.submit(entry, _spec("0.5", "0.5"))).list_id
+    await gateway.until(list_id, OrderState.NEW)
+    gateway.fake.set_price(Decimal(52000))  # above rung 1's 51450, below rung 2's 53900
+
+    gateway.fake.fill(_vid(gateway, gateway.order(list_id)), QTY, Decimal(49000))
+
+    await eventually(lambda: gateway.member(list_id, "tp.1") is not None)
+    target = gateway.member(list_id, "tp.1")
+    assert target is not None
+    await gateway.until(target.order_id, OrderState.REJECTED)
+    await eventually(lambda: gateway.member(list_id, "sl") is not None)
+    plain = gateway.member(list_id, "sl")
+    assert plain is not None
+    await gateway.until(plain.order_id, OrderState.NEW)
+    await gateway.parts.brackets.settle()
+    resting = sorted((o.list_id < 0, o.type, o.qty) for o in gateway.fake.book.orders if o.is_open)
+    assert resting == [
+        (False, "LIMIT_MAKER", HALF),
+        (False, "STOP_LOSS", HALF),
+        (True, "STOP_LOSS", HALF),  # rung 1's rest, alone
+    ]
+    assert gateway.fake.book.balances["BTC"] == [0, QTY]
+    assert len(_oco_posts(gateway.fake)) == 2  # the refused rung is not tried again
