@@ -8,6 +8,8 @@ from dataclasses import replace
 from decimal import Decimal as D
 from types import SimpleNamespace
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from plan_orders import order as _order
 
 from fillgate.contingent.bracket import Cancel, Resize, Submit, plan
@@ -250,3 +252,126 @@ def test_native_tags_rung_members_are_paired_by_their_rung():
     assert native_tags(BINANCE, HALVES, stop) == ((NATIVE, "oco"), (PAIR, "2"))
     assert native_tags(BINANCE, HALVES, target) == ((NATIVE, "oco"), (PAIR, "2"))
     assert native_tags(BINANCE, HALVES, lone) == ()
+
+
+# -- a property: over random entry and take-profit fills, the stops cover what is open ----
+
+_OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("entry"), st.integers(1, 5)),
+        st.tuples(st.sampled_from(["tp.1", "tp.2", "tp.3"]), st.integers(1, 3)),
+    ),
+    max_size=12,
+)
+_BY_QUANTITY = BracketSpec(
+    STOP, tuple(TakeProfit(Exit(ExitKind.OFFSET, D(5 * n)), quantity=D(4)) for n in (1, 2))
+)
+_LADDERS = st.sampled_from(
+    [_spec("0.5", "0.5"), _spec("0.3", "0.3", "0.3"), _spec("0.5", "0.25"), _BY_QUANTITY]
+)
+
+
+def _free(members: list[Order], position: D) -> D:
+    """The coins no working member locks: a rung's list locks once, a lone order alone."""
+    locked = D(0)
+    for m in members:
+        if not m.is_open:
+            continue
+        role = role_of_(m)
+        if role.startswith("tp."):
+            paired = any(o.is_open and role_of_(o) == "sl." + role[3:] for o in members)
+            if paired:
+                continue
+        locked += m.quantity - m.filled_quantity
+    return position - locked
+
+
+def _apply(members: list[Order], actions, position: D) -> list[Order]:
+    """What a Binance-like venue makes of the plan's actions (answers come at once): a
+    sell for more than the free coins is refused, a take-profit joining its stop's list
+    locks nothing more."""
+    for action in actions:
+        if isinstance(action, Submit):
+            stop = action.type is not OrderType.LIMIT
+            role = action.role
+            joins = role.startswith("tp.") and any(
+                o.is_open and role_of_(o) == "sl." + role[3:] and o.quantity == action.quantity
+                for o in members
+            )
+            free = _free(members, position) + (action.quantity if joins else 0)
+            state = OrderState.NEW if action.quantity <= free else OrderState.REJECTED
+            tags = ((LIST, "E"), (ROLE, action.role), (BASIS, "100"), (NATIVE, "oco"))
+            members.append(
+                _order(
+                    f"M{len(members)}",
+                    Side.SELL,
+                    str(action.quantity),
+                    "0",
+                    type=action.type,
+                    stop_price=action.price if stop else None,
+                    limit_price=action.limit if stop else action.price,
+                    tags=tags,
+                    state=state,
+                )
+            )
+        else:
+            i = next(i for i, m in enumerate(members) if m.order_id == action.order_id)
+            if isinstance(action, Cancel):
+                members[i] = replace(members[i], state=OrderState.CANCELED)
+            else:
+                members[i] = replace(members[i], quantity=action.quantity)
+    return members
+
+
+def _fill_take_profit(members: list[Order], role: str, qty: int) -> None:
+    """A live take-profit trades (part of) ``qty``; Binance expires its rung's stop."""
+    live = [i for i, m in enumerate(members) if m.is_open and role_of_(m) == role]
+    if not live:
+        return
+    m = members[live[0]]
+    take = min(D(qty), m.quantity - m.filled_quantity)
+    filled = m.filled_quantity + take
+    state = OrderState.FILLED if filled == m.quantity else OrderState.PARTIALLY_FILLED
+    members[live[0]] = replace(m, filled_quantity=filled, filled_notional=filled * 105, state=state)
+    stop_role = "sl." + role[3:]
+    for i, other in enumerate(members):
+        if other.is_open and role_of_(other) == stop_role:
+            members[i] = replace(other, state=OrderState.EXPIRED)
+
+
+def role_of_(member: Order) -> str:
+    return dict(member.tags)[ROLE]
+
+
+@settings(max_examples=150, deadline=None)
+@given(ops=_OPS, spec=_LADDERS)
+def test_rung_ocos_property_every_rung_paired_and_the_stops_cover_exactly_what_is_open(ops, spec):
+    members: list[Order] = []
+    filled = 0
+    for op, amount in ops:
+        if op == "entry":
+            filled = min(10, filled + amount)
+        else:
+            _fill_take_profit(members, op, amount)
+        entry = _order("E", Side.BUY, "10", str(filled), type=OrderType.MARKET)
+        for _ in range(6):  # converge: each pass acts, the next sees the answers
+            actions = plan(entry, members, spec, price_places=2, quantity_places=0, rung_ocos=True)
+            if not actions:
+                break
+            exited = sum((m.filled_quantity for m in members), D(0))
+            _apply(members, actions, filled - exited)
+        else:
+            raise AssertionError(f"no convergence: {actions}")
+        assert not any(m.state is OrderState.REJECTED for m in members)  # never oversold
+        exited = sum((m.filled_quantity for m in members), D(0))
+        live = [m for m in members if m.is_open]
+        stops = [m for m in live if role_of_(m).startswith("sl")]
+        assert sum((m.quantity - m.filled_quantity for m in stops), D(0)) == filled - exited
+        for n in "123":  # one list per rung at most, both halves of it working
+            halves = sorted(role_of_(m) for m in live if role_of_(m)[-2:] == f".{n}")
+            assert halves in ([], [f"sl.{n}", f"tp.{n}"])
+        for tp in (m for m in live if role_of_(m).startswith("tp.")):
+            pair = [s for s in stops if role_of_(s) == "sl." + role_of_(tp)[3:]]
+            assert [s.quantity - s.filled_quantity for s in pair] == [
+                tp.quantity - tp.filled_quantity
+            ]
