@@ -128,7 +128,8 @@ def _rung(
         return [Cancel(m.order_id) for m in working], rest
     last_tp = tps[-1] if tps else None
     if live_sl:
-        assert last_tp is not None  # a rung's stop is placed only with its take-profit
+        if last_tp is None:  # its take-profit was refused before it was placed (risk):
+            return [], rest  # the stop alone still protects the rung's rest
         if last_tp.state is OrderState.CANCELED or never_placed(last_tp):
             return [Cancel(m.order_id) for m in working], rest  # half a pair: place both again
         return [], rest  # the take-profit expired: the stop triggered, the venue works it

@@ -375,3 +375,9 @@ def test_rung_ocos_property_every_rung_paired_and_the_stops_cover_exactly_what_i
             assert [s.quantity - s.filled_quantity for s in pair] == [
                 tp.quantity - tp.filled_quantity
             ]
+
+
+def test_rung_ocos_stop_whose_take_profit_never_came_keeps_protecting_its_rung():
+    members = [_stop("S1", "sl.1", "2"), _stop("S2", "sl.2", "2"), _tp("T2", 2, "2")]
+
+    assert _plan("4", members) == []
