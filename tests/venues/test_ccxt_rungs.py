@@ -265,3 +265,35 @@ async def test_ccxt_ladder_rung_refused_by_binance_leaves_its_rest_to_a_plain_st
     ]
     assert gateway.fake.book.balances["BTC"] == [0, QTY]
     assert len(_oco_posts(gateway.fake)) == 2  # the refused rung is not tried again
+
+
+async def test_ccxt_ladder_entry_filling_in_parts_replaces_each_rungs_list_at_the_new_size(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    entry = replace(_entry("rung-8"), type=OrderType.LIMIT, limit_price=Decimal(49000))
+    list_id = (await gateway.parts.brackets.submit(entry, _spec("0.5", "0.5"))).list_id
+    await gateway.until(list_id, OrderState.NEW)
+    entry_vid = _vid(gateway, gateway.order(list_id))
+    gateway.fake.fill(entry_vid, HALF, Decimal(49000))
+    await eventually(lambda: len(_oco_posts(gateway.fake)) == 2)
+
+    gateway.fake.fill(entry_vid, HALF, Decimal(49000))
+
+    await eventually(lambda: len(_oco_posts(gateway.fake)) == 4)
+    assert [Decimal(p["quantity"]) for p in _oco_posts(gateway.fake)] == [HALF / 2] * 2 + [HALF] * 2
+    third, fourth = sorted(gateway.fake.order_lists.lists)[2:]
+    await eventually(
+        lambda: (
+            _open_at_venue(gateway.fake)
+            == [
+                (third, "LIMIT_MAKER", HALF),
+                (third, "STOP_LOSS", HALF),
+                (fourth, "LIMIT_MAKER", HALF),
+                (fourth, "STOP_LOSS", HALF),
+            ]
+        )
+    )
+    await gateway.parts.brackets.settle()
+    assert gateway.fake.book.balances["BTC"] == [0, QTY]
+    assert await gateway.parts.reconciler.reconcile(ACCOUNT) == []
