@@ -1,8 +1,7 @@
 """Bracket shapes at Binance spot beyond one take-profit + fixed stop (issue 13).
 
 A stop-limit with one take-profit rests as the ``STOP_LOSS_LIMIT`` leg of ONE OCO
-order list; with a ladder the stop is held by fillgate and, once the mark reaches
-it, closes with a LIMIT order at the stop-limit's limit instead of at market. A
+order list; with a ladder, as that leg of one OCO list per rung. A
 bracket with no take-profit has nothing else holding its coins, so its stop rests
 at Binance alone. A trailing stop that cannot rest beside its take-profits
 (an amount trail, or any trail beside a ladder) is held by fillgate and trails
@@ -112,24 +111,29 @@ async def test_ccxt_oco_stop_limit_leg_triggered_fills_at_its_limit_and_position
     assert gateway.parts.engine.book.quantity(ACCOUNT, "BTC-USD") == 0
 
 
-async def test_ccxt_ladder_with_stop_limit_held_stop_reached_closes_with_a_limit_order(
+async def test_ccxt_ladder_with_stop_limit_rests_a_stop_loss_limit_leg_per_rung_and_closes(
     gateway: Gateway,
 ) -> None:
     list_id, target = await _armed(gateway, "sl-3", "0.5", "0.5")
-    assert gateway.member(list_id, "sl") is None and _oco_posts(gateway.fake) == []
+    await eventually(lambda: len(_oco_posts(gateway.fake)) == 2)
+    for oco in _oco_posts(gateway.fake):  # one order list per rung (contingent/rungs.py)
+        assert (oco["belowType"], Decimal(oco["quantity"])) == ("STOP_LOSS_LIMIT", QTY / 2)
+        assert (Decimal(oco["belowStopPrice"]), Decimal(oco["belowPrice"])) == (
+            Decimal(47500),
+            Decimal(47400),
+        )
+    stops = [gateway.member(list_id, f"sl.{n}") for n in (1, 2)]
+    assert gateway.member(list_id, "sl") is None and None not in stops
+
+    gateway.fake.set_price(Decimal(47450))  # Binance triggers both, at their limit
+
+    for stop in stops:
+        assert stop is not None
+        filled = await gateway.until(stop.order_id, OrderState.FILLED)
+        assert filled.average_fill_price is not None
+        assert filled.average_fill_price >= Decimal(47400)
+    await gateway.until(target.order_id, OrderState.EXPIRED)
     assert gateway.parts is not None
-
-    gateway.fake.set_price(Decimal(47450))
-    gateway.parts.engine.set_reference_price(
-        SetReferencePrice(symbol="BTC-USD", price=Decimal(47450))
-    )
-
-    await eventually(lambda: gateway.member(list_id, "sl") is not None)
-    stop = gateway.member(list_id, "sl")
-    assert stop is not None
-    assert (stop.type, stop.limit_price, stop.quantity) == (OrderType.LIMIT, Decimal(47400), QTY)
-    await gateway.until(target.order_id, OrderState.CANCELED)
-    await gateway.until(stop.order_id, OrderState.FILLED)
     assert gateway.parts.engine.book.quantity(ACCOUNT, "BTC-USD") == 0
 
 

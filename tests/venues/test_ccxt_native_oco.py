@@ -170,10 +170,10 @@ async def test_ccxt_oco_stop_triggers_while_fillgate_stopped_restart_has_no_over
     assert await parts.reconciler.reconcile(ACCOUNT) == []
 
 
-async def test_ccxt_bracket_with_two_take_profits_keeps_its_stop_in_fillgate(
+async def test_ccxt_bracket_with_five_take_profits_keeps_its_stop_in_fillgate(
     gateway: Gateway,
 ) -> None:
-    list_id, target = await _ladder(gateway)
+    list_id, target = await _ladder(gateway)  # a ladder of 2 to 4 rests per rung: test_ccxt_rungs
 
     assert _oco_posts(gateway.fake) == []
     assert gateway.member(list_id, "sl") is None  # emulated: triggers on the mark
@@ -182,9 +182,10 @@ async def test_ccxt_bracket_with_two_take_profits_keeps_its_stop_in_fillgate(
 
 async def _ladder(gw: Gateway) -> tuple[str, Order]:
     assert gw.parts is not None
-    list_id = (await gw.parts.brackets.submit(_entry("oco-5"), _spec("0.5", "0.5"))).list_id
+    spec = _spec(*("0.2",) * 5)  # more stop legs than Binance lets a symbol have
+    list_id = (await gw.parts.brackets.submit(_entry("oco-5"), spec)).list_id
     await gw.until(list_id, OrderState.FILLED)
-    await eventually(lambda: gw.member(list_id, "tp.2") is not None)
+    await eventually(lambda: gw.member(list_id, "tp.5") is not None)
     target = gw.member(list_id, "tp.1")
     assert target is not None
     return list_id, await gw.until(target.order_id, OrderState.NEW)

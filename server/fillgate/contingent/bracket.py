@@ -29,10 +29,21 @@ position, never the account's):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
+from fillgate.contingent.actions import (
+    Action,
+    Cancel,
+    HoldStop,
+    Resize,
+    Submit,
+    Trail,
+    exit_side,
+    rung_size,
+)
+from fillgate.contingent.actions import member_price as _member_price
 from fillgate.contingent.outcome import never_placed
+from fillgate.contingent.rungs import rung_plan
 from fillgate.contingent.spec import (
     BASIS,
     FIX_ROLE,
@@ -49,53 +60,19 @@ from fillgate.domain.enums import OrderState, OrderType, Side
 from fillgate.domain.orders import Order
 from fillgate.domain.values import ZERO, exact_add, exact_sub
 
+__all__ = [
+    "Action",
+    "Cancel",
+    "HoldStop",
+    "Resize",
+    "Submit",
+    "Trail",
+    "basis_of",
+    "exit_side",
+    "plan",
+]
+
 _WAITING = (OrderState.PENDING_NEW, OrderState.PENDING_CANCEL, OrderState.PENDING_REPLACE)
-
-
-@dataclass(frozen=True, slots=True)
-class Submit:
-    """Place a new member."""
-
-    role: str
-    side: Side
-    type: OrderType
-    quantity: Decimal
-    price: Decimal | None  # the stop price of a stop, the limit of a take-profit
-    limit: Decimal | None = None  # the limit of a stop-limit
-
-
-@dataclass(frozen=True, slots=True)
-class Resize:
-    order_id: str
-    quantity: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Cancel:
-    order_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Trail:
-    """Move a trailing stop's price up behind a long (down behind a short)."""
-
-    order_id: str
-    stop_price: Decimal
-    limit_price: Decimal | None = None  # a stop-limit's limit moves with its stop
-
-
-@dataclass(frozen=True, slots=True)
-class HoldStop:
-    """Move the trailing stop fillgate holds (no order at the venue) to ``stop_price``."""
-
-    stop_price: Decimal
-
-
-Action = Submit | Resize | Cancel | Trail | HoldStop
-
-
-def exit_side(entry: Order) -> Side:
-    return Side.SELL if entry.side is Side.BUY else Side.BUY
 
 
 def plan(
@@ -108,6 +85,7 @@ def plan(
     mark: Decimal | None = None,
     emulate_stop: bool = False,
     held_stop: Decimal | None = None,
+    rung_ocos: bool = False,
 ) -> list[Action]:
     """What to do now so the members match the entry's fills (empty when they do).
 
@@ -117,7 +95,9 @@ def plan(
     holds the balance it sells (spot), so a stop and a take-profit cannot
     both rest. When the mark reaches the stop, the take-profits are canceled
     and a reduce-only market order closes what is open. ``held_stop`` is where
-    such a stop has trailed to (None: at its first price).
+    such a stop has trailed to (None: at its first price). ``rung_ocos`` rests a
+    take-profit ladder and its stop at such a venue as one native OCO per rung instead
+    (``contingent/rungs.py``).
     """
     filled = entry.filled_quantity
     if not filled:
@@ -135,6 +115,8 @@ def plan(
         return [Cancel(m.order_id) for m in live]
     basis = basis_of(entry, members)
     places = price_places
+    if rung_ocos:
+        return rung_plan(entry, members, spec, open_qty, basis, places, quantity_places)
     if emulate_stop:
         first = spec.stop_loss.price(basis, up=entry.side is not Side.BUY, places=places)
         held = first if held_stop is None else held_stop
@@ -274,15 +256,10 @@ def _ladder(
     """The take-profits: each sized to its share of what the entry has filled so far."""
     filled = entry.filled_quantity
     long = entry.side is Side.BUY
-    step = Decimal(1).scaleb(-quantity_places)
     actions: list[Action] = []
     for i, rung in enumerate(spec.take_profits, 1):
         role = f"tp.{i}"
-        target = (
-            min(rung.quantity, filled)
-            if rung.quantity is not None
-            else (filled * (rung.fraction or ZERO)).quantize(step, rounding=ROUND_DOWN)
-        )
+        target = rung_size(rung, filled, quantity_places)
         mine = [m for m in members if role_of(m)[1] == role]
         if not mine:
             if target > 0:
@@ -319,14 +296,3 @@ def basis_of(entry: Order, members: Sequence[Order]) -> Decimal:
     average = entry.average_fill_price
     assert average is not None
     return average
-
-
-def _member_price(members: Sequence[Order], role: str) -> Decimal | None:
-    """A replacement member keeps its newest predecessor's price (fixed when first armed,
-    then as trailed or replaced)."""
-    for m in reversed(members):
-        if role_of(m)[1] == role:
-            price = m.stop_price if m.type.needs_stop else m.limit_price
-            if price is not None:
-                return price
-    return None

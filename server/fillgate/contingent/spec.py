@@ -47,6 +47,12 @@ WITH_ENTRY_NATIVE = "entry"
 #: A stop-loss member the venue trails itself (``trail:5``, ``trail_percent:1``): fillgate
 #: never moves it (see engine/native_oco.py, venues/runtime/trail.py).
 TRAIL = "ct.trail"
+#: ``ct.pair = N`` on rung N's take-profit and stop of a ladder held as one native OCO per
+#: rung (Binance spot; see contingent/rungs.py): the venue runtime pairs them by list and N.
+PAIR = "ct.pair"
+#: The role prefix of a rung's own stop (``sl.N``, paired with ``tp.N``); ``sl`` alone is
+#: the bracket's one stop (or, beside rung OCOs, the stop of what the rungs leave over).
+RUNG_STOP = "sl."
 
 
 class ExitKind(Enum):

@@ -71,6 +71,7 @@ from fillgate.engine.native_oco import (
     holds_balance,
     list_oco_fits,
     native_tags,
+    rung_ocos_fit,
     stop_emulated,
     with_entry,
 )
@@ -340,6 +341,7 @@ class Brackets:
                 mark=self.mark_of(entry.symbol),
                 emulate_stop=self.stop_emulated(entry.account, spec, members),
                 held_stop=self._engine.state.held_stops.get(list_id),
+                rung_ocos=rung_ocos_fit(self._engine.venues.get(entry.account), spec, members),
             )
         )
 

@@ -29,6 +29,7 @@ from fillgate.contingent.order_list import Leg
 from fillgate.contingent.spec import (
     NATIVE,
     ON_TRADE,
+    PAIR,
     STOP_ROLE,
     TRAIL,
     WITH_ENTRY_NATIVE,
@@ -155,7 +156,8 @@ def trail_refused(members: Sequence[Order]) -> bool:
 
 def stop_emulated(venue: object, spec: BracketSpec, members: Sequence[Order] = ()) -> bool:
     """On a spot venue the stop lives in fillgate, unless it rests in a native OCO with
-    the take-profit (one order list locks the balance once: Binance). A bracket armed
+    the take-profit (one order list locks the balance once: Binance), or a ladder's in one
+    native OCO per rung (:func:`rung_ocos_fit`). A bracket armed
     with a take-profit outside a native OCO (before the venue had them) keeps its stop
     in fillgate to the end: a stop placed beside that take-profit would find the coins
     locked. A bracket with no take-profit has nothing else holding the coins: its stop
@@ -167,7 +169,39 @@ def stop_emulated(venue: object, spec: BracketSpec, members: Sequence[Order] = (
     armed_alone = any(
         role_of(m)[1].startswith("tp.") and dict(m.tags).get(NATIVE) not in paired for m in members
     )
-    return armed_alone or not oco_fits(venue, spec)
+    return armed_alone or not (oco_fits(venue, spec) or rung_ocos_fit(venue, spec, members))
+
+
+#: At most this many rung OCOs per ladder: Binance spot counts each stop leg against the
+#: symbol's ``MAX_NUM_ALGO_ORDERS`` (typically 5 on spot), and the plain stop for what the
+#: rungs leave over needs one more. A longer ladder keeps its stop in fillgate.
+MAX_RUNG_OCOS = 4
+
+
+def rung_ocos_fit(venue: object, spec: BracketSpec, members: Sequence[Order] = ()) -> bool:
+    """True when this bracket's take-profit ladder rests at the venue as one native OCO per
+    rung, each take-profit paired with a stop of its size (``contingent/rungs.py``): a
+    spot venue with native OCO lists (Binance), two to :data:`MAX_RUNG_OCOS` take-profits,
+    a fixed stop (a stop-limit where the venue's OCO takes one; no trail, no activation),
+    and no take-profit of it armed otherwise before (``members``: the bracket's so far)."""
+    if not holds_balance(venue) or not getattr(venue, "native_oco", False):
+        return False
+    if not 2 <= len(spec.take_profits) <= MAX_RUNG_OCOS:
+        return False
+    if spec.stop_loss.kind.trailing or not _terms_fit(venue, spec):
+        return False
+    return all(dict(m.tags).get(NATIVE) == OCO for m in members if role_of(m)[1].startswith("tp."))
+
+
+def _rung_of(action: Submit) -> int | None:
+    """The rung a ladder's take-profit (``tp.N``) or rung stop (``sl.N``) belongs to."""
+    kind, _, number = action.role.partition(".")
+    if not number.isdigit():
+        return None
+    if kind == "tp" and action.type is OrderType.LIMIT:
+        return int(number)
+    stops = (OrderType.STOP, OrderType.STOP_LIMIT)
+    return int(number) if kind == STOP_ROLE and action.type in stops else None
 
 
 def with_entry(venue: object, cmd: SubmitOrder, spec: BracketSpec) -> tuple[str, str] | None:
@@ -238,4 +272,6 @@ def native_tags(
         tags.append((NATIVE, WITH_ENTRY_NATIVE))
     elif oco_fits(venue, spec, members) and _paired(venue, action):
         tags.append((NATIVE, OCO))
+    elif (rung := _rung_of(action)) is not None and rung_ocos_fit(venue, spec, members):
+        tags += [(NATIVE, OCO), (PAIR, str(rung))]  # rung N's pair: one OCO list of its own
     return tuple(tags)

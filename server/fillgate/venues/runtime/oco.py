@@ -24,6 +24,9 @@ way: its first leg, whichever it is, waits for the second, which the list
 runner submits right after it; the limit is the "take-profit", the stop the
 stop.
 
+A take-profit ladder at Binance spot rests as one OCO per rung (``contingent/rungs.py``):
+rung N's take-profit and stop carry ``ct.pair = N`` and pair by list id and rung.
+
 A stop held back whose take-profit does not follow within
 :data:`PAIR_WAIT_S` is placed alone (emulated OCO, as before): a position
 is never left without its stop because a pair did not form.
@@ -51,12 +54,22 @@ NATIVE = "ct.native"
 OCO = "oco"
 #: The tag of an order list's first leg (see contingent/order_list.py).
 KIND = "ct.kind"
+#: The rung of a ladder's take-profit and stop held as one OCO per rung (contingent/rungs.py).
+PAIR = "ct.pair"
 #: How long a held stop waits for its take-profit before it is placed alone.
 PAIR_WAIT_S = 2.0
 
 
 def _tag(order: Order, key: str) -> str:
     return dict(order.tags).get(key, "")
+
+
+def _pair_key(order: Order) -> str:
+    """Which pair an order is half of: its list (a list's first leg is its id), and for a
+    ladder held as one OCO per rung (``ct.pair = N``) the rung too."""
+    list_id = _tag(order, "ct.list") or order.order_id
+    rung = _tag(order, PAIR)
+    return f"{list_id}/{rung}" if rung else list_id
 
 
 class OcoPairing:
@@ -73,7 +86,7 @@ class OcoPairing:
         return _tag(order, NATIVE) == OCO and hasattr(self._ctx.driver, "place_oco")
 
     async def submit(self, order: Order) -> None:
-        list_id = _tag(order, "ct.list") or order.order_id  # a list's first leg is its id
+        list_id = _pair_key(order)
         partner = self._held.pop(list_id, None)
         if partner is None:
             if order.stop_price is None and not _tag(order, KIND):
