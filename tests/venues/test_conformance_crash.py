@@ -444,3 +444,42 @@ async def test_venue_bracket_with_fixed_exits_filled_while_killed_is_protected_b
         assert sorted((await server.at_venue()).values()) == [quantity, quantity]  # sl, tp.1
         assert await server.position() == quantity
         await server.reconciled()
+
+
+async def test_ccxt_ladder_price_through_the_stop_while_killed_closed_by_the_venue(
+    tmp_path: Path,
+) -> None:
+    """A Binance ladder rests one OCO list per rung: fillgate dead, the price falls through
+    the stop, and Binance alone sells every rung's stop and expires each take-profit."""
+    async with served("ccxt", tmp_path) as server:
+        quantity = server.fake.quantity
+        placed = await server.client.submit_bracket(
+            ACCOUNT, server.fake.symbol, "buy", quantity, stop_loss="percent:5",
+            take_profits=["percent:5@0.5", "percent:10@0.5"], client_order_id="crash-rungs",
+        )  # fmt: skip
+        await server.until(placed.list_id, OrderState.FILLED)
+        rungs = {"sl.1", "tp.1", "sl.2", "tp.2"}
+        await server.eventually(lambda: _has_all(server, placed.list_id, rungs))
+        sent = await server.placed()
+
+        async def crashes() -> None:
+            await server.move(server.price_at("0.90"))
+
+        await server.crash(while_down=crashes)
+
+        await server.eventually(lambda: _state_is(server, placed.list_id, "DONE"))
+        members = await server.members(placed.list_id)
+        assert {r: members[r].state for r in ("sl.1", "sl.2")} == dict.fromkeys(
+            ("sl.1", "sl.2"), OrderState.FILLED
+        )
+        assert await server.position() == 0
+        assert await server.placed() == sent  # the venue did it all: nothing placed after
+        await server.reconciled()
+
+
+async def _has_all(server: Served, list_id: str, roles: set[str]) -> bool:
+    found = {r: m for r, m in (await server.members(list_id)).items() if m.state in OPEN_STATES}
+    return roles <= set(found)
+
+
+OPEN_STATES = (OrderState.NEW, OrderState.PARTIALLY_FILLED)
