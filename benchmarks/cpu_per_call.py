@@ -22,26 +22,11 @@ from typing import Any
 import grpc
 import uvloop
 from auth_latency import cpu_ns  # sibling scripts: run as `python benchmarks/<x>.py`
-from quick_latency import start_server
+from quick_latency import order_request, start_server
 
 from fillgate.v1 import admin_service_pb2 as apb
 from fillgate.v1 import admin_service_pb2_grpc as agrpc
-from fillgate.v1 import execution_service_pb2 as pb
 from fillgate.v1 import execution_service_pb2_grpc as pbgrpc
-from fillgate.v1 import order_pb2 as order_pb
-
-
-def _order(i: int) -> Any:
-    return pb.SubmitOrderRequest(
-        account="paper",
-        symbol="BTC-USD",
-        side=order_pb.SIDE_BUY if i % 2 else order_pb.SIDE_SELL,
-        quantity="0.01",
-        type=order_pb.ORDER_TYPE_MARKET,
-        time_in_force=order_pb.TIME_IN_FORCE_IOC,
-        client_order_id=f"cpu-{i}",
-    )
-
 
 Call = Callable[[int], Awaitable[Any]]
 
@@ -65,7 +50,7 @@ async def run(journal: str, calls: int) -> dict[str, tuple[float, float]]:
                 return await admin.Ping(apb.PingRequest())
 
             async def submit(i: int) -> Any:
-                return await execution.SubmitOrder(_order(i))
+                return await execution.SubmitOrder(order_request(i, "cpu"))
 
             await _series(proc.pid, calls // 10, ping)  # warm-up
             await _series(proc.pid, calls // 10, lambda i: submit(calls + i))

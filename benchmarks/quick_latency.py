@@ -62,6 +62,19 @@ def start_server(journal: str, *extra: str) -> tuple[subprocess.Popen[str], str]
     return proc, match.group(1)
 
 
+def order_request(i: int, prefix: str) -> pb.SubmitOrderRequest:
+    """The ``i``-th market IOC order of a run: buys and sells in turn, so nothing builds up."""
+    return pb.SubmitOrderRequest(
+        account="paper",
+        symbol="BTC-USD",
+        side=order_pb.SIDE_BUY if i % 2 else order_pb.SIDE_SELL,
+        quantity="0.01",
+        type=order_pb.ORDER_TYPE_MARKET,
+        time_in_force=order_pb.TIME_IN_FORCE_IOC,
+        client_order_id=f"{prefix}-{i}",
+    )
+
+
 def histogram(samples: array[int]) -> HdrHistogram:
     h = HdrHistogram(1, 60 * 10**9, 3)
     for s in samples:
@@ -82,17 +95,6 @@ async def measure(
     stubs = {name: pbgrpc.ExecutionServiceStub(ch) for name, ch in channels.items()}
     ping = apb.PingRequest()
 
-    def order(i: int) -> pb.SubmitOrderRequest:
-        return pb.SubmitOrderRequest(
-            account="paper",
-            symbol="BTC-USD",
-            side=order_pb.SIDE_BUY if i % 2 else order_pb.SIDE_SELL,
-            quantity="0.01",
-            type=order_pb.ORDER_TYPE_MARKET,
-            time_in_force=order_pb.TIME_IN_FORCE_IOC,
-            client_order_id=f"q-{i}",
-        )
-
     samples: dict[str, array[int]] = {"Ping (empty)": array("q")}
     for name in stubs:
         samples[f"SubmitOrder {name}"] = array("q")
@@ -112,7 +114,7 @@ async def measure(
         shift = i % len(named)
         for name, stub in named[shift:] + named[:shift]:
             t0 = clock()
-            await stub.SubmitOrder(order(i))
+            await stub.SubmitOrder(order_request(i, "q"))
             if i >= 0:
                 samples[f"SubmitOrder {name}"].append(clock() - t0)
     for ch in channels.values():

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from fakes.alpaca import FakeAlpaca
 from fakes.alpaca_harness import posted_orders
-from fakes.gateway import ACCOUNT, Gateway, eventually
+from fakes.gateway import ACCOUNT, Gateway, buy_entry, eventually, running
 
 from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.domain.commands import SubmitOrder
-from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
+from fillgate.domain.enums import OrderState
 from fillgate.domain.orders import Order
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -31,17 +31,8 @@ STOP, TARGET = Decimal("150.5"), Decimal("210.25")
 
 @pytest.fixture
 async def gateway(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[Gateway]:
-    fake = FakeAlpaca()
-    await fake.start()
-    for key, value in fake.environment().items():
-        monkeypatch.setenv(key, value)
-    gw = Gateway(fake, tmp_path / "journal")
-    await gw.start()
-    try:
+    async with running(FakeAlpaca(), monkeypatch, tmp_path / "journal") as gw:
         yield gw
-    finally:
-        await gw.stop()
-        await fake.stop()
 
 
 FIXED_STOP = Exit(ExitKind.PRICE, STOP)
@@ -52,16 +43,7 @@ def _spec(stop: Exit = FIXED_STOP) -> BracketSpec:
 
 
 def _entry(gw: Gateway, client_order_id: str, limit: Decimal | None = None) -> SubmitOrder:
-    return SubmitOrder(
-        account=ACCOUNT,
-        symbol=gw.fake.symbol,
-        side=Side.BUY,
-        quantity=QTY,
-        type=OrderType.LIMIT if limit is not None else OrderType.MARKET,
-        time_in_force=TimeInForce.GTC,
-        client_order_id=client_order_id,
-        limit_price=limit,
-    )
+    return buy_entry(gw.fake.symbol, QTY, client_order_id, limit)
 
 
 def _brackets(fake: FakeAlpaca) -> list[dict[str, Any]]:

@@ -15,11 +15,11 @@ from urllib.parse import parse_qsl
 
 import pytest
 from fakes.binance import FakeBinance
-from fakes.gateway import ACCOUNT, Gateway, eventually, running
+from fakes.gateway import ACCOUNT, Gateway, buy_entry, eventually, running
 
 from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain.commands import SetReferencePrice, SubmitOrder
-from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
+from fillgate.domain.enums import OrderState, OrderType
 from fillgate.domain.orders import Order
 from fillgate.venues.runtime.client_ids import venue_client_id
 
@@ -47,16 +47,7 @@ def _spec(*fractions: str) -> BracketSpec:
 
 
 def _entry(client_order_id: str, limit: Decimal | None = None) -> SubmitOrder:
-    return SubmitOrder(
-        account=ACCOUNT,
-        symbol="BTC-USD",
-        side=Side.BUY,
-        quantity=QTY,
-        type=OrderType.MARKET if limit is None else OrderType.LIMIT,
-        time_in_force=TimeInForce.GTC,
-        client_order_id=client_order_id,
-        limit_price=limit,
-    )
+    return buy_entry("BTC-USD", QTY, client_order_id, limit)
 
 
 def _vid(gw: Gateway, order: Order) -> str:

@@ -14,11 +14,11 @@ from urllib.parse import parse_qsl
 
 import pytest
 from fakes.binance import FakeBinance
-from fakes.gateway import ACCOUNT, Gateway, eventually, running
+from fakes.gateway import ACCOUNT, Gateway, buy_entry, eventually, running
 
 from fillgate.contingent.spec import TRAIL, BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.domain.commands import SetReferencePrice, SubmitOrder
-from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
+from fillgate.domain.enums import OrderState
 from fillgate.domain.orders import Order
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -39,15 +39,7 @@ def _spec(percent: str, take_profits: tuple[TakeProfit, ...] = TP) -> BracketSpe
 
 
 def _entry(client_order_id: str) -> SubmitOrder:
-    return SubmitOrder(
-        account=ACCOUNT,
-        symbol="BTC-USD",
-        side=Side.BUY,
-        quantity=QTY,
-        type=OrderType.MARKET,
-        time_in_force=TimeInForce.GTC,
-        client_order_id=client_order_id,
-    )
+    return buy_entry("BTC-USD", QTY, client_order_id)
 
 
 async def _trailed(gw: Gateway, client_order_id: str, spec: BracketSpec) -> tuple[str, Order]:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 import pytest
 from fakes.binance import FakeBinance
 from fakes.binance_book import Order as VenueOrder
-from fakes.gateway import ACCOUNT, Gateway, eventually, running
+from fakes.gateway import ACCOUNT, Gateway, buy_entry, eventually, running
 
 from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, member_client_order_id
 from fillgate.domain.commands import CancelOrder, OrderRef, SubmitOrder
@@ -41,16 +41,7 @@ async def gateway(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncItera
 
 
 def _entry(client_order_id: str, limit: Decimal | None = ENTRY) -> SubmitOrder:
-    return SubmitOrder(
-        account=ACCOUNT,
-        symbol="BTC-USD",
-        side=Side.BUY,
-        quantity=QTY,
-        type=OrderType.MARKET if limit is None else OrderType.LIMIT,
-        time_in_force=TimeInForce.GTC,
-        client_order_id=client_order_id,
-        limit_price=limit,
-    )
+    return buy_entry("BTC-USD", QTY, client_order_id, limit)
 
 
 def _vid(gw: Gateway, client_order_id: str) -> str:

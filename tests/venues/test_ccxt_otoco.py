@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 import pytest
 from fakes.binance import FakeBinance
 from fakes.binance_book import Order as VenueOrder
-from fakes.gateway import ACCOUNT, Gateway, eventually, running
+from fakes.gateway import ACCOUNT, Gateway, buy_entry, eventually, running
 
 from fillgate.contingent.spec import (
     BracketSpec,
@@ -54,16 +54,7 @@ def _spec() -> BracketSpec:
 
 
 def _entry(client_order_id: str, limit: Decimal | None = ENTRY) -> SubmitOrder:
-    return SubmitOrder(
-        account=ACCOUNT,
-        symbol="BTC-USD",
-        side=Side.BUY,
-        quantity=QTY,
-        type=OrderType.MARKET if limit is None else OrderType.LIMIT,
-        time_in_force=TimeInForce.GTC,
-        client_order_id=client_order_id,
-        limit_price=limit,
-    )
+    return buy_entry("BTC-USD", QTY, client_order_id, limit)
 
 
 def _rule(gw: Gateway) -> object:

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.gateway import ACCOUNT, eventually, running
+from fakes.gateway import ACCOUNT, buy_entry, eventually, running
 from fakes.gateway import Gateway as SharedGateway
 from fakes.oanda import FakeOanda
 from fakes.oanda_harness import sent_orders
 
 from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit, role_of
 from fillgate.domain.commands import CancelOrder, OrderRef, SubmitOrder
-from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
+from fillgate.domain.enums import OrderState, OrderType
 from fillgate.domain.orders import Order
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -54,16 +54,7 @@ SPEC = BracketSpec(
 
 def _entry(client_order_id: str, kind: OrderType = OrderType.MARKET) -> SubmitOrder:
     limit = Decimal("1.08462") if kind is OrderType.LIMIT else None
-    return SubmitOrder(
-        account=ACCOUNT,
-        symbol="EUR-USD",
-        side=Side.BUY,
-        quantity=QTY,
-        type=kind,
-        time_in_force=TimeInForce.GTC,
-        client_order_id=client_order_id,
-        limit_price=limit,
-    )
+    return buy_entry("EUR-USD", QTY, client_order_id, limit)
 
 
 async def _armed(gw: Gateway, client_order_id: str) -> tuple[str, Order, Order]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.gateway import ACCOUNT, eventually, running
+from fakes.gateway import ACCOUNT, buy_entry, eventually, running
 from fakes.oanda import FakeOanda
 from fakes.oanda_harness import sent_orders
 from test_oanda_native_oco import Gateway
@@ -23,7 +23,7 @@ from test_oanda_native_oco import Gateway
 from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.commands import SubmitOrder
-from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
+from fillgate.domain.enums import OrderState, OrderType
 from fillgate.domain.orders import Order
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -40,16 +40,8 @@ async def gateway(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncItera
 
 
 def _entry(client_order_id: str, kind: OrderType = OrderType.MARKET) -> SubmitOrder:
-    return SubmitOrder(
-        account=ACCOUNT,
-        symbol="EUR-USD",
-        side=Side.BUY,
-        quantity=QTY,
-        type=kind,
-        time_in_force=TimeInForce.GTC,
-        client_order_id=client_order_id,
-        limit_price=Decimal("1.08462") if kind is OrderType.LIMIT else None,
-    )
+    limit = Decimal("1.08462") if kind is OrderType.LIMIT else None
+    return buy_entry("EUR-USD", QTY, client_order_id, limit)
 
 
 async def _armed(gw: Gateway, cid: str, spec: BracketSpec = TRAIL) -> tuple[str, Order, Order]:

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.gateway import ACCOUNT, Gateway, eventually
+from fakes.gateway import ACCOUNT, Gateway, buy_entry, eventually, running
 from fakes.oanda import FakeOanda
 from fakes.oanda_harness import sent_orders
 
 from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit
 from fillgate.domain.commands import CancelOrder, OrderRef, SubmitOrder
-from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
+from fillgate.domain.enums import OrderState, OrderType
 from fillgate.domain.orders import Order
 from fillgate.venues.oanda.driver import OandaDriver
 from fillgate.venues.runtime.client_ids import venue_client_id
@@ -35,17 +35,8 @@ FILL = Decimal("1.08462")
 
 @pytest.fixture
 async def gateway(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[Gateway]:
-    fake = FakeOanda()
-    await fake.start()
-    for key, value in fake.environment().items():
-        monkeypatch.setenv(key, value)
-    gw = Gateway(fake, tmp_path / "journal")
-    await gw.start()
-    try:
+    async with running(FakeOanda(), monkeypatch, tmp_path / "journal") as gw:
         yield gw
-    finally:
-        await gw.stop()
-        await fake.stop()
 
 
 def _spec(stop: Exit, take_profit: Exit | None = None) -> BracketSpec:
@@ -59,16 +50,7 @@ TRAILED = _spec(Exit(ExitKind.TRAIL, Decimal("0.005")))
 
 
 def _entry(client_order_id: str, kind: OrderType = OrderType.MARKET) -> SubmitOrder:
-    return SubmitOrder(
-        account=ACCOUNT,
-        symbol="EUR-USD",
-        side=Side.BUY,
-        quantity=QTY,
-        type=kind,
-        time_in_force=TimeInForce.GTC,
-        client_order_id=client_order_id,
-        limit_price=FILL if kind is OrderType.LIMIT else None,
-    )
+    return buy_entry("EUR-USD", QTY, client_order_id, FILL if kind is OrderType.LIMIT else None)
 
 
 def _venue_id(client_order_id: str) -> str:

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,28 @@ import pytest
 from fillgate.app.assembly import Components, build, open_journal
 from fillgate.config import config_from_dict
 from fillgate.contingent.spec import role_of
-from fillgate.domain.enums import OrderState
+from fillgate.domain.commands import SubmitOrder
+from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.engine.recovery import rebuild
 
 ACCOUNT = "acct"
+
+
+def buy_entry(
+    symbol: str, quantity: Decimal, client_order_id: str, limit: Decimal | None = None
+) -> SubmitOrder:
+    """A bracket's GTC buy entry on the gateway's account: at market, or a limit at ``limit``."""
+    return SubmitOrder(
+        account=ACCOUNT,
+        symbol=symbol,
+        side=Side.BUY,
+        quantity=quantity,
+        type=OrderType.MARKET if limit is None else OrderType.LIMIT,
+        time_in_force=TimeInForce.GTC,
+        client_order_id=client_order_id,
+        limit_price=limit,
+    )
 
 
 async def eventually(predicate: Callable[[], bool], timeout: float = 8.0) -> None:
