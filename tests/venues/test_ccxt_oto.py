@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import parse_qsl
 
 import pytest
+from ccxt_entry_support import ENTRY, QTY, list_posts, resting, venue_id
+from ccxt_entry_support import posts as _posts
+from ccxt_entry_support import working_stops as _working_stops
 from fakes.binance import FakeBinance
 from fakes.binance_book import Order as VenueOrder
 from fakes.gateway import ACCOUNT, Gateway, buy_entry, eventually, running
@@ -22,16 +24,25 @@ from fillgate.domain.commands import CancelOrder, OrderRef, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.venues.ccxt.otoco import oto_params
-from fillgate.venues.runtime.client_ids import venue_client_id
 from fillgate.venues.types import EntryProtection, PlaceRequest
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-QTY = Decimal("0.01")
-ENTRY = Decimal("49000")  # a buy limit resting below the fake's 50000
 STOP = Decimal("47000")
 OTO_PATH = "/api/v3/orderList/oto"
 FIXED_STOP = Exit(ExitKind.PRICE, STOP)
+
+
+def _vid(gw: Gateway, client_order_id: str) -> str:
+    return venue_id(gw, client_order_id)
+
+
+def _oto_posts(fake: FakeBinance) -> list[dict[str, str]]:
+    return list_posts(fake, OTO_PATH)
+
+
+async def _resting(gw: Gateway, client_order_id: str) -> str:
+    return await resting(gw, client_order_id, BracketSpec(FIXED_STOP))
 
 
 @pytest.fixture
@@ -44,38 +55,12 @@ def _entry(client_order_id: str, limit: Decimal | None = ENTRY) -> SubmitOrder:
     return buy_entry("BTC-USD", QTY, client_order_id, limit)
 
 
-def _vid(gw: Gateway, client_order_id: str) -> str:
-    """The client id Binance knows an order by."""
-    assert gw.parts is not None
-    rule = gw.parts.engine.venues[ACCOUNT].driver.client_ids  # type: ignore[attr-defined]
-    return venue_client_id(rule, ACCOUNT, client_order_id, 0)
-
-
-def _oto_posts(fake: FakeBinance) -> list[dict[str, str]]:
-    return [dict(parse_qsl(r.params)) for r in fake.requests if r.path == OTO_PATH]
-
-
-def _posts(fake: FakeBinance, path: str) -> int:
-    return sum(1 for r in fake.requests if r.method == "POST" and r.path == path)
-
-
 def _legs(fake: FakeBinance) -> tuple[VenueOrder, VenueOrder]:
     """The one OTO's working order and pending stop at the venue."""
     (listed,) = fake.order_lists.lists.values()
     assert listed.working is not None  # type: ignore[attr-defined]
     (stop,) = listed.legs
     return listed.working, stop  # type: ignore[attr-defined]
-
-
-def _working_stops(fake: FakeBinance) -> list[VenueOrder]:
-    return [o for o in fake.book.orders if o.type == "STOP_LOSS" and o.is_open]
-
-
-async def _resting(gw: Gateway, client_order_id: str) -> str:
-    assert gw.parts is not None
-    placed = await gw.parts.brackets.submit(_entry(client_order_id), BracketSpec(FIXED_STOP))
-    await gw.until(placed.list_id, OrderState.NEW)
-    return placed.list_id
 
 
 async def _bound_stop(gw: Gateway, list_id: str) -> Order:

@@ -11,9 +11,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import parse_qsl
 
 import pytest
+from ccxt_entry_support import ENTRY, QTY, list_posts, resting, venue_id
+from ccxt_entry_support import posts as _posts
+from ccxt_entry_support import working_stops as _working_stops
 from fakes.binance import FakeBinance
 from fakes.binance_book import Order as VenueOrder
 from fakes.gateway import ACCOUNT, Gateway, buy_entry, eventually, running
@@ -29,13 +31,10 @@ from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, Submit
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.venues.ccxt.otoco import otoco_params
-from fillgate.venues.runtime.client_ids import venue_client_id
 from fillgate.venues.types import EntryProtection, PlaceRequest
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-QTY = Decimal("0.01")
-ENTRY = Decimal("49000")  # a buy limit resting below the fake's 50000
 STOP, TARGET = Decimal("47000"), Decimal("52000")
 OTOCO_PATH = "/api/v3/orderList/otoco"
 
@@ -57,26 +56,20 @@ def _entry(client_order_id: str, limit: Decimal | None = ENTRY) -> SubmitOrder:
     return buy_entry("BTC-USD", QTY, client_order_id, limit)
 
 
-def _rule(gw: Gateway) -> object:
-    assert gw.parts is not None
-    return gw.parts.engine.venues[ACCOUNT].driver.client_ids  # type: ignore[attr-defined]
-
-
 def _vid(gw: Gateway, client_order_id: str, version: int = 0) -> str:
-    """The client id Binance knows an order by."""
-    return venue_client_id(_rule(gw), ACCOUNT, client_order_id, version)  # type: ignore[arg-type]
+    return venue_id(gw, client_order_id, version)
+
+
+def _otoco_posts(fake: FakeBinance) -> list[dict[str, str]]:
+    return list_posts(fake, OTOCO_PATH)
+
+
+async def _resting(gw: Gateway, client_order_id: str) -> str:
+    return await resting(gw, client_order_id, _spec())
 
 
 def _member_vid(gw: Gateway, list_id: str, role: str) -> str:
     return _vid(gw, member_client_order_id(list_id, role, 1))
-
-
-def _otoco_posts(fake: FakeBinance) -> list[dict[str, str]]:
-    return [dict(parse_qsl(r.params)) for r in fake.requests if r.path == OTOCO_PATH]
-
-
-def _posts(fake: FakeBinance, path: str) -> int:
-    return sum(1 for r in fake.requests if r.method == "POST" and r.path == path)
 
 
 def _legs(fake: FakeBinance) -> tuple[VenueOrder, VenueOrder, VenueOrder]:
@@ -85,17 +78,6 @@ def _legs(fake: FakeBinance) -> tuple[VenueOrder, VenueOrder, VenueOrder]:
     assert listed.working is not None  # type: ignore[attr-defined]
     stop, target = listed.legs
     return listed.working, stop, target  # type: ignore[attr-defined]
-
-
-def _working_stops(fake: FakeBinance) -> list[VenueOrder]:
-    return [o for o in fake.book.orders if o.type == "STOP_LOSS" and o.is_open]
-
-
-async def _resting(gw: Gateway, client_order_id: str) -> str:
-    assert gw.parts is not None
-    list_id = (await gw.parts.brackets.submit(_entry(client_order_id), _spec())).list_id
-    await gw.until(list_id, OrderState.NEW)
-    return list_id
 
 
 async def _bound(gw: Gateway, list_id: str) -> tuple[Order, Order]:

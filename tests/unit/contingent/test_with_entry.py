@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+from plan_orders import order
+
 from fillgate.contingent.bracket import Cancel, Submit, plan
 from fillgate.contingent.spec import (
     BASIS,
@@ -61,21 +63,8 @@ def _cmd(quantity: str = "2") -> SubmitOrder:
 
 
 def _order(order_id: str, side: Side, quantity: str, filled: str, **kw) -> Order:
-    base = {
-        "order_id": order_id,
-        "client_order_id": order_id,
-        "account": "a",
-        "symbol": "XYZ",
-        "side": side,
-        "type": OrderType.LIMIT,
-        "time_in_force": TimeInForce.GTC,
-        "quantity": D(quantity),
-        "filled_quantity": D(filled),
-        "filled_notional": D(filled) * 100,
-        "state": OrderState.FILLED if filled == quantity else OrderState.PARTIALLY_FILLED,
-    }
-    base.update(kw)
-    return Order(**base)
+    state = OrderState.FILLED if filled == quantity else OrderState.PARTIALLY_FILLED
+    return order(order_id, side, quantity, filled, **{"state": state, **kw})
 
 
 def test_with_entry_encode_decode_round_trip_keeps_the_one_stop() -> None:
