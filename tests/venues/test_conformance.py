@@ -29,6 +29,8 @@ from fillgate.domain.commands import (
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.errors import FailedPrecondition
 from fillgate.domain.orders import Order
+from fillgate.venues.alpaca.stream import MAX_RECONNECT_S as ALPACA_MAX_RECONNECT_S
+from fillgate.venues.oanda.driver import STREAM_BACKOFF_CAP_S as OANDA_STREAM_BACKOFF_CAP_S
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -382,10 +384,16 @@ def _moved(venue: Venue, factor: str) -> Decimal:
     return (venue.fake.price * Decimal(factor)).quantize(tick)
 
 
-async def _streaming(venue: Venue) -> None:
+#: The longest a venue's quote stream waits before dialling again after an outage
+#: (OANDA's jittered backoff and Alpaca's doubling both top out at 10 s; ccxt's at
+#: 1 s), plus time to connect: what "comes back by itself" may take.
+RECONNECT_BUDGET_S = max(OANDA_STREAM_BACKOFF_CAP_S, ALPACA_MAX_RECONNECT_S) + 5.0
+
+
+async def _streaming(venue: Venue, timeout: float = 8.0) -> None:
     poller = venue.parts.quotes
     assert poller is not None
-    await eventually(lambda: ACCOUNT in poller.streaming)
+    await eventually(lambda: ACCOUNT in poller.streaming, timeout)
 
 
 async def test_venue_quotes_arrive_and_move_the_mark(quoting: Venue) -> None:
@@ -411,7 +419,7 @@ async def test_venue_quote_stream_drop_falls_back_to_polling(quoting: Venue) -> 
 
     await eventually(lambda: _mark(quoting) == price)
     assert ACCOUNT not in poller.streaming
-    await _streaming(quoting)  # and the stream comes back by itself
+    await _streaming(quoting, RECONNECT_BUDGET_S)  # and the stream comes back by itself
 
 
 async def test_venue_silent_quote_stream_goes_stale_market_order_denied(quoting: Venue) -> None:
