@@ -10,9 +10,11 @@ within the CI budget), so 2,000/s is about twice the knee; 250/s is the CI
 gate's rate. Without admission control this run answered 127 calls CANCELLED
 and the second after it had p50 175 ms, p99 614 ms.
 
-The budget, 50 ms p99 from 1 s after the overload on: the same 250/s load
-measured p99 2-48 ms here with no overload at all (neighbours share the host),
-while a backlog left behind measures hundreds of milliseconds.
+The budget, p99 from 1 s after the overload on: 50 ms, or 3x the p99 of the
+same 250/s load measured just before the overload in the same run when the host
+is that noisy, never above 150 ms. The same load measured p99 2-48 ms here with
+no overload at all (neighbours share the host), while a backlog left behind
+measures hundreds of milliseconds.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ OVERLOAD_S = 3.0
 RECOVERY_S = 1.0  # p99 must be back under budget this long after the overload ends
 AFTER_S = 3.0
 P99_BUDGET_MS = 50.0
+BASELINE_S = 2.0  # the normal load before the overload: how noisy the host is right now
+NOISE_FACTOR = 3.0
+P99_CEILING_MS = 150.0  # a backlog measures hundreds of ms: never excused as noise
 ADMISSION = ""  # the shipped defaults: 32 orders in flight, 20 ms lag, 20 ms queue delay
 
 
@@ -61,6 +66,7 @@ async def drive(target: str) -> tuple[dict[str, Series], dict[str, str]]:
     acked = Acknowledged(generator.execution)
     generator.execution = acked
     phases = (
+        plan.Phase(label="baseline", kind=plan.SUBMIT, rate=NORMAL_PER_S, seconds=BASELINE_S),
         plan.Phase(label="overload", kind=plan.SUBMIT, rate=OVERLOAD_PER_S, seconds=OVERLOAD_S),
         plan.Phase(label="recovery", kind=plan.SUBMIT, rate=NORMAL_PER_S, seconds=RECOVERY_S),
         plan.Phase(label="after", kind=plan.SUBMIT, rate=NORMAL_PER_S, seconds=AFTER_S),
@@ -131,8 +137,13 @@ def test_submit_order_at_twice_the_knee_is_refused_only_with_resource_exhausted(
 def test_submit_order_one_second_after_overload_meets_latency_budget(overload: Run) -> None:
     after = overload.series["after"]
     p99_ms = hist.Summary.of(after.latency).p99 / 1e6
+    baseline_ms = hist.Summary.of(overload.series["baseline"].latency).p99 / 1e6
+    budget_ms = min(P99_CEILING_MS, max(P99_BUDGET_MS, NOISE_FACTOR * baseline_ms))
     assert after.ok == after.sent, after.errors
-    assert p99_ms < P99_BUDGET_MS, f"p99 {p99_ms:.1f} ms {RECOVERY_S} s after the overload"
+    assert p99_ms < budget_ms, (
+        f"p99 {p99_ms:.1f} ms {RECOVERY_S} s after the overload, budget {budget_ms:.1f} ms "
+        f"(p99 before it {baseline_ms:.1f} ms)"
+    )
 
 
 def test_submit_order_acknowledged_under_overload_survives_kill_9(overload: Run) -> None:
