@@ -20,7 +20,7 @@ from fakes.binance import FakeBinance
 from fakes.gateway import ACCOUNT, Gateway, buy_entry, eventually, running
 
 from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit, role_of
-from fillgate.domain.commands import SubmitOrder
+from fillgate.domain.commands import SetReferencePrice, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType
 from fillgate.domain.orders import Order
 from fillgate.venues.runtime.client_ids import venue_client_id
@@ -289,3 +289,68 @@ async def test_ccxt_ladder_entry_filling_in_parts_replaces_each_rungs_list_at_th
     await gateway.parts.brackets.settle()
     assert gateway.fake.book.balances["BTC"] == [0, QTY]
     assert await gateway.parts.reconciler.reconcile(ACCOUNT) == []
+
+
+async def _held_ladder(gw: Gateway, client_order_id: str) -> str:
+    """A filled two-rung ladder whose stop fillgate holds: both take-profits resting."""
+    assert gw.parts is not None
+    list_id = (await gw.parts.brackets.submit(_entry(client_order_id), _spec("0.5", "0.5"))).list_id
+    await gw.until(list_id, OrderState.FILLED)
+    for role in ("tp.1", "tp.2"):
+        await eventually(lambda role=role: gw.member(list_id, role) is not None)
+        member = gw.member(list_id, role)
+        assert member is not None
+        await gw.until(member.order_id, OrderState.NEW, OrderState.REJECTED)
+    await gw.parts.brackets.settle()
+    return list_id
+
+
+def _refused(gw: Gateway, list_id: str) -> list[str]:
+    assert gw.parts is not None
+    members = gw.parts.brackets.get(list_id).members
+    return [role_of(m)[1] for m in members if m.state is OrderState.REJECTED]
+
+
+async def test_ccxt_ladder_beyond_the_symbols_algo_order_limit_keeps_its_stop_in_fillgate(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """BTCUSDT takes one stop at a time: the two rungs' stops cannot all rest there."""
+    fake = FakeBinance(max_algo_orders=1)
+    async with running(fake, monkeypatch, tmp_path / "journal") as gw:
+        list_id = await _held_ladder(gw, "rung-9")
+
+        assert _refused(gw, list_id) == []
+        assert _oco_posts(fake) == []
+        assert gw.parts is not None
+        assert gw.parts.brackets.get(list_id).held_stop_price == STOP
+        assert sorted((o.type, o.qty) for o in fake.book.orders if o.is_open) == [
+            ("LIMIT", HALF),
+            ("LIMIT", HALF),
+        ]
+
+        gw.fake.set_price(Decimal(47000))
+        gw.parts.engine.set_reference_price(
+            SetReferencePrice(symbol="BTC-USD", price=Decimal(47000))
+        )
+
+        await eventually(lambda: _position(gw) == 0)  # fillgate's stop closed it
+
+
+async def test_ccxt_ladder_with_the_symbols_algo_room_taken_by_other_stops_keeps_its_stop_held(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Two stops at a time on BTCUSDT, one of them a buy stop already resting."""
+    fake = FakeBinance(max_algo_orders=2)
+    async with running(fake, monkeypatch, tmp_path / "journal") as gw:
+        assert gw.parts is not None
+        other = replace(
+            _entry("buy-stop"), type=OrderType.STOP, stop_price=Decimal(60000), quantity=HALF
+        )
+        placed = await gw.parts.engine.submit(other)
+        await gw.until(placed.order.order_id, OrderState.NEW)
+
+        list_id = await _held_ladder(gw, "rung-10")
+
+        assert _refused(gw, list_id) == []
+        assert _oco_posts(fake) == []
+        assert gw.parts.brackets.get(list_id).held_stop_price == STOP

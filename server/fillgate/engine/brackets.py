@@ -230,9 +230,7 @@ class Brackets:
         return self._first_stop(entry, members, spec) if held is None else held
 
     def _holds(self, entry: Order, spec: BracketSpec, members: Sequence[Order]) -> bool:
-        return entry.account in self._engine.venues and self.stop_emulated(
-            entry.account, spec, members
-        )
+        return entry.account in self._engine.venues and self._stop_held(entry, spec, members)
 
     def _trail_active(self, entry: Order, members: tuple[Order, ...], held: Decimal | None) -> bool:
         spec = spec_of(entry.tags)
@@ -339,9 +337,11 @@ class Brackets:
                 price_places=sym.price_precision,
                 quantity_places=sym.quantity_precision,
                 mark=self.mark_of(entry.symbol),
-                emulate_stop=self.stop_emulated(entry.account, spec, members),
+                emulate_stop=self._stop_held(entry, spec, members),
                 held_stop=self._engine.state.held_stops.get(list_id),
-                rung_ocos=rung_ocos_fit(self._engine.venues.get(entry.account), spec, members),
+                rung_ocos=rung_ocos_fit(
+                    self._engine.venues.get(entry.account), spec, members, self._algo_room(entry)
+                ),
             )
         )
 
@@ -350,9 +350,38 @@ class Brackets:
         sells each hold the balance they sell (the stop then lives in fillgate)."""
         return holds_balance(self._engine.venues[account])
 
-    def stop_emulated(self, account: str, spec: BracketSpec, members: Sequence[Order] = ()) -> bool:
+    def stop_emulated(
+        self,
+        account: str,
+        spec: BracketSpec,
+        members: Sequence[Order] = (),
+        algo_room: int | None = None,
+    ) -> bool:
         """True when fillgate holds this bracket's stop (see :mod:`.native_oco`)."""
-        return stop_emulated(self._engine.venues.get(account), spec, members)
+        return stop_emulated(self._engine.venues.get(account), spec, members, algo_room)
+
+    def _stop_held(self, entry: Order, spec: BracketSpec, members: Sequence[Order]) -> bool:
+        return self.stop_emulated(entry.account, spec, members, self._algo_room(entry))
+
+    def _algo_room(self, entry: Order) -> int | None:
+        """How many more stops the venue takes on the entry's symbol: its limit (Binance
+        ``MAX_NUM_ALGO_ORDERS``) less the stops open there outside this bracket; None
+        where the venue states no limit or a ladder cannot rest as rung OCOs anyway."""
+        spec = spec_of(entry.tags)
+        venue = self._engine.venues.get(entry.account)
+        limit_of = getattr(venue, "algo_order_limit", None)
+        if spec is None or len(spec.take_profits) < 2 or limit_of is None:
+            return None
+        limit: int | None = limit_of(entry.symbol)
+        if limit is None:
+            return None
+        ours = {entry.order_id, *self._members.get(entry.order_id, ())}
+        others = sum(
+            1
+            for o in self._engine.open_orders_of(entry.account)
+            if o.symbol == entry.symbol and o.type.needs_stop and o.order_id not in ours
+        )
+        return limit - others
 
     def mark_of(self, symbol: str) -> Decimal:
         """The one price trailing and emulated stops follow: the symbol's current mark.
@@ -414,7 +443,9 @@ class Brackets:
         entry = self._order(list_id)
         members = self._orders(list_id)
         venue = self._engine.venues.get(entry.account)
-        native = native_tags(venue, spec_of(entry.tags), action, members, entry.tags)
+        spec = spec_of(entry.tags)
+        room = self._algo_room(entry)
+        native = native_tags(venue, spec, action, members, entry.tags, room)
         return member_order(list_id, action, entry, members, native)
 
     def _leg(self, list_id: str, action: PlaceLeg) -> SubmitOrder:

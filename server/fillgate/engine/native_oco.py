@@ -154,7 +154,12 @@ def trail_refused(members: Sequence[Order]) -> bool:
     )
 
 
-def stop_emulated(venue: object, spec: BracketSpec, members: Sequence[Order] = ()) -> bool:
+def stop_emulated(
+    venue: object,
+    spec: BracketSpec,
+    members: Sequence[Order] = (),
+    algo_room: int | None = None,
+) -> bool:
     """On a spot venue the stop lives in fillgate, unless it rests in a native OCO with
     the take-profit (one order list locks the balance once: Binance), or a ladder's in one
     native OCO per rung (:func:`rung_ocos_fit`). A bracket armed
@@ -169,7 +174,8 @@ def stop_emulated(venue: object, spec: BracketSpec, members: Sequence[Order] = (
     armed_alone = any(
         role_of(m)[1].startswith("tp.") and dict(m.tags).get(NATIVE) not in paired for m in members
     )
-    return armed_alone or not (oco_fits(venue, spec) or rung_ocos_fit(venue, spec, members))
+    fits = oco_fits(venue, spec) or rung_ocos_fit(venue, spec, members, algo_room)
+    return armed_alone or not fits
 
 
 #: At most this many rung OCOs per ladder: Binance spot counts each stop leg against the
@@ -178,15 +184,30 @@ def stop_emulated(venue: object, spec: BracketSpec, members: Sequence[Order] = (
 MAX_RUNG_OCOS = 4
 
 
-def rung_ocos_fit(venue: object, spec: BracketSpec, members: Sequence[Order] = ()) -> bool:
+def rung_ocos_fit(
+    venue: object,
+    spec: BracketSpec,
+    members: Sequence[Order] = (),
+    algo_room: int | None = None,
+) -> bool:
     """True when this bracket's take-profit ladder rests at the venue as one native OCO per
     rung, each take-profit paired with a stop of its size (``contingent/rungs.py``): a
     spot venue with native OCO lists (Binance), two to :data:`MAX_RUNG_OCOS` take-profits,
     a fixed stop (a stop-limit where the venue's OCO takes one; no trail, no activation),
-    and no take-profit of it armed otherwise before (``members``: the bracket's so far)."""
+    and no take-profit of it armed otherwise before (``members``: the bracket's so far).
+
+    ``algo_room``: how many more stops the venue takes on the symbol (its
+    ``MAX_NUM_ALGO_ORDERS`` less the stops open there outside this bracket; None when
+    it states no limit). Before any rung rests, the ladder fits only if every rung's stop
+    and the plain stop for the rest fit in it; the venue would refuse the pairs past the
+    limit, then the plain stop too, and leave that part unprotected. Once rungs rest
+    the answer stays (a limit read again later does not move them)."""
     if not holds_balance(venue) or not getattr(venue, "native_oco", False):
         return False
     if not 2 <= len(spec.take_profits) <= MAX_RUNG_OCOS:
+        return False
+    resting = any(PAIR in dict(m.tags) for m in members)
+    if not resting and algo_room is not None and len(spec.take_profits) + 1 > algo_room:
         return False
     if spec.stop_loss.kind.trailing or not _terms_fit(venue, spec):
         return False
@@ -251,6 +272,7 @@ def native_tags(
     action: Submit,
     members: Sequence[Order] = (),
     entry_tags: Sequence[tuple[str, str]] = (),
+    algo_room: int | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """``ct.native = oco`` on a member the venue holds in one OCO with its partner; the
     venue pairs them only when their quantities match (see venues/runtime/oco.py).
@@ -272,6 +294,6 @@ def native_tags(
         tags.append((NATIVE, WITH_ENTRY_NATIVE))
     elif oco_fits(venue, spec, members) and _paired(venue, action):
         tags.append((NATIVE, OCO))
-    elif (rung := _rung_of(action)) is not None and rung_ocos_fit(venue, spec, members):
+    elif (rung := _rung_of(action)) is not None and rung_ocos_fit(venue, spec, members, algo_room):
         tags += [(NATIVE, OCO), (PAIR, str(rung))]  # rung N's pair: one OCO list of its own
     return tuple(tags)

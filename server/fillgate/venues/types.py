@@ -63,6 +63,10 @@ class Instrument:
     #: a Binance symbol whose status is not TRADING): new orders are denied
     #: SYMBOL_NOT_TRADING.
     trading: bool = True
+    #: How many stop orders may be open on the symbol at once (Binance's
+    #: ``MAX_NUM_ALGO_ORDERS``: stop and take-profit types, an OCO's stop leg too);
+    #: None when the venue states no such limit.
+    max_algo_orders: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

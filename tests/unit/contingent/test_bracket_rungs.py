@@ -233,6 +233,34 @@ def test_rung_ocos_fit_ladder_longer_than_the_venues_stop_count_stays_held():
     assert stop_emulated(BINANCE, spec)
 
 
+def test_rung_ocos_fit_ladder_whose_stops_exceed_the_symbols_algo_room_stays_held():
+    spec = _spec("0.25", "0.25", "0.5")  # three rung stops and the plain stop: four
+
+    assert not rung_ocos_fit(BINANCE, spec, algo_room=3)
+    assert stop_emulated(BINANCE, spec, algo_room=3)
+
+
+def test_rung_ocos_fit_ladder_within_the_symbols_algo_room_fits():
+    spec = _spec("0.25", "0.25", "0.5")
+
+    assert rung_ocos_fit(BINANCE, spec, algo_room=4)
+    assert not stop_emulated(BINANCE, spec, algo_room=4)
+
+
+def test_rung_ocos_fit_rungs_already_resting_keep_fitting_when_the_room_shrinks():
+    first = _stop("S1", "sl.1", "1")
+    resting = replace(first, tags=(*first.tags, (PAIR, "1")))
+
+    assert rung_ocos_fit(BINANCE, HALVES, [resting], algo_room=0)
+    assert native_tags(
+        BINANCE,
+        HALVES,
+        Submit("sl.2", Side.SELL, OrderType.STOP, D(1), D(95)),
+        [resting],
+        algo_room=0,
+    ) == ((NATIVE, "oco"), (PAIR, "2"))
+
+
 def test_rung_ocos_fit_ladder_armed_with_held_stop_before_keeps_it_held():
     old = _order("T", Side.SELL, "2", "0", tags=((LIST, "E"), (ROLE, "tp.1")))
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -73,11 +74,14 @@ class FakeBinance(RestFake):
         api_secret: str = "fgtest-binance-secret-93ab1d",
         quote_balance: Decimal = Decimal("1000000"),
         base_balance: Decimal = Decimal("0"),
+        max_algo_orders: int = BTCUSDT.max_algo,
     ) -> None:
         super().__init__()
         self.api_key = api_key
         self.api_secret = api_secret
-        self.book = Book([BTCUSDT], {BTCUSDT.symbol: self.price})
+        #: BTCUSDT as this fake lists it (its MAX_NUM_ALGO_ORDERS may differ).
+        self.market = replace(BTCUSDT, max_algo=max_algo_orders)
+        self.book = Book([self.market], {BTCUSDT.symbol: self.price})
         self.book.set_free(BTCUSDT.quote, quote_balance)
         self.book.set_free(BTCUSDT.base, base_balance)
         self.order_lists = OtocoLists(self.book)
@@ -254,7 +258,7 @@ class FakeBinance(RestFake):
         return web.json_response({"serverTime": now_ms()})
 
     async def _exchange_info(self, request: web.Request) -> web.Response:
-        return web.json_response(exchange_info([BTCUSDT]))
+        return web.json_response(exchange_info([self.market]))
 
     async def _book_ticker(self, request: web.Request) -> web.Response:
         """Best bid and ask per symbol; the fake's book has one price (bid = ask)."""

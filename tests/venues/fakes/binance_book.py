@@ -208,6 +208,19 @@ class Book:
         if qty * (price or self.prices[market.symbol]) < market.min_notional:
             raise BinanceError(400, -1013, "Filter failure: NOTIONAL")
 
+    def check_algo(self, market: Market, *types: str) -> None:
+        """New orders of ``types`` must keep the symbol's algo orders (stop and
+        take-profit types, an OCO's legs too) within its ``MAX_NUM_ALGO_ORDERS``."""
+        algo = ("STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT")
+        more = sum(1 for t in types if t in algo)
+        if not more:
+            return
+        open_algo = sum(
+            1 for o in self.orders if o.symbol == market.symbol and o.is_open and o.type in algo
+        )
+        if open_algo + more > market.max_algo:
+            raise BinanceError(400, -1013, "Filter failure: MAX_NUM_ALGO_ORDERS")
+
     def new_order(self, p: dict[str, str], client_id: str) -> tuple[Order, list[dict[str, Any]]]:
         """Validate, create and match a new order; return it and the events it caused."""
         market = self.markets.get(p.get("symbol", ""))
@@ -232,6 +245,7 @@ class Book:
         if otype in ("MARKET", "STOP_LOSS") and "timeInForce" in p:
             raise BinanceError(400, -1106, "Parameter 'timeInForce' sent when not required.")
         self.check_filters(market, qty, price)
+        self.check_algo(market, otype)
         if any(o.is_open and o.client_id == client_id for o in self.orders):
             raise BinanceError(400, -2010, "Duplicate order sent.")
         t = now_ms()

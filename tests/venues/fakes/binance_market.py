@@ -21,6 +21,9 @@ class Market:
     step: Decimal
     min_qty: Decimal
     min_notional: Decimal
+    #: ``MAX_NUM_ALGO_ORDERS``: stop and take-profit orders open on the symbol at once
+    #: (an OCO's stop leg counts; Binance spot's usual value is 5).
+    max_algo: int = 5
 
 
 BTCUSDT = Market(
@@ -88,6 +91,8 @@ def _symbol_json(m: Market) -> dict[str, Any]:
                 "minNotional": f"{m.min_notional:.8f}",
                 "applyMinToMarket": True,
             },
+            {"filterType": "MAX_NUM_ORDERS", "maxNumOrders": 200},
+            {"filterType": "MAX_NUM_ALGO_ORDERS", "maxNumAlgoOrders": m.max_algo},
         ],
         "permissions": [],
         "permissionSets": [["SPOT"]],

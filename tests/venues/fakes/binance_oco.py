@@ -113,6 +113,7 @@ class OrderLists:
         trips = (side == "SELL" and stop.stop >= last) or (side == "BUY" and stop.stop <= last)
         if stop.stop and trips:  # a trailing leg with no stop price trails from ``last``
             raise BinanceError(400, -2010, "Order would trigger immediately.")
+        book.check_algo(market, stop.type, maker.type)
         ids = {o.client_id for o in book.orders if o.is_open}
         if above.client_id in ids or below.client_id in ids or above.client_id == below.client_id:
             raise BinanceError(400, -2010, "Duplicate order sent.")

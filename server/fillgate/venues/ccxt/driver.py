@@ -169,6 +169,7 @@ class CcxtDriver:
         filters = {f.get("filterType"): f for f in info.get("filters") or ()}
         tick = filters.get("PRICE_FILTER", {}).get("tickSize")
         lot = filters.get("LOT_SIZE", {})
+        algo = filters.get("MAX_NUM_ALGO_ORDERS", {}).get("maxNumAlgoOrders")
         return Instrument(
             symbol=symbol,
             venue_symbol=venue_symbol,
@@ -182,6 +183,7 @@ class CcxtDriver:
             # Binance's symbol status (TRADING, HALT, BREAK); ccxt's active flag elsewhere.
             trading=info.get("status", "TRADING") == "TRADING"
             and market.get("active") is not False,
+            max_algo_orders=None if algo is None else int(algo),
         )
 
     def _increment(self, market: Mapping[str, Any], key: str) -> Decimal:

@@ -160,6 +160,13 @@ class RemoteVenue:
         inst = None if run is None else run.ctx.instruments.get(symbol)
         return inst is None or inst.trading
 
+    def algo_order_limit(self, symbol: str) -> int | None:
+        """How many stops may be open on ``symbol`` at once (Binance ``MAX_NUM_ALGO_ORDERS``)
+        as of the venue's last open; None when it states no limit, or before the open."""
+        run = self._run
+        inst = None if run is None else run.ctx.instruments.get(symbol)
+        return None if inst is None else inst.max_algo_orders
+
     async def reattach(self, orders: list[Order]) -> None:
         """Take back the open orders of a previous run (see :meth:`.Backfill.reattach`).
 
