@@ -293,3 +293,33 @@ async def test_alpaca_oco_take_profit_fills_while_fillgate_stopped_restart_cance
     assert parts.brackets.get(list_id).state == "DONE"
     assert parts.engine.book.quantity(ACCOUNT, gateway.fake.symbol) == 0
     assert await parts.reconciler.reconcile(ACCOUNT) == []
+
+
+async def test_alpaca_oco_refused_by_the_venue_places_stop_and_take_profit_alone(
+    gateway: Gateway,
+) -> None:
+    assert gateway.parts is not None
+    entry = SubmitOrder(
+        account=ACCOUNT,
+        symbol=gateway.fake.symbol,
+        side=Side.BUY,
+        quantity=QTY,
+        type=OrderType.LIMIT,
+        time_in_force=TimeInForce.GTC,
+        client_order_id="oco-9",
+        limit_price=Decimal("190.25"),
+    )
+    list_id = (await gateway.parts.brackets.submit(entry, _spec("1"))).list_id
+    await gateway.until(list_id, OrderState.NEW)
+    gateway.fake.reject_next_order()  # the OCO's post
+
+    gateway.fake.fill("oco-9", QTY, Decimal("190.25"))
+
+    await eventually(lambda: len(_oco_posts(gateway.fake)) == 1)
+    await eventually(
+        lambda: _open_at_venue(gateway.fake) == [("", "limit", QTY), ("", "stop", QTY)]
+    )
+    await gateway.parts.brackets.settle()
+    members = gateway.parts.brackets.get(list_id).members
+    assert [m for m in members if m.state is OrderState.PENDING_NEW] == []
+    assert len(_oco_posts(gateway.fake)) == 1  # not paired again

@@ -255,9 +255,11 @@ async def test_ccxt_oco_placed_while_fillgate_stopped_binds_both_members_after_r
     assert await parts.reconciler.reconcile(ACCOUNT) == []
 
 
-async def test_ccxt_oco_refused_as_the_take_profit_would_take_still_leaves_a_resting_stop(
+async def test_ccxt_oco_refused_as_the_take_profit_would_take_places_it_alone_and_it_takes(
     gateway: Gateway,
 ) -> None:
+    """Binance refuses the list (its LIMIT_MAKER would trade at once): the take-profit,
+    placed again alone as a plain limit, takes the profit; the stop was held meanwhile."""
     assert gateway.parts is not None
     list_id = (await gateway.parts.brackets.submit(_entry("oco-11", ENTRY), _spec("1"))).list_id
     await gateway.until(list_id, OrderState.NEW)
@@ -270,11 +272,14 @@ async def test_ccxt_oco_refused_as_the_take_profit_would_take_still_leaves_a_res
     assert target is not None
     await gateway.until(target.order_id, OrderState.REJECTED)
     await eventually(
-        lambda: any(o.type == "STOP_LOSS" and o.is_open for o in gateway.fake.book.orders)
+        lambda: gateway.parts is not None and gateway.parts.brackets.get(list_id).state == "DONE"
     )
-    await asyncio.sleep(0.5)
-    assert len(_oco_posts(gateway.fake)) == 1
-    assert _order_posts(gateway.fake) == 2  # the entry, then the stop alone
+    members = gateway.parts.brackets.get(list_id).members
+    closing = [m for m in members if role_of(m)[1] == "tp.1" and m.state is OrderState.FILLED]
+    assert [m.type for m in closing] == [OrderType.LIMIT]
+    assert len(_oco_posts(gateway.fake)) == 1  # never paired again
+    assert not any(o.is_open for o in gateway.fake.book.orders)
+    assert gateway.parts.engine.book.quantity(ACCOUNT, "BTC-USD") == 0
 
 
 async def test_ccxt_oco_take_profit_partial_fill_places_the_rest_as_a_new_order_list(

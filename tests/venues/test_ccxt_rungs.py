@@ -354,3 +354,38 @@ async def test_ccxt_ladder_with_the_symbols_algo_room_taken_by_other_stops_keeps
         assert _refused(gw, list_id) == []
         assert _oco_posts(fake) == []
         assert gw.parts.brackets.get(list_id).held_stop_price == STOP
+
+
+async def test_ccxt_bracket_oco_refused_by_binance_falls_back_to_a_stop_held_by_fillgate(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """One stop at a time on BTCUSDT, taken by a buy stop: Binance refuses the bracket's
+    OCO list (-1013 MAX_NUM_ALGO_ORDERS). The position must not be left without a stop."""
+    fake = FakeBinance(max_algo_orders=1)
+    async with running(fake, monkeypatch, tmp_path / "journal") as gw:
+        assert gw.parts is not None
+        other = replace(
+            _entry("buy-stop"), type=OrderType.STOP, stop_price=Decimal(60000), quantity=HALF
+        )
+        placed = await gw.parts.engine.submit(other)
+        await gw.until(placed.order.order_id, OrderState.NEW)
+        list_id = (await gw.parts.brackets.submit(_entry("oco-1"), _spec("1"))).list_id
+        await gw.until(list_id, OrderState.FILLED)
+        await eventually(lambda: len(_oco_posts(fake)) == 1)
+
+        await eventually(
+            lambda: gw.parts is not None and gw.parts.brackets.get(list_id).held_stop_price == STOP
+        )
+        await gw.parts.brackets.settle()
+        waiting = [
+            m for m in gw.parts.brackets.get(list_id).members if m.state is OrderState.PENDING_NEW
+        ]
+        assert waiting == []
+        resting = sorted((o.side, o.type, o.qty) for o in fake.book.orders if o.is_open)
+        assert resting == [("BUY", "STOP_LOSS", HALF), ("SELL", "LIMIT", QTY)]  # tp alone
+        gw.fake.set_price(Decimal(47000))
+        gw.parts.engine.set_reference_price(
+            SetReferencePrice(symbol="BTC-USD", price=Decimal(47000))
+        )
+
+        await eventually(lambda: _position(gw) == 0)  # fillgate's stop closed it

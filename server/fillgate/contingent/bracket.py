@@ -42,7 +42,7 @@ from fillgate.contingent.actions import (
     rung_size,
 )
 from fillgate.contingent.actions import member_price as _member_price
-from fillgate.contingent.outcome import never_placed
+from fillgate.contingent.outcome import never_placed, refused_in_oco
 from fillgate.contingent.rungs import rung_plan
 from fillgate.contingent.spec import (
     BASIS,
@@ -70,6 +70,7 @@ __all__ = [
     "basis_of",
     "exit_side",
     "plan",
+    "triggered",
 ]
 
 _WAITING = (OrderState.PENDING_NEW, OrderState.PENDING_CANCEL, OrderState.PENDING_REPLACE)
@@ -232,7 +233,7 @@ def _emulated_stop(
     the closing steps: a market order, or for a stop-limit a limit order at its limit."""
     long = entry.side is Side.BUY
     reached = mark is not None and (mark <= stop_price if long else mark >= stop_price)
-    if not reached and not any(role_of(m)[1] == STOP_ROLE for m in members):
+    if not reached and not triggered(members):
         return None
     targets = [m for m in live if role_of(m)[1] != STOP_ROLE]
     if targets:
@@ -243,6 +244,12 @@ def _emulated_stop(
     if limit is None:
         return [Submit(STOP_ROLE, exit_side(entry), OrderType.MARKET, open_qty, None)]
     return [Submit(STOP_ROLE, exit_side(entry), OrderType.LIMIT, open_qty, limit)]
+
+
+def triggered(members: Sequence[Order]) -> bool:
+    """True once a stop fillgate holds has triggered: its closing order is a member (a
+    stop the venue refused in a native OCO before it was held is not one)."""
+    return any(role_of(m)[1] == STOP_ROLE and not refused_in_oco(m) for m in members)
 
 
 def _ladder(
@@ -267,11 +274,13 @@ def _ladder(
                 actions.append(Submit(role, exit_side(entry), OrderType.LIMIT, target, price))
             continue
         current = mine[-1]
-        if (current.state is OrderState.CANCELED and _native(current)) or never_placed(current):
+        native_ended = current.state is OrderState.CANCELED and _native(current)
+        if native_ended or never_placed(current) or refused_in_oco(current):
             done = ZERO
             for m in mine:
                 done = exact_add(done, m.filled_quantity)
-            # Canceled to resize its native OCO, or never at the venue: place the rest again.
+            # Canceled to resize its native OCO, never at the venue, or refused as half of
+            # one (placed alone now, once): place the rest again.
             if target > done:
                 price = _member_price(mine, role) or rung.exit.price(basis, up=long, places=places)
                 rest = exact_sub(target, done)

@@ -1,14 +1,21 @@
-"""Members that never reached the venue.
+"""Members that never reached the venue, and members the venue refused as a pair.
 
 The venue runtime rejects an order with :data:`NOT_PLACED` when its submit went
 unanswered and the venue proved not to have it (``venues/runtime/resolve.py``,
 ``oco.py``; after a kill -9 mid-submit too). Unlike a venue's refusal it never
 worked, so a bracket's member or a list's leg rejected so is placed again, under
 the next client id of its role.
+
+A bracket's stop and take-profit the venue refused as ONE native OCO
+(:func:`refused_in_oco`: Binance -1013 ``MAX_NUM_ALGO_ORDERS``, a limit maker that
+would take, ...) say nothing about either alone: the bracket stops pairing them
+(``engine/native_oco.py``) and places them as separate orders, the take-profit
+once more, the stop where separate orders keep it (held by fillgate on spot).
 """
 
 from __future__ import annotations
 
+from fillgate.contingent.spec import NATIVE, PAIR
 from fillgate.domain.enums import OrderState
 from fillgate.domain.orders import Order
 
@@ -18,3 +25,15 @@ NOT_PLACED = "UNKNOWN_OUTCOME_NOT_PLACED"
 def never_placed(order: Order) -> bool:
     """True for an order the venue proved never to have had."""
     return order.state is OrderState.REJECTED and order.reason.startswith(NOT_PLACED)
+
+
+def refused_in_oco(order: Order) -> bool:
+    """True for a member the venue refused as half of a bracket's native OCO (a ladder
+    rung's pair is ``contingent/rungs.py``'s)."""
+    tags = dict(order.tags)
+    return (
+        order.state is OrderState.REJECTED
+        and tags.get(NATIVE) == "oco"
+        and PAIR not in tags
+        and not never_placed(order)
+    )

@@ -29,6 +29,7 @@ from fillgate.contingent.bracket import (
     Trail,
     basis_of,
     plan,
+    triggered,
 )
 from fillgate.contingent.order_list import (
     CancelLeg,
@@ -67,6 +68,7 @@ from fillgate.engine.member_orders import (
 )
 from fillgate.engine.native_oco import (
     OCO,
+    algo_room,
     entry_still_filling,
     holds_balance,
     list_oco_fits,
@@ -224,8 +226,8 @@ class Brackets:
         spec = spec_of(entry.tags)
         if spec is None or not entry.filled_quantity or not self._holds(entry, spec, members):
             return None
-        if any(role_of(m)[1] == STOP_ROLE for m in members):
-            return None  # triggered: its closing order is a member now
+        if triggered(members):
+            return None  # its closing order is a member now
         held = self._engine.state.held_stops.get(entry.order_id)
         return self._first_stop(entry, members, spec) if held is None else held
 
@@ -364,24 +366,17 @@ class Brackets:
         return self.stop_emulated(entry.account, spec, members, self._algo_room(entry))
 
     def _algo_room(self, entry: Order) -> int | None:
-        """How many more stops the venue takes on the entry's symbol: its limit (Binance
-        ``MAX_NUM_ALGO_ORDERS``) less the stops open there outside this bracket; None
-        where the venue states no limit or a ladder cannot rest as rung OCOs anyway."""
+        """The stops the venue still takes on the entry's symbol (see :func:`algo_room`)."""
         spec = spec_of(entry.tags)
-        venue = self._engine.venues.get(entry.account)
-        limit_of = getattr(venue, "algo_order_limit", None)
-        if spec is None or len(spec.take_profits) < 2 or limit_of is None:
+        if spec is None:
             return None
-        limit: int | None = limit_of(entry.symbol)
-        if limit is None:
-            return None
-        ours = {entry.order_id, *self._members.get(entry.order_id, ())}
-        others = sum(
-            1
-            for o in self._engine.open_orders_of(entry.account)
-            if o.symbol == entry.symbol and o.type.needs_stop and o.order_id not in ours
+        return algo_room(
+            self._engine.venues.get(entry.account),
+            spec,
+            entry.symbol,
+            lambda: self._engine.open_orders_of(entry.account),
+            {entry.order_id, *self._members.get(entry.order_id, ())},
         )
-        return limit - others
 
     def mark_of(self, symbol: str) -> Decimal:
         """The one price trailing and emulated stops follow: the symbol's current mark.

@@ -21,11 +21,12 @@ bracket's next stop is a plain one that fillgate moves.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import ROUND_DOWN, Decimal
 
 from fillgate.contingent.bracket import Submit
 from fillgate.contingent.order_list import Leg
+from fillgate.contingent.outcome import refused_in_oco
 from fillgate.contingent.spec import (
     NATIVE,
     ON_TRADE,
@@ -92,6 +93,7 @@ def oco_fits(venue: object, spec: BracketSpec, members: Sequence[Order] = ()) ->
     return (
         bool(getattr(venue, "native_oco", False))
         and len(spec.take_profits) == 1
+        and not any(refused_in_oco(m) for m in members)  # refused once: separate for good
         and (not trailing or (trail_fits(venue, spec, members) and _oco_trails(venue)))
         and _terms_fit(venue, spec)
     )
@@ -174,7 +176,7 @@ def stop_emulated(
     armed_alone = any(
         role_of(m)[1].startswith("tp.") and dict(m.tags).get(NATIVE) not in paired for m in members
     )
-    fits = oco_fits(venue, spec) or rung_ocos_fit(venue, spec, members, algo_room)
+    fits = oco_fits(venue, spec, members) or rung_ocos_fit(venue, spec, members, algo_room)
     return armed_alone or not fits
 
 
@@ -212,6 +214,32 @@ def rung_ocos_fit(
     if spec.stop_loss.kind.trailing or not _terms_fit(venue, spec):
         return False
     return all(dict(m.tags).get(NATIVE) == OCO for m in members if role_of(m)[1].startswith("tp."))
+
+
+def algo_room(
+    venue: object,
+    spec: BracketSpec,
+    symbol: str,
+    open_orders: Callable[[], Iterable[Order]],
+    ours: Collection[str],
+) -> int | None:
+    """How many more stops the venue takes on ``symbol``: its limit (Binance
+    ``MAX_NUM_ALGO_ORDERS``, ``algo_order_limit``) less the stops among the account's
+    ``open_orders`` there that are not ``ours`` (the bracket's entry and members). None
+    where the venue states no limit, or for a bracket with no ladder (the only shape
+    whose fit depends on it: :func:`rung_ocos_fit`)."""
+    limit_of = getattr(venue, "algo_order_limit", None)
+    if len(spec.take_profits) < 2 or limit_of is None:
+        return None
+    limit: int | None = limit_of(symbol)
+    if limit is None:
+        return None
+    others = sum(
+        1
+        for o in open_orders()
+        if o.symbol == symbol and o.type.needs_stop and o.order_id not in ours
+    )
+    return limit - others
 
 
 def _rung_of(action: Submit) -> int | None:

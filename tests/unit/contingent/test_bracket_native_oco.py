@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
+from types import SimpleNamespace
 
 from plan_orders import order as _order
 
@@ -19,6 +21,7 @@ from fillgate.contingent.spec import (
 )
 from fillgate.domain.enums import OrderState, OrderType, Side
 from fillgate.domain.orders import Order
+from fillgate.engine.native_oco import oco_fits, stop_emulated
 
 SPEC = BracketSpec(
     Exit(ExitKind.OFFSET, D(5)), (TakeProfit(Exit(ExitKind.OFFSET, D(5)), fraction=D(1)),)
@@ -96,3 +99,44 @@ def test_native_oco_stop_placed_again_takes_its_newest_predecessors_price():
     tp = _member("T", "tp.1", "2", state=OrderState.CANCELED, limit_price=D(105))
 
     assert _plan("2", [old, newer, tp])[0] == Submit("sl", Side.SELL, OrderType.STOP, D(2), D(96))
+
+
+def _refused(member: Order) -> Order:
+    return replace(member, state=OrderState.REJECTED, reason="VENUE_REJECTED -1013: refused")
+
+
+def test_native_oco_refused_by_the_venue_places_stop_and_take_profit_again_alone():
+    stop = _refused(_stop("2"))
+    tp = _refused(_member("T", "tp.1", "2", limit_price=D(105)))
+
+    assert _plan("2", [stop, tp]) == [
+        Submit("sl", Side.SELL, OrderType.STOP, D(2), D(95)),
+        Submit("tp.1", Side.SELL, OrderType.LIMIT, D(2), D(105)),
+    ]
+
+
+def test_native_oco_refused_take_profit_refused_again_alone_is_not_placed_a_third_time():
+    stop = _member("S2", "sl", "2", native=False, type=OrderType.STOP, stop_price=D(95))
+    first = _refused(_member("T", "tp.1", "2", limit_price=D(105)))
+    alone = _refused(_member("T2", "tp.1", "2", native=False, limit_price=D(105)))
+
+    assert _plan("2", [_refused(_stop("2")), first, stop, alone]) == []
+
+
+def test_held_stop_after_a_refused_native_oco_is_not_triggered_by_the_refused_stop():
+    stop = _refused(_stop("2"))
+    tp = _refused(_member("T", "tp.1", "2", limit_price=D(105)))
+    entry = _order("E", Side.BUY, "2", "2", type=OrderType.MARKET)
+
+    actions = plan(entry, [stop, tp], SPEC, price_places=2, quantity_places=0, emulate_stop=True)
+
+    assert actions == [Submit("tp.1", Side.SELL, OrderType.LIMIT, D(2), D(105))]
+
+
+def test_native_oco_refused_is_never_paired_again():
+    stop = _refused(_stop("2"))
+    tp = _refused(_member("T", "tp.1", "2", limit_price=D(105)))
+    venue = SimpleNamespace(native_oco=True, sells_hold_balance=True)
+
+    assert not oco_fits(venue, SPEC, [stop, tp])
+    assert stop_emulated(venue, SPEC, [stop, tp])

@@ -27,7 +27,7 @@ from fillgate.contingent.spec import (
 from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.enums import OrderState, OrderType, Side
 from fillgate.domain.orders import Order
-from fillgate.engine.native_oco import native_tags, rung_ocos_fit, stop_emulated
+from fillgate.engine.native_oco import algo_room, native_tags, rung_ocos_fit, stop_emulated
 
 STOP = Exit(ExitKind.OFFSET, D(5))  # 95 under a fill at 100
 
@@ -409,3 +409,25 @@ def test_rung_ocos_stop_whose_take_profit_never_came_keeps_protecting_its_rung()
     members = [_stop("S1", "sl.1", "2"), _stop("S2", "sl.2", "2"), _tp("T2", 2, "2")]
 
     assert _plan("4", members) == []
+
+
+def test_algo_room_is_the_symbols_limit_less_the_stops_open_there_outside_the_bracket():
+    venue = SimpleNamespace(algo_order_limit=lambda symbol: 5)
+    others = [
+        _order("X1", Side.BUY, "1", "0", type=OrderType.STOP, stop_price=D(120)),  # counts
+        _order("X2", Side.SELL, "1", "0", limit_price=D(130)),  # a limit: not a stop
+        _order("X3", Side.BUY, "1", "0", symbol="ABC", type=OrderType.STOP, stop_price=D(9)),
+        _stop("S1", "sl.1", "1"),  # the bracket's own
+    ]
+
+    assert algo_room(venue, HALVES, "XYZ", lambda: others, {"E", "S1"}) == 4
+
+
+def test_algo_room_none_without_a_ladder_or_a_stated_limit():
+    one = _spec("1")
+
+    assert algo_room(SimpleNamespace(algo_order_limit=lambda s: 5), one, "XYZ", list, ()) is None
+    assert (
+        algo_room(SimpleNamespace(algo_order_limit=lambda s: None), HALVES, "XYZ", list, ()) is None
+    )
+    assert algo_room(SimpleNamespace(), HALVES, "XYZ", list, ()) is None
