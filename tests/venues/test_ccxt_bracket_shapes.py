@@ -25,6 +25,7 @@ from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.commands import SetReferencePrice, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType
 from fillgate.domain.orders import Order
+from fillgate.venues.runtime.client_ids import venue_client_id
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -127,6 +128,18 @@ async def test_ccxt_ladder_with_stop_limit_rests_a_stop_loss_limit_leg_per_rung_
     await gateway.until(target.order_id, OrderState.EXPIRED)
     assert gateway.parts is not None
     assert gateway.parts.engine.book.quantity(ACCOUNT, "BTC-USD") == 0
+
+
+def _vid(gw: Gateway, order: Order) -> str:
+    """The client id Binance knows ``order`` by."""
+    assert gw.parts is not None
+    driver = gw.parts.engine.venues[ACCOUNT].driver  # type: ignore[attr-defined]
+    return venue_client_id(driver.client_ids, ACCOUNT, order.client_order_id, order.version)
+
+
+def _position(gw: Gateway) -> Decimal:
+    assert gw.parts is not None
+    return gw.parts.engine.book.quantity(ACCOUNT, "BTC-USD")
 
 
 def _mark(gw: Gateway, price: int) -> None:
@@ -243,3 +256,28 @@ async def test_ccxt_trailing_stop_without_take_profit_rests_and_follows_the_mark
     await gateway.parts.brackets.settle()
     resting = [(o.type, o.stop) for o in gateway.fake.book.orders if o.is_open]
     assert resting == [("STOP_LOSS", Decimal(50000))]
+
+
+async def test_ccxt_bracket_stop_refused_as_the_price_is_already_through_it_closes_at_market(
+    gateway: Gateway,
+) -> None:
+    """The price gaps through the stop between the entry's fill and the stop's placement:
+    Binance refuses the stop (-2010 would trigger immediately). Fillgate must not leave
+    the position open: it holds the stop, which the mark has already reached."""
+    assert gateway.parts is not None
+    entry = buy_entry("BTC-USD", QTY, "gap-1", limit=Decimal(49000))
+    spec = BracketSpec(Exit(ExitKind.PERCENT, Decimal(1)))  # 48510 from the 49000 fill
+    list_id = (await gateway.parts.brackets.submit(entry, spec)).list_id
+    await gateway.until(list_id, OrderState.NEW)
+
+    gateway.fake.fill(_vid(gateway, gateway.order(list_id)), QTY, Decimal(49000))
+    _mark(gateway, 48000)  # before fillgate hears of the fill
+
+    await gateway.until(list_id, OrderState.FILLED)
+    await eventually(lambda: _position(gateway) == 0)
+    assert gateway.parts is not None
+    members = gateway.parts.brackets.get(list_id).members
+    refused = [(m.type, m.stop_price) for m in members if m.state is OrderState.REJECTED]
+    assert refused == [(OrderType.STOP, Decimal(48510))]
+    await gateway.parts.brackets.settle()
+    assert gateway.parts.brackets.get(list_id).state == "DONE"

@@ -42,7 +42,7 @@ from fillgate.contingent.actions import (
     rung_size,
 )
 from fillgate.contingent.actions import member_price as _member_price
-from fillgate.contingent.outcome import never_placed, refused_in_oco
+from fillgate.contingent.outcome import never_placed, refused_in_oco, refused_stop
 from fillgate.contingent.rungs import rung_plan
 from fillgate.contingent.spec import (
     BASIS,
@@ -248,8 +248,11 @@ def _emulated_stop(
 
 def triggered(members: Sequence[Order]) -> bool:
     """True once a stop fillgate holds has triggered: its closing order is a member (a
-    stop the venue refused in a native OCO before it was held is not one)."""
-    return any(role_of(m)[1] == STOP_ROLE and not refused_in_oco(m) for m in members)
+    resting stop the venue refused before fillgate held it is not one)."""
+    return any(
+        role_of(m)[1] == STOP_ROLE and not refused_stop(m) and not refused_in_oco(m)
+        for m in members
+    )
 
 
 def _ladder(

@@ -1,4 +1,4 @@
-"""Members that never reached the venue, and members the venue refused as a pair.
+"""Members that never reached the venue, and protection the venue refused.
 
 The venue runtime rejects an order with :data:`NOT_PLACED` when its submit went
 unanswered and the venue proved not to have it (``venues/runtime/resolve.py``,
@@ -11,12 +11,18 @@ A bracket's stop and take-profit the venue refused as ONE native OCO
 would take, ...) say nothing about either alone: the bracket stops pairing them
 (``engine/native_oco.py``) and places them as separate orders, the take-profit
 once more, the stop where separate orders keep it (held by fillgate on spot).
+
+A bracket's resting stop the venue refused (:func:`refused_stop`: the price already
+through it, Binance -2010 "Stop price would trigger immediately"; no room for one more
+stop; ...) is not placed again and again: fillgate holds that bracket's stop from then
+on (``engine/native_oco.py``), and closes at once if the mark is already through it.
+A venue-trailed stop refused falls back to a plain stop first (``trail_refused``).
 """
 
 from __future__ import annotations
 
-from fillgate.contingent.spec import NATIVE, PAIR
-from fillgate.domain.enums import OrderState
+from fillgate.contingent.spec import NATIVE, PAIR, STOP_ROLE, TRAIL, role_of
+from fillgate.domain.enums import OrderState, OrderType
 from fillgate.domain.orders import Order
 
 NOT_PLACED = "UNKNOWN_OUTCOME_NOT_PLACED"
@@ -35,5 +41,17 @@ def refused_in_oco(order: Order) -> bool:
         order.state is OrderState.REJECTED
         and tags.get(NATIVE) == "oco"
         and PAIR not in tags
+        and not never_placed(order)
+    )
+
+
+def refused_stop(order: Order) -> bool:
+    """True for a bracket's resting stop (``sl``, a stop or stop-limit not trailed by the
+    venue) that the venue refused."""
+    return (
+        order.state is OrderState.REJECTED
+        and order.type in (OrderType.STOP, OrderType.STOP_LIMIT)
+        and role_of(order)[1] == STOP_ROLE
+        and TRAIL not in dict(order.tags)
         and not never_placed(order)
     )

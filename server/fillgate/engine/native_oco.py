@@ -26,7 +26,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from fillgate.contingent.bracket import Submit
 from fillgate.contingent.order_list import Leg
-from fillgate.contingent.outcome import refused_in_oco
+from fillgate.contingent.outcome import refused_in_oco, refused_stop
 from fillgate.contingent.spec import (
     NATIVE,
     ON_TRADE,
@@ -169,7 +169,13 @@ def stop_emulated(
     in fillgate to the end: a stop placed beside that take-profit would find the coins
     locked. A bracket with no take-profit has nothing else holding the coins: its stop
     rests at the venue. A take-profit the venue made with the entry (``ct.native =
-    entry``: Binance's OTOCO) is one OCO with the stop made with it, like a native OCO."""
+    entry``: Binance's OTOCO) is one OCO with the stop made with it, like a native OCO.
+
+    On any venue, once the venue refused the bracket's resting stop (the price already
+    through it, no room for it), fillgate holds the stop from then on (a ladder resting
+    as rung OCOs keeps its own rules: ``contingent/rungs.py``)."""
+    if any(refused_stop(m) for m in members) and not _rungs_placed(members):
+        return True
     if not holds_balance(venue) or not spec.take_profits:
         return False
     paired = (OCO, WITH_ENTRY_NATIVE)
@@ -208,12 +214,17 @@ def rung_ocos_fit(
         return False
     if not 2 <= len(spec.take_profits) <= MAX_RUNG_OCOS:
         return False
-    resting = any(PAIR in dict(m.tags) for m in members)
-    if not resting and algo_room is not None and len(spec.take_profits) + 1 > algo_room:
+    room = algo_room
+    if not _rungs_placed(members) and room is not None and len(spec.take_profits) + 1 > room:
         return False
     if spec.stop_loss.kind.trailing or not _terms_fit(venue, spec):
         return False
     return all(dict(m.tags).get(NATIVE) == OCO for m in members if role_of(m)[1].startswith("tp."))
+
+
+def _rungs_placed(members: Sequence[Order]) -> bool:
+    """True once a member of the bracket went to the venue as a rung's OCO pair."""
+    return any(PAIR in dict(m.tags) for m in members)
 
 
 def algo_room(

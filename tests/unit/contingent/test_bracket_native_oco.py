@@ -14,6 +14,7 @@ from fillgate.contingent.spec import (
     LIST,
     NATIVE,
     ROLE,
+    TRAIL,
     BracketSpec,
     Exit,
     ExitKind,
@@ -140,3 +141,34 @@ def test_native_oco_refused_is_never_paired_again():
 
     assert not oco_fits(venue, SPEC, [stop, tp])
     assert stop_emulated(venue, SPEC, [stop, tp])
+
+
+def _plain_stop(**kw) -> Order:
+    return _member("S", "sl", "2", native=False, type=OrderType.STOP, stop_price=D(95), **kw)
+
+
+def test_stop_emulated_once_the_venue_refused_the_resting_stop_on_any_venue():
+    alone = BracketSpec(Exit(ExitKind.OFFSET, D(5)))
+
+    assert stop_emulated(SimpleNamespace(), alone, [_refused(_plain_stop())])
+    assert not stop_emulated(SimpleNamespace(), alone, [_plain_stop()])
+
+
+def test_stop_emulated_refused_venue_trailed_stop_tries_a_plain_stop_first():
+    alone = BracketSpec(Exit(ExitKind.TRAIL, D(5)))
+    stop = _plain_stop()
+    trailed = _refused(replace(stop, tags=(*stop.tags, (TRAIL, "trail:5"))))
+
+    assert not stop_emulated(SimpleNamespace(), alone, [trailed])
+
+
+def test_held_stop_after_a_refused_resting_stop_closes_at_market_with_the_mark_through_it():
+    alone = BracketSpec(Exit(ExitKind.OFFSET, D(5)))
+    entry = _order("E", Side.BUY, "2", "2", type=OrderType.MARKET)
+    members = [_refused(_plain_stop())]
+
+    actions = plan(
+        entry, members, alone, price_places=2, quantity_places=0, mark=D(90), emulate_stop=True
+    )
+
+    assert actions == [Submit("sl", Side.SELL, OrderType.MARKET, D(2), None)]

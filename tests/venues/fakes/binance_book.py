@@ -246,6 +246,9 @@ class Book:
             raise BinanceError(400, -1106, "Parameter 'timeInForce' sent when not required.")
         self.check_filters(market, qty, price)
         self.check_algo(market, otype)
+        last = self.prices[market.symbol]
+        if stop and (last <= stop if side == "SELL" else last >= stop):
+            raise BinanceError(400, -2010, "Stop price would trigger immediately.")
         if any(o.is_open and o.client_id == client_id for o in self.orders):
             raise BinanceError(400, -2010, "Duplicate order sent.")
         t = now_ms()
