@@ -331,6 +331,49 @@ async def test_venue_bracket_emulated_stop_closes_on_the_mark(venue: Venue) -> N
     assert venue.engine.book.quantity(ACCOUNT, venue.fake.symbol) == 0
 
 
+async def test_venue_bracket_stop_the_price_gapped_through_leaves_no_position_unprotected(
+    venue: Venue,
+) -> None:
+    """The price falls through the stop between the entry's fill and the stop's placement.
+    A venue that refuses such a stop (Binance) has fillgate hold it, already reached:
+    the position is closed; the paper venue triggers it at once. Where the venue takes it
+    (these OANDA and Alpaca fakes accept it and trigger stops only on a fill), it rests
+    there. Never is the position left with no stop at all."""
+    limit = venue.resting_price()
+    entry = SubmitOrder(
+        account=ACCOUNT,
+        symbol=venue.fake.symbol,
+        side=Side.BUY,
+        quantity=venue.fake.quantity,
+        type=OrderType.LIMIT,
+        time_in_force=TimeInForce.GTC,
+        client_order_id="gap-2",
+        limit_price=limit,
+    )
+    spec = BracketSpec(Exit(ExitKind.PERCENT, Decimal(1)))
+    list_id = (await venue.parts.brackets.submit(entry, spec)).list_id
+    await venue.until(list_id, OrderState.NEW)
+    gapped = (limit * Decimal("0.95")).quantize(venue.tick)
+
+    venue.fake.fill(venue.venue_id(venue.order(list_id)), venue.fake.quantity, limit)
+    venue.fake.set_price(gapped)  # before fillgate hears of the fill
+    venue.engine.set_reference_price(SetReferencePrice(symbol=venue.fake.symbol, price=gapped))
+
+    await venue.until(list_id, OrderState.FILLED)
+
+    def protected() -> bool:
+        stop = _member(venue, list_id, "sl")
+        resting = stop is not None and stop.state is OrderState.NEW and stop.type.needs_stop
+        return venue.position() == 0 or resting
+
+    await eventually(protected)
+    await venue.parts.brackets.settle()
+    refused = [
+        m for m in venue.parts.brackets.get(list_id).members if m.state is OrderState.REJECTED
+    ]
+    assert len(refused) <= 1  # a refused stop is not sent again and again
+
+
 # -- quotes (issue 12): the venue's prices drive the mark, and go stale ---------------
 #
 # Run for every venue whose driver reads quotes (``fetch_quotes``; the stream
