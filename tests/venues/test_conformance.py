@@ -335,10 +335,11 @@ async def test_venue_bracket_stop_the_price_gapped_through_leaves_no_position_un
     venue: Venue,
 ) -> None:
     """The price falls through the stop between the entry's fill and the stop's placement.
-    A venue that refuses such a stop (Binance) has fillgate hold it, already reached:
-    the position is closed; the paper venue triggers it at once. Where the venue takes it
-    (these OANDA and Alpaca fakes accept it and trigger stops only on a fill), it rests
-    there. Never is the position left with no stop at all."""
+    A venue that refuses such a stop (Binance -2010, Alpaca 42210000 "stop price must be
+    less than base_price - 0.01") has fillgate hold it, already reached: the position is
+    closed; the paper venue triggers it at once. Where the venue takes it (the OANDA fake
+    accepts it and triggers stops only on a fill), it rests there. Never is the position
+    left with no stop at all."""
     limit = venue.resting_price()
     entry = SubmitOrder(
         account=ACCOUNT,

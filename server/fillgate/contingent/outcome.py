@@ -47,11 +47,13 @@ def refused_in_oco(order: Order) -> bool:
 
 def refused_stop(order: Order) -> bool:
     """True for a bracket's resting stop (``sl``, a stop or stop-limit not trailed by the
-    venue) that the venue refused."""
+    venue) that the venue refused alone (refused with its take-profit as one OCO, it is
+    tried alone first: :func:`refused_in_oco`)."""
     return (
         order.state is OrderState.REJECTED
         and order.type in (OrderType.STOP, OrderType.STOP_LIMIT)
         and role_of(order)[1] == STOP_ROLE
         and TRAIL not in dict(order.tags)
         and not never_placed(order)
+        and not refused_in_oco(order)
     )

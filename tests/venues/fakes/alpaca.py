@@ -33,6 +33,7 @@ from fakes.rest import RestFake
 
 KEY = "PKFAKE0123456789"
 SECRET = "fake-secret-9f8e7d6c5b4a"
+CENT = Decimal("0.01")
 
 
 def _error(status: int, code: int, message: str, **extra: Any) -> web.Response:
@@ -279,6 +280,13 @@ class FakeAlpaca(RestFake):
             or (kind in ("stop", "stop_limit")) != (stop is not None)
         ):
             return _error(422, 40010001, "invalid order request")
+        base = self.prices.get(symbol)
+        if stop is not None and base is not None:
+            # Alpaca checks a stop against the last trade (``base_price``), a cent apart.
+            if side == "sell" and stop > base - CENT:
+                return _error(422, 42210000, "stop price must be less than base_price - 0.01")
+            if side == "buy" and stop < base + CENT:
+                return _error(422, 42210000, "stop price must be greater than base_price + 0.01")
         if kind in self.refused_types:
             return _error(422, 42210000, f"{kind} orders are not allowed for this asset")
         if body.get("extended_hours") and (kind, tif) != ("limit", "day"):
