@@ -78,6 +78,19 @@ async def test_open_mapped_symbol_returns_increments_from_exchange_info(fake: Fa
     assert btc.min_quantity == Decimal("0.00001")
 
 
+async def test_open_reads_the_symbols_algo_order_limit_from_exchange_info() -> None:
+    fake = FakeBinance(max_algo_orders=3)
+    await fake.start()
+    driver = make_driver(fake)
+    try:
+        instruments = await driver.open()
+    finally:
+        await driver.close()
+        await fake.stop()
+
+    assert instruments["BTC-USD"].max_algo_orders == 3
+
+
 def test_driver_describes_binance_rules_without_secrets(fake: FakeBinance) -> None:
     driver = make_driver(fake)
 

@@ -22,6 +22,8 @@ Fees are in the venue's commission asset (``commissionAsset`` / ``N``).
 Account money: ``fetch_account`` values the spot balances in the quote asset
 of the configured symbols (:mod:`.account`).
 
+Instruments: the loaded markets' filters (:mod:`.markets`).
+
 Quotes: ``fetch_quotes`` reads ``/ticker/bookTicker``; ``quote_stream``
 watches the ``bookTicker`` market stream (:mod:`.quotes`).
 """
@@ -33,12 +35,11 @@ from collections.abc import AsyncGenerator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from ccxt.base.decimal_to_precision import TICK_SIZE
 from ccxt.base.errors import InvalidOrder, NotSupported, OrderNotFound
 
 from fillgate.domain.enums import OrderType, Side, TimeInForce
 from fillgate.domain.values import ZERO, fmt
-from fillgate.venues.ccxt import account, oco, otoco, translate
+from fillgate.venues.ccxt import account, markets, oco, otoco, translate
 from fillgate.venues.ccxt.errors import answer_of, classify, remember_answer
 from fillgate.venues.ccxt.exchange import create_exchange
 from fillgate.venues.ccxt.quotes import QuoteStream
@@ -161,43 +162,9 @@ class CcxtDriver:
             self._closing.clear()
             self._exchange = create_exchange(self.settings, self._credentials)
         await self._rest("load_markets")
-        return {ours: self._instrument(ours, venue) for ours, venue in self._symbols.items()}
-
-    def _instrument(self, symbol: str, venue_symbol: str) -> Instrument:
-        market = self._ex.market(venue_symbol)  # BadSymbol when the map is wrong
-        info = market.get("info") or {}
-        filters = {f.get("filterType"): f for f in info.get("filters") or ()}
-        tick = filters.get("PRICE_FILTER", {}).get("tickSize")
-        lot = filters.get("LOT_SIZE", {})
-        algo = filters.get("MAX_NUM_ALGO_ORDERS", {}).get("maxNumAlgoOrders")
-        return Instrument(
-            symbol=symbol,
-            venue_symbol=venue_symbol,
-            price_increment=translate.dec(tick) if tick else self._increment(market, "price"),
-            quantity_increment=(
-                translate.dec(lot["stepSize"])
-                if "stepSize" in lot
-                else self._increment(market, "amount")
-            ),
-            min_quantity=translate.dec(lot.get("minQty") or self._min_amount(market)),
-            # Binance's symbol status (TRADING, HALT, BREAK); ccxt's active flag elsewhere.
-            trading=info.get("status", "TRADING") == "TRADING"
-            and market.get("active") is not False,
-            max_algo_orders=None if algo is None else int(algo),
-        )
-
-    def _increment(self, market: Mapping[str, Any], key: str) -> Decimal:
-        """Another exchange's increment, from ccxt's precision (its own string form)."""
-        value = (market.get("precision") or {}).get(key)
-        if value is None:
-            raise NotSupported(f"{self.name}: {market.get('symbol')} has no {key} precision")
-        if self._ex.precisionMode == TICK_SIZE:
-            return translate.dec(self._ex.number_to_string(value))
-        return Decimal(1).scaleb(-int(value))
-
-    def _min_amount(self, market: Mapping[str, Any]) -> str:
-        amount = ((market.get("limits") or {}).get("amount") or {}).get("min")
-        return "0" if amount is None else str(self._ex.number_to_string(amount))
+        return {
+            ours: markets.instrument(self._ex, ours, venue) for ours, venue in self._symbols.items()
+        }
 
     async def close(self) -> None:
         self._closing.set()
