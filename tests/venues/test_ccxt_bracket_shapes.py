@@ -14,10 +14,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from fakes.binance import FakeBinance
+from fakes.binance_book import BinanceError
 from fakes.gateway import ACCOUNT, Gateway, buy_entry, eventually, running
 
 from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit
@@ -281,3 +283,34 @@ async def test_ccxt_bracket_stop_refused_as_the_price_is_already_through_it_clos
     assert refused == [(OrderType.STOP, Decimal(48510))]
     await gateway.parts.brackets.settle()
     assert gateway.parts.brackets.get(list_id).state == "DONE"
+
+
+async def test_ccxt_held_stop_close_refused_by_binance_is_sent_three_times_in_all(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The coins are gone when fillgate's held stop triggers: Binance refuses its close
+    (a limit sell at the stop-limit's limit). Before, every plan sent another one (about
+    20 per mark tick)."""
+    await _trailed_to_50500(gateway, "sl-9")
+    book = gateway.fake.book
+    place = book.new_order
+    refused: list[str] = []
+
+    def no_coins(p: dict[str, str], client_id: str) -> Any:
+        if p.get("side") == "SELL":
+            refused.append(client_id)
+            raise BinanceError(400, -2010, "Account has insufficient balance for requested action.")
+        return place(p, client_id)
+
+    monkeypatch.setattr(book, "new_order", no_coins)
+
+    _mark(gateway, 50400)  # through the held stop
+    await eventually(lambda: len(refused) >= 3)
+    for price in (50300, 50200, 50100):  # the market keeps falling: each tick replans
+        _mark(gateway, price)
+        assert gateway.parts is not None
+        await gateway.parts.brackets.settle()
+        await asyncio.sleep(0.1)
+
+    assert len(refused) == 3
+    assert "event=bracket_close_given_up" in caplog.text

@@ -42,7 +42,12 @@ from fillgate.contingent.actions import (
     rung_size,
 )
 from fillgate.contingent.actions import member_price as _member_price
-from fillgate.contingent.outcome import never_placed, refused_in_oco, refused_stop
+from fillgate.contingent.outcome import (
+    closes_exhausted,
+    never_placed,
+    refused_in_oco,
+    refused_stop,
+)
 from fillgate.contingent.rungs import rung_plan
 from fillgate.contingent.spec import (
     BASIS,
@@ -111,6 +116,8 @@ def plan(
         return []  # an answer is on its way: plan again once it is in
     live = [m for m in members if m.is_open]
     if open_qty < 0:
+        if closes_exhausted(members, FIX_ROLE):
+            return []  # the venue keeps refusing it (logged by the runner)
         return [Submit(FIX_ROLE, entry.side, OrderType.MARKET, -open_qty, None)]
     if open_qty == 0:
         return [Cancel(m.order_id) for m in live]
@@ -238,7 +245,7 @@ def _emulated_stop(
     targets = [m for m in live if role_of(m)[1] != STOP_ROLE]
     if targets:
         return [Cancel(m.order_id) for m in targets]  # they hold the balance the stop sells
-    if any(role_of(m)[1] == STOP_ROLE for m in live):
+    if any(role_of(m)[1] == STOP_ROLE for m in live) or closes_exhausted(members, STOP_ROLE):
         return []
     limit = limit_price(stop_price, spec.terms, long, places)
     if limit is None:

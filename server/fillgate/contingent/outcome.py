@@ -17,15 +17,25 @@ through it, Binance -2010 "Stop price would trigger immediately"; no room for on
 stop; ...) is not placed again and again: fillgate holds that bracket's stop from then
 on (``engine/native_oco.py``), and closes at once if the mark is already through it.
 A venue-trailed stop refused falls back to a plain stop first (``trail_refused``).
+
+A closing order the venue refuses (:func:`refused_close`: a held stop's close, an
+overfill's ``fix``) is sent again at most :data:`CLOSE_ATTEMPTS` times in all: a
+reason that persists (the coins are gone, the account is restricted) must not turn
+every plan (every mark) into another order at the venue. After the last the runner
+logs ``bracket_close_given_up`` at error: the position needs a person.
 """
 
 from __future__ import annotations
 
-from fillgate.contingent.spec import NATIVE, PAIR, STOP_ROLE, TRAIL, role_of
+from collections.abc import Sequence
+
+from fillgate.contingent.spec import FIX_ROLE, NATIVE, PAIR, STOP_ROLE, TRAIL, role_of
 from fillgate.domain.enums import OrderState, OrderType
 from fillgate.domain.orders import Order
 
 NOT_PLACED = "UNKNOWN_OUTCOME_NOT_PLACED"
+#: How many closing orders of one role a bracket sends while the venue refuses them.
+CLOSE_ATTEMPTS = 3
 
 
 def never_placed(order: Order) -> bool:
@@ -57,3 +67,20 @@ def refused_stop(order: Order) -> bool:
         and not never_placed(order)
         and not refused_in_oco(order)
     )
+
+
+def refused_close(order: Order) -> bool:
+    """True for a bracket's closing order (a held stop's market or limit close, an
+    overfill's ``fix``) that the venue refused."""
+    return (
+        order.state is OrderState.REJECTED
+        and order.type in (OrderType.MARKET, OrderType.LIMIT)
+        and role_of(order)[1] in (STOP_ROLE, FIX_ROLE)
+        and not never_placed(order)
+    )
+
+
+def closes_exhausted(members: Sequence[Order], role: str) -> bool:
+    """True once the venue refused :data:`CLOSE_ATTEMPTS` closing orders of ``role``."""
+    refused = sum(1 for m in members if role_of(m)[1] == role and refused_close(m))
+    return refused >= CLOSE_ATTEMPTS

@@ -37,7 +37,7 @@ from fillgate.contingent.actions import (
     member_price,
     rung_size,
 )
-from fillgate.contingent.outcome import never_placed
+from fillgate.contingent.outcome import closes_exhausted, never_placed
 from fillgate.contingent.spec import RUNG_STOP, STOP_ROLE, BracketSpec, TakeProfit, role_of
 from fillgate.contingent.trailing import limit_price
 from fillgate.domain.enums import OrderState, OrderType, Side
@@ -64,7 +64,9 @@ def rung_plan(
     stop = (stop_price, limit)
     live = [m for m in members if m.is_open]
     if stopped(members):
-        return [] if live else [_close(entry, open_qty, limit)]
+        if live or closes_exhausted(members, STOP_ROLE):
+            return []  # still working, or the venue keeps refusing the close (logged)
+        return [_close(entry, open_qty, limit)]
     actions: list[Action] = []
     covered = ZERO
     left = entry.filled_quantity  # the rungs share what filled, in order: never more

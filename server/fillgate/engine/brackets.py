@@ -41,6 +41,7 @@ from fillgate.contingent.order_list import (
     list_tags,
     plan_list,
 )
+from fillgate.contingent.outcome import CLOSE_ATTEMPTS, closes_exhausted, refused_close
 from fillgate.contingent.spec import (
     NATIVE,
     STOP_ROLE,
@@ -145,12 +146,26 @@ class Brackets:
     def on_order(self, order: Order, event: ev.OrderEvent) -> None:
         if type(event) in _NEW:
             self._index(order)
+        elif type(event) is ev.OrderRejected and refused_close(order):
+            self._close_refused(order)
         if order.order_id in self._members:
             self._mark(order.order_id)
         elif order.tags:
             list_id = role_of(order)[0]
             if list_id in self._members:
                 self._mark(list_id)
+
+    def _close_refused(self, order: Order) -> None:
+        """Say so, once, when the venue refused the last closing order a bracket sends."""
+        list_id, role = role_of(order)
+        if list_id in self._members and closes_exhausted(self._orders(list_id), role):
+            log.error(
+                "event=bracket_close_given_up list_id=%s role=%s attempts=%d reason=%r",
+                list_id,
+                role,
+                CLOSE_ATTEMPTS,
+                order.reason,
+            )
 
     def on_stop(self) -> None:
         for task in self._tasks.values():

@@ -172,3 +172,37 @@ def test_held_stop_after_a_refused_resting_stop_closes_at_market_with_the_mark_t
     )
 
     assert actions == [Submit("sl", Side.SELL, OrderType.MARKET, D(2), None)]
+
+
+def _close(order_id: str, role: str = "sl") -> Order:
+    """A closing market order (a held stop's close, or an overfill's fix) the venue refused."""
+    return _refused(_member(order_id, role, "2", native=False, type=OrderType.MARKET))
+
+
+def _held_plan(members: list[Order]):
+    alone = BracketSpec(Exit(ExitKind.OFFSET, D(5)))
+    entry = _order("E", Side.BUY, "2", "2", type=OrderType.MARKET)
+    return plan(
+        entry, members, alone, price_places=2, quantity_places=0, mark=D(90), emulate_stop=True
+    )
+
+
+def test_held_stop_close_refused_twice_is_sent_a_third_time():
+    assert _held_plan([_close("C1"), _close("C2")]) == [
+        Submit("sl", Side.SELL, OrderType.MARKET, D(2), None)
+    ]
+
+
+def test_held_stop_close_refused_three_times_is_not_sent_again():
+    assert _held_plan([_close("C1"), _close("C2"), _close("C3")]) == []
+
+
+def test_overfill_fix_refused_three_times_is_not_sent_again():
+    entry = _order("E", Side.BUY, "2", "2", type=OrderType.MARKET)
+    sold = _member("T", "tp.1", "3", "3", native=False, limit_price=D(105))  # one too many
+    fixes = [_close(f"F{n}", role="fix") for n in (1, 2, 3)]
+
+    assert plan(entry, [sold, *fixes[:2]], SPEC, price_places=2, quantity_places=0) == [
+        Submit("fix", Side.BUY, OrderType.MARKET, D(1), None)
+    ]
+    assert plan(entry, [sold, *fixes], SPEC, price_places=2, quantity_places=0) == []
