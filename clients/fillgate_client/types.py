@@ -475,6 +475,8 @@ class AlertKind(ProtoEnum):
     """A symbol with a live quote source has had no quote for too long while its market is open."""
     DATA_RESUMED = 8
     """Quotes arrive again for a symbol a DATA_STALE alert named."""
+    PROTECTION_FAILED = 9
+    """The venue refused every closing order fillgate sent for a bracket: act by hand."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

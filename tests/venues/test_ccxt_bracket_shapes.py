@@ -291,7 +291,7 @@ async def test_ccxt_held_stop_close_refused_by_binance_is_sent_three_times_in_al
     """The coins are gone when fillgate's held stop triggers: Binance refuses its close
     (a limit sell at the stop-limit's limit). Before, every plan sent another one (about
     20 per mark tick)."""
-    await _trailed_to_50500(gateway, "sl-9")
+    list_id = await _trailed_to_50500(gateway, "sl-9")
     book = gateway.fake.book
     place = book.new_order
     refused: list[str] = []
@@ -303,6 +303,9 @@ async def test_ccxt_held_stop_close_refused_by_binance_is_sent_three_times_in_al
         return place(p, client_id)
 
     monkeypatch.setattr(book, "new_order", no_coins)
+    told: list[dict[str, Any]] = []
+    assert gateway.parts is not None
+    gateway.parts.brackets.on_close_given_up = lambda **kw: told.append(kw)
 
     _mark(gateway, 50400)  # through the held stop
     await eventually(lambda: len(refused) >= 3)
@@ -314,3 +317,4 @@ async def test_ccxt_held_stop_close_refused_by_binance_is_sent_three_times_in_al
 
     assert len(refused) == 3
     assert "event=bracket_close_given_up" in caplog.text
+    assert [(t["list_id"], t["role"], t["attempts"]) for t in told] == [(list_id, "sl", 3)]

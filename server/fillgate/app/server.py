@@ -291,6 +291,8 @@ def _observing(
     alerter = alert(config.alerts, parts.engine, journal, parts.clock, observability)
     if alerter is not None and security.authenticator is not None:
         security.authenticator.on_failure = alerter.auth_failure
+    if alerter is not None:
+        parts.brackets.on_close_given_up = alerter.protection_failed
     return observability, alerter
 
 

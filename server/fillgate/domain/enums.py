@@ -132,3 +132,4 @@ class AlertKind(IntEnum):
     VENUE_DISCONNECTED = 6
     DATA_STALE = 7
     DATA_RESUMED = 8
+    PROTECTION_FAILED = 9

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -132,6 +132,9 @@ class Brackets:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         #: symbol -> ids of the open lists that follow the mark (trailing or emulated stops).
         self._trailing: dict[str, set[str]] = {}
+        #: Told when the venue refused a bracket's last closing order (the alerter's
+        #: ``protection_failed``, hooked in by the app when alerts are on).
+        self.on_close_given_up: Callable[..., None] | None = None
         engine.watchers.append(self)
 
     # -- engine.OrderWatcher ------------------------------------------------------
@@ -158,13 +161,23 @@ class Brackets:
     def _close_refused(self, order: Order) -> None:
         """Say so, once, when the venue refused the last closing order a bracket sends."""
         list_id, role = role_of(order)
-        if list_id in self._members and closes_exhausted(self._orders(list_id), role):
-            log.error(
-                "event=bracket_close_given_up list_id=%s role=%s attempts=%d reason=%r",
-                list_id,
-                role,
-                CLOSE_ATTEMPTS,
-                order.reason,
+        if list_id not in self._members or not closes_exhausted(self._orders(list_id), role):
+            return
+        log.error(
+            "event=bracket_close_given_up list_id=%s role=%s attempts=%d reason=%r",
+            list_id,
+            role,
+            CLOSE_ATTEMPTS,
+            order.reason,
+        )
+        if self.on_close_given_up is not None:
+            self.on_close_given_up(
+                account=order.account,
+                symbol=order.symbol,
+                list_id=list_id,
+                role=role,
+                attempts=CLOSE_ATTEMPTS,
+                reason=order.reason,
             )
 
     def on_stop(self) -> None:

@@ -17,7 +17,9 @@ slower than ``journal_fsync_ms``; a symbol whose live quotes stop for longer
 than ``quote_stale_after_s`` while its market is open, and again when they
 resume (:mod:`fillgate.metrics.staleness`, checked by the same watchdog); and,
 once authentication exists, a burst of failures from one peer: its check
-calls :meth:`Alerter.auth_failure`.
+calls :meth:`Alerter.auth_failure`; a bracket whose closing orders the venue refused
+until fillgate stopped sending them (the bracket runner calls
+:meth:`Alerter.protection_failed`).
 """
 
 from __future__ import annotations
@@ -213,6 +215,21 @@ class Alerter:
             )
         if len(self._auth) > 10_000:  # a scan from many addresses must not grow this forever
             self._auth = {p: t for p, t in self._auth.items() if t and t[-1] > now - window}
+
+    def protection_failed(
+        self, *, account: str, symbol: str, list_id: str, role: str, attempts: int, reason: str
+    ) -> None:
+        """The bracket runner's hook: the venue refused the last of the ``attempts`` closing
+        orders (``role``) it sends for bracket ``list_id``; that position is unprotected."""
+        self.raise_alert(
+            AlertKind.PROTECTION_FAILED,
+            account,
+            symbol,
+            Decimal(attempts),
+            Decimal(attempts),
+            f"the venue refused all {attempts} closing orders ({role}) of bracket {list_id}, "
+            f"the last with {reason!r}: its position is not protected",
+        )
 
     # -- raising ----------------------------------------------------------------
 

@@ -22,6 +22,7 @@ class AlertKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ALERT_KIND_VENUE_DISCONNECTED: _ClassVar[AlertKind]
     ALERT_KIND_DATA_STALE: _ClassVar[AlertKind]
     ALERT_KIND_DATA_RESUMED: _ClassVar[AlertKind]
+    ALERT_KIND_PROTECTION_FAILED: _ClassVar[AlertKind]
 ALERT_KIND_UNSPECIFIED: AlertKind
 ALERT_KIND_SLIPPAGE: AlertKind
 ALERT_KIND_RECONCILE_FAILED: AlertKind
@@ -31,6 +32,7 @@ ALERT_KIND_JOURNAL_FSYNC_SLOW: AlertKind
 ALERT_KIND_VENUE_DISCONNECTED: AlertKind
 ALERT_KIND_DATA_STALE: AlertKind
 ALERT_KIND_DATA_RESUMED: AlertKind
+ALERT_KIND_PROTECTION_FAILED: AlertKind
 
 class Alert(_message.Message):
     __slots__ = ("sequence", "kind", "account", "symbol", "value", "threshold", "message", "alert_time")

@@ -129,6 +129,26 @@ async def test_alert_auth_failure_burst_raises_once_per_window():
     assert "10.0.0.1:5000" in raised[0].message
 
 
+async def test_alert_protection_failed_names_the_bracket_and_the_venues_reason():
+    alerter, raised, _ = make()
+
+    alerter.protection_failed(
+        account="spot",
+        symbol="BTC-USD",
+        list_id="O-1",
+        role="sl",
+        attempts=3,
+        reason="VENUE_REJECTED -2010: insufficient balance",
+    )
+    await settle()
+
+    ((kind, account, symbol, value, message),) = [
+        (a.kind, a.account, a.symbol, a.value, a.message) for a in raised
+    ]
+    assert (kind, account, symbol, value) == (AlertKind.PROTECTION_FAILED, "spot", "BTC-USD", 3)
+    assert "O-1" in message and "insufficient balance" in message
+
+
 def test_alert_json_has_decimals_as_strings():
     alert = ev.AlertRaised(
         kind=AlertKind.SLIPPAGE,
