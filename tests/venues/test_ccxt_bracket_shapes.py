@@ -318,3 +318,35 @@ async def test_ccxt_held_stop_close_refused_by_binance_is_sent_three_times_in_al
     assert len(refused) == 3
     assert "event=bracket_close_given_up" in caplog.text
     assert [(t["list_id"], t["role"], t["attempts"]) for t in told] == [(list_id, "sl", 3)]
+
+
+async def test_ccxt_bracket_stop_refused_then_restart_still_holds_it_and_sends_it_no_more(
+    gateway: Gateway,
+) -> None:
+    """Binance refused the stop (its last trade is through it) while fillgate's mark is
+    not yet: fillgate holds the stop. A restart keeps holding it, from the journal."""
+    assert gateway.parts is not None
+    entry = buy_entry("BTC-USD", QTY, "gap-3", limit=Decimal(49000))
+    spec = BracketSpec(Exit(ExitKind.PERCENT, Decimal(1)))  # 48510 from the 49000 fill
+    list_id = (await gateway.parts.brackets.submit(entry, spec)).list_id
+    await gateway.until(list_id, OrderState.NEW)
+    gateway.fake.fill(_vid(gateway, gateway.order(list_id)), QTY, Decimal(49000))
+    gateway.fake.set_price(Decimal(48000))  # the venue's price only
+    await gateway.until(list_id, OrderState.FILLED)
+    await eventually(
+        lambda: (
+            gateway.parts is not None
+            and gateway.parts.brackets.get(list_id).held_stop_price == Decimal(48510)
+        )
+    )
+    await gateway.stop()
+
+    parts = await gateway.start()
+
+    await parts.brackets.settle()
+    assert parts.brackets.get(list_id).held_stop_price == Decimal(48510)
+    stops = [r for r in gateway.fake.requests if "STOP_LOSS" in r.params]
+    assert len(stops) == 1  # the refused one; never sent again
+    assert _position(gateway) == QTY
+    _mark(gateway, 48400)
+    await eventually(lambda: _position(gateway) == 0)
