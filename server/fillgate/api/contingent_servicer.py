@@ -16,8 +16,9 @@ from fillgate.contingent.trailing import StopTerms
 from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.errors import InvalidArgument, NotFound, Violations
 from fillgate.domain.values import DecimalFormatError, fmt, parse_decimal
-from fillgate.engine.brackets import Brackets, OrderList
+from fillgate.engine.brackets import Brackets
 from fillgate.engine.engine import Engine
+from fillgate.engine.list_view import OrderList
 from fillgate.v1 import contingent_service_pb2 as pb
 from fillgate.v1 import contingent_service_pb2_grpc as pb_grpc
 from fillgate.v1 import execution_service_pb2 as exec_pb

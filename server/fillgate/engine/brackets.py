@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 
 from fillgate.contingent.bracket import (
@@ -27,9 +27,7 @@ from fillgate.contingent.bracket import (
     Resize,
     Submit,
     Trail,
-    basis_of,
     plan,
-    triggered,
 )
 from fillgate.contingent.order_list import (
     CancelLeg,
@@ -44,22 +42,19 @@ from fillgate.contingent.order_list import (
 from fillgate.contingent.outcome import CLOSE_ATTEMPTS, closes_exhausted, refused_close
 from fillgate.contingent.spec import (
     NATIVE,
-    STOP_ROLE,
     BracketSpec,
     role_of,
     spec_of,
 )
-from fillgate.contingent.trailing import active
 from fillgate.domain import events as ev
 from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, SubmitOrder
-from fillgate.domain.enums import OrderState, Side
+from fillgate.domain.enums import OrderState
 from fillgate.domain.errors import (
     FillgateError,
-    NotFound,
 )
 from fillgate.domain.orders import Order
-from fillgate.domain.values import ZERO
 from fillgate.engine.engine import Engine
+from fillgate.engine.list_view import ListView, OrderList
 from fillgate.engine.member_orders import (
     check_bracket,
     check_list,
@@ -92,21 +87,6 @@ _CANCELING = OrderState.PENDING_CANCEL
 MAX_ROUNDS = 20
 
 
-@dataclass(frozen=True, slots=True)
-class OrderList:
-    """A bracket as the api shows it: its state, entry and members."""
-
-    list_id: str
-    state: str  # "ACTIVE", "DONE" or "CANCELED"
-    entry: Order
-    members: tuple[Order, ...]
-    #: True while the bracket's trailing stop-loss trails (False: waiting to activate).
-    trail_active: bool = False
-    #: The price of the stop-loss fillgate holds for the bracket (no order at the venue:
-    #: a spot venue's take-profits hold the balance it sells), while the position is open.
-    held_stop_price: Decimal | None = None
-
-
 def _steps(actions: list[Action | ListAction]) -> list[list[Action | ListAction]]:
     """The plan in steps: consecutive cancels go out together (each a venue round trip:
     a held stop that triggers cancels the take-profits holding its balance, then sells),
@@ -135,6 +115,7 @@ class Brackets:
         #: Told when the venue refused a bracket's last closing order (the alerter's
         #: ``protection_failed``, hooked in by the app when alerts are on).
         self.on_close_given_up: Callable[..., None] | None = None
+        self._view = ListView(engine, self._members, self._stop_held, self.mark_of)
         engine.watchers.append(self)
 
     # -- engine.OrderWatcher ------------------------------------------------------
@@ -224,55 +205,8 @@ class Brackets:
         return self.get(list_id)
 
     def get(self, list_id: str) -> OrderList:
-        members = self._members.get(list_id)
-        entry = self._engine.order(list_id)
-        if members is None or entry is None:
-            raise NotFound("ORDER_LIST_NOT_FOUND", f"no order list {list_id}", {"list_id": list_id})
-        orders = tuple(self._engine.order(i) for i in members)
-        found = tuple(o for o in orders if o is not None)
-        live = entry.is_open or any(o.is_open for o in found)
-        if kind_of(entry.tags)[0]:  # OCO / OUO: every leg is an entry
-            traded = entry.filled_quantity or any(o.filled_quantity for o in found)
-            state = "ACTIVE" if live else ("DONE" if traded else "CANCELED")
-        elif live or sum((o.filled_quantity for o in found), ZERO) != entry.filled_quantity:
-            state = "ACTIVE"  # (a position not yet protected is active too: arming is due)
-        else:
-            state = "DONE" if entry.filled_quantity else "CANCELED"
-        if list_id in self._engine.state.ended_lists:
-            state = "CANCELED"
-        held = self._held_stop(entry, found) if state == "ACTIVE" else None
-        trail = self._trail_active(entry, found, held)
-        return OrderList(list_id, state, entry, found, trail, held)
-
-    def _first_stop(self, entry: Order, members: Sequence[Order], spec: BracketSpec) -> Decimal:
-        sym = self._engine.universe.symbols[entry.symbol]
-        up = entry.side is not Side.BUY
-        return spec.stop_loss.price(basis_of(entry, members), up=up, places=sym.price_precision)
-
-    def _held_stop(self, entry: Order, members: Sequence[Order]) -> Decimal | None:
-        """Where the stop fillgate holds for this bracket is, while it holds one."""
-        spec = spec_of(entry.tags)
-        if spec is None or not entry.filled_quantity or not self._holds(entry, spec, members):
-            return None
-        if triggered(members):
-            return None  # its closing order is a member now
-        held = self._engine.state.held_stops.get(entry.order_id)
-        return self._first_stop(entry, members, spec) if held is None else held
-
-    def _holds(self, entry: Order, spec: BracketSpec, members: Sequence[Order]) -> bool:
-        return entry.account in self._engine.venues and self._stop_held(entry, spec, members)
-
-    def _trail_active(self, entry: Order, members: tuple[Order, ...], held: Decimal | None) -> bool:
-        spec = spec_of(entry.tags)
-        stops = [m for m in members if m.is_open and role_of(m)[1] == STOP_ROLE]
-        if spec is None or not spec.stop_loss.kind.trailing:
-            return False
-        price = held if held is not None else (stops[0].stop_price if stops else None)
-        if price is None:
-            return False
-        first = self._first_stop(entry, members, spec)
-        long = entry.side is Side.BUY
-        return active(price, first, spec.terms, self.mark_of(entry.symbol), long)
+        """The list as the api shows it (see :mod:`.list_view`)."""
+        return self._view.get(list_id)
 
     async def settled(self, timeout: float) -> bool:
         """Wait, at most ``timeout`` seconds, for the lists being worked on now (never
