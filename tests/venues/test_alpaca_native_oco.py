@@ -71,6 +71,24 @@ async def _armed(gw: Gateway, client_order_id: str, *fractions: str) -> tuple[st
     )
 
 
+async def _resting(gw: Gateway, client_order_id: str) -> str:
+    """A bracket (one take-profit) whose LIMIT entry for QTY at 190.25 rests at Alpaca."""
+    assert gw.parts is not None
+    entry = SubmitOrder(
+        account=ACCOUNT,
+        symbol=gw.fake.symbol,
+        side=Side.BUY,
+        quantity=QTY,
+        type=OrderType.LIMIT,
+        time_in_force=TimeInForce.GTC,
+        client_order_id=client_order_id,
+        limit_price=Decimal("190.25"),
+    )
+    list_id = (await gw.parts.brackets.submit(entry, _spec("1"))).list_id
+    await gw.until(list_id, OrderState.NEW)
+    return list_id
+
+
 def _oco_posts(fake: FakeAlpaca) -> list[dict[str, Any]]:
     return [b for b in posted_orders(fake) if b.get("order_class") == "oco"]
 
@@ -159,19 +177,8 @@ def _open_at_venue(fake: FakeAlpaca) -> list[tuple[str, str, Decimal]]:
 
 
 async def test_alpaca_oco_entry_fill_growing_replaces_the_oco_as_a_whole(gateway: Gateway) -> None:
+    list_id = await _resting(gateway, "oco-6")
     assert gateway.parts is not None
-    entry = SubmitOrder(
-        account=ACCOUNT,
-        symbol=gateway.fake.symbol,
-        side=Side.BUY,
-        quantity=QTY,
-        type=OrderType.LIMIT,
-        time_in_force=TimeInForce.GTC,
-        client_order_id="oco-6",
-        limit_price=Decimal("190.25"),
-    )
-    list_id = (await gateway.parts.brackets.submit(entry, _spec("1"))).list_id
-    await gateway.until(list_id, OrderState.NEW)
     gateway.fake.fill("oco-6", Decimal(1), Decimal("190.25"))
     await eventually(lambda: len(_oco_posts(gateway.fake)) == 1)
 
@@ -209,19 +216,8 @@ async def test_alpaca_oco_take_profit_partial_fill_places_the_rest_as_a_new_oco(
 async def test_alpaca_oco_unanswered_placement_resolves_both_members_without_a_second_order(
     gateway: Gateway,
 ) -> None:
+    list_id = await _resting(gateway, "oco-8")
     assert gateway.parts is not None
-    entry = SubmitOrder(
-        account=ACCOUNT,
-        symbol=gateway.fake.symbol,
-        side=Side.BUY,
-        quantity=QTY,
-        type=OrderType.LIMIT,
-        time_in_force=TimeInForce.GTC,
-        client_order_id="oco-8",
-        limit_price=Decimal("190.25"),
-    )
-    list_id = (await gateway.parts.brackets.submit(entry, _spec("1"))).list_id
-    await gateway.until(list_id, OrderState.NEW)
     gateway.fake.lose_next_order_response()  # the OCO reaches Alpaca; its answer is lost
 
     gateway.fake.fill("oco-8", QTY, Decimal("190.25"))
@@ -240,19 +236,8 @@ async def test_alpaca_oco_unanswered_placement_resolves_both_members_without_a_s
 async def test_alpaca_oco_placed_while_fillgate_stopped_binds_the_stop_leg_after_restart(
     gateway: Gateway,
 ) -> None:
+    list_id = await _resting(gateway, "oco-9")
     assert gateway.parts is not None
-    entry = SubmitOrder(
-        account=ACCOUNT,
-        symbol=gateway.fake.symbol,
-        side=Side.BUY,
-        quantity=QTY,
-        type=OrderType.LIMIT,
-        time_in_force=TimeInForce.GTC,
-        client_order_id="oco-9",
-        limit_price=Decimal("190.25"),
-    )
-    list_id = (await gateway.parts.brackets.submit(entry, _spec("1"))).list_id
-    await gateway.until(list_id, OrderState.NEW)
     gateway.fake.slow("POST", "/v2/orders", 1.0)  # the OCO lands after fillgate stopped
     gateway.fake.fill("oco-9", QTY, Decimal("190.25"))
     await eventually(lambda: len(_oco_posts(gateway.fake)) == 1)
@@ -298,19 +283,8 @@ async def test_alpaca_oco_take_profit_fills_while_fillgate_stopped_restart_cance
 async def test_alpaca_oco_refused_by_the_venue_places_stop_and_take_profit_alone(
     gateway: Gateway,
 ) -> None:
+    list_id = await _resting(gateway, "oco-9")
     assert gateway.parts is not None
-    entry = SubmitOrder(
-        account=ACCOUNT,
-        symbol=gateway.fake.symbol,
-        side=Side.BUY,
-        quantity=QTY,
-        type=OrderType.LIMIT,
-        time_in_force=TimeInForce.GTC,
-        client_order_id="oco-9",
-        limit_price=Decimal("190.25"),
-    )
-    list_id = (await gateway.parts.brackets.submit(entry, _spec("1"))).list_id
-    await gateway.until(list_id, OrderState.NEW)
     gateway.fake.reject_next_order()  # the OCO's post
 
     gateway.fake.fill("oco-9", QTY, Decimal("190.25"))

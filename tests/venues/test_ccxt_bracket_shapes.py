@@ -260,19 +260,25 @@ async def test_ccxt_trailing_stop_without_take_profit_rests_and_follows_the_mark
     assert resting == [("STOP_LOSS", Decimal(50000))]
 
 
+async def _filled_at_49000(gw: Gateway, client_order_id: str) -> str:
+    """A bracket with a stop 1 % under its fill (48510) whose LIMIT entry Binance has just
+    filled at 49000: fillgate has not heard of the fill yet."""
+    assert gw.parts is not None
+    entry = buy_entry("BTC-USD", QTY, client_order_id, limit=Decimal(49000))
+    spec = BracketSpec(Exit(ExitKind.PERCENT, Decimal(1)))
+    list_id = (await gw.parts.brackets.submit(entry, spec)).list_id
+    await gw.until(list_id, OrderState.NEW)
+    gw.fake.fill(_vid(gw, gw.order(list_id)), QTY, Decimal(49000))
+    return list_id
+
+
 async def test_ccxt_bracket_stop_refused_as_the_price_is_already_through_it_closes_at_market(
     gateway: Gateway,
 ) -> None:
     """The price gaps through the stop between the entry's fill and the stop's placement:
     Binance refuses the stop (-2010 would trigger immediately). Fillgate must not leave
     the position open: it holds the stop, which the mark has already reached."""
-    assert gateway.parts is not None
-    entry = buy_entry("BTC-USD", QTY, "gap-1", limit=Decimal(49000))
-    spec = BracketSpec(Exit(ExitKind.PERCENT, Decimal(1)))  # 48510 from the 49000 fill
-    list_id = (await gateway.parts.brackets.submit(entry, spec)).list_id
-    await gateway.until(list_id, OrderState.NEW)
-
-    gateway.fake.fill(_vid(gateway, gateway.order(list_id)), QTY, Decimal(49000))
+    list_id = await _filled_at_49000(gateway, "gap-1")
     _mark(gateway, 48000)  # before fillgate hears of the fill
 
     await gateway.until(list_id, OrderState.FILLED)
@@ -325,12 +331,7 @@ async def test_ccxt_bracket_stop_refused_then_restart_still_holds_it_and_sends_i
 ) -> None:
     """Binance refused the stop (its last trade is through it) while fillgate's mark is
     not yet: fillgate holds the stop. A restart keeps holding it, from the journal."""
-    assert gateway.parts is not None
-    entry = buy_entry("BTC-USD", QTY, "gap-3", limit=Decimal(49000))
-    spec = BracketSpec(Exit(ExitKind.PERCENT, Decimal(1)))  # 48510 from the 49000 fill
-    list_id = (await gateway.parts.brackets.submit(entry, spec)).list_id
-    await gateway.until(list_id, OrderState.NEW)
-    gateway.fake.fill(_vid(gateway, gateway.order(list_id)), QTY, Decimal(49000))
+    list_id = await _filled_at_49000(gateway, "gap-3")
     gateway.fake.set_price(Decimal(48000))  # the venue's price only
     await gateway.until(list_id, OrderState.FILLED)
     await eventually(

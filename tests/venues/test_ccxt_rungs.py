@@ -305,6 +305,16 @@ async def _held_ladder(gw: Gateway, client_order_id: str) -> str:
     return list_id
 
 
+async def _buy_stop_resting(gw: Gateway) -> None:
+    """A buy stop far above the price: one of BTCUSDT's algo orders, outside any bracket."""
+    assert gw.parts is not None
+    other = replace(
+        _entry("buy-stop"), type=OrderType.STOP, stop_price=Decimal(60000), quantity=HALF
+    )
+    placed = await gw.parts.engine.submit(other)
+    await gw.until(placed.order.order_id, OrderState.NEW)
+
+
 def _refused(gw: Gateway, list_id: str) -> list[str]:
     assert gw.parts is not None
     members = gw.parts.brackets.get(list_id).members
@@ -342,12 +352,8 @@ async def test_ccxt_ladder_with_the_symbols_algo_room_taken_by_other_stops_keeps
     """Two stops at a time on BTCUSDT, one of them a buy stop already resting."""
     fake = FakeBinance(max_algo_orders=2)
     async with running(fake, monkeypatch, tmp_path / "journal") as gw:
+        await _buy_stop_resting(gw)
         assert gw.parts is not None
-        other = replace(
-            _entry("buy-stop"), type=OrderType.STOP, stop_price=Decimal(60000), quantity=HALF
-        )
-        placed = await gw.parts.engine.submit(other)
-        await gw.until(placed.order.order_id, OrderState.NEW)
 
         list_id = await _held_ladder(gw, "rung-10")
 
@@ -363,12 +369,8 @@ async def test_ccxt_bracket_oco_refused_by_binance_falls_back_to_a_stop_held_by_
     OCO list (-1013 MAX_NUM_ALGO_ORDERS). The position must not be left without a stop."""
     fake = FakeBinance(max_algo_orders=1)
     async with running(fake, monkeypatch, tmp_path / "journal") as gw:
+        await _buy_stop_resting(gw)
         assert gw.parts is not None
-        other = replace(
-            _entry("buy-stop"), type=OrderType.STOP, stop_price=Decimal(60000), quantity=HALF
-        )
-        placed = await gw.parts.engine.submit(other)
-        await gw.until(placed.order.order_id, OrderState.NEW)
         list_id = (await gw.parts.brackets.submit(_entry("oco-1"), _spec("1"))).list_id
         await gw.until(list_id, OrderState.FILLED)
         await eventually(lambda: len(_oco_posts(fake)) == 1)
