@@ -17,11 +17,10 @@ from typing import Any
 import pytest
 from fakes.alpaca import FakeAlpaca
 from fakes.alpaca_harness import posted_orders
-from fakes.gateway import ACCOUNT, Gateway, eventually, running
+from fakes.gateway import ACCOUNT, Gateway, buy_entry, eventually, running
 
 from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, TakeProfit, role_of
-from fillgate.domain.commands import SubmitOrder
-from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
+from fillgate.domain.enums import OrderState
 from fillgate.domain.orders import Order
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -48,15 +47,7 @@ def _spec(*fractions: str) -> BracketSpec:
 async def _armed(gw: Gateway, client_order_id: str, *fractions: str) -> tuple[str, Order, Order]:
     """A filled bracket entry and its resting stop and first take-profit."""
     assert gw.parts is not None
-    entry = SubmitOrder(
-        account=ACCOUNT,
-        symbol=gw.fake.symbol,
-        side=Side.BUY,
-        quantity=QTY,
-        type=OrderType.MARKET,
-        time_in_force=TimeInForce.GTC,
-        client_order_id=client_order_id,
-    )
+    entry = buy_entry(gw.fake.symbol, QTY, client_order_id)
     list_id = (await gw.parts.brackets.submit(entry, _spec(*fractions or ("1",)))).list_id
     await gw.until(list_id, OrderState.FILLED)
     await eventually(
@@ -74,16 +65,7 @@ async def _armed(gw: Gateway, client_order_id: str, *fractions: str) -> tuple[st
 async def _resting(gw: Gateway, client_order_id: str) -> str:
     """A bracket (one take-profit) whose LIMIT entry for QTY at 190.25 rests at Alpaca."""
     assert gw.parts is not None
-    entry = SubmitOrder(
-        account=ACCOUNT,
-        symbol=gw.fake.symbol,
-        side=Side.BUY,
-        quantity=QTY,
-        type=OrderType.LIMIT,
-        time_in_force=TimeInForce.GTC,
-        client_order_id=client_order_id,
-        limit_price=Decimal("190.25"),
-    )
+    entry = buy_entry(gw.fake.symbol, QTY, client_order_id, limit=Decimal("190.25"))
     list_id = (await gw.parts.brackets.submit(entry, _spec("1"))).list_id
     await gw.until(list_id, OrderState.NEW)
     return list_id
