@@ -15,6 +15,7 @@ This module reads and writes those tags (:func:`spec_of`, :meth:`BracketSpec.tag
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -129,8 +130,21 @@ def parse_exit(text: str) -> Exit:
 
 
 def spec_of(tags: Mapping[str, str] | Sequence[tuple[str, str]]) -> BracketSpec | None:
-    """Read the plan from an entry's tags; None when the order is not a bracket entry."""
-    found = dict(tags)
+    """Read the plan from an entry's tags; None when the order is not a bracket entry.
+
+    An order's tags (a tuple) are read once: the runner asks for the same entry's plan
+    on every pass, and a spec is immutable."""
+    if isinstance(tags, tuple):
+        return _spec_of_tuple(tags)
+    return _read_spec(dict(tags))
+
+
+@functools.lru_cache(maxsize=4096)
+def _spec_of_tuple(tags: tuple[tuple[str, str], ...]) -> BracketSpec | None:
+    return _read_spec(dict(tags))
+
+
+def _read_spec(found: Mapping[str, str]) -> BracketSpec | None:
     stop = found.get(STOP_LOSS)
     if stop is None:
         return None

@@ -291,6 +291,7 @@ class Brackets:
             return []
         sym = self._engine.universe.symbols[entry.symbol]
         members = self._orders(list_id)
+        venue = self._engine.venues.get(entry.account)
         if self.get(list_id).state != "ACTIVE":
             self._trailing.get(entry.symbol, set()).discard(list_id)
         return list(
@@ -303,9 +304,7 @@ class Brackets:
                 mark=self.mark_of(entry.symbol),
                 emulate_stop=self._stop_held(entry, spec, members),
                 held_stop=self._engine.state.held_stops.get(list_id),
-                rung_ocos=rung_ocos_fit(
-                    self._engine.venues.get(entry.account), spec, members, self._algo_room(entry)
-                ),
+                rung_ocos=rung_ocos_fit(venue, spec, members, self._algo_room(entry, spec)),
             )
         )
 
@@ -325,13 +324,12 @@ class Brackets:
         return stop_emulated(self._engine.venues.get(account), spec, members, algo_room)
 
     def _stop_held(self, entry: Order, spec: BracketSpec, members: Sequence[Order]) -> bool:
-        return self.stop_emulated(entry.account, spec, members, self._algo_room(entry))
+        return self.stop_emulated(entry.account, spec, members, self._algo_room(entry, spec))
 
-    def _algo_room(self, entry: Order) -> int | None:
+    def _algo_room(self, entry: Order, spec: BracketSpec) -> int | None:
         """The stops the venue still takes on the entry's symbol (see :func:`algo_room`)."""
-        spec = spec_of(entry.tags)
-        if spec is None:
-            return None
+        if len(spec.take_profits) < 2:
+            return None  # only a ladder's fit depends on it
         return algo_room(
             self._engine.venues.get(entry.account),
             spec,
@@ -401,7 +399,7 @@ class Brackets:
         members = self._orders(list_id)
         venue = self._engine.venues.get(entry.account)
         spec = spec_of(entry.tags)
-        room = self._algo_room(entry)
+        room = None if spec is None else self._algo_room(entry, spec)
         native = native_tags(venue, spec, action, members, entry.tags, room)
         return member_order(list_id, action, entry, members, native)
 
