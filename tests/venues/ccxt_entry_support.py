@@ -9,9 +9,10 @@ from urllib.parse import parse_qsl
 
 from fakes.binance import FakeBinance
 from fakes.binance_book import Order as VenueOrder
-from fakes.gateway import ACCOUNT, Gateway, buy_entry
+from fakes.gateway import ACCOUNT, Gateway, buy_entry, eventually
 
 from fillgate.contingent.spec import BracketSpec
+from fillgate.domain.commands import CancelOrder, OrderRef
 from fillgate.domain.enums import OrderState
 from fillgate.venues.runtime.client_ids import venue_client_id
 
@@ -46,3 +47,27 @@ async def resting(gw: Gateway, client_order_id: str, spec: BracketSpec) -> str:
     list_id = (await gw.parts.brackets.submit(entry, spec)).list_id
     await gw.until(list_id, OrderState.NEW)
     return list_id
+
+
+async def partly_filled_then_canceled(
+    gw: Gateway, list_id: str, client_order_id: str
+) -> VenueOrder:
+    """Fill half the resting entry, cancel the rest; wait until the first stop member is
+    bound to the list's ended leg (CANCELED) and one stop works again for what filled.
+    Return that working stop."""
+    assert gw.parts is not None
+    half = QTY / 2
+    gw.fake.fill(venue_id(gw, client_order_id), half, ENTRY)
+    await eventually(lambda: gw.order(list_id).filled_quantity == half)
+
+    await gw.parts.engine.cancel(CancelOrder(ref=OrderRef(order_id=list_id)))
+
+    await gw.until(list_id, OrderState.CANCELED)
+    await eventually(lambda: gw.member(list_id, "sl") is not None)
+    first = gw.member(list_id, "sl")
+    assert first is not None
+    await gw.until(first.order_id, OrderState.CANCELED)  # bound to the ended leg
+    await eventually(lambda: len(working_stops(gw.fake)) == 1)
+    await gw.parts.brackets.settle()
+    (stop,) = working_stops(gw.fake)
+    return stop

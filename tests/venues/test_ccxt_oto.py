@@ -12,7 +12,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from ccxt_entry_support import ENTRY, QTY, list_posts, resting, venue_id
+from ccxt_entry_support import (
+    ENTRY,
+    QTY,
+    list_posts,
+    partly_filled_then_canceled,
+    resting,
+    venue_id,
+)
 from ccxt_entry_support import posts as _posts
 from ccxt_entry_support import working_stops as _working_stops
 from fakes.binance import FakeBinance
@@ -20,7 +27,7 @@ from fakes.binance_book import Order as VenueOrder
 from fakes.gateway import ACCOUNT, Gateway, buy_entry, eventually, running
 
 from fillgate.contingent.spec import BracketSpec, Exit, ExitKind, member_client_order_id
-from fillgate.domain.commands import CancelOrder, OrderRef, SubmitOrder
+from fillgate.domain.commands import SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.venues.ccxt.otoco import oto_params
@@ -133,21 +140,10 @@ async def test_ccxt_oto_partly_filled_entry_canceled_places_one_stop_for_what_fi
     parts = gateway.parts
     assert parts is not None
     list_id = await _resting(gateway, "lone-6")
-    half = QTY / 2
-    gateway.fake.fill(_vid(gateway, "lone-6"), half, ENTRY)
-    await eventually(lambda: gateway.order(list_id).filled_quantity == half)
 
-    await parts.engine.cancel(CancelOrder(ref=OrderRef(order_id=list_id)))
+    stop = await partly_filled_then_canceled(gateway, list_id, "lone-6")
 
-    await gateway.until(list_id, OrderState.CANCELED)
-    await eventually(lambda: gateway.member(list_id, "sl") is not None)
-    first = gateway.member(list_id, "sl")
-    assert first is not None
-    await gateway.until(first.order_id, OrderState.CANCELED)  # bound to the ended pending stop
-    await eventually(lambda: len(_working_stops(gateway.fake)) == 1)
-    await parts.brackets.settle()
-    (stop,) = _working_stops(gateway.fake)
-    assert stop.qty == half  # placed alone, under a new client id, for what filled
+    assert stop.qty == QTY / 2  # placed alone, under a new client id, for what filled
     assert stop.client_id != _vid(gateway, member_client_order_id(list_id, "sl", 1))
     assert await parts.reconciler.reconcile(ACCOUNT) == []
 

@@ -13,7 +13,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from ccxt_entry_support import ENTRY, QTY, list_posts, resting, venue_id
+from ccxt_entry_support import (
+    ENTRY,
+    QTY,
+    list_posts,
+    partly_filled_then_canceled,
+    resting,
+    venue_id,
+)
 from ccxt_entry_support import posts as _posts
 from ccxt_entry_support import working_stops as _working_stops
 from fakes.binance import FakeBinance
@@ -27,7 +34,7 @@ from fillgate.contingent.spec import (
     TakeProfit,
     member_client_order_id,
 )
-from fillgate.domain.commands import CancelOrder, OrderRef, ReplaceOrder, SubmitOrder
+from fillgate.domain.commands import OrderRef, ReplaceOrder, SubmitOrder
 from fillgate.domain.enums import OrderState, OrderType, Side, TimeInForce
 from fillgate.domain.orders import Order
 from fillgate.venues.ccxt.otoco import otoco_params
@@ -271,21 +278,10 @@ async def test_ccxt_otoco_partly_filled_entry_canceled_arms_exits_as_one_oco_lis
     parts = gateway.parts
     assert parts is not None
     list_id = await _resting(gateway, "oto-9")
-    half = QTY / 2
-    gateway.fake.fill(_vid(gateway, "oto-9"), half, ENTRY)
-    await eventually(lambda: gateway.order(list_id).filled_quantity == half)
 
-    await parts.engine.cancel(CancelOrder(ref=OrderRef(order_id=list_id)))
+    stop = await partly_filled_then_canceled(gateway, list_id, "oto-9")
 
-    await gateway.until(list_id, OrderState.CANCELED)
-    await eventually(lambda: gateway.member(list_id, "sl") is not None)
-    first = gateway.member(list_id, "sl")
-    assert first is not None
-    await gateway.until(first.order_id, OrderState.CANCELED)  # bound to the ended leg
-    await eventually(lambda: len(_working_stops(gateway.fake)) == 1)
-    await parts.brackets.settle()
-    (stop,) = _working_stops(gateway.fake)
-    assert (stop.qty, stop.list_id >= 0) == (half, True)  # the new OCO list, for the half
+    assert (stop.qty, stop.list_id >= 0) == (QTY / 2, True)  # the new OCO list, for the half
     assert _posts(gateway.fake, "/api/v3/orderList/oco") == 1
     assert _posts(gateway.fake, "/api/v3/order") == 0  # nothing placed alone
     assert await parts.reconciler.reconcile(ACCOUNT) == []
